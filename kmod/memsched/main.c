@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: memory scheduling for KVM hosts.
+ *
+ * Module entry points. Each concern lives in its own file; this one only
+ * brings them up in dependency order and tears them down in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include <uapi/memsched.h>
+#include "memsched.h"
+
+static int __init msched_init(void)
+{
+	int ret;
+
+	ret = msched_sysfs_init();
+	if (ret)
+		return ret;
+
+	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
+	return 0;
+}
+
+static void __exit msched_exit(void)
+{
+	msched_sysfs_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(msched_init);
+module_exit(msched_exit);
+
+MODULE_DESCRIPTION("memsched: memory scheduling for KVM hosts");
+MODULE_LICENSE("GPL");
