@@ -6,6 +6,20 @@
  */
 #include "msched_mrc.h"
 
+/* Denominator of all ratios, see "Normalisation" in msched_mrc.h. */
+static u64 msched_mrc_refs(const struct msched_mrc *h)
+{
+	return h->nr_total_refs ? h->nr_total_refs : h->nr_refs;
+}
+
+/* Miss ratio at bucket boundary k given the miss count there. */
+static u32 msched_mrc_ratio(const struct msched_mrc *h, u64 k, u64 miss)
+{
+	if (!k)
+		return MSCHED_PPM_ONE;
+	return msched_ratio_ppm(miss, msched_mrc_refs(h));
+}
+
 /**
  * msched_mrc_mem_bytes() - memory needed by a histogram of @nr_buckets.
  * @nr_buckets: number of distance buckets, 1..MSCHED_MRC_MAX_BUCKETS
@@ -58,6 +72,7 @@ void msched_mrc_reset(struct msched_mrc *h)
 	h->nr_refs = 0;
 	h->nr_cold = 0;
 	h->nr_overflow = 0;
+	h->nr_total_refs = 0;
 }
 
 /**
@@ -96,6 +111,24 @@ void msched_mrc_add(struct msched_mrc *h, u64 position, u32 period)
 }
 
 /**
+ * msched_mrc_add_total_refs() - account references seen before sampling.
+ * @h: initialised histogram
+ * @nr_refs: number of references (sampled or not) since the last call
+ *
+ * Optional SHARDS-adj normalisation: once any references are reported this
+ * way, miss ratios are divided by the reported total instead of the
+ * weighted sampled count.  Report every reference the sampling filter sees,
+ * including the sampled ones, and keep doing so for the histogram's life.
+ *
+ * Context: any; caller serialises access to @h.  O(1).
+ * Return: nothing.
+ */
+void msched_mrc_add_total_refs(struct msched_mrc *h, u64 nr_refs)
+{
+	h->nr_total_refs += nr_refs;
+}
+
+/**
  * msched_mrc_decay() - halve all counters (exponential ageing).
  * @h: initialised histogram
  *
@@ -112,6 +145,7 @@ void msched_mrc_decay(struct msched_mrc *h)
 
 	h->nr_cold >>= 1;
 	h->nr_overflow >>= 1;
+	h->nr_total_refs >>= 1;
 	sum = h->nr_cold + h->nr_overflow;
 	for (i = 0; i < h->nr_buckets; i++) {
 		h->buckets[i] >>= 1;
@@ -144,7 +178,7 @@ u32 msched_mrc_miss_ppm(const struct msched_mrc *h, u64 mem_pages)
 	for (i = k < h->nr_buckets ? (u32)k : h->nr_buckets;
 	     i < h->nr_buckets; i++)
 		miss += h->buckets[i];
-	return msched_ratio_ppm(miss, h->nr_refs);
+	return msched_mrc_ratio(h, k, miss);
 }
 
 /**
@@ -169,7 +203,7 @@ u32 msched_mrc_curve(const struct msched_mrc *h, u32 *ppm, u32 nr_points)
 	for (k = 0; k < nr_points; k++) {
 		if (k)
 			miss -= h->buckets[k - 1];
-		ppm[k] = msched_ratio_ppm(miss, h->nr_refs);
+		ppm[k] = msched_mrc_ratio(h, k, miss);
 	}
 	return nr_points;
 }
@@ -196,9 +230,9 @@ u64 msched_mrc_knee_pages(const struct msched_mrc *h, u32 tolerance_ppm)
 
 	if (!h->nr_refs)
 		return 0;
-	limit = (u64)msched_ratio_ppm(full, h->nr_refs) + tolerance_ppm;
+	limit = (u64)msched_ratio_ppm(full, msched_mrc_refs(h)) + tolerance_ppm;
 	for (k = 0; k < h->nr_buckets; k++) {
-		if (msched_ratio_ppm(miss, h->nr_refs) <= limit)
+		if (msched_mrc_ratio(h, k, miss) <= limit)
 			break;
 		miss -= h->buckets[k];
 	}
@@ -229,8 +263,8 @@ u32 msched_mrc_mae_ppm(const struct msched_mrc *a, const struct msched_mrc *b)
 	for (k = 0; k < a->nr_buckets; k++) {
 		miss_a -= a->buckets[k];
 		miss_b -= b->buckets[k];
-		pa = msched_ratio_ppm(miss_a, a->nr_refs);
-		pb = msched_ratio_ppm(miss_b, b->nr_refs);
+		pa = msched_mrc_ratio(a, k + 1, miss_a);
+		pb = msched_mrc_ratio(b, k + 1, miss_b);
 		sum += pa > pb ? pa - pb : pb - pa;
 	}
 	return (u32)msched_div_u64(sum + a->nr_buckets / 2, a->nr_buckets);

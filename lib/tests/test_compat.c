@@ -39,6 +39,14 @@ static void test_mul_div(void **state)
 
 		check_mul_div(a, b, c);
 	}
+	/* Divisors with the top bit set: the 129-bit intermediate path. */
+	check_mul_div(0xC000000000000000ULL, 3, 0xF000000000000000ULL);
+	for (i = 0; i < 200000; i++) {
+		u64 a = trng_next(&r), b = trng_next(&r);
+		u64 c = trng_next(&r) | (1ULL << 63);
+
+		check_mul_div(a, b >> trng_below(&r, 2), c);
+	}
 	/* NULL remainder pointer is allowed. */
 	assert_true(msched_mul_div_u64(10, 10, 3, NULL) == 33);
 }

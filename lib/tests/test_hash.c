@@ -42,7 +42,7 @@ static void test_sampling_rate(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(periods); i++) {
 		/* Acceptance: dense gfns 0..1M-1, default seed, within 5%. */
 		check_rate(0, periods[i], 0, 1, 0.05);
 		/* Other seeds and a sparse strided layout: within 4 sigma. */

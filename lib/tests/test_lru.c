@@ -276,7 +276,7 @@ static void test_cyclic_batches(void **state)
 	(void)state;
 	/* One batch per pass: every re-access reports exactly W. */
 	run_cyclic(100, 100, 1000, true);
-	run_cyclic(1000, 100, 500, true);
+	run_cyclic(1000, 100, 5000, true);
 	run_cyclic(4096, 4096, 50, true);
 	run_cyclic(1, 1, 500, true);
 	/* One access per batch: positions are Mattson distances. */

@@ -194,6 +194,47 @@ static void test_curve_and_mae(void **state)
 	assert_int_equal(msched_mrc_knee_pages(&b, 0), 10);
 }
 
+static void test_total_refs(void **state)
+{
+	struct msched_mrc h;
+	u64 mem[4];
+	u32 pts[5];
+
+	(void)state;
+	assert_int_equal(msched_mrc_init(&h, mem, 4, 10), 0);
+	msched_mrc_add(&h, 1, 16);	/* distance 16 -> bucket 1 */
+	msched_mrc_add(&h, 0, 16);	/* cold */
+	/* Plain normalisation: 32 weighted refs. */
+	assert_int_equal(msched_mrc_miss_ppm(&h, 10), 1000000);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 20), 500000);
+	/* SHARDS-adj: 40 references really happened. */
+	msched_mrc_add_total_refs(&h, 30);
+	msched_mrc_add_total_refs(&h, 10);
+	assert_int_equal(h.nr_total_refs, 40);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 0), MSCHED_PPM_ONE);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 9), MSCHED_PPM_ONE);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 10), 800000);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 20), 400000);
+	assert_int_equal(msched_mrc_curve(&h, pts, 5), 5);
+	assert_int_equal(pts[0], MSCHED_PPM_ONE);
+	assert_int_equal(pts[1], 800000);
+	assert_int_equal(pts[4], 400000);
+	assert_int_equal(msched_mrc_knee_pages(&h, 0), 20);
+	assert_monotonic(&h);
+	msched_mrc_decay(&h);
+	assert_int_equal(h.nr_total_refs, 20);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 20), 400000);
+	/* Fewer reported than sampled: ratios clamp at 1. */
+	msched_mrc_reset(&h);
+	assert_int_equal(h.nr_total_refs, 0);
+	msched_mrc_add(&h, 1, 16);
+	msched_mrc_add(&h, 0, 16);
+	msched_mrc_add_total_refs(&h, 20);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 10), MSCHED_PPM_ONE);
+	assert_int_equal(msched_mrc_miss_ppm(&h, 20), 800000);
+	assert_monotonic(&h);
+}
+
 static void test_zipf(void **state)
 {
 	const u32 nr_pages = 8192, nr_refs = 400000;
@@ -290,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_add_scaling),
 		cmocka_unit_test(test_curve_and_mae),
+		cmocka_unit_test(test_total_refs),
 		cmocka_unit_test(test_zipf),
 		cmocka_unit_test(test_phase_change),
 	};

@@ -17,6 +17,8 @@
 
 #include "msched_compat.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Deterministic PRNG (xorshift64*), independent of libc rand(). */
 struct trng {
 	u64 s;

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# memsched top-level Makefile. The kernel modules are built by kbuild through
+# the top-level Kbuild; this file holds the convenience targets.
+#
+#   make check   install deps, build, run unit tests and the lab kselftests
+#   make demo    boot the lab, load the modules, start a nested guest, show
+#                what memsched sees
+#   make modules KDIR=/lib/modules/$(uname -r)/build   build for a real host
+
+KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+# Warnings are errors in our own builds; MEMSCHED_WERROR= relaxes that for a
+# newer kernel that grows new warnings.
+MEMSCHED_WERROR ?= y
+
+.PHONY: all deps modules bpf tools selftests unit check demo bench clean
+
+all: modules bpf tools selftests
+
+deps:
+	@scripts/deps.sh
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)' (run make deps, or set KDIR)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
+
+bpf:
+	$(MAKE) -C bpf
+
+tools:
+	$(MAKE) -C tools
+
+selftests:
+	$(MAKE) -C selftests all
+
+unit:
+	$(MAKE) -C lib/tests run
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C lib/tests clean
+	-$(MAKE) -C selftests clean
+	-$(MAKE) -C bpf clean
+	-$(MAKE) -C tools clean
+	rm -rf build

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Count results in kselftest-format TAP streams (FILE... or stdin) and print
+# "N passed, N failed, N skipped". Test points nested one level under a
+# program ("# ok 3 name") are what is counted; a program with no nested
+# points counts as one. A program that failed although all its nested
+# points passed (it crashed or exited non-zero) adds one failure.
+# Exit status: 1 if anything failed, else 0.
+awk '
+function flush_prog(res, skip) {
+	if (np + nf + ns == 0) {
+		if (res == "ok" && skip) s++
+		else if (res == "ok") p++
+		else f++
+	} else {
+		p += np; f += nf; s += ns
+		if (res == "not ok" && nf == 0) f++
+	}
+	np = nf = ns = 0
+}
+{ sub(/\r$/, "") }
+/^# (not )?ok [0-9]+/ {
+	line = substr($0, 3)
+	if (line ~ /^not ok/) nf++
+	else if (line ~ /# [Ss][Kk][Ii][Pp]/) ns++
+	else np++
+	next
+}
+/^not ok [0-9]+/ { flush_prog("not ok", 0); next }
+/^ok [0-9]+/ { flush_prog("ok", $0 ~ /# [Ss][Kk][Ii][Pp]/); next }
+END {
+	printf "%d passed, %d failed, %d skipped\n", p, f, s
+	exit (f > 0)
+}' "$@"

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for shell kselftests (sourced). Usage:
+#   . "$(dirname "$0")/../lib/tap.sh"
+#   tap_plan 3; tap_ok "name"; tap_is "$got" "$want" "name"; ...; tap_done
+# Each check prints one TAP line; tap_done exits 1 if any check failed,
+# 4 if the whole test was skipped with tap_skip_all.
+
+TAP_N=0
+TAP_FAILED=0
+TAP_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KMOD_DIR=${KMOD_DIR:-$TAP_REPO/kmod}
+
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+tap_diag() { echo "# $*"; }
+tap_pass() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1"; }
+tap_fail() {
+	TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
+tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1 # SKIP $2"; }
+
+# tap_ok NAME CMD...: passes when CMD succeeds.
+tap_ok() {
+	local name=$1
+	shift
+	if out=$("$@" 2>&1); then tap_pass "$name"; else tap_fail "$name" "command: $*" "$out"; fi
+}
+
+# tap_is GOT WANT NAME
+tap_is() {
+	if [ "$1" = "$2" ]; then tap_pass "$3"; else tap_fail "$3" "got '$1', want '$2'"; fi
+}
+
+# tap_errno EXPECTED_ERRNO_NAME NAME CMD...: CMD must fail with that error.
+# Shell redirections report the errno text; match it.
+tap_fails_with() {
+	local want=$1 name=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		tap_fail "$name" "command succeeded, want failure '$want': $*"
+	elif echo "$out" | grep -q -- "$want"; then
+		tap_pass "$name"
+	else
+		tap_fail "$name" "want '$want', got: $out"
+	fi
+}
+
+tap_skip_all() { echo "1..0 # SKIP $*"; exit 4; }
+
+tap_done() {
+	[ "$TAP_FAILED" = 0 ] || { echo "# $TAP_FAILED of $TAP_N checks failed"; exit 1; }
+	exit 0
+}
+
+# ms_insmod MODULE: insmod kmod/MODULE/MODULE.ko after modprobing what it
+# depends on (e.g. kvm). Prints the error on failure.
+ms_insmod() {
+	local ko=$KMOD_DIR/$1/$1.ko dep
+	[ -f "$ko" ] || { echo "no $ko (make modules)"; return 1; }
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		modprobe "$dep" || return 1
+	done
+	insmod "$ko" "${@:2}"
+}
+
+ms_loaded() { [ -d "/sys/module/$1" ]; }
+
+# ms_abi VAR: the ABI version constant from include/uapi/memsched.h
+ms_abi() { sed -n "s/^#define $1[[:space:]]*\([0-9]*\)$/\1/p" "$TAP_REPO/include/uapi/memsched.h"; }
+
