@@ -16,16 +16,29 @@ static int __init msched_init(void)
 {
 	int ret;
 
-	ret = msched_sysfs_init();
+	ret = msched_vm_init();
 	if (ret)
 		return ret;
+	ret = msched_sysfs_init();
+	if (ret)
+		goto out_vm_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
+
+out_vm_exit:
+	msched_vm_exit();
+	return ret;
 }
 
+/*
+ * Unload while VMs are attached is safe: first no new attach can start, then
+ * every VM is detached through the one teardown path, then the tree goes.
+ */
 static void __exit msched_exit(void)
 {
+	msched_sysfs_remove_control();
+	msched_vm_exit();
 	msched_sysfs_exit();
 	pr_info("unloaded\n");
 }

@@ -1,14 +1,153 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memsched: private declarations shared by the files of the host module.
+ *
+ * Lock rules are in docs/locking.rst.
  */
 #ifndef _MEMSCHED_H
 #define _MEMSCHED_H
 
 #include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "msched_class.h"
+#include "msched_lru.h"
+#include "msched_mrc.h"
+
+struct kvm;
+
+/* Knob limits; sysfs writes outside them get -EINVAL and one log line. */
+#define MSCHED_PERIOD_MAX		1024U
+#define MSCHED_INTERVAL_MIN_MS		10U
+#define MSCHED_INTERVAL_MAX_MS		60000U
+#define MSCHED_QUOTA_MAX_MS		1000U
+#define MSCHED_SCANS_MAX		100000U
+#define MSCHED_MRC_BUCKETS		256U
+
+/**
+ * struct msched_sample - one sampled guest page.
+ * @gfn: guest frame number.
+ * @hva: host virtual address of the frame in the VMM's mm.
+ * @slot: its slot in the LRU engine.
+ * @retrace_scan: 0 while traced; otherwise the scan at which a page that was
+ *	found accessed is traced again (its accessed bit re-armed).
+ */
+struct msched_sample {
+	u64 gfn;
+	unsigned long hva;
+	u32 slot;
+	u32 retrace_scan;
+};
+
+/**
+ * struct msched_knobs - per-VM tunables, one sysfs file each (vm_sysfs.c
+ * holds their ranges). All fields are guarded by msched_vm.lock.
+ */
+struct msched_knobs {
+	u64 sample_period;
+	u64 sample_seed;
+	u64 scan_interval_ms;
+	u64 cpu_quota_ms;
+	u64 untrace_scans;
+	u64 active_scans;
+	u64 idle_scans;
+	u64 wss_scans;
+	u64 mrc_decay_scans;
+};
+
+/**
+ * struct msched_stats - per-VM counters, guarded by msched_vm.lock.
+ */
+struct msched_stats {
+	u64 nr_scans;
+	u64 nr_truncated_scans;
+	u64 nr_pages_scanned;
+	u64 nr_young;
+	u64 scan_ns_total;
+	u64 last_scan_ns;
+	u64 nr_rebuilds;
+};
+
+/**
+ * struct msched_vm - one attached VM.
+ * @node: entry in msched_vms; guarded by msched_vms_lock.
+ * @pid: the VMM's pid (the name of its sysfs directory).
+ * @kvm: the VM, pinned with kvm_get_kvm_safe() for as long as we are attached.
+ * @mm: the VMM's mm, grabbed (mmgrab) for the notifier.
+ * @mn: memsched's own notifier on @mm: observes invalidations and release.
+ * @kobj: /sys/kernel/mm/memsched/vms/<pid>; its release frees the struct.
+ * @lock: guards everything below it.
+ * @scan_work: the periodic scan.
+ * @release_work: detaches the VM after its mm went away.
+ * @flags: MSCHED_VM_CLAIMED: set by the one path that tears the VM down.
+ * @dead: set once, when the VM is being detached; the scan stops at it.
+ * @nr_invalidations: invalidations of @mm seen by @mn (atomic: callbacks
+ *	may not block).
+ */
+#define MSCHED_VM_CLAIMED	0
+
+struct msched_vm {
+	struct list_head node;
+	pid_t pid;
+	struct kvm *kvm;
+	struct mm_struct *mm;
+	struct mmu_notifier mn;
+	struct kobject kobj;
+	struct delayed_work scan_work;
+	struct work_struct release_work;
+	unsigned long flags;
+	bool dead;
+	atomic64_t nr_invalidations;
+
+	struct mutex lock;
+	struct msched_knobs knobs;
+	struct msched_stats stats;
+	u64 memslots_gen;
+	u64 guest_pages;
+	struct msched_sample *samples;
+	u32 nr_samples;
+	u32 scan_cursor;
+	u32 *free_slots;
+	u32 nr_free_slots;
+	struct msched_lru lru;
+	void *lru_mem;
+	struct msched_mrc mrc;
+	void *mrc_mem;
+};
+
+/* vm.c: attaching, detaching and the list of attached VMs */
+extern struct workqueue_struct *msched_wq;
+int msched_vm_attach(pid_t pid);
+int msched_vm_detach(pid_t pid);
+void msched_vm_detach_all(void);
+int msched_vm_init(void);
+void msched_vm_exit(void);
+
+/* kvm.c: KVM glue */
+struct kvm *msched_kvm_get_by_pid(pid_t pid, struct mm_struct **mmp);
+u64 msched_kvm_memslots_gen(struct kvm *kvm);
+int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
+			       struct msched_sample **samplesp, u32 *nrp,
+			       u64 *guest_pagesp, u64 *genp);
+bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
+
+/* sample.c: the scanner and what it estimates */
+int msched_sample_setup(struct msched_vm *vm);
+void msched_sample_teardown(struct msched_vm *vm);
+void msched_sample_work(struct work_struct *work);
+int __msched_sample_reset(struct msched_vm *vm);
+void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c);
 
 /* sysfs.c: the /sys/kernel/mm/memsched tree */
+extern struct kobject *msched_vms_kobj;
 int msched_sysfs_init(void);
+void msched_sysfs_remove_control(void);
 void msched_sysfs_exit(void);
+
+/* vm_sysfs.c: one directory per attached VM */
+extern const struct kobj_type msched_vm_ktype;
 
 #endif /* _MEMSCHED_H */

@@ -15,6 +15,7 @@
 #include "memsched.h"
 
 static struct kobject *msched_kobj;
+struct kobject *msched_vms_kobj;
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -23,8 +24,72 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute version_attr = __ATTR_RO_MODE(version, 0444);
 
+/* attach and detach take a pid, a positive decimal number. */
+static int msched_parse_pid(const char *file, const char *buf, pid_t *pid)
+{
+	int v;
+
+	if (kstrtoint(buf, 10, &v) || v <= 0) {
+		pr_info("%s: accepted: the pid of a running VMM (e.g. QEMU) as a positive decimal number\n",
+			file);
+		return -EINVAL;
+	}
+	*pid = v;
+	return 0;
+}
+
+static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	pid_t pid;
+	int ret;
+
+	ret = msched_parse_pid("attach", buf, &pid);
+	if (ret)
+		return ret;
+	ret = msched_vm_attach(pid);
+	switch (ret) {
+	case 0:
+		return count;
+	case -ESRCH:
+		pr_info("attach: no running process with pid %d\n", pid);
+		break;
+	case -EINVAL:
+		pr_info("attach: pid %d has no KVM VM open (accepted: the pid of a VMM such as QEMU)\n",
+			pid);
+		break;
+	case -EEXIST:
+		pr_info("attach: the VM of pid %d is already attached\n", pid);
+		break;
+	default:
+		pr_info("attach: pid %d: error %d\n", pid, ret);
+	}
+	return ret;
+}
+static struct kobj_attribute attach_attr = __ATTR_WO(attach);
+
+static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	pid_t pid;
+	int ret;
+
+	ret = msched_parse_pid("detach", buf, &pid);
+	if (ret)
+		return ret;
+	ret = msched_vm_detach(pid);
+	if (ret) {
+		pr_info("detach: pid %d is not attached (see vms/)\n", pid);
+		return ret;
+	}
+	return count;
+}
+static struct kobj_attribute detach_attr = __ATTR_WO(detach);
+
 static struct attribute *msched_root_attrs[] = {
 	&version_attr.attr,
+	&attach_attr.attr,
+	&detach_attr.attr,
 	NULL,
 };
 
@@ -46,11 +111,19 @@ int msched_sysfs_init(void)
 	if (!msched_kobj)
 		return -ENOMEM;
 
+	msched_vms_kobj = kobject_create_and_add("vms", msched_kobj);
+	if (!msched_vms_kobj) {
+		ret = -ENOMEM;
+		goto out_put_kobj;
+	}
 	ret = sysfs_create_group(msched_kobj, &msched_root_group);
 	if (ret)
-		goto out_put_kobj;
+		goto out_put_vms;
 	return 0;
 
+out_put_vms:
+	kobject_put(msched_vms_kobj);
+	msched_vms_kobj = NULL;
 out_put_kobj:
 	kobject_put(msched_kobj);
 	msched_kobj = NULL;
@@ -58,13 +131,27 @@ out_put_kobj:
 }
 
 /**
- * msched_sysfs_exit() - remove /sys/kernel/mm/memsched.
+ * msched_sysfs_remove_control() - remove attach and detach, so that no new
+ * VM can be attached while the module goes away.
+ *
+ * Context: process context, module exit; may sleep. Waits for attach and
+ * detach writes in flight.
+ */
+void msched_sysfs_remove_control(void)
+{
+	sysfs_remove_group(msched_kobj, &msched_root_group);
+}
+
+/**
+ * msched_sysfs_exit() - remove /sys/kernel/mm/memsched. Every VM directory
+ * under vms/ must be gone already.
  *
  * Context: process context, module exit; may sleep.
  */
 void msched_sysfs_exit(void)
 {
-	sysfs_remove_group(msched_kobj, &msched_root_group);
+	kobject_put(msched_vms_kobj);
+	msched_vms_kobj = NULL;
 	kobject_put(msched_kobj);
 	msched_kobj = NULL;
 }

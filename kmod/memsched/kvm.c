@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: KVM glue.
+ *
+ * Finds a VM from its VMM's pid, pins it, lists the guest frames a VM's
+ * memslots map, and reads (and clears) the accessed bits of the VM's
+ * secondary MMU (EPT/NPT) through KVM's own MMU-notifier ops. The host's own
+ * page tables never see those bits.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fdtable.h>
+#include <linux/kvm_host.h>
+#include <linux/sched/mm.h>
+#include <linux/sort.h>
+
+#include "../compat.h"
+#include "memsched.h"
+#include "msched_hash.h"
+
+struct msched_kvm_find {
+	struct kvm *kvm;
+};
+
+/* Called by iterate_fd() under files->file_lock: must not sleep. */
+static int msched_kvm_match_fd(const void *p, struct file *file, unsigned int fd)
+{
+	struct msched_kvm_find *find = (struct msched_kvm_find *)p;
+	struct kvm *kvm;
+
+	if (!file_is_kvm(file))
+		return 0;
+	kvm = file->private_data;
+	/* A VM whose last reference is going away is not attachable. */
+	if (!kvm_get_kvm_safe(kvm))
+		return 0;
+	find->kvm = kvm;
+	return 1;
+}
+
+/**
+ * msched_kvm_get_by_pid() - find and pin the KVM VM that a VMM process owns.
+ * @pid: the VMM's pid in the caller's pid namespace.
+ * @mmp: set to the VM's mm, grabbed with mmgrab().
+ *
+ * The VM is the first open file of the task for which file_is_kvm() holds.
+ *
+ * Context: process context; takes task_lock and files->file_lock briefly.
+ * Return: the VM with a reference held (drop with kvm_put_kvm()), or
+ * ERR_PTR(-ESRCH) for no such live process, ERR_PTR(-EINVAL) when the process
+ * has no VM open.
+ */
+struct kvm *msched_kvm_get_by_pid(pid_t pid, struct mm_struct **mmp)
+{
+	struct msched_kvm_find find = {};
+	struct task_struct *task;
+	struct pid *p;
+
+	p = find_get_pid(pid);
+	if (!p)
+		return ERR_PTR(-ESRCH);
+	task = get_pid_task(p, PIDTYPE_PID);
+	put_pid(p);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+
+	task_lock(task);
+	if (task->files)
+		iterate_fd(task->files, 0, msched_kvm_match_fd, &find);
+	task_unlock(task);
+	put_task_struct(task);
+
+	if (!find.kvm)
+		return ERR_PTR(-EINVAL);
+	mmgrab(find.kvm->mm);
+	*mmp = find.kvm->mm;
+	return find.kvm;
+}
+
+/**
+ * msched_kvm_memslots_gen() - generation of the VM's memslots.
+ * @kvm: a pinned VM.
+ *
+ * Context: process context; takes kvm->srcu for reading.
+ * Return: a number that changes whenever the memslots change.
+ */
+u64 msched_kvm_memslots_gen(struct kvm *kvm)
+{
+	u64 gen;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	gen = kvm_memslots(kvm)->generation;
+	srcu_read_unlock(&kvm->srcu, idx);
+	return gen;
+}
+
+static bool msched_kvm_slot_is_guest_ram(const struct kvm_memory_slot *slot)
+{
+	/* Internal slots (APIC page, TSS) and slots being deleted are not RAM. */
+	return slot->id < KVM_USER_MEM_SLOTS &&
+	       !(slot->flags & KVM_MEMSLOT_INVALID);
+}
+
+static int msched_sample_cmp(const void *a, const void *b)
+{
+	const struct msched_sample *x = a, *y = b;
+
+	return x->gfn < y->gfn ? -1 : x->gfn > y->gfn;
+}
+
+/**
+ * msched_kvm_collect_samples() - list the sampled guest frames of a VM.
+ * @kvm: a pinned VM.
+ * @period: keep about 1/@period of the frames, chosen by hashing the gfn
+ *	(spatial sampling as in SHARDS: the same frames for the same seed).
+ * @seed: hash seed.
+ * @samplesp: set to a kvmalloc'ed array sorted by gfn (slot fields zero).
+ * @nrp: set to the array length.
+ * @guest_pagesp: set to the number of guest frames in all RAM memslots.
+ * @genp: set to the memslots generation the list was taken from.
+ *
+ * Context: process context, may sleep; takes kvm->srcu for reading.
+ * Return: 0 or -ENOMEM.
+ */
+int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
+			       struct msched_sample **samplesp, u32 *nrp,
+			       u64 *guest_pagesp, u64 *genp)
+{
+	u64 thr = msched_hash_threshold(period), guest_pages = 0, gfn;
+	struct msched_sample *samples = NULL;
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	u32 nr = 0, n = 0;
+	int idx, bkt, ret = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = kvm_memslots(kvm);
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (!msched_kvm_slot_is_guest_ram(slot))
+			continue;
+		guest_pages += slot->npages;
+		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++)
+			nr += msched_hash_sampled_thr(gfn, seed, thr);
+		cond_resched();
+	}
+	if (nr) {
+		samples = kvmalloc_array(nr, sizeof(*samples), GFP_KERNEL | __GFP_ZERO);
+		if (!samples) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+	}
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (!msched_kvm_slot_is_guest_ram(slot))
+			continue;
+		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++) {
+			if (!msched_hash_sampled_thr(gfn, seed, thr) || n == nr)
+				continue;
+			samples[n].gfn = gfn;
+			samples[n].hva = slot->userspace_addr +
+					 (gfn - slot->base_gfn) * PAGE_SIZE;
+			n++;
+		}
+	}
+	*genp = slots->generation;
+out_unlock:
+	srcu_read_unlock(&kvm->srcu, idx);
+	if (ret)
+		return ret;
+	sort(samples, n, sizeof(*samples), msched_sample_cmp, NULL);
+	*samplesp = samples;
+	*nrp = n;
+	*guest_pagesp = guest_pages;
+	return 0;
+}
+
+/**
+ * msched_kvm_age_page() - test and clear the accessed bit of one guest page.
+ * @kvm: a pinned VM.
+ * @hva: host virtual address of the page in the VMM's mm.
+ *
+ * Goes through KVM's own notifier ops (clear_young), which age the VM's
+ * secondary MMU without flushing TLBs.
+ *
+ * Context: process context; KVM takes kvm->mmu_lock inside. Must not be
+ * called from an MMU-notifier callback.
+ * Return: true if the page was accessed since the previous call.
+ */
+bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva)
+{
+	return msched_compat_clear_young(&kvm->mmu_notifier, kvm->mm, hva,
+					 hva + PAGE_SIZE);
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: the sampling scanner.
+ *
+ * Follows "Efficient online construction of miss rate curves" (seed 004)
+ * with SHARDS-style spatial sampling: a hash of the gfn picks about
+ * 1/sample_period of the guest's frames; an LRU of those pages is kept; each
+ * scan finds which of them were accessed (accessed bits of the VM's
+ * secondary MMU), moves them to the MRU end and adds their stack distances,
+ * scaled by the period, into a histogram from which the miss-rate curve is
+ * read. A page just found accessed may be left untraced for untrace_scans
+ * scans before its accessed bit is re-armed, which saves work on hot pages.
+ *
+ * Scans run in a work item with a CPU quota, never in notifier callbacks.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "memsched.h"
+#include "trace.h"
+
+static const struct msched_knobs msched_default_knobs = {
+	.sample_period = 16,
+	.sample_seed = 0,
+	.scan_interval_ms = 1000,
+	.cpu_quota_ms = 100,
+	.untrace_scans = 0,
+	.active_scans = 2,
+	.idle_scans = 30,
+	.wss_scans = 5,
+	.mrc_decay_scans = 0,
+};
+
+/* Free everything the sampling state owns; leaves knobs and stats alone. */
+static void msched_sample_free(struct msched_vm *vm)
+{
+	kvfree(vm->samples);
+	kvfree(vm->free_slots);
+	kvfree(vm->lru_mem);
+	kvfree(vm->mrc_mem);
+	vm->samples = NULL;
+	vm->free_slots = NULL;
+	vm->lru_mem = NULL;
+	vm->mrc_mem = NULL;
+	vm->nr_samples = 0;
+	vm->nr_free_slots = 0;
+}
+
+/* Build the sampling state from scratch with the current knobs. */
+static int msched_sample_build(struct msched_vm *vm)
+{
+	struct msched_sample *samples;
+	u64 guest_pages, gen, bucket_pages;
+	u32 nr, max_slots, i;
+	int ret;
+
+	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
+					 vm->knobs.sample_seed, &samples, &nr,
+					 &guest_pages, &gen);
+	if (ret)
+		return ret;
+
+	/* Room for memslots to grow a little before a full rebuild. */
+	max_slots = nr + nr / 4 + 64;
+	vm->lru_mem = kvzalloc(msched_lru_mem_bytes(max_slots), GFP_KERNEL);
+	vm->mrc_mem = kvzalloc(msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS), GFP_KERNEL);
+	vm->free_slots = kvmalloc_array(max_slots, sizeof(u32), GFP_KERNEL);
+	vm->samples = samples;
+	if (!vm->lru_mem || !vm->mrc_mem || !vm->free_slots) {
+		msched_sample_free(vm);
+		return -ENOMEM;
+	}
+	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
+	if (msched_lru_init(&vm->lru, vm->lru_mem, max_slots) ||
+	    msched_mrc_init(&vm->mrc, vm->mrc_mem, MSCHED_MRC_BUCKETS, bucket_pages)) {
+		msched_sample_free(vm);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++)
+		samples[i].slot = i;
+	vm->nr_free_slots = 0;
+	for (i = max_slots; i > nr; i--)
+		vm->free_slots[vm->nr_free_slots++] = i - 1;
+
+	vm->nr_samples = nr;
+	vm->guest_pages = guest_pages;
+	vm->memslots_gen = gen;
+	vm->scan_cursor = 0;
+	return 0;
+}
+
+/**
+ * msched_sample_setup() - default knobs and initial sampling state of a VM.
+ * @vm: a VM being attached, not yet visible to anyone else.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int msched_sample_setup(struct msched_vm *vm)
+{
+	vm->knobs = msched_default_knobs;
+	return msched_sample_build(vm);
+}
+
+/**
+ * msched_sample_teardown() - free a VM's sampling state.
+ * @vm: a VM whose scan work is no longer running.
+ *
+ * Context: process context.
+ */
+void msched_sample_teardown(struct msched_vm *vm)
+{
+	msched_sample_free(vm);
+}
+
+/**
+ * __msched_sample_reset() - drop all sampling history and rebuild the sample
+ * set with the current knobs (after sample_period or sample_seed changed).
+ * @vm: an attached VM.
+ *
+ * Context: process context, may sleep; caller holds @vm->lock.
+ * Return: 0 or -ENOMEM (the VM then has no samples until the next reset).
+ */
+int __msched_sample_reset(struct msched_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+	msched_sample_free(vm);
+	memset(&vm->stats, 0, sizeof(vm->stats));
+	return msched_sample_build(vm);
+}
+
+/*
+ * The memslots changed: re-list the sampled frames and carry the LRU state of
+ * frames that are still there, so that QEMU remapping a BAR does not wipe a
+ * VM's history. Falls back to a full reset when the new set does not fit.
+ */
+static int __msched_sample_rebuild(struct msched_vm *vm)
+{
+	struct msched_sample *new, *old = vm->samples;
+	u64 guest_pages, gen, bucket_pages;
+	u32 nr, i = 0, j = 0;
+	int ret;
+
+	lockdep_assert_held(&vm->lock);
+	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
+					 vm->knobs.sample_seed, &new, &nr,
+					 &guest_pages, &gen);
+	if (ret)
+		return ret;
+	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
+	if (nr > vm->lru.max_slots || bucket_pages != vm->mrc.bucket_pages) {
+		kvfree(new);
+		return __msched_sample_reset(vm);
+	}
+
+	/* Both lists are sorted by gfn: merge. */
+	while (i < vm->nr_samples || j < nr) {
+		if (j == nr || (i < vm->nr_samples && old[i].gfn < new[j].gfn)) {
+			msched_lru_forget(&vm->lru, old[i].slot);
+			vm->free_slots[vm->nr_free_slots++] = old[i].slot;
+			i++;
+		} else if (i == vm->nr_samples || new[j].gfn < old[i].gfn) {
+			new[j++].slot = U32_MAX;	/* assigned below */
+		} else {
+			new[j].slot = old[i].slot;
+			new[j++].retrace_scan = old[i++].retrace_scan;
+		}
+	}
+	for (j = 0; j < nr; j++) {
+		if (new[j].slot != U32_MAX)
+			continue;
+		if (WARN_ON_ONCE(!vm->nr_free_slots)) {
+			kvfree(new);
+			return __msched_sample_reset(vm);
+		}
+		new[j].slot = vm->free_slots[--vm->nr_free_slots];
+	}
+	kvfree(old);
+	vm->samples = new;
+	vm->nr_samples = nr;
+	vm->guest_pages = guest_pages;
+	vm->memslots_gen = gen;
+	vm->scan_cursor = 0;
+	vm->stats.nr_rebuilds++;
+	trace_msched_rebuild(vm->pid, gen, guest_pages, nr);
+	return 0;
+}
+
+/* One pass over the sampled pages, within the CPU quota. */
+static void __msched_sample_scan(struct msched_vm *vm)
+{
+	const struct msched_knobs *k = &vm->knobs;
+	u64 start = ktime_get_ns(), budget_ns, scan, pos, dur;
+	u32 n = vm->nr_samples, i, idx = 0, nr_scanned = 0, nr_young = 0;
+	bool truncated = false;
+
+	lockdep_assert_held(&vm->lock);
+	/* cpu_quota_ms of CPU per second of wall time, per scan interval. */
+	budget_ns = (u64)k->cpu_quota_ms * k->scan_interval_ms * NSEC_PER_USEC;
+	scan = msched_lru_batch_begin(&vm->lru);
+
+	for (i = 0; i < n; i++) {
+		struct msched_sample *s;
+
+		idx = vm->scan_cursor + i;
+		if (idx >= n)
+			idx -= n;
+		s = &vm->samples[idx];
+		if (s->retrace_scan) {
+			if (scan < s->retrace_scan)
+				continue;
+			/* Re-arm: accesses while untraced are not timed. */
+			msched_kvm_age_page(vm->kvm, s->hva);
+			s->retrace_scan = 0;
+			continue;
+		}
+		nr_scanned++;
+		if (msched_kvm_age_page(vm->kvm, s->hva)) {
+			nr_young++;
+			pos = msched_lru_access(&vm->lru, s->slot);
+			msched_mrc_add(&vm->mrc, pos, k->sample_period);
+			if (k->untrace_scans)
+				s->retrace_scan = scan + k->untrace_scans;
+		}
+		if ((i & 63) == 63) {
+			if (ktime_get_ns() - start > budget_ns) {
+				truncated = true;
+				break;
+			}
+			cond_resched();
+		}
+	}
+	/* A truncated scan resumes where it stopped, so no page starves. */
+	vm->scan_cursor = truncated ? idx + 1 : 0;
+	if (vm->scan_cursor >= n)
+		vm->scan_cursor = 0;
+
+	if (k->mrc_decay_scans && !(scan % k->mrc_decay_scans))
+		msched_mrc_decay(&vm->mrc);
+
+	dur = ktime_get_ns() - start;
+	vm->stats.nr_scans++;
+	vm->stats.nr_truncated_scans += truncated;
+	vm->stats.nr_pages_scanned += nr_scanned;
+	vm->stats.nr_young += nr_young;
+	vm->stats.scan_ns_total += dur;
+	vm->stats.last_scan_ns = dur;
+	trace_msched_scan(vm->pid, scan, nr_scanned, nr_young, dur, truncated);
+}
+
+/**
+ * msched_sample_work() - the periodic scan of one VM.
+ * @work: &msched_vm.scan_work.
+ *
+ * Context: workqueue (msched_wq); takes vm->lock.
+ */
+void msched_sample_work(struct work_struct *work)
+{
+	struct msched_vm *vm = container_of(to_delayed_work(work),
+					    struct msched_vm, scan_work);
+
+	mutex_lock(&vm->lock);
+	if (vm->dead)
+		goto out_unlock;
+	/* No sampling state left after a failed rebuild: try again. */
+	if (!vm->lru_mem && __msched_sample_reset(vm))
+		goto out_requeue;
+	if (msched_kvm_memslots_gen(vm->kvm) != vm->memslots_gen &&
+	    __msched_sample_rebuild(vm))
+		goto out_requeue;
+	__msched_sample_scan(vm);
+out_requeue:
+	if (!vm->lru_mem)
+		pr_warn_ratelimited("pid %d: out of memory for the sample set, retrying\n",
+				    vm->pid);
+	queue_delayed_work(msched_wq, &vm->scan_work,
+			   msecs_to_jiffies(vm->knobs.scan_interval_ms));
+out_unlock:
+	mutex_unlock(&vm->lock);
+}
+
+/**
+ * __msched_sample_classify() - usage classes, page ages and working set of a
+ * VM, scaled from its sampled pages to all guest pages.
+ * @vm: an attached VM.
+ * @c: filled in; the class counts add up exactly to the guest's pages.
+ *
+ * Context: caller holds @vm->lock.
+ */
+void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c)
+{
+	struct msched_class_params p = {
+		.now_scan = msched_lru_cur_batch(&vm->lru),
+		.total_pages = vm->guest_pages,
+		.active_scans = vm->knobs.active_scans,
+		.idle_scans = vm->knobs.idle_scans,
+		.wss_scans = vm->knobs.wss_scans,
+	};
+	u32 i;
+
+	lockdep_assert_held(&vm->lock);
+	msched_class_init(c, &p);
+	for (i = 0; i < vm->nr_samples; i++)
+		msched_class_add(c, msched_lru_slot_batch(&vm->lru,
+							  vm->samples[i].slot));
+	msched_class_finalize(c);
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: /sys/kernel/mm/memsched/vms/<pid>/, one directory per attached
+ * VM. Knobs are read-write, estimates and counters read-only. Every file is
+ * documented in Documentation/ABI/testing/sysfs-kernel-mm-memsched.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "memsched.h"
+#include "trace.h"
+
+#define to_vm(k) container_of(k, struct msched_vm, kobj)
+
+/* Knobs: one table entry each; a write outside [min, max] is -EINVAL. */
+enum msched_knob_effect {
+	MSCHED_KNOB_PLAIN,
+	MSCHED_KNOB_RESET,	/* changes the sample set: drop the history */
+	MSCHED_KNOB_RESCHED,	/* changes the scan timing: re-arm the work */
+};
+
+struct msched_knob_attr {
+	struct kobj_attribute attr;
+	size_t offset;
+	u64 min, max;
+	enum msched_knob_effect effect;
+};
+
+#define to_knob(a) container_of(a, struct msched_knob_attr, attr)
+#define knob_ptr(vm, ka) ((u64 *)((char *)&(vm)->knobs + (ka)->offset))
+
+static ssize_t knob_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct msched_vm *vm = to_vm(kobj);
+	u64 v;
+
+	mutex_lock(&vm->lock);
+	v = *knob_ptr(vm, to_knob(attr));
+	mutex_unlock(&vm->lock);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+/* Cross-knob rule: a page cannot be idle before it stops being active. */
+static bool __knob_consistent(struct msched_vm *vm, const char **why)
+{
+	if (vm->knobs.active_scans >= vm->knobs.idle_scans) {
+		*why = "active_scans must stay below idle_scans";
+		return false;
+	}
+	return true;
+}
+
+static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct msched_knob_attr *ka = to_knob(attr);
+	struct msched_vm *vm = to_vm(kobj);
+	const char *why = NULL;
+	u64 v, old;
+	int ret;
+
+	if (kstrtou64(buf, 0, &v) || v < ka->min || v > ka->max) {
+		pr_info("pid %d: %s: accepted: an integer from %llu to %llu\n",
+			vm->pid, attr->attr.name, ka->min, ka->max);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (vm->dead) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	old = *knob_ptr(vm, ka);
+	*knob_ptr(vm, ka) = v;
+	if (!__knob_consistent(vm, &why)) {
+		*knob_ptr(vm, ka) = old;
+		pr_info("pid %d: %s: %s (active_scans=%llu idle_scans=%llu)\n",
+			vm->pid, attr->attr.name, why, vm->knobs.active_scans,
+			vm->knobs.idle_scans);
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	ret = count;
+	if (old == v)
+		goto out_unlock;
+	trace_msched_knob(vm->pid, attr->attr.name, v);
+	if (ka->effect == MSCHED_KNOB_RESET) {
+		int err = __msched_sample_reset(vm);
+
+		if (err)
+			ret = err;
+	} else if (ka->effect == MSCHED_KNOB_RESCHED) {
+		mod_delayed_work(msched_wq, &vm->scan_work, msecs_to_jiffies(v));
+	}
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+#define MSCHED_KNOB(_name, _min, _max, _effect)				\
+static struct msched_knob_attr knob_##_name = {				\
+	.attr = __ATTR(_name, 0600, knob_show, knob_store),		\
+	.offset = offsetof(struct msched_knobs, _name),			\
+	.min = _min,							\
+	.max = _max,							\
+	.effect = _effect,						\
+}
+
+MSCHED_KNOB(sample_period, 1, MSCHED_PERIOD_MAX, MSCHED_KNOB_RESET);
+MSCHED_KNOB(sample_seed, 0, U64_MAX, MSCHED_KNOB_RESET);
+MSCHED_KNOB(scan_interval_ms, MSCHED_INTERVAL_MIN_MS, MSCHED_INTERVAL_MAX_MS,
+	    MSCHED_KNOB_RESCHED);
+MSCHED_KNOB(cpu_quota_ms, 1, MSCHED_QUOTA_MAX_MS, MSCHED_KNOB_PLAIN);
+MSCHED_KNOB(untrace_scans, 0, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
+MSCHED_KNOB(active_scans, 1, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
+MSCHED_KNOB(idle_scans, 2, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
+MSCHED_KNOB(wss_scans, 1, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
+MSCHED_KNOB(mrc_decay_scans, 0, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
+
+static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct msched_vm *vm = to_vm(kobj);
+	int ret;
+
+	if (!sysfs_streq(buf, "1")) {
+		pr_info("pid %d: reset: accepted: 1 (drops the sampling history)\n",
+			vm->pid);
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	ret = vm->dead ? -ENODEV : __msched_sample_reset(vm);
+	mutex_unlock(&vm->lock);
+	return ret ? ret : count;
+}
+static struct kobj_attribute reset_attr = __ATTR(reset, 0200, NULL, reset_store);
+
+/* Read-only values that need no computation. */
+#define MSCHED_VM_RO(_name, _fmt, _expr)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct msched_vm *vm = to_vm(kobj);				\
+	ssize_t ret;							\
+									\
+	mutex_lock(&vm->lock);						\
+	ret = sysfs_emit(buf, _fmt "\n", _expr);			\
+	mutex_unlock(&vm->lock);					\
+	return ret;							\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0400)
+
+MSCHED_VM_RO(pid, "%d", vm->pid);
+MSCHED_VM_RO(guest_pages, "%llu", vm->guest_pages);
+MSCHED_VM_RO(sampled_pages, "%u", vm->nr_samples);
+MSCHED_VM_RO(mrc_knee_pages, "%llu",
+	     vm->lru_mem ? msched_mrc_knee_pages(&vm->mrc, 50000) : 0);
+
+/* Estimates that classify every sampled page: computed on read. */
+static struct msched_class *msched_vm_classify(struct msched_vm *vm)
+{
+	struct msched_class *c = kmalloc(sizeof(*c), GFP_KERNEL);
+
+	if (!c)
+		return NULL;
+	mutex_lock(&vm->lock);
+	__msched_sample_classify(vm, c);
+	mutex_unlock(&vm->lock);
+	return c;
+}
+
+static ssize_t wss_pages_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct msched_class *c = msched_vm_classify(to_vm(kobj));
+	ssize_t ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = sysfs_emit(buf, "%llu\n", c->wss_pages);
+	kfree(c);
+	return ret;
+}
+static struct kobj_attribute wss_pages_attr = __ATTR_RO_MODE(wss_pages, 0400);
+
+/* "min_age_scans pages" per log2 bucket, then "never pages". */
+static ssize_t age_histogram_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct msched_class *c = msched_vm_classify(to_vm(kobj));
+	ssize_t len = 0;
+	u32 b;
+
+	if (!c)
+		return -ENOMEM;
+	for (b = 0; b < MSCHED_CLASS_AGE_NEVER; b++)
+		if (c->age_pages[b])
+			len += sysfs_emit_at(buf, len, "%llu %llu\n",
+					     msched_class_bucket_min_scans(b),
+					     c->age_pages[b]);
+	len += sysfs_emit_at(buf, len, "never %llu\n",
+			     c->age_pages[MSCHED_CLASS_AGE_NEVER]);
+	kfree(c);
+	return len;
+}
+static struct kobj_attribute age_histogram_attr =
+	__ATTR_RO_MODE(age_histogram, 0400);
+
+/* "mem_pages miss_ppm", one line per bucket boundary of the curve. */
+static ssize_t mrc_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	struct msched_vm *vm = to_vm(kobj);
+	ssize_t len = 0;
+	u32 b;
+
+	mutex_lock(&vm->lock);
+	if (vm->lru_mem)
+		for (b = 0; b <= vm->mrc.nr_buckets; b++) {
+			u64 pages = b * vm->mrc.bucket_pages;
+
+			len += sysfs_emit_at(buf, len, "%llu %u\n", pages,
+					     msched_mrc_miss_ppm(&vm->mrc, pages));
+		}
+	mutex_unlock(&vm->lock);
+	return len;
+}
+static struct kobj_attribute mrc_attr = __ATTR_RO_MODE(mrc, 0400);
+
+static struct attribute *msched_vm_attrs[] = {
+	&knob_sample_period.attr.attr,
+	&knob_sample_seed.attr.attr,
+	&knob_scan_interval_ms.attr.attr,
+	&knob_cpu_quota_ms.attr.attr,
+	&knob_untrace_scans.attr.attr,
+	&knob_active_scans.attr.attr,
+	&knob_idle_scans.attr.attr,
+	&knob_wss_scans.attr.attr,
+	&knob_mrc_decay_scans.attr.attr,
+	&reset_attr.attr,
+	&pid_attr.attr,
+	&guest_pages_attr.attr,
+	&sampled_pages_attr.attr,
+	&wss_pages_attr.attr,
+	&age_histogram_attr.attr,
+	&mrc_attr.attr,
+	&mrc_knee_pages_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group msched_vm_group = {
+	.attrs = msched_vm_attrs,
+};
+
+/* classes/: estimated guest pages per usage class. */
+static ssize_t msched_class_show(struct kobject *kobj, char *buf,
+				 enum msched_class_id id)
+{
+	struct msched_class *c = msched_vm_classify(to_vm(kobj));
+	ssize_t ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = sysfs_emit(buf, "%llu\n", c->class_pages[id]);
+	kfree(c);
+	return ret;
+}
+
+#define MSCHED_CLASS_FILE(_name, _id)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return msched_class_show(kobj, buf, _id);			\
+}									\
+static struct kobj_attribute class_##_name##_attr = __ATTR_RO_MODE(_name, 0400)
+
+MSCHED_CLASS_FILE(active, MSCHED_CLASS_ACTIVE);
+MSCHED_CLASS_FILE(recently_idle, MSCHED_CLASS_RECENTLY_IDLE);
+MSCHED_CLASS_FILE(idle, MSCHED_CLASS_IDLE);
+MSCHED_CLASS_FILE(never_touched, MSCHED_CLASS_NEVER_TOUCHED);
+
+static struct attribute *msched_class_attrs[] = {
+	&class_active_attr.attr,
+	&class_recently_idle_attr.attr,
+	&class_idle_attr.attr,
+	&class_never_touched_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group msched_class_group = {
+	.name = "classes",
+	.attrs = msched_class_attrs,
+};
+
+/* stats/: counters since attach (or the last reset). */
+MSCHED_VM_RO(nr_scans, "%llu", vm->stats.nr_scans);
+MSCHED_VM_RO(nr_truncated_scans, "%llu", vm->stats.nr_truncated_scans);
+MSCHED_VM_RO(nr_pages_scanned, "%llu", vm->stats.nr_pages_scanned);
+MSCHED_VM_RO(nr_young, "%llu", vm->stats.nr_young);
+MSCHED_VM_RO(scan_ns_total, "%llu", vm->stats.scan_ns_total);
+MSCHED_VM_RO(last_scan_ns, "%llu", vm->stats.last_scan_ns);
+MSCHED_VM_RO(nr_rebuilds, "%llu", vm->stats.nr_rebuilds);
+MSCHED_VM_RO(nr_invalidations, "%lld", atomic64_read(&vm->nr_invalidations));
+
+static struct attribute *msched_stats_attrs[] = {
+	&nr_scans_attr.attr,
+	&nr_truncated_scans_attr.attr,
+	&nr_pages_scanned_attr.attr,
+	&nr_young_attr.attr,
+	&scan_ns_total_attr.attr,
+	&last_scan_ns_attr.attr,
+	&nr_rebuilds_attr.attr,
+	&nr_invalidations_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group msched_stats_group = {
+	.name = "stats",
+	.attrs = msched_stats_attrs,
+};
+
+static const struct attribute_group *msched_vm_groups[] = {
+	&msched_vm_group,
+	&msched_class_group,
+	&msched_stats_group,
+	NULL,
+};
+
+static void msched_vm_kobj_release(struct kobject *kobj)
+{
+	kfree(to_vm(kobj));
+}
+
+const struct kobj_type msched_vm_ktype = {
+	.release = msched_vm_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = msched_vm_groups,
+};
