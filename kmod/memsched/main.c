@@ -19,14 +19,16 @@ static int __init msched_init(void)
 	ret = msched_vm_init();
 	if (ret)
 		return ret;
+	msched_debugfs_init();
 	ret = msched_sysfs_init();
 	if (ret)
-		goto out_vm_exit;
+		goto out_debugfs_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
-out_vm_exit:
+out_debugfs_exit:
+	msched_debugfs_exit();
 	msched_vm_exit();
 	return ret;
 }
@@ -40,6 +42,7 @@ static void __exit msched_exit(void)
 	msched_sysfs_remove_control();
 	msched_vm_exit();
 	msched_sysfs_exit();
+	msched_debugfs_exit();
 	pr_info("unloaded\n");
 }
 

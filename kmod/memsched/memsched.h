@@ -116,6 +116,7 @@ struct msched_vm {
 	void *lru_mem;
 	struct msched_mrc mrc;
 	void *mrc_mem;
+	size_t state_bytes;
 };
 
 /* vm.c: attaching, detaching and the list of attached VMs */
@@ -140,6 +141,12 @@ void msched_sample_teardown(struct msched_vm *vm);
 void msched_sample_work(struct work_struct *work);
 int __msched_sample_reset(struct msched_vm *vm);
 void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c);
+
+/* debugfs.c: diagnostics; live counters return to zero when all is freed */
+extern atomic64_t msched_live_vms;
+extern atomic64_t msched_live_bytes;
+void msched_debugfs_init(void);
+void msched_debugfs_exit(void);
 
 /* sysfs.c: the /sys/kernel/mm/memsched tree */
 extern struct kobject *msched_vms_kobj;

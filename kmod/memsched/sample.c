@@ -34,6 +34,21 @@ static const struct msched_knobs msched_default_knobs = {
 	.mrc_decay_scans = 0,
 };
 
+/* Keep msched_live_bytes equal to what the sampling state holds. */
+static void msched_sample_account(struct msched_vm *vm, size_t bytes)
+{
+	atomic64_add((s64)bytes - (s64)vm->state_bytes, &msched_live_bytes);
+	vm->state_bytes = bytes;
+}
+
+static size_t msched_sample_bytes(struct msched_vm *vm)
+{
+	return (size_t)vm->nr_samples * sizeof(*vm->samples) +
+	       (vm->lru_mem ? msched_lru_mem_bytes(vm->lru.max_slots) : 0) +
+	       (vm->mrc_mem ? msched_mrc_mem_bytes(vm->mrc.nr_buckets) : 0) +
+	       (vm->free_slots ? (size_t)vm->lru.max_slots * sizeof(u32) : 0);
+}
+
 /* Free everything the sampling state owns; leaves knobs and stats alone. */
 static void msched_sample_free(struct msched_vm *vm)
 {
@@ -47,6 +62,7 @@ static void msched_sample_free(struct msched_vm *vm)
 	vm->mrc_mem = NULL;
 	vm->nr_samples = 0;
 	vm->nr_free_slots = 0;
+	msched_sample_account(vm, 0);
 }
 
 /* Build the sampling state from scratch with the current knobs. */
@@ -89,6 +105,7 @@ static int msched_sample_build(struct msched_vm *vm)
 	vm->guest_pages = guest_pages;
 	vm->memslots_gen = gen;
 	vm->scan_cursor = 0;
+	msched_sample_account(vm, msched_sample_bytes(vm));
 	return 0;
 }
 
@@ -185,6 +202,7 @@ static int __msched_sample_rebuild(struct msched_vm *vm)
 	vm->memslots_gen = gen;
 	vm->scan_cursor = 0;
 	vm->stats.nr_rebuilds++;
+	msched_sample_account(vm, msched_sample_bytes(vm));
 	trace_msched_rebuild(vm->pid, gen, guest_pages, nr);
 	return 0;
 }

@@ -144,6 +144,7 @@ int msched_vm_attach(pid_t pid)
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
+	atomic64_inc(&msched_live_vms);
 	INIT_LIST_HEAD(&vm->node);
 	vm->pid = pid;
 	vm->kvm = kvm;

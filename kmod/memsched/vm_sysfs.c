@@ -332,6 +332,7 @@ static const struct attribute_group *msched_vm_groups[] = {
 static void msched_vm_kobj_release(struct kobject *kobj)
 {
 	kfree(to_vm(kobj));
+	atomic64_dec(&msched_live_vms);
 }
 
 const struct kobj_type msched_vm_ktype = {

@@ -47,6 +47,12 @@ tap_fails_with() {
 	fi
 }
 
+# ms_write VALUE FILE: write like `echo VALUE > FILE`, through bash so that a
+# failed write reports the kernel's errno text (dash says "I/O error" for all).
+ms_write() {
+	bash -c 'echo "$1" > "$2"' ms_write "$1" "$2"
+}
+
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 
 tap_done() {

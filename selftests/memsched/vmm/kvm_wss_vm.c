@@ -520,6 +520,14 @@ int main(int argc, char **argv)
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION (%zu bytes): %s", size, strerror(errno));
 
+	/*
+	 * An in-kernel irqchip, as QEMU has. Without one, KVM flips its
+	 * kvm_has_noapic_vcpu static key on every vCPU create/destroy, and
+	 * the live kernel text patching that takes can wedge a TCG lab.
+	 */
+	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		die("KVM_CREATE_VCPU: %s", strerror(errno));

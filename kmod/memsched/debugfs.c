@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: diagnostics in /sys/kernel/debug/memsched/ (not an ABI).
+ *
+ * live_vms and live_bytes count VM objects and bytes of sampling state that
+ * are allocated right now. Both return to zero once every VM is detached;
+ * the selftests check that after every lifecycle path.
+ */
+#include <linux/debugfs.h>
+
+#include "memsched.h"
+
+atomic64_t msched_live_vms = ATOMIC64_INIT(0);
+atomic64_t msched_live_bytes = ATOMIC64_INIT(0);
+
+static struct dentry *msched_debugfs_dir;
+
+static int live_vms_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_vms);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_vms_fops, live_vms_get, NULL, "%llu\n");
+
+static int live_bytes_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_bytes);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_bytes_fops, live_bytes_get, NULL, "%llu\n");
+
+/**
+ * msched_debugfs_init() - create /sys/kernel/debug/memsched/.
+ *
+ * Context: process context, module init. Failure is not fatal (debugfs is
+ * for diagnostics only), so nothing is returned.
+ */
+void msched_debugfs_init(void)
+{
+	msched_debugfs_dir = debugfs_create_dir("memsched", NULL);
+	debugfs_create_file_unsafe("live_vms", 0400, msched_debugfs_dir, NULL,
+				   &live_vms_fops);
+	debugfs_create_file_unsafe("live_bytes", 0400, msched_debugfs_dir, NULL,
+				   &live_bytes_fops);
+}
+
+/**
+ * msched_debugfs_exit() - remove /sys/kernel/debug/memsched/.
+ *
+ * Context: process context, module exit.
+ */
+void msched_debugfs_exit(void)
+{
+	debugfs_remove_recursive(msched_debugfs_dir);
+}

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+# memsched helpers for shell kselftests (sourced after tap.sh).
+
+MS_ROOT=/sys/kernel/mm/memsched
+MS_DEBUG=/sys/kernel/debug/memsched
+MS_VMM=$TAP_REPO/selftests/memsched/vmm/build/kvm_wss_vm
+
+ms_require_kvm() {
+	[ -c /dev/kvm ] || tap_skip_all "no /dev/kvm (the lab runs with --nested in make check)"
+}
+
+# ms_load: (re)load memsched fresh.
+ms_load() {
+	ms_loaded memsched && rmmod memsched
+	ms_insmod memsched
+}
+
+# ms_vmm_start READYFILE ARGS...: start the minimal VMM in the background,
+# wait for its first sweep; sets MS_VMM_PID.
+ms_vmm_start() {
+	local ready=$1 i
+	shift
+	rm -f "$ready"
+	"$MS_VMM" --ready-file "$ready" "$@" > "$ready.out" 2>&1 &
+	MS_VMM_PID=$!
+	for i in $(seq 100); do
+		[ -s "$ready" ] && return 0
+		kill -0 "$MS_VMM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "kvm_wss_vm did not start:"; cat "$ready.out"
+	return 1
+}
+
+ms_vmm_stop() {
+	kill "$MS_VMM_PID" 2>/dev/null
+	wait "$MS_VMM_PID" 2>/dev/null
+}
+
+ms_vm() { echo "$MS_ROOT/vms/$1"; }
+
+# ms_wait_scans DIR N: wait until N more scans have completed.
+ms_wait_scans() {
+	local dir=$1 want i
+	want=$(( $(cat "$dir/stats/nr_scans") + $2 ))
+	for i in $(seq 600); do
+		[ "$(cat "$dir/stats/nr_scans" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tap_within GOT WANT PCT NAME: |GOT-WANT| <= PCT% of WANT
+tap_within() {
+	local got=$1 want=$2 pct=$3 name=$4 diff
+	diff=$(( got > want ? got - want : want - got ))
+	if [ $(( diff * 100 )) -le $(( want * pct )) ]; then
+		tap_pass "$name (got $got, want $want ±$pct%)"
+	else
+		tap_fail "$name" "got $got, want $want ±$pct%"
+	fi
+}
+
+# tap_no_leaks NAME: every VM object and byte of sampling state is freed.
+tap_no_leaks() {
+	local vms bytes
+	vms=$(cat "$MS_DEBUG/live_vms" 2>&1)
+	bytes=$(cat "$MS_DEBUG/live_bytes" 2>&1)
+	tap_is "$vms/$bytes" "0/0" "$1: live_vms/live_bytes back to 0/0"
+}
+
+# ms_miss_ppm DIR PAGES: the MRC's miss ratio at the first point >= PAGES.
+ms_miss_ppm() {
+	awk -v p="$2" '$1 >= p { print $2; exit }' "$1/mrc"
+}

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# memsched samples a VM driven through /dev/kvm whose guest cycles over a
+# known working set of W data pages (plus its one code page) while the rest of
+# its memory stays untouched. The working-set estimate, the MRC knee and the
+# usage classes must match W; class counts add up to the guest's memory.
+# Variants: exact (period 1) and sampled (period 16 on a larger VM, so about
+# a thousand sampled pages fall in the working set: sigma ~3%).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+ms_require_kvm
+tap_plan 32
+
+work=$(mktemp -d)
+trap 'ms_vmm_stop; rm -rf "$work"' EXIT
+ms_load || { tap_fail "load memsched"; tap_done; }
+
+# variant PERIOD MEM_MB W [VMM ARGS...]
+variant() {
+	local period=$1 mem_mb=$2 w=$3 d guest sum f miss_half miss_2w
+	local v="period=$period mem=${mem_mb}M W=$w"
+
+	shift 3
+	ms_vmm_start "$work/ready" --mem-mb "$mem_mb" --wss-pages "$w" "$@" ||
+		{ tap_fail "$v: start VMM"; return; }
+	tap_ok "$v: attach" sh -c "echo $MS_VMM_PID > $MS_ROOT/attach"
+	d=$(ms_vm "$MS_VMM_PID")
+	echo 200 > "$d/scan_interval_ms"
+	echo "$period" > "$d/sample_period"
+	ms_wait_scans "$d" 8
+	guest=$((mem_mb * 256))
+	tap_is "$(cat "$d/guest_pages")" "$guest" "$v: guest_pages"
+	tap_diag "$v: sampled_pages=$(cat "$d/sampled_pages") wss=$(cat "$d/wss_pages") knee=$(cat "$d/mrc_knee_pages") last_scan_ns=$(cat "$d/stats/last_scan_ns")"
+	tap_within "$(cat "$d/wss_pages")" "$w" 10 "$v: working-set estimate"
+	tap_within "$(cat "$d/mrc_knee_pages")" "$w" 10 "$v: MRC knee"
+	sum=0
+	for f in active recently_idle idle never_touched; do
+		sum=$((sum + $(cat "$d/classes/$f")))
+	done
+	tap_is "$sum" "$guest" "$v: class counts add up to the guest's memory"
+	tap_within "$(cat "$d/classes/never_touched")" $((guest - w)) 10 "$v: never-touched class"
+	miss_half=$(ms_miss_ppm "$d" $((w / 2)))
+	miss_2w=$(ms_miss_ppm "$d" $((w * 2)))
+	if [ "$miss_half" -ge 900000 ] && [ "$miss_2w" -le 100000 ]; then
+		tap_pass "$v: MRC is a step at W (miss $miss_half ppm at W/2, $miss_2w ppm at 2W)"
+	else
+		tap_fail "$v: MRC is a step at W" "miss $miss_half ppm at W/2, $miss_2w ppm at 2W"
+	fi
+}
+
+variant 1 64 1024 --phase-signal
+
+# Phase change: the working set moves to the next W pages. The old set ages
+# into the idle class, the new one is active; the estimate follows.
+d=$(ms_vm "$MS_VMM_PID")
+echo 3 > "$d/active_scans"
+echo 6 > "$d/idle_scans"
+echo 3 > "$d/wss_scans"
+kill -USR1 "$MS_VMM_PID"
+ms_wait_scans "$d" 10
+tap_within "$(cat "$d/classes/active")" 1024 10 "phase change: new set active"
+tap_within "$(cat "$d/classes/idle")" 1024 10 "phase change: old set idle"
+tap_within "$(cat "$d/wss_pages")" 1024 10 "phase change: working set follows"
+
+# Untracing: a page found accessed is left alone for untrace_scans scans, so
+# fewer pages are scanned while the estimate over a longer window holds.
+# Full CPU quota here, so that no scan is cut short and the counts compare.
+echo 1000 > "$d/cpu_quota_ms"
+echo 5 > "$d/wss_scans"
+s0=$(cat "$d/stats/nr_pages_scanned") n0=$(cat "$d/stats/nr_scans")
+ms_wait_scans "$d" 8
+per_scan_traced=$(( ($(cat "$d/stats/nr_pages_scanned") - s0) / ($(cat "$d/stats/nr_scans") - n0) ))
+echo 3 > "$d/untrace_scans"
+ms_wait_scans "$d" 4
+s0=$(cat "$d/stats/nr_pages_scanned") n0=$(cat "$d/stats/nr_scans")
+ms_wait_scans "$d" 8
+per_scan_untraced=$(( ($(cat "$d/stats/nr_pages_scanned") - s0) / ($(cat "$d/stats/nr_scans") - n0) ))
+tap_diag "pages scanned per scan: $per_scan_traced traced, $per_scan_untraced with untrace_scans=3"
+# A hot page is scanned (young), skipped twice, re-armed, scanned again: it
+# is counted once every 4 scans instead of every scan.
+tap_within $((per_scan_traced - per_scan_untraced)) $((1025 * 3 / 4)) 15 \
+	"untracing skips 3 of 4 scans of the hot pages"
+tap_within "$(cat "$d/wss_pages")" 1024 10 "working set holds with untracing"
+
+# Bad knob values are rejected and leave the knob alone.
+tap_fails_with "Invalid argument" "sample_period 0 rejected" ms_write 0 "$d/sample_period"
+tap_fails_with "Invalid argument" "sample_period 1025 rejected" ms_write 1025 "$d/sample_period"
+tap_fails_with "Invalid argument" "active_scans >= idle_scans rejected" ms_write 6 "$d/active_scans"
+tap_is "$(cat "$d/sample_period")/$(cat "$d/active_scans")" "1/3" "knobs unchanged after bad writes"
+
+tap_ok "detach" sh -c "echo $MS_VMM_PID > $MS_ROOT/detach"
+ms_vmm_stop
+tap_no_leaks "after detach"
+
+variant 16 256 16384
+tap_ok "detach" sh -c "echo $MS_VMM_PID > $MS_ROOT/detach"
+ms_vmm_stop
+tap_no_leaks "after detach"
+tap_ok "rmmod memsched" rmmod memsched
+tap_done
