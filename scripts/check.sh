@@ -38,11 +38,16 @@ step "deps" scripts/deps.sh || finish
 step "modules (W=1, -Werror)" $MAKE -s modules || finish
 step "unit tests" $MAKE -s -C lib/tests all check-core || finish
 step "selftests" $MAKE -s -C selftests all || finish
+step "tools" $MAKE -s tools || finish
 
 echo "# check: unit tests of the pure-C core (native)"
 unit_bins=$(cd lib/tests && find build -maxdepth 1 -type f -executable -name 'test_*' ! -name '*.*' | sort)
 (cd lib/tests && CMOCKA_MESSAGE_OUTPUT=TAP ../../selftests/run_tests.sh -t 300 unit $unit_bins) |
 	tee "$out/unit.tap"
+
+echo "# check: tool tests (native, against a fake sysfs tree)"
+(cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh) |
+	tee "$out/tools.tap"
 
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
 tools/lab/lab-run --nested --pmem 1G --mem 4G --smp 2 --timeout "$LAB_TIMEOUT" \

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 scripts/deps.sh
 echo "demo: building modules and test programs"
-$MAKE -s modules > build.log 2>&1 || { cat build.log; exit 1; }
-rm -f build.log
+mkdir -p build
+$MAKE -s modules > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }
 $MAKE -s -C selftests all
+$MAKE -s tools
 echo "demo: booting the lab (TCG unless /dev/kvm exists; about a minute)"
 exec tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 900 --out build/demo \
 	-- 'bash tools/demo/lab-demo.sh'

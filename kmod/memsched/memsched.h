@@ -84,6 +84,9 @@ struct msched_stats {
  * @release_work: detaches the VM after its mm went away.
  * @flags: MSCHED_VM_CLAIMED: set by the one path that tears the VM down.
  * @dead: set once, when the VM is being detached; the scan stops at it.
+ * @snap: usage classes, page ages and working set as of the last scan (or
+ *	reset, or class-knob change), so that all sysfs files read between two
+ *	scans agree with each other.
  * @nr_invalidations: invalidations of @mm seen by @mn (atomic: callbacks
  *	may not block).
  */
@@ -117,6 +120,7 @@ struct msched_vm {
 	struct msched_mrc mrc;
 	void *mrc_mem;
 	size_t state_bytes;
+	struct msched_class snap;
 };
 
 /* vm.c: attaching, detaching and the list of attached VMs */
@@ -140,7 +144,7 @@ int msched_sample_setup(struct msched_vm *vm);
 void msched_sample_teardown(struct msched_vm *vm);
 void msched_sample_work(struct work_struct *work);
 int __msched_sample_reset(struct msched_vm *vm);
-void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c);
+void __msched_sample_snapshot(struct msched_vm *vm);
 
 /* debugfs.c: diagnostics; live counters return to zero when all is freed */
 extern atomic64_t msched_live_vms;

@@ -118,8 +118,13 @@ static int msched_sample_build(struct msched_vm *vm)
  */
 int msched_sample_setup(struct msched_vm *vm)
 {
+	int ret;
+
 	vm->knobs = msched_default_knobs;
-	return msched_sample_build(vm);
+	ret = msched_sample_build(vm);
+	if (!ret)
+		__msched_sample_snapshot(vm);
+	return ret;
 }
 
 /**
@@ -143,10 +148,14 @@ void msched_sample_teardown(struct msched_vm *vm)
  */
 int __msched_sample_reset(struct msched_vm *vm)
 {
+	int ret;
+
 	lockdep_assert_held(&vm->lock);
 	msched_sample_free(vm);
 	memset(&vm->stats, 0, sizeof(vm->stats));
-	return msched_sample_build(vm);
+	ret = msched_sample_build(vm);
+	__msched_sample_snapshot(vm);
+	return ret;
 }
 
 /*
@@ -259,6 +268,7 @@ static void __msched_sample_scan(struct msched_vm *vm)
 	if (k->mrc_decay_scans && !(scan % k->mrc_decay_scans))
 		msched_mrc_decay(&vm->mrc);
 
+	__msched_sample_snapshot(vm);
 	dur = ktime_get_ns() - start;
 	vm->stats.nr_scans++;
 	vm->stats.nr_truncated_scans += truncated;
@@ -301,15 +311,16 @@ out_unlock:
 }
 
 /**
- * __msched_sample_classify() - usage classes, page ages and working set of a
- * VM, scaled from its sampled pages to all guest pages.
+ * __msched_sample_snapshot() - recompute @vm->snap: usage classes, page ages
+ * and working set, scaled from the sampled pages to all guest pages (the
+ * class counts add up exactly to the guest's pages).
  * @vm: an attached VM.
- * @c: filled in; the class counts add up exactly to the guest's pages.
  *
  * Context: caller holds @vm->lock.
  */
-void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c)
+void __msched_sample_snapshot(struct msched_vm *vm)
 {
+	struct msched_class *c = &vm->snap;
 	struct msched_class_params p = {
 		.now_scan = msched_lru_cur_batch(&vm->lru),
 		.total_pages = vm->guest_pages,
@@ -321,8 +332,9 @@ void __msched_sample_classify(struct msched_vm *vm, struct msched_class *c)
 
 	lockdep_assert_held(&vm->lock);
 	msched_class_init(c, &p);
-	for (i = 0; i < vm->nr_samples; i++)
-		msched_class_add(c, msched_lru_slot_batch(&vm->lru,
-							  vm->samples[i].slot));
+	if (vm->lru_mem)
+		for (i = 0; i < vm->nr_samples; i++)
+			msched_class_add(c, msched_lru_slot_batch(&vm->lru,
+								  vm->samples[i].slot));
 	msched_class_finalize(c);
 }

@@ -94,6 +94,8 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 			ret = err;
 	} else if (ka->effect == MSCHED_KNOB_RESCHED) {
 		mod_delayed_work(msched_wq, &vm->scan_work, msecs_to_jiffies(v));
+	} else {
+		__msched_sample_snapshot(vm);	/* class thresholds may have moved */
 	}
 out_unlock:
 	mutex_unlock(&vm->lock);
@@ -159,51 +161,26 @@ MSCHED_VM_RO(sampled_pages, "%u", vm->nr_samples);
 MSCHED_VM_RO(mrc_knee_pages, "%llu",
 	     vm->lru_mem ? msched_mrc_knee_pages(&vm->mrc, 50000) : 0);
 
-/* Estimates that classify every sampled page: computed on read. */
-static struct msched_class *msched_vm_classify(struct msched_vm *vm)
-{
-	struct msched_class *c = kmalloc(sizeof(*c), GFP_KERNEL);
-
-	if (!c)
-		return NULL;
-	mutex_lock(&vm->lock);
-	__msched_sample_classify(vm, c);
-	mutex_unlock(&vm->lock);
-	return c;
-}
-
-static ssize_t wss_pages_show(struct kobject *kobj, struct kobj_attribute *attr,
-			      char *buf)
-{
-	struct msched_class *c = msched_vm_classify(to_vm(kobj));
-	ssize_t ret;
-
-	if (!c)
-		return -ENOMEM;
-	ret = sysfs_emit(buf, "%llu\n", c->wss_pages);
-	kfree(c);
-	return ret;
-}
-static struct kobj_attribute wss_pages_attr = __ATTR_RO_MODE(wss_pages, 0400);
+/* Estimates from the snapshot taken at the end of the last scan. */
+MSCHED_VM_RO(wss_pages, "%llu", vm->snap.wss_pages);
 
 /* "min_age_scans pages" per log2 bucket, then "never pages". */
 static ssize_t age_histogram_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	struct msched_class *c = msched_vm_classify(to_vm(kobj));
+	struct msched_vm *vm = to_vm(kobj);
 	ssize_t len = 0;
 	u32 b;
 
-	if (!c)
-		return -ENOMEM;
+	mutex_lock(&vm->lock);
 	for (b = 0; b < MSCHED_CLASS_AGE_NEVER; b++)
-		if (c->age_pages[b])
+		if (vm->snap.age_pages[b])
 			len += sysfs_emit_at(buf, len, "%llu %llu\n",
 					     msched_class_bucket_min_scans(b),
-					     c->age_pages[b]);
+					     vm->snap.age_pages[b]);
 	len += sysfs_emit_at(buf, len, "never %llu\n",
-			     c->age_pages[MSCHED_CLASS_AGE_NEVER]);
-	kfree(c);
+			     vm->snap.age_pages[MSCHED_CLASS_AGE_NEVER]);
+	mutex_unlock(&vm->lock);
 	return len;
 }
 static struct kobj_attribute age_histogram_attr =
@@ -255,38 +232,19 @@ static const struct attribute_group msched_vm_group = {
 	.attrs = msched_vm_attrs,
 };
 
-/* classes/: estimated guest pages per usage class. */
-static ssize_t msched_class_show(struct kobject *kobj, char *buf,
-				 enum msched_class_id id)
-{
-	struct msched_class *c = msched_vm_classify(to_vm(kobj));
-	ssize_t ret;
-
-	if (!c)
-		return -ENOMEM;
-	ret = sysfs_emit(buf, "%llu\n", c->class_pages[id]);
-	kfree(c);
-	return ret;
-}
-
-#define MSCHED_CLASS_FILE(_name, _id)					\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return msched_class_show(kobj, buf, _id);			\
-}									\
-static struct kobj_attribute class_##_name##_attr = __ATTR_RO_MODE(_name, 0400)
-
-MSCHED_CLASS_FILE(active, MSCHED_CLASS_ACTIVE);
-MSCHED_CLASS_FILE(recently_idle, MSCHED_CLASS_RECENTLY_IDLE);
-MSCHED_CLASS_FILE(idle, MSCHED_CLASS_IDLE);
-MSCHED_CLASS_FILE(never_touched, MSCHED_CLASS_NEVER_TOUCHED);
+/* classes/: estimated guest pages per usage class, from the snapshot. */
+MSCHED_VM_RO(active, "%llu", vm->snap.class_pages[MSCHED_CLASS_ACTIVE]);
+MSCHED_VM_RO(recently_idle, "%llu",
+	     vm->snap.class_pages[MSCHED_CLASS_RECENTLY_IDLE]);
+MSCHED_VM_RO(idle, "%llu", vm->snap.class_pages[MSCHED_CLASS_IDLE]);
+MSCHED_VM_RO(never_touched, "%llu",
+	     vm->snap.class_pages[MSCHED_CLASS_NEVER_TOUCHED]);
 
 static struct attribute *msched_class_attrs[] = {
-	&class_active_attr.attr,
-	&class_recently_idle_attr.attr,
-	&class_idle_attr.attr,
-	&class_never_touched_attr.attr,
+	&active_attr.attr,
+	&recently_idle_attr.attr,
+	&idle_attr.attr,
+	&never_touched_attr.attr,
 	NULL,
 };
 

@@ -73,3 +73,30 @@ tap_no_leaks() {
 ms_miss_ppm() {
 	awk -v p="$2" '$1 >= p { print $2; exit }' "$1/mrc"
 }
+
+# ms_read DIR FILE...: print the files' values on one line, all read between
+# the same two scans (stats/nr_scans unchanged across the reads), so that
+# sums and ratios of several files are consistent.
+ms_read() {
+	local dir=$1 n0 n1 v vals f i
+	shift
+	for i in $(seq 100); do
+		# bash's read, not cat: no fork, so a scan rarely lands in between
+		read -r n0 < "$dir/stats/nr_scans" || return 1
+		vals=""
+		for f in "$@"; do
+			read -r v < "$dir/$f" || return 1
+			vals="$vals $v"
+		done
+		read -r n1 < "$dir/stats/nr_scans" || return 1
+		[ "$n0" = "$n1" ] && { echo $vals; return 0; }
+	done
+	echo "ms_read: $dir: a scan landed between the reads 100 times" >&2
+	return 1
+}
+
+# ms_class_sum DIR: the four usage classes, summed (one consistent read).
+ms_class_sum() {
+	ms_read "$1" classes/active classes/recently_idle classes/idle \
+		classes/never_touched | awk '{ print $1 + $2 + $3 + $4 }'
+}

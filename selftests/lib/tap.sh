@@ -2,7 +2,8 @@
 # TAP helpers for shell kselftests (sourced). Usage:
 #   . "$(dirname "$0")/../lib/tap.sh"
 #   tap_plan 3; tap_ok "name"; tap_is "$got" "$want" "name"; ...; tap_done
-# Each check prints one TAP line; tap_done exits 1 if any check failed,
+# Each check prints one TAP line and returns non-zero when it failed (so
+# "tap_ok ... || show_more" works); tap_done exits 1 if any check failed,
 # 4 if the whole test was skipped with tap_skip_all.
 
 TAP_N=0
@@ -18,6 +19,7 @@ tap_fail() {
 	echo "not ok $TAP_N $1"
 	shift
 	for l in "$@"; do echo "# $l"; done
+	return 1
 }
 tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1 # SKIP $2"; }
 

@@ -35,8 +35,9 @@ wss_touch --total-mb 160 --wss-mb $WSS_MB --seconds 40
 CMD
 guest_initrd "$work/initrd" "$work/cmd"
 "$GUEST_TOOLS/guest-run" --initrd "$work/initrd" --log "$work/log" --mem 512M \
-	--timeout 200 --pidfile "$work/vmm.pid" > "$work/run.out" 2>&1 &
+	--timeout 300 --pidfile "$work/vmm.pid" > "$work/run.out" 2>&1 &
 runner=$!
+show_run() { tap_diag "guest-run said: $(cat "$work/run.out")"; }
 
 wait_log() { # PATTERN SECONDS
 	local i
@@ -46,7 +47,8 @@ wait_log() { # PATTERN SECONDS
 	done
 	return 1
 }
-tap_ok "guest boots, workload holds 160 MiB idle" wait_log "wss_touch: ready total_mb=160 wss_mb=0" 120
+tap_ok "guest boots, workload holds 160 MiB idle" wait_log "wss_touch: ready total_mb=160 wss_mb=0" 180 ||
+	show_run
 pid=$(cat "$work/vmm.pid")
 tap_ok "attach to the QEMU guest" ms_write "$pid" "$MS_ROOT/attach"
 d=$(ms_vm "$pid")
@@ -60,14 +62,11 @@ tap_ok "background working set is small (< 32 MiB)" test "$base" -lt 8192
 tap_ok "workload sweeps ${WSS_MB} MiB" wait_log "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60
 ms_write 1 "$d/reset"
 ms_wait_scans "$d" 12
-wss=$(cat "$d/wss_pages")
-knee=$(cat "$d/mrc_knee_pages")
+read -r wss knee <<< "$(ms_read "$d" wss_pages mrc_knee_pages)"
 tap_diag "wss=$wss pages ($((wss / 256)) MiB) knee=$knee pages ($((knee / 256)) MiB) classes: active=$(cat "$d/classes/active") recently_idle=$(cat "$d/classes/recently_idle") idle=$(cat "$d/classes/idle") never=$(cat "$d/classes/never_touched")"
 tap_within $((wss - base)) $((WSS_MB * 256)) 15 "working set grows by the workload's ${WSS_MB} MiB"
 tap_within "$knee" "$wss" 10 "MRC knee at the working set"
-sum=0
-for f in active recently_idle idle never_touched; do sum=$((sum + $(cat "$d/classes/$f"))); done
-tap_is "$sum" "$(cat "$d/guest_pages")" "class counts add up to the guest's memory"
+tap_is "$(ms_class_sum "$d")" "$(cat "$d/guest_pages")" "class counts add up to the guest's memory"
 tap_ok "guest memory is at least its 512 MiB of RAM" test "$(cat "$d/guest_pages")" -ge 131072
 wait "$runner"
 rc=$?
