@@ -708,6 +708,15 @@ static int get_pid(const char *arg, const struct cmd *cmd, int *pid)
 	return -1;
 }
 
+/* After option parsing: exactly one operand left, a PID. */
+static int get_sole_pid(int argc, char **argv, const struct cmd *cmd, int *pid)
+{
+	if (argc - optind != 1)
+		return usage_err(cmd, "%s", argc - optind < 1 ?
+				 "missing PID" : "too many arguments");
+	return get_pid(argv[optind], cmd, pid);
+}
+
 /* ---- commands ---- */
 
 /* attach PID, detach PID */
@@ -1214,10 +1223,7 @@ static int cmd_mrc(int argc, char **argv, const struct cmd *cmd)
 				return ret;
 		}
 	}
-	if (argc - optind != 1)
-		return usage_err(cmd, "%s", argc - optind < 1 ?
-				 "missing PID" : "too many arguments");
-	ret = get_pid(argv[optind], cmd, &pid);
+	ret = get_sole_pid(argc, argv, cmd, &pid);
 	if (ret >= 0)
 		return ret;
 
@@ -1299,10 +1305,7 @@ static int cmd_watch(int argc, char **argv, const struct cmd *cmd)
 				return ret;
 		}
 	}
-	if (argc - optind != 1)
-		return usage_err(cmd, "%s", argc - optind < 1 ?
-				 "missing PID" : "too many arguments");
-	ret = get_pid(argv[optind], cmd, &pid);
+	ret = get_sole_pid(argc, argv, cmd, &pid);
 	if (ret >= 0)
 		return ret;
 	if (check_vm(pid))
