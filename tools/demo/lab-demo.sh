@@ -24,7 +24,7 @@ work=$(mktemp -d)
 cat > "$work/cmd" <<'CMD'
 echo "guest: balloon_guest abi $(cat /sys/kernel/mm/balloon_guest/version)"
 wss_touch --total-mb 160 --wss-mb 16 --seconds 20
-wss_touch --total-mb 160 --wss-mb 96 --seconds 30
+wss_touch --total-mb 160 --wss-mb 96 --seconds 40
 CMD
 guest_initrd "$work/initrd" "$work/cmd" -m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
 
@@ -62,7 +62,9 @@ show
 
 wait_log "wss_touch: ready total_mb=160 wss_mb=96"
 echo 1 > "$d/reset"
-ms_wait_scans "$d" 10
+# The first scans after the reset still see the program's one-time sweep of
+# all 160 MiB; give the curve time to be dominated by the steady state.
+ms_wait_scans "$d" 30
 say "what memsched sees: the guest now sweeps 96 MiB"
 show
 say "miss-rate curve: how much memory this guest needs"
