@@ -110,15 +110,13 @@ static void check_elements(const struct msched_proto_msg *m)
 			CHECK(ret == -MSCHED_PROTO_EGFNRANGE);
 		else
 			CHECK(ret == (dup ? -MSCHED_PROTO_EGFNDUP : 0));
-		if (maxg != MSCHED_U64_MAX) {
-			CHECK(msched_proto_check_gfns(m, maxg, scratch,
-						      m->gfns.nr) ==
-			      -MSCHED_PROTO_EGFNRANGE);
-			/* Sorted ascending after a successful check. */
-			if (!ret)
-				for (i = 1; i < m->gfns.nr; i++)
-					CHECK(scratch[i - 1] < scratch[i]);
-		}
+		/* Sorted ascending after a successful check. */
+		if (!ret)
+			for (i = 1; i < m->gfns.nr; i++)
+				CHECK(scratch[i - 1] < scratch[i]);
+		/* The largest gfn is out of range for guest_pages == maxg. */
+		CHECK(msched_proto_check_gfns(m, maxg, scratch, m->gfns.nr) ==
+		      -MSCHED_PROTO_EGFNRANGE);
 		free(scratch);
 	} else if (m->type == MSCHED_BALLOON_MSG_STATS ||
 		   m->type == MSCHED_BALLOON_MSG_CLASSES) {
