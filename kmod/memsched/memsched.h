@@ -105,7 +105,7 @@ struct msched_vm {
 	bool dead;
 	atomic64_t nr_invalidations;
 
-	struct mutex lock;
+	struct mutex lock;		/* guards everything below */
 	struct msched_knobs knobs;
 	struct msched_stats stats;
 	u64 memslots_gen;

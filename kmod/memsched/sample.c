@@ -291,7 +291,7 @@ void msched_sample_work(struct work_struct *work)
 					    struct msched_vm, scan_work);
 
 	mutex_lock(&vm->lock);
-	if (vm->dead)
+	if (READ_ONCE(vm->dead))
 		goto out_unlock;
 	/* No sampling state left after a failed rebuild: try again. */
 	if (!vm->lru_mem && __msched_sample_reset(vm))

@@ -245,12 +245,14 @@ void msched_vm_detach_all(void)
 		}
 		empty = list_empty(&msched_vms);
 		mutex_unlock(&msched_vms_lock);
-		if (found)
+		if (found) {
 			msched_vm_teardown(found, "module unload", false);
-		else if (empty)
+			continue;
+		}
+		if (empty)
 			break;
-		else	/* the rest are being torn down by their release works */
-			flush_workqueue(msched_wq);
+		/* The rest are being torn down by their release works. */
+		flush_workqueue(msched_wq);
 	}
 }
 

@@ -69,7 +69,7 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	}
 	mutex_lock(&vm->lock);
-	if (vm->dead) {
+	if (READ_ONCE(vm->dead)) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
@@ -134,7 +134,7 @@ static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	}
 	mutex_lock(&vm->lock);
-	ret = vm->dead ? -ENODEV : __msched_sample_reset(vm);
+	ret = READ_ONCE(vm->dead) ? -ENODEV : __msched_sample_reset(vm);
 	mutex_unlock(&vm->lock);
 	return ret ? ret : count;
 }
