@@ -8,7 +8,7 @@ PKGS="
 build-essential make gcc libc6-dev bc bison flex libelf-dev kmod cpio gzip xz-utils
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 qemu-system-x86 busybox-static
-clang llvm libbpf-dev bpftool pahole
+clang llvm libclang-rt-14-dev libbpf-dev bpftool pahole
 libcmocka-dev
 rdma-core ibverbs-utils rdmacm-utils perftest iproute2
 ndctl daxctl numactl socat
