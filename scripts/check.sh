@@ -49,6 +49,10 @@ echo "# check: tool tests (native, against a fake sysfs tree)"
 (cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh) |
 	tee "$out/tools.tap"
 
+echo "# check: the lab's own options (a peer lab host)"
+(cd tools/lab/tests && ../../../selftests/run_tests.sh -t 240 lab test_peer.sh) |
+	tee "$out/lab-options.tap"
+
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
 tools/lab/lab-run --nested --pmem 1G --mem 4G --smp 2 --timeout "$LAB_TIMEOUT" \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' | tee "$out/lab.tap"

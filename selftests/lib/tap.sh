@@ -25,7 +25,7 @@ tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N $1 # SKIP $2"; }
 
 # tap_ok NAME CMD...: passes when CMD succeeds.
 tap_ok() {
-	local name=$1
+	local name=$1 out
 	shift
 	if out=$("$@" 2>&1); then tap_pass "$name"; else tap_fail "$name" "command: $*" "$out"; fi
 }
