@@ -140,9 +140,12 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 		if (!msched_kvm_slot_is_guest_ram(slot))
 			continue;
 		guest_pages += slot->npages;
-		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++)
+		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++) {
 			nr += msched_hash_sampled_thr(gfn, seed, thr);
-		cond_resched();
+			/* SRCU readers may sleep; big slots hash millions of gfns */
+			if (!(gfn & 4095))
+				cond_resched();
+		}
 	}
 	if (nr) {
 		samples = kvmalloc_array(nr, sizeof(*samples), GFP_KERNEL | __GFP_ZERO);
@@ -155,6 +158,8 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 		if (!msched_kvm_slot_is_guest_ram(slot))
 			continue;
 		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++) {
+			if (!(gfn & 4095))
+				cond_resched();
 			if (!msched_hash_sampled_thr(gfn, seed, thr) || n == nr)
 				continue;
 			samples[n].gfn = gfn;

@@ -7,6 +7,7 @@
 tap_plan 4
 lab=$TAP_REPO/tools/lab/lab-run
 out=$TAP_REPO/build/lab/test-peer
+mkdir -p "$(dirname "$out")"
 reach() { # ADDR: wait for the link, then 3 pings
 	echo "for i in \$(seq 20); do busybox ping -c 1 -W 1 $1 >/dev/null && break; sleep 1; done; busybox ping -c 3 -W 2 $1 && echo REACHED-$1; ip -br addr show dev \$(cat /run/lab-peer-dev)"
 }
