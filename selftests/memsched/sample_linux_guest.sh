@@ -35,19 +35,22 @@ wss_touch --total-mb 160 --wss-mb $WSS_MB --seconds 40
 CMD
 guest_initrd "$work/initrd" "$work/cmd"
 "$GUEST_TOOLS/guest-run" --initrd "$work/initrd" --log "$work/log" --mem 512M \
-	--timeout 300 --pidfile "$work/vmm.pid" > "$work/run.out" 2>&1 &
+	--timeout 400 --pidfile "$work/vmm.pid" > "$work/run.out" 2>&1 &
 runner=$!
-show_run() { tap_diag "guest-run said: $(cat "$work/run.out")"; }
+show_run() {
+	tap_diag "guest-run said: $(cat "$work/run.out")"
+	tap_diag "guest console tail: $(tr -d '\r' < "$work/log" 2>/dev/null | tail -n 15)"
+}
 
 wait_log() { # PATTERN SECONDS
-	local i
-	for i in $(seq "$(($2 * 10))"); do
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		tr -d '\r' < "$work/log" 2>/dev/null | grep -q "$1" && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	return 1
 }
-tap_ok "guest boots, workload holds 160 MiB idle" wait_log "wss_touch: ready total_mb=160 wss_mb=0" 180 ||
+tap_ok "guest boots, workload holds 160 MiB idle" wait_log "wss_touch: ready total_mb=160 wss_mb=0" 300 ||
 	show_run
 pid=$(cat "$work/vmm.pid")
 tap_ok "attach to the QEMU guest" ms_write "$pid" "$MS_ROOT/attach"
@@ -59,7 +62,8 @@ base=$(cat "$d/wss_pages")
 tap_diag "guest_pages=$(cat "$d/guest_pages") sampled=$(cat "$d/sampled_pages") background wss=$base pages ($((base / 256)) MiB) last_scan_ns=$(cat "$d/stats/last_scan_ns")"
 tap_ok "background working set is small (< 32 MiB)" test "$base" -lt 8192
 
-tap_ok "workload sweeps ${WSS_MB} MiB" wait_log "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60
+tap_ok "workload sweeps ${WSS_MB} MiB" wait_log "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60 ||
+	show_run
 ms_write 1 "$d/reset"
 ms_wait_scans "$d" 12
 read -r wss knee <<< "$(ms_read "$d" wss_pages mrc_knee_pages)"
