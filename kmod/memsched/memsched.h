@@ -84,9 +84,10 @@ struct msched_stats {
  * @release_work: detaches the VM after its mm went away.
  * @flags: MSCHED_VM_CLAIMED: set by the one path that tears the VM down.
  * @dead: set once, when the VM is being detached; the scan stops at it.
- * @priming: after a reset, scans only re-arm accessed bits (recording
- *	nothing) until one completes a full pass, so that the history starts at
- *	the reset and not at whatever the bits held before it.
+ * @nr_priming: after a reset, sampled pages whose accessed bit still has to
+ *	be re-armed before anything is recorded: one full pass (over as many
+ *	scans as the CPU quota needs), so that the history starts at the reset
+ *	and not at whatever the bits held before it.
  * @snap: usage classes, page ages and working set as of the last scan (or
  *	reset, or class-knob change), so that all sysfs files read between two
  *	scans agree with each other.
@@ -116,7 +117,7 @@ struct msched_vm {
 	struct msched_sample *samples;
 	u32 nr_samples;
 	u32 scan_cursor;
-	bool priming;
+	u32 nr_priming;
 	u32 *free_slots;
 	u32 nr_free_slots;
 	struct msched_lru lru;

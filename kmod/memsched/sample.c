@@ -154,7 +154,7 @@ int __msched_sample_reset(struct msched_vm *vm)
 	msched_sample_free(vm);
 	memset(&vm->stats, 0, sizeof(vm->stats));
 	ret = msched_sample_build(vm);
-	vm->priming = true;
+	vm->nr_priming = vm->nr_samples;
 	__msched_sample_snapshot(vm);
 	return ret;
 }
@@ -246,7 +246,10 @@ static void __msched_sample_scan(struct msched_vm *vm)
 			continue;
 		}
 		nr_scanned++;
-		if (msched_kvm_age_page(vm->kvm, s->hva) && !vm->priming) {
+		if (vm->nr_priming) {
+			msched_kvm_age_page(vm->kvm, s->hva);	/* re-arm only */
+			vm->nr_priming--;
+		} else if (msched_kvm_age_page(vm->kvm, s->hva)) {
 			nr_young++;
 			pos = msched_lru_access(&vm->lru, s->slot);
 			msched_mrc_add(&vm->mrc, pos, k->sample_period);
@@ -263,8 +266,6 @@ static void __msched_sample_scan(struct msched_vm *vm)
 	}
 	/* A truncated scan resumes where it stopped, so no page starves. */
 	vm->scan_cursor = truncated ? idx + 1 : 0;
-	if (!truncated)
-		vm->priming = false;
 	if (vm->scan_cursor >= n)
 		vm->scan_cursor = 0;
 

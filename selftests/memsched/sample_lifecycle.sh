@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 39
+tap_plan 40
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; rm -rf "$work"' EXIT
@@ -76,9 +76,22 @@ tap_ok "directory gone after detach" test ! -e "$d"
 tap_ok "reattach" ms_write "$pid" "$MS_ROOT/attach"
 tap_is "$(cat "$d/sample_period")" 16 "reattached VM starts from default knobs"
 echo 100 > "$d/scan_interval_ms"
+echo 1000 > "$d/cpu_quota_ms"
 echo 1 > "$d/sample_period"
 ms_wait_scans "$d" 3
 tap_within "$(cat "$d/wss_pages")" 257 10 "reattached VM is sampled again"
+
+# After a reset the first full pass only re-arms accessed bits. With a tiny
+# CPU quota every scan is cut short and the pass spans many scans; recording
+# must still resume after it.
+echo 1 > "$d/cpu_quota_ms"
+echo 1 > "$d/reset"
+for _ in $(seq 300); do
+	[ "$(cat "$d/stats/nr_young")" -gt 0 ] && break
+	sleep 0.1
+done
+tap_ok "recording resumes after a reset whose pass spans truncated scans ($(cat "$d/stats/nr_truncated_scans") truncated)" \
+	test "$(cat "$d/stats/nr_young")" -gt 0
 
 # The VM dies while attached: automatic detach, nothing leaked.
 kill -9 "$pid"
