@@ -20,7 +20,8 @@ step() { # NAME CMD...
 	nbuild=$((nbuild + 1))
 	log=$out/build-$nbuild.log
 	echo "# check: $name"
-	if "$@" > "$log" 2>&1 && ! grep -q 'warning:' "$log"; then
+	# Compiler warnings fail a build step; apt/dpkg may warn harmlessly.
+	if "$@" > "$log" 2>&1 && { [ "$name" = deps ] || ! grep -q 'warning:' "$log"; }; then
 		echo "ok $nbuild build: $name" >> "$out/build.tap"
 	else
 		echo "not ok $nbuild build: $name" >> "$out/build.tap"
