@@ -5,7 +5,7 @@
 # and ABI version, a workload runs, and the module unloads cleanly there.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-guest_require
+ms_require_kvm
 tap_plan 5
 
 work=$(mktemp -d)

@@ -2,13 +2,19 @@
 # Nested-guest helpers for shell kselftests (sourced after tap.sh).
 #   guest_initrd OUT CMDFILE [mkinitramfs args...]: build a guest initramfs
 #       whose /guest/cmd is CMDFILE, carrying the guest workloads.
-#   guest_require: skip the whole test when the lab has no /dev/kvm.
+#   guest_wait_log LOG PATTERN SECONDS: wait until the guest console LOG
+#       shows PATTERN; fails after SECONDS of wall time.
 
 GUEST_TOOLS=$TAP_REPO/tools/lab
 GUEST_PROGS=$TAP_REPO/selftests/memsched/guest/build
 
-guest_require() {
-	[ -c /dev/kvm ] || tap_skip_all "no /dev/kvm (the lab runs with --nested in make check)"
+guest_wait_log() {
+	local log=$1 pattern=$2 end=$((SECONDS + $3))
+	while [ "$SECONDS" -lt "$end" ]; do
+		tr -d '\r' < "$log" 2>/dev/null | grep -q "$pattern" && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 guest_initrd() {

@@ -5,10 +5,6 @@ MS_ROOT=/sys/kernel/mm/memsched
 MS_DEBUG=/sys/kernel/debug/memsched
 MS_VMM=$TAP_REPO/selftests/memsched/vmm/build/kvm_wss_vm
 
-ms_require_kvm() {
-	[ -c /dev/kvm ] || tap_skip_all "no /dev/kvm (the lab runs with --nested in make check)"
-}
-
 # ms_load: (re)load memsched fresh.
 ms_load() {
 	ms_loaded memsched && rmmod memsched

@@ -73,6 +73,11 @@ ms_insmod() {
 	insmod "$ko" "${@:2}"
 }
 
+# ms_require_kvm: skip the whole test when the lab has no /dev/kvm.
+ms_require_kvm() {
+	[ -c /dev/kvm ] || tap_skip_all "no /dev/kvm (the lab runs with --nested in make check)"
+}
+
 ms_loaded() { [ -d "/sys/module/$1" ]; }
 
 # ms_abi VAR: the ABI version constant from include/uapi/memsched.h

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-guest_require
+ms_require_kvm
 tap_plan 9
 
 WSS_MB=96
@@ -42,15 +42,7 @@ show_run() {
 	tap_diag "guest console tail: $(tr -d '\r' < "$work/log" 2>/dev/null | tail -n 15)"
 }
 
-wait_log() { # PATTERN SECONDS
-	local end=$((SECONDS + $2))
-	while [ "$SECONDS" -lt "$end" ]; do
-		tr -d '\r' < "$work/log" 2>/dev/null | grep -q "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-tap_ok "guest boots, workload holds 160 MiB idle" wait_log "wss_touch: ready total_mb=160 wss_mb=0" 300 ||
+tap_ok "guest boots, workload holds 160 MiB idle" guest_wait_log "$work/log" "wss_touch: ready total_mb=160 wss_mb=0" 300 ||
 	show_run
 pid=$(cat "$work/vmm.pid")
 tap_ok "attach to the QEMU guest" ms_write "$pid" "$MS_ROOT/attach"
@@ -62,7 +54,7 @@ base=$(cat "$d/wss_pages")
 tap_diag "guest_pages=$(cat "$d/guest_pages") sampled=$(cat "$d/sampled_pages") background wss=$base pages ($((base / 256)) MiB) last_scan_ns=$(cat "$d/stats/last_scan_ns")"
 tap_ok "background working set is small (< 32 MiB)" test "$base" -lt 8192
 
-tap_ok "workload sweeps ${WSS_MB} MiB" wait_log "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60 ||
+tap_ok "workload sweeps ${WSS_MB} MiB" guest_wait_log "$work/log" "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60 ||
 	show_run
 ms_write 1 "$d/reset"
 ms_wait_scans "$d" 12

@@ -32,14 +32,7 @@ say "starting a nested Linux guest (512 MiB): its program holds 160 MiB and swee
 tools/lab/guest-run --initrd "$work/initrd" --log "$work/guest.log" --mem 512M \
 	--timeout 240 --pidfile "$work/vmm.pid" &
 runner=$!
-wait_log() {
-	for _ in $(seq 600); do
-		tr -d '\r' < "$work/guest.log" 2>/dev/null | grep -q "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-wait_log "wss_touch: ready total_mb=160 wss_mb=16"
+guest_wait_log "$work/guest.log" "wss_touch: ready total_mb=160 wss_mb=16" 240
 vmm=$(cat "$work/vmm.pid")
 echo "VMM (qemu) pid $vmm; guest console:"
 tr -d '\r' < "$work/guest.log" | grep -E '^(guest|wss_touch)'
@@ -60,7 +53,7 @@ show() {
 say "what memsched sees: the guest sweeps 16 MiB"
 show
 
-wait_log "wss_touch: ready total_mb=160 wss_mb=96"
+guest_wait_log "$work/guest.log" "wss_touch: ready total_mb=160 wss_mb=96" 120
 echo 1 > "$d/reset"
 # The first scans after the reset still see the program's one-time sweep of
 # all 160 MiB; give the curve time to be dominated by the steady state.
