@@ -8,6 +8,7 @@
 #define _MEMSCHED_KCOMPAT_H
 
 #include <linux/version.h>
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 
 /*
@@ -22,6 +23,21 @@ static inline bool msched_compat_clear_young(struct mmu_notifier *kvm_mn,
 {
 	return kvm_mn->ops->clear_young &&
 	       kvm_mn->ops->clear_young(kvm_mn, mm, start, end);
+}
+
+/*
+ * Drop the pages of [start, start + size) in one VMA, as MADV_DONTNEED
+ * does; mmu notifiers (KVM's) see the invalidation. Needs mmap_lock.
+ * 6.3 removed zap_page_range(); zap_page_range_single() takes its place.
+ */
+static inline void msched_compat_zap(struct vm_area_struct *vma,
+				     unsigned long start, unsigned long size)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	zap_page_range(vma, start, size);
+#else
+	zap_page_range_single(vma, start, size, NULL);
+#endif
 }
 
 #endif /* _MEMSCHED_KCOMPAT_H */

@@ -663,6 +663,10 @@ static const char * const msched_proto_errstr[] = {
 	[MSCHED_PROTO_ETAGDUP - MSCHED_PROTO_EBASE] = "duplicate tag",
 	[MSCHED_PROTO_EGFNRANGE - MSCHED_PROTO_EBASE] = "gfn beyond guest memory",
 	[MSCHED_PROTO_EGFNDUP - MSCHED_PROTO_EBASE] = "duplicate gfn",
+	[MSCHED_PROTO_ESTATE - MSCHED_PROTO_EBASE] = "message not allowed in this state",
+	[MSCHED_PROTO_ENOTRAM - MSCHED_PROTO_EBASE] = "gfn is not guest RAM",
+	[MSCHED_PROTO_EBALLOONED - MSCHED_PROTO_EBASE] = "gfn already in the balloon",
+	[MSCHED_PROTO_ENOTBALLOONED - MSCHED_PROTO_EBASE] = "gfn not in the balloon",
 };
 
 /**

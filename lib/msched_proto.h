@@ -46,7 +46,12 @@ enum msched_proto_err {
 	MSCHED_PROTO_ETAGDUP,	/* STATS/CLASSES tag repeated */
 	MSCHED_PROTO_EGFNRANGE,	/* gfn >= guest_pages */
 	MSCHED_PROTO_EGFNDUP,	/* gfn repeated in one message */
-	MSCHED_PROTO_ELAST = MSCHED_PROTO_EGFNDUP,
+	/* Semantic rejections decided by a receiver with state (the host): */
+	MSCHED_PROTO_ESTATE,	/* message not allowed now (e.g. before HELLO) */
+	MSCHED_PROTO_ENOTRAM,	/* gfn is not writable guest RAM */
+	MSCHED_PROTO_EBALLOONED, /* INFLATED gfn already in the balloon */
+	MSCHED_PROTO_ENOTBALLOONED, /* DEFLATED gfn not in the balloon */
+	MSCHED_PROTO_ELAST = MSCHED_PROTO_ENOTBALLOONED,
 };
 
 /* Number of known-tag slots in struct msched_proto_kvs. */

@@ -31,6 +31,9 @@
 #include <linux/types.h>
 
 #define MSCHED_BALLOON_MAGIC		0x4C42534DU	/* 'M' 'S' 'B' 'L' */
+/* The host (memsched.ko) listens on this AF_VSOCK port; guests connect to
+ * VMADDR_CID_HOST at it.  Both modules take a "port" parameter to change it. */
+#define MSCHED_BALLOON_VSOCK_PORT	5150
 #define MSCHED_BALLOON_VERSION		1
 #define MSCHED_BALLOON_HDR_LEN		16
 #define MSCHED_BALLOON_MAX_PAYLOAD	8192
@@ -81,8 +84,9 @@ enum msched_balloon_msg_type {
  *   4  4   page_size      guest page size in bytes: a power of two in
  *                         [MSCHED_BALLOON_MIN_PAGE_SIZE,
  *                          MSCHED_BALLOON_MAX_PAGE_SIZE]
- *   8  8   guest_pages    guest RAM in pages of page_size (> 0); every gfn
- *                         in INFLATED/DEFLATED must be below it
+ *   8  8   guest_pages    one past the highest guest frame number, in pages
+ *                         of page_size (> 0; Linux guests send max_pfn);
+ *                         every gfn in INFLATED/DEFLATED must be below it
  *   16 16  vm_id          opaque guest identifier (e.g. the SMBIOS UUID)
  */
 #define MSCHED_BALLOON_HELLO_LEN	32

@@ -3,8 +3,10 @@
  * memsched: diagnostics in /sys/kernel/debug/memsched/ (not an ABI).
  *
  * live_vms and live_bytes count VM objects and bytes of sampling state that
- * are allocated right now. Both return to zero once every VM is detached;
- * the selftests check that after every lifecycle path.
+ * are allocated right now, live_ballooned the frames in every VM's balloon
+ * set and live_chans the open guest channels. All return to zero once
+ * every VM is detached and every channel closed; the selftests check that
+ * after every lifecycle path.
  */
 #include <linux/debugfs.h>
 
@@ -29,6 +31,21 @@ static int live_bytes_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(live_bytes_fops, live_bytes_get, NULL, "%llu\n");
 
+static int live_ballooned_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_ballooned);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_ballooned_fops, live_ballooned_get, NULL,
+			 "%llu\n");
+
+static int live_chans_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_chans);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_chans_fops, live_chans_get, NULL, "%llu\n");
+
 /**
  * msched_debugfs_init() - create /sys/kernel/debug/memsched/.
  *
@@ -42,6 +59,10 @@ void msched_debugfs_init(void)
 				   &live_vms_fops);
 	debugfs_create_file_unsafe("live_bytes", 0400, msched_debugfs_dir, NULL,
 				   &live_bytes_fops);
+	debugfs_create_file_unsafe("live_ballooned", 0400, msched_debugfs_dir,
+				   NULL, &live_ballooned_fops);
+	debugfs_create_file_unsafe("live_chans", 0400, msched_debugfs_dir,
+				   NULL, &live_chans_fops);
 }
 
 /**

@@ -197,3 +197,39 @@ bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva)
 	return msched_compat_clear_young(&kvm->mmu_notifier, kvm->mm, hva,
 					 hva + PAGE_SIZE);
 }
+
+/**
+ * msched_kvm_gfns_to_hvas() - translate guest frames to the VMM's addresses.
+ * @kvm: the VM (pinned by the caller)
+ * @gfns: guest frame numbers
+ * @nr: number of entries in @gfns and @hvas
+ * @hvas: filled with the host virtual address of each frame
+ *
+ * Only writable guest RAM translates: frames in no memslot, in a read-only
+ * slot (ROM, firmware), in a slot being deleted or moved, or in one of
+ * KVM's private slots do not. Nothing is changed on failure.
+ *
+ * Context: process context; takes kvm->srcu for reading.
+ * Return: 0, or -ENOENT when any frame is not writable guest RAM; then
+ * *@hvas is undefined.
+ */
+int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
+			    unsigned long *hvas)
+{
+	struct kvm_memory_slot *slot;
+	int idx, ret = 0;
+	u32 i;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	for (i = 0; i < nr; i++) {
+		slot = gfn_to_memslot(kvm, gfns[i]);
+		if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+		    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID))) {
+			ret = -ENOENT;
+			break;
+		}
+		hvas[i] = __gfn_to_hva_memslot(slot, gfns[i]);
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+}

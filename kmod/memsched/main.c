@@ -23,10 +23,16 @@ static int __init msched_init(void)
 	ret = msched_sysfs_init();
 	if (ret)
 		goto out_debugfs_exit;
+	ret = msched_chan_init();
+	if (ret)
+		goto out_sysfs_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
+out_sysfs_exit:
+	msched_sysfs_remove_control();
+	msched_sysfs_exit();
 out_debugfs_exit:
 	msched_debugfs_exit();
 	msched_vm_exit();
@@ -35,11 +41,12 @@ out_debugfs_exit:
 
 /*
  * Unload while VMs are attached is safe: first no new attach can start, then
- * every VM is detached through the one teardown path, then the tree goes.
+ * every guest channel is closed, then every VM is detached through the one teardown path, then the tree goes.
  */
 static void __exit msched_exit(void)
 {
 	msched_sysfs_remove_control();
+	msched_chan_exit();
 	msched_vm_exit();
 	msched_sysfs_exit();
 	msched_debugfs_exit();

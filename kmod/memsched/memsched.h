@@ -12,10 +12,12 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "msched_class.h"
 #include "msched_lru.h"
 #include "msched_mrc.h"
+#include "msched_proto.h"
 
 struct kvm;
 
@@ -69,6 +71,66 @@ struct msched_stats {
 	u64 scan_ns_total;
 	u64 last_scan_ns;
 	u64 nr_rebuilds;
+};
+
+struct msched_chan;
+
+/**
+ * struct msched_balloon - the guest balloon of one VM (balloon.c).
+ * @lock: guards everything below; nests inside nothing of memsched's and
+ *	outside the VMM's mmap_lock (see docs/locking.rst).
+ * @cid: knob: AF_VSOCK CID of the VM's guest (0 = none); a connection from
+ *	that CID is this VM's channel.
+ * @target_pages: knob: balloon size the guest is asked to reach.
+ * @chan: the connected channel, or NULL.
+ * @gfns: the ballooned guest frames (index gfn, value xa_mk_value(0)).
+ * @actual_pages: number of entries in @gfns.
+ * @guest_pages: from the guest's HELLO (0 until then).
+ * @page_size: from HELLO.
+ * @vm_id: from HELLO.
+ * @target_ns: when @target_pages last changed; @target_pending until the
+ *	guest reaches it, then @latency_us is how long that took.
+ * @target_pending: see @target_ns.
+ * @latency_us: see @target_ns.
+ * @stats: the guest's last STATS values (@stats_present: which tags).
+ * @stats_present: see @stats.
+ * @stats_ns: when STATS last arrived (ktime_get_ns), 0 never.
+ * @classes: the guest's last CLASSES values (@classes_present: which tags).
+ * @classes_present: see @classes.
+ * @nr_connects: channels matched to this VM.
+ * @nr_messages: messages received from the guest.
+ * @nr_rejects: messages rejected.
+ * @nr_inflated: pages the guest reported inflated (accepted).
+ * @nr_deflated: pages the guest reported deflated (accepted).
+ * @nr_released: ballooned pages whose host memory was released.
+ * @nr_release_skipped: ballooned pages whose backing cannot be released
+ *	(hugetlb or special mappings); they stay ballooned all the same.
+ */
+struct msched_balloon {
+	struct mutex lock;
+	u64 cid;
+	u64 target_pages;
+	struct msched_chan *chan;
+	struct xarray gfns;
+	u64 actual_pages;
+	u64 guest_pages;
+	u32 page_size;
+	u8 vm_id[MSCHED_BALLOON_VM_ID_LEN];
+	u64 target_ns;
+	bool target_pending;
+	u64 latency_us;
+	u64 stats[MSCHED_BALLOON_STAT_NR];
+	u32 stats_present;
+	u64 stats_ns;
+	u64 classes[MSCHED_BALLOON_CLASS_NR];
+	u32 classes_present;
+	u64 nr_connects;
+	u64 nr_messages;
+	u64 nr_rejects;
+	u64 nr_inflated;
+	u64 nr_deflated;
+	u64 nr_released;
+	u64 nr_release_skipped;
 };
 
 /**
@@ -126,6 +188,8 @@ struct msched_vm {
 	void *mrc_mem;
 	size_t state_bytes;
 	struct msched_class snap;
+
+	struct msched_balloon balloon;	/* has its own lock */
 };
 
 /* vm.c: attaching, detaching and the list of attached VMs */
@@ -143,6 +207,8 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			       struct msched_sample **samplesp, u32 *nrp,
 			       u64 *guest_pagesp, u64 *genp);
 bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
+int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
+			    unsigned long *hvas);
 
 /* sample.c: the scanner and what it estimates */
 int msched_sample_setup(struct msched_vm *vm);
@@ -150,6 +216,35 @@ void msched_sample_teardown(struct msched_vm *vm);
 void msched_sample_work(struct work_struct *work);
 int __msched_sample_reset(struct msched_vm *vm);
 void __msched_sample_snapshot(struct msched_vm *vm);
+
+/* balloon.c: the guest balloon of each VM */
+void msched_balloon_init_vm(struct msched_vm *vm);
+void msched_balloon_teardown_vm(struct msched_vm *vm);
+int msched_balloon_connect(struct msched_chan *chan, u32 cid,
+			   const struct msched_proto_hello *hello,
+			   struct msched_vm **vmp);
+void msched_balloon_disconnect(struct msched_vm *vm, struct msched_chan *chan);
+int msched_balloon_handle(struct msched_vm *vm, struct msched_chan *chan,
+			  const struct msched_proto_msg *m, u64 *scratch);
+int msched_balloon_transfer(pid_t from, pid_t to, u64 pages);
+extern const struct attribute_group msched_balloon_group;
+extern atomic64_t msched_live_ballooned;
+
+/* channel.c: the AF_VSOCK endpoint that guests' balloon drivers dial */
+extern atomic64_t msched_chan_unmatched;
+extern atomic64_t msched_chan_rejects;
+extern atomic64_t msched_live_chans;
+int msched_chan_send_target(struct msched_chan *chan, u64 target_pages);
+int msched_chan_send_stats_request(struct msched_chan *chan);
+void msched_chan_kick(struct msched_chan *chan);
+bool msched_chan_listening(void);
+int msched_chan_init(void);
+void msched_chan_exit(void);
+
+/* vm.c: lookup for the channel */
+struct msched_vm *msched_vm_get_by_cid(u32 cid);
+struct msched_vm *msched_vm_get_by_pid(pid_t pid);
+void msched_vm_put(struct msched_vm *vm);
 
 /* debugfs.c: diagnostics; live counters return to zero when all is freed */
 extern atomic64_t msched_live_vms;

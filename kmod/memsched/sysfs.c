@@ -86,10 +86,49 @@ static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute detach_attr = __ATTR_WO(detach);
 
+/* balloon_transfer: "FROM_PID TO_PID PAGES" moves memory between VMs. */
+static ssize_t balloon_transfer_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	int from, to;
+	u64 pages;
+	char end;
+	int ret;
+
+	if (sscanf(buf, "%d %d %llu %c", &from, &to, &pages, &end) != 3 ||
+	    from <= 0 || to <= 0 || !pages) {
+		pr_info("balloon_transfer: accepted: FROM_PID TO_PID PAGES (two attached VMs, PAGES > 0)\n");
+		return -EINVAL;
+	}
+	ret = msched_balloon_transfer(from, to, pages);
+	return ret ? ret : count;
+}
+static struct kobj_attribute balloon_transfer_attr =
+	__ATTR(balloon_transfer, 0200, NULL, balloon_transfer_store);
+
+#define MSCHED_ROOT_RO(_name, _expr)					\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n", (long long)(_expr));		\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0444)
+
+MSCHED_ROOT_RO(balloon_listening, msched_chan_listening());
+MSCHED_ROOT_RO(balloon_channels, atomic64_read(&msched_live_chans));
+MSCHED_ROOT_RO(balloon_unmatched, atomic64_read(&msched_chan_unmatched));
+MSCHED_ROOT_RO(balloon_rejects, atomic64_read(&msched_chan_rejects));
+
 static struct attribute *msched_root_attrs[] = {
 	&version_attr.attr,
 	&attach_attr.attr,
 	&detach_attr.attr,
+	&balloon_transfer_attr.attr,
+	&balloon_listening_attr.attr,
+	&balloon_channels_attr.attr,
+	&balloon_unmatched_attr.attr,
+	&balloon_rejects_attr.attr,
 	NULL,
 };
 

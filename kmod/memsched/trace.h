@@ -103,6 +103,134 @@ TRACE_EVENT(msched_knob,
 	TP_printk("pid=%d %s=%llu", __entry->pid, __get_str(knob), __entry->val)
 );
 
+TRACE_EVENT(msched_balloon_channel,
+	TP_PROTO(pid_t pid, u32 cid, const char *event),
+	TP_ARGS(pid, cid, event),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u32, cid)
+		__string(event, event)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->cid = cid;
+		__assign_str(event, event);
+	),
+	TP_printk("pid=%d cid=%u %s", __entry->pid, __entry->cid,
+		  __get_str(event))
+);
+
+TRACE_EVENT(msched_balloon_target,
+	TP_PROTO(pid_t pid, u64 target, u64 actual),
+	TP_ARGS(pid, target, actual),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, target)
+		__field(u64, actual)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->target = target;
+		__entry->actual = actual;
+	),
+	TP_printk("pid=%d target=%llu actual=%llu", __entry->pid,
+		  __entry->target, __entry->actual)
+);
+
+TRACE_EVENT(msched_balloon_reached,
+	TP_PROTO(pid_t pid, u64 target, u64 latency_us),
+	TP_ARGS(pid, target, latency_us),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, target)
+		__field(u64, latency_us)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->target = target;
+		__entry->latency_us = latency_us;
+	),
+	TP_printk("pid=%d target=%llu latency_us=%llu", __entry->pid,
+		  __entry->target, __entry->latency_us)
+);
+
+TRACE_EVENT(msched_balloon_batch,
+	TP_PROTO(pid_t pid, bool inflate, u32 nr, u64 released, u64 ns),
+	TP_ARGS(pid, inflate, nr, released, ns),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(bool, inflate)
+		__field(u32, nr)
+		__field(u64, released)
+		__field(u64, ns)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->inflate = inflate;
+		__entry->nr = nr;
+		__entry->released = released;
+		__entry->ns = ns;
+	),
+	TP_printk("pid=%d %s nr=%u released=%llu ns=%llu", __entry->pid,
+		  __entry->inflate ? "inflate" : "deflate", __entry->nr,
+		  __entry->released, __entry->ns)
+);
+
+TRACE_EVENT(msched_balloon_stats,
+	TP_PROTO(pid_t pid, u16 type, u16 nr),
+	TP_ARGS(pid, type, nr),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u16, type)
+		__field(u16, nr)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->type = type;
+		__entry->nr = nr;
+	),
+	TP_printk("pid=%d type=%u nr=%u", __entry->pid, __entry->type,
+		  __entry->nr)
+);
+
+TRACE_EVENT(msched_balloon_reject,
+	TP_PROTO(pid_t pid, u32 cid, u16 type, int err),
+	TP_ARGS(pid, cid, type, err),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u32, cid)
+		__field(u16, type)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->cid = cid;
+		__entry->type = type;
+		__entry->err = err;
+	),
+	TP_printk("pid=%d cid=%u type=%u err=%d", __entry->pid, __entry->cid,
+		  __entry->type, __entry->err)
+);
+
+TRACE_EVENT(msched_balloon_transfer,
+	TP_PROTO(pid_t from, pid_t to, u64 asked, u64 moved),
+	TP_ARGS(from, to, asked, moved),
+	TP_STRUCT__entry(
+		__field(pid_t, from)
+		__field(pid_t, to)
+		__field(u64, asked)
+		__field(u64, moved)
+	),
+	TP_fast_assign(
+		__entry->from = from;
+		__entry->to = to;
+		__entry->asked = asked;
+		__entry->moved = moved;
+	),
+	TP_printk("from=%d to=%d asked=%llu moved=%llu", __entry->from,
+		  __entry->to, __entry->asked, __entry->moved)
+);
+
 #endif /* _MEMSCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

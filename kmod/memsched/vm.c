@@ -87,6 +87,8 @@ static void msched_vm_teardown(struct msched_vm *vm, const char *reason,
 
 	/* Drains sysfs callbacks in flight; none can re-arm the scan after. */
 	kobject_del(&vm->kobj);
+	/* Its channel can no longer reach kvm or mm after this. */
+	msched_balloon_teardown_vm(vm);
 	cancel_delayed_work_sync(&vm->scan_work);
 	/* Waits for notifier callbacks in flight; may call ->release. */
 	mmu_notifier_unregister(&vm->mn, vm->mm);
@@ -153,6 +155,7 @@ int msched_vm_attach(pid_t pid)
 	INIT_DELAYED_WORK(&vm->scan_work, msched_sample_work);
 	INIT_WORK(&vm->release_work, msched_vm_release_work);
 	kobject_init(&vm->kobj, &msched_vm_ktype);
+	msched_balloon_init_vm(vm);
 
 	ret = msched_sample_setup(vm);
 	if (ret)
@@ -254,6 +257,60 @@ void msched_vm_detach_all(void)
 		/* The rest are being torn down by their release works. */
 		flush_workqueue(msched_wq);
 	}
+}
+
+/**
+ * msched_vm_get_by_cid() - find the attached VM whose balloon/cid is @cid.
+ * @cid: an AF_VSOCK CID (not 0)
+ *
+ * Context: process context; takes msched_vms_lock.
+ * Return: the VM with a reference (drop it with msched_vm_put()), or NULL.
+ * The VM may be torn down meanwhile; its struct stays valid.
+ */
+struct msched_vm *msched_vm_get_by_cid(u32 cid)
+{
+	struct msched_vm *vm, *found = NULL;
+
+	mutex_lock(&msched_vms_lock);
+	list_for_each_entry(vm, &msched_vms, node)
+		if (READ_ONCE(vm->balloon.cid) == cid) {
+			found = vm;
+			kobject_get(&vm->kobj);
+			break;
+		}
+	mutex_unlock(&msched_vms_lock);
+	return found;
+}
+
+/**
+ * msched_vm_get_by_pid() - find the attached VM of a VMM pid.
+ * @pid: the pid it was attached with
+ *
+ * Context: process context; takes msched_vms_lock.
+ * Return: the VM with a reference (drop it with msched_vm_put()), or NULL.
+ */
+struct msched_vm *msched_vm_get_by_pid(pid_t pid)
+{
+	struct msched_vm *vm;
+
+	mutex_lock(&msched_vms_lock);
+	vm = __msched_vm_find(pid, NULL);
+	if (vm)
+		kobject_get(&vm->kobj);
+	mutex_unlock(&msched_vms_lock);
+	return vm;
+}
+
+/**
+ * msched_vm_put() - drop a reference from msched_vm_get_by_*().
+ * @vm: the VM
+ *
+ * Context: process context; may free @vm (never its kvm or mm, which the
+ * teardown path releases).
+ */
+void msched_vm_put(struct msched_vm *vm)
+{
+	kobject_put(&vm->kobj);
 }
 
 /**

@@ -284,6 +284,7 @@ static const struct attribute_group *msched_vm_groups[] = {
 	&msched_vm_group,
 	&msched_class_group,
 	&msched_stats_group,
+	&msched_balloon_group,
 	NULL,
 };
 

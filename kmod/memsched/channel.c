@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched: the AF_VSOCK endpoint that guests' balloon drivers dial.
+ *
+ * One listening stream socket on port `balloon_port` (any CID). Each
+ * accepted connection gets a thread that reads framed messages (the codec
+ * is lib/msched_proto.c), insists on HELLO first, matches the peer CID (set
+ * by the transport, so a guest cannot claim another's) to the VM whose
+ * balloon/cid it is, and hands every message to balloon.c.
+ *
+ * Hostile input: a frame the codec rejects (bad magic, version, type or
+ * length, oversized, truncated) is counted, logged, acknowledged with its
+ * code and the connection is closed; a well-framed message that breaks a
+ * rule (a frame outside the guest, repeated, not ballooned...) is counted,
+ * logged and acknowledged with its code, and the connection stays. A peer
+ * that sends nothing within MSCHED_HELLO_TIMEOUT_MS of connecting is
+ * dropped. At most MSCHED_CHAN_MAX connections live at once.
+ *
+ * Lifetime: a finished thread marks its channel done and waits to be
+ * stopped; the listener reaps done channels, and module unload shuts every
+ * socket down and stops every thread before the code goes away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/vm_sockets.h>
+#include <net/sock.h>
+
+#include "memsched.h"
+#include "trace.h"
+
+static unsigned int balloon_port = MSCHED_BALLOON_VSOCK_PORT;
+module_param(balloon_port, uint, 0444);
+MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to (default 5150)");
+
+#define MSCHED_CHAN_MAX			256
+#define MSCHED_HELLO_TIMEOUT_MS		10000
+#define MSCHED_ACCEPT_POLL_MS		200
+#define MSCHED_SEND_TIMEOUT_MS		2000
+
+/**
+ * struct msched_chan - one guest connection.
+ * @node: entry in msched_chans, guarded by msched_chans_lock.
+ * @sock: the connected socket; released by whoever stops @thread.
+ * @thread: reads and dispatches messages.
+ * @cid: the peer's CID.
+ * @done: @thread has finished and waits to be stopped.
+ * @send_lock: serializes senders (the thread and sysfs writers) on @tx.
+ * @seq: sequence number of the next message sent.
+ * @rx: receive buffer, one whole message.
+ * @tx: send buffer, one whole message.
+ * @scratch: 2 * MSCHED_BALLOON_MAX_GFNS u64s for balloon.c.
+ */
+struct msched_chan {
+	struct list_head node;
+	struct socket *sock;
+	struct task_struct *thread;
+	u32 cid;
+	bool done;
+	struct mutex send_lock;
+	u32 seq;
+	u8 rx[MSCHED_BALLOON_MAX_MSG_LEN];
+	u8 tx[MSCHED_BALLOON_MAX_MSG_LEN];
+	u64 scratch[2 * MSCHED_BALLOON_MAX_GFNS];
+};
+
+atomic64_t msched_chan_unmatched = ATOMIC64_INIT(0);
+atomic64_t msched_chan_rejects = ATOMIC64_INIT(0);
+atomic64_t msched_live_chans = ATOMIC64_INIT(0);
+
+static struct socket *msched_listen_sock;
+static struct task_struct *msched_listen_thread;
+static LIST_HEAD(msched_chans);
+/* Guards msched_chans and msched_chan.done; see docs/locking.rst. */
+static DEFINE_SPINLOCK(msched_chans_lock);
+
+static void chan_set_timeout(struct socket *sock, long *field, unsigned int ms)
+{
+	lock_sock(sock->sk);
+	*field = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
+	release_sock(sock->sk);
+}
+
+/* Read exactly @len bytes. 0; -EPIPE on end of stream; -errno. */
+static int chan_recv_all(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+	int n;
+
+	if (!len)
+		return 0;
+	n = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+	if (n == len)
+		return 0;
+	return n < 0 ? n : -EPIPE;
+}
+
+/* Send one encoded message of @len bytes from chan->tx. */
+static int chan_send_tx(struct msched_chan *chan, int len)
+{
+	struct kvec iov = { .iov_base = chan->tx, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int n;
+
+	if (len < 0)
+		return -EINVAL;	/* our encoder refused: a memsched bug */
+	n = kernel_sendmsg(chan->sock, &msg, &iov, 1, len);
+	if (n == len)
+		return 0;
+	return n < 0 ? n : -EPIPE;
+}
+
+/**
+ * msched_chan_send_target() - send SET_TARGET to the guest.
+ * @chan: the channel
+ * @target_pages: the balloon size asked for
+ *
+ * Context: process context; may sleep up to the send timeout (2 s).
+ * Return: 0 or -errno (the channel is broken then; its thread closes it).
+ */
+int msched_chan_send_target(struct msched_chan *chan, u64 target_pages)
+{
+	int ret;
+
+	mutex_lock(&chan->send_lock);
+	ret = chan_send_tx(chan, msched_proto_encode_set_target(chan->tx,
+				sizeof(chan->tx), chan->seq++, target_pages));
+	mutex_unlock(&chan->send_lock);
+	return ret;
+}
+
+/**
+ * msched_chan_send_stats_request() - ask the guest for STATS and CLASSES.
+ * @chan: the channel
+ *
+ * Context: process context; may sleep up to the send timeout (2 s).
+ * Return: 0 or -errno.
+ */
+int msched_chan_send_stats_request(struct msched_chan *chan)
+{
+	int ret;
+
+	mutex_lock(&chan->send_lock);
+	ret = chan_send_tx(chan, msched_proto_encode_stats_request(chan->tx,
+				sizeof(chan->tx), chan->seq++));
+	mutex_unlock(&chan->send_lock);
+	return ret;
+}
+
+static void chan_send_ack(struct msched_chan *chan, u32 acked_seq, int status)
+{
+	mutex_lock(&chan->send_lock);
+	chan_send_tx(chan, msched_proto_encode_ack(chan->tx, sizeof(chan->tx),
+						   chan->seq++, acked_seq,
+						   status));
+	mutex_unlock(&chan->send_lock);
+}
+
+/**
+ * msched_chan_kick() - make a channel's thread close it.
+ * @chan: the channel; the caller guarantees it is alive (it is some VM's
+ *	balloon.chan under that VM's balloon lock)
+ *
+ * Context: any process context.
+ */
+void msched_chan_kick(struct msched_chan *chan)
+{
+	kernel_sock_shutdown(chan->sock, SHUT_RDWR);
+}
+
+/**
+ * msched_chan_listening() - whether the endpoint is up.
+ *
+ * Context: any.
+ * Return: true when memsched accepts balloon channels.
+ */
+bool msched_chan_listening(void)
+{
+	return READ_ONCE(msched_listen_sock) != NULL;
+}
+
+/*
+ * Read and decode one message into @m (pointing into chan->rx). Returns 0,
+ * -EPIPE or another -errno for a dead stream, or a negative
+ * MSCHED_PROTO_E* code for a frame the codec rejected.
+ */
+static int chan_recv_msg(struct msched_chan *chan, struct msched_proto_msg *m)
+{
+	struct msched_proto_hdr h;
+	int ret;
+
+	ret = chan_recv_all(chan->sock, chan->rx, MSCHED_BALLOON_HDR_LEN);
+	if (ret)
+		return ret;
+	ret = msched_proto_decode_header(chan->rx, MSCHED_BALLOON_HDR_LEN, &h);
+	if (ret)
+		return ret;
+	ret = chan_recv_all(chan->sock, chan->rx + MSCHED_BALLOON_HDR_LEN,
+			    h.payload_len);
+	if (ret)
+		return ret;
+	return msched_proto_decode(&h, chan->rx + MSCHED_BALLOON_HDR_LEN,
+				   h.payload_len, m);
+}
+
+static bool is_proto_err(int ret)
+{
+	return ret <= -MSCHED_PROTO_EBASE;
+}
+
+/* A frame the codec refused: count, log, tell the peer, and hang up. */
+static void chan_reject_frame(struct msched_chan *chan, int err)
+{
+	const u8 *p = chan->rx + MSCHED_BALLOON_OFF_SEQ;
+	u32 seq = p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
+
+	atomic64_inc(&msched_chan_rejects);
+	trace_msched_balloon_reject(-1, chan->cid, 0, err);
+	pr_info_ratelimited("vsock CID %u: rejected a message (%s); closing the channel\n",
+			    chan->cid, msched_proto_strerror(err));
+	chan_send_ack(chan, seq, err);
+}
+
+static int msched_chan_thread(void *data)
+{
+	struct msched_chan *chan = data;
+	struct msched_proto_msg m;
+	struct msched_vm *vm = NULL;
+	int ret;
+
+	chan_set_timeout(chan->sock, &chan->sock->sk->sk_sndtimeo,
+			 MSCHED_SEND_TIMEOUT_MS);
+	chan_set_timeout(chan->sock, &chan->sock->sk->sk_rcvtimeo,
+			 MSCHED_HELLO_TIMEOUT_MS);
+	ret = chan_recv_msg(chan, &m);
+	if (is_proto_err(ret)) {
+		chan_reject_frame(chan, ret);
+		goto out;
+	}
+	if (ret) {
+		pr_info_ratelimited("vsock CID %u: closed before HELLO (%d)\n",
+				    chan->cid, ret);
+		goto out;
+	}
+	if (m.type != MSCHED_BALLOON_MSG_HELLO) {
+		chan_reject_frame(chan, -MSCHED_PROTO_ESTATE);
+		goto out;
+	}
+	ret = msched_balloon_connect(chan, chan->cid, &m.hello, &vm);
+	if (ret) {
+		if (is_proto_err(ret))
+			chan_reject_frame(chan, ret);
+		goto out;
+	}
+	chan_set_timeout(chan->sock, &chan->sock->sk->sk_rcvtimeo, 0);
+
+	while (!kthread_should_stop()) {
+		ret = chan_recv_msg(chan, &m);
+		if (is_proto_err(ret)) {
+			chan_reject_frame(chan, ret);
+			break;
+		}
+		if (ret)
+			break;		/* closed, kicked or broken */
+		ret = msched_balloon_handle(vm, chan, &m, chan->scratch);
+		if (ret == -ENOTCONN)
+			break;
+		if (ret)
+			chan_send_ack(chan, m.seq, is_proto_err(ret) ? ret :
+				      -MSCHED_PROTO_ESTATE);
+	}
+	msched_balloon_disconnect(vm, chan);
+	msched_vm_put(vm);
+out:
+	kernel_sock_shutdown(chan->sock, SHUT_RDWR);
+	spin_lock(&msched_chans_lock);
+	chan->done = true;
+	spin_unlock(&msched_chans_lock);
+	/* The listener (or unload) stops us and frees the channel. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void chan_free(struct msched_chan *chan)
+{
+	kthread_stop(chan->thread);
+	put_task_struct(chan->thread);
+	sock_release(chan->sock);
+	kvfree(chan);
+	atomic64_dec(&msched_live_chans);
+}
+
+/* Stop and free channels whose thread finished (all of them if @all). */
+static void chan_reap(bool all)
+{
+	struct msched_chan *chan, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock(&msched_chans_lock);
+	list_for_each_entry_safe(chan, tmp, &msched_chans, node)
+		if (all || chan->done)
+			list_move(&chan->node, &dead);
+	spin_unlock(&msched_chans_lock);
+	list_for_each_entry_safe(chan, tmp, &dead, node) {
+		list_del(&chan->node);
+		if (all)
+			kernel_sock_shutdown(chan->sock, SHUT_RDWR);
+		chan_free(chan);
+	}
+}
+
+static void chan_start(struct socket *sock)
+{
+	struct sockaddr_vm peer = {};
+	struct msched_chan *chan;
+	int ret;
+
+	ret = kernel_getpeername(sock, (struct sockaddr *)&peer);
+	if (ret < 0 || atomic64_read(&msched_live_chans) >= MSCHED_CHAN_MAX) {
+		pr_info_ratelimited("refused a balloon connection (%s)\n",
+				    ret < 0 ? "no peer address" :
+				    "too many channels");
+		goto out_release;
+	}
+	chan = kvzalloc(sizeof(*chan), GFP_KERNEL);
+	if (!chan)
+		goto out_release;
+	chan->sock = sock;
+	chan->cid = peer.svm_cid;
+	mutex_init(&chan->send_lock);
+	chan->thread = kthread_create(msched_chan_thread, chan, "msched_ch/%u",
+				      chan->cid);
+	if (IS_ERR(chan->thread)) {
+		kvfree(chan);
+		goto out_release;
+	}
+	get_task_struct(chan->thread);
+	atomic64_inc(&msched_live_chans);
+	spin_lock(&msched_chans_lock);
+	list_add_tail(&chan->node, &msched_chans);
+	spin_unlock(&msched_chans_lock);
+	wake_up_process(chan->thread);
+	return;
+
+out_release:
+	sock_release(sock);
+}
+
+static int msched_listen_fn(void *data)
+{
+	struct socket *sock;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		ret = kernel_accept(msched_listen_sock, &sock, 0);
+		if (!ret)
+			chan_start(sock);
+		else if (ret != -EAGAIN && ret != -EINTR && ret != -ERESTARTSYS)
+			msleep(MSCHED_ACCEPT_POLL_MS);	/* do not spin on errors */
+		chan_reap(false);
+	}
+	return 0;
+}
+
+/**
+ * msched_chan_init() - listen for balloon drivers.
+ *
+ * Without AF_VSOCK (no vsock transport module) memsched works without the
+ * channel; the log says how to get it.
+ *
+ * Context: process context, module init.
+ * Return: 0 (also when the channel is unavailable), or -errno on a bad
+ * balloon_port or when the listener thread cannot start.
+ */
+int msched_chan_init(void)
+{
+	struct sockaddr_vm addr = {
+		.svm_family = AF_VSOCK,
+		.svm_cid = VMADDR_CID_ANY,
+		.svm_port = balloon_port,
+	};
+	struct socket *sock;
+	int ret;
+
+	if (!balloon_port || balloon_port == VMADDR_PORT_ANY) {
+		pr_info("balloon_port=%u: accepted: 1 to %u\n", balloon_port,
+			VMADDR_PORT_ANY - 1);
+		return -EINVAL;
+	}
+	ret = sock_create_kern(&init_net, AF_VSOCK, SOCK_STREAM, 0, &sock);
+	if (ret) {
+		pr_info("balloon channel unavailable: no AF_VSOCK (%d); modprobe vhost_vsock and reload memsched\n",
+			ret);
+		return 0;
+	}
+	ret = kernel_bind(sock, (struct sockaddr *)&addr, sizeof(addr));
+	if (!ret)
+		ret = kernel_listen(sock, 64);
+	if (ret) {
+		pr_info("balloon channel unavailable: cannot listen on vsock port %u (%d)\n",
+			balloon_port, ret);
+		sock_release(sock);
+		return 0;
+	}
+	/* accept() wakes up this often to notice kthread_stop(). */
+	chan_set_timeout(sock, &sock->sk->sk_rcvtimeo, MSCHED_ACCEPT_POLL_MS);
+	msched_listen_sock = sock;
+	msched_listen_thread = kthread_run(msched_listen_fn, NULL,
+					   "msched_vsock");
+	if (IS_ERR(msched_listen_thread)) {
+		ret = PTR_ERR(msched_listen_thread);
+		msched_listen_thread = NULL;
+		msched_listen_sock = NULL;
+		sock_release(sock);
+		return ret;
+	}
+	pr_info("balloon channel listening on vsock port %u\n", balloon_port);
+	return 0;
+}
+
+/**
+ * msched_chan_exit() - close the endpoint and every channel.
+ *
+ * Context: process context, module exit (or a failed init).
+ */
+void msched_chan_exit(void)
+{
+	if (msched_listen_thread) {
+		kthread_stop(msched_listen_thread);
+		msched_listen_thread = NULL;
+	}
+	chan_reap(true);
+	if (msched_listen_sock) {
+		sock_release(msched_listen_sock);
+		WRITE_ONCE(msched_listen_sock, NULL);
+	}
+}

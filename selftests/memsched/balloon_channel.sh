@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The host end of the balloon channel, driven from the lab host itself over
+# vsock_loopback (CID 1) by balloon_peer playing the guest: matching by CID,
+# target round trip, inflated frames' host memory released (anonymous VMM
+# RAM zapped, shared-file RAM punched), guest stats shown, every kind of
+# malformed or hostile message rejected and counted with the host intact,
+# bad sysfs writes, and the VM dying or memsched unloading with a channel
+# open. Nothing leaks (debugfs live counters).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+ms_require_kvm
+tap_plan 52
+
+PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
+work=$(mktemp -d)
+peer_pid=""
+trap 'kill $peer_pid 2>/dev/null; ms_vmm_stop; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+blocks() { stat -c %b "$1"; }
+# peer_bg NAME ARGS...: run balloon_peer in the background, output in NAME.out
+peer_bg() {
+	local name=$1
+	shift
+	"$PEER" "$@" > "$work/$name.out" 2>&1 &
+	peer_pid=$!
+}
+# wait_val FILE VALUE: wait (10 s) until FILE reads VALUE
+wait_val() {
+	local i
+	for i in $(seq 100); do
+		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "$1 is $(cat "$1" 2>&1), wanted $2"
+	return 1
+}
+# peer_wait: reap the background peer (in this shell); its status in PEER_RC
+peer_wait() {
+	wait "$peer_pid"
+	PEER_RC=$?
+	peer_pid=""
+}
+
+ms_load || { tap_fail "load memsched"; tap_done; }
+tap_ok "vsock_loopback loads" modprobe vsock_loopback
+tap_is "$(cat $MS_ROOT/balloon_listening)" 1 "memsched listens on the balloon port"
+
+# 64 MiB guest, every page populated (written) by the VMM: 16384 pages.
+ms_vmm_start "$work/ready" --mem-mb 64 --wss-pages 64 --populate || tap_fail "start VMM"
+pid=$MS_VMM_PID
+d=$(ms_vm "$pid")/balloon
+tap_ok "attach" ms_write "$pid" "$MS_ROOT/attach"
+tap_is "$(cat "$d/cid")/$(cat "$d/connected")/$(cat "$d/actual_pages")" "0/0/0" \
+	"a new VM has no CID, no channel, an empty balloon"
+
+# No VM has CID 1 yet: the connection is refused and counted.
+"$PEER" hello 16384 expect-close > "$work/unmatched.out" 2>&1
+tap_ok "unmatched CID: the host hangs up" grep -q "closed by host" "$work/unmatched.out"
+tap_is "$(cat $MS_ROOT/balloon_unmatched)" 1 "unmatched connection counted"
+
+# Bad sysfs writes.
+tap_fails_with "Invalid argument" "cid 2 (the host) rejected" ms_write 2 "$d/cid"
+tap_fails_with "Invalid argument" "cid garbage rejected" ms_write abc "$d/cid"
+tap_fails_with "Invalid argument" "cid 2^32-1 rejected" ms_write 4294967295 "$d/cid"
+tap_fails_with "Invalid argument" "target above the guest rejected" ms_write 99999999 "$d/target_pages"
+tap_fails_with "Invalid argument" "request_stats accepts only 1" ms_write 2 "$d/request_stats"
+tap_fails_with "Transport endpoint is not connected" "request_stats without a channel" \
+	ms_write 1 "$d/request_stats"
+tap_fails_with "Invalid argument" "balloon_transfer garbage" ms_write "1 2" "$MS_ROOT/balloon_transfer"
+tap_fails_with "No such file or directory" "balloon_transfer from an unattached pid" \
+	ms_write "$$ $pid 10" "$MS_ROOT/balloon_transfer"
+tap_fails_with "Invalid argument" "balloon_transfer to itself" \
+	ms_write "$pid $pid 10" "$MS_ROOT/balloon_transfer"
+tap_ok "one log line says what is accepted" sh -c "dmesg | grep -q 'balloon/cid: accepted: 0 (none), 1 (local)'"
+
+# Round trip: the target set before the guest connects is sent on HELLO;
+# the guest inflates 4096 frames and their host memory goes away.
+tap_ok "cid 1" ms_write 1 "$d/cid"
+tap_ok "target 4096 before the guest connects" ms_write 4096 "$d/target_pages"
+rss0=$(rss_kb "$pid")
+peer_bg rt hello 16384 expect-target 4096 inflate-range 4096 4096 stats classes \
+	wait-file "$work/go1" deflate-range 4096 2048 wait-file "$work/go2"
+wait_val "$d/actual_pages" 4096
+tap_is "$(cat "$d/connected")/$(cat "$d/guest_pages")" "1/16384" "channel matched to the VM"
+tap_is "$(cat "$d/nr_released")/$(cat "$d/nr_release_skipped")" "4096/0" \
+	"every inflated frame's host memory released"
+rss1=$(rss_kb "$pid")
+tap_within $((rss0 - rss1)) 16384 5 "VMM RSS drops by the 4096 ballooned pages (KiB)"
+tap_is "$(cat "$d/target_pending")" 0 "target reached"
+tap_ok "latency of reaching it recorded" test "$(cat "$d/latency_us")" -gt 0
+wait_val "$d/stats_age_ms" "$(cat "$d/stats_age_ms")" >/dev/null
+tap_ok "guest stats shown" grep -qx "available_bytes 7" "$d/guest_stats"
+tap_ok "guest classes shown" grep -qx "slab_bytes 7" "$d/guest_classes"
+tap_is "$(cat $MS_DEBUG/live_ballooned)" 4096 "live_ballooned counts the set"
+touch "$work/go1"
+wait_val "$d/actual_pages" 2048
+tap_is "$(cat "$d/nr_inflated")/$(cat "$d/nr_deflated")" "4096/2048" "deflate accounted"
+touch "$work/go2"
+peer_wait
+tap_ok "peer finished" sh -c "[ $PEER_RC = 0 ] && grep -q '^done\$' $work/rt.out"
+wait_val "$d/connected" 0
+tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)" "0/0" \
+	"closed channel: the guest's balloon is forgotten"
+
+# Hostile but well-framed messages: rejected, acknowledged, channel stays.
+ms_write 0 "$d/target_pages"
+rej0=$(cat $MS_ROOT/balloon_rejects)
+"$PEER" hello 16384 inflate 100,101 \
+	inflate 5,5 expect-ack GFNDUP \
+	inflate 16384 expect-ack GFNRANGE \
+	inflate 101,102 expect-ack BALLOONED \
+	deflate 200 expect-ack NOTBALLOONED \
+	set-target 5 expect-ack STATE \
+	hello 16384 expect-ack STATE \
+	deflate 100,101 expect-quiet 300 > "$work/semantic.out" 2>&1
+tap_is "$?" 0 "each broken rule gets its own rejection code" || cat "$work/semantic.out"
+tap_is "$(cat "$d/nr_rejects")" 6 "the VM counts 6 rejects"
+tap_is "$(( $(cat $MS_ROOT/balloon_rejects) - rej0 ))" 6 "balloon_rejects counts them"
+tap_is "$(cat "$d/nr_inflated")/$(cat "$d/nr_deflated")" "4098/2050" \
+	"a rejected message changes nothing (only the 2 good frames moved)"
+"$PEER" hello 1000000 inflate 900000 expect-ack NOTRAM > "$work/notram.out" 2>&1
+tap_is "$?" 0 "a frame outside the VM's RAM is refused (NOTRAM)" || cat "$work/notram.out"
+"$PEER" hello-ps 16384 8192 expect-ack PAGESIZE expect-close > "$work/ps.out" 2>&1
+tap_is "$?" 0 "another page size is refused and the channel closed" || cat "$work/ps.out"
+
+# Broken frames: rejected with their code and the channel closed.
+frame_ok=1
+M=0x4C42534D
+for c in "header 0xdeadbeef 1 3 12 expect-ack MAGIC" \
+	 "header $M 9 3 12 expect-ack VERSION" \
+	 "header $M 1 99 0 expect-ack TYPE" \
+	 "header $M 1 3 9000 expect-ack TOOBIG" \
+	 "header $M 1 8 3 raw 000000 expect-ack LEN" \
+	 "header $M 1 3 12 raw 020000000100000000000000 expect-ack NRLEN"; do
+	# shellcheck disable=SC2086
+	"$PEER" hello 16384 $c expect-close > "$work/frame.out" 2>&1 ||
+		{ frame_ok=0; tap_diag "$c:"; cat "$work/frame.out"; }
+done
+tap_is "$frame_ok" 1 "bad magic, version, type, size and lengths: rejected, channel closed"
+"$PEER" inflate 1 expect-ack STATE expect-close > "$work/first.out" 2>&1
+tap_is "$?" 0 "a first message that is not HELLO is refused" || cat "$work/first.out"
+"$PEER" hello 16384 header $M 1 3 100 raw 0100 > "$work/trunc.out" 2>&1
+"$PEER" expect-close > "$work/silent.out" 2>&1
+tap_is "$?" 0 "a peer that never says HELLO is dropped (10 s)" || cat "$work/silent.out"
+tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" \
+	"0/0/0" "after truncated and silent peers: no set, no channel left"
+tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
+
+# Shared-file guest RAM (memfd/tmpfs style): ballooned frames are punched.
+ms_vmm_start "$work/ready2" --mem-mb 64 --wss-pages 64 --populate \
+	--mem-path /dev/shm/msched_bc_ram || tap_fail "start file-backed VMM"
+pid2=$MS_VMM_PID
+d2=$(ms_vm "$pid2")/balloon
+tap_ok "attach the file-backed VM" ms_write "$pid2" "$MS_ROOT/attach"
+tap_fails_with "File exists" "a CID belongs to one VM only" ms_write 1 "$d2/cid"
+tap_ok "move CID 1 to it" sh -c "$(declare -f ms_write); ms_write 0 $d/cid && ms_write 1 $d2/cid"
+b0=$(blocks /dev/shm/msched_bc_ram)
+"$PEER" hello 16384 inflate-range 1024 2048 expect-quiet 500 > "$work/file.out" 2>&1
+tap_is "$?" 0 "file-backed guest inflates 2048 frames" || cat "$work/file.out"
+b1=$(blocks /dev/shm/msched_bc_ram)
+tap_within $(( (b0 - b1) / 8 )) 2048 2 "the RAM file loses those 2048 pages (punched)"
+tap_is "$(cat "$d2/nr_released")" 2048 "nr_released counts them"
+
+# The VM dies while its guest holds a balloon: the channel closes.
+peer_bg die hello 16384 inflate-range 0 512 expect-close
+wait_val "$d2/actual_pages" 512
+kill -9 "$pid2"
+wait "$pid2" 2>/dev/null
+peer_wait
+tap_ok "VM killed: the host closes the channel" grep -q "closed by host" "$work/die.out"
+tap_ok "and the VM is detached" wait_val "$MS_DEBUG/live_vms" 1
+tap_is "$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" "0/0" \
+	"nothing left of it"
+
+# Unload with a channel open and frames ballooned.
+ms_write 1 "$d/cid"
+peer_bg unload hello 16384 inflate-range 0 256 expect-close
+wait_val "$d/actual_pages" 256
+tap_ok "rmmod with a live channel" rmmod memsched
+peer_wait
+tap_ok "the peer sees the channel close" grep -q "closed by host" "$work/unload.out"
+tap_ok "memsched reloads" ms_insmod memsched
+tap_done
