@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Nested-guest helpers for shell kselftests (sourced after tap.sh).
 #   guest_initrd OUT CMDFILE [mkinitramfs args...]: build a guest initramfs
-#       whose /guest/cmd is CMDFILE, carrying the guest workloads.
+#       whose /guest/cmd is CMDFILE, carrying every guest workload program
+#       (selftests/memsched/guest/build/*) in /guest.
 #   guest_wait_log LOG PATTERN SECONDS: wait until the guest console LOG
 #       shows PATTERN; fails after SECONDS of wall time.
 
@@ -18,8 +19,19 @@ guest_wait_log() {
 }
 
 guest_initrd() {
-	local out=$1 cmd=$2
+	local out=$1 cmd=$2 p progs=()
 	shift 2
+	for p in "$GUEST_PROGS"/*; do
+		[ -x "$p" ] && progs+=(-f "$p:/guest/$(basename "$p")")
+	done
 	"$GUEST_TOOLS/mkinitramfs" -o "$out" -i "$GUEST_TOOLS/guest-init" \
-		-f "$cmd:/guest/cmd" -f "$GUEST_PROGS/wss_touch:/guest/wss_touch" "$@"
+		-f "$cmd:/guest/cmd" "${progs[@]}" "$@"
+}
+
+# guest_balloon_initrd OUT CMDFILE: a guest initramfs with the vsock guest
+# transport and balloon_guest.ko loaded at boot.
+guest_balloon_initrd() {
+	guest_initrd "$1" "$2" \
+		-m "vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport" \
+		-m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
 }
