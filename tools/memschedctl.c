@@ -693,7 +693,7 @@ static int parse_plain(int argc, char **argv, const struct cmd *cmd, int nargs)
 		if (ret >= 0)
 			return ret;
 	}
-	if (argc - optind != nargs)
+	if (nargs >= 0 && argc - optind != nargs)	/* -1: any number */
 		return usage_err(cmd, "%s", argc - optind < nargs ?
 				 "missing arguments" : "too many arguments");
 	return -1;
@@ -719,6 +719,62 @@ static int get_sole_pid(int argc, char **argv, const struct cmd *cmd, int *pid)
 
 /* ---- commands ---- */
 
+/*
+ * The guest CID of a QEMU with -device vhost-vsock-pci,guest-cid=N, from
+ * /proc/PID/cmdline; 0 when there is none.
+ */
+static u64 qemu_guest_cid(int pid)
+{
+	char path[64], *buf, *p;
+	size_t len;
+	u64 cid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (slurp(path, &buf, &len))
+		return 0;
+	for (p = buf; p < buf + len; p += strlen(p) + 1) {
+		char *c = strstr(p, "guest-cid=");
+
+		if (strstr(p, "vhost-vsock") && c) {
+			char num[24];
+			size_t n = strcspn(c + 10, ",");
+
+			if (n && n < sizeof(num)) {
+				memcpy(num, c + 10, n);
+				num[n] = 0;
+				if (!parse_u64(num, &cid))
+					cid = 0;
+			}
+		}
+	}
+	free(buf);
+	return cid;
+}
+
+/*
+ * After attach: a QEMU with a vhost-vsock device gets its guest CID in
+ * balloon/cid, so that the guest's balloon driver is matched to the VM.
+ * Attaching has succeeded either way; a failure here is a warning.
+ */
+static void attach_balloon_cid(int pid)
+{
+	char path[PATH_MAX], val[32];
+	bool opened;
+	u64 cid = qemu_guest_cid(pid);
+	int ret;
+
+	if (!cid || vm_path(path, sizeof(path), pid, "balloon/cid"))
+		return;
+	snprintf(val, sizeof(val), "%llu\n", cid);
+	ret = write_str(path, val, &opened);
+	if (ret)
+		fprintf(stderr, PROG ": attach %d: warning: balloon/cid %llu: %s (%s); set it with '" PROG " balloon %d cid CID'\n",
+			pid, cid, ret == -EEXIST ? "another VM has this CID" :
+			strerror(-ret), errno_name(-ret), pid);
+	else
+		printf("balloon: guest CID %llu (from the QEMU command line)\n", cid);
+}
+
 /* attach PID, detach PID */
 static int cmd_attach(int argc, char **argv, const struct cmd *cmd)
 {
@@ -741,8 +797,11 @@ static int cmd_attach(int argc, char **argv, const struct cmd *cmd)
 	}
 	snprintf(val, sizeof(val), "%d\n", pid);
 	ret = write_str(path, val, &opened);
-	if (!ret)
+	if (!ret) {
+		if (attach)
+			attach_balloon_cid(pid);
 		return EXIT_OK;
+	}
 
 	switch (-ret) {
 	case EINVAL:
@@ -1340,6 +1399,182 @@ static int cmd_watch(int argc, char **argv, const struct cmd *cmd)
 	return EXIT_OK;
 }
 
+/* Print a file of "name value" lines indented, or a note when empty. */
+static void print_kv_file(int pid, const char *file, bool bytes)
+{
+	char path[PATH_MAX], *buf, *line, *save = NULL;
+	size_t len;
+
+	if (vm_path(path, sizeof(path), pid, file) || slurp(path, &buf, &len))
+		return;
+	if (!len)
+		printf("    (none reported yet)\n");
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		u64 v;
+
+		if (sscanf(line, "%63s %llu", name, &v) != 2)
+			continue;
+		if (bytes && strstr(name, "_bytes"))
+			printf("    %-22s %10.1f MiB\n", name, v / 1048576.0);
+		else
+			printf("    %-22s %12llu\n", name, v);
+	}
+	free(buf);
+}
+
+/* Write VALUE to a VM file; prints the error. */
+static int vm_write(int pid, const char *file, const char *val,
+		    const char *what)
+{
+	char path[PATH_MAX];
+	bool opened;
+	int ret;
+
+	if (vm_path(path, sizeof(path), pid, file)) {
+		errmsg("%s: path too long", sysfs_root);
+		return EXIT_ERR;
+	}
+	ret = write_str(path, val, &opened);
+	if (!ret)
+		return EXIT_OK;
+	if (ret == -ENOENT && !vm_exists(pid))
+		errmsg("%s: pid %d is not attached", what, pid);
+	else if (ret == -EINVAL)
+		errmsg("%s: the kernel rejected the value (EINVAL); 'dmesg | tail' says what is accepted",
+		       what);
+	else if (ret == -EEXIST)
+		errmsg("%s: another VM has that CID (EEXIST)", what);
+	else if (ret == -ENOTCONN)
+		errmsg("%s: no balloon driver is connected from the guest (ENOTCONN)",
+		       what);
+	else
+		errmsg("%s: %s (%s)", what, strerror(-ret), errno_name(-ret));
+	return EXIT_ERR;
+}
+
+/* balloon PID [target MIB | cid CID | stats] */
+static int cmd_balloon(int argc, char **argv, const struct cmd *cmd)
+{
+	static const char *const rows[] = {
+		"connected", "cid", "guest_pages", "target_pages",
+		"actual_pages", "target_pending", "latency_us", "nr_inflated",
+		"nr_deflated", "nr_released", "nr_release_skipped",
+		"nr_rejects", "nr_connects", "stats_age_ms",
+	};
+	u64 v[sizeof(rows) / sizeof(rows[0])];
+	char file[64], val[32];
+	int ret, pid, nargs;
+	size_t i;
+
+	ret = parse_plain(argc, argv, cmd, -1);
+	if (ret >= 0)
+		return ret;
+	nargs = argc - optind;
+	if (nargs != 1 && nargs != 2 && nargs != 3)
+		return usage_err(cmd, "want PID, PID target MIB, PID cid CID or PID stats");
+	ret = get_pid(argv[optind], cmd, &pid);
+	if (ret >= 0)
+		return ret;
+	if (check_vm(pid))
+		return EXIT_ERR;
+	if (nargs == 3 && !strcmp(argv[optind + 1], "target")) {
+		u64 mib;
+
+		if (!parse_u64(argv[optind + 2], &mib) || mib > (1ULL << 40))
+			return usage_err(cmd, "invalid MIB '%s'", argv[optind + 2]);
+		snprintf(val, sizeof(val), "%llu\n", mib * PAGES_PER_MIB);
+		return vm_write(pid, "balloon/target_pages", val, "balloon target");
+	}
+	if (nargs == 3 && !strcmp(argv[optind + 1], "cid")) {
+		u64 cid;
+
+		if (!parse_u64(argv[optind + 2], &cid))
+			return usage_err(cmd, "invalid CID '%s'", argv[optind + 2]);
+		snprintf(val, sizeof(val), "%llu\n", cid);
+		return vm_write(pid, "balloon/cid", val, "balloon cid");
+	}
+	if (nargs == 2 && !strcmp(argv[optind + 1], "stats"))
+		return vm_write(pid, "balloon/request_stats", "1\n",
+				"balloon stats request");
+	if (nargs != 1)
+		return usage_err(cmd, "unknown balloon action '%s'", argv[optind + 1]);
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(file, sizeof(file), "balloon/%s", rows[i]);
+		ret = vm_read_u64(pid, file, &v[i]);
+		if (ret && !strcmp(rows[i], "stats_age_ms")) {
+			v[i] = ~0ULL;	/* -1: never */
+			continue;
+		}
+		if (ret) {
+			report_read_err(ret, pid);
+			return EXIT_ERR;
+		}
+	}
+	printf("VM %d balloon:\n", pid);
+	printf("  guest channel    %s (vsock CID %llu)\n",
+	       v[0] ? "connected" : "not connected", v[1]);
+	printf("  guest memory     %.1f MiB\n", mib(v[2]));
+	printf("  target           %.1f MiB%s\n", mib(v[3]),
+	       v[5] ? " (guest not there yet)" : "");
+	printf("  ballooned now    %.1f MiB\n", mib(v[4]));
+	printf("  last target took %.3f s\n", v[6] / 1e6);
+	printf("  inflated/deflated %.1f / %.1f MiB since attach\n", mib(v[7]),
+	       mib(v[8]));
+	printf("  host memory released for %.1f MiB, kept for %.1f MiB\n",
+	       mib(v[9]), mib(v[10]));
+	printf("  rejected messages %llu, connections %llu\n", v[11], v[12]);
+	if (v[13] == ~0ULL)
+		printf("  guest stats: never received\n");
+	else
+		printf("  guest stats (%.1f s old):\n", v[13] / 1000.0);
+	print_kv_file(pid, "balloon/guest_stats", true);
+	printf("  guest usage classes:\n");
+	print_kv_file(pid, "balloon/guest_classes", true);
+	return EXIT_OK;
+}
+
+/* transfer FROM TO MIB */
+static int cmd_transfer(int argc, char **argv, const struct cmd *cmd)
+{
+	char path[PATH_MAX], val[64];
+	int ret, from, to;
+	bool opened;
+	u64 mib;
+
+	ret = parse_plain(argc, argv, cmd, 3);
+	if (ret < 0)
+		ret = get_pid(argv[optind], cmd, &from);
+	if (ret < 0)
+		ret = get_pid(argv[optind + 1], cmd, &to);
+	if (ret >= 0)
+		return ret;
+	if (!parse_u64(argv[optind + 2], &mib) || !mib || mib > (1ULL << 40))
+		return usage_err(cmd, "invalid MIB '%s': want a positive integer",
+				 argv[optind + 2]);
+	if (check_root())
+		return EXIT_ERR;
+	if (root_path(path, sizeof(path), "balloon_transfer")) {
+		errmsg("%s: path too long", sysfs_root);
+		return EXIT_ERR;
+	}
+	snprintf(val, sizeof(val), "%d %d %llu\n", from, to, mib * PAGES_PER_MIB);
+	ret = write_str(path, val, &opened);
+	if (!ret) {
+		printf("moved up to %llu MiB from VM %d to VM %d ('dmesg | tail' has the exact amount)\n",
+		       mib, from, to);
+		return EXIT_OK;
+	}
+	errmsg("transfer %d -> %d: %s (%s); 'dmesg | tail' says why", from, to,
+	       ret == -ENOENT ? "a pid is not attached" :
+	       ret == -ENOTCONN ? "a guest has no connected balloon driver" :
+	       ret == -EAGAIN ? "the giving guest released nothing in time" :
+	       strerror(-ret), errno_name(-ret));
+	return EXIT_ERR;
+}
+
 static const struct cmd cmds[] = {
 	{ "attach", cmd_attach, "PID", "attach memsched to the KVM VM of process PID",
 	  "PID is the VMM's (e.g. QEMU's) process id.\n" },
@@ -1370,6 +1605,17 @@ static const struct cmd cmds[] = {
 	  "  -n, --count COUNT        stop after COUNT lines (default: run until killed)\n"
 	  "Columns: time, working set, MRC knee, active and idle classes (MiB),\n"
 	  "scans so far, pages found young since the previous line.\n" },
+	{ "balloon", cmd_balloon, "PID [target MIB | cid CID | stats]",
+	  "show or steer a VM's guest balloon",
+	  "Without an action: the balloon's state and the guest's last stats.\n"
+	  "  target MIB   ask the guest to balloon MIB MiB (0: none)\n"
+	  "  cid CID      the guest's vsock CID (attach sets it from QEMU's\n"
+	  "               -device vhost-vsock-pci,guest-cid=N)\n"
+	  "  stats        ask the guest for fresh stats now\n" },
+	{ "transfer", cmd_transfer, "FROM TO MIB",
+	  "move MIB MiB of memory from one VM to another",
+	  "Inflates FROM's balloon by MIB, waits for its guest (at most 30 s),\n"
+	  "then deflates TO's balloon by what FROM gave.\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

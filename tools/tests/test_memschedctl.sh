@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 88
+tap_plan 99
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -285,5 +285,46 @@ tap_is "$(line 2 "$(cat "$work/watch.out")" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]
 	"watch: first line has the time and no delta"
 run watch 4242 -n 0
 is_rc 2 "watch -n 0: exit 2"
+
+# balloon: show, target, cid, stats
+b=$ROOT/vms/4242/balloon
+mkdir -p "$b"
+for f in connected:1 cid:3 guest_pages:131072 target_pages:32768 actual_pages:16384 \
+	 target_pending:1 latency_us:0 nr_inflated:16384 nr_deflated:0 nr_released:16000 \
+	 nr_release_skipped:384 nr_rejects:2 nr_connects:1 stats_age_ms:1500; do
+	echo "${f#*:}" > "$b/${f%%:*}"
+done
+printf 'total_bytes 536870912\nmajor_faults 7\n' > "$b/guest_stats"
+printf 'anon_active_bytes 104857600\n' > "$b/guest_classes"
+: > "$b/request_stats"
+run balloon 4242
+is_rc 0 "balloon show exits 0"
+has "$OUT" "guest channel    connected (vsock CID 3)" "balloon: channel and CID"
+has "$OUT" "target           128.0 MiB (guest not there yet)" "balloon: target in MiB, pending"
+has "$OUT" "ballooned now    64.0 MiB" "balloon: actual in MiB"
+has "$OUT" "total_bytes                 512.0 MiB" "balloon: guest stats in MiB"
+has "$OUT" "major_faults                      7" "balloon: counts as they are"
+run balloon 4242 target 64
+tap_is "$RC/$(cat "$b/target_pages")" "0/16384" "balloon target 64 writes 16384 pages"
+run balloon 4242 cid 7
+tap_is "$RC/$(cat "$b/cid")" "0/7" "balloon cid writes the CID"
+run balloon 4242 stats
+tap_is "$RC/$(cat "$b/request_stats")" "0/1" "balloon stats writes request_stats"
+run balloon 4242 frobnicate
+is_rc 2 "balloon with an unknown action: exit 2"
+
+# transfer
+: > "$ROOT/balloon_transfer"
+run transfer 4242 5151 128
+tap_is "$RC/$(cat "$ROOT/balloon_transfer")" "0/4242 5151 32768" "transfer writes FROM TO PAGES"
+
+# attach picks the guest CID up from a QEMU-like command line
+sh -c 'sleep 30; true' -device vhost-vsock-pci,id=v0,guest-cid=42 &
+qpid=$!
+mkdir -p "$ROOT/vms/$qpid/balloon"
+: > "$ROOT/vms/$qpid/balloon/cid"
+run attach "$qpid"
+kill "$qpid"
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/42" "attach sets balloon/cid from guest-cid="
 
 tap_done
