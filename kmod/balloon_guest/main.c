@@ -3,7 +3,9 @@
  * balloon_guest: guest balloon driver cooperating with the memsched host module.
  *
  * Module entry points: bring the parts up in dependency order and tear them
- * down in reverse.
+ * down in reverse. The channel comes last: once it runs, the host can ask
+ * for pages, and everything it drives (balloon, stats, condition device,
+ * sysfs) must exist. It goes first on exit and deflates the balloon.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,21 +14,49 @@
 #include <uapi/memsched.h>
 #include "balloon_guest.h"
 
+struct bguest_counters bguest_ctr;
+
 static int __init bguest_init(void)
 {
 	int ret;
 
-	ret = bguest_sysfs_init();
+	ret = bguest_cond_init();
 	if (ret)
 		return ret;
+	ret = bguest_balloon_init();
+	if (ret)
+		goto out_cond;
+	ret = bguest_stats_init();
+	if (ret)
+		goto out_balloon;
+	ret = bguest_sysfs_init();
+	if (ret)
+		goto out_stats;
+	ret = bguest_chan_init();
+	if (ret)
+		goto out_sysfs;
 
 	pr_info("loaded (abi %d)\n", BALLOON_GUEST_ABI_VERSION);
 	return 0;
+
+out_sysfs:
+	bguest_sysfs_exit();
+out_stats:
+	bguest_stats_exit();
+out_balloon:
+	bguest_balloon_exit();
+out_cond:
+	bguest_cond_exit();
+	return ret;
 }
 
 static void __exit bguest_exit(void)
 {
+	bguest_chan_exit();
 	bguest_sysfs_exit();
+	bguest_stats_exit();
+	bguest_balloon_exit();
+	bguest_cond_exit();
 	pr_info("unloaded\n");
 }
 
