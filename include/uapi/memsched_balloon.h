@@ -196,7 +196,11 @@ enum msched_balloon_class_tag {
 /* STATS_REQUEST (host -> guest): empty payload, answered with STATS. */
 
 /*
- * ACK (either direction), 8 bytes.
+ * ACK (either direction), 8 bytes. The host acknowledges every INFLATED
+ * and DEFLATED (status 0 once the frames' host memory is released, or the
+ * rejection) and any other message only when it rejects it. A guest must
+ * not reuse an inflated frame before the ACK of its INFLATED (or of a later
+ * message) arrived.
  *
  *   0  4   seq            seq of the message being acknowledged
  *   4  4   status         s32: 0 = accepted, negative = rejection code

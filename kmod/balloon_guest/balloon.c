@@ -25,9 +25,12 @@
  * written and then released under the guest's feet. So no page leaves the
  * balloon (deflate, OOM, the old page of a migration) while the balloon is
  * unsettled: while an INFLATED is still in the log, or was sent but
- * neither acknowledged (an ACK for it or a later message; the host handles
- * messages in order) nor sent BGUEST_SETTLE_MS ago. The host ACKs only
- * errors today, so the grace period is what usually settles the balloon.
+ * not yet acknowledged (an ACK for it or a later message; the host handles
+ * messages in order and acknowledges every INFLATED and DEFLATED once it
+ * is done with it). A host that leaves an INFLATED unacknowledged for
+ * BGUEST_ACK_TIMEOUT_MS is taken for dead and the channel is hung up (the
+ * host only ever closes a channel between two messages, so after the hangup
+ * nothing it received is still being processed).
  *
  * On disconnect the balloon is deflated whole and the log dropped: the
  * host that asked for the pages is gone, and the next one starts afresh.
@@ -58,7 +61,7 @@
 /* Retry after an allocation failed ("out of puff", like virtio-balloon). */
 #define BGUEST_RETRY_MS		200
 /* How long after an unacknowledged INFLATED the host is assumed done. */
-#define BGUEST_SETTLE_MS	200
+#define BGUEST_ACK_TIMEOUT_MS	10000
 /* Check again this often while waiting to settle or for isolated pages. */
 #define BGUEST_POLL_MS		20
 /* Batches per run of the work before it yields the worker. */
@@ -294,14 +297,26 @@ static bool __bguest_log_settled(void)
 		return true;
 	if (!log->inflight_seq_valid)
 		return false;
-	if ((log->acked_valid &&
-	     (s32)(log->acked_seq - log->inflight_seq) >= 0) ||
-	    ktime_get_ns() - log->inflight_ns >=
-		    (u64)BGUEST_SETTLE_MS * NSEC_PER_MSEC) {
+	if (log->acked_valid &&
+	    (s32)(log->acked_seq - log->inflight_seq) >= 0) {
 		log->inflight = false;
 		return true;
 	}
 	return false;
+}
+
+/* An INFLATED went unacknowledged for BGUEST_ACK_TIMEOUT_MS: a dead host. */
+static bool bguest_log_stale(void)
+{
+	struct bguest_log *log = &bguest_balloon.log;
+	bool stale;
+
+	spin_lock(&bguest_balloon.log_lock);
+	stale = log->inflight && log->inflight_seq_valid &&
+		ktime_get_ns() - log->inflight_ns >=
+		(u64)BGUEST_ACK_TIMEOUT_MS * NSEC_PER_MSEC;
+	spin_unlock(&bguest_balloon.log_lock);
+	return stale;
 }
 
 /**
@@ -543,6 +558,11 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 			return;
 		if (ret == -ENOMEM) {
 			delay = msecs_to_jiffies(BGUEST_RETRY_MS);
+			break;
+		}
+		if (ret == -EINPROGRESS && bguest_log_stale()) {
+			bguest_chan_hangup("the host did not acknowledge an INFLATED within 10 s");
+			delay = msecs_to_jiffies(BGUEST_POLL_MS);
 			break;
 		}
 		if (ret == -EINPROGRESS || ret == -EAGAIN) {

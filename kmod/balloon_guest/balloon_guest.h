@@ -80,6 +80,7 @@ void bguest_balloon_set_target(u64 target_pages);
 void bguest_balloon_connect(u64 session);
 u64 bguest_balloon_disconnect(void);
 void bguest_balloon_acked(u32 seq);
+void bguest_chan_hangup(const char *why);
 int bguest_balloon_init(void);
 void bguest_balloon_exit(void);
 

@@ -129,6 +129,28 @@ static int __bguest_chan_send(size_t len)
 	return 0;
 }
 
+/**
+ * bguest_chan_hangup() - drop the connection to the host.
+ * @why: logged once
+ *
+ * The channel thread sees the end of the stream, deflates the balloon and
+ * reconnects.
+ *
+ * Context: process context; takes the send lock.
+ */
+void bguest_chan_hangup(const char *why)
+{
+	struct bguest_chan *c = &bguest_chan;
+
+	mutex_lock(&c->send_lock);
+	if (c->ready) {
+		pr_warn("%s; hanging up\n", why);
+		kernel_sock_shutdown(c->sock, SHUT_RDWR);
+		c->ready = false;
+	}
+	mutex_unlock(&c->send_lock);
+}
+
 /* Send the message the encoder left in tx (@len bytes, or its error). */
 static int __bguest_chan_send_msg(int len, u32 *seq)
 {

@@ -8,6 +8,9 @@
  * by the transport, so a guest cannot claim another's) to the VM whose
  * balloon/cid it is, and hands every message to balloon.c.
  *
+ * Every INFLATED and DEFLATED is acknowledged (ACK with status 0 or the
+ * rejection code), other messages only when rejected.
+ *
  * Hostile input: a frame the codec rejects (bad magic, version, type or
  * length, oversized, truncated) is counted, logged, acknowledged with its
  * code and the connection is closed; a well-framed message that breaks a
@@ -49,6 +52,10 @@ MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to
  * @thread: reads and dispatches messages.
  * @cid: the peer's CID.
  * @done: @thread has finished and waits to be stopped.
+ * @handle_lock: held by @thread while it acts on a message (from after it
+ *	was read until its ACK went out), so that unload closes the socket
+ *	only between two messages: a guest that sees the channel close knows
+ *	that everything the host read from it is done.
  * @send_lock: serializes senders (the thread and sysfs writers) on @tx.
  * @seq: sequence number of the next message sent.
  * @rx: receive buffer, one whole message.
@@ -61,6 +68,7 @@ struct msched_chan {
 	struct task_struct *thread;
 	u32 cid;
 	bool done;
+	struct mutex handle_lock;
 	struct mutex send_lock;
 	u32 seq;
 	u8 rx[MSCHED_BALLOON_MAX_MSG_LEN];
@@ -267,12 +275,22 @@ static int msched_chan_thread(void *data)
 		}
 		if (ret)
 			break;		/* closed, kicked or broken */
+		mutex_lock(&chan->handle_lock);
 		ret = msched_balloon_handle(vm, chan, &m, chan->scratch);
-		if (ret == -ENOTCONN)
+		if (ret == -ENOTCONN) {
+			mutex_unlock(&chan->handle_lock);
 			break;
-		if (ret)
+		}
+		/*
+		 * Balloon changes are acknowledged either way: once the ACK of
+		 * an INFLATED arrives, the guest knows the host memory of
+		 * those frames is released and may hand them out again.
+		 */
+		if (ret || m.type == MSCHED_BALLOON_MSG_INFLATED ||
+		    m.type == MSCHED_BALLOON_MSG_DEFLATED)
 			chan_send_ack(chan, m.seq, is_proto_err(ret) ? ret :
-				      -MSCHED_PROTO_ESTATE);
+				      ret ? -MSCHED_PROTO_ESTATE : 0);
+		mutex_unlock(&chan->handle_lock);
 	}
 	msched_balloon_disconnect(vm, chan);
 	msched_vm_put(vm);
@@ -313,8 +331,11 @@ static void chan_reap(bool all)
 	spin_unlock(&msched_chans_lock);
 	list_for_each_entry_safe(chan, tmp, &dead, node) {
 		list_del(&chan->node);
-		if (all)
+		if (all) {	/* between two messages (see @handle_lock) */
+			mutex_lock(&chan->handle_lock);
 			kernel_sock_shutdown(chan->sock, SHUT_RDWR);
+			mutex_unlock(&chan->handle_lock);
+		}
 		chan_free(chan);
 	}
 }
@@ -337,6 +358,7 @@ static void chan_start(struct socket *sock)
 		goto out_release;
 	chan->sock = sock;
 	chan->cid = peer.svm_cid;
+	mutex_init(&chan->handle_lock);
 	mutex_init(&chan->send_lock);
 	chan->thread = kthread_create(msched_chan_thread, chan, "msched_ch/%u",
 				      chan->cid);

@@ -32,6 +32,6 @@ guest_initrd() {
 # transport and balloon_guest.ko loaded at boot.
 guest_balloon_initrd() {
 	guest_initrd "$1" "$2" \
-		-m "vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport" \
+		-m "virtio_pci vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport" \
 		-m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
 }

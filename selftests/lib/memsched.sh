@@ -57,12 +57,16 @@ tap_within() {
 	fi
 }
 
-# tap_no_leaks NAME: every VM object and byte of sampling state is freed.
+# tap_no_leaks NAME: every VM object, byte of sampling state, ballooned
+# frame and guest channel is freed.
 tap_no_leaks() {
-	local vms bytes
+	local vms bytes ballooned chans
 	vms=$(cat "$MS_DEBUG/live_vms" 2>&1)
 	bytes=$(cat "$MS_DEBUG/live_bytes" 2>&1)
-	tap_is "$vms/$bytes" "0/0" "$1: live_vms/live_bytes back to 0/0"
+	ballooned=$(cat "$MS_DEBUG/live_ballooned" 2>&1)
+	chans=$(cat "$MS_DEBUG/live_chans" 2>&1)
+	tap_is "$vms/$bytes/$ballooned/$chans" "0/0/0/0" \
+		"$1: live_vms/live_bytes/live_ballooned/live_chans back to 0"
 }
 
 # ms_miss_ppm DIR PAGES: the MRC's miss ratio at the first point >= PAGES.

@@ -107,14 +107,14 @@ tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)" "0/0" \
 # Hostile but well-framed messages: rejected, acknowledged, channel stays.
 ms_write 0 "$d/target_pages"
 rej0=$(cat $MS_ROOT/balloon_rejects)
-"$PEER" hello 16384 inflate 100,101 \
+"$PEER" hello 16384 inflate 100,101 expect-ack 0 \
 	inflate 5,5 expect-ack GFNDUP \
 	inflate 16384 expect-ack GFNRANGE \
 	inflate 101,102 expect-ack BALLOONED \
 	deflate 200 expect-ack NOTBALLOONED \
 	set-target 5 expect-ack STATE \
 	hello 16384 expect-ack STATE \
-	deflate 100,101 expect-quiet 300 > "$work/semantic.out" 2>&1
+	deflate 100,101 expect-ack 0 stats expect-quiet 300 > "$work/semantic.out" 2>&1
 tap_is "$?" 0 "each broken rule gets its own rejection code" || cat "$work/semantic.out"
 tap_is "$(cat "$d/nr_rejects")" 6 "the VM counts 6 rejects"
 tap_is "$(( $(cat $MS_ROOT/balloon_rejects) - rej0 ))" 6 "balloon_rejects counts them"
@@ -157,7 +157,8 @@ tap_ok "attach the file-backed VM" ms_write "$pid2" "$MS_ROOT/attach"
 tap_fails_with "File exists" "a CID belongs to one VM only" ms_write 1 "$d2/cid"
 tap_ok "move CID 1 to it" sh -c "$(declare -f ms_write); ms_write 0 $d/cid && ms_write 1 $d2/cid"
 b0=$(blocks /dev/shm/msched_bc_ram)
-"$PEER" hello 16384 inflate-range 1024 2048 expect-quiet 500 > "$work/file.out" 2>&1
+"$PEER" hello 16384 inflate-range 1024 1000 expect-ack 0 inflate-range 2024 1048 expect-ack 0 \
+	> "$work/file.out" 2>&1
 tap_is "$?" 0 "file-backed guest inflates 2048 frames" || cat "$work/file.out"
 b1=$(blocks /dev/shm/msched_bc_ram)
 tap_within $(( (b0 - b1) / 8 )) 2048 2 "the RAM file loses those 2048 pages (punched)"

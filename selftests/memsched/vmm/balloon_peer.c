@@ -21,7 +21,8 @@
  *   header MAGIC VER TYPE LEN  a 16-byte header only (values in decimal/0x)
  *   expect-ack CODE          read until an ACK; its status must be -CODE,
  *                            CODE a MSCHED_PROTO_E* name without the prefix
- *                            (GFNDUP, ...) or 0
+ *                            (GFNDUP, ...) or 0 (for a nonzero CODE, ACKs
+ *                            with status 0 are skipped)
  *   expect-target N          read until SET_TARGET; it must ask for N
  *   expect-close             the host must close the connection (EOF)
  *   expect-quiet MS          nothing may arrive within MS milliseconds
@@ -316,11 +317,13 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "expect-ack") && a1) {
 			int want = code_of(a1);
 
+			/* ACKs of accepted balloon changes are skipped. */
 			do {
 				ret = recv_msg(&m, 5000);
 				if (ret)
 					die(ret == 1 ? "expect-ack: closed" : "expect-ack: timeout");
-			} while (m.type != MSCHED_BALLOON_MSG_ACK);
+			} while (m.type != MSCHED_BALLOON_MSG_ACK ||
+				 (want && !m.ack.status));
 			if (m.ack.status != want) {
 				printf("expect-ack: got %d, wanted %d\n", m.ack.status, want);
 				return 1;
