@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The memsched showcase, run inside the lab by `make demo`: load the modules,
-# start a nested Linux guest, attach memsched to it while it runs, and show
-# what memsched sees as the guest's workload changes. Grows with every
-# capability.
+# start a nested Linux guest, attach memsched to it while it runs, show what
+# memsched sees as the guest's workload changes, then balloon the memory the
+# miss-rate curve says the guest does not need back to the host. Grows with
+# every capability.
 set -u
 . selftests/lib/tap.sh
 . selftests/lib/memsched.sh
@@ -25,20 +26,29 @@ cat > "$work/cmd" <<'CMD'
 echo "guest: balloon_guest abi $(cat /sys/kernel/mm/balloon_guest/version)"
 wss_touch --total-mb 160 --wss-mb 16 --seconds 20
 wss_touch --total-mb 160 --wss-mb 96 --seconds 40
+echo "guest: waiting for the host to let the balloon go"
+while [ "$(cat /sys/kernel/mm/balloon_guest/balloon_pages)" != 0 ] ||
+      [ "$(cat /sys/kernel/mm/balloon_guest/inflated_pages)" = 0 ]; do sleep 0.5; done
+echo "guest: memory condition: $(tr '\n' ' ' < /dev/balloon_condition)"
 CMD
-guest_initrd "$work/initrd" "$work/cmd" -m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
+guest_balloon_initrd "$work/initrd" "$work/cmd"
 
 say "starting a nested Linux guest (512 MiB): its program holds 160 MiB and sweeps 16 MiB, later 96 MiB"
 tools/lab/guest-run --initrd "$work/initrd" --log "$work/guest.log" --mem 512M \
-	--timeout 240 --pidfile "$work/vmm.pid" &
+	--timeout 400 --pidfile "$work/vmm.pid" -- -device vhost-vsock-pci,guest-cid=3 &
 runner=$!
 guest_wait_log "$work/guest.log" "wss_touch: ready total_mb=160 wss_mb=16" 240
 vmm=$(cat "$work/vmm.pid")
 echo "VMM (qemu) pid $vmm; guest console:"
 tr -d '\r' < "$work/guest.log" | grep -E '^(guest|wss_touch)'
 
-say "attach memsched to the running VM: echo $vmm > /sys/kernel/mm/memsched/attach"
-echo "$vmm" > /sys/kernel/mm/memsched/attach
+say "attach memsched to the running VM: memschedctl attach $vmm"
+if [ -x "$ctl" ]; then
+	"$ctl" attach "$vmm"
+else
+	echo "$vmm" > /sys/kernel/mm/memsched/attach
+	echo 3 > "$(ms_vm "$vmm")/balloon/cid"
+fi
 d=$(ms_vm "$vmm")
 echo 500 > "$d/scan_interval_ms"
 echo 4 > "$d/wss_scans"
@@ -67,10 +77,29 @@ else
 	awk 'NR % 16 == 1 { printf "%6d MiB  miss %5.1f%%\n", $1 / 256, $2 / 10000 }' "$d/mrc"
 fi
 
+say "the curve says ~100 MiB is enough: balloon 256 MiB of the guest back to the host"
+b=$d/balloon
+for _ in $(seq 300); do [ "$(cat "$b/connected")" = 1 ] && break; sleep 0.2; done
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$vmm/status")
+echo $((256 * 256)) > "$b/target_pages"
+for _ in $(seq 600); do [ "$(cat "$b/actual_pages")" = $((256 * 256)) ] && break; sleep 0.1; done
+rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$vmm/status")
+echo "QEMU resident memory: $((rss0 / 1024)) MiB -> $((rss1 / 1024)) MiB"
+if [ -x "$ctl" ]; then
+	"$ctl" balloon "$vmm"
+else
+	grep -r . "$b" | sed "s|$b/||"
+fi
+say "give it back (deflate)"
+echo 0 > "$b/target_pages"
+for _ in $(seq 600); do [ "$(cat "$b/actual_pages")" = 0 ] && break; sleep 0.1; done
+echo "balloon now $(cat "$b/actual_pages") pages; the last change took $(cat "$b/latency_us") us"
+
 wait "$runner"
 rc=$?
+tr -d '\r' < "$work/guest.log" | grep -E '^guest: memory condition'
 say "guest finished (status $rc); memsched detached by itself:"
-dmesg | grep 'memsched: \(attached\|detached\)' | tail -2
+dmesg | grep 'memsched: \(attached\|detached\|pid .*balloon\)' | tail -4
 rmmod rdma_failover memsched
 rm -rf "$work"
 exit "$rc"
