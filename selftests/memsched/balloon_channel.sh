@@ -144,6 +144,7 @@ tap_is "$?" 0 "a first message that is not HELLO is refused" || cat "$work/first
 "$PEER" hello 16384 header $M 1 3 100 raw 0100 > "$work/trunc.out" 2>&1
 "$PEER" expect-close > "$work/silent.out" 2>&1
 tap_is "$?" 0 "a peer that never says HELLO is dropped (10 s)" || cat "$work/silent.out"
+wait_val $MS_DEBUG/live_chans 0 > /dev/null	# finished channels are reaped within 200 ms
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" \
 	"0/0/0" "after truncated and silent peers: no set, no channel left"
 tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
@@ -172,6 +173,7 @@ wait "$pid2" 2>/dev/null
 peer_wait
 tap_ok "VM killed: the host closes the channel" grep -q "closed by host" "$work/die.out"
 tap_ok "and the VM is detached" wait_val "$MS_DEBUG/live_vms" 1
+wait_val $MS_DEBUG/live_chans 0 > /dev/null
 tap_is "$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" "0/0" \
 	"nothing left of it"
 
