@@ -47,39 +47,47 @@ for _ in $(seq 300); do [ "$(cat "$d/connected")" = 1 ] && break; sleep 0.2; don
 
 # One QMP session for the whole run.
 coproc QMP { socat - "UNIX-CONNECT:$work/qmp.sock"; }
-qmp() { # JSON: send, print the first reply line that is not an event
+qmp() { # JSON: send; the first reply line that is not an event goes to REPLY
 	local line
 	echo "$1" >&"${QMP[1]}"
 	while read -r -t 30 line <&"${QMP[0]}"; do
 		case "$line" in *'"event"'*) continue ;; esac
-		echo "$line"
+		REPLY=$line
 		return 0
 	done
 	return 1
 }
 read -r -t 10 _ <&"${QMP[0]}"	# greeting
-qmp '{"execute":"qmp_capabilities"}' > /dev/null
+qmp '{"execute":"qmp_capabilities"}' || { echo "bench: no QMP"; exit 1; }
 
+# Both measurements run in this shell (no $(...)): the QMP coprocess's
+# descriptors do not exist in subshells. Each sets US.
 # ours TARGET_PAGES: microseconds until the host sees the balloon there
 ours() {
-	local t0=$(now_us)
+	local t0
+	t0=$(now_us)
 	ms_write "$1" "$d/target_pages"
 	while [ "$(cat "$d/actual_pages")" != "$1" ]; do sleep 0.005; done
-	echo $(( $(now_us) - t0 ))
+	US=$(( $(now_us) - t0 ))
 }
 # virtio GUEST_MB: microseconds until QEMU reports the guest at that size
 virtio() {
-	local want=$(( $1 * 1024 * 1024 )) t0=$(now_us)
-	qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$want}}" > /dev/null
-	until qmp '{"execute":"query-balloon"}' | grep -q "\"actual\": *$want\\b"; do
+	local want=$(( $1 * 1024 * 1024 )) t0
+	t0=$(now_us)
+	qmp "{\"execute\":\"balloon\",\"arguments\":{\"value\":$want}}"
+	for _ in $(seq 20000); do
+		qmp '{"execute":"query-balloon"}' || break
+		case "$REPLY" in *"\"actual\": $want}"*) break ;; esac
 		sleep 0.005
 	done
-	echo $(( $(now_us) - t0 ))
+	US=$(( $(now_us) - t0 ))
 }
 
 for round in 1 2 3; do
-	oi=$(ours $pages); od=$(ours 0)
-	vi=$(virtio $((MEM_MB - MOVE_MB))); vd=$(virtio $MEM_MB)
+	ours $pages; oi=$US
+	ours 0; od=$US
+	virtio $((MEM_MB - MOVE_MB)); vi=$US
+	virtio $MEM_MB; vd=$US
 	echo "bench: round $round: memsched inflate ${oi}us deflate ${od}us (guest-side ${MOVE_MB} MiB); virtio-balloon inflate ${vi}us deflate ${vd}us"
 	echo "$oi" >> "$work/oi"; echo "$od" >> "$work/od"
 	echo "$vi" >> "$work/vi"; echo "$vd" >> "$work/vd"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 52
+tap_plan 55
 
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
@@ -164,6 +164,24 @@ tap_is "$?" 0 "file-backed guest inflates 2048 frames" || cat "$work/file.out"
 b1=$(blocks /dev/shm/msched_bc_ram)
 tap_within $(( (b0 - b1) / 8 )) 2048 2 "the RAM file loses those 2048 pages (punched)"
 tap_is "$(cat "$d2/nr_released")" 2048 "nr_released counts them"
+
+# The guest reboots (or reloads its driver): its new channel replaces the
+# old one, whose balloon the guest gave back.
+peer_bg old hello 16384 inflate-range 4096 100 expect-close
+wait_val "$d2/actual_pages" 100
+old_pid=$peer_pid
+conn0=$(cat "$d2/nr_connects")
+"$PEER" hello 16384 inflate-range 8192 50 expect-ack 0 wait-file "$work/go3" > "$work/new.out" 2>&1 &
+new_pid=$!
+wait "$old_pid"
+tap_ok "a new channel from the same CID closes the old one" grep -q "closed by host" "$work/old.out"
+wait_val "$d2/actual_pages" 50
+tap_is "$(cat "$d2/actual_pages")/$(( $(cat "$d2/nr_connects") - conn0 ))" "50/1" \
+	"only the new channel's balloon counts"
+touch "$work/go3"
+wait "$new_pid"
+tap_is "$?" 0 "the new channel worked throughout"
+peer_pid=""
 
 # The VM dies while its guest holds a balloon: the channel closes.
 peer_bg die hello 16384 inflate-range 0 512 expect-close
