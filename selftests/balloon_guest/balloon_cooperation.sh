@@ -73,15 +73,6 @@ show_run() {
 }
 mark() { tr -d '\r' < "$work/log-$1" | sed -n "s/^$2 .*\\b$3=\\([0-9-]*\\).*/\\1/p" | head -n 1; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-wait_val() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "$1 is $(cat "$1" 2>&1), wanted $2"
-	return 1
-}
 attach() { # NAME CID: attach the guest's QEMU, print its pid
 	local p
 	for _ in $(seq 300); do [ -s "$work/$1.pid" ] && break; sleep 0.2; done
@@ -92,10 +83,10 @@ attach() { # NAME CID: attach the guest's QEMU, print its pid
 pa=$(attach a 3) pb=$(attach b 4)
 da=$(ms_vm "$pa") db=$(ms_vm "$pb")
 tap_ok "both guests attached with their CIDs" test -n "$pa" -a -n "$pb"
-tap_ok "both drivers connect" sh -c "$(declare -f wait_val); wait_val $da/balloon/connected 1 300 && wait_val $db/balloon/connected 1 300" ||
+tap_ok "both drivers connect" sh -c "$(declare -f ms_wait_val); ms_wait_val $da/balloon/connected 1 300 && ms_wait_val $db/balloon/connected 1 300" ||
 	show_run
 ms_write $MOVE "$db/balloon/target_pages"
-tap_ok "B capped by a 128 MiB balloon" wait_val "$db/balloon/actual_pages" $MOVE 90
+tap_ok "B capped by a 128 MiB balloon" ms_wait_val "$db/balloon/actual_pages" $MOVE 90
 tap_ok "A touched its memory and idles" guest_wait_log "$work/log-a" "^A1 " 120 || show_run
 tap_ok "B busy" guest_wait_log "$work/log-b" "^B1 " 60 || show_run
 for dir in "$da" "$db"; do
@@ -116,7 +107,7 @@ tap_diag "transfer took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 tap_is "$(cat "$da/balloon/actual_pages")/$(cat "$da/balloon/target_pages")" "$MOVE/$MOVE" \
 	"A's balloon holds the 128 MiB"
 tap_is "$(cat "$db/balloon/target_pages")" 0 "B's target dropped by 128 MiB"
-tap_ok "B's balloon deflates" wait_val "$db/balloon/actual_pages" 0 60
+tap_ok "B's balloon deflates" ms_wait_val "$db/balloon/actual_pages" 0 60
 rss_a1=$(rss_kb "$pa")
 tap_diag "A's QEMU RSS $rss_a0 -> $rss_a1 KiB"
 tap_ok "A's QEMU gives >= 90% of it back to the host" test $((rss_a0 - rss_a1)) -ge $((MOVE * 4 * 9 / 10))

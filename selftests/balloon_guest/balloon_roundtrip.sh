@@ -70,23 +70,13 @@ show_run() {
 # mark NAME FIELD: a field of the guest's marker line NAME
 mark() { tr -d '\r' < "$work/log" | sed -n "s/^$1 .*\\b$2=\\([0-9-]*\\).*/\\1/p" | head -n 1; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-# wait_val FILE VALUE SECS
-wait_val() {
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "$1 is $(cat "$1" 2>&1), wanted $2"
-	return 1
-}
 
 for _ in $(seq 300); do [ -s "$work/vmm.pid" ] && break; sleep 0.2; done
 pid=$(cat "$work/vmm.pid")
 for _ in $(seq 100); do ms_write "$pid" "$MS_ROOT/attach" 2>/dev/null && break; sleep 0.2; done
 d=$(ms_vm "$pid")/balloon
 tap_ok "QEMU attached, balloon/cid $CID" ms_write $CID "$d/cid"
-tap_ok "guest boots and its driver connects" wait_val "$d/connected" 1 240 || show_run
+tap_ok "guest boots and its driver connects" ms_wait_val "$d/connected" 1 240 || show_run
 tap_ok "guest has touched its memory" guest_wait_log "$work/log" "^M1 " 120 || show_run
 pages=$(cat "$d/guest_pages")
 tap_ok "guest announced its size (~512 MiB)" test "$pages" -ge 130000 -a "$pages" -le 140000
@@ -94,7 +84,7 @@ avail0=$(mark M1 avail) total0=$(mark M1 total)
 rss0=$(rss_kb "$pid")
 
 ms_write $T1 "$d/target_pages"
-tap_ok "balloon reaches 128 MiB" wait_val "$d/actual_pages" $T1 60
+tap_ok "balloon reaches 128 MiB" ms_wait_val "$d/actual_pages" $T1 60
 rss1=$(rss_kb "$pid")
 tap_ok "guest reports it" guest_wait_log "$work/log" "^M2 " 30 || show_run
 tap_is "$(( total0 - $(mark M2 total) ))" $((T1 * 4)) "guest MemTotal drops by exactly the target"
@@ -110,14 +100,14 @@ tap_is "$((gtotal / 1024))" "$(mark M2 total)" "guest stats on the host: total_b
 tap_ok "guest classes on the host" grep -q "^anon_active_bytes [1-9]" "$d/guest_classes"
 
 ms_write 0 "$d/target_pages"
-tap_ok "balloon deflates to 0" wait_val "$d/actual_pages" 0 60
+tap_ok "balloon deflates to 0" ms_wait_val "$d/actual_pages" 0 60
 tap_ok "guest reports it" guest_wait_log "$work/log" "^M3 " 30 || show_run
 tap_is "$(mark M3 total)" "$total0" "MemTotal restored exactly"
 tap_within "$(mark M3 avail)" "$avail0" 10 "MemAvailable restored (KiB)"
 tap_ok "the condition poller woke" sh -c "tr -d '\r' < $work/log | grep -q '^COND cond_poll: woke'"
 
 ms_write $T2 "$d/target_pages"
-tap_ok "balloon reaches 320 MiB" wait_val "$d/actual_pages" $T2 90 || show_run
+tap_ok "balloon reaches 320 MiB" ms_wait_val "$d/actual_pages" $T2 90 || show_run
 tap_ok "200 MiB program ran under pressure" guest_wait_log "$work/log" "^M5 " 180 || show_run
 tap_is "$(mark M5 hog_rc)/$(mark M5 oom_kills)" "0/0" "program succeeded, no OOM kill"
 tap_ok "the balloon yielded under pressure" test "$(mark M5 oom_deflated)" -gt 0

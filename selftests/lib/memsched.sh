@@ -35,6 +35,18 @@ ms_vmm_stop() {
 
 ms_vm() { echo "$MS_ROOT/vms/$1"; }
 
+# ms_wait_val FILE VALUE [SECS]: wait (default 10 s) until FILE reads VALUE;
+# on timeout, say what it read instead.
+ms_wait_val() {
+	local i
+	for i in $(seq $(( ${3:-10} * 10 ))); do
+		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "$1 is $(cat "$1" 2>&1), wanted $2"
+	return 1
+}
+
 # ms_wait_scans DIR N: wait until N more scans have completed.
 ms_wait_scans() {
 	local dir=$1 want i

@@ -26,16 +26,6 @@ peer_bg() {
 	"$PEER" "$@" > "$work/$name.out" 2>&1 &
 	peer_pid=$!
 }
-# wait_val FILE VALUE: wait (10 s) until FILE reads VALUE
-wait_val() {
-	local i
-	for i in $(seq 100); do
-		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "$1 is $(cat "$1" 2>&1), wanted $2"
-	return 1
-}
 # peer_wait: reap the background peer (in this shell); its status in PEER_RC
 peer_wait() {
 	wait "$peer_pid"
@@ -82,7 +72,7 @@ tap_ok "target 4096 before the guest connects" ms_write 4096 "$d/target_pages"
 rss0=$(rss_kb "$pid")
 peer_bg rt hello 16384 expect-target 4096 inflate-range 4096 4096 stats classes \
 	wait-file "$work/go1" deflate-range 4096 2048 wait-file "$work/go2"
-wait_val "$d/actual_pages" 4096
+ms_wait_val "$d/actual_pages" 4096
 tap_is "$(cat "$d/connected")/$(cat "$d/guest_pages")" "1/16384" "channel matched to the VM"
 tap_is "$(cat "$d/nr_released")/$(cat "$d/nr_release_skipped")" "4096/0" \
 	"every inflated frame's host memory released"
@@ -90,17 +80,17 @@ rss1=$(rss_kb "$pid")
 tap_within $((rss0 - rss1)) 16384 5 "VMM RSS drops by the 4096 ballooned pages (KiB)"
 tap_is "$(cat "$d/target_pending")" 0 "target reached"
 tap_ok "latency of reaching it recorded" test "$(cat "$d/latency_us")" -gt 0
-wait_val "$d/stats_age_ms" "$(cat "$d/stats_age_ms")" >/dev/null
+for _ in $(seq 50); do grep -q slab_bytes "$d/guest_classes" 2>/dev/null && break; sleep 0.1; done
 tap_ok "guest stats shown" grep -qx "available_bytes 7" "$d/guest_stats"
 tap_ok "guest classes shown" grep -qx "slab_bytes 7" "$d/guest_classes"
 tap_is "$(cat $MS_DEBUG/live_ballooned)" 4096 "live_ballooned counts the set"
 touch "$work/go1"
-wait_val "$d/actual_pages" 2048
+ms_wait_val "$d/actual_pages" 2048
 tap_is "$(cat "$d/nr_inflated")/$(cat "$d/nr_deflated")" "4096/2048" "deflate accounted"
 touch "$work/go2"
 peer_wait
 tap_ok "peer finished" sh -c "[ $PEER_RC = 0 ] && grep -q '^done\$' $work/rt.out"
-wait_val "$d/connected" 0
+ms_wait_val "$d/connected" 0
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)" "0/0" \
 	"closed channel: the guest's balloon is forgotten"
 
@@ -144,7 +134,7 @@ tap_is "$?" 0 "a first message that is not HELLO is refused" || cat "$work/first
 "$PEER" hello 16384 header $M 1 3 100 raw 0100 > "$work/trunc.out" 2>&1
 "$PEER" expect-close > "$work/silent.out" 2>&1
 tap_is "$?" 0 "a peer that never says HELLO is dropped (10 s)" || cat "$work/silent.out"
-wait_val $MS_DEBUG/live_chans 0 > /dev/null	# finished channels are reaped within 200 ms
+ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null	# finished channels are reaped within 200 ms
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" \
 	"0/0/0" "after truncated and silent peers: no set, no channel left"
 tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
@@ -168,14 +158,14 @@ tap_is "$(cat "$d2/nr_released")" 2048 "nr_released counts them"
 # The guest reboots (or reloads its driver): its new channel replaces the
 # old one, whose balloon the guest gave back.
 peer_bg old hello 16384 inflate-range 4096 100 expect-close
-wait_val "$d2/actual_pages" 100
+ms_wait_val "$d2/actual_pages" 100
 old_pid=$peer_pid
 conn0=$(cat "$d2/nr_connects")
 "$PEER" hello 16384 inflate-range 8192 50 expect-ack 0 wait-file "$work/go3" > "$work/new.out" 2>&1 &
 new_pid=$!
 wait "$old_pid"
 tap_ok "a new channel from the same CID closes the old one" grep -q "closed by host" "$work/old.out"
-wait_val "$d2/actual_pages" 50
+ms_wait_val "$d2/actual_pages" 50
 tap_is "$(cat "$d2/actual_pages")/$(( $(cat "$d2/nr_connects") - conn0 ))" "50/1" \
 	"only the new channel's balloon counts"
 touch "$work/go3"
@@ -185,20 +175,20 @@ peer_pid=""
 
 # The VM dies while its guest holds a balloon: the channel closes.
 peer_bg die hello 16384 inflate-range 0 512 expect-close
-wait_val "$d2/actual_pages" 512
+ms_wait_val "$d2/actual_pages" 512
 kill -9 "$pid2"
 wait "$pid2" 2>/dev/null
 peer_wait
 tap_ok "VM killed: the host closes the channel" grep -q "closed by host" "$work/die.out"
-tap_ok "and the VM is detached" wait_val "$MS_DEBUG/live_vms" 1
-wait_val $MS_DEBUG/live_chans 0 > /dev/null
+tap_ok "and the VM is detached" ms_wait_val "$MS_DEBUG/live_vms" 1
+ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 tap_is "$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" "0/0" \
 	"nothing left of it"
 
 # Unload with a channel open and frames ballooned.
 ms_write 1 "$d/cid"
 peer_bg unload hello 16384 inflate-range 0 256 expect-close
-wait_val "$d/actual_pages" 256
+ms_wait_val "$d/actual_pages" 256
 tap_ok "rmmod with a live channel" rmmod memsched
 peer_wait
 tap_ok "the peer sees the channel close" grep -q "closed by host" "$work/unload.out"
