@@ -41,7 +41,8 @@ out_debugfs_exit:
 
 /*
  * Unload while VMs are attached is safe: first no new attach can start, then
- * every guest channel is closed, then every VM is detached through the one teardown path, then the tree goes.
+ * every guest channel is closed, then every VM is detached through the one
+ * teardown path, then the tree goes.
  */
 static void __exit msched_exit(void)
 {
