@@ -17,20 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "cond_poll: --%s takes a number in [%ld, %ld], not '%s'\n",
-			opt, min, max, s);
-		exit(1);
-	}
-	return v;
-}
+#define GUEST_PROG "cond_poll"
+#include "guest_args.h"
 
 /* Re-read the snapshot from offset 0 and print it. */
 static int show(int fd)

@@ -15,20 +15,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "mem_hog: --%s takes a number in [%ld, %ld], not '%s'\n",
-			opt, min, max, s);
-		exit(1);
-	}
-	return v;
-}
+#define GUEST_PROG "mem_hog"
+#include "guest_args.h"
 
 int main(int argc, char **argv)
 {

@@ -20,20 +20,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "pattern_hold: --%s takes a number in [%ld, %ld], not '%s'\n",
-			opt, min, max, s);
-		exit(1);
-	}
-	return v;
-}
+#define GUEST_PROG "pattern_hold"
+#include "guest_args.h"
 
 /* splitmix64: every (seed, page, word) gives a different, cheap value. */
 static uint64_t pattern(uint64_t seed, uint64_t page, uint64_t word)

@@ -17,27 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#define GUEST_PROG "wss_touch"
+#include "guest_args.h"
+
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, "wss_touch: --%s takes a number in [%ld, %ld], not '%s'\n",
-			opt, min, max, s);
-		exit(1);
-	}
-	return v;
 }
 
 int main(int argc, char **argv)
