@@ -108,19 +108,28 @@ static int chan_recv_all(struct socket *sock, void *buf, size_t len)
 	return n < 0 ? n : -EPIPE;
 }
 
-/* Send one encoded message of @len bytes from chan->tx. */
-static int chan_send_tx(struct msched_chan *chan, int len)
+/*
+ * Send @m (its seq is assigned here) as one whole message. 0 or -errno;
+ * after an error the channel is broken and its thread closes it.
+ */
+static int chan_send(struct msched_chan *chan, struct msched_proto_msg *m)
 {
-	struct kvec iov = { .iov_base = chan->tx, .iov_len = len };
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	int n;
+	struct kvec iov = { .iov_base = chan->tx };
+	int len, n;
 
-	if (len < 0)
-		return -EINVAL;	/* our encoder refused: a memsched bug */
-	n = kernel_sendmsg(chan->sock, &msg, &iov, 1, len);
-	if (n == len)
-		return 0;
-	return n < 0 ? n : -EPIPE;
+	mutex_lock(&chan->send_lock);
+	m->seq = chan->seq++;
+	len = msched_proto_encode(chan->tx, sizeof(chan->tx), m);
+	if (len < 0) {
+		n = -EINVAL;	/* our encoder refused: a memsched bug */
+	} else {
+		iov.iov_len = len;
+		n = kernel_sendmsg(chan->sock, &msg, &iov, 1, len);
+		n = n == len ? 0 : n < 0 ? n : -EPIPE;
+	}
+	mutex_unlock(&chan->send_lock);
+	return n;
 }
 
 /**
@@ -133,13 +142,12 @@ static int chan_send_tx(struct msched_chan *chan, int len)
  */
 int msched_chan_send_target(struct msched_chan *chan, u64 target_pages)
 {
-	int ret;
+	struct msched_proto_msg m = {
+		.type = MSCHED_BALLOON_MSG_SET_TARGET,
+		.target_pages = target_pages,
+	};
 
-	mutex_lock(&chan->send_lock);
-	ret = chan_send_tx(chan, msched_proto_encode_set_target(chan->tx,
-				sizeof(chan->tx), chan->seq++, target_pages));
-	mutex_unlock(&chan->send_lock);
-	return ret;
+	return chan_send(chan, &m);
 }
 
 /**
@@ -151,22 +159,19 @@ int msched_chan_send_target(struct msched_chan *chan, u64 target_pages)
  */
 int msched_chan_send_stats_request(struct msched_chan *chan)
 {
-	int ret;
+	struct msched_proto_msg m = { .type = MSCHED_BALLOON_MSG_STATS_REQUEST };
 
-	mutex_lock(&chan->send_lock);
-	ret = chan_send_tx(chan, msched_proto_encode_stats_request(chan->tx,
-				sizeof(chan->tx), chan->seq++));
-	mutex_unlock(&chan->send_lock);
-	return ret;
+	return chan_send(chan, &m);
 }
 
 static void chan_send_ack(struct msched_chan *chan, u32 acked_seq, int status)
 {
-	mutex_lock(&chan->send_lock);
-	chan_send_tx(chan, msched_proto_encode_ack(chan->tx, sizeof(chan->tx),
-						   chan->seq++, acked_seq,
-						   status));
-	mutex_unlock(&chan->send_lock);
+	struct msched_proto_msg m = {
+		.type = MSCHED_BALLOON_MSG_ACK,
+		.ack = { .seq = acked_seq, .status = status },
+	};
+
+	chan_send(chan, &m);
 }
 
 /**
