@@ -37,11 +37,8 @@ guest_initrd "$work/initrd" "$work/cmd" -m virtio_balloon \
 	--timeout 1500 --pidfile "$work/vmm.pid" -- \
 	-device vhost-vsock-pci,guest-cid=3 -device virtio-balloon-pci,id=vb0 \
 	-qmp "unix:$work/qmp.sock,server=on,wait=off" > "$work/run.out" 2>&1 &
-for _ in $(seq 300); do [ -s "$work/vmm.pid" ] && break; sleep 0.2; done
-pid=$(cat "$work/vmm.pid")
-for _ in $(seq 100); do ms_write "$pid" "$MS_ROOT/attach" 2>/dev/null && break; sleep 0.2; done
+pid=$(guest_attach "$work/vmm.pid" 3) || exit 1
 d=$(ms_vm "$pid")/balloon
-ms_write 3 "$d/cid" || exit 1
 guest_wait_log "$work/log" "bench: guest ready" 300 || { echo "bench: guest did not come up"; cat "$work/run.out"; exit 1; }
 for _ in $(seq 300); do [ "$(cat "$d/connected")" = 1 ] && break; sleep 0.2; done
 

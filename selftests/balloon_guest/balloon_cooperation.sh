@@ -30,24 +30,20 @@ trap cleanup EXIT
 echo never > "$thp"	# 4 KiB accessed bits for the sampling (see sample_linux_guest)
 ms_load || { tap_fail "load memsched"; tap_done; }
 
-common='bg=/sys/kernel/mm/balloon_guest
-mi() { awk -v k="$1:" '"'"'$1 == k { print $2 }'"'"' /proc/meminfo; }
-waitv() { n=0; while [ "$(cat "$1")" != "$2" ]; do sleep 0.2; n=$((n + 1)); [ $n -gt 1500 ] && return 1; done; return 0; }
-mark() { echo "$1 total=$(mi MemTotal) avail=$(mi MemAvailable) balloon=$(cat $bg/balloon_pages)"; }'
 cat > "$work/cmd-a" <<CMD
-$common
-waitv \$bg/connected 1
+. /guest/lib.sh
+waitv \$bg/connected 1 300
 mem_hog --mb 200 --free-after
 mark A1
-waitv \$bg/balloon_pages $MOVE && mark A2
-waitv \$bg/balloon_pages 0 && mark A3
+waitv \$bg/balloon_pages $MOVE 300 && mark A2
+waitv \$bg/balloon_pages 0 300 && mark A3
 CMD
 cat > "$work/cmd-b" <<CMD
-$common
-waitv \$bg/balloon_pages $MOVE && mark B1
+. /guest/lib.sh
+waitv \$bg/balloon_pages $MOVE 300 && mark B1
 wss_touch --total-mb 112 --wss-mb 96 --seconds 600 > /tmp/wss.out 2>&1 &
 w=\$!
-waitv \$bg/balloon_pages 0 && mark B2
+waitv \$bg/balloon_pages 0 300 && mark B2
 kill \$w
 CMD
 for g in a b; do
@@ -71,16 +67,8 @@ show_run() {
 		tap_diag "guest $g console: $(tr -d '\r' < "$work/log-$g" 2>/dev/null | tail -n 15)"
 	done
 }
-mark() { tr -d '\r' < "$work/log-$1" | sed -n "s/^$2 .*\\b$3=\\([0-9-]*\\).*/\\1/p" | head -n 1; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-attach() { # NAME CID: attach the guest's QEMU, print its pid
-	local p
-	for _ in $(seq 300); do [ -s "$work/$1.pid" ] && break; sleep 0.2; done
-	p=$(cat "$work/$1.pid")
-	for _ in $(seq 100); do ms_write "$p" "$MS_ROOT/attach" 2>/dev/null && break; sleep 0.2; done
-	ms_write "$2" "$(ms_vm "$p")/balloon/cid" && echo "$p"
-}
-pa=$(attach a 3) pb=$(attach b 4)
+mark() { guest_field "$work/log-$1" "$2" "$3"; }	# GUEST NAME FIELD
+pa=$(guest_attach "$work/a.pid" 3) pb=$(guest_attach "$work/b.pid" 4)
 da=$(ms_vm "$pa") db=$(ms_vm "$pb")
 tap_ok "both guests attached with their CIDs" test -n "$pa" -a -n "$pb"
 tap_ok "both drivers connect" sh -c "$(declare -f ms_wait_val); ms_wait_val $da/balloon/connected 1 300 && ms_wait_val $db/balloon/connected 1 300" ||
@@ -100,7 +88,7 @@ wa=$(cat "$da/wss_pages") wb=$(cat "$db/wss_pages")
 tap_diag "working sets: A $wa pages, B $wb pages"
 tap_ok "memsched sees A idle and B busy (A's WSS < 1/4 of B's)" test $((wa * 4)) -lt "$wb"
 
-rss_a0=$(rss_kb "$pa")
+rss_a0=$(ms_rss_kb "$pa")
 t0=$(date +%s%N)
 tap_ok "balloon_transfer A -> B, 128 MiB" ms_write "$pa $pb $MOVE" "$MS_ROOT/balloon_transfer"
 tap_diag "transfer took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
@@ -108,7 +96,7 @@ tap_is "$(cat "$da/balloon/actual_pages")/$(cat "$da/balloon/target_pages")" "$M
 	"A's balloon holds the 128 MiB"
 tap_is "$(cat "$db/balloon/target_pages")" 0 "B's target dropped by 128 MiB"
 tap_ok "B's balloon deflates" ms_wait_val "$db/balloon/actual_pages" 0 60
-rss_a1=$(rss_kb "$pa")
+rss_a1=$(ms_rss_kb "$pa")
 tap_diag "A's QEMU RSS $rss_a0 -> $rss_a1 KiB"
 tap_ok "A's QEMU gives >= 90% of it back to the host" test $((rss_a0 - rss_a1)) -ge $((MOVE * 4 * 9 / 10))
 tap_ok "B reports its memory" guest_wait_log "$work/log-b" "^B2 " 30 || show_run

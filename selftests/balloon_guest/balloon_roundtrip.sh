@@ -27,17 +27,7 @@ trap cleanup EXIT
 ms_load || { tap_fail "load memsched"; tap_done; }
 
 cat > "$work/cmd" <<'CMD'
-bg=/sys/kernel/mm/balloon_guest
-mi() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-waitv() { # FILE VALUE: wait up to 120 s
-	n=0
-	while [ "$(cat "$1")" != "$2" ]; do
-		sleep 0.2; n=$((n + 1)); [ $n -gt 600 ] && { echo "waitv $1 $2: timeout at $(cat "$1")"; return 1; }
-	done
-	return 0
-}
-vs() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-mark() { echo "$1 avail=$(mi MemAvailable) total=$(mi MemTotal) balloon=$(cat $bg/balloon_pages) binfl=$(vs balloon_inflate)"; }
+. /guest/lib.sh
 pattern_hold --mb 64 --stop-file /tmp/stop > /tmp/ph.out 2>&1 &
 while ! grep -q ready /tmp/ph.out; do sleep 0.2; done
 mem_hog --mb 280 --free-after
@@ -52,9 +42,9 @@ echo "COMPACT migrated=$(cat $bg/migrated_pages) balloon_migrate=$(vs balloon_mi
 waitv $bg/balloon_pages 0 && sleep 1 && mark M3
 sed 's/^/COND /' /tmp/cond.out
 waitv $bg/balloon_pages 81920 && mark M4
-oom0=$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)
+oom0=$(vs oom_kill)
 mem_hog --mb 200
-echo "M5 hog_rc=$? oom_kills=$(( $(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat) - oom0 )) oom_deflated=$(cat $bg/oom_deflated_pages) balloon=$(cat $bg/balloon_pages) target=$(cat $bg/target_pages)"
+echo "M5 hog_rc=$? oom_kills=$(( $(vs oom_kill) - oom0 )) oom_deflated=$(cat $bg/oom_deflated_pages) balloon=$(cat $bg/balloon_pages) target=$(cat $bg/target_pages)"
 waitv $bg/target_pages 0	# the host is done looking at this VM
 touch /tmp/stop
 wait
@@ -70,25 +60,21 @@ show_run() {
 	tap_diag "guest-run said: $(cat "$work/run.out")"
 	tap_diag "guest console tail: $(tr -d '\r' < "$work/log" 2>/dev/null | tail -n 25)"
 }
-# mark NAME FIELD: a field of the guest's marker line NAME
-mark() { tr -d '\r' < "$work/log" | sed -n "s/^$1 .*\\b$2=\\([0-9-]*\\).*/\\1/p" | head -n 1; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+mark() { guest_field "$work/log" "$@"; }	# NAME FIELD
 
-for _ in $(seq 300); do [ -s "$work/vmm.pid" ] && break; sleep 0.2; done
-pid=$(cat "$work/vmm.pid")
-for _ in $(seq 100); do ms_write "$pid" "$MS_ROOT/attach" 2>/dev/null && break; sleep 0.2; done
+pid=$(guest_attach "$work/vmm.pid" $CID)
 d=$(ms_vm "$pid")/balloon
-tap_ok "QEMU attached, balloon/cid $CID" ms_write $CID "$d/cid"
+tap_ok "QEMU attached, balloon/cid $CID" test -n "$pid" -a "$(cat "$d/cid" 2>&1)" = $CID
 tap_ok "guest boots and its driver connects" ms_wait_val "$d/connected" 1 240 || show_run
 tap_ok "guest has touched its memory" guest_wait_log "$work/log" "^M1 " 120 || show_run
 pages=$(cat "$d/guest_pages")
 tap_ok "guest announced its size (~512 MiB)" test "$pages" -ge 130000 -a "$pages" -le 140000
 avail0=$(mark M1 avail) total0=$(mark M1 total)
-rss0=$(rss_kb "$pid")
+rss0=$(ms_rss_kb "$pid")
 
 ms_write $T1 "$d/target_pages"
 tap_ok "balloon reaches 128 MiB" ms_wait_val "$d/actual_pages" $T1 60
-rss1=$(rss_kb "$pid")
+rss1=$(ms_rss_kb "$pid")
 tap_ok "guest reports it" guest_wait_log "$work/log" "^M2 " 30 || show_run
 tap_is "$(( total0 - $(mark M2 total) ))" $((T1 * 4)) "guest MemTotal drops by exactly the target"
 tap_within "$(( avail0 - $(mark M2 avail) ))" $((T1 * 4)) 10 "guest MemAvailable drops by the target (KiB)"

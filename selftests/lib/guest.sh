@@ -5,6 +5,10 @@
 #       (selftests/memsched/guest/build/*) in /guest.
 #   guest_wait_log LOG PATTERN SECONDS: wait until the guest console LOG
 #       shows PATTERN; fails after SECONDS of wall time.
+#   guest_field LOG NAME FIELD: FIELD=value of the guest's console line
+#       "NAME ..." (printed by mark in selftests/lib/guest-cmd.sh).
+#   guest_attach PIDFILE [CID]: attach memsched to guest-run's QEMU as soon
+#       as its VM exists, give it balloon/cid CID, print the QEMU pid.
 
 GUEST_TOOLS=$TAP_REPO/tools/lab
 GUEST_PROGS=$TAP_REPO/selftests/memsched/guest/build
@@ -18,8 +22,23 @@ guest_wait_log() {
 	return 1
 }
 
+guest_field() {
+	tr -d '\r' < "$1" | sed -n "s/^$2 .*\\b$3=\\([0-9-]*\\).*/\\1/p" | head -n 1
+}
+
+guest_attach() {
+	local pid
+	for _ in $(seq 300); do [ -s "$1" ] && break; sleep 0.2; done
+	pid=$(cat "$1") || return 1
+	for _ in $(seq 100); do ms_write "$pid" "$MS_ROOT/attach" 2>/dev/null && break; sleep 0.2; done
+	if [ -n "${2:-}" ]; then
+		ms_write "$2" "$(ms_vm "$pid")/balloon/cid" || return 1
+	fi
+	echo "$pid"
+}
+
 guest_initrd() {
-	local out=$1 cmd=$2 p progs=()
+	local out=$1 cmd=$2 p progs=(-f "$TAP_REPO/selftests/lib/guest-cmd.sh:/guest/lib.sh")
 	shift 2
 	for p in "$GUEST_PROGS"/*; do
 		[ -x "$p" ] && progs+=(-f "$p:/guest/$(basename "$p")")

@@ -35,6 +35,9 @@ ms_vmm_stop() {
 
 ms_vm() { echo "$MS_ROOT/vms/$1"; }
 
+# ms_rss_kb PID: the process's resident memory (KiB)
+ms_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
 # ms_wait_val FILE VALUE [SECS]: wait (default 10 s) until FILE reads VALUE;
 # on timeout, say what it read instead.
 ms_wait_val() {

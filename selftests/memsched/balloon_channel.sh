@@ -17,7 +17,6 @@ work=$(mktemp -d)
 peer_pid=""
 trap 'kill $peer_pid 2>/dev/null; ms_vmm_stop; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 blocks() { stat -c %b "$1"; }
 # peer_bg NAME ARGS...: run balloon_peer in the background, output in NAME.out
 peer_bg() {
@@ -69,14 +68,14 @@ tap_ok "one log line says what is accepted" sh -c "dmesg | grep -q 'balloon/cid:
 # the guest inflates 4096 frames and their host memory goes away.
 tap_ok "cid 1" ms_write 1 "$d/cid"
 tap_ok "target 4096 before the guest connects" ms_write 4096 "$d/target_pages"
-rss0=$(rss_kb "$pid")
+rss0=$(ms_rss_kb "$pid")
 peer_bg rt hello 16384 expect-target 4096 inflate-range 4096 4096 stats classes \
 	wait-file "$work/go1" deflate-range 4096 2048 wait-file "$work/go2"
 ms_wait_val "$d/actual_pages" 4096
 tap_is "$(cat "$d/connected")/$(cat "$d/guest_pages")" "1/16384" "channel matched to the VM"
 tap_is "$(cat "$d/nr_released")/$(cat "$d/nr_release_skipped")" "4096/0" \
 	"every inflated frame's host memory released"
-rss1=$(rss_kb "$pid")
+rss1=$(ms_rss_kb "$pid")
 tap_within $((rss0 - rss1)) 16384 5 "VMM RSS drops by the 4096 ballooned pages (KiB)"
 tap_is "$(cat "$d/target_pending")" 0 "target reached"
 tap_ok "latency of reaching it recorded" test "$(cat "$d/latency_us")" -gt 0

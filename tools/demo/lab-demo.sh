@@ -80,10 +80,10 @@ fi
 say "the curve says ~100 MiB is enough (the program holds 160): balloon 192 MiB of the guest back to the host"
 b=$d/balloon
 for _ in $(seq 300); do [ "$(cat "$b/connected")" = 1 ] && break; sleep 0.2; done
-rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$vmm/status")
+rss0=$(ms_rss_kb "$vmm")
 echo $((192 * 256)) > "$b/target_pages"
 for _ in $(seq 600); do [ "$(cat "$b/actual_pages")" = $((192 * 256)) ] && break; sleep 0.1; done
-rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$vmm/status")
+rss1=$(ms_rss_kb "$vmm")
 echo "QEMU resident memory: $((rss0 / 1024)) MiB -> $((rss1 / 1024)) MiB (only frames the guest had touched were backed)"
 if [ -x "$ctl" ]; then
 	"$ctl" balloon "$vmm"
