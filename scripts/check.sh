@@ -55,7 +55,7 @@ echo "# check: the lab's own options (a peer lab host)"
 	tee "$out/lab-options.tap"
 
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
-tools/lab/lab-run --nested --pmem 1G --mem 4G --smp 2 --timeout "$LAB_TIMEOUT" \
+tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout "$LAB_TIMEOUT" \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' | tee "$out/lab.tap"
 verdict=$(cat "$out/lab/verdict" 2>/dev/null || echo "lab did not run")
 if [ "$verdict" != ok ]; then
