@@ -10,6 +10,8 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
+#include <linux/fs.h>
 
 /*
  * Age one range of a VM's secondary MMU through KVM's own notifier ops:
@@ -37,6 +39,45 @@ static inline void msched_compat_zap(struct vm_area_struct *vma,
 	zap_page_range(vma, start, size);
 #else
 	zap_page_range_single(vma, start, size, NULL);
+#endif
+}
+
+/*
+ * memschedfs: the idmapping argument of inode operations (6.3 replaced the
+ * user namespace with struct mnt_idmap), the folio lookup that 6.3 made
+ * return ERR_PTR instead of NULL, and inode timestamps (accessors since
+ * 6.6/6.7).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define msched_compat_idmap		struct user_namespace
+#define MSCHED_COMPAT_NOP_IDMAP		(&init_user_ns)
+#else
+#define msched_compat_idmap		struct mnt_idmap
+#define MSCHED_COMPAT_NOP_IDMAP		(&nop_mnt_idmap)
+#endif
+
+/* The folio at @idx, locked and referenced, or NULL when there is none. */
+static inline struct folio *msched_compat_lock_folio(struct address_space *m,
+						     pgoff_t idx)
+{
+	struct folio *folio = __filemap_get_folio(m, idx, FGP_LOCK, 0);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	if (IS_ERR(folio))
+		return NULL;
+#endif
+	return folio;
+}
+
+/* Set atime, mtime and ctime of @inode to now. */
+static inline void msched_compat_inode_touch(struct inode *inode)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	inode->i_atime = inode->i_mtime = inode_set_ctime_current(inode);
+#else
+	simple_inode_init_ts(inode);
 #endif
 }
 

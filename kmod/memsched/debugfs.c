@@ -4,13 +4,16 @@
  *
  * live_vms and live_bytes count VM objects and bytes of sampling state that
  * are allocated right now, live_ballooned the frames in every VM's balloon
- * set and live_chans the open guest channels. All return to zero once
- * every VM is detached and every channel closed; the selftests check that
+ * set, live_chans the open guest channels, live_fs_files the memschedfs
+ * inodes (root directories included) and live_fs_pages the pages in
+ * memschedfs files. All return to zero once every VM is detached, every
+ * channel closed and every memschedfs unmounted; the selftests check that
  * after every lifecycle path.
  */
 #include <linux/debugfs.h>
 
 #include "memsched.h"
+#include "fs.h"
 
 atomic64_t msched_live_vms = ATOMIC64_INIT(0);
 atomic64_t msched_live_bytes = ATOMIC64_INIT(0);
@@ -39,6 +42,22 @@ static int live_ballooned_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(live_ballooned_fops, live_ballooned_get, NULL,
 			 "%llu\n");
 
+static int live_fs_files_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_fs_files);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_fs_files_fops, live_fs_files_get, NULL,
+			 "%llu\n");
+
+static int live_fs_pages_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_fs_pages);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_fs_pages_fops, live_fs_pages_get, NULL,
+			 "%llu\n");
+
 static int live_chans_get(void *data, u64 *val)
 {
 	*val = atomic64_read(&msched_live_chans);
@@ -63,6 +82,10 @@ void msched_debugfs_init(void)
 				   NULL, &live_ballooned_fops);
 	debugfs_create_file_unsafe("live_chans", 0400, msched_debugfs_dir,
 				   NULL, &live_chans_fops);
+	debugfs_create_file_unsafe("live_fs_files", 0400, msched_debugfs_dir,
+				   NULL, &live_fs_files_fops);
+	debugfs_create_file_unsafe("live_fs_pages", 0400, msched_debugfs_dir,
+				   NULL, &live_fs_pages_fops);
 }
 
 /**

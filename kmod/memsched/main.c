@@ -11,6 +11,7 @@
 
 #include <uapi/memsched.h>
 #include "memsched.h"
+#include "fs.h"
 
 static int __init msched_init(void)
 {
@@ -26,10 +27,15 @@ static int __init msched_init(void)
 	ret = msched_chan_init();
 	if (ret)
 		goto out_sysfs_exit;
+	ret = msched_fs_init();	/* last: mounts may start right away */
+	if (ret)
+		goto out_chan_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
+out_chan_exit:
+	msched_chan_exit();
 out_sysfs_exit:
 	msched_sysfs_remove_control();
 	msched_sysfs_exit();
@@ -40,12 +46,14 @@ out_debugfs_exit:
 }
 
 /*
- * Unload while VMs are attached is safe: first no new attach can start, then
+ * Unload while VMs are attached is safe: memschedfs goes first (while it is
+ * mounted the module cannot be unloaded), then no new attach can start, then
  * every guest channel is closed, then every VM is detached through the one
  * teardown path, then the tree goes.
  */
 static void __exit msched_exit(void)
 {
+	msched_fs_exit();	/* a mount pins the module: none is left */
 	msched_sysfs_remove_control();
 	msched_chan_exit();
 	msched_vm_exit();

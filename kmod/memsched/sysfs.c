@@ -13,6 +13,7 @@
 
 #include <uapi/memsched.h>
 #include "memsched.h"
+#include "fs.h"
 
 static struct kobject *msched_kobj;
 struct kobject *msched_vms_kobj;
@@ -155,11 +156,16 @@ int msched_sysfs_init(void)
 		ret = -ENOMEM;
 		goto out_put_kobj;
 	}
-	ret = sysfs_create_group(msched_kobj, &msched_root_group);
+	ret = msched_fs_sysfs_init(msched_kobj);
 	if (ret)
 		goto out_put_vms;
+	ret = sysfs_create_group(msched_kobj, &msched_root_group);
+	if (ret)
+		goto out_put_files;
 	return 0;
 
+out_put_files:
+	msched_fs_sysfs_exit();
 out_put_vms:
 	kobject_put(msched_vms_kobj);
 	msched_vms_kobj = NULL;
@@ -189,6 +195,7 @@ void msched_sysfs_remove_control(void)
  */
 void msched_sysfs_exit(void)
 {
+	msched_fs_sysfs_exit();
 	kobject_put(msched_vms_kobj);
 	msched_vms_kobj = NULL;
 	kobject_put(msched_kobj);

@@ -231,6 +231,64 @@ TRACE_EVENT(msched_balloon_transfer,
 		  __entry->to, __entry->asked, __entry->moved)
 );
 
+TRACE_EVENT(msched_fs_move,
+	TP_PROTO(unsigned long ino, int nid, u32 nr, long moved, u32 busy,
+		 u32 nomem, u64 ns),
+	TP_ARGS(ino, nid, nr, moved, busy, nomem, ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(int, nid)
+		__field(u32, nr)
+		__field(long, moved)
+		__field(u32, busy)
+		__field(u32, nomem)
+		__field(u64, ns)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->nid = nid;
+		__entry->nr = nr;
+		__entry->moved = moved;
+		__entry->busy = busy;
+		__entry->nomem = nomem;
+		__entry->ns = ns;
+	),
+	TP_printk("ino=%lu nid=%d nr=%u moved=%ld busy=%u nomem=%u ns=%llu",
+		  __entry->ino, __entry->nid, __entry->nr, __entry->moved,
+		  __entry->busy, __entry->nomem, __entry->ns)
+);
+
+TRACE_EVENT(msched_fs_plan,
+	TP_PROTO(unsigned long ino, u32 resident, u32 dram, u32 demote_planned,
+		 u32 demoted, u32 promote_planned, u32 promoted, u64 stalls),
+	TP_ARGS(ino, resident, dram, demote_planned, demoted, promote_planned,
+		promoted, stalls),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(u32, resident)
+		__field(u32, dram)
+		__field(u32, demote_planned)
+		__field(u32, demoted)
+		__field(u32, promote_planned)
+		__field(u32, promoted)
+		__field(u64, stalls)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->resident = resident;
+		__entry->dram = dram;
+		__entry->demote_planned = demote_planned;
+		__entry->demoted = demoted;
+		__entry->promote_planned = promote_planned;
+		__entry->promoted = promoted;
+		__entry->stalls = stalls;
+	),
+	TP_printk("ino=%lu resident=%u dram=%u demote=%u/%u promote=%u/%u rate_stalls=%llu",
+		  __entry->ino, __entry->resident, __entry->dram,
+		  __entry->demoted, __entry->demote_planned, __entry->promoted,
+		  __entry->promote_planned, __entry->stalls)
+);
+
 #endif /* _MEMSCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -73,15 +73,15 @@ tap_within() {
 }
 
 # tap_no_leaks NAME: every VM object, byte of sampling state, ballooned
-# frame and guest channel is freed.
+# frame, guest channel, memschedfs inode and memschedfs page is freed.
 tap_no_leaks() {
-	local vms bytes ballooned chans
-	vms=$(cat "$MS_DEBUG/live_vms" 2>&1)
-	bytes=$(cat "$MS_DEBUG/live_bytes" 2>&1)
-	ballooned=$(cat "$MS_DEBUG/live_ballooned" 2>&1)
-	chans=$(cat "$MS_DEBUG/live_chans" 2>&1)
-	tap_is "$vms/$bytes/$ballooned/$chans" "0/0/0/0" \
-		"$1: live_vms/live_bytes/live_ballooned/live_chans back to 0"
+	local f v got=""
+	for f in live_vms live_bytes live_ballooned live_chans live_fs_files live_fs_pages; do
+		v=$(cat "$MS_DEBUG/$f" 2>&1)
+		got="$got${got:+/}$v"
+	done
+	tap_is "$got" "0/0/0/0/0/0" \
+		"$1: live_vms/bytes/ballooned/chans/fs_files/fs_pages back to 0"
 }
 
 # ms_miss_ppm DIR PAGES: the MRC's miss ratio at the first point >= PAGES.

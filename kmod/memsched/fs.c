@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedfs: a file system whose files are VM RAM, as hugetlbfs is for huge
+ * pages. Mount it, create a file, size it with ftruncate and give it to QEMU
+ * (-object memory-backend-file,mem-path=FILE,share=on) or mmap it.
+ *
+ * Each page is an ordinary page-cache folio of the file: the page cache is
+ * the one indirection entry per page, and folio_nid() says which tier holds
+ * it. Pages are allocated on first touch by our own fault handler, on the
+ * DRAM node while the file is under its DRAM budget and on the PMEM node
+ * after. There is no fault-around, so every fault of a page that the
+ * tiering scan unmapped reaches msched_fs_fault() and counts as an access.
+ * Pages stay dirty and the mapping unevictable: the kernel never drops or
+ * reclaims them; memsched alone moves them (fs_move.c).
+ *
+ * Flat: regular files only, no directories, no read()/write() (mmap,
+ * ftruncate and fallocate are what a VMM uses).
+ */
+#define pr_fmt(fmt) "memschedfs: " fmt
+
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+
+#include "../compat.h"
+#include "memsched.h"
+#include "fs.h"
+
+atomic64_t msched_live_fs_files = ATOMIC64_INIT(0);
+atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
+
+static const struct inode_operations msched_fs_dir_iops;
+static const struct inode_operations msched_fs_file_iops;
+static const struct file_operations msched_fs_file_fops;
+static const struct address_space_operations msched_fs_aops;
+
+/**
+ * msched_fs_default_dram_node() - the default fast tier: the first node
+ * with both CPUs and memory.
+ *
+ * Context: any.
+ * Return: a node id with memory.
+ */
+int msched_fs_default_dram_node(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (node_state(nid, N_CPU))
+			return nid;
+	return first_memory_node;
+}
+
+/**
+ * msched_fs_default_pmem_node() - the default slow tier: the first node with
+ * memory and no CPUs (how daxctl's system-ram mode onlines PMEM).
+ *
+ * Context: any.
+ * Return: a node id, or NUMA_NO_NODE when there is none.
+ */
+int msched_fs_default_pmem_node(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		if (!node_state(nid, N_CPU))
+			return nid;
+	return NUMA_NO_NODE;
+}
+
+/* Pick the node of a new page: DRAM while under budget, else PMEM. */
+static int msched_fs_place(struct msched_file *mf)
+{
+	int pmem = READ_ONCE(mf->pmem_node);
+	u64 budget = READ_ONCE(mf->dram_budget);
+
+	if (pmem != NUMA_NO_NODE && budget != MSCHED_FS_BUDGET_MAX &&
+	    atomic64_read(&mf->nr_dram) >= budget)
+		return pmem;
+	return READ_ONCE(mf->dram_node);
+}
+
+/*
+ * Find the folio of @idx, allocating it when missing, and return it locked
+ * and referenced. @new is set when this call allocated it. Caller holds
+ * the invalidate lock (shared), so truncation cannot run.
+ */
+static struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
+					 bool *new)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	gfp_t gfp = mapping_gfp_mask(mapping) | __GFP_ZERO;
+	struct folio *folio;
+	int nid, err;
+
+	*new = false;
+again:
+	folio = msched_compat_lock_folio(mapping, idx);
+	if (folio) {
+		if (folio->mapping == mapping)
+			return folio;
+		folio_unlock(folio);
+		folio_put(folio);
+		goto again;
+	}
+	nid = msched_fs_place(mf);
+	folio = __folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN, 0, nid, NULL);
+	if (!folio)	/* the node is full: anywhere beats failing the VM */
+		folio = __folio_alloc(gfp, 0, nid, NULL);
+	if (!folio)
+		return ERR_PTR(-ENOMEM);
+	__folio_set_locked(folio);
+	folio_mark_uptodate(folio);
+	err = filemap_add_folio(mapping, folio, idx, GFP_KERNEL);
+	if (err) {
+		folio_unlock(folio);
+		folio_put(folio);
+		if (err == -EEXIST)
+			goto again;
+		return ERR_PTR(err);
+	}
+	folio_mark_dirty(folio);	/* never dropped by the page cache */
+	atomic64_inc(&msched_live_fs_pages);
+	if (folio_nid(folio) == READ_ONCE(mf->dram_node))
+		atomic64_inc(&mf->nr_dram);
+	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, 1);
+	*new = true;
+	return folio;
+}
+
+static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct msched_file *mf = MSCHED_FILE(inode);
+	struct address_space *mapping = inode->i_mapping;
+	struct folio *folio;
+	bool new;
+
+	filemap_invalidate_lock_shared(mapping);
+	if (vmf->pgoff >= msched_fs_nr_pages(inode)) {
+		filemap_invalidate_unlock_shared(mapping);
+		return VM_FAULT_SIGBUS;
+	}
+	folio = msched_fs_get_folio(mf, vmf->pgoff, &new);
+	filemap_invalidate_unlock_shared(mapping);
+	if (IS_ERR(folio))
+		return vmf_error(PTR_ERR(folio));
+	msched_fs_note_touch(mf, vmf->pgoff, new);
+	vmf->page = folio_file_page(folio, vmf->pgoff);
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct msched_fs_vm_ops = {
+	.fault = msched_fs_fault,
+};
+
+static int msched_fs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	file_accessed(file);
+	vma->vm_ops = &msched_fs_vm_ops;
+	return 0;
+}
+
+/* fallocate mode 0: back [start, end) with pages now. */
+static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
+			       pgoff_t end)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	struct folio *folio;
+	pgoff_t idx;
+	bool new;
+
+	for (idx = start; idx < end; idx++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		filemap_invalidate_lock_shared(mapping);
+		folio = msched_fs_get_folio(mf, idx, &new);
+		filemap_invalidate_unlock_shared(mapping);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+	return 0;
+}
+
+static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
+				loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = inode->i_mapping;
+	loff_t end = off + len;
+	long ret;
+
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+		/* Whole pages only: a partial page keeps its data. */
+		loff_t first = round_up(off, PAGE_SIZE);
+		loff_t last = round_down(end, PAGE_SIZE);
+
+		if (first < last) {
+			filemap_invalidate_lock(mapping);
+			truncate_pagecache_range(inode, first, last - 1);
+			filemap_invalidate_unlock(mapping);
+		}
+		return 0;
+	}
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		pr_info_ratelimited("%pD: fallocate mode %#x not supported (accepted: 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)\n",
+				    file, mode);
+		return -EOPNOTSUPP;
+	}
+	inode_lock(inode);
+	ret = inode_newsize_ok(inode, end);
+	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
+		i_size_write(inode, end);
+	inode_unlock(inode);
+	if (ret)
+		return ret;
+	return msched_fs_prealloc(MSCHED_FILE(inode), off >> PAGE_SHIFT,
+				  DIV_ROUND_UP(min(end, i_size_read(inode)),
+					       PAGE_SIZE));
+}
+
+static int msched_fs_setattr(msched_compat_idmap *idmap,
+			     struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct address_space *mapping = inode->i_mapping;
+	int err;
+
+	err = setattr_prepare(idmap, dentry, attr);
+	if (err)
+		return err;
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {
+		filemap_invalidate_lock(mapping);
+		if (attr->ia_size < i_size_read(inode) && mapping_mapped(mapping)) {
+			filemap_invalidate_unlock(mapping);
+			pr_info_ratelimited("%pd: cannot shrink from %lld to %lld bytes while it is mapped (accepted: grow; shrink once every mapping is gone)\n",
+					    dentry, i_size_read(inode),
+					    attr->ia_size);
+			return -EBUSY;
+		}
+		truncate_setsize(inode, attr->ia_size);
+		filemap_invalidate_unlock(mapping);
+	}
+	setattr_copy(idmap, inode, attr);
+	return 0;
+}
+
+static struct inode *msched_fs_new_inode(struct super_block *sb,
+					 const struct inode *dir, umode_t mode)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_ino = get_next_ino();
+	inode_init_owner(MSCHED_COMPAT_NOP_IDMAP, inode, dir, mode);
+	msched_compat_inode_touch(inode);
+	if (S_ISDIR(mode)) {
+		inode->i_op = &msched_fs_dir_iops;
+		inode->i_fop = &simple_dir_operations;
+		inc_nlink(inode);
+		return inode;
+	}
+	inode->i_op = &msched_fs_file_iops;
+	inode->i_fop = &msched_fs_file_fops;
+	inode->i_mapping->a_ops = &msched_fs_aops;
+	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER_MOVABLE);
+	mapping_set_unevictable(inode->i_mapping);
+	return inode;
+}
+
+static int msched_fs_create(msched_compat_idmap *idmap, struct inode *dir,
+			    struct dentry *dentry, umode_t mode, bool excl)
+{
+	struct msched_file *mf;
+	struct inode *inode;
+	int err;
+
+	inode = msched_fs_new_inode(dir->i_sb, dir, mode | S_IFREG);
+	if (!inode)
+		return -ENOSPC;
+	mf = MSCHED_FILE(inode);
+	mf->name = kstrdup(dentry->d_name.name, GFP_KERNEL);
+	err = mf->name ? msched_fs_sysfs_add(mf) : -ENOMEM;
+	if (err) {
+		iput(inode);
+		return err;
+	}
+	d_instantiate(dentry, inode);
+	dget(dentry);	/* pinned in core, as in ramfs */
+	msched_compat_inode_touch(dir);
+	return 0;
+}
+
+static const struct inode_operations msched_fs_dir_iops = {
+	.create = msched_fs_create,
+	.lookup = simple_lookup,
+	.link = simple_link,
+	.unlink = simple_unlink,
+	.rename = simple_rename,
+};
+
+static const struct inode_operations msched_fs_file_iops = {
+	.setattr = msched_fs_setattr,
+	.getattr = simple_getattr,
+};
+
+static const struct file_operations msched_fs_file_fops = {
+	.mmap = msched_fs_mmap,
+	.fallocate = msched_fs_fallocate,
+	.fsync = noop_fsync,
+	.llseek = generic_file_llseek,
+};
+
+static void msched_fs_free_folio(struct folio *folio)
+{
+	atomic64_dec(&msched_live_fs_pages);
+}
+
+/*
+ * The kernel's own migration (compaction, NUMA balancing, move_pages(2))
+ * must not move pages behind memsched's back: refuse.
+ */
+static int msched_fs_migrate_folio(struct address_space *mapping,
+				   struct folio *dst, struct folio *src,
+				   enum migrate_mode mode)
+{
+	return -EBUSY;
+}
+
+static const struct address_space_operations msched_fs_aops = {
+	.dirty_folio = noop_dirty_folio,
+	.free_folio = msched_fs_free_folio,
+	.migrate_folio = msched_fs_migrate_folio,
+};
+
+static struct inode *msched_fs_alloc_inode(struct super_block *sb)
+{
+	struct msched_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+
+	if (!mf)
+		return NULL;
+	inode_init_once(&mf->vfs_inode);
+	mutex_init(&mf->move_lock);
+	spin_lock_init(&mf->track_lock);
+	mf->dram_node = msched_fs_default_dram_node();
+	mf->pmem_node = msched_fs_default_pmem_node();
+	mf->dram_budget = MSCHED_FS_BUDGET_MAX;
+	mf->scan_ms = 1000;
+	mf->rate_mbps = 256;
+	msched_fs_tier_init(mf);
+	atomic64_inc(&msched_live_fs_files);
+	return &mf->vfs_inode;
+}
+
+/* Synchronous part of freeing an inode: the counter drops here, not later. */
+static void msched_fs_destroy_inode(struct inode *inode)
+{
+	struct msched_file *mf = MSCHED_FILE(inode);
+
+	kfree(mf->name);
+	mf->name = NULL;
+	atomic64_dec(&msched_live_fs_files);
+}
+
+static void msched_fs_free_inode(struct inode *inode)
+{
+	kfree(MSCHED_FILE(inode));	/* after an RCU grace period */
+}
+
+/*
+ * The last reference is gone (unlinked and unmapped, or unmount). Stop the
+ * scan and remove the sysfs directory before the pages go, so neither can
+ * touch a file that is being torn down.
+ */
+static void msched_fs_evict_inode(struct inode *inode)
+{
+	struct msched_file *mf = MSCHED_FILE(inode);
+
+	if (S_ISREG(inode->i_mode)) {
+		msched_fs_sysfs_del(mf);
+		msched_fs_tier_teardown(mf);
+	}
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+}
+
+static const struct super_operations msched_fs_sops = {
+	.alloc_inode = msched_fs_alloc_inode,
+	.destroy_inode = msched_fs_destroy_inode,
+	.free_inode = msched_fs_free_inode,
+	.evict_inode = msched_fs_evict_inode,
+	.drop_inode = generic_delete_inode,
+	.statfs = simple_statfs,
+};
+
+enum { OPT_MODE };
+static const struct fs_parameter_spec msched_fs_params[] = {
+	fsparam_u32oct("mode", OPT_MODE),
+	{}
+};
+
+static int msched_fs_parse_param(struct fs_context *fc,
+				 struct fs_parameter *param)
+{
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, msched_fs_params, param, &result);
+	if (opt == -ENOPARAM) {
+		opt = vfs_parse_fs_param_source(fc, param);
+		if (opt != -ENOPARAM)
+			return opt;
+		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL)",
+			      param->key);
+	}
+	if (opt < 0)
+		return opt;
+	fc->fs_private = (void *)(uintptr_t)(result.uint_32 & S_IALLUGO);
+	return 0;
+}
+
+static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	umode_t mode = (uintptr_t)fc->fs_private;
+	struct inode *root;
+
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_magic = MSCHED_FS_MAGIC;
+	sb->s_op = &msched_fs_sops;
+	sb->s_time_gran = 1;
+	root = msched_fs_new_inode(sb, NULL, S_IFDIR | (mode ? mode : 0755));
+	sb->s_root = d_make_root(root);
+	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static int msched_fs_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, msched_fs_fill_super);
+}
+
+static const struct fs_context_operations msched_fs_context_ops = {
+	.parse_param = msched_fs_parse_param,
+	.get_tree = msched_fs_get_tree,
+};
+
+static int msched_fs_init_fs_context(struct fs_context *fc)
+{
+	fc->ops = &msched_fs_context_ops;
+	return 0;
+}
+
+static struct file_system_type msched_fs_type = {
+	.owner = THIS_MODULE,
+	.name = "memschedfs",
+	.init_fs_context = msched_fs_init_fs_context,
+	.parameters = msched_fs_params,
+	.kill_sb = kill_litter_super,
+};
+MODULE_ALIAS_FS("memschedfs");
+
+/**
+ * msched_fs_init() - register memschedfs.
+ *
+ * Context: process context, module init; may sleep. The sysfs tree
+ * (msched_fs_sysfs_init) must exist already.
+ * Return: 0 or -errno.
+ */
+int msched_fs_init(void)
+{
+	return register_filesystem(&msched_fs_type);
+}
+
+/**
+ * msched_fs_exit() - unregister memschedfs. A mounted instance holds a
+ * module reference, so none exists here.
+ *
+ * Context: process context, module exit; may sleep.
+ */
+void msched_fs_exit(void)
+{
+	unregister_filesystem(&msched_fs_type);
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memschedfs: a file system whose files are VM RAM (fs.c), the page mover
+ * (fs_move.c), the tiering scan (fs_tier.c) and each file's sysfs directory
+ * (fs_sysfs.c). See docs/memschedfs.rst and docs/locking.rst.
+ */
+#ifndef _MEMSCHED_FS_H
+#define _MEMSCHED_FS_H
+
+#include <linux/fs.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+
+#include "msched_tier.h"
+
+#define MSCHED_FS_MAGIC		0x6d736673	/* "msfs" */
+#define MSCHED_FS_BUDGET_MAX	U64_MAX		/* no DRAM budget */
+
+/* Per-file counters, shown in files/<ino>/stats. */
+enum msched_fs_stat {
+	MSCHED_FS_ST_FAULTS,		/* pages allocated on first touch */
+	MSCHED_FS_ST_TRAPS,		/* refaults seen by the access trap */
+	MSCHED_FS_ST_SCANS,
+	MSCHED_FS_ST_PROMOTIONS,
+	MSCHED_FS_ST_DEMOTIONS,
+	MSCHED_FS_ST_MOVED,		/* pages moved, by policy or by "move" */
+	MSCHED_FS_ST_MOVE_BUSY,		/* moves skipped: page in use, retry */
+	MSCHED_FS_ST_MOVE_NOMEM,	/* moves skipped: target node full */
+	MSCHED_FS_ST_RATE_STALLS,	/* policy moves deferred by the rate */
+	MSCHED_FS_ST_BUDGET_DEMOTIONS,
+	MSCHED_FS_NR_STATS,
+};
+
+/**
+ * struct msched_fs_tierer - the tiering state of one file.
+ * @t: the policy engine (lib/msched_tier)
+ * @heat: its per-page heat, @nr_pages entries
+ * @pages: scratch: resident pages handed to the planner
+ * @moves: scratch: the plan
+ * @idx: scratch: page indexes of one direction of the plan
+ * @nr_pages: pages the arrays are sized for (the file size at the last scan)
+ */
+struct msched_fs_tierer {
+	struct msched_tier t;
+	void *heat;
+	struct msched_tier_page *pages;
+	struct msched_tier_move *moves;
+	pgoff_t *idx;
+	u32 nr_pages;
+};
+
+/**
+ * struct msched_file - a memschedfs inode.
+ * @vfs_inode: the VFS inode
+ * @kobj: files/<ino>/ (regular files only; NULL for the root directory)
+ * @name: the name the file was created with (for sysfs)
+ * @move_lock: serializes moves, scans and changes of the policy below
+ * @dram_node: fast tier node; new pages go here while under budget
+ * @pmem_node: slow tier node, or NUMA_NO_NODE (no tiering)
+ * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
+ * @tiering: the policy scan runs
+ * @scan_ms: time between two scans
+ * @rate_mbps: migration rate limit of the policy, MiB/s (0: none)
+ * @nr_dram: pages on @dram_node (exact after each scan, kept by faults and
+ *	     moves in between; used for first-touch placement)
+ * @track_lock: protects @touched and @touched_bits against resizing
+ * @touched: one bit per page: faulted since the last scan
+ * @touched_bits: size of @touched in bits
+ * @tier: policy state, under @move_lock
+ * @scan_work: the periodic scan
+ * @dying: set once teardown started; the scan does not requeue
+ * @stats: enum msched_fs_stat counters
+ */
+struct msched_file {
+	struct inode vfs_inode;
+	struct kobject *kobj;
+	const char *name;
+	struct mutex move_lock;
+	int dram_node;
+	int pmem_node;
+	u64 dram_budget;
+	bool tiering;
+	u32 scan_ms;
+	u32 rate_mbps;
+	atomic64_t nr_dram;
+	spinlock_t track_lock;
+	unsigned long *touched;
+	u64 touched_bits;
+	struct msched_fs_tierer tier;
+	struct delayed_work scan_work;
+	bool dying;
+	atomic64_t stats[MSCHED_FS_NR_STATS];
+};
+
+static inline struct msched_file *MSCHED_FILE(struct inode *inode)
+{
+	return container_of(inode, struct msched_file, vfs_inode);
+}
+
+static inline void msched_fs_count(struct msched_file *mf,
+				   enum msched_fs_stat s, u64 n)
+{
+	atomic64_add(n, &mf->stats[s]);
+}
+
+static inline pgoff_t msched_fs_nr_pages(struct inode *inode)
+{
+	return DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+}
+
+/* fs.c */
+extern atomic64_t msched_live_fs_files;
+extern atomic64_t msched_live_fs_pages;
+int msched_fs_init(void);
+void msched_fs_exit(void);
+int msched_fs_default_dram_node(void);
+int msched_fs_default_pmem_node(void);
+
+/* fs_move.c */
+long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
+		    int nid);
+long msched_fs_move_all(struct msched_file *mf, int nid);
+int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident);
+
+/* fs_tier.c */
+void msched_fs_tier_init(struct msched_file *mf);
+void msched_fs_tier_teardown(struct msched_file *mf);
+void msched_fs_tier_kick(struct msched_file *mf);
+int msched_fs_tier_apply(struct msched_file *mf);
+void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
+
+/* fs_sysfs.c */
+int msched_fs_sysfs_init(struct kobject *parent);
+void msched_fs_sysfs_exit(void);
+int msched_fs_sysfs_add(struct msched_file *mf);
+void msched_fs_sysfs_del(struct msched_file *mf);
+
+#endif /* _MEMSCHED_FS_H */

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedfs: /sys/kernel/mm/memsched/files/<ino>/, one directory per file
+ * (documented in Documentation/ABI/testing/sysfs-kernel-mm-memsched).
+ *
+ * The directory is removed in evict_inode before the pages go; kobject_del
+ * waits for any show or store in flight, so a store never runs on a file
+ * being torn down.
+ */
+#define pr_fmt(fmt) "memschedfs: " fmt
+
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "memsched.h"
+#include "fs.h"
+
+static struct kobject *msched_files_kobj;
+
+struct msched_file_kobj {
+	struct kobject kobj;
+	struct msched_file *mf;
+};
+
+static struct msched_file *kobj_mf(struct kobject *kobj)
+{
+	return container_of(kobj, struct msched_file_kobj, kobj)->mf;
+}
+
+static const char *const msched_fs_stat_names[MSCHED_FS_NR_STATS] = {
+	[MSCHED_FS_ST_FAULTS] = "faults",
+	[MSCHED_FS_ST_TRAPS] = "traps",
+	[MSCHED_FS_ST_SCANS] = "scans",
+	[MSCHED_FS_ST_PROMOTIONS] = "promotions",
+	[MSCHED_FS_ST_DEMOTIONS] = "demotions",
+	[MSCHED_FS_ST_MOVED] = "moved_pages",
+	[MSCHED_FS_ST_MOVE_BUSY] = "move_busy",
+	[MSCHED_FS_ST_MOVE_NOMEM] = "move_nomem",
+	[MSCHED_FS_ST_RATE_STALLS] = "rate_stalls",
+	[MSCHED_FS_ST_BUDGET_DEMOTIONS] = "budget_demotions",
+};
+
+static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *a,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kobj_mf(kobj)->name);
+}
+
+static ssize_t size_pages_show(struct kobject *kobj, struct kobj_attribute *a,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", msched_fs_nr_pages(&kobj_mf(kobj)->vfs_inode));
+}
+
+static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *a,
+			       char *buf)
+{
+	u64 *counts, resident;
+	int nid, len = 0;
+
+	counts = kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL);
+	if (!counts)
+		return -ENOMEM;
+	msched_fs_node_pages(kobj_mf(kobj), counts, &resident);
+	for_each_node_state(nid, N_MEMORY)
+		len += sysfs_emit_at(buf, len, "%d %llu\n", nid, counts[nid]);
+	kfree(counts);
+	return len;
+}
+
+static ssize_t resident_pages_show(struct kobject *kobj,
+				   struct kobj_attribute *a, char *buf)
+{
+	u64 *counts, resident;
+
+	counts = kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL);
+	if (!counts)
+		return -ENOMEM;
+	msched_fs_node_pages(kobj_mf(kobj), counts, &resident);
+	kfree(counts);
+	return sysfs_emit(buf, "%llu\n", resident);
+}
+
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *a,
+			  char *buf)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	int i, len = 0;
+
+	for (i = 0; i < MSCHED_FS_NR_STATS; i++)
+		len += sysfs_emit_at(buf, len, "%s %lld\n",
+				     msched_fs_stat_names[i],
+				     (long long)atomic64_read(&mf->stats[i]));
+	len += sysfs_emit_at(buf, len, "moved_bytes %lld\n",
+			     (long long)atomic64_read(&mf->stats[MSCHED_FS_ST_MOVED]) *
+			     PAGE_SIZE);
+	return len;
+}
+
+/* A node id that has memory, or (if @none_ok) -1 for "none". */
+static int parse_node(const char *buf, bool none_ok, int *nid)
+{
+	int n;
+
+	if (kstrtoint(buf, 10, &n))
+		return -EINVAL;
+	if (n == -1 && none_ok) {
+		*nid = NUMA_NO_NODE;
+		return 0;
+	}
+	if (n < 0 || n >= nr_node_ids || !node_state(n, N_MEMORY))
+		return -EINVAL;
+	*nid = n;
+	return 0;
+}
+
+static ssize_t dram_node_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_mf(kobj)->dram_node));
+}
+
+static ssize_t dram_node_store(struct kobject *kobj, struct kobj_attribute *a,
+			       const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	int nid, ret = 0;
+
+	if (parse_node(buf, false, &nid)) {
+		pr_info("%s: dram_node: accepted: a node with memory (%*pbl)\n",
+			mf->name, nodemask_pr_args(&node_states[N_MEMORY]));
+		return -EINVAL;
+	}
+	mutex_lock(&mf->move_lock);
+	if (nid == mf->pmem_node) {
+		pr_info("%s: dram_node: %d is the pmem_node (accepted: a different node)\n",
+			mf->name, nid);
+		ret = -EINVAL;
+	} else {
+		WRITE_ONCE(mf->dram_node, nid);
+		msched_fs_tier_kick(mf);
+	}
+	mutex_unlock(&mf->move_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t pmem_node_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_mf(kobj)->pmem_node));
+}
+
+static ssize_t pmem_node_store(struct kobject *kobj, struct kobj_attribute *a,
+			       const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	int nid, ret = 0;
+
+	if (parse_node(buf, true, &nid)) {
+		pr_info("%s: pmem_node: accepted: -1 (none) or a node with memory (%*pbl)\n",
+			mf->name, nodemask_pr_args(&node_states[N_MEMORY]));
+		return -EINVAL;
+	}
+	mutex_lock(&mf->move_lock);
+	if (nid == mf->dram_node) {
+		pr_info("%s: pmem_node: %d is the dram_node (accepted: a different node, or -1)\n",
+			mf->name, nid);
+		ret = -EINVAL;
+	} else if (nid == NUMA_NO_NODE && mf->tiering) {
+		pr_info("%s: pmem_node: tiering is on (accepted: -1 once tiering is 0)\n",
+			mf->name);
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(mf->pmem_node, nid);
+		msched_fs_tier_kick(mf);
+	}
+	mutex_unlock(&mf->move_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t dram_budget_pages_show(struct kobject *kobj,
+				      struct kobj_attribute *a, char *buf)
+{
+	u64 b = READ_ONCE(kobj_mf(kobj)->dram_budget);
+
+	if (b == MSCHED_FS_BUDGET_MAX)
+		return sysfs_emit(buf, "max\n");
+	return sysfs_emit(buf, "%llu\n", b);
+}
+
+static ssize_t dram_budget_pages_store(struct kobject *kobj,
+				       struct kobj_attribute *a,
+				       const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	u64 b, limit = totalram_pages();
+	int ret;
+
+	if (sysfs_streq(buf, "max")) {
+		b = MSCHED_FS_BUDGET_MAX;
+	} else if (kstrtou64(buf, 10, &b) || b > limit) {
+		pr_info("%s: dram_budget_pages: accepted: max, or 0..%llu (pages of RAM)\n",
+			mf->name, limit);
+		return -EINVAL;
+	}
+	mutex_lock(&mf->move_lock);
+	WRITE_ONCE(mf->dram_budget, b);
+	ret = msched_fs_tier_apply(mf);
+	msched_fs_tier_kick(mf);
+	mutex_unlock(&mf->move_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t tiering_show(struct kobject *kobj, struct kobj_attribute *a,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(kobj_mf(kobj)->tiering));
+}
+
+static ssize_t tiering_store(struct kobject *kobj, struct kobj_attribute *a,
+			     const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	int ret = 0;
+	bool on;
+
+	if (kstrtobool(buf, &on)) {
+		pr_info("%s: tiering: accepted: 0 or 1\n", mf->name);
+		return -EINVAL;
+	}
+	mutex_lock(&mf->move_lock);
+	if (on && mf->pmem_node == NUMA_NO_NODE) {
+		pr_info("%s: tiering: no pmem_node (accepted: 1 once pmem_node is set)\n",
+			mf->name);
+		ret = -EINVAL;
+	} else {
+		WRITE_ONCE(mf->tiering, on);
+		msched_fs_tier_kick(mf);
+	}
+	mutex_unlock(&mf->move_lock);
+	if (!on)
+		cancel_delayed_work_sync(&mf->scan_work);
+	return ret ? ret : count;
+}
+
+#define MSCHED_FS_U32_KNOB(_name, _field, _min, _max)			\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *a, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kobj_mf(kobj)->_field));\
+}									\
+static ssize_t _name##_store(struct kobject *kobj,			\
+			     struct kobj_attribute *a,			\
+			     const char *buf, size_t count)		\
+{									\
+	struct msched_file *mf = kobj_mf(kobj);				\
+	int ret;							\
+	u32 v;								\
+									\
+	if (kstrtou32(buf, 10, &v) || v < (_min) || v > (_max)) {	\
+		pr_info("%s: " #_name ": accepted: %u..%u\n", mf->name,	\
+			(u32)(_min), (u32)(_max));			\
+		return -EINVAL;						\
+	}								\
+	mutex_lock(&mf->move_lock);					\
+	WRITE_ONCE(mf->_field, v);					\
+	ret = msched_fs_tier_apply(mf);					\
+	mutex_unlock(&mf->move_lock);					\
+	return ret ? ret : count;					\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RW(_name)
+
+MSCHED_FS_U32_KNOB(scan_interval_ms, scan_ms, 100, 60000);
+MSCHED_FS_U32_KNOB(rate_limit_mbps, rate_mbps, 0, MSCHED_TIER_MAX_RATE_MB);
+
+/* "NODE": move every resident page there now; the write returns when done. */
+static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a,
+			  const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	long moved;
+	int nid;
+
+	if (parse_node(buf, false, &nid)) {
+		pr_info("%s: move: accepted: a node with memory (%*pbl)\n",
+			mf->name, nodemask_pr_args(&node_states[N_MEMORY]));
+		return -EINVAL;
+	}
+	if (mutex_lock_killable(&mf->move_lock))
+		return -EINTR;
+	moved = msched_fs_move_all(mf, nid);
+	mutex_unlock(&mf->move_lock);
+	return moved < 0 ? moved : count;
+}
+
+static struct kobj_attribute name_attr = __ATTR_RO(name);
+static struct kobj_attribute size_pages_attr = __ATTR_RO(size_pages);
+static struct kobj_attribute resident_pages_attr = __ATTR_RO(resident_pages);
+static struct kobj_attribute node_pages_attr = __ATTR_RO(node_pages);
+static struct kobj_attribute stats_attr = __ATTR_RO(stats);
+static struct kobj_attribute dram_node_attr = __ATTR_RW(dram_node);
+static struct kobj_attribute pmem_node_attr = __ATTR_RW(pmem_node);
+static struct kobj_attribute dram_budget_pages_attr = __ATTR_RW(dram_budget_pages);
+static struct kobj_attribute tiering_attr = __ATTR_RW(tiering);
+static struct kobj_attribute move_attr = __ATTR_WO(move);
+
+static struct attribute *msched_file_attrs[] = {
+	&name_attr.attr,
+	&size_pages_attr.attr,
+	&resident_pages_attr.attr,
+	&node_pages_attr.attr,
+	&stats_attr.attr,
+	&dram_node_attr.attr,
+	&pmem_node_attr.attr,
+	&dram_budget_pages_attr.attr,
+	&tiering_attr.attr,
+	&scan_interval_ms_attr.attr,
+	&rate_limit_mbps_attr.attr,
+	&move_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(msched_file);
+
+static void msched_file_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct msched_file_kobj, kobj));
+}
+
+static const struct kobj_type msched_file_ktype = {
+	.release = msched_file_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = msched_file_groups,
+};
+
+/**
+ * msched_fs_sysfs_add() - create files/<ino>/ for a new file.
+ * @mf: the file
+ *
+ * Context: process context; may sleep.
+ * Return: 0 or -errno.
+ */
+int msched_fs_sysfs_add(struct msched_file *mf)
+{
+	struct msched_file_kobj *fk;
+	int ret;
+
+	fk = kzalloc(sizeof(*fk), GFP_KERNEL);
+	if (!fk)
+		return -ENOMEM;
+	fk->mf = mf;
+	ret = kobject_init_and_add(&fk->kobj, &msched_file_ktype,
+				   msched_files_kobj, "%lu", mf->vfs_inode.i_ino);
+	if (ret) {
+		kobject_put(&fk->kobj);
+		return ret;
+	}
+	mf->kobj = &fk->kobj;
+	return 0;
+}
+
+/**
+ * msched_fs_sysfs_del() - remove files/<ino>/; waits for reads and writes
+ * in flight.
+ * @mf: the file (no directory is fine)
+ *
+ * Context: process context; may sleep.
+ */
+void msched_fs_sysfs_del(struct msched_file *mf)
+{
+	if (!mf->kobj)
+		return;
+	kobject_del(mf->kobj);
+	kobject_put(mf->kobj);
+	mf->kobj = NULL;
+}
+
+/**
+ * msched_fs_sysfs_init() - create /sys/kernel/mm/memsched/files/.
+ * @parent: /sys/kernel/mm/memsched
+ *
+ * Context: process context, module init.
+ * Return: 0 or -ENOMEM.
+ */
+int msched_fs_sysfs_init(struct kobject *parent)
+{
+	msched_files_kobj = kobject_create_and_add("files", parent);
+	return msched_files_kobj ? 0 : -ENOMEM;
+}
+
+/**
+ * msched_fs_sysfs_exit() - remove files/ (empty: nothing is mounted).
+ *
+ * Context: process context, module exit.
+ */
+void msched_fs_sysfs_exit(void)
+{
+	kobject_put(msched_files_kobj);
+	msched_files_kobj = NULL;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedfs: DRAM <-> PMEM tiering of a file's pages.
+ *
+ * Access tracking by trap: each scan unmaps every page of the file (one
+ * unmap_mapping_pages() call; KVM zaps its SPTEs through its MMU notifier),
+ * so the next access to a page, from a process or from a guest, faults
+ * into msched_fs_fault(), which sets the page's bit in mf->touched. The
+ * next scan feeds those bits to the policy engine of lib/msched_tier
+ * (heat with hysteresis, DRAM budget, token-bucket rate limit) and carries
+ * out its plan: demotions to the PMEM node first, then promotions to the
+ * DRAM node, each as one batch (fs_move.c). Lock rules: docs/locking.rst.
+ */
+#define pr_fmt(fmt) "memschedfs: " fmt
+
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "memsched.h"
+#include "fs.h"
+#include "trace.h"
+
+/* Heat: a page touched in two scans running is hot; three idle scans cool it. */
+#define MSCHED_FS_HEAT_INC	64
+#define MSCHED_FS_PROMOTE_HEAT	96
+#define MSCHED_FS_DEMOTE_HEAT	32
+#define MSCHED_FS_DECAY_SHIFT	1
+
+static void msched_fs_tier_params(struct msched_file *mf,
+				  struct msched_tier_params *p, u32 nr_pages)
+{
+	memset(p, 0, sizeof(*p));
+	p->dram_budget_pages = mf->dram_budget == MSCHED_FS_BUDGET_MAX ?
+			       nr_pages : mf->dram_budget;
+	p->promote_heat = MSCHED_FS_PROMOTE_HEAT;
+	p->demote_heat = MSCHED_FS_DEMOTE_HEAT;
+	p->heat_inc = MSCHED_FS_HEAT_INC;
+	p->decay_shift = MSCHED_FS_DECAY_SHIFT;
+	p->rate_mb_per_s = mf->rate_mbps;
+	p->scan_interval_ms = mf->scan_ms;
+	p->page_size = PAGE_SIZE;
+}
+
+static void msched_fs_tier_free(struct msched_fs_tierer *tr)
+{
+	kvfree(tr->heat);
+	kvfree(tr->pages);
+	kvfree(tr->moves);
+	kvfree(tr->idx);
+	memset(tr, 0, sizeof(*tr));
+}
+
+/* Size the policy state and the touched bitmap for @nr pages. */
+static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
+{
+	struct msched_fs_tierer *tr = &mf->tier;
+	struct msched_tier_params p;
+	unsigned long *bits, *old;
+
+	if (nr == tr->nr_pages && tr->heat)
+		return 0;
+	msched_fs_tier_free(tr);
+	tr->heat = kvmalloc(max_t(u64, msched_tier_mem_bytes(nr), 2), GFP_KERNEL);
+	tr->pages = kvmalloc_array(max(nr, 1U), sizeof(*tr->pages), GFP_KERNEL);
+	tr->moves = kvmalloc_array(max(nr, 1U), sizeof(*tr->moves), GFP_KERNEL);
+	tr->idx = kvmalloc_array(max(nr, 1U), sizeof(*tr->idx), GFP_KERNEL);
+	bits = kvcalloc(BITS_TO_LONGS(max(nr, 1U)), sizeof(long), GFP_KERNEL);
+	msched_fs_tier_params(mf, &p, nr);
+	if (!tr->heat || !tr->pages || !tr->moves || !tr->idx || !bits ||
+	    msched_tier_init(&tr->t, &p, tr->heat, nr)) {
+		kvfree(bits);
+		msched_fs_tier_free(tr);
+		return -ENOMEM;
+	}
+	tr->nr_pages = nr;
+	spin_lock(&mf->track_lock);
+	old = mf->touched;
+	mf->touched = bits;
+	mf->touched_bits = nr;
+	spin_unlock(&mf->track_lock);
+	kvfree(old);
+	return 0;
+}
+
+/**
+ * msched_fs_note_touch() - record that a page was faulted in.
+ * @mf: the file
+ * @idx: the page
+ * @new: the fault allocated the page (first touch)
+ *
+ * Context: the fault path; takes @mf->track_lock (a spinlock).
+ */
+void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
+{
+	spin_lock(&mf->track_lock);
+	if (idx < mf->touched_bits)
+		__set_bit(idx, mf->touched);
+	spin_unlock(&mf->track_lock);
+	if (!new && READ_ONCE(mf->tiering))
+		msched_fs_count(mf, MSCHED_FS_ST_TRAPS, 1);
+}
+
+static bool msched_fs_test_and_clear_touched(struct msched_file *mf, u32 idx)
+{
+	bool was;
+
+	spin_lock(&mf->track_lock);
+	was = idx < mf->touched_bits && __test_and_clear_bit(idx, mf->touched);
+	spin_unlock(&mf->track_lock);
+	return was;
+}
+
+/* Gather one direction of the plan as ascending page indexes and move it. */
+static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
+			     u32 *planned)
+{
+	struct msched_fs_tierer *tr = &mf->tier;
+	u32 k = 0;
+	long moved;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (tr->moves[i].to == to)
+			tr->idx[k++] = tr->moves[i].idx;
+	*planned = k;
+	if (!k || nid == NUMA_NO_NODE)
+		return 0;
+	/* The planner emits moves in page order within a direction. */
+	moved = msched_fs_move(mf, tr->idx, k, nid);
+	return moved < 0 ? 0 : moved;
+}
+
+/* One scan: observe, plan, move, re-arm the trap. Holds move_lock. */
+static void msched_fs_scan(struct msched_file *mf)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	struct msched_fs_tierer *tr = &mf->tier;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	u32 nr, n = 0, dram = 0, up, down, nup, ndown;
+	u64 stalls0, budget0;
+	struct folio *folio;
+	int dram_node = mf->dram_node, pmem_node = mf->pmem_node, moves;
+
+	nr = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode), U32_MAX);
+	if (msched_fs_tier_resize(mf, nr))
+		return;
+	rcu_read_lock();
+	xas_for_each(&xas, folio, nr ? nr - 1 : 0) {
+		struct msched_tier_page *pg;
+
+		if (xas_retry(&xas, folio) || xa_is_value(folio) || !nr)
+			continue;
+		pg = &tr->pages[n++];
+		pg->idx = xas.xa_index;
+		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
+							   MSCHED_TIER_PMEM;
+		pg->flags = 0;
+		dram += pg->tier == MSCHED_TIER_DRAM;
+		msched_tier_observe(&tr->t, pg->idx,
+				    msched_fs_test_and_clear_touched(mf, pg->idx));
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	atomic64_set(&mf->nr_dram, dram);
+
+	stalls0 = tr->t.stats.nr_rate_stalls;
+	budget0 = tr->t.stats.nr_budget_demotions;
+	moves = msched_tier_plan(&tr->t, tr->pages, n, tr->moves, nr);
+	if (moves < 0)
+		moves = 0;
+	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
+	up = msched_fs_tier_do(mf, moves, MSCHED_TIER_DRAM, dram_node, &nup);
+	msched_tier_refund(&tr->t, (ndown - down) + (nup - up));
+	msched_fs_count(mf, MSCHED_FS_ST_SCANS, 1);
+	msched_fs_count(mf, MSCHED_FS_ST_DEMOTIONS, down);
+	msched_fs_count(mf, MSCHED_FS_ST_PROMOTIONS, up);
+	msched_fs_count(mf, MSCHED_FS_ST_RATE_STALLS,
+			tr->t.stats.nr_rate_stalls - stalls0);
+	msched_fs_count(mf, MSCHED_FS_ST_BUDGET_DEMOTIONS,
+			tr->t.stats.nr_budget_demotions - budget0);
+	trace_msched_fs_plan(mf->vfs_inode.i_ino, n, dram, ndown, down, nup, up,
+			     tr->t.stats.nr_rate_stalls - stalls0);
+
+	/* Arm the trap: the next touch of any page faults and is seen. */
+	unmap_mapping_pages(mapping, 0, nr, false);
+}
+
+static void msched_fs_scan_work(struct work_struct *work)
+{
+	struct msched_file *mf = container_of(to_delayed_work(work),
+					      struct msched_file, scan_work);
+
+	mutex_lock(&mf->move_lock);
+	if (mf->tiering && !mf->dying) {
+		msched_fs_scan(mf);
+		queue_delayed_work(system_unbound_wq, &mf->scan_work,
+				   msecs_to_jiffies(mf->scan_ms));
+	}
+	mutex_unlock(&mf->move_lock);
+}
+
+/**
+ * msched_fs_tier_init() - set up the tiering state of a new inode.
+ * @mf: the file
+ *
+ * Context: process context (inode allocation).
+ */
+void msched_fs_tier_init(struct msched_file *mf)
+{
+	INIT_DELAYED_WORK(&mf->scan_work, msched_fs_scan_work);
+}
+
+/**
+ * msched_fs_tier_kick() - (re)start or stop the scan after a policy change.
+ * @mf: the file
+ *
+ * Context: process context. Caller holds @mf->move_lock.
+ */
+void msched_fs_tier_kick(struct msched_file *mf)
+{
+	lockdep_assert_held(&mf->move_lock);
+	if (mf->tiering && !mf->dying)
+		mod_delayed_work(system_unbound_wq, &mf->scan_work, 0);
+}
+
+/**
+ * msched_fs_tier_apply() - hand changed policy knobs to the engine.
+ * @mf: the file
+ *
+ * Context: process context. Caller holds @mf->move_lock.
+ * Return: 0, or -EINVAL if the engine rejects the parameters.
+ */
+int msched_fs_tier_apply(struct msched_file *mf)
+{
+	struct msched_tier_params p;
+
+	lockdep_assert_held(&mf->move_lock);
+	if (!mf->tier.heat)
+		return 0;	/* the first scan initialises the engine */
+	msched_fs_tier_params(mf, &p, mf->tier.nr_pages);
+	return msched_tier_set_params(&mf->tier.t, &p) ? -EINVAL : 0;
+}
+
+/**
+ * msched_fs_tier_teardown() - stop the scan and free the tiering state.
+ * @mf: the file, being evicted
+ *
+ * Context: process context; may sleep (waits for a running scan).
+ */
+void msched_fs_tier_teardown(struct msched_file *mf)
+{
+	mutex_lock(&mf->move_lock);
+	mf->dying = true;
+	mutex_unlock(&mf->move_lock);
+	cancel_delayed_work_sync(&mf->scan_work);
+	msched_fs_tier_free(&mf->tier);
+	kvfree(mf->touched);
+	mf->touched = NULL;
+	mf->touched_bits = 0;
+}

@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A full Linux guest (the lab's kernel under QEMU -accel kvm) whose RAM is a
+# memschedfs file (-object memory-backend-file,share=on), under a DRAM
+# budget far smaller than the guest. In the guest, wss_touch keeps writing
+# a 16 MiB working set and prints the guest frames it lives in, while
+# fs_pattern writes and checks 32 MiB of patterns with checksums.
+#  - Tiering: those frames (file pages at the same index) end up on the
+#    DRAM node, the rest of the guest beyond the budget on the PMEM node;
+#    the per-node counts of sysfs agree with the kernel's node FilePages.
+#  - Integrity: memsched then moves all guest RAM between the nodes back
+#    and forth at full rate; the guest's checker sees zero mismatches.
+#  - Lifecycle: the VM is killed in the middle of a move; the file keeps
+#    its pages until it is removed; nothing leaks.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+. "$(dirname "$0")/../lib/guest.sh"
+ms_require_kvm
+[ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
+tap_plan 17
+
+MEM_MB=384
+BUDGET=24576	# 96 MiB of DRAM for a 384 MiB guest
+NODES=$TAP_REPO/selftests/memsched/vmm/build/fs_nodes
+work=$(mktemp -d)
+mnt=$work/mnt
+runner=""
+cleanup() {
+	[ -n "$runner" ] && { kill "$(cat "$work/vmm.pid" 2>/dev/null)" 2>/dev/null; wait "$runner"; }
+	umount "$mnt" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$mnt"
+node_pages() { awk -v n="$2" '$1 == n { print $2 }' "$1/node_pages"; }
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/stats"; }
+file_kb() { awk '/FilePages:/ { print $4 }' "/sys/devices/system/node/node$1/meminfo"; }
+show_run() {
+	tap_diag "guest-run said: $(cat "$work/run.out")"
+	tap_diag "guest console tail: $(tr -d '\r' < "$work/log" 2>/dev/null | tail -n 15)"
+}
+
+sysctl -qw kernel.numa_balancing=0 2>/dev/null
+ms_load || { tap_fail "load memsched"; tap_done; }
+mount -t memschedfs none "$mnt"
+f=$mnt/vm0
+truncate -s ${MEM_MB}M "$f"
+d=$MS_ROOT/files/$(stat -c %i "$f")
+ms_write 1 "$d/pmem_node"
+ms_write $BUDGET "$d/dram_budget_pages"
+ms_write 500 "$d/scan_interval_ms"
+tap_ok "tiering on for the guest's RAM file (budget $BUDGET pages)" ms_write 1 "$d/tiering"
+fp1_0=$(file_kb 1)
+
+cat > "$work/cmd" <<'CMD'
+fs_pattern --file /pat --mb 32 --seconds 120 --threads 1 --ready-file /pat.ready > /pat.out 2>&1 &
+p=$!
+wss_touch --total-mb 96 --wss-mb 16 --print-pfns &
+while [ ! -s /pat.ready ]; do sleep 0.2; done
+echo "guest: pattern running"
+wait $p
+echo "guest: pattern rc=$? $(cat /pat.out)"
+sleep 600
+CMD
+guest_initrd "$work/initrd" "$work/cmd"
+"$GUEST_TOOLS/guest-run" --initrd "$work/initrd" --log "$work/log" --mem ${MEM_MB}M \
+	--timeout 600 --pidfile "$work/vmm.pid" -- \
+	-machine memory-backend=ram0 \
+	-object "memory-backend-file,id=ram0,size=${MEM_MB}M,mem-path=$f,share=on" \
+	> "$work/run.out" 2>&1 &
+runner=$!
+tap_ok "guest boots with its RAM on memschedfs" \
+	guest_wait_log "$work/log" "wss_touch: ready total_mb=96 wss_mb=16" 300 || show_run
+guest_wait_log "$work/log" "guest: pattern running" 60 || show_run
+tr -d '\r' < "$work/log" | sed -n 's/^wss_touch: hot pfns //p' > "$work/hot"
+hot=$(awk -F- '{ n += $2 - $1 + 1 } END { print n + 0 }' "$work/hot")
+tap_is "$hot" 4096 "the guest reports the frames of its 16 MiB working set"
+
+# The working set's frames are guest-physical pages, at the same page
+# index of the RAM file (all of this guest's RAM is below 4 GiB).
+ok=0
+for i in $(seq 120); do
+	"$NODES" --file "$f" --ranges "$work/hot" > "$work/q" 2>&1
+	[ "$(awk '{ print $1 }' "$work/q")" -ge $((hot * 98 / 100)) ] && { ok=1; break; }
+	sleep 1
+done
+sleep 2
+tap_diag "working set on node 0, 1, other: $(cat "$work/q"); node_pages: $(tr '\n' ' ' < "$d/node_pages"); stats: $(tr '\n' ' ' < "$d/stats")"
+tap_ok "the guest's working set is on DRAM (node 0)" [ "$ok" = 1 ]
+res=$(cat "$d/resident_pages")
+n0=$(node_pages "$d" 0)
+n1=$(node_pages "$d" 1)
+tap_ok "the guest uses more than the budget ($res resident pages)" [ "$res" -gt $BUDGET ]
+tap_ok "DRAM within the budget ($n0 <= $BUDGET pages)" [ "$n0" -le $BUDGET ]
+tap_is "$((n0 + n1))" "$res" "the rest is on PMEM (node 1)"
+tap_within $(( ($(file_kb 1) - fp1_0) / 4 )) "$n1" 5 "node 1 FilePages (kernel) agrees with node_pages"
+tap_ok "cold pages were demoted, hot ones promoted" \
+	[ "$(stat_of "$d" demotions)" -gt 0 ] && [ "$(stat_of "$d" promotions)" -gt 0 ]
+
+# Integrity: all guest RAM back and forth at full rate while the guest's
+# checker runs.
+ms_write 0 "$d/tiering"
+rounds=0
+while ! grep -q "guest: pattern rc=" "$work/log"; do
+	ms_write 1 "$d/move" && ms_write 0 "$d/move" || break
+	rounds=$((rounds + 1))
+	kill -0 "$runner" 2>/dev/null || break
+done
+tap_ok "all guest RAM moved node 0 -> 1 -> 0 $rounds times under the running guest" [ "$rounds" -ge 2 ]
+guest_wait_log "$work/log" "guest: pattern rc=" 200 > /dev/null
+line=$(tr -d '\r' < "$work/log" | grep "guest: pattern rc=")
+tap_diag "$line"
+tap_ok "the guest's checker saw zero mismatches" \
+	eval 'echo "$line" | grep -q "rc=0 fs_pattern: pages=8192 rounds=[1-9][0-9]* mismatches=0"'
+tap_ok "the guest kernel is fine (no oops)" eval '! grep -qiE "BUG:|Oops|panic|general protection" "$work/log"'
+
+# Kill the VM in the middle of a move.
+res=$(cat "$d/resident_pages")
+ms_write 1 "$d/move" &
+mv=$!
+sleep 0.3
+kill -9 "$(cat "$work/vmm.pid")"
+wait $mv
+wait "$runner"
+runner=""
+tap_ok "VM killed mid-move: the move ended" true
+tap_is "$(cat "$d/resident_pages")" "$res" "the file keeps the guest's pages after the VM is gone"
+rm -f "$f"
+ms_wait_val "$MS_DEBUG/live_fs_pages" 0 20 > /dev/null
+tap_ok "removing the file frees its pages" [ ! -d "$d" ]
+tap_ok "unmount" umount "$mnt"
+tap_no_leaks "after the VM and its file are gone"
+tap_done
