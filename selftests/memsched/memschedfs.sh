@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 54
+tap_plan 55
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
@@ -42,6 +42,16 @@ wait_ready() {
 	return 1
 }
 dmesg_has() { dmesg | tail -n 20 | grep -q -- "$1"; }
+# tier_of NODE: the kernel's memory tier number of NODE (higher = slower)
+tier_of() {
+	local t
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		awk -v n="$1" -F, '{ for (i = 1; i <= NF; i++) { split($i, r, "-");
+			if (r[2] == "") r[2] = r[1]; if (n >= r[1] && n <= r[2]) f = 1 } }
+			END { exit !f }' "$t/nodelist" && { echo "${t##*memory_tier}"; return; }
+	done
+	echo none
+}
 
 sysctl -qw kernel.numa_balancing=0 2>/dev/null
 ms_load || { tap_fail "load memsched"; tap_done; }
@@ -59,6 +69,13 @@ tap_is "$(cat "$d/name")/$(cat "$d/size_pages")/$(cat "$d/resident_pages")" "ram
 tap_is "$(cat "$d/dram_node")/$(cat "$d/pmem_node")/$(cat "$d/dram_budget_pages")/$(cat "$d/tiering")" \
 	"0/1/max/0" "defaults: DRAM node 0, PMEM node 1 (CPU-less), no budget, tiering off"
 tap_fails_with "" "read(2) is not supported (mmap only)" cat "$f"
+if [ -d /sys/devices/virtual/memory_tiering ]; then
+	t0=$(tier_of 0) t1=$(tier_of 1)
+	tap_ok "the default pmem_node is in a slower memory tier (kernel: node 0 tier $t0, node 1 tier $t1)" \
+		[ "$t0" != none ] && [ "$t1" != none ] && [ "$t1" -gt "$t0" ]
+else
+	tap_skip "the default pmem_node is in a slower memory tier" "no /sys/devices/virtual/memory_tiering"
+fi
 
 # Fill (generation 1) and hold the mapping for the moves below.
 "$PATTERN" --file "$f" --mb 64 --seconds 25 --threads 2 --ready-file "$work/p.ready" \
