@@ -10,6 +10,9 @@
 #include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/xarray.h>
 #include <linux/workqueue.h>
 
 #include "msched_tier.h"
@@ -107,6 +110,20 @@ static inline void msched_fs_count(struct msched_file *mf,
 static inline pgoff_t msched_fs_nr_pages(struct inode *inode)
 {
 	return DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+}
+
+/*
+ * In an RCU walk of a file's page cache: give the CPU up when asked, and
+ * resume the walk after the current index.
+ */
+static inline void msched_fs_xas_resched(struct xa_state *xas)
+{
+	if (!need_resched())
+		return;
+	xas_pause(xas);
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
 }
 
 /* fs.c */

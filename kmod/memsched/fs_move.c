@@ -236,12 +236,7 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
 			continue;
 		counts[folio_nid(folio)]++;
 		n++;
-		if (need_resched()) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
+		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
 	*resident = n;

@@ -161,12 +161,7 @@ static void msched_fs_scan(struct msched_file *mf)
 		dram += pg->tier == MSCHED_TIER_DRAM;
 		msched_tier_observe(&tr->t, pg->idx,
 				    msched_fs_test_and_clear_touched(mf, pg->idx));
-		if (need_resched()) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
+		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
 	atomic64_set(&mf->nr_dram, dram);

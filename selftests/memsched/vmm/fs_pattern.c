@@ -62,6 +62,8 @@
 #include <unistd.h>
 
 #define PROG		"fs_pattern"
+#define GUEST_PROG	PROG
+#include "../guest/guest_args.h"
 #define PAGE		4096UL
 #define WORDS		(PAGE / sizeof(uint64_t))
 #define LAST		(WORDS - 1)
@@ -84,30 +86,6 @@ struct worker {
 	unsigned long first, end;	/* pages [first, end) */
 	unsigned long rounds, mismatches;
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || !*s || *end || v < min || v > max)
-		die("--%s takes a number in [%ld, %ld], not '%s'", opt, min, max, s);
-	return v;
-}
 
 static uint64_t mix(uint64_t page, uint64_t word, uint64_t gen)
 {

@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #define PROG		"move_pages_peer"
+#define GUEST_PROG	PROG
+#include "../guest/guest_args.h"
 #define PAGE		4096UL
 #define CHUNK		1024UL
 #define MAX_MB		(1L << 20)
@@ -43,30 +45,6 @@
 #define KSFT_SKIP	4
 #define NODE1		"/sys/devices/system/node/node1"
 #define USAGE		"usage: " PROG " --mb N --rounds R [--file PATH]"
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static long parse(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || !*s || *end || v < min || v > max)
-		die("--%s takes a number in [%ld, %ld], not '%s'", opt, min, max, s);
-	return v;
-}
 
 static uint64_t now_us(void)
 {
