@@ -241,9 +241,8 @@ static ssize_t tiering_store(struct kobject *kobj, struct kobj_attribute *a,
 		WRITE_ONCE(mf->tiering, on);
 		msched_fs_tier_kick(mf);
 	}
+	/* Off: a scan in progress finishes; the work does not requeue. */
 	mutex_unlock(&mf->move_lock);
-	if (!on)
-		cancel_delayed_work_sync(&mf->scan_work);
 	return ret ? ret : count;
 }
 
