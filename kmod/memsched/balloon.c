@@ -303,6 +303,28 @@ static void balloon_release(struct msched_vm *vm, const unsigned long *hvas,
 	mmput(vm->mm);
 }
 
+/*
+ * Decode and check a message's frames (in range, no duplicates), and that
+ * each one is ballooned already (@ballooned) or not yet (!@ballooned).
+ */
+static int balloon_check_gfns(struct msched_balloon *b,
+			      const struct msched_proto_msg *m, u64 *gfns,
+			      bool ballooned)
+{
+	u32 i;
+	int ret;
+
+	ret = msched_proto_check_gfns(m, b->guest_pages, gfns,
+				      MSCHED_BALLOON_MAX_GFNS);
+	if (ret)
+		return ret;
+	for (i = 0; i < m->gfns.nr; i++)
+		if (!!xa_load(&b->gfns, gfns[i]) != ballooned)
+			return ballooned ? -MSCHED_PROTO_ENOTBALLOONED :
+					   -MSCHED_PROTO_EBALLOONED;
+	return 0;
+}
+
 /* INFLATED: validate the whole message, then record and release. */
 static int __balloon_inflate(struct msched_vm *vm,
 			     const struct msched_proto_msg *m, u64 *gfns,
@@ -313,13 +335,9 @@ static int __balloon_inflate(struct msched_vm *vm,
 	u32 i, nr = m->gfns.nr;
 	int ret;
 
-	ret = msched_proto_check_gfns(m, b->guest_pages, gfns,
-				      MSCHED_BALLOON_MAX_GFNS);
+	ret = balloon_check_gfns(b, m, gfns, false);
 	if (ret)
 		return ret;
-	for (i = 0; i < nr; i++)
-		if (xa_load(&b->gfns, gfns[i]))
-			return -MSCHED_PROTO_EBALLOONED;
 	if (msched_kvm_gfns_to_hvas(vm->kvm, gfns, nr, hvas))
 		return -MSCHED_PROTO_ENOTRAM;
 	for (i = 0; i < nr; i++) {
@@ -351,13 +369,9 @@ static int __balloon_deflate(struct msched_vm *vm,
 	u32 i, nr = m->gfns.nr;
 	int ret;
 
-	ret = msched_proto_check_gfns(m, b->guest_pages, gfns,
-				      MSCHED_BALLOON_MAX_GFNS);
+	ret = balloon_check_gfns(b, m, gfns, true);
 	if (ret)
 		return ret;
-	for (i = 0; i < nr; i++)
-		if (!xa_load(&b->gfns, gfns[i]))
-			return -MSCHED_PROTO_ENOTBALLOONED;
 	for (i = 0; i < nr; i++)
 		xa_erase(&b->gfns, gfns[i]);
 	b->actual_pages -= nr;

@@ -217,7 +217,8 @@ long msched_fs_move_all(struct msched_file *mf, int nid)
 /**
  * msched_fs_node_pages() - count a file's resident pages per node.
  * @mf: the file
- * @counts: nr_node_ids entries, zeroed by the caller, incremented here
+ * @counts: nr_node_ids entries, zeroed by the caller, incremented here;
+ *	    NULL when only the total is wanted
  * @resident: set to the total
  *
  * Context: process context; may sleep. A snapshot: pages may move or be
@@ -234,7 +235,8 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
 	xas_for_each(&xas, folio, ULONG_MAX) {
 		if (xas_retry(&xas, folio) || xa_is_value(folio))
 			continue;
-		counts[folio_nid(folio)]++;
+		if (counts)
+			counts[folio_nid(folio)]++;
 		n++;
 		msched_fs_xas_resched(&xas);
 	}

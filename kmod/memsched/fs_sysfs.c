@@ -75,13 +75,9 @@ static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *a,
 static ssize_t resident_pages_show(struct kobject *kobj,
 				   struct kobj_attribute *a, char *buf)
 {
-	u64 *counts, resident;
+	u64 resident;
 
-	counts = kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL);
-	if (!counts)
-		return -ENOMEM;
-	msched_fs_node_pages(kobj_mf(kobj), counts, &resident);
-	kfree(counts);
+	msched_fs_node_pages(kobj_mf(kobj), NULL, &resident);
 	return sysfs_emit(buf, "%llu\n", resident);
 }
 
