@@ -7,7 +7,8 @@
  * the set of ballooned frames per VM and releases their host memory:
  *  - anonymous or private VMM memory is zapped, as MADV_DONTNEED does;
  *  - shared file memory (memfd, tmpfs, hugetlbfs-less shmem) gets its
- *    pages punched out of the file, as MADV_REMOVE does.
+ *    pages punched out of the file, as MADV_REMOVE does; on memschedfs
+ *    that drops the pages' page-cache entries, which frees them.
  * Either way KVM's MMU notifier drops the guest mapping, and a later guest
  * touch of a deflated frame faults in a fresh zeroed page. Nothing has to
  * be done on deflate beyond forgetting the frame.

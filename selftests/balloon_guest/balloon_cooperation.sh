@@ -40,9 +40,10 @@ waitv \$bg/balloon_pages 0 300 && mark A3
 CMD
 cat > "$work/cmd-b" <<CMD
 . /guest/lib.sh
-waitv \$bg/balloon_pages $MOVE 300 && mark B1
+waitv \$bg/balloon_pages $MOVE 300
 wss_touch --total-mb 112 --wss-mb 96 --seconds 600 > /tmp/wss.out 2>&1 &
 w=\$!
+waitout /tmp/wss.out ready \$w 300 && mark B1	# busy from here on
 waitv \$bg/balloon_pages 0 300 && mark B2
 kill \$w
 CMD

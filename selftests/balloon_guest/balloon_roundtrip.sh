@@ -29,7 +29,7 @@ ms_load || { tap_fail "load memsched"; tap_done; }
 cat > "$work/cmd" <<'CMD'
 . /guest/lib.sh
 pattern_hold --mb 64 --stop-file /tmp/stop > /tmp/ph.out 2>&1 &
-while ! grep -q ready /tmp/ph.out; do sleep 0.2; done
+waitout /tmp/ph.out ready $!
 mem_hog --mb 280 --free-after
 echo 1 > /proc/sys/vm/overcommit_memory	# the pressure test allocates beyond MemTotal
 waitv $bg/connected 1

@@ -3,19 +3,21 @@
 # The host end of the balloon channel, driven from the lab host itself over
 # vsock_loopback (CID 1) by balloon_peer playing the guest: matching by CID,
 # target round trip, inflated frames' host memory released (anonymous VMM
-# RAM zapped, shared-file RAM punched), guest stats shown, every kind of
+# RAM zapped, shared-file RAM punched, memschedfs RAM's page-cache entries
+# dropped), guest stats shown, every kind of
 # malformed or hostile message rejected and counted with the host intact,
 # bad sysfs writes, and the VM dying or memsched unloading with a channel
 # open. Nothing leaks (debugfs live counters).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 55
+tap_plan 59
 
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
 peer_pid=""
-trap 'kill $peer_pid 2>/dev/null; ms_vmm_stop; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
+mnt=$work/mnt
+trap 'kill $peer_pid 2>/dev/null; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
 
 blocks() { stat -c %b "$1"; }
 # peer_bg NAME ARGS...: run balloon_peer in the background, output in NAME.out
@@ -183,6 +185,29 @@ tap_ok "and the VM is detached" ms_wait_val "$MS_DEBUG/live_vms" 1
 ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 tap_is "$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" "0/0" \
 	"nothing left of it"
+
+# Guest RAM on memschedfs (memsched's own memory): ballooned frames leave
+# the file's page cache, and memschedfs frees them.
+mkdir -p "$mnt"
+mount -t memschedfs none "$mnt" || tap_fail "mount memschedfs"
+ms_vmm_start "$work/ready3" --mem-mb 64 --wss-pages 64 --populate --mem-path "$mnt/ram" ||
+	tap_fail "start memschedfs-backed VMM"
+pid3=$MS_VMM_PID
+d3=$(ms_vm "$pid3")/balloon
+f3=$MS_ROOT/files/$(stat -c %i "$mnt/ram")
+tap_ok "attach the memschedfs-backed VM, cid 1" \
+	sh -c "$(declare -f ms_write); ms_write $pid3 $MS_ROOT/attach && ms_write 1 $d3/cid"
+tap_is "$(cat "$f3/resident_pages")/$(cat $MS_DEBUG/live_fs_pages)" "16384/16384" \
+	"its 16384 pages are resident in the memschedfs file"
+# Frames clear of the VMM's code page (0) and working set (16..79), which it keeps touching.
+"$PEER" hello 16384 inflate-range 1024 1000 expect-ack 0 inflate-range 8000 1048 expect-ack 0 \
+	deflate-range 1024 512 expect-ack 0 > "$work/msfs.out" 2>&1
+tap_is "$?" 0 "memschedfs-backed guest inflates 2048 frames, deflates 512" || cat "$work/msfs.out"
+tap_is "$(cat "$f3/resident_pages")/$(cat $MS_DEBUG/live_fs_pages)/$(cat "$d3/nr_released")" \
+	"14336/14336/2048" "exactly those 2048 pages left the file and were freed"
+ms_vmm_stop
+ms_wait_val $MS_DEBUG/live_vms 1 > /dev/null
+umount "$mnt"
 
 # Unload with a channel open and frames ballooned.
 ms_write 1 "$d/cid"

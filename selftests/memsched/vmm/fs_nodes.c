@@ -13,7 +13,8 @@
  * (-errno). With --count FIRST:LAST (repeatable) it prints instead, per
  * range, "FIRST LAST N0 N1 OTHER": pages of that range on node 0, node 1
  * and elsewhere. With --ranges FILE (lines "FIRST-LAST") it prints one line
- * "N0 N1 OTHER" summed over all those ranges. Only pages inside the ranges
+ * "N0 N1 OTHER" summed over all those ranges; a malformed line or a range
+ * beyond the file is an error, not skipped. Only pages inside the ranges
  * are touched when ranges are given.
  *
  *   fs_nodes --file PATH [--count FIRST:LAST]... [--ranges FILE]
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
 	int nranges = 0, fd, c, *status, run_node = 0;
 	const char *path = NULL, *ranges = NULL;
 	unsigned long sum[3] = { 0, 0, 0 }, a, b;
+	char line[64], nl;
 	struct stat st;
 	FILE *rf;
 
@@ -135,9 +137,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fs_nodes: %s: %s\n", ranges, strerror(errno));
 			return 1;
 		}
-		while (fscanf(rf, "%lu-%lu", &a, &b) == 2) {
-			if (b < a || a >= npages)
-				continue;
+		while (fgets(line, sizeof(line), rf)) {
+			if (sscanf(line, "%lu-%lu%c", &a, &b, &nl) != 3 || nl != '\n' ||
+			    b < a || b >= npages) {
+				fprintf(stderr, "fs_nodes: %s: '%.*s': want FIRST-LAST, page indexes below %lu\n",
+					ranges, (int)strcspn(line, "\n"), line, npages);
+				return 1;
+			}
 			if (query(a, b, npages, status))
 				return 1;
 			for (i = a; i <= b && i < npages; i++)
