@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Helpers for the /guest/cmd scripts of nested guests (busybox sh). Every
 # initramfs from guest_initrd carries this file as /guest/lib.sh.
 bg=/sys/kernel/mm/balloon_guest

@@ -82,7 +82,7 @@ tap_is "$hot/$(wc -l < "$work/hot")" "4096/$runs" \
 # The working set's frames are guest-physical pages, at the same page
 # index of the RAM file (all of this guest's RAM is below 4 GiB).
 ok=0
-for i in $(seq 120); do
+for _ in $(seq 120); do
 	"$NODES" --file "$f" --ranges "$work/hot" > "$work/q" 2>&1
 	[ "$(awk '{ print $1 }' "$work/q")" -ge $((hot * 98 / 100)) ] && { ok=1; break; }
 	sleep 1
