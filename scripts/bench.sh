@@ -12,8 +12,8 @@ mkdir -p build/bench
 tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 1800 --out build/bench/lab \
 	-- 'for b in bench/*.sh; do echo "== $b"; bash "$b"; done' | tee build/bench/output.txt
 {
-	accel=tcg
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+	# The accelerator lab-run used (after any fall-back), as it recorded it.
+	accel=$(cat build/bench/lab/accel 2>/dev/null || echo unknown)
 	echo "# memsched benchmarks, $(date -u +%F), lab kernel $(scripts/kver.sh), lab accel $accel"
 	grep '^RESULT ' build/bench/output.txt
 } > build/bench/results.txt

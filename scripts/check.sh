@@ -51,13 +51,15 @@ echo "# check: tool tests (native, against a fake sysfs tree)"
 	tee "$out/tools.tap"
 
 echo "# check: the lab's own options (a peer lab host)"
-(cd tools/lab/tests && ../../../selftests/run_tests.sh -t 240 lab test_peer.sh) |
+(cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
+	test_accel.sh test_fallback.sh test_peer.sh) |
 	tee "$out/lab-options.tap"
 
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
 tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout "$LAB_TIMEOUT" \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' | tee "$out/lab.tap"
 verdict=$(cat "$out/lab/verdict" 2>/dev/null || echo "lab did not run")
+echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
 if [ "$verdict" != ok ]; then
 	echo "not ok 1 lab: $verdict (console: $out/lab/console.log)" > "$out/lab-infra.tap"
 	echo "# check: lab: $verdict"

@@ -11,6 +11,6 @@ mkdir -p build
 $MAKE -s modules > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }
 $MAKE -s -C selftests all
 $MAKE -s tools
-echo "demo: booting the lab (TCG unless /dev/kvm exists; about a minute)"
+echo "demo: booting the lab (about a minute; lab-run says which accelerator and why)"
 exec tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 900 --out build/demo \
 	-- 'bash tools/demo/lab-demo.sh'

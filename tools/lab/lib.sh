@@ -30,3 +30,84 @@ lab_size_mb() {
 # the guest kernel WARN in fpu__init_system_xstate (XSAVE size mismatch), so
 # the default hides XSAVE (verified clean in the lab; so is qemu64).
 LAB_GUEST_CPU=${LAB_GUEST_CPU:-host,-xsave}
+
+# lab_choose_accel FORCED NESTED: pick the lab's QEMU accelerator and say
+# why. Sets LAB_ACCEL (kvm or tcg) and LAB_ACCEL_WHY (one line). FORCED is
+# "", kvm or tcg (--accel); NESTED is 1 when the lab must offer nested KVM.
+# KVM is used only when all of these hold:
+#   - the CPU advertises hardware virtualization (vmx or svm in cpuinfo);
+#   - /dev/kvm opens for reading and writing;
+#   - for NESTED, the host's kvm_intel/kvm_amd offers nested virtualization.
+# A /dev/kvm alone proves nothing: a paravirtual hypervisor's (kvm_pvm) runs
+# tiny guests but cannot boot Debian's kernel (README, "The lab").
+# LAB_CPUINFO, LAB_KVM_DEV and LAB_SYS_MODULE replace /proc/cpuinfo,
+# /dev/kvm and /sys/module in tests.
+lab_choose_accel() {
+	local forced=$1 nested=$2 cpuinfo=${LAB_CPUINFO:-/proc/cpuinfo}
+	local dev=${LAB_KVM_DEV:-/dev/kvm} sysmod=${LAB_SYS_MODULE:-/sys/module}
+	local flag="" mod="" param=""
+
+	LAB_ACCEL=tcg
+	case "$forced" in
+	kvm|tcg)
+		LAB_ACCEL=$forced LAB_ACCEL_WHY="forced by --accel"
+		return 0 ;;
+	"") ;;
+	*) return 1 ;;
+	esac
+	if grep -qw vmx "$cpuinfo" 2>/dev/null; then
+		flag=vmx mod=kvm_intel
+	elif grep -qw svm "$cpuinfo" 2>/dev/null; then
+		flag=svm mod=kvm_amd
+	fi
+	if [ -z "$flag" ]; then
+		if [ -e "$dev" ]; then
+			LAB_ACCEL_WHY="no vmx or svm in $cpuinfo: $dev is not hardware KVM (a paravirtual one, such as kvm_pvm, cannot boot the lab kernel)"
+		else
+			LAB_ACCEL_WHY="no vmx or svm in $cpuinfo and no $dev"
+		fi
+		return 0
+	fi
+	# (<> would create a missing file: test for it first.)
+	if [ ! -e "$dev" ] || ! { exec 9<>"$dev"; } 2>/dev/null; then
+		LAB_ACCEL_WHY="$flag in $cpuinfo, but $dev does not open for reading and writing"
+		return 0
+	fi
+	exec 9>&-
+	if [ "$nested" = 1 ]; then
+		param=$(cat "$sysmod/$mod/parameters/nested" 2>/dev/null)
+		case "$param" in
+		Y|y|1) ;;
+		"")
+			LAB_ACCEL_WHY="$flag in $cpuinfo and $dev opens, but $mod offers no nested virtualization (no $sysmod/$mod/parameters/nested), which --nested needs"
+			return 0 ;;
+		*)
+			LAB_ACCEL_WHY="$flag in $cpuinfo and $dev opens, but $mod has nested=$param (load it with nested=1), which --nested needs"
+			return 0 ;;
+		esac
+	fi
+	LAB_ACCEL=kvm
+	LAB_ACCEL_WHY="$flag in $cpuinfo, $dev opens${param:+, $mod nested=$param}"
+}
+
+# lab_kill_tree PID: end PID and every process it started. Each process is
+# stopped before its children are listed, so none can start another or be
+# reparented out of reach while the tree is taken down.
+lab_kill_tree() {
+	local kid
+	kill -STOP "$1" 2>/dev/null || return 0
+	for kid in $(pgrep -P "$1"); do
+		lab_kill_tree "$kid"
+	done
+	kill -TERM "$1" 2>/dev/null
+	kill -CONT "$1" 2>/dev/null
+}
+
+# lab_kill_children: end every process this shell started, and theirs.
+lab_kill_children() {
+	local kids kid
+	kids=$(pgrep -P $$)
+	for kid in $kids; do
+		lab_kill_tree "$kid"
+	done
+}
