@@ -70,6 +70,29 @@ static void __balloon_clear(struct msched_balloon *b)
 	b->actual_pages = 0;
 }
 
+/*
+ * Close @b's channel and forget its set. From here on that channel can
+ * release nothing: msched_balloon_handle() acts only for the VM's current
+ * channel, under this lock. A guest that then sees the channel end keeps
+ * the frames it had not had acknowledged until a new channel's HELLO is
+ * acknowledged (docs/balloon_guest.rst).
+ */
+static void __balloon_unlink_chan(struct msched_vm *vm, const char *why)
+{
+	struct msched_balloon *b = &vm->balloon;
+
+	lockdep_assert_held(&b->lock);
+	if (!b->chan)
+		return;
+	pr_info("pid %d: balloon channel %s; %llu ballooned pages return to the guest\n",
+		vm->pid, why, b->actual_pages);
+	trace_msched_balloon_channel(vm->pid, (u32)b->cid, why);
+	msched_chan_kick(b->chan);
+	b->chan = NULL;
+	__balloon_clear(b);
+	b->target_pending = false;
+}
+
 /**
  * msched_balloon_teardown_vm() - close the VM's channel and drop its set.
  * @vm: the VM being torn down (already marked dead)
@@ -84,10 +107,7 @@ void msched_balloon_teardown_vm(struct msched_vm *vm)
 	struct msched_balloon *b = &vm->balloon;
 
 	mutex_lock(&b->lock);
-	if (b->chan) {
-		msched_chan_kick(b->chan);
-		b->chan = NULL;
-	}
+	__balloon_unlink_chan(vm, "closed (VM detached)");
 	__balloon_clear(b);
 	mutex_unlock(&b->lock);
 }
@@ -131,11 +151,13 @@ static int __balloon_set_target(struct msched_vm *vm, u64 target)
  *
  * The VM whose balloon/cid is @cid gets the channel; one it had before is
  * closed (the guest rebooted or reloaded its driver, and either way gave
- * its balloon back). The current target is sent at once.
+ * its balloon back) and can release nothing after this returns. The
+ * current target is sent at once. CID 0 never matches: it is the
+ * hypervisor's, and the balloon/cid of every VM that has none.
  *
  * Context: process context (the channel's thread); takes the balloon lock.
- * Return: 0; -ENOENT when no attached VM has that CID (the guest will
- * retry); -MSCHED_PROTO_EPAGESIZE when the guest's page size is not the
+ * Return: 0; -ENOENT when no attached VM has that CID, or @cid is 0 (the
+ * guest will retry); -MSCHED_PROTO_EPAGESIZE when the guest's page size is not the
  * host's.
  */
 int msched_balloon_connect(struct msched_chan *chan, u32 cid,
@@ -151,7 +173,8 @@ int msched_balloon_connect(struct msched_chan *chan, u32 cid,
 				    cid, hello->page_size, PAGE_SIZE);
 		return -MSCHED_PROTO_EPAGESIZE;
 	}
-	vm = msched_vm_get_by_cid(cid);
+	/* CID 0 is the hypervisor's, and the cid of every VM without one. */
+	vm = cid ? msched_vm_get_by_cid(cid) : NULL;
 	if (!vm) {
 		atomic64_inc(&msched_chan_unmatched);
 		pr_info_ratelimited("vsock CID %u: no attached VM has balloon/cid %u; closing (the guest retries)\n",
@@ -164,11 +187,7 @@ int msched_balloon_connect(struct msched_chan *chan, u32 cid,
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (b->chan) {
-		pr_info("pid %d: new balloon channel from CID %u replaces the old one\n",
-			vm->pid, cid);
-		msched_chan_kick(b->chan);
-	}
+	__balloon_unlink_chan(vm, "replaced by a new channel from its CID");
 	__balloon_clear(b);
 	b->chan = chan;
 	b->guest_pages = hello->guest_pages;
@@ -210,14 +229,8 @@ void msched_balloon_disconnect(struct msched_vm *vm, struct msched_chan *chan)
 	struct msched_balloon *b = &vm->balloon;
 
 	mutex_lock(&b->lock);
-	if (b->chan == chan) {
-		pr_info("pid %d: balloon channel down; %llu ballooned pages return to the guest\n",
-			vm->pid, b->actual_pages);
-		trace_msched_balloon_channel(vm->pid, (u32)b->cid, "disconnected");
-		b->chan = NULL;
-		__balloon_clear(b);
-		b->target_pending = false;
-	}
+	if (b->chan == chan)
+		__balloon_unlink_chan(vm, "down");
 	mutex_unlock(&b->lock);
 }
 
@@ -334,19 +347,29 @@ static int __balloon_inflate(struct msched_vm *vm,
 	struct msched_balloon *b = &vm->balloon;
 	u64 released = 0, skipped = 0, t0 = ktime_get_ns();
 	u32 i, nr = m->gfns.nr;
-	int ret;
+	int ret, idx;
 
 	ret = balloon_check_gfns(b, m, gfns, false);
 	if (ret)
 		return ret;
-	if (msched_kvm_gfns_to_hvas(vm->kvm, gfns, nr, hvas))
-		return -MSCHED_PROTO_ENOTRAM;
+	/*
+	 * The addresses stay the frames' only while this SRCU read section
+	 * lasts (a memslot is deleted or moved after synchronize_srcu()), so
+	 * it spans translating and releasing. SRCU readers may sleep; the
+	 * VMM's mmap_lock and its RAM file's locks nest inside.
+	 */
+	idx = srcu_read_lock(&vm->kvm->srcu);
+	if (msched_kvm_gfns_to_hvas(vm->kvm, gfns, nr, hvas)) {
+		ret = -MSCHED_PROTO_ENOTRAM;
+		goto out_unlock;
+	}
 	for (i = 0; i < nr; i++) {
 		if (xa_err(xa_store(&b->gfns, gfns[i], xa_mk_value(0),
 				    GFP_KERNEL))) {
 			while (i--)
 				xa_erase(&b->gfns, gfns[i]);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto out_unlock;
 		}
 	}
 	b->actual_pages += nr;
@@ -354,11 +377,16 @@ static int __balloon_inflate(struct msched_vm *vm,
 	atomic64_add(nr, &msched_live_ballooned);
 
 	balloon_release(vm, hvas, nr, &released, &skipped);
+	srcu_read_unlock(&vm->kvm->srcu, idx);
 	b->nr_released += released;
 	b->nr_release_skipped += skipped;
 	trace_msched_balloon_batch(vm->pid, true, nr, released,
 				   ktime_get_ns() - t0);
 	return 0;
+
+out_unlock:
+	srcu_read_unlock(&vm->kvm->srcu, idx);
+	return ret;
 }
 
 /* DEFLATED: every frame must be ballooned; then forget them. */
@@ -400,7 +428,8 @@ static void __balloon_store_kvs(const struct msched_proto_msg *m, u64 *vals,
  * @scratch: 2 * MSCHED_BALLOON_MAX_GFNS u64s of caller memory
  *
  * Context: process context (the channel's thread); takes the balloon lock
- * and, for INFLATED, the VMM's mmap_lock (nested inside it).
+ * and, for INFLATED, kvm->srcu (read) inside it and the VMM's mmap_lock or
+ * its RAM file's locks inside that.
  * Return: 0; -ENOTCONN when @chan is no longer the VM's channel (the caller
  * closes it); a negative MSCHED_PROTO_E* code or -ENOMEM when the message
  * is rejected (counted and logged here; the caller acknowledges it with
@@ -530,7 +559,9 @@ int msched_balloon_transfer(pid_t from, pid_t to, u64 pages)
 	a_target = a->balloon.target_pages;
 	if (!a->balloon.chan) {
 		ret = -ENOTCONN;
-	} else if (a_target + pages > a->balloon.guest_pages) {
+	} else if (a_target > a->balloon.guest_pages ||
+		   pages > a->balloon.guest_pages - a_target) {
+		/* Written so that neither side can wrap around. */
 		pr_info("balloon_transfer: pid %d: target %llu + %llu above its %llu guest pages\n",
 			from, a_target, pages, a->balloon.guest_pages);
 		ret = -EINVAL;
@@ -541,14 +572,21 @@ int msched_balloon_transfer(pid_t from, pid_t to, u64 pages)
 	if (ret)
 		goto out_log;
 
-	balloon_wait_actual(a, a_before + pages);
+	/* A guest may announce up to U64_MAX pages: saturate. */
+	balloon_wait_actual(a, pages > U64_MAX - a_before ? U64_MAX :
+			    a_before + pages);
 
 	mutex_lock(&a->balloon.lock);
 	got = a->balloon.actual_pages > a_before ?
 	      min(a->balloon.actual_pages - a_before, pages) : 0;
 	if (got < pages && a->balloon.chan) {
-		/* Do not leave the giver chasing pages that were not moved. */
-		__balloon_set_target(a, a->balloon.target_pages - (pages - got));
+		/*
+		 * Do not leave the giver chasing pages that were not moved. Its
+		 * target may have been lowered meanwhile: never below 0.
+		 */
+		u64 t = a->balloon.target_pages;
+
+		__balloon_set_target(a, t > pages - got ? t - (pages - got) : 0);
 	}
 	mutex_unlock(&a->balloon.lock);
 	if (!got) {
@@ -643,8 +681,8 @@ static ssize_t cid_store(struct kobject *kobj, struct kobj_attribute *attr,
 		if (READ_ONCE(vm->dead)) {
 			ret = -ENODEV;
 		} else if (b->cid != v) {
-			if (b->chan)	/* that channel belongs to the old CID */
-				msched_chan_kick(b->chan);
+			/* That channel belongs to the old CID. */
+			__balloon_unlink_chan(vm, "closed (balloon/cid changed)");
 			WRITE_ONCE(b->cid, v);
 			trace_msched_knob(vm->pid, "balloon/cid", v);
 		}

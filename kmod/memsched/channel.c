@@ -54,8 +54,10 @@ MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to
  * @done: @thread has finished and waits to be stopped.
  * @handle_lock: held by @thread while it acts on a message (from after it
  *	was read until its ACK went out), so that unload closes the socket
- *	only between two messages: a guest that sees the channel close knows
- *	that everything the host read from it is done.
+ *	only between two messages; guards @closing.
+ * @closing: unload shut the socket down: a message @thread read before
+ *	that but had not started on is dropped, not handled. So once the
+ *	guest sees the channel close, nothing more is released for it.
  * @send_lock: serializes senders (the thread and sysfs writers) on @tx.
  * @seq: sequence number of the next message sent.
  * @rx: receive buffer, one whole message.
@@ -69,6 +71,7 @@ struct msched_chan {
 	u32 cid;
 	bool done;
 	struct mutex handle_lock;
+	bool closing;
 	struct mutex send_lock;
 	u32 seq;
 	u8 rx[MSCHED_BALLOON_MAX_MSG_LEN];
@@ -109,8 +112,10 @@ static int chan_recv_all(struct socket *sock, void *buf, size_t len)
 }
 
 /*
- * Send @m (its seq is assigned here) as one whole message. 0 or -errno;
- * after an error the channel is broken and its thread closes it.
+ * Send @m (its seq is assigned here) as one whole message. 0 or -errno.
+ * A send that fails may have left part of the frame in the stream, which
+ * the guest could only misread: the socket is shut down then, so the guest
+ * sees the channel end instead, and the thread closes it.
  */
 static int chan_send(struct msched_chan *chan, struct msched_proto_msg *m)
 {
@@ -127,6 +132,11 @@ static int chan_send(struct msched_chan *chan, struct msched_proto_msg *m)
 		iov.iov_len = len;
 		n = kernel_sendmsg(chan->sock, &msg, &iov, 1, len);
 		n = n == len ? 0 : n < 0 ? n : -EPIPE;
+		if (n) {
+			pr_info_ratelimited("vsock CID %u: sending a message failed (%d); closing the channel\n",
+					    chan->cid, n);
+			kernel_sock_shutdown(chan->sock, SHUT_RDWR);
+		}
 	}
 	mutex_unlock(&chan->send_lock);
 	return n;
@@ -138,7 +148,8 @@ static int chan_send(struct msched_chan *chan, struct msched_proto_msg *m)
  * @target_pages: the balloon size asked for
  *
  * Context: process context; may sleep up to the send timeout (2 s).
- * Return: 0 or -errno (the channel is broken then; its thread closes it).
+ * Return: 0 or -errno (the socket is shut down then; its thread closes
+ * the channel).
  */
 int msched_chan_send_target(struct msched_chan *chan, u64 target_pages)
 {
@@ -155,7 +166,7 @@ int msched_chan_send_target(struct msched_chan *chan, u64 target_pages)
  * @chan: the channel
  *
  * Context: process context; may sleep up to the send timeout (2 s).
- * Return: 0 or -errno.
+ * Return: 0 or -errno (the socket is shut down then).
  */
 int msched_chan_send_stats_request(struct msched_chan *chan)
 {
@@ -270,6 +281,12 @@ static int msched_chan_thread(void *data)
 			chan_reject_frame(chan, ret);
 		goto out;
 	}
+	/*
+	 * The ACK of HELLO tells the guest that no earlier channel from its
+	 * CID will release anything any more: msched_balloon_connect()
+	 * replaced it under the balloon lock, which every release holds.
+	 */
+	chan_send_ack(chan, m.seq, 0);
 	chan_set_timeout(chan->sock, &chan->sock->sk->sk_rcvtimeo, 0);
 
 	while (!kthread_should_stop()) {
@@ -281,6 +298,10 @@ static int msched_chan_thread(void *data)
 		if (ret)
 			break;		/* closed, kicked or broken */
 		mutex_lock(&chan->handle_lock);
+		if (chan->closing) {	/* read before unload closed it */
+			mutex_unlock(&chan->handle_lock);
+			break;
+		}
 		ret = msched_balloon_handle(vm, chan, &m, chan->scratch);
 		if (ret == -ENOTCONN) {
 			mutex_unlock(&chan->handle_lock);
@@ -338,6 +359,7 @@ static void chan_reap(bool all)
 		list_del(&chan->node);
 		if (all) {	/* between two messages (see @handle_lock) */
 			mutex_lock(&chan->handle_lock);
+			chan->closing = true;
 			kernel_sock_shutdown(chan->sock, SHUT_RDWR);
 			mutex_unlock(&chan->handle_lock);
 		}

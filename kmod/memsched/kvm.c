@@ -209,7 +209,13 @@ bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva)
  * slot (ROM, firmware), in a slot being deleted or moved, or in one of
  * KVM's private slots do not. Nothing is changed on failure.
  *
- * Context: process context; takes kvm->srcu for reading.
+ * The addresses are only good while the caller stays in the same
+ * kvm->srcu read-side section: a memslot is deleted or moved (and its
+ * memory may be unmapped by the VMM) only after KVM's synchronize_srcu(),
+ * so whoever acts on @hvas (zaps or punches them) does so before dropping
+ * it.
+ *
+ * Context: process context; the caller holds kvm->srcu for reading.
  * Return: 0, or -ENOENT when any frame is not writable guest RAM; then
  * *@hvas is undefined.
  */
@@ -217,19 +223,15 @@ int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 			    unsigned long *hvas)
 {
 	struct kvm_memory_slot *slot;
-	int idx, ret = 0;
 	u32 i;
 
-	idx = srcu_read_lock(&kvm->srcu);
+	WARN_ON_ONCE(!srcu_read_lock_held(&kvm->srcu));
 	for (i = 0; i < nr; i++) {
 		slot = gfn_to_memslot(kvm, gfns[i]);
 		if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-		    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID))) {
-			ret = -ENOENT;
-			break;
-		}
+		    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
+			return -ENOENT;
 		hvas[i] = __gfn_to_hva_memslot(slot, gfns[i]);
 	}
-	srcu_read_unlock(&kvm->srcu, idx);
-	return ret;
+	return 0;
 }

@@ -7,17 +7,19 @@
 # dropped), guest stats shown, every kind of
 # malformed or hostile message rejected and counted with the host intact,
 # bad sysfs writes, and the VM dying or memsched unloading with a channel
-# open. Nothing leaks (debugfs live counters).
+# open. Nothing leaks (debugfs live counters). Issue 11: a matched HELLO is
+# acknowledged; a channel closed by a CID change, by unload or by a failed
+# send releases nothing afterwards (the guest may reuse the frames).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 59
+tap_plan 68
 
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
 peer_pid=""
 mnt=$work/mnt
-trap 'kill $peer_pid 2>/dev/null; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
+trap 'kill $peer_pid $pid 2>/dev/null; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work" /dev/shm/msched_bc_ram' EXIT
 
 blocks() { stat -c %b "$1"; }
 # peer_bg NAME ARGS...: run balloon_peer in the background, output in NAME.out
@@ -95,8 +97,13 @@ ms_wait_val "$d/connected" 0
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)" "0/0" \
 	"closed channel: the guest's balloon is forgotten"
 
-# Hostile but well-framed messages: rejected, acknowledged, channel stays.
+# A matched HELLO is acknowledged (status 0): the guest's proof that no
+# earlier channel from its CID releases anything any more.
 ms_write 0 "$d/target_pages"
+"$PEER" hello 16384 expect-ack 0 > "$work/helloack.out" 2>&1
+tap_is "$?" 0 "the host acknowledges a matched HELLO" || cat "$work/helloack.out"
+
+# Hostile but well-framed messages: rejected, acknowledged, channel stays.
 rej0=$(cat $MS_ROOT/balloon_rejects)
 "$PEER" hello 16384 inflate 100,101 expect-ack 0 \
 	inflate 5,5 expect-ack GFNDUP \
@@ -139,6 +146,55 @@ ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null	# finished channels are reaped wi
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" \
 	"0/0/0" "after truncated and silent peers: no set, no channel left"
 tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
+
+# Issue 11, defect 2(b): a balloon/cid write closes the channel at once. A
+# message the channel's thread had read before is not handled after it:
+# the trace shows no batch of that VM after the knob event (both are traced
+# under the balloon lock). The peer floods 8 INFLATEDs; the CID changes
+# while the host works through them.
+TR=/sys/kernel/tracing
+[ -d $TR/events ] || mount -t tracefs tracefs $TR
+echo 0 > $TR/tracing_on
+echo > $TR/trace
+echo 1 > $TR/events/memsched/msched_knob/enable
+echo 1 > $TR/events/memsched/msched_balloon_batch/enable
+echo 1 > $TR/tracing_on
+peer_bg cidchg hello 16384 inflate-range 8192 8000 count-acks
+for _ in $(seq 20000); do
+	read -r v < "$d/actual_pages"
+	[ "$v" -ge 1000 ] && break
+done
+ms_write 0 "$d/cid"
+now="$(cat "$d/connected")/$(cat "$d/actual_pages")"
+peer_wait
+echo 0 > $TR/tracing_on
+tap_is "$now" "0/0" "a CID change unlinks the channel and forgets its set at once"
+tap_ok "the peer sees the channel close" grep -q "closed by host" "$work/cidchg.out"
+late=$(awk -v p="pid=$pid" '$0 ~ "msched_knob: " p " balloon/cid=0" { k = 1; next }
+	k && $0 ~ "msched_balloon_batch: " p " " { n++ } END { print n + 0 }' $TR/trace)
+early=$(grep -c "msched_balloon_batch: pid=$pid " $TR/trace)
+tap_is "$late" 0 "no frame released for the old channel after the CID change ($early batches before)"
+echo 0 > $TR/events/memsched/msched_knob/enable
+echo 0 > $TR/events/memsched/msched_balloon_batch/enable
+tap_ok "cid 1 again" ms_write 1 "$d/cid"
+
+# Minor: a send that fails (here: the guest stops reading, the host's
+# send times out with part of a frame written) closes the channel, so the
+# guest never reads on past half a frame. The peer's 4096-byte receive
+# buffer is the credit; one 24-byte SET_TARGET, then 16-byte STATS_REQUESTs
+# until a send fails (the credit may end inside a frame).
+peer_bg slow --rcvbuf 4096 hello 16384 expect-ack 0 wait-file "$work/go4" expect-close
+ms_wait_val "$d/connected" 1 > /dev/null
+for _ in $(seq 50); do grep -q "recv ACK seq=1 " "$work/slow.out" && break; sleep 0.1; done
+ms_write 5 "$d/target_pages"
+n=0
+while [ $n -lt 400 ] && ms_write 1 "$d/request_stats" 2> /dev/null; do n=$((n + 1)); done
+tap_ok "a failed send closes the channel (after $n requests)" ms_wait_val "$d/connected" 0 3
+touch "$work/go4"
+peer_wait
+tap_ok "the peer reads on to the close" grep -q "closed by host" "$work/slow.out"
+ms_write 0 "$d/target_pages"
+ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 
 # Shared-file guest RAM (memfd/tmpfs style): ballooned frames are punched.
 ms_vmm_start "$work/ready2" --mem-mb 64 --wss-pages 64 --populate \
@@ -209,12 +265,30 @@ ms_vmm_stop
 ms_wait_val $MS_DEBUG/live_vms 1 > /dev/null
 umount "$mnt"
 
-# Unload with a channel open and frames ballooned.
-ms_write 1 "$d/cid"
-peer_bg unload hello 16384 inflate-range 0 256 expect-close
-ms_wait_val "$d/actual_pages" 256
+# Unload with a channel open while the host works through 31 INFLATEDs
+# (issue 11, defect 2(a)): unload closes the channel between two messages,
+# and a message read before the close is dropped. So the frames whose host
+# memory was released are exactly those the guest saw acknowledged: the
+# VMM's RSS drops by the acknowledged frames, no more.
+ms_vmm_start "$work/ready4" --mem-mb 128 --wss-pages 64 --populate || tap_fail "start VMM"
+pid4=$MS_VMM_PID
+d4=$(ms_vm "$pid4")/balloon
+tap_ok "attach a 128 MiB VM, cid 1" \
+	sh -c "$(declare -f ms_write); ms_write $pid4 $MS_ROOT/attach && ms_write 1 $d4/cid"
+rss0=$(ms_rss_kb "$pid4")
+peer_bg unload hello 32768 inflate-range 1024 31000 count-acks
+for _ in $(seq 20000); do
+	read -r v < "$d4/actual_pages" 2> /dev/null || v=0
+	[ "$v" -ge 1000 ] && break
+done
 tap_ok "rmmod with a live channel" rmmod memsched
 peer_wait
 tap_ok "the peer sees the channel close" grep -q "closed by host" "$work/unload.out"
+acked=$(awk '/^acked_pages/ { print $2 }' "$work/unload.out")
+freed=$(( (rss0 - $(ms_rss_kb "$pid4")) / 4 ))
+tap_diag "unload came after $acked of 31000 frames were acknowledged"
+tap_ok "released frames == acknowledged frames (freed $freed, acked $acked, ±64)" \
+	test $(( freed > acked ? freed - acked : acked - freed )) -le 64
+ms_vmm_stop
 tap_ok "memsched reloads" ms_insmod memsched
 tap_done

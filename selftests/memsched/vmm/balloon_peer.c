@@ -5,7 +5,10 @@
  * command line. With vsock_loopback loaded it talks to the host's own
  * memsched from CID 1 (VMADDR_CID_LOCAL), which a VM's balloon/cid can name.
  *
- *   balloon_peer [--cid CID] [--port PORT] COMMAND...
+ *   balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] COMMAND...
+ *
+ * --rcvbuf sets the socket's receive buffer (SO_VM_SOCKETS_BUFFER_SIZE),
+ * which is the credit the host may fill before its sends block.
  *
  * Commands (executed in order; any failed expectation exits 1):
  *   hello PAGES              HELLO announcing PAGES guest pages
@@ -19,10 +22,13 @@
  *   set-target N             a host-only message type, from the guest
  *   raw HEX                  raw bytes as they are
  *   header MAGIC VER TYPE LEN  a 16-byte header only (values in decimal/0x)
- *   expect-ack CODE          read until an ACK; its status must be -CODE,
- *                            CODE a MSCHED_PROTO_E* name without the prefix
- *                            (GFNDUP, ...) or 0 (for a nonzero CODE, ACKs
- *                            with status 0 are skipped)
+ *   expect-ack CODE          read until the ACK of the last message sent;
+ *                            its status must be -CODE, CODE a
+ *                            MSCHED_PROTO_E* name without the prefix
+ *                            (GFNDUP, ...) or 0
+ *   count-acks               read until the host closes; print
+ *                            "acked_pages N": the gfns of every INFLATED
+ *                            the host acknowledged with status 0
  *   expect-target N          read until SET_TARGET; it must ask for N
  *   expect-close             the host must close the connection (EOF)
  *   expect-quiet MS          nothing may arrive within MS milliseconds
@@ -46,6 +52,9 @@
 static int fd = -1;
 static u32 seq = 1;
 static u8 buf[MSCHED_BALLOON_MAX_MSG_LEN];
+/* gfns in the INFLATED sent with each seq (small seqs only), for count-acks */
+#define MAX_TRACKED 4096
+static u32 inflated_nr[MAX_TRACKED];
 
 static void die(const char *what)
 {
@@ -172,6 +181,8 @@ static void send_gfns(u16 type, const u64 *g, u32 nr)
 
 	snprintf(what, sizeof(what), "%s nr=%u",
 		 type == MSCHED_BALLOON_MSG_INFLATED ? "INFLATED" : "DEFLATED", nr);
+	if (type == MSCHED_BALLOON_MSG_INFLATED && seq < MAX_TRACKED)
+		inflated_nr[seq] = nr;
 	send_msg(msched_proto_encode_gfns(buf, sizeof(buf), seq++, type, g, nr),
 		 what);
 }
@@ -246,6 +257,7 @@ int main(int argc, char **argv)
 		.svm_port = MSCHED_BALLOON_VSOCK_PORT,
 	};
 	struct msched_proto_msg m;
+	unsigned long long rcvbuf = 0;
 	int i = 1, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -254,10 +266,16 @@ int main(int argc, char **argv)
 			addr.svm_cid = num(argv[i + 1]);
 		else if (!strcmp(argv[i], "--port"))
 			addr.svm_port = num(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rcvbuf"))
+			rcvbuf = num(argv[i + 1]);
 		else
-			die("usage: balloon_peer [--cid CID] [--port PORT] COMMAND...");
+			die("usage: balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] COMMAND...");
 	}
 	fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (fd >= 0 && rcvbuf &&
+	    setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		die("setsockopt SO_VM_SOCKETS_BUFFER_SIZE");
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		printf("connect: %s\n", strerror(errno));
 		return 2;
@@ -317,13 +335,13 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "expect-ack") && a1) {
 			int want = code_of(a1);
 
-			/* ACKs of accepted balloon changes are skipped. */
+			/* ACKs of earlier messages (HELLO's too) are skipped. */
 			do {
 				ret = recv_msg(&m, 5000);
 				if (ret)
 					die(ret == 1 ? "expect-ack: closed" : "expect-ack: timeout");
 			} while (m.type != MSCHED_BALLOON_MSG_ACK ||
-				 (want && !m.ack.status));
+				 m.ack.seq != seq - 1);
 			if (m.ack.status != want) {
 				printf("expect-ack: got %d, wanted %d\n", m.ack.status, want);
 				return 1;
@@ -343,6 +361,16 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			i++;
+		} else if (!strcmp(c, "count-acks")) {
+			unsigned long long pages = 0;
+
+			while (!(ret = recv_msg(&m, 30000)))
+				if (m.type == MSCHED_BALLOON_MSG_ACK &&
+				    !m.ack.status && m.ack.seq < MAX_TRACKED)
+					pages += inflated_nr[m.ack.seq];
+			if (ret != 1)
+				die("count-acks: still open");
+			printf("closed by host\nacked_pages %llu\n", pages);
 		} else if (!strcmp(c, "expect-close")) {
 			do {
 				ret = recv_msg(&m, 15000);
