@@ -11,7 +11,9 @@
  * after. There is no fault-around, so every fault of a page that the
  * tiering scan unmapped reaches msched_fs_fault() and counts as an access.
  * Pages stay dirty and the mapping unevictable: the kernel never drops or
- * reclaims them; memsched alone moves them (fs_move.c).
+ * reclaims them. memsched moves them (fs_move.c), and so may the kernel's
+ * own migration (memory offline, CMA, compaction), through
+ * msched_fs_migrate_folio().
  *
  * Flat: regular files only, no directories, no read()/write() (mmap,
  * ftruncate and fallocate are what a VMM uses).
@@ -22,6 +24,8 @@
 #include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/idr.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
@@ -34,6 +38,16 @@
 
 atomic64_t msched_live_fs_files = ATOMIC64_INIT(0);
 atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
+
+/*
+ * Inode numbers, which also name the files/<ino>/ directories: one space
+ * for every memschedfs instance, numbers reused only after the directory
+ * of their last owner is gone. get_next_ino() is shared with every other
+ * pseudo file system and wraps, which would name two directories alike.
+ */
+static DEFINE_IDA(msched_fs_ino_ida);
+#define MSCHED_FS_INO_MIN	1
+#define MSCHED_FS_INO_MAX	INT_MAX
 
 static const struct inode_operations msched_fs_dir_iops;
 static const struct inode_operations msched_fs_file_iops;
@@ -167,7 +181,12 @@ static int msched_fs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* fallocate mode 0: back [start, end) with pages now. */
+/*
+ * fallocate mode 0: back [start, end) with pages now, and never beyond
+ * i_size: a shrink (which takes the invalidate lock exclusive) may run
+ * between two pages, so the size is checked again under the lock before
+ * each page, as the fault path does.
+ */
 static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
 			       pgoff_t end)
 {
@@ -180,6 +199,10 @@ static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		filemap_invalidate_lock_shared(mapping);
+		if (idx >= msched_fs_nr_pages(&mf->vfs_inode)) {
+			filemap_invalidate_unlock_shared(mapping);
+			break;
+		}
 		folio = msched_fs_get_folio(mf, idx, &new);
 		filemap_invalidate_unlock_shared(mapping);
 		if (IS_ERR(folio))
@@ -258,10 +281,19 @@ static struct inode *msched_fs_new_inode(struct super_block *sb,
 					 const struct inode *dir, umode_t mode)
 {
 	struct inode *inode = new_inode(sb);
+	int ino;
 
 	if (!inode)
 		return NULL;
-	inode->i_ino = get_next_ino();
+	ino = ida_alloc_range(&msched_fs_ino_ida, MSCHED_FS_INO_MIN,
+			      MSCHED_FS_INO_MAX, GFP_KERNEL);
+	if (ino < 0) {
+		pr_warn_ratelimited("no inode number left (accepted: at most %d files in all instances)\n",
+				    MSCHED_FS_INO_MAX);
+		iput(inode);
+		return NULL;
+	}
+	inode->i_ino = ino;
 	inode_init_owner(MSCHED_COMPAT_NOP_IDMAP, inode, dir, mode);
 	msched_compat_inode_touch(inode);
 	if (S_ISDIR(mode)) {
@@ -327,14 +359,29 @@ static void msched_fs_free_folio(struct folio *folio)
 }
 
 /*
- * The kernel's own migration (compaction, NUMA balancing, move_pages(2))
- * must not move pages behind memsched's back: refuse.
+ * The kernel's own migration (compaction, CMA, memory offline, mbind and
+ * move_pages(2)) moves our pages like any page-cache page: it took the
+ * folio off the LRU, unmapped it and locked both folios. Pages are
+ * allocated __GFP_MOVABLE (the PMEM node is ZONE_MOVABLE), so this must
+ * work, or they would pin ZONE_MOVABLE and CMA blocks. NUMA balancing
+ * leaves dirty file pages alone (migrate_misplaced_page()), and ours are
+ * always dirty, so it does not fight the tiering policy. Only the DRAM
+ * count needs keeping; the next tiering scan puts pages where the policy
+ * wants them.
  */
 static int msched_fs_migrate_folio(struct address_space *mapping,
 				   struct folio *dst, struct folio *src,
 				   enum migrate_mode mode)
 {
-	return -EBUSY;
+	struct msched_file *mf = MSCHED_FILE(mapping->host);
+	int ret;
+
+	ret = migrate_folio(mapping, dst, src, mode);
+	if (ret != MIGRATEPAGE_SUCCESS)
+		return ret;
+	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
+	msched_fs_count(mf, MSCHED_FS_ST_KERNEL_MOVED, 1);
+	return ret;
 }
 
 static const struct address_space_operations msched_fs_aops = {
@@ -369,6 +416,9 @@ static void msched_fs_destroy_inode(struct inode *inode)
 
 	kfree(mf->name);
 	mf->name = NULL;
+	/* evict_inode removed files/<ino>/ already: the number is free */
+	if (inode->i_ino)
+		ida_free(&msched_fs_ino_ida, inode->i_ino);
 	atomic64_dec(&msched_live_fs_files);
 }
 
@@ -491,4 +541,5 @@ int msched_fs_init(void)
 void msched_fs_exit(void)
 {
 	unregister_filesystem(&msched_fs_type);
+	ida_destroy(&msched_fs_ino_ida);
 }

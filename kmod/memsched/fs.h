@@ -32,6 +32,7 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_MOVE_NOMEM,	/* moves skipped: target node full */
 	MSCHED_FS_ST_RATE_STALLS,	/* policy moves deferred by the rate */
 	MSCHED_FS_ST_BUDGET_DEMOTIONS,
+	MSCHED_FS_ST_KERNEL_MOVED,	/* pages the kernel migrated (offline...) */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -105,6 +106,21 @@ static inline void msched_fs_count(struct msched_file *mf,
 				   enum msched_fs_stat s, u64 n)
 {
 	atomic64_add(n, &mf->stats[s]);
+}
+
+/*
+ * A page of @mf moved from node @from to node @to (by memsched or by the
+ * kernel's migration): keep the DRAM count used for first-touch placement.
+ */
+static inline void msched_fs_note_moved(struct msched_file *mf, int from,
+					int to)
+{
+	int dram = READ_ONCE(mf->dram_node);
+
+	if (to == dram && from != dram)
+		atomic64_inc(&mf->nr_dram);
+	else if (from == dram && to != dram)
+		atomic64_dec(&mf->nr_dram);
 }
 
 static inline pgoff_t msched_fs_nr_pages(struct inode *inode)

@@ -6,11 +6,12 @@
  * unmap_mapping_pages() call per run of consecutive pages: the MMU notifier
  * fires once per run, KVM zaps its SPTEs and the next guest access
  * refaults through msched_fs_fault(). Then each page is moved under its
- * folio lock: folio_migrate_mapping() freezes the old folio's reference
- * count at exactly ours plus the page cache's and swaps the new folio into
- * the page cache, so a page that anyone else holds (GUP in flight, KVM
- * mid-fault, a page still in a per-CPU LRU batch) is skipped and retried
- * later, never copied while in use. The new folio stays locked and unmapped
+ * folio lock and with its PG_lru held (msched_fs_lru_hold()):
+ * migrate_folio() freezes the old folio's reference count at exactly ours
+ * plus the page cache's and swaps the new folio into the page cache, so a
+ * page that anyone else holds (GUP in flight, KVM mid-fault, a page still
+ * in a per-CPU LRU batch, the kernel's own migration) is skipped and
+ * retried later, never copied while in use. The new folio stays locked and unmapped
  * until its copy is complete, so a fault waits for it: no reader ever sees
  * stale or torn data. Lock order: docs/locking.rst.
  */
@@ -31,12 +32,52 @@
 
 enum { MOVED, ALREADY, GONE, BUSY, NOMEM };
 
+/*
+ * Take @src off the LRU for the length of a move, the way the kernel's own
+ * LRU users do (mm/mlock.c, folio_batch_move_lru(), compaction): whoever
+ * clears PG_lru owns the folio's LRU linkage until it sets the flag again,
+ * and every other path that would change that linkage or read
+ * folio->mlock_count (isolation by compaction, CMA or memory offline,
+ * mlock, the LRU batches) must clear PG_lru first, so it leaves the folio
+ * alone meanwhile. memschedfs folios sit on the unevictable LRU, which in
+ * 6.1 is a count, not a list: folio->lru holds mlock_count, and
+ * lruvec_del_folio() does list_del() only for folios without
+ * PG_unevictable. folio_migrate_flags() clears PG_unevictable on the old
+ * folio; while it is clear the folio must not be PG_lru, or an isolation
+ * would list_del() garbage. With PG_lru held here, nobody isolates it, and
+ * the flag is put back before PG_lru is: the folio goes back to the LRU
+ * exactly as it was counted (LRU_UNEVICTABLE), and its final put takes it
+ * off through __page_cache_release() without touching folio->lru.
+ * Returns false when the folio is not on the LRU (still in a per-CPU LRU
+ * batch, or isolated by the kernel's migration): try later.
+ */
+static bool msched_fs_lru_hold(struct folio *src)
+{
+	if (!folio_test_clear_lru(src))
+		return false;
+	/* The mapping is unevictable from its creation: lru_add_fn() set it. */
+	if (WARN_ON_ONCE(!folio_test_unevictable(src))) {
+		folio_set_lru(src);
+		return false;
+	}
+	return true;
+}
+
+static void msched_fs_lru_release(struct folio *src)
+{
+	/*
+	 * The same word as PG_lru, so anyone who sees PG_lru again (an atomic
+	 * test-and-clear) sees PG_unevictable too.
+	 */
+	folio_set_unevictable(src);
+	folio_set_lru(src);
+}
+
 /* Move the page at @idx to @nid. Caller holds the invalidate lock shared. */
 static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *src, *dst;
-	bool unevictable;
 	int ret = MOVED;
 
 	src = msched_compat_lock_folio(mapping, idx);
@@ -63,27 +104,25 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 		goto out_src;
 	}
 	__folio_set_locked(dst);
-	unevictable = folio_test_unevictable(src);
-	if (folio_migrate_mapping(mapping, dst, src, 0) != MIGRATEPAGE_SUCCESS) {
-		folio_unlock(dst);
-		folio_put(dst);
+	if (!msched_fs_lru_hold(src)) {
 		ret = BUSY;
-		goto out_src;
+		goto out_dst;
 	}
-	folio_migrate_copy(dst, src);
 	/*
-	 * folio_migrate_flags() hands PG_unevictable over to dst; src is still
-	 * on the unevictable LRU (folio_isolate_lru() is not exported) and is
-	 * taken off it by its final put, which must find the flag.
+	 * Our reference stands for the isolation reference of the kernel's
+	 * migration: migrate_folio() freezes the count at ours plus the page
+	 * cache's, so any other holder (GUP, KVM mid-fault) makes it -EAGAIN.
 	 */
-	if (unevictable && folio_test_lru(src))
-		folio_set_unevictable(src);
+	if (migrate_folio(mapping, dst, src, MIGRATE_SYNC) != MIGRATEPAGE_SUCCESS) {
+		folio_set_lru(src);	/* untouched: the freeze failed */
+		ret = BUSY;
+		goto out_dst;
+	}
 	src->mapping = NULL;	/* as move_to_new_folio() does */
+	msched_fs_lru_release(src);
 	folio_add_lru(dst);
-	if (folio_nid(dst) == READ_ONCE(mf->dram_node))
-		atomic64_inc(&mf->nr_dram);
-	else if (folio_nid(src) == READ_ONCE(mf->dram_node))
-		atomic64_dec(&mf->nr_dram);
+	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
+out_dst:
 	folio_unlock(dst);
 	folio_put(dst);
 out_src:

@@ -42,6 +42,7 @@ static const char *const msched_fs_stat_names[MSCHED_FS_NR_STATS] = {
 	[MSCHED_FS_ST_MOVE_NOMEM] = "move_nomem",
 	[MSCHED_FS_ST_RATE_STALLS] = "rate_stalls",
 	[MSCHED_FS_ST_BUDGET_DEMOTIONS] = "budget_demotions",
+	[MSCHED_FS_ST_KERNEL_MOVED] = "kernel_moved_pages",
 };
 
 static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *a,
