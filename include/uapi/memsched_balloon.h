@@ -198,9 +198,12 @@ enum msched_balloon_class_tag {
 /*
  * ACK (either direction), 8 bytes. The host acknowledges every INFLATED
  * and DEFLATED (status 0 once the frames' host memory is released, or the
- * rejection) and any other message only when it rejects it. A guest must
+ * rejection), HELLO (status 0 once the connection is matched to its VM:
+ * from then on no earlier connection from the same guest releases any
+ * frame), and any other message only when it rejects it. A guest must
  * not reuse an inflated frame before the ACK of its INFLATED (or of a later
- * message) arrived.
+ * message) arrived, or, when the connection ended first, before the ACK of
+ * a later connection's HELLO.
  *
  *   0  4   seq            seq of the message being acknowledged
  *   4  4   status         s32: 0 = accepted, negative = rejection code

@@ -27,17 +27,27 @@
  * unsettled: while an INFLATED is still in the log, or was sent but
  * not yet acknowledged (an ACK for it or a later message; the host handles
  * messages in order and acknowledges every INFLATED and DEFLATED once it
- * is done with it). A host that leaves an INFLATED unacknowledged for
- * BGUEST_ACK_TIMEOUT_MS is taken for dead and the channel is hung up (the
- * host only ever closes a channel between two messages, so after the hangup
- * nothing it received is still being processed).
+ * is done with it). A host that leaves a message unacknowledged for
+ * BGUEST_ACK_TIMEOUT_MS is taken for dead and the channel is hung up.
  *
- * On disconnect the balloon is deflated whole and the log dropped: the
- * host that asked for the pages is gone, and the next one starts afresh.
+ * Sent entries stay at the head of the log until their message is
+ * acknowledged, and at most BGUEST_WINDOW messages await acknowledgement;
+ * so the log always knows which pages the host may still be working on.
+ *
+ * On disconnect the balloon is emptied and the log dropped: the host that
+ * asked for the pages is gone, and the next one starts afresh. But a host
+ * may still act on an INFLATED it had read when the connection ended (the
+ * guest hung up, or the host is slow to notice), so the pages of INFLATEDs
+ * sent and not acknowledged are not given back: they are held, out of the
+ * balloon and out of the guest's allocator, until a host acknowledges a
+ * new connection's HELLO. memsched does that only after the channel it
+ * replaces can release nothing more. Every other page goes back at once.
+ * Pages still held at unload are never given back (a leak, logged).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/balloon_compaction.h>
+#include <linux/bsearch.h>
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
@@ -45,6 +55,7 @@
 #include <linux/mutex.h>
 #include <linux/oom.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/vmstat.h>
 #include <linux/workqueue.h>
@@ -60,8 +71,10 @@
 #define BGUEST_LOG_INIT		(4 * MSCHED_BALLOON_MAX_GFNS)
 /* Retry after an allocation failed ("out of puff", like virtio-balloon). */
 #define BGUEST_RETRY_MS		200
-/* How long after an unacknowledged INFLATED the host is assumed done. */
+/* How long a message may go unacknowledged before the host is taken for dead. */
 #define BGUEST_ACK_TIMEOUT_MS	10000
+/* Messages sent and not yet acknowledged, at most. */
+#define BGUEST_WINDOW		16
 /* Check again this often while waiting to settle or for isolated pages. */
 #define BGUEST_POLL_MS		20
 /* Batches per run of the work before it yields the worker. */
@@ -72,22 +85,37 @@
 unsigned int bguest_oom_deflate_pages = 4096;
 
 /**
+ * struct bguest_sent - one message sent and not yet acknowledged.
+ * @nr: its log entries (at the head of the log, in message order).
+ * @inflate: an INFLATED (else a DEFLATED).
+ * @seq_valid: @seq and @ns are set (false while it is being sent).
+ * @seq: its sequence number.
+ * @ns: when it was sent.
+ */
+struct bguest_sent {
+	u32 nr;
+	bool inflate;
+	bool seq_valid;
+	u32 seq;
+	u64 ns;
+};
+
+/**
  * struct bguest_log - balloon changes the host has yet to learn, in order.
  * @ent: ring of @cap entries, each a pfn, BGUEST_LOG_DEFLATE set for a page
  *	that left the balloon.
  * @cap: capacity of @ent.
  * @head: index of the oldest entry.
- * @nr: number of entries.
- * @nr_inflate: entries without BGUEST_LOG_DEFLATE.
+ * @nr: number of entries, sent ones included.
+ * @nr_sent: the first @nr_sent entries went out in the messages of @sent.
+ * @nr_inflate: entries not sent yet without BGUEST_LOG_DEFLATE.
  * @session: channel session the entries belong to, 0 when not connected.
- * @inflight: an INFLATED left the log and the host may not have processed
- *	it yet.
- * @inflight_seq_valid: @inflight_seq and @inflight_ns describe the latest
- *	INFLATED sent (false while one is being sent).
- * @inflight_seq: its sequence number.
- * @inflight_ns: when it was sent.
+ * @sent: ring of messages awaiting their ACK, oldest at @sent_head.
+ * @sent_head: see @sent.
+ * @nr_msgs: entries of @sent in use, at most BGUEST_WINDOW.
+ * @nr_sent_inflate: INFLATEDs among them.
  * @acked_valid: an ACK arrived in this session.
- * @acked_seq: sequence number it acknowledged.
+ * @acked_seq: the latest sequence number acknowledged.
  * @stopping: unload began: the work is never queued again.
  *
  * Every field is guarded by bguest_balloon.log_lock. Entries are appended
@@ -106,12 +134,13 @@ struct bguest_log {
 	u32 cap;
 	u32 head;
 	u32 nr;
+	u32 nr_sent;
 	u32 nr_inflate;
 	u64 session;
-	bool inflight;
-	bool inflight_seq_valid;
-	u32 inflight_seq;
-	u64 inflight_ns;
+	struct bguest_sent sent[BGUEST_WINDOW];
+	u32 sent_head;
+	u32 nr_msgs;
+	u32 nr_sent_inflate;
 	bool acked_valid;
 	u32 acked_seq;
 	bool stopping;
@@ -134,6 +163,11 @@ struct bguest_log {
  * @work: converges to @target_pages and sends the log; the only sender of
  *	INFLATED and DEFLATED.
  * @tx_gfns: MSCHED_BALLOON_MAX_GFNS pfns being sent; @work only.
+ * @unsure: BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS pfns: at disconnect,
+ *	those of the INFLATEDs not acknowledged; the channel thread only.
+ * @held: pages the host may still release (see the top), off the balloon
+ *	and out of the allocator; the channel thread (and unload) only.
+ * @nr_held: pages on @held; read locklessly.
  * @oom_nb: the OOM notifier.
  *
  * @nr_pages, @target_pages and @connected are read locklessly (READ_ONCE)
@@ -149,6 +183,9 @@ struct bguest_balloon {
 	struct bguest_log log;
 	struct delayed_work work;
 	u64 *tx_gfns;
+	u64 *unsure;
+	struct list_head held;
+	u64 nr_held;
 	struct notifier_block oom_nb;
 };
 
@@ -278,11 +315,41 @@ static void __bguest_log_reset(u64 session)
 	lockdep_assert_held(&bguest_balloon.log_lock);
 	log->head = 0;
 	log->nr = 0;
+	log->nr_sent = 0;
 	log->nr_inflate = 0;
 	log->session = session;
-	log->inflight = false;
-	log->inflight_seq_valid = false;
+	log->sent_head = 0;
+	log->nr_msgs = 0;
+	log->nr_sent_inflate = 0;
 	log->acked_valid = false;
+}
+
+/*
+ * Drop the messages the host acknowledged (it handles them in order, so
+ * an ACK covers every earlier message too), and their entries.
+ * Return: whether any was dropped.
+ */
+static bool __bguest_log_pop_acked(void)
+{
+	struct bguest_log *log = &bguest_balloon.log;
+	bool popped = false;
+
+	lockdep_assert_held(&bguest_balloon.log_lock);
+	while (log->nr_msgs && log->acked_valid) {
+		struct bguest_sent *m = &log->sent[log->sent_head];
+
+		if (!m->seq_valid || (s32)(log->acked_seq - m->seq) < 0)
+			break;
+		log->head = (log->head + m->nr) % log->cap;
+		log->nr -= m->nr;
+		log->nr_sent -= m->nr;
+		if (m->inflate)
+			log->nr_sent_inflate--;
+		log->sent_head = (log->sent_head + 1) % BGUEST_WINDOW;
+		log->nr_msgs--;
+		popped = true;
+	}
+	return popped;
 }
 
 /* True when the host has processed every INFLATED (see the top). */
@@ -291,29 +358,20 @@ static bool __bguest_log_settled(void)
 	struct bguest_log *log = &bguest_balloon.log;
 
 	lockdep_assert_held(&bguest_balloon.log_lock);
-	if (log->nr_inflate)
-		return false;
-	if (!log->inflight)
-		return true;
-	if (!log->inflight_seq_valid)
-		return false;
-	if (log->acked_valid &&
-	    (s32)(log->acked_seq - log->inflight_seq) >= 0) {
-		log->inflight = false;
-		return true;
-	}
-	return false;
+	return !log->nr_inflate && !log->nr_sent_inflate;
 }
 
-/* An INFLATED went unacknowledged for BGUEST_ACK_TIMEOUT_MS: a dead host. */
+/* A message went unacknowledged for BGUEST_ACK_TIMEOUT_MS: a dead host. */
 static bool bguest_log_stale(void)
 {
 	struct bguest_log *log = &bguest_balloon.log;
+	struct bguest_sent *m;
 	bool stale;
 
 	spin_lock(&bguest_balloon.log_lock);
-	stale = log->inflight && log->inflight_seq_valid &&
-		ktime_get_ns() - log->inflight_ns >=
+	m = &log->sent[log->sent_head];
+	stale = log->nr_msgs && m->seq_valid &&
+		ktime_get_ns() - m->ns >=
 		(u64)BGUEST_ACK_TIMEOUT_MS * NSEC_PER_MSEC;
 	spin_unlock(&bguest_balloon.log_lock);
 	return stale;
@@ -330,71 +388,89 @@ void bguest_balloon_acked(u32 seq)
 {
 	struct bguest_balloon *b = &bguest_balloon;
 	struct bguest_log *log = &b->log;
-	bool waiting;
+	bool popped;
 
 	spin_lock(&b->log_lock);
 	if (!log->acked_valid || (s32)(seq - log->acked_seq) > 0)
 		log->acked_seq = seq;
 	log->acked_valid = true;
-	waiting = log->inflight;
+	popped = __bguest_log_pop_acked();
 	spin_unlock(&b->log_lock);
-	if (waiting)
+	if (popped)	/* the work may wait to settle or for the window */
 		bguest_balloon_kick();
 }
 
 /*
  * Send the log, oldest first, one run of a kind per message. Only the work
- * calls this, so runs go out in log order.
+ * calls this, so runs go out in log order. Sent entries stay in the log
+ * until their ACK (bguest_balloon_acked()).
+ * Return: 0 when everything went out; -EBUSY when BGUEST_WINDOW messages
+ * await their ACK (an ACK kicks the work); or the send error.
  */
 static int bguest_balloon_flush(void)
 {
 	struct bguest_balloon *b = &bguest_balloon;
 	struct bguest_log *log = &b->log;
+	struct bguest_sent *m;
 	bool deflate;
 	u64 session;
-	u32 nr, seq;
+	u32 nr, seq, slot, pos;
 	int ret;
 
 	for (;;) {
 		nr = 0;
 		spin_lock(&b->log_lock);
 		session = log->session;
-		deflate = log->nr && (log->ent[log->head] & BGUEST_LOG_DEFLATE);
-		while (log->nr && nr < MSCHED_BALLOON_MAX_GFNS) {
-			u64 e = log->ent[log->head];
+		if (!session || log->nr_sent == log->nr) {
+			spin_unlock(&b->log_lock);
+			return 0;
+		}
+		if (log->nr_msgs == BGUEST_WINDOW) {
+			spin_unlock(&b->log_lock);
+			return -EBUSY;
+		}
+		pos = (log->head + log->nr_sent) % log->cap;
+		deflate = log->ent[pos] & BGUEST_LOG_DEFLATE;
+		while (log->nr_sent < log->nr && nr < MSCHED_BALLOON_MAX_GFNS) {
+			u64 e = log->ent[(log->head + log->nr_sent) % log->cap];
 
 			if (!!(e & BGUEST_LOG_DEFLATE) != deflate)
 				break;
 			b->tx_gfns[nr++] = e & ~BGUEST_LOG_DEFLATE;
-			log->head = (log->head + 1) % log->cap;
-			log->nr--;
+			log->nr_sent++;
 			if (!deflate)
 				log->nr_inflate--;
 		}
-		if (nr && !deflate) {
-			log->inflight = true;
-			log->inflight_seq_valid = false;
-		}
+		slot = (log->sent_head + log->nr_msgs) % BGUEST_WINDOW;
+		m = &log->sent[slot];
+		m->nr = nr;
+		m->inflate = !deflate;
+		m->seq_valid = false;
+		log->nr_msgs++;
+		if (!deflate)
+			log->nr_sent_inflate++;
 		spin_unlock(&b->log_lock);
-		if (!nr)
-			return 0;
 
 		ret = bguest_chan_send_gfns(session, deflate ?
 					    MSCHED_BALLOON_MSG_DEFLATED :
 					    MSCHED_BALLOON_MSG_INFLATED,
 					    b->tx_gfns, nr, &seq);
-		/* On failure the connection is going, and its log with it. */
+		/*
+		 * On failure the connection is going, and its log with it; the
+		 * message stays unacknowledged, so its pages count as ones the
+		 * host may have received.
+		 */
 		if (ret)
 			return ret;
-		if (!deflate) {
-			spin_lock(&b->log_lock);
-			if (log->session == session) {
-				log->inflight_seq = seq;
-				log->inflight_ns = ktime_get_ns();
-				log->inflight_seq_valid = true;
-			}
-			spin_unlock(&b->log_lock);
+		spin_lock(&b->log_lock);
+		if (log->session == session) {
+			m->seq = seq;
+			m->ns = ktime_get_ns();
+			m->seq_valid = true;
+			/* Its ACK may have come first. */
+			__bguest_log_pop_acked();
 		}
+		spin_unlock(&b->log_lock);
 	}
 }
 
@@ -431,7 +507,8 @@ static void bguest_balloon_count_batch(bool inflate, u32 nr, u64 t0)
 
 /*
  * Inflate by up to @want pages (one message's worth). Return: 0; -ENOMEM
- * if an allocation failed (retry later); or the send error.
+ * if an allocation failed (retry later); -EBUSY when the window is full
+ * (what is logged goes out after the next ACK); or the send error.
  */
 static int bguest_balloon_inflate(u64 want)
 {
@@ -491,9 +568,10 @@ static int bguest_balloon_inflate(u64 want)
 
 /*
  * Deflate by up to @excess pages (one message's worth); the host learns
- * before the pages are reused. Return: 0; -EINPROGRESS while unsettled;
- * -EAGAIN if every candidate page is isolated by compaction; or the send
- * error.
+ * before the pages are reused, or the DEFLATED waits in the log behind a
+ * full window (the pages are settled either way: the host releases nothing
+ * for them any more). Return: 0; -EINPROGRESS while unsettled; -EAGAIN if
+ * every candidate page is isolated by compaction; or the send error.
  */
 static int bguest_balloon_deflate(u64 excess)
 {
@@ -532,9 +610,9 @@ static int bguest_balloon_deflate(u64 excess)
 	bguest_balloon_release(&pages);
 	if (got)
 		bguest_balloon_count_batch(false, got, t0);
-	if (ret)
+	if (ret && ret != -EBUSY)
 		return ret;
-	return nr && !got ? -EAGAIN : 0;
+	return nr && !got ? -EAGAIN : ret;
 }
 
 static void bguest_balloon_work_fn(struct work_struct *work)
@@ -546,11 +624,14 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 
 	for (i = 0; i < BGUEST_BATCHES_PER_RUN; i++) {
 		/* What OOM and compaction logged, and room for this batch. */
-		if (bguest_balloon_flush())
+		ret = bguest_balloon_flush();
+		if (ret && ret != -EBUSY)
 			return;	/* disconnecting; the channel thread cleans up */
 		pages = READ_ONCE(b->nr_pages);
 		target = READ_ONCE(b->target_pages);
-		if (pages < target && READ_ONCE(b->connected))
+		if (ret)
+			;	/* the window is full: wait for an ACK */
+		else if (pages < target && READ_ONCE(b->connected))
 			ret = bguest_balloon_inflate(target - pages);
 		else if (pages > target)
 			ret = bguest_balloon_deflate(pages - target);
@@ -560,12 +641,12 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 			delay = msecs_to_jiffies(BGUEST_RETRY_MS);
 			break;
 		}
-		if (ret == -EINPROGRESS && bguest_log_stale()) {
-			bguest_chan_hangup("the host did not acknowledge an INFLATED within 10 s");
+		if ((ret == -EINPROGRESS || ret == -EBUSY) && bguest_log_stale()) {
+			bguest_chan_hangup("the host did not acknowledge a message within 10 s");
 			delay = msecs_to_jiffies(BGUEST_POLL_MS);
 			break;
 		}
-		if (ret == -EINPROGRESS || ret == -EAGAIN) {
+		if (ret == -EINPROGRESS || ret == -EAGAIN || ret == -EBUSY) {
 			delay = msecs_to_jiffies(BGUEST_POLL_MS);
 			break;
 		}
@@ -624,25 +705,49 @@ void bguest_balloon_connect(u64 session)
 	mutex_unlock(&b->lock);
 }
 
-/* Empty the balloon without telling anyone; waits for isolated pages. */
-static u64 bguest_balloon_drain(void)
+static int bguest_pfn_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Empty the balloon without telling anyone; waits for isolated pages. The
+ * @nr_unsure pages at @unsure (sorted pfns) go to the held list, the rest
+ * back to the guest. Return: pages given back.
+ */
+static u64 bguest_balloon_drain(const u64 *unsure, u32 nr_unsure)
 {
 	struct bguest_balloon *b = &bguest_balloon;
 	u64 t0 = ktime_get_ns(), total = 0;
-	size_t got;
+	struct page *page, *next;
+	size_t n, got;
 
 	while (READ_ONCE(b->nr_pages)) {
 		LIST_HEAD(pages);
 
 		mutex_lock(&b->lock);
-		got = balloon_page_list_dequeue(&b->info, &pages,
-						BGUEST_DRAIN_CHUNK);
-		WRITE_ONCE(b->nr_pages, b->nr_pages - got);
+		n = balloon_page_list_dequeue(&b->info, &pages,
+					      BGUEST_DRAIN_CHUNK);
+		WRITE_ONCE(b->nr_pages, b->nr_pages - n);
 		mutex_unlock(&b->lock);
+		got = n;
+		list_for_each_entry_safe(page, next, &pages, lru) {
+			u64 pfn = page_to_pfn(page);
+
+			if (!nr_unsure || !bsearch(&pfn, unsure, nr_unsure,
+						   sizeof(*unsure),
+						   bguest_pfn_cmp))
+				continue;
+			list_move(&page->lru, &b->held);
+			WRITE_ONCE(b->nr_held, b->nr_held + 1);
+			got--;
+		}
 		bguest_balloon_release(&pages);
 		total += got;
 		/* Pages isolated by compaction come back (putback) soon. */
-		if (!got)
+		if (!n)
 			msleep(BGUEST_POLL_MS);
 		cond_resched();
 	}
@@ -653,26 +758,70 @@ static u64 bguest_balloon_drain(void)
 
 /**
  * bguest_balloon_disconnect() - the host went away: deflate everything.
+ * @heldp: set to the pages now held (see the top of this file), all
+ *	connections included
  *
- * The target drops to 0, the log is dropped and every page goes back to
- * the guest, including pages compaction had isolated (it waits for them).
+ * The target drops to 0 and the log is dropped. Every page goes back to
+ * the guest, including pages compaction had isolated (it waits for them),
+ * except those of INFLATEDs sent and not acknowledged: the host may still
+ * release them, so they are held until bguest_balloon_host_confirmed().
  *
- * Context: process context (the channel thread); takes the balloon lock;
- * may sleep.
- * Return: the number of pages deflated.
+ * Context: process context (the channel thread, or unload after it
+ * stopped); takes the balloon lock; may sleep.
+ * Return: the number of pages given back.
  */
-u64 bguest_balloon_disconnect(void)
+u64 bguest_balloon_disconnect(u64 *heldp)
 {
 	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_log *log = &b->log;
+	u32 i, nr = 0;
+	u64 ret;
 
 	mutex_lock(&b->lock);
 	WRITE_ONCE(b->connected, false);
 	WRITE_ONCE(b->target_pages, 0);
 	spin_lock(&b->log_lock);
+	/* At most BGUEST_WINDOW messages of MSCHED_BALLOON_MAX_GFNS each. */
+	for (i = 0; i < log->nr_sent; i++) {
+		u64 e = log->ent[(log->head + i) % log->cap];
+
+		if (!(e & BGUEST_LOG_DEFLATE) &&
+		    !WARN_ON_ONCE(nr == BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS))
+			b->unsure[nr++] = e;
+	}
 	__bguest_log_reset(0);
 	spin_unlock(&b->log_lock);
 	mutex_unlock(&b->lock);
-	return bguest_balloon_drain();
+
+	sort(b->unsure, nr, sizeof(*b->unsure), bguest_pfn_cmp, NULL);
+	ret = bguest_balloon_drain(b->unsure, nr);
+	*heldp = READ_ONCE(b->nr_held);
+	return ret;
+}
+
+/**
+ * bguest_balloon_host_confirmed() - a host acknowledged our HELLO.
+ *
+ * memsched acknowledges HELLO only once no earlier channel from this guest
+ * can release anything any more, so the held pages go back to the guest.
+ *
+ * Context: process context (the channel thread).
+ * Return: the number of pages given back.
+ */
+u64 bguest_balloon_host_confirmed(void)
+{
+	struct bguest_balloon *b = &bguest_balloon;
+	u64 nr = READ_ONCE(b->nr_held);
+	LIST_HEAD(pages);
+
+	if (!nr)
+		return 0;
+	list_splice_init(&b->held, &pages);
+	WRITE_ONCE(b->nr_held, 0);
+	bguest_balloon_release(&pages);
+	atomic64_add(nr, &bguest_ctr.deflated_pages);
+	bguest_cond_bump();
+	return nr;
 }
 
 /*
@@ -811,15 +960,21 @@ int bguest_balloon_init(void)
 		b->info.migratepage = bguest_balloon_migratepage;
 	INIT_DELAYED_WORK(&b->work, bguest_balloon_work_fn);
 
+	INIT_LIST_HEAD(&b->held);
+
 	b->tx_gfns = kmalloc_array(MSCHED_BALLOON_MAX_GFNS,
 				   sizeof(*b->tx_gfns), GFP_KERNEL);
 	if (!b->tx_gfns)
 		return ret;
+	b->unsure = kvmalloc_array(BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS,
+				   sizeof(*b->unsure), GFP_KERNEL);
+	if (!b->unsure)
+		goto out_free_tx;
 	b->log.cap = BGUEST_LOG_INIT;
 	b->log.ent = kvmalloc_array(b->log.cap, sizeof(*b->log.ent),
 				    GFP_KERNEL);
 	if (!b->log.ent)
-		goto out_free_tx;
+		goto out_free_unsure;
 
 	b->oom_nb.notifier_call = bguest_balloon_oom_notify;
 	ret = register_oom_notifier(&b->oom_nb);
@@ -829,6 +984,8 @@ int bguest_balloon_init(void)
 
 out_free_log:
 	kvfree(b->log.ent);
+out_free_unsure:
+	kvfree(b->unsure);
 out_free_tx:
 	kfree(b->tx_gfns);
 	return ret;
@@ -839,19 +996,30 @@ out_free_tx:
  *
  * Called after the channel is gone. Waits for pages compaction holds, so
  * that no balloon page points at this module's migratepage any more.
+ * Pages still held (no host confirmed that it is done with them) are never
+ * given back: a host may yet release them, and a leak is better than data
+ * silently replaced by zeroes.
  *
  * Context: process context, module exit; may sleep.
  */
 void bguest_balloon_exit(void)
 {
 	struct bguest_balloon *b = &bguest_balloon;
+	struct page *page, *next;
+	u64 held;
 
 	unregister_oom_notifier(&b->oom_nb);
 	spin_lock(&b->log_lock);
 	b->log.stopping = true;
 	spin_unlock(&b->log_lock);
 	cancel_delayed_work_sync(&b->work);
-	bguest_balloon_disconnect();
+	bguest_balloon_disconnect(&held);
+	if (held)
+		pr_warn("unload: %llu pages whose inflation the host never acknowledged stay out of use for good (the host may still release them)\n",
+			held);
+	list_for_each_entry_safe(page, next, &b->held, lru)
+		list_del_init(&page->lru);
 	kvfree(b->log.ent);
+	kvfree(b->unsure);
 	kfree(b->tx_gfns);
 }

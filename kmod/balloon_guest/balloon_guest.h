@@ -25,8 +25,9 @@
 /**
  * struct bguest_counters - event counters shown in sysfs.
  * @inflated_pages: pages ever put into the balloon (compaction excluded)
- * @deflated_pages: pages ever taken out of it, by any path (host target,
- *	OOM, disconnect, unload); balloon_pages == inflated - deflated
+ * @deflated_pages: pages ever given back to the guest, by any path (host
+ *	target, OOM, disconnect, a host's confirmation of held pages);
+ *	balloon_pages + held pages == inflated - deflated
  * @migrated_pages: balloon pages moved by compaction
  * @oom_notifications: OOM notifier calls
  * @oom_deflated_pages: pages released by the OOM notifier
@@ -78,7 +79,8 @@ u64 bguest_balloon_pages(void);
 u64 bguest_balloon_target(void);
 void bguest_balloon_set_target(u64 target_pages);
 void bguest_balloon_connect(u64 session);
-u64 bguest_balloon_disconnect(void);
+u64 bguest_balloon_disconnect(u64 *heldp);
+u64 bguest_balloon_host_confirmed(void);
 void bguest_balloon_acked(u32 seq);
 void bguest_chan_hangup(const char *why);
 int bguest_balloon_init(void);

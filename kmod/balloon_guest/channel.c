@@ -6,7 +6,9 @@
  * HELLO, one STATS and one CLASSES, then reads framed messages (the codec is
  * lib/msched_proto.c) and dispatches them until the connection breaks. Then
  * it deflates the whole balloon, since the host that asked for it is gone,
- * and reconnects every reconnect_ms. Connection failures are counted on
+ * and reconnects every reconnect_ms; pages the host may still release
+ * (their INFLATED was not acknowledged) are held until a host acknowledges
+ * the HELLO of a new connection (balloon.c). Connection failures are counted on
  * every attempt but logged once per change of state.
  *
  * Senders (this thread, the balloon work, the stats tick) are serialized by
@@ -234,7 +236,7 @@ static u64 bguest_chan_guest_pages(void)
 	return end;
 }
 
-static int bguest_chan_send_hello(void)
+static int bguest_chan_send_hello(u32 *seq)
 {
 	struct bguest_chan *c = &bguest_chan;
 	struct msched_proto_hello hello = {
@@ -250,7 +252,7 @@ static int bguest_chan_send_hello(void)
 	mutex_lock(&c->send_lock);
 	ret = msched_proto_encode_hello(c->tx, MSCHED_BALLOON_MAX_MSG_LEN,
 					c->seq, &hello);
-	ret = __bguest_chan_send_msg(ret, NULL);
+	ret = __bguest_chan_send_msg(ret, seq);
 	c->ready = !ret;
 	mutex_unlock(&c->send_lock);
 	return ret;
@@ -299,9 +301,12 @@ static int bguest_chan_session(struct socket *sock, char *why, size_t size)
 	struct bguest_chan *c = &bguest_chan;
 	struct msched_proto_hdr h;
 	struct msched_proto_msg m;
+	bool hello_acked = false;
+	u32 hello_seq = 0;
+	u64 nr;
 	int ret;
 
-	ret = bguest_chan_send_hello();
+	ret = bguest_chan_send_hello(&hello_seq);
 	if (ret) {
 		snprintf(why, size, "sending HELLO failed");
 		return ret;
@@ -344,7 +349,23 @@ static int bguest_chan_session(struct socket *sock, char *why, size_t size)
 			bguest_stats_send();
 			break;
 		case MSCHED_BALLOON_MSG_ACK:
-			bguest_chan_acked(&m);
+			if (hello_acked || m.ack.seq != hello_seq) {
+				bguest_chan_acked(&m);
+				break;
+			}
+			/*
+			 * The host matched us, and no earlier connection of
+			 * ours can release anything any more.
+			 */
+			hello_acked = true;
+			if (m.ack.status < 0) {
+				bguest_chan_acked(&m);
+				break;
+			}
+			nr = bguest_balloon_host_confirmed();
+			if (nr)
+				pr_info("host acknowledged HELLO: gave back %llu held pages\n",
+					nr);
 			break;
 		default:
 			atomic64_inc(&bguest_ctr.protocol_errors);
@@ -418,7 +439,7 @@ static int bguest_chan_thread(void *data)
 	bool down_logged = false;
 	struct socket *sock;
 	char why[96];
-	u64 nr;
+	u64 nr, held;
 	int ret;
 
 	allow_signal(SIGKILL);
@@ -459,11 +480,11 @@ static int bguest_chan_thread(void *data)
 		bguest_chan_publish(NULL);
 		sock_release(sock);
 
-		nr = bguest_balloon_disconnect();
+		nr = bguest_balloon_disconnect(&held);
 		bguest_cond_bump();
 		trace_bguest_channel("lost", host_cid, port, ret);
-		pr_info("connection to host lost: %s (%d); deflated %llu pages\n",
-			why, ret, nr);
+		pr_info("connection to host lost: %s (%d); deflated %llu pages, holding %llu until a host acknowledges HELLO\n",
+			why, ret, nr, held);
 		down_logged = true;
 		if (!READ_ONCE(c->stopping))
 			bguest_chan_sleep(READ_ONCE(bguest_reconnect_ms));
