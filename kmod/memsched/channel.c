@@ -15,9 +15,15 @@
  * length, oversized, truncated) is counted, logged, acknowledged with its
  * code and the connection is closed; a well-framed message that breaks a
  * rule (a frame outside the guest, repeated, not ballooned...) is counted,
- * logged and acknowledged with its code, and the connection stays. A peer
- * that sends nothing within MSCHED_HELLO_TIMEOUT_MS of connecting is
- * dropped. At most MSCHED_CHAN_MAX connections live at once.
+ * logged and acknowledged with its code, and the connection stays.
+ *
+ * Before HELLO a connection costs little: the listener keeps it on its own
+ * pending list with a 48-byte buffer, reads what arrives without blocking,
+ * and drops it unless its whole HELLO arrived within MSCHED_HELLO_TIMEOUT_MS
+ * of the accept (one deadline, however slowly the bytes trickle in). Only a
+ * well-formed HELLO gets a channel (the 32 KiB buffers) and a thread. At
+ * most MSCHED_CHAN_PER_CID connections (pending or not) live per peer CID,
+ * and MSCHED_CHAN_MAX in all, so one guest cannot crowd out the others.
  *
  * Lifetime: a finished thread marks its channel done and waits to be
  * stopped; the listener reaps done channels, and module unload shuts every
@@ -41,9 +47,12 @@ module_param(balloon_port, uint, 0444);
 MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to (default 5150)");
 
 #define MSCHED_CHAN_MAX			256
+#define MSCHED_CHAN_PER_CID		4
 #define MSCHED_HELLO_TIMEOUT_MS		10000
 #define MSCHED_ACCEPT_POLL_MS		200
+#define MSCHED_PENDING_POLL_MS		20
 #define MSCHED_SEND_TIMEOUT_MS		2000
+#define MSCHED_HELLO_MSG_LEN	(MSCHED_BALLOON_HDR_LEN + MSCHED_BALLOON_HELLO_LEN)
 
 /**
  * struct msched_chan - one guest connection.
@@ -59,6 +68,8 @@ MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to
  *	that but had not started on is dropped, not handled. So once the
  *	guest sees the channel close, nothing more is released for it.
  * @send_lock: serializes senders (the thread and sysfs writers) on @tx.
+ * @hello: the guest's HELLO, received by the listener.
+ * @hello_seq: its sequence number.
  * @seq: sequence number of the next message sent.
  * @rx: receive buffer, one whole message.
  * @tx: send buffer, one whole message.
@@ -73,6 +84,8 @@ struct msched_chan {
 	struct mutex handle_lock;
 	bool closing;
 	struct mutex send_lock;
+	struct msched_proto_hello hello;
+	u32 hello_seq;
 	u32 seq;
 	u8 rx[MSCHED_BALLOON_MAX_MSG_LEN];
 	u8 tx[MSCHED_BALLOON_MAX_MSG_LEN];
@@ -83,11 +96,33 @@ atomic64_t msched_chan_unmatched = ATOMIC64_INIT(0);
 atomic64_t msched_chan_rejects = ATOMIC64_INIT(0);
 atomic64_t msched_live_chans = ATOMIC64_INIT(0);
 
+/**
+ * struct msched_pending - a connection that has not said HELLO yet.
+ * @node: entry in msched_pendings.
+ * @sock: the accepted socket.
+ * @cid: the peer's CID.
+ * @deadline: jiffies by which the whole HELLO must have arrived.
+ * @len: bytes of @buf received so far.
+ * @buf: the HELLO message being received (header and payload).
+ *
+ * Owned by the listener thread: only it touches the list and its entries.
+ */
+struct msched_pending {
+	struct list_head node;
+	struct socket *sock;
+	u32 cid;
+	unsigned long deadline;
+	u32 len;
+	u8 buf[MSCHED_HELLO_MSG_LEN];
+};
+
 static struct socket *msched_listen_sock;
 static struct task_struct *msched_listen_thread;
 static LIST_HEAD(msched_chans);
 /* Guards msched_chans and msched_chan.done; see docs/locking.rst. */
 static DEFINE_SPINLOCK(msched_chans_lock);
+/* The listener thread's own: connections waiting for their HELLO. */
+static LIST_HEAD(msched_pendings);
 
 static void chan_set_timeout(struct socket *sock, long *field, unsigned int ms)
 {
@@ -259,26 +294,14 @@ static int msched_chan_thread(void *data)
 
 	chan_set_timeout(chan->sock, &chan->sock->sk->sk_sndtimeo,
 			 MSCHED_SEND_TIMEOUT_MS);
-	chan_set_timeout(chan->sock, &chan->sock->sk->sk_rcvtimeo,
-			 MSCHED_HELLO_TIMEOUT_MS);
-	ret = chan_recv_msg(chan, &m);
-	if (is_proto_err(ret)) {
-		chan_reject_frame(chan, ret);
-		goto out;
-	}
+	ret = msched_balloon_connect(chan, chan->cid, &chan->hello, &vm);
 	if (ret) {
-		pr_info_ratelimited("vsock CID %u: closed before HELLO (%d)\n",
-				    chan->cid, ret);
-		goto out;
-	}
-	if (m.type != MSCHED_BALLOON_MSG_HELLO) {
-		chan_reject_frame(chan, -MSCHED_PROTO_ESTATE);
-		goto out;
-	}
-	ret = msched_balloon_connect(chan, chan->cid, &m.hello, &vm);
-	if (ret) {
-		if (is_proto_err(ret))
-			chan_reject_frame(chan, ret);
+		if (is_proto_err(ret)) {
+			atomic64_inc(&msched_chan_rejects);
+			trace_msched_balloon_reject(-1, chan->cid,
+						    MSCHED_BALLOON_MSG_HELLO, ret);
+			chan_send_ack(chan, chan->hello_seq, ret);
+		}
 		goto out;
 	}
 	/*
@@ -286,8 +309,7 @@ static int msched_chan_thread(void *data)
 	 * CID will release anything any more: msched_balloon_connect()
 	 * replaced it under the balloon lock, which every release holds.
 	 */
-	chan_send_ack(chan, m.seq, 0);
-	chan_set_timeout(chan->sock, &chan->sock->sk->sk_rcvtimeo, 0);
+	chan_send_ack(chan, chan->hello_seq, 0);
 
 	while (!kthread_should_stop()) {
 		ret = chan_recv_msg(chan, &m);
@@ -367,57 +389,228 @@ static void chan_reap(bool all)
 	}
 }
 
-static void chan_start(struct socket *sock)
+/*
+ * Give a connection that said HELLO its channel and thread. It keeps the
+ * msched_live_chans count its pending entry had. Return: 0 or -errno (the
+ * caller drops the connection).
+ */
+static int chan_start(struct msched_pending *p,
+		      const struct msched_proto_msg *hello)
 {
-	struct sockaddr_vm peer = {};
 	struct msched_chan *chan;
-	int ret;
 
-	ret = kernel_getpeername(sock, (struct sockaddr *)&peer);
-	if (ret < 0 || atomic64_read(&msched_live_chans) >= MSCHED_CHAN_MAX) {
-		pr_info_ratelimited("refused a balloon connection (%s)\n",
-				    ret < 0 ? "no peer address" :
-				    "too many channels");
-		goto out_release;
-	}
 	chan = kvzalloc(sizeof(*chan), GFP_KERNEL);
 	if (!chan)
-		goto out_release;
-	chan->sock = sock;
-	chan->cid = peer.svm_cid;
+		return -ENOMEM;
+	chan->sock = p->sock;
+	chan->cid = p->cid;
+	chan->hello = hello->hello;
+	chan->hello_seq = hello->seq;
 	mutex_init(&chan->handle_lock);
 	mutex_init(&chan->send_lock);
 	chan->thread = kthread_create(msched_chan_thread, chan, "msched_ch/%u",
 				      chan->cid);
 	if (IS_ERR(chan->thread)) {
 		kvfree(chan);
-		goto out_release;
+		return -ENOMEM;
 	}
 	get_task_struct(chan->thread);
-	atomic64_inc(&msched_live_chans);
 	spin_lock(&msched_chans_lock);
 	list_add_tail(&chan->node, &msched_chans);
 	spin_unlock(&msched_chans_lock);
 	wake_up_process(chan->thread);
+	return 0;
+}
+
+/* Connections from @cid: pending ones and channels still running. */
+static u32 chan_count_cid(u32 cid)
+{
+	struct msched_pending *p;
+	struct msched_chan *chan;
+	u32 n = 0;
+
+	list_for_each_entry(p, &msched_pendings, node)
+		n += p->cid == cid;
+	spin_lock(&msched_chans_lock);
+	list_for_each_entry(chan, &msched_chans, node)
+		n += chan->cid == cid && !chan->done;
+	spin_unlock(&msched_chans_lock);
+	return n;
+}
+
+/* A new connection: keep it pending until its HELLO is in, if allowed. */
+static void chan_accept(struct socket *sock)
+{
+	struct sockaddr_vm peer = {};
+	struct msched_pending *p;
+	const char *why = NULL;
+	int ret;
+
+	ret = kernel_getpeername(sock, (struct sockaddr *)&peer);
+	if (ret < 0)
+		why = "no peer address";
+	else if (atomic64_read(&msched_live_chans) >= MSCHED_CHAN_MAX)
+		why = "too many channels";
+	else if (chan_count_cid(peer.svm_cid) >= MSCHED_CHAN_PER_CID)
+		why = "too many channels from that CID";
+	if (why) {
+		pr_info_ratelimited("refused a balloon connection from vsock CID %u (%s; at most %u per CID, %u in all)\n",
+				    peer.svm_cid, why, MSCHED_CHAN_PER_CID,
+				    MSCHED_CHAN_MAX);
+		goto out_release;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		goto out_release;
+	p->sock = sock;
+	p->cid = peer.svm_cid;
+	p->deadline = jiffies + msecs_to_jiffies(MSCHED_HELLO_TIMEOUT_MS);
+	atomic64_inc(&msched_live_chans);
+	list_add_tail(&p->node, &msched_pendings);
 	return;
 
 out_release:
 	sock_release(sock);
 }
 
+static void pending_drop(struct msched_pending *p)
+{
+	list_del(&p->node);
+	kernel_sock_shutdown(p->sock, SHUT_RDWR);
+	sock_release(p->sock);
+	kfree(p);
+	atomic64_dec(&msched_live_chans);
+}
+
+/* A first message the codec refused, or not a HELLO: tell the peer, drop. */
+static void pending_reject(struct msched_pending *p, int err)
+{
+	const u8 *q = p->buf + MSCHED_BALLOON_OFF_SEQ;
+	struct msched_proto_msg m = {
+		.type = MSCHED_BALLOON_MSG_ACK,
+		.ack = {
+			.seq = q[0] | q[1] << 8 | q[2] << 16 | (u32)q[3] << 24,
+			.status = err,
+		},
+	};
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT };
+	u8 buf[MSCHED_BALLOON_HDR_LEN + MSCHED_BALLOON_ACK_LEN];
+	struct kvec iov = { .iov_base = buf };
+	int len;
+
+	atomic64_inc(&msched_chan_rejects);
+	trace_msched_balloon_reject(-1, p->cid, 0, err);
+	pr_info_ratelimited("vsock CID %u: rejected a message (%s); closing the channel\n",
+			    p->cid, msched_proto_strerror(err));
+	len = msched_proto_encode(buf, sizeof(buf), &m);
+	if (len > 0) {
+		iov.iov_len = len;
+		kernel_sendmsg(p->sock, &msg, &iov, 1, len);
+	}
+	pending_drop(p);
+}
+
+/*
+ * Read what arrived of @p's HELLO without blocking; act on a whole one, a
+ * bad one, a closed connection, or a missed deadline.
+ */
+static void pending_poll(struct msched_pending *p)
+{
+	struct msched_proto_msg m;
+	struct msched_proto_hdr h;
+	u32 want = MSCHED_BALLOON_HDR_LEN;
+	int ret;
+
+	for (;;) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		struct kvec iov;
+
+		if (p->len >= MSCHED_BALLOON_HDR_LEN) {
+			ret = msched_proto_decode_header(p->buf,
+							 MSCHED_BALLOON_HDR_LEN, &h);
+			if (!ret && h.type != MSCHED_BALLOON_MSG_HELLO)
+				ret = -MSCHED_PROTO_ESTATE;
+			if (!ret && h.payload_len != MSCHED_BALLOON_HELLO_LEN)
+				ret = -MSCHED_PROTO_ELEN;
+			if (ret) {
+				pending_reject(p, ret);
+				return;
+			}
+			want = MSCHED_HELLO_MSG_LEN;
+		}
+		if (p->len == want)
+			break;
+		iov.iov_base = p->buf + p->len;
+		iov.iov_len = want - p->len;
+		ret = kernel_recvmsg(p->sock, &msg, &iov, 1, iov.iov_len,
+				     MSG_DONTWAIT);
+		if (ret == -EAGAIN) {
+			if (time_after(jiffies, p->deadline)) {
+				pr_info_ratelimited("vsock CID %u: no HELLO within %u ms; closing\n",
+						    p->cid, MSCHED_HELLO_TIMEOUT_MS);
+				pending_drop(p);
+			}
+			return;
+		}
+		if (ret <= 0) {
+			pr_info_ratelimited("vsock CID %u: closed before HELLO (%d)\n",
+					    p->cid, ret);
+			pending_drop(p);
+			return;
+		}
+		p->len += ret;
+	}
+
+	ret = msched_proto_decode(&h, p->buf + MSCHED_BALLOON_HDR_LEN,
+				  h.payload_len, &m);
+	if (ret) {
+		pending_reject(p, ret);
+		return;
+	}
+	list_del(&p->node);
+	if (chan_start(p, &m)) {
+		list_add(&p->node, &msched_pendings);
+		pending_drop(p);
+		return;
+	}
+	kfree(p);
+}
+
+static void pending_poll_all(void)
+{
+	struct msched_pending *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &msched_pendings, node)
+		pending_poll(p);
+}
+
 static int msched_listen_fn(void *data)
 {
+	unsigned int poll_ms = MSCHED_ACCEPT_POLL_MS, want_ms;
+	struct msched_pending *p, *tmp;
 	struct socket *sock;
 	int ret;
 
 	while (!kthread_should_stop()) {
+		/* Waiting HELLOs are read every 20 ms, between accepts. */
+		want_ms = list_empty(&msched_pendings) ? MSCHED_ACCEPT_POLL_MS :
+			  MSCHED_PENDING_POLL_MS;
+		if (want_ms != poll_ms) {
+			poll_ms = want_ms;
+			chan_set_timeout(msched_listen_sock,
+					 &msched_listen_sock->sk->sk_rcvtimeo,
+					 poll_ms);
+		}
 		ret = kernel_accept(msched_listen_sock, &sock, 0);
 		if (!ret)
-			chan_start(sock);
+			chan_accept(sock);
 		else if (ret != -EAGAIN && ret != -EINTR && ret != -ERESTARTSYS)
 			msleep(MSCHED_ACCEPT_POLL_MS);	/* do not spin on errors */
+		pending_poll_all();
 		chan_reap(false);
 	}
+	list_for_each_entry_safe(p, tmp, &msched_pendings, node)
+		pending_drop(p);
 	return 0;
 }
 

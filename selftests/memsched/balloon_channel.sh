@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 68
+tap_plan 71
 
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
@@ -146,6 +146,28 @@ ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null	# finished channels are reaped wi
 tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" \
 	"0/0/0" "after truncated and silent peers: no set, no channel left"
 tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
+
+# Issue 11, defect 7: one guest cannot take every slot. From one CID at most
+# 4 connections live, and one that has not said HELLO has no thread (and
+# no channel buffers): 40 silent connections next to a matched channel
+# leave 3 pending and are otherwise refused at once.
+peer_bg flood hello 16384 expect-ack 0 silent 40 3000
+for _ in $(seq 30); do grep -q "recv ACK" "$work/flood.out" && break; sleep 0.1; done
+sleep 1.5
+thr=$(grep -l '^msched_ch/' /proc/[0-9]*/comm 2>/dev/null | wc -l)
+live=$(cat $MS_DEBUG/live_chans)
+peer_wait
+tap_is "$thr/$live" "1/4" "40 silent connections from one CID: 4 connections live, 1 thread (the matched channel's)"
+tap_ok "the other 37 are refused at once" grep -q "silent open=3 closed=37" "$work/flood.out"
+# One deadline for the whole HELLO: 15 header bytes now, the 16th and one
+# payload byte 8 s later, then nothing; dropped 10 s after connecting.
+H=4d53424c010001002000000001000000
+t0=$(date +%s%N)
+"$PEER" raw "${H:0:30}" sleep 8000 raw "${H:30:2}01" expect-close > "$work/trickle.out" 2>&1
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+tap_ok "a HELLO trickling in is dropped 10 s after the connect, not later ($el ms)" \
+	test "$el" -ge 9000 -a "$el" -lt 13000
+ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 
 # Issue 11, defect 2(b): a balloon/cid write closes the channel at once. A
 # message the channel's thread had read before is not handled after it:

@@ -32,6 +32,10 @@
  *   expect-target N          read until SET_TARGET; it must ask for N
  *   expect-close             the host must close the connection (EOF)
  *   expect-quiet MS          nothing may arrive within MS milliseconds
+ *   silent N MS              open N more connections that say nothing,
+ *                            wait MS milliseconds, print "silent open=A
+ *                            closed=B" (B: closed by the host by then), and
+ *                            close them
  *   wait-file PATH           block until PATH exists (at most 120 s)
  *   sleep MS
  * Every message sent and received is printed, one line each.
@@ -392,6 +396,30 @@ int main(int argc, char **argv)
 			if (t == 1200)
 				die("wait-file: timeout");
 			i++;
+		} else if (!strcmp(c, "silent") && a2) {
+			int n = num(a1), k, open_n = 0, closed = 0, *fds;
+
+			fds = calloc(n, sizeof(*fds));
+			for (k = 0; k < n; k++) {
+				fds[k] = socket(AF_VSOCK, SOCK_STREAM, 0);
+				if (fds[k] < 0 ||
+				    connect(fds[k], (struct sockaddr *)&addr, sizeof(addr)))
+					die("silent: connect");
+			}
+			usleep(num(a2) * 1000);
+			for (k = 0; k < n; k++) {
+				struct pollfd pfd = { .fd = fds[k], .events = POLLIN };
+				char c1;
+
+				if (poll(&pfd, 1, 0) == 1 && recv(fds[k], &c1, 1, MSG_DONTWAIT) <= 0)
+					closed++;
+				else
+					open_n++;
+				close(fds[k]);
+			}
+			free(fds);
+			printf("silent open=%d closed=%d\n", open_n, closed);
+			i += 2;
 		} else if (!strcmp(c, "sleep") && a1) {
 			usleep(num(a1) * 1000);
 			i++;
