@@ -14,7 +14,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 # newer kernel that grows new warnings.
 MEMSCHED_WERROR ?= y
 
-.PHONY: all deps modules bpf tools selftests unit check demo bench clean
+.PHONY: all deps modules modules-debug bpf tools selftests unit check demo bench clean
 
 all: modules bpf tools selftests
 
@@ -24,6 +24,19 @@ deps:
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)' (run make deps, or set KDIR)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
+
+# The modules for the lab's debug kernel (scripts/debug-kernel.sh), built
+# from a copy in build/kmod-debug so the stock build stays as it is.
+modules-debug:
+	@test -d "$(DEBUG_KDIR)" || { echo "set DEBUG_KDIR to a debug kernel build tree (scripts/debug-kernel.sh prints its directory; use DIR/build)"; exit 1; }
+	rm -rf build/kmod-debug
+	mkdir -p build/kmod-debug
+	cp -a Kbuild kmod include build/kmod-debug/
+	mkdir -p build/kmod-debug/lib
+	cp -a lib/*.c lib/*.h build/kmod-debug/lib/
+	find build/kmod-debug \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name Module.symvers -o -name modules.order \) -delete
+	$(MAKE) -C $(DEBUG_KDIR) M=$(CURDIR)/build/kmod-debug W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
 
 bpf:
 	$(MAKE) -C bpf

@@ -32,7 +32,7 @@ sleep 3000
 CMD
 guest_initrd "$work/initrd" "$work/cmd" -m virtio_balloon \
 	-m "virtio_pci vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport" \
-	-m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
+	-m "$GUEST_KMOD_DIR/balloon_guest/balloon_guest.ko"
 "$GUEST_TOOLS/guest-run" --initrd "$work/initrd" --log "$work/log" --mem ${MEM_MB}M \
 	--timeout 1500 --pidfile "$work/vmm.pid" -- \
 	-device vhost-vsock-pci,guest-cid=3 -device virtio-balloon-pci,id=vb0 \

@@ -36,6 +36,16 @@ finish() {
 }
 
 step "deps" scripts/deps.sh || finish
+
+# The debug kernel (KASAN, lockdep, list/VM debugging, fault injection):
+# built, or found in the cache, at low priority while the native tests and
+# the stock lab run. MEMSCHED_DEBUG_LAB=0 leaves it out.
+debug_lab=${MEMSCHED_DEBUG_LAB:-1}
+if [ "$debug_lab" = 1 ]; then
+	echo "# check: debug kernel: building in the background (log: $out/debug-kernel.log)"
+	scripts/debug-kernel.sh > "$out/debug-kernel.dir" 2> "$out/debug-kernel.log" &
+	dk_pid=$!
+fi
 step "modules (W=1, -Werror)" $MAKE -s modules || finish
 step "unit tests" $MAKE -s -C lib/tests all check-core || finish
 step "selftests" $MAKE -s -C selftests all || finish
@@ -52,16 +62,35 @@ echo "# check: tool tests (native, against a fake sysfs tree)"
 
 echo "# check: the lab's own options (a peer lab host)"
 (cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
-	test_accel.sh test_fallback.sh test_peer.sh) |
+	test_accel.sh test_splats.sh test_fallback.sh test_peer.sh) |
 	tee "$out/lab-options.tap"
 
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
 tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout "$LAB_TIMEOUT" \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' | tee "$out/lab.tap"
-verdict=$(cat "$out/lab/verdict" 2>/dev/null || echo "lab did not run")
 echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
-if [ "$verdict" != ok ]; then
-	echo "not ok 1 lab: $verdict (console: $out/lab/console.log)" > "$out/lab-infra.tap"
-	echo "# check: lab: $verdict"
-fi
+lab_verdict() { # RUNDIR TAPFILE
+	local verdict
+	verdict=$(cat "$1/verdict" 2>/dev/null || echo "lab did not run")
+	if [ "$verdict" != ok ]; then
+		echo "not ok 1 lab: $verdict (console: $1/console.log)" > "$2"
+		echo "# check: lab: $verdict"
+	fi
+}
+lab_verdict "$out/lab" "$out/lab-infra.tap"
+
+[ "$debug_lab" = 1 ] || finish
+echo "# check: kselftests in the lab on the debug kernel"
+step "debug kernel (scripts/debug-kernel.sh)" wait "$dk_pid" || finish
+dk=$(cat "$out/debug-kernel.dir")
+echo "# check: debug kernel $(cat "$dk/kernelrelease") in $dk"
+step "modules for the debug kernel (W=1, -Werror)" \
+	$MAKE -s modules-debug DEBUG_KDIR="$dk/build" || finish
+# The host modules are the debug build's; nested guests boot the stock
+# kernel with the stock balloon_guest.ko (GUEST_KMOD_DIR).
+tools/lab/lab-run --kernel-dir "$dk" --nested --pmem 1G --mem 4G \
+	--timeout "$LAB_TIMEOUT" --out "$out/lab-debug" -- \
+	"KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod make -s -C selftests run_tests" |
+	tee "$out/lab-debug.tap"
+lab_verdict "$out/lab-debug" "$out/lab-debug-infra.tap"
 finish

@@ -52,5 +52,5 @@ guest_initrd() {
 guest_balloon_initrd() {
 	guest_initrd "$1" "$2" \
 		-m "virtio_pci vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport" \
-		-m "$KMOD_DIR/balloon_guest/balloon_guest.ko"
+		-m "$GUEST_KMOD_DIR/balloon_guest/balloon_guest.ko"
 }

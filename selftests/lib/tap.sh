@@ -10,6 +10,9 @@ TAP_N=0
 TAP_FAILED=0
 TAP_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KMOD_DIR=${KMOD_DIR:-$TAP_REPO/kmod}
+# Modules for nested guests, which boot the stock kernel even when the lab
+# host boots the debug kernel (scripts/check.sh).
+GUEST_KMOD_DIR=${GUEST_KMOD_DIR:-$KMOD_DIR}
 
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
 tap_diag() { echo "# $*"; }

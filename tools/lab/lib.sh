@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the lab scripts (sourced, not executed).
 
-# Kernel log lines that fail a run whatever the command returned: oops, BUG,
-# WARN, lockdep, KASAN/UBSAN, hung task, panic. Only lines carrying a printk
-# timestamp count, so a program printing "WARNING:" cannot fail a run.
-LAB_SPLAT_RE='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING: CPU:|kernel BUG at|general protection fault|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed|lock held when returning|KASAN|UBSAN|INFO: task .* blocked for more than|Kernel panic|RIP: )'
+# Kernel log lines that fail a run whatever the command returned: oops, BUG
+# (KASAN, KFENCE, sleeping in atomic context, scheduling while atomic, soft
+# lockup), WARN, lockdep, UBSAN, list corruption, debugobjects (ODEBUG), RCU
+# stalls, hung tasks, panic. Only lines carrying a printk timestamp count,
+# so a program printing "WARNING:" cannot fail a run. Tested by
+# tools/lab/tests/test_splats.sh.
+LAB_SPLAT_RE='^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING: CPU:|kernel BUG at|general protection fault|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed|lock held when returning|DEBUG_LOCKS_WARN_ON|UBSAN:|list_(add|del) corruption|ODEBUG:|detected stalls? on CPU|self-detected stall|INFO: task .* blocked for more than|Kernel panic|RIP: )'
 
 # lab_splats FILE...: print the offending kernel lines (nothing if clean).
 lab_splats() {
