@@ -17,6 +17,8 @@
  *   deflate GFN,GFN,...      one DEFLATED message
  *   inflate-range START N    INFLATED for START..START+N-1, in messages of
  *   deflate-range START N      up to MSCHED_BALLOON_MAX_GFNS
+ *   inflate-stride START N S INFLATED for N frames START, START+S, ...
+ *                            (frames apart cost the host one release each)
  *   stats                    a STATS message with every known tag (= tag+1)
  *   classes                  a CLASSES message with every known tag
  *   set-target N             a host-only message type, from the guest
@@ -32,6 +34,10 @@
  *   expect-target N          read until SET_TARGET; it must ask for N
  *   expect-close             the host must close the connection (EOF)
  *   expect-quiet MS          nothing may arrive within MS milliseconds
+ *   churn ROUNDS START N     ROUNDS times: INFLATED START..START+N-1 and,
+ *                            when accepted, DEFLATED of the same, each
+ *                            waiting for its ACK; rejections are counted,
+ *                            not fatal; prints "churn accepted A rejected B"
  *   silent N MS              open N more connections that say nothing,
  *                            wait MS milliseconds, print "silent open=A
  *                            closed=B" (B: closed by the host by then), and
@@ -204,7 +210,7 @@ static void gfn_list(u16 type, const char *list)
 	send_gfns(type, g, nr);
 }
 
-static void gfn_range(u16 type, u64 start, u64 n)
+static void gfn_range(u16 type, u64 start, u64 n, u64 stride)
 {
 	static u64 g[MSCHED_BALLOON_MAX_GFNS];
 
@@ -212,11 +218,25 @@ static void gfn_range(u16 type, u64 start, u64 n)
 		u32 nr = n > MSCHED_BALLOON_MAX_GFNS ? MSCHED_BALLOON_MAX_GFNS : n, i;
 
 		for (i = 0; i < nr; i++)
-			g[i] = start + i;
+			g[i] = start + i * stride;
 		send_gfns(type, g, nr);
-		start += nr;
+		start += nr * stride;
 		n -= nr;
 	}
+}
+
+/* Wait for the ACK of the last message sent; its status. */
+static int wait_ack(void)
+{
+	struct msched_proto_msg m;
+	int ret;
+
+	do {
+		ret = recv_msg(&m, 10000);
+		if (ret)
+			die(ret == 1 ? "wait_ack: closed" : "wait_ack: timeout");
+	} while (m.type != MSCHED_BALLOON_MSG_ACK || m.ack.seq != seq - 1);
+	return m.ack.status;
 }
 
 static void send_kvs(u16 type, u32 nr_known)
@@ -309,10 +329,14 @@ int main(int argc, char **argv)
 			gfn_list(MSCHED_BALLOON_MSG_DEFLATED, a1);
 			i++;
 		} else if (!strcmp(c, "inflate-range") && a2) {
-			gfn_range(MSCHED_BALLOON_MSG_INFLATED, num(a1), num(a2));
+			gfn_range(MSCHED_BALLOON_MSG_INFLATED, num(a1), num(a2), 1);
 			i += 2;
+		} else if (!strcmp(c, "inflate-stride") && i + 3 < argc) {
+			gfn_range(MSCHED_BALLOON_MSG_INFLATED, num(a1), num(a2),
+				  num(argv[i + 3]));
+			i += 3;
 		} else if (!strcmp(c, "deflate-range") && a2) {
-			gfn_range(MSCHED_BALLOON_MSG_DEFLATED, num(a1), num(a2));
+			gfn_range(MSCHED_BALLOON_MSG_DEFLATED, num(a1), num(a2), 1);
 			i += 2;
 		} else if (!strcmp(c, "stats")) {
 			send_kvs(MSCHED_BALLOON_MSG_STATS, MSCHED_BALLOON_STAT_NR);
@@ -396,6 +420,23 @@ int main(int argc, char **argv)
 			if (t == 1200)
 				die("wait-file: timeout");
 			i++;
+		} else if (!strcmp(c, "churn") && i + 3 < argc) {
+			u64 rounds = num(a1), start = num(a2), n = num(argv[i + 3]), r;
+			u64 ok = 0, bad = 0;
+
+			for (r = 0; r < rounds; r++) {
+				gfn_range(MSCHED_BALLOON_MSG_INFLATED, start, n, 1);
+				if (wait_ack()) {
+					bad++;
+					continue;
+				}
+				ok++;
+				gfn_range(MSCHED_BALLOON_MSG_DEFLATED, start, n, 1);
+				wait_ack();
+			}
+			printf("churn accepted %llu rejected %llu\n",
+			       (unsigned long long)ok, (unsigned long long)bad);
+			i += 3;
 		} else if (!strcmp(c, "silent") && a2) {
 			int n = num(a1), k, open_n = 0, closed = 0, *fds;
 
