@@ -143,8 +143,12 @@ struct msched_balloon {
  * @kobj: /sys/kernel/mm/memsched/vms/<pid>; its release frees the struct.
  * @lock: guards everything below it.
  * @scan_work: the periodic scan.
- * @release_work: detaches the VM after its mm went away.
- * @flags: MSCHED_VM_CLAIMED: set by the one path that tears the VM down.
+ * @release_work: detaches the VM after its mm went away; holds a kobject
+ *	reference while queued or running.
+ * @flags: MSCHED_VM_CLAIMED: set by the attach until it publishes the VM,
+ *	then by the one path that tears the VM down. MSCHED_VM_MM_GONE: the
+ *	notifier's ->release ran. MSCHED_VM_REGISTERED: the notifier is
+ *	registered (set once, by attach, before it publishes the VM).
  * @dead: set once, when the VM is being detached; the scan stops at it.
  * @nr_priming: after a reset, sampled pages whose accessed bit still has to
  *	be re-armed before anything is recorded: one full pass (over as many
@@ -157,6 +161,8 @@ struct msched_balloon {
  *	may not block).
  */
 #define MSCHED_VM_CLAIMED	0
+#define MSCHED_VM_MM_GONE	1
+#define MSCHED_VM_REGISTERED	2
 
 struct msched_vm {
 	struct list_head node;

@@ -66,13 +66,14 @@ static void msched_sample_free(struct msched_vm *vm)
 }
 
 /* Build the sampling state from scratch with the current knobs. */
-static int msched_sample_build(struct msched_vm *vm)
+static int __msched_sample_build(struct msched_vm *vm)
 {
 	struct msched_sample *samples;
 	u64 guest_pages, gen, bucket_pages;
 	u32 nr, max_slots, i;
 	int ret;
 
+	lockdep_assert_held(&vm->lock);
 	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
 					 vm->knobs.sample_seed, &samples, &nr,
 					 &guest_pages, &gen);
@@ -111,19 +112,23 @@ static int msched_sample_build(struct msched_vm *vm)
 
 /**
  * msched_sample_setup() - default knobs and initial sampling state of a VM.
- * @vm: a VM being attached, not yet visible to anyone else.
+ * @vm: a VM being attached (claimed by the attach; its directory does not
+ *	exist yet).
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; takes @vm->lock (and kvm->srcu
+ * inside it). The caller holds no memsched lock.
  * Return: 0 or -ENOMEM.
  */
 int msched_sample_setup(struct msched_vm *vm)
 {
 	int ret;
 
+	mutex_lock(&vm->lock);
 	vm->knobs = msched_default_knobs;
-	ret = msched_sample_build(vm);
+	ret = __msched_sample_build(vm);
 	if (!ret)
 		__msched_sample_snapshot(vm);
+	mutex_unlock(&vm->lock);
 	return ret;
 }
 
@@ -153,7 +158,7 @@ int __msched_sample_reset(struct msched_vm *vm)
 	lockdep_assert_held(&vm->lock);
 	msched_sample_free(vm);
 	memset(&vm->stats, 0, sizeof(vm->stats));
-	ret = msched_sample_build(vm);
+	ret = __msched_sample_build(vm);
 	vm->nr_priming = vm->nr_samples;
 	__msched_sample_snapshot(vm);
 	return ret;

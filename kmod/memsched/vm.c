@@ -47,16 +47,39 @@ static int msched_mn_invalidate_range_start(struct mmu_notifier *mn,
 }
 
 /*
- * The VMM's address space is going away (the VM exits), or we unregister.
- * Teardown cannot run here (it unregisters this very notifier), so hand it
- * to a work item.
+ * Queue the release work unless some path already owns the teardown. A
+ * queued release work holds a reference on the VM, so that no VM is ever
+ * freed while its release work is queued or running (the work drops it).
+ * The caller guarantees that the VM's base reference is held: the notifier
+ * is unregistered (with a wait for callbacks in flight) before the teardown
+ * drops it, and attach holds one of its own.
+ */
+static void msched_vm_queue_release(struct msched_vm *vm)
+{
+	if (test_bit(MSCHED_VM_CLAIMED, &vm->flags))
+		return;
+	kobject_get(&vm->kobj);
+	if (!queue_work(msched_wq, &vm->release_work))
+		kobject_put(&vm->kobj);		/* never the last one here */
+}
+
+/*
+ * The VMM's address space is going away (the VM exits), or the teardown
+ * unregisters the notifier. Teardown cannot run here (it unregisters this
+ * very notifier), so hand it to a work item, unless the VM is claimed: then
+ * its teardown is under way (this call may well come from its
+ * mmu_notifier_unregister(), in the release work itself) or attach still
+ * owns it and queues the work when it lets go (msched_vm_publish()).
  */
 static void msched_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct msched_vm *vm = container_of(mn, struct msched_vm, mn);
 
 	WRITE_ONCE(vm->dead, true);
-	queue_work(msched_wq, &vm->release_work);
+	set_bit(MSCHED_VM_MM_GONE, &vm->flags);
+	/* Pairs with msched_vm_publish(): one of the two sees the other. */
+	smp_mb__after_atomic();
+	msched_vm_queue_release(vm);
 }
 
 static const struct mmu_notifier_ops msched_mn_ops = {
@@ -66,37 +89,66 @@ static const struct mmu_notifier_ops msched_mn_ops = {
 
 /*
  * Exactly one path tears a VM down: whoever claims it first (explicit detach,
- * module unload, the VM exiting, or a failed attach). Claiming is atomic, so
- * a release work that loses needs no lock to back off.
+ * module unload, the VM exiting). An attach owns its VM (claimed) until it
+ * publishes it or, failing, tears it down itself. Claiming is atomic, so a
+ * release work that loses needs no lock to back off.
  */
 static bool msched_vm_claim(struct msched_vm *vm)
 {
 	return !test_and_set_bit(MSCHED_VM_CLAIMED, &vm->flags);
 }
 
+/* Remove a claimed VM from msched_vms (it may already be off the list). */
+static void msched_vm_unlink(struct msched_vm *vm)
+{
+	mutex_lock(&msched_vms_lock);
+	list_del_init(&vm->node);
+	mutex_unlock(&msched_vms_lock);
+}
+
 /*
- * The one teardown path. The caller has claimed @vm and unlinked it from
- * msched_vms, and does not hold msched_vms_lock.
+ * The one teardown path, also for an attach that failed half-way (then only
+ * what was set up is undone). The caller has claimed @vm and unlinked it
+ * from msched_vms, and holds no memsched lock: kobject_del() waits for sysfs
+ * callbacks of the VM's directory, which take msched_vms_lock (balloon/cid)
+ * and vm->lock.
  */
 static void msched_vm_teardown(struct msched_vm *vm, const char *reason,
 			       bool from_release_work)
 {
+	bool attached = test_bit(MSCHED_VM_REGISTERED, &vm->flags);
+
 	mutex_lock(&vm->lock);
 	WRITE_ONCE(vm->dead, true);
 	mutex_unlock(&vm->lock);
 
-	/* Drains sysfs callbacks in flight; none can re-arm the scan after. */
-	kobject_del(&vm->kobj);
+	/*
+	 * Drains sysfs callbacks in flight; none can re-arm the scan after.
+	 * A knob write may have armed it before, even during a failed attach.
+	 */
+	if (vm->kobj.state_in_sysfs)
+		kobject_del(&vm->kobj);
 	/* Its channel can no longer reach kvm or mm after this. */
 	msched_balloon_teardown_vm(vm);
 	cancel_delayed_work_sync(&vm->scan_work);
-	/* Waits for notifier callbacks in flight; may call ->release. */
-	mmu_notifier_unregister(&vm->mn, vm->mm);
-	if (!from_release_work)
-		cancel_work_sync(&vm->release_work);
+	/*
+	 * Waits for notifier callbacks in flight. The ->release it may call
+	 * sees the VM claimed and queues nothing.
+	 */
+	if (attached)
+		mmu_notifier_unregister(&vm->mn, vm->mm);
+	/*
+	 * A release callback that ran before the claim may have queued the
+	 * work; drop its reference if it never ran. The release work itself
+	 * drops its own when it returns.
+	 */
+	if (!from_release_work && cancel_work_sync(&vm->release_work))
+		kobject_put(&vm->kobj);
 
-	trace_msched_detach(vm->pid, reason);
-	pr_info("detached VM of pid %d (%s)\n", vm->pid, reason);
+	if (attached) {
+		trace_msched_detach(vm->pid, reason);
+		pr_info("detached VM of pid %d (%s)\n", vm->pid, reason);
+	}
 
 	msched_sample_teardown(vm);
 	kvm_put_kvm(vm->kvm);
@@ -108,94 +160,125 @@ static void msched_vm_release_work(struct work_struct *work)
 {
 	struct msched_vm *vm = container_of(work, struct msched_vm, release_work);
 
-	/* Otherwise a detach, the unload or a failed attach owns the teardown. */
-	if (!msched_vm_claim(vm))
-		return;
-	mutex_lock(&msched_vms_lock);
-	list_del_init(&vm->node);
-	mutex_unlock(&msched_vms_lock);
-	msched_vm_teardown(vm, "VM exited", true);
+	/* Otherwise a detach or the unload owns the teardown. */
+	if (msched_vm_claim(vm)) {
+		msched_vm_unlink(vm);
+		msched_vm_teardown(vm, "VM exited", true);
+	}
+	kobject_put(&vm->kobj);		/* the queued work's reference */
+}
+
+/*
+ * Attach lets go of its claim: from here on the VM can be detached, and
+ * its exit detaches it. When the mm went away while attach still owned the
+ * VM, the release callback queued nothing, so queue the work here. The
+ * caller holds a reference of its own: a detach may free the VM as soon as
+ * the claim is cleared.
+ */
+static void msched_vm_publish(struct msched_vm *vm)
+{
+	clear_bit(MSCHED_VM_CLAIMED, &vm->flags);
+	/* Pairs with msched_mn_release(): one of the two sees the other. */
+	smp_mb__after_atomic();
+	if (test_bit(MSCHED_VM_MM_GONE, &vm->flags))
+		msched_vm_queue_release(vm);
 }
 
 /**
  * msched_vm_attach() - attach memsched to the VM of a VMM process.
  * @pid: pid of the VMM (QEMU) that has the VM open.
  *
- * Context: process context, may sleep; takes msched_vms_lock.
- * Return: 0; -ESRCH for no such live process; -EINVAL when it has no KVM VM;
- * -EEXIST when that pid or VM is already attached; -ENOMEM.
+ * The VM is linked into msched_vms first, claimed by the attach, so that
+ * the same pid or VM cannot be attached twice while its sampling state is
+ * built, its directory created and its notifier registered with no memsched
+ * lock held. A failure after that goes through the one teardown path.
+ *
+ * Context: process context, may sleep; takes msched_vms_lock and vm->lock
+ * (not together).
+ * Return: 0; -ESRCH for no such live process (or its address space is
+ * gone); -EINVAL when it has no KVM VM; -EEXIST when that pid or VM is
+ * already attached (or being attached); -ENOMEM.
  */
 int msched_vm_attach(pid_t pid)
 {
 	struct mm_struct *mm;
 	struct msched_vm *vm;
 	struct kvm *kvm;
+	u64 guest_pages, period;
+	u32 nr_samples;
 	int ret;
 
 	kvm = msched_kvm_get_by_pid(pid, &mm);
 	if (IS_ERR(kvm))
 		return PTR_ERR(kvm);
 
-	mutex_lock(&msched_vms_lock);
-	if (__msched_vm_find(pid, kvm)) {
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm) {
 		ret = -ENOMEM;
-		goto out_unlock;
+		goto out_put_kvm;
 	}
 	atomic64_inc(&msched_live_vms);
 	INIT_LIST_HEAD(&vm->node);
 	vm->pid = pid;
 	vm->kvm = kvm;
 	vm->mm = mm;
+	__set_bit(MSCHED_VM_CLAIMED, &vm->flags);	/* ours until published */
 	mutex_init(&vm->lock);
 	INIT_DELAYED_WORK(&vm->scan_work, msched_sample_work);
 	INIT_WORK(&vm->release_work, msched_vm_release_work);
 	kobject_init(&vm->kobj, &msched_vm_ktype);
 	msched_balloon_init_vm(vm);
 
+	mutex_lock(&msched_vms_lock);
+	if (__msched_vm_find(pid, kvm)) {
+		mutex_unlock(&msched_vms_lock);
+		ret = -EEXIST;
+		goto out_put_kobj;
+	}
+	list_add_tail(&vm->node, &msched_vms);
+	mutex_unlock(&msched_vms_lock);
+
 	ret = msched_sample_setup(vm);
 	if (ret)
-		goto out_put_kobj;
-
+		goto out_teardown;
 	ret = kobject_add(&vm->kobj, msched_vms_kobj, "%d", pid);
 	if (ret)
-		goto out_teardown_sample;
-
-	/*
-	 * The notifier goes last: nothing can fail after it, so a failed
-	 * attach never races a release work.
-	 */
+		goto out_teardown;
+	/* The notifier goes last: nothing can fail after it. */
 	if (!mmget_not_zero(mm)) {	/* registration needs a live mm */
 		ret = -ESRCH;
-		goto out_del_kobj;
+		goto out_teardown;
 	}
 	vm->mn.ops = &msched_mn_ops;
 	ret = mmu_notifier_register(&vm->mn, mm);
 	mmput(mm);
 	if (ret)
-		goto out_del_kobj;
+		goto out_teardown;
+	set_bit(MSCHED_VM_REGISTERED, &vm->flags);
 
-	list_add_tail(&vm->node, &msched_vms);
+	mutex_lock(&vm->lock);
+	guest_pages = vm->guest_pages;
+	nr_samples = vm->nr_samples;
+	period = vm->knobs.sample_period;
 	queue_delayed_work(msched_wq, &vm->scan_work, 0);
-	mutex_unlock(&msched_vms_lock);
+	mutex_unlock(&vm->lock);
 
-	trace_msched_attach(pid, vm->guest_pages, vm->nr_samples);
+	kobject_get(&vm->kobj);
+	msched_vm_publish(vm);
+	kobject_put(&vm->kobj);
+
+	trace_msched_attach(pid, guest_pages, nr_samples);
 	pr_info("attached VM of pid %d: %llu guest pages, %u sampled (1/%llu)\n",
-		pid, vm->guest_pages, vm->nr_samples, vm->knobs.sample_period);
+		pid, guest_pages, nr_samples, period);
 	return 0;
 
-out_del_kobj:
-	kobject_del(&vm->kobj);
-out_teardown_sample:
-	msched_sample_teardown(vm);
+out_teardown:
+	msched_vm_unlink(vm);
+	msched_vm_teardown(vm, "attach failed", false);	/* puts kvm and mm */
+	return ret;
 out_put_kobj:
 	kobject_put(&vm->kobj);		/* frees vm */
-out_unlock:
-	mutex_unlock(&msched_vms_lock);
+out_put_kvm:
 	kvm_put_kvm(kvm);
 	mmdrop(mm);
 	return ret;
@@ -206,8 +289,8 @@ out_unlock:
  * @pid: the pid it was attached with.
  *
  * Context: process context, may sleep; takes msched_vms_lock.
- * Return: 0, or -ENOENT when that pid is not attached (or is already being
- * detached because its VM exited).
+ * Return: 0, or -ENOENT when that pid is not attached (or is still being
+ * attached, or is already being detached because its VM exited).
  */
 int msched_vm_detach(pid_t pid)
 {
