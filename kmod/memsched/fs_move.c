@@ -11,9 +11,9 @@
  * plus the page cache's and swaps the new folio into the page cache, so a
  * page that anyone else holds (GUP in flight, KVM mid-fault, a page still
  * in a per-CPU LRU batch, the kernel's own migration) is skipped and
- * retried later, never copied while in use. The new folio stays locked and unmapped
- * until its copy is complete, so a fault waits for it: no reader ever sees
- * stale or torn data. Lock order: docs/locking.rst.
+ * retried later, never copied while in use. The new folio stays locked
+ * and unmapped until its copy is complete, so a fault waits for it: no
+ * reader ever sees stale or torn data. Lock order: docs/locking.rst.
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 
