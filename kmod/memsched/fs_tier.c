@@ -29,6 +29,15 @@
 #define MSCHED_FS_DEMOTE_HEAT	32
 #define MSCHED_FS_DECAY_SHIFT	1
 
+/*
+ * The heat and the touched bitmap are indexed by page, so they follow the
+ * file's size (2 bytes and 1 bit a page), which its owner sets with
+ * ftruncate() whatever is resident: tiering handles files up to 64 GiB
+ * (34 MiB of state). The scratch arrays of a scan follow the resident
+ * pages.
+ */
+#define MSCHED_FS_TIER_MAX_PAGES	(16U << 20)
+
 static void msched_fs_tier_params(struct msched_file *mf,
 				  struct msched_tier_params *p, u32 nr_pages)
 {
@@ -44,16 +53,39 @@ static void msched_fs_tier_params(struct msched_file *mf,
 	p->page_size = PAGE_SIZE;
 }
 
-static void msched_fs_tier_free(struct msched_fs_tierer *tr)
+/* Free the scratch arrays of one scan. */
+static void msched_fs_tier_free_scratch(struct msched_fs_tierer *tr)
 {
-	kvfree(tr->heat);
 	kvfree(tr->pages);
 	kvfree(tr->moves);
 	kvfree(tr->idx);
+	tr->pages = NULL;
+	tr->moves = NULL;
+	tr->idx = NULL;
+}
+
+static void msched_fs_tier_free(struct msched_fs_tierer *tr)
+{
+	msched_fs_tier_free_scratch(tr);
+	kvfree(tr->heat);
 	memset(tr, 0, sizeof(*tr));
 }
 
-/* Size the policy state and the touched bitmap for @nr pages. */
+/* Scratch for one scan: room for @nr resident pages. */
+static int msched_fs_tier_alloc_scratch(struct msched_fs_tierer *tr, u32 nr)
+{
+	nr = max(nr, 1U);
+	tr->pages = kvmalloc_array(nr, sizeof(*tr->pages), GFP_KERNEL_ACCOUNT);
+	tr->moves = kvmalloc_array(nr, sizeof(*tr->moves), GFP_KERNEL_ACCOUNT);
+	tr->idx = kvmalloc_array(nr, sizeof(*tr->idx), GFP_KERNEL_ACCOUNT);
+	if (!tr->pages || !tr->moves || !tr->idx) {
+		msched_fs_tier_free_scratch(tr);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Size the policy state and the touched bitmap for a file of @nr pages. */
 static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 {
 	struct msched_fs_tierer *tr = &mf->tier;
@@ -63,14 +95,14 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 	if (nr == tr->nr_pages && tr->heat)
 		return 0;
 	msched_fs_tier_free(tr);
-	tr->heat = kvmalloc(max_t(u64, msched_tier_mem_bytes(nr), 2), GFP_KERNEL);
-	tr->pages = kvmalloc_array(max(nr, 1U), sizeof(*tr->pages), GFP_KERNEL);
-	tr->moves = kvmalloc_array(max(nr, 1U), sizeof(*tr->moves), GFP_KERNEL);
-	tr->idx = kvmalloc_array(max(nr, 1U), sizeof(*tr->idx), GFP_KERNEL);
-	bits = kvcalloc(BITS_TO_LONGS(max(nr, 1U)), sizeof(long), GFP_KERNEL);
+	if (nr > MSCHED_FS_TIER_MAX_PAGES)
+		return -E2BIG;
+	tr->heat = kvmalloc(max_t(u64, msched_tier_mem_bytes(nr), 2),
+			    GFP_KERNEL_ACCOUNT);
+	bits = kvcalloc(BITS_TO_LONGS(max(nr, 1U)), sizeof(long),
+			GFP_KERNEL_ACCOUNT);
 	msched_fs_tier_params(mf, &p, nr);
-	if (!tr->heat || !tr->pages || !tr->moves || !tr->idx || !bits ||
-	    msched_tier_init(&tr->t, &p, tr->heat, nr)) {
+	if (!tr->heat || !bits || msched_tier_init(&tr->t, &p, tr->heat, nr)) {
 		kvfree(bits);
 		msched_fs_tier_free(tr);
 		return -ENOMEM;
@@ -133,26 +165,38 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	return moved < 0 ? 0 : moved;
 }
 
-/* One scan: observe, plan, move, re-arm the trap. Holds move_lock. */
-static void msched_fs_scan(struct msched_file *mf)
+/*
+ * One scan: observe, plan, move, re-arm the trap. Holds move_lock.
+ * Return: 0; -E2BIG when the file is too large for tiering, -ENOMEM.
+ */
+static int msched_fs_scan(struct msched_file *mf)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct msched_fs_tierer *tr = &mf->tier;
 	XA_STATE(xas, &mapping->i_pages, 0);
-	u32 nr, n = 0, dram = 0, up, down, nup, ndown;
+	u32 nr, cap, n = 0, dram = 0, up, down, nup, ndown;
 	u64 stalls0, budget0;
 	struct folio *folio;
-	int dram_node = mf->dram_node, pmem_node = mf->pmem_node, moves;
+	int dram_node = mf->dram_node, pmem_node = mf->pmem_node, moves, ret;
 
-	nr = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode), U32_MAX);
-	if (msched_fs_tier_resize(mf, nr))
-		return;
+	nr = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode),
+		   MSCHED_FS_TIER_MAX_PAGES + 1);
+	ret = msched_fs_tier_resize(mf, nr);
+	if (ret)
+		return ret;
+	/* Pages faulted in during the walk beyond this wait for the next scan. */
+	cap = min_t(unsigned long, READ_ONCE(mapping->nrpages) + 64, max(nr, 1U));
+	ret = msched_fs_tier_alloc_scratch(tr, cap);
+	if (ret)
+		return ret;
 	rcu_read_lock();
 	xas_for_each(&xas, folio, nr ? nr - 1 : 0) {
 		struct msched_tier_page *pg;
 
 		if (xas_retry(&xas, folio) || xa_is_value(folio) || !nr)
 			continue;
+		if (n == cap)
+			break;
 		pg = &tr->pages[n++];
 		pg->idx = xas.xa_index;
 		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
@@ -168,7 +212,7 @@ static void msched_fs_scan(struct msched_file *mf)
 
 	stalls0 = tr->t.stats.nr_rate_stalls;
 	budget0 = tr->t.stats.nr_budget_demotions;
-	moves = msched_tier_plan(&tr->t, tr->pages, n, tr->moves, nr);
+	moves = msched_tier_plan(&tr->t, tr->pages, n, tr->moves, cap);
 	if (moves < 0)
 		moves = 0;
 	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
@@ -184,20 +228,30 @@ static void msched_fs_scan(struct msched_file *mf)
 	trace_msched_fs_plan(mf->vfs_inode.i_ino, n, dram, ndown, down, nup, up,
 			     tr->t.stats.nr_rate_stalls - stalls0);
 
+	msched_fs_tier_free_scratch(tr);
+
 	/* Arm the trap: the next touch of any page faults and is seen. */
 	unmap_mapping_pages(mapping, 0, nr, false);
+	return 0;
 }
 
 static void msched_fs_scan_work(struct work_struct *work)
 {
 	struct msched_file *mf = container_of(to_delayed_work(work),
 					      struct msched_file, scan_work);
+	int ret;
 
 	mutex_lock(&mf->move_lock);
 	if (mf->tiering && !mf->dying) {
-		msched_fs_scan(mf);
-		queue_delayed_work(system_unbound_wq, &mf->scan_work,
-				   msecs_to_jiffies(mf->scan_ms));
+		ret = msched_fs_scan(mf);
+		if (ret == -E2BIG) {
+			/* Until the file shrinks and tiering is written again. */
+			pr_warn("%s: tiering stopped: the file has more than %u pages (64 GiB), the most tiering handles (accepted: a smaller file)\n",
+				mf->name, MSCHED_FS_TIER_MAX_PAGES);
+		} else {
+			queue_delayed_work(system_unbound_wq, &mf->scan_work,
+					   msecs_to_jiffies(mf->scan_ms));
+		}
 	}
 	mutex_unlock(&mf->move_lock);
 }

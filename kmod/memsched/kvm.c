@@ -12,7 +12,6 @@
 #include <linux/fdtable.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/mm.h>
-#include <linux/sort.h>
 
 #include "../compat.h"
 #include "memsched.h"
@@ -102,70 +101,89 @@ static bool msched_kvm_slot_is_guest_ram(const struct kvm_memory_slot *slot)
 	       !(slot->flags & KVM_MEMSLOT_INVALID);
 }
 
-static int msched_sample_cmp(const void *a, const void *b)
+/* The sampled frame of block @block: its offset in the block, from a hash. */
+static u64 msched_kvm_block_gfn(u64 block, u64 period, u64 seed)
 {
-	const struct msched_sample *x = a, *y = b;
+	u64 off;
 
-	return x->gfn < y->gfn ? -1 : x->gfn > y->gfn;
+	if (period == 1)
+		return block;
+	div64_u64_rem(msched_hash64(block, seed), period, &off);
+	return block * period + off;
 }
 
 /**
  * msched_kvm_collect_samples() - list the sampled guest frames of a VM.
  * @kvm: a pinned VM.
- * @period: keep about 1/@period of the frames, chosen by hashing the gfn
- *	(spatial sampling as in SHARDS: the same frames for the same seed).
+ * @period: keep one frame in every block of @period frames (blocks aligned
+ *	on guest frame numbers), at an offset chosen by hashing the block
+ *	number: spatial sampling as in SHARDS, stratified, so that the sampled
+ *	frames can be listed without visiting the others. The same seed picks
+ *	the same frames. Raised when needed, so that no VM has more than
+ *	MSCHED_SAMPLES_MAX sampled frames whatever address space it declares.
  * @seed: hash seed.
- * @samplesp: set to a kvmalloc'ed array sorted by gfn (slot fields zero).
+ * @samplesp: set to a kvmalloc'ed array sorted by gfn (slot fields zero),
+ *	charged to the current memcg.
  * @nrp: set to the array length.
  * @guest_pagesp: set to the number of guest frames in all RAM memslots.
+ * @periodp: set to the period used (@period, or more).
  * @genp: set to the memslots generation the list was taken from.
+ *
+ * The work is bounded by the number of samples and memslots, not by the
+ * size of the slots, and yields every 4096 samples.
  *
  * Context: process context, may sleep; takes kvm->srcu for reading.
  * Return: 0 or -ENOMEM.
  */
 int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			       struct msched_sample **samplesp, u32 *nrp,
-			       u64 *guest_pagesp, u64 *genp)
+			       u64 *guest_pagesp, u64 *periodp, u64 *genp)
 {
-	u64 thr = msched_hash_threshold(period), guest_pages = 0, gfn;
 	struct msched_sample *samples = NULL;
+	struct kvm_memslot_iter iter;
 	struct kvm_memory_slot *slot;
 	struct kvm_memslots *slots;
-	u32 nr = 0, n = 0;
+	u64 guest_pages = 0, max_nr = 0, eff, block, last, gfn;
+	u32 n = 0;
 	int idx, bkt, ret = 0;
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = kvm_memslots(kvm);
-	kvm_for_each_memslot(slot, bkt, slots) {
-		if (!msched_kvm_slot_is_guest_ram(slot))
-			continue;
-		guest_pages += slot->npages;
-		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++) {
-			nr += msched_hash_sampled_thr(gfn, seed, thr);
-			/* SRCU readers may sleep; big slots hash millions of gfns */
-			if (!(gfn & 4095))
-				cond_resched();
-		}
-	}
-	if (nr) {
-		samples = kvmalloc_array(nr, sizeof(*samples), GFP_KERNEL | __GFP_ZERO);
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (msched_kvm_slot_is_guest_ram(slot))
+			guest_pages += slot->npages;
+	eff = max_t(u64, max(period, 1U),
+		    DIV_ROUND_UP_ULL(guest_pages, MSCHED_SAMPLES_MAX));
+	/* Blocks per slot, partial ones at both ends included. */
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (msched_kvm_slot_is_guest_ram(slot))
+			max_nr += div64_u64(slot->npages, eff) + 2;
+	/* At most MSCHED_SAMPLES_MAX + 2 per memslot (KVM has 32764). */
+	if (max_nr) {
+		samples = kvmalloc_array(max_nr, sizeof(*samples),
+					 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!samples) {
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
 	}
-	kvm_for_each_memslot(slot, bkt, slots) {
-		if (!msched_kvm_slot_is_guest_ram(slot))
+	/* In gfn order: the list comes out sorted. */
+	kvm_for_each_memslot_in_gfn_range(&iter, slots, 0, U64_MAX) {
+		slot = iter.slot;
+		if (!msched_kvm_slot_is_guest_ram(slot) || !slot->npages)
 			continue;
-		for (gfn = slot->base_gfn; gfn < slot->base_gfn + slot->npages; gfn++) {
-			if (!(gfn & 4095))
-				cond_resched();
-			if (!msched_hash_sampled_thr(gfn, seed, thr) || n == nr)
+		last = div64_u64(slot->base_gfn + slot->npages - 1, eff);
+		for (block = div64_u64(slot->base_gfn, eff); block <= last; block++) {
+			gfn = msched_kvm_block_gfn(block, eff, seed);
+			if (gfn < slot->base_gfn ||
+			    gfn >= slot->base_gfn + slot->npages)
 				continue;
+			if (WARN_ON_ONCE(n == max_nr))
+				break;
 			samples[n].gfn = gfn;
-			samples[n].hva = slot->userspace_addr +
-					 (gfn - slot->base_gfn) * PAGE_SIZE;
-			n++;
+			samples[n].hva = __gfn_to_hva_memslot(slot, gfn);
+			if (!(++n & 4095))
+				cond_resched();
 		}
 	}
 	*genp = slots->generation;
@@ -173,10 +191,10 @@ out_unlock:
 	srcu_read_unlock(&kvm->srcu, idx);
 	if (ret)
 		return ret;
-	sort(samples, n, sizeof(*samples), msched_sample_cmp, NULL);
 	*samplesp = samples;
 	*nrp = n;
 	*guest_pagesp = guest_pages;
+	*periodp = eff;
 	return 0;
 }
 

@@ -28,6 +28,12 @@ struct kvm;
 #define MSCHED_QUOTA_MAX_MS		1000U
 #define MSCHED_SCANS_MAX		100000U
 #define MSCHED_MRC_BUCKETS		256U
+/*
+ * Most sampled frames per VM: about 14 MiB of sampling state, whatever
+ * address space the VMM declares. Bigger VMs are sampled more sparsely
+ * than sample_period asks (sample_period_effective).
+ */
+#define MSCHED_SAMPLES_MAX		(1U << 18)
 
 /**
  * struct msched_sample - one sampled guest page.
@@ -159,6 +165,9 @@ struct msched_balloon {
  *	scans agree with each other.
  * @nr_invalidations: invalidations of @mm seen by @mn (atomic: callbacks
  *	may not block).
+ * @period_eff: the sampling period in use: knobs.sample_period, or more
+ *	when the VM declares more than MSCHED_SAMPLES_MAX times as many
+ *	frames; each sampled access stands for this many.
  */
 #define MSCHED_VM_CLAIMED	0
 #define MSCHED_VM_MM_GONE	1
@@ -182,6 +191,7 @@ struct msched_vm {
 	struct msched_stats stats;
 	u64 memslots_gen;
 	u64 guest_pages;
+	u64 period_eff;
 	struct msched_sample *samples;
 	u32 nr_samples;
 	u32 scan_cursor;
@@ -211,7 +221,7 @@ struct kvm *msched_kvm_get_by_pid(pid_t pid, struct mm_struct **mmp);
 u64 msched_kvm_memslots_gen(struct kvm *kvm);
 int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			       struct msched_sample **samplesp, u32 *nrp,
-			       u64 *guest_pagesp, u64 *genp);
+			       u64 *guest_pagesp, u64 *periodp, u64 *genp);
 bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
 int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 			    unsigned long *hvas);

@@ -3,12 +3,15 @@
  * memsched: the sampling scanner.
  *
  * Follows "Efficient online construction of miss rate curves" (seed 004)
- * with SHARDS-style spatial sampling: a hash of the gfn picks about
- * 1/sample_period of the guest's frames; an LRU of those pages is kept; each
+ * with SHARDS-style spatial sampling: one frame in every block of
+ * sample_period frames, at an offset picked by a hash of the block (kvm.c);
+ * an LRU of those pages is kept; each
  * scan finds which of them were accessed (accessed bits of the VM's
  * secondary MMU), moves them to the MRU end and adds their stack distances,
  * scaled by the period, into a histogram from which the miss-rate curve is
- * read. A page just found accessed may be left untraced for untrace_scans
+ * read. The sample set never exceeds MSCHED_SAMPLES_MAX frames: a VM that
+ * declares a huge address space is sampled more sparsely, so the host
+ * memory it costs (charged to the VMM's memory cgroup) stays bounded. A page just found accessed may be left untraced for untrace_scans
  * scans before its accessed bit is re-armed, which saves work on hot pages.
  *
  * Scans run in a work item with a CPU quota, never in notifier callbacks.
@@ -16,7 +19,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
+#include <linux/memcontrol.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "memsched.h"
@@ -65,26 +70,52 @@ static void msched_sample_free(struct msched_vm *vm)
 	msched_sample_account(vm, 0);
 }
 
+/*
+ * The sampling state is charged to the VMM's memory cgroup, whether it is
+ * built by the attach (the writer's task) or by the scan (a kworker).
+ */
+static struct mem_cgroup *msched_sample_charge_begin(struct msched_vm *vm,
+						     struct mem_cgroup **old)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(vm->mm);
+
+	*old = set_active_memcg(memcg);
+	return memcg;
+}
+
+static void msched_sample_charge_end(struct mem_cgroup *memcg,
+				     struct mem_cgroup *old)
+{
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+}
+
 /* Build the sampling state from scratch with the current knobs. */
 static int __msched_sample_build(struct msched_vm *vm)
 {
+	struct mem_cgroup *memcg, *old_memcg;
 	struct msched_sample *samples;
-	u64 guest_pages, gen, bucket_pages;
+	u64 guest_pages, gen, bucket_pages, period;
 	u32 nr, max_slots, i;
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
+	memcg = msched_sample_charge_begin(vm, &old_memcg);
 	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
 					 vm->knobs.sample_seed, &samples, &nr,
-					 &guest_pages, &gen);
-	if (ret)
+					 &guest_pages, &period, &gen);
+	if (ret) {
+		msched_sample_charge_end(memcg, old_memcg);
 		return ret;
+	}
 
 	/* Room for memslots to grow a little before a full rebuild. */
 	max_slots = nr + nr / 4 + 64;
-	vm->lru_mem = kvzalloc(msched_lru_mem_bytes(max_slots), GFP_KERNEL);
-	vm->mrc_mem = kvzalloc(msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS), GFP_KERNEL);
-	vm->free_slots = kvmalloc_array(max_slots, sizeof(u32), GFP_KERNEL);
+	vm->lru_mem = kvzalloc(msched_lru_mem_bytes(max_slots), GFP_KERNEL_ACCOUNT);
+	vm->mrc_mem = kvzalloc(msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS),
+			       GFP_KERNEL_ACCOUNT);
+	vm->free_slots = kvmalloc_array(max_slots, sizeof(u32), GFP_KERNEL_ACCOUNT);
+	msched_sample_charge_end(memcg, old_memcg);
 	vm->samples = samples;
 	if (!vm->lru_mem || !vm->mrc_mem || !vm->free_slots) {
 		msched_sample_free(vm);
@@ -104,6 +135,7 @@ static int __msched_sample_build(struct msched_vm *vm)
 
 	vm->nr_samples = nr;
 	vm->guest_pages = guest_pages;
+	vm->period_eff = period;
 	vm->memslots_gen = gen;
 	vm->scan_cursor = 0;
 	msched_sample_account(vm, msched_sample_bytes(vm));
@@ -172,24 +204,31 @@ int __msched_sample_reset(struct msched_vm *vm)
 static int __msched_sample_rebuild(struct msched_vm *vm)
 {
 	struct msched_sample *new, *old = vm->samples;
-	u64 guest_pages, gen, bucket_pages;
+	struct mem_cgroup *memcg, *old_memcg;
+	u64 guest_pages, gen, bucket_pages, period;
 	u32 nr, i = 0, j = 0;
 	int ret;
 
 	lockdep_assert_held(&vm->lock);
+	memcg = msched_sample_charge_begin(vm, &old_memcg);
 	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
 					 vm->knobs.sample_seed, &new, &nr,
-					 &guest_pages, &gen);
+					 &guest_pages, &period, &gen);
+	msched_sample_charge_end(memcg, old_memcg);
 	if (ret)
 		return ret;
 	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
-	if (nr > vm->lru.max_slots || bucket_pages != vm->mrc.bucket_pages) {
+	/* Another period samples other frames: nothing to carry over. */
+	if (nr > vm->lru.max_slots || bucket_pages != vm->mrc.bucket_pages ||
+	    period != vm->period_eff) {
 		kvfree(new);
 		return __msched_sample_reset(vm);
 	}
 
 	/* Both lists are sorted by gfn: merge. */
 	while (i < vm->nr_samples || j < nr) {
+		if (!((i + j) & 4095))
+			cond_resched();
 		if (j == nr || (i < vm->nr_samples && old[i].gfn < new[j].gfn)) {
 			msched_lru_forget(&vm->lru, old[i].slot);
 			vm->free_slots[vm->nr_free_slots++] = old[i].slot;
@@ -257,7 +296,8 @@ static void __msched_sample_scan(struct msched_vm *vm)
 		} else if (msched_kvm_age_page(vm->kvm, s->hva)) {
 			nr_young++;
 			pos = msched_lru_access(&vm->lru, s->slot);
-			msched_mrc_add(&vm->mrc, pos, k->sample_period);
+			msched_mrc_add(&vm->mrc, pos,
+				       (u32)min_t(u64, vm->period_eff, U32_MAX));
 			if (k->untrace_scans)
 				s->retrace_scan = scan + k->untrace_scans;
 		}
@@ -325,7 +365,7 @@ out_unlock:
  * class counts add up exactly to the guest's pages).
  * @vm: an attached VM.
  *
- * Context: caller holds @vm->lock.
+ * Context: process context, may sleep; caller holds @vm->lock.
  */
 void __msched_sample_snapshot(struct msched_vm *vm)
 {
@@ -342,8 +382,11 @@ void __msched_sample_snapshot(struct msched_vm *vm)
 	lockdep_assert_held(&vm->lock);
 	msched_class_init(c, &p);
 	if (vm->lru_mem)
-		for (i = 0; i < vm->nr_samples; i++)
+		for (i = 0; i < vm->nr_samples; i++) {
 			msched_class_add(c, msched_lru_slot_batch(&vm->lru,
 								  vm->samples[i].slot));
+			if ((i & 4095) == 4095)
+				cond_resched();
+		}
 	msched_class_finalize(c);
 }

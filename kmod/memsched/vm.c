@@ -259,7 +259,7 @@ int msched_vm_attach(pid_t pid)
 	mutex_lock(&vm->lock);
 	guest_pages = vm->guest_pages;
 	nr_samples = vm->nr_samples;
-	period = vm->knobs.sample_period;
+	period = vm->period_eff;
 	queue_delayed_work(msched_wq, &vm->scan_work, 0);
 	mutex_unlock(&vm->lock);
 

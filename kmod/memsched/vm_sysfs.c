@@ -158,6 +158,7 @@ static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0400)
 MSCHED_VM_RO(pid, "%d", vm->pid);
 MSCHED_VM_RO(guest_pages, "%llu", vm->guest_pages);
 MSCHED_VM_RO(sampled_pages, "%u", vm->nr_samples);
+MSCHED_VM_RO(sample_period_effective, "%llu", vm->period_eff);
 MSCHED_VM_RO(mrc_knee_pages, "%llu",
 	     vm->lru_mem ? msched_mrc_knee_pages(&vm->mrc, 50000) : 0);
 
@@ -221,6 +222,7 @@ static struct attribute *msched_vm_attrs[] = {
 	&pid_attr.attr,
 	&guest_pages_attr.attr,
 	&sampled_pages_attr.attr,
+	&sample_period_effective_attr.attr,
 	&wss_pages_attr.attr,
 	&age_histogram_attr.attr,
 	&mrc_attr.attr,
