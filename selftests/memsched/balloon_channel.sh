@@ -299,12 +299,12 @@ umount "$mnt"
 # inflates and deflates 1000 frames over and over: a zap meant for the old
 # RAM would zero canary pages.
 CHURN=$TAP_REPO/selftests/balloon_guest/peer/build/kvm_churn_vm
-"$CHURN" --ready-file "$work/ready5" --mem-mb 16 > "$work/churn.out" 2>&1 &
+"$CHURN" --ready-file "$work/ready5" --mem-mb 4 > "$work/churn.out" 2>&1 &
 churn_pid=$!
 for _ in $(seq 100); do [ -s "$work/ready5" ] && break; sleep 0.1; done
 tap_ok "attach a VMM that keeps moving its RAM, cid 1" \
 	sh -c "$(declare -f ms_write); ms_write $churn_pid $MS_ROOT/attach && ms_write 1 $MS_ROOT/vms/$churn_pid/balloon/cid"
-"$PEER" hello 4096 churn 600 1024 1000 > "$work/churnpeer.out" 2>&1
+"$PEER" hello 1024 churn 600 0 1000 > "$work/churnpeer.out" 2>&1
 tap_is "$?" 0 "meanwhile the guest inflates and deflates 1000 of its frames 600 times" ||
 	tail -5 "$work/churnpeer.out"
 kill -TERM "$churn_pid"
