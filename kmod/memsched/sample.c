@@ -4,15 +4,17 @@
  *
  * Follows "Efficient online construction of miss rate curves" (seed 004)
  * with SHARDS-style spatial sampling: one frame in every block of
- * sample_period frames, at an offset picked by a hash of the block (kvm.c);
- * an LRU of those pages is kept; each
- * scan finds which of them were accessed (accessed bits of the VM's
- * secondary MMU), moves them to the MRU end and adds their stack distances,
- * scaled by the period, into a histogram from which the miss-rate curve is
- * read. The sample set never exceeds MSCHED_SAMPLES_MAX frames: a VM that
+ * sample_period frames, at an offset picked by a hash of the block (kvm.c).
+ * An LRU of those pages is kept; each scan finds which of them were
+ * accessed (accessed bits of the VM's secondary MMU), moves them to the MRU
+ * end and adds their stack distances, scaled by the period, into a
+ * histogram from which the miss-rate curve is read. A page just found
+ * accessed may be left untraced for untrace_scans scans before its accessed
+ * bit is re-armed, which saves work on hot pages.
+ *
+ * The sample set never exceeds MSCHED_SAMPLES_MAX frames: a VM that
  * declares a huge address space is sampled more sparsely, so the host
- * memory it costs (charged to the VMM's memory cgroup) stays bounded. A page just found accessed may be left untraced for untrace_scans
- * scans before its accessed bit is re-armed, which saves work on hot pages.
+ * memory it costs (charged to the VMM's memory cgroup) stays bounded.
  *
  * Scans run in a work item with a CPU quota, never in notifier callbacks.
  */
