@@ -26,17 +26,19 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
 
 # The modules for the lab's debug kernel (scripts/debug-kernel.sh), built
-# from a copy in build/kmod-debug so the stock build stays as it is.
+# from a copy in $(KMOD_DEBUG_OUT) so the stock build stays as it is (make
+# bench builds the bench variant's into build/kmod-bench).
+KMOD_DEBUG_OUT ?= build/kmod-debug
 modules-debug:
-	@test -d "$(DEBUG_KDIR)" || { echo "set DEBUG_KDIR to a debug kernel build tree (scripts/debug-kernel.sh prints its directory; use DIR/build)"; exit 1; }
-	rm -rf build/kmod-debug
-	mkdir -p build/kmod-debug
-	cp -a Kbuild kmod include build/kmod-debug/
-	mkdir -p build/kmod-debug/lib
-	cp -a lib/*.c lib/*.h build/kmod-debug/lib/
-	find build/kmod-debug \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	@test -n "$(KMOD_DEBUG_OUT)" && test -d "$(DEBUG_KDIR)" || { echo "set DEBUG_KDIR to a debug kernel build tree (scripts/debug-kernel.sh prints its directory; use DIR/build)"; exit 1; }
+	rm -rf $(KMOD_DEBUG_OUT)
+	mkdir -p $(KMOD_DEBUG_OUT)
+	cp -a Kbuild kmod include $(KMOD_DEBUG_OUT)/
+	mkdir -p $(KMOD_DEBUG_OUT)/lib
+	cp -a lib/*.c lib/*.h $(KMOD_DEBUG_OUT)/lib/
+	find $(KMOD_DEBUG_OUT) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name Module.symvers -o -name modules.order \) -delete
-	$(MAKE) -C $(DEBUG_KDIR) M=$(CURDIR)/build/kmod-debug W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
+	$(MAKE) -C $(DEBUG_KDIR) M=$(abspath $(KMOD_DEBUG_OUT)) W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
 
 bpf:
 	$(MAKE) -C bpf

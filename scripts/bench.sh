@@ -2,19 +2,38 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: run every bench/*.sh inside one lab (nested KVM, PMEM node) and
 # collect their "RESULT ..." lines in build/bench/results.txt.
+#
+# The lab boots the bench kernel: scripts/debug-kernel.sh --variant bench,
+# the debug kernel's source and lab configuration without the debug options
+# (KASAN, lockdep, ...), with DAMON, the peer of bench/sampling.sh. Its first
+# build takes 20-40 minutes on 2 cores; it is cached. Nested guests boot
+# Debian's stock kernel with the stock balloon_guest.ko, as in make check.
+# MEMSCHED_BENCH_KERNEL=stock boots Debian's kernel instead (no DAMON: the
+# DAMON comparison says so and is skipped).
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 MAKE=${MAKE:-make}
 scripts/deps.sh
 $MAKE -s modules > /dev/null
 $MAKE -s -C selftests all
 mkdir -p build/bench
-tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 1800 --out build/bench/lab \
-	-- 'for b in bench/*.sh; do echo "== $b"; bash "$b"; done' | tee build/bench/output.txt
+if [ "${MEMSCHED_BENCH_KERNEL:-bench}" = stock ]; then
+	kargs=() env="" kernel="$(scripts/kver.sh) (Debian's stock kernel)"
+else
+	echo "# bench: the bench kernel (scripts/debug-kernel.sh --variant bench; the first build takes 20-40 minutes)"
+	bk=$(scripts/debug-kernel.sh --variant bench)
+	$MAKE -s modules-debug DEBUG_KDIR="$bk/build" KMOD_DEBUG_OUT=build/kmod-bench > /dev/null
+	kargs=(--kernel-dir "$bk")
+	env="export KMOD_DIR=$repo/build/kmod-bench/kmod GUEST_KMOD_DIR=$repo/kmod; "
+	kernel="$(cat "$bk/kernelrelease") (scripts/debug-kernel.sh --variant bench, $(basename "$bk")), nested guests $(scripts/kver.sh)"
+fi
+tools/lab/lab-run "${kargs[@]}" --nested --pmem 1G --mem 4G --timeout 1800 --out build/bench/lab \
+	-- "${env}for b in bench/*.sh; do echo \"== \$b\"; bash \"\$b\"; done" | tee build/bench/output.txt
 {
 	# The accelerator lab-run used (after any fall-back), as it recorded it.
 	accel=$(cat build/bench/lab/accel 2>/dev/null || echo unknown)
-	echo "# memsched benchmarks, $(date -u +%F), lab kernel $(scripts/kver.sh), lab accel $accel"
+	echo "# memsched benchmarks, $(date -u +%F), lab kernel $kernel, lab accel $accel"
 	grep '^RESULT ' build/bench/output.txt
 } > build/bench/results.txt
 echo
