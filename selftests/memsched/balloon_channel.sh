@@ -176,8 +176,9 @@ ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 # Issue 11, defect 2(b): a balloon/cid write closes the channel at once. A
 # message the channel's thread had read before is not handled after it:
 # the trace shows no batch of that VM after the knob event (both are traced
-# under the balloon lock). The peer floods 9 INFLATEDs of frames two apart
-# (one release each); the CID changes while the host works through them.
+# under the balloon lock). The peer floods 164 INFLATEDs of 50 frames two
+# apart (one release each); the CID changes while the host works through
+# them.
 TR=/sys/kernel/tracing
 [ -d $TR/events ] || mount -t tracefs tracefs $TR
 echo 0 > $TR/tracing_on
@@ -185,7 +186,7 @@ echo > $TR/trace
 echo 1 > $TR/events/memsched/msched_knob/enable
 echo 1 > $TR/events/memsched/msched_balloon_batch/enable
 echo 1 > $TR/tracing_on
-peer_bg cidchg hello 16384 inflate-stride 1 8191 2 count-acks
+peer_bg cidchg --batch 50 hello 16384 inflate-stride 1 8191 2 count-acks
 for _ in $(seq 20000); do
 	read -r v < "$d/actual_pages"
 	[ "$v" -ge 1 ] && break

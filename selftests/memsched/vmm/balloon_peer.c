@@ -5,8 +5,11 @@
  * command line. With vsock_loopback loaded it talks to the host's own
  * memsched from CID 1 (VMADDR_CID_LOCAL), which a VM's balloon/cid can name.
  *
- *   balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] COMMAND...
+ *   balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] [--batch N]
+ *                COMMAND...
  *
+ * --batch limits the gfns per INFLATED/DEFLATED message of the -range and
+ * -stride commands (default MSCHED_BALLOON_MAX_GFNS).
  * --rcvbuf sets the socket's receive buffer (SO_VM_SOCKETS_BUFFER_SIZE),
  * which is the credit the host may fill before its sends block.
  *
@@ -61,6 +64,7 @@
 
 static int fd = -1;
 static u32 seq = 1;
+static u32 batch = MSCHED_BALLOON_MAX_GFNS;
 static u8 buf[MSCHED_BALLOON_MAX_MSG_LEN];
 /* gfns in the INFLATED sent with each seq (small seqs only), for count-acks */
 #define MAX_TRACKED 4096
@@ -215,7 +219,7 @@ static void gfn_range(u16 type, u64 start, u64 n, u64 stride)
 	static u64 g[MSCHED_BALLOON_MAX_GFNS];
 
 	while (n) {
-		u32 nr = n > MSCHED_BALLOON_MAX_GFNS ? MSCHED_BALLOON_MAX_GFNS : n, i;
+		u32 nr = n > batch ? batch : n, i;
 
 		for (i = 0; i < nr; i++)
 			g[i] = start + i * stride;
@@ -292,8 +296,11 @@ int main(int argc, char **argv)
 			addr.svm_port = num(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rcvbuf"))
 			rcvbuf = num(argv[i + 1]);
+		else if (!strcmp(argv[i], "--batch") && num(argv[i + 1]) &&
+			 num(argv[i + 1]) <= MSCHED_BALLOON_MAX_GFNS)
+			batch = num(argv[i + 1]);
 		else
-			die("usage: balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] COMMAND...");
+			die("usage: balloon_peer [--cid CID] [--port PORT] [--rcvbuf BYTES] [--batch N] COMMAND...");
 	}
 	fd = socket(AF_VSOCK, SOCK_STREAM, 0);
 	if (fd >= 0 && rcvbuf &&
