@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="
-build-essential make gcc libc6-dev bc bison flex libelf-dev kmod cpio gzip xz-utils
+build-essential make gcc libc6-dev bc bison flex libelf-dev libssl-dev kmod cpio gzip xz-utils
 linux-image-amd64 linux-headers-amd64 linux-source
 qemu-system-x86 busybox-static
 clang llvm libclang-rt-14-dev libbpf-dev bpftool pahole
