@@ -11,6 +11,10 @@
 #    the per-node counts of sysfs agree with the kernel's node FilePages.
 #  - Integrity: memsched then moves all guest RAM between the nodes back
 #    and forth at full rate; the guest's checker sees zero mismatches.
+#  - Memory offline: every memory block of the PMEM node goes offline in
+#    turn, within a bound, while the guest runs: the kernel migrates the
+#    guest RAM in them (KVM refaults through its MMU notifier), and the
+#    guest's checker still sees zero mismatches.
 #  - Lifecycle: the VM is killed in the middle of a move; the file keeps
 #    its pages until it is removed; nothing leaks.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -18,7 +22,7 @@
 . "$(dirname "$0")/../lib/guest.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 18
+tap_plan 22
 
 MEM_MB=384
 BUDGET=24576	# 96 MiB of DRAM for a 384 MiB guest
@@ -26,8 +30,24 @@ NODES=$TAP_REPO/selftests/memsched/vmm/build/fs_nodes
 work=$(mktemp -d)
 mnt=$work/mnt
 runner=""
+MEMDIR=/sys/devices/system/memory
+declare -A zone_of	# node 1's memory blocks: what brings each back online
+for m in /sys/devices/system/node/node1/memory*; do
+	case "$(cat "$m/valid_zones")" in
+	Movable*) zone_of[${m##*memory}]=online_movable ;;
+	*) zone_of[${m##*memory}]=online_kernel ;;
+	esac
+done
+restore_blocks() {
+	local b
+	for b in "${!zone_of[@]}"; do
+		[ "$(cat "$MEMDIR/memory$b/state")" = offline ] &&
+			echo "${zone_of[$b]}" > "$MEMDIR/memory$b/state"
+	done
+}
 cleanup() {
 	[ -n "$runner" ] && { kill "$(cat "$work/vmm.pid" 2>/dev/null)" 2>/dev/null; wait "$runner"; }
+	restore_blocks
 	umount "$mnt" 2>/dev/null
 	rm -rf "$work"
 }
@@ -120,6 +140,36 @@ tap_ok "a whole checker run in the guest happened during the moves" [ "$(results
 tap_ok "the guest's checkers saw zero mismatches ($(results | wc -l) runs)" \
 	eval '[ "$(results | grep -vc "rc=0 fs_pattern: pages=8192 rounds=[1-9][0-9]* mismatches=0$")" = 0 ]'
 tap_ok "the guest kernel is fine (no oops)" eval '! grep -qiE "BUG:|Oops|panic|general protection" "$work/log"'
+
+# Memory offline under the running guest: all guest RAM on node 1, then
+# each node-1 block offline (bounded) and back online. Offline migrates a
+# block's pages off node 1, so every page that was there moves once.
+ms_write 1 "$d/move"
+n1=$(node_pages "$d" 1)
+km0=$(stat_of "$d" kernel_moved_pages)
+k=$(results | wc -l)
+bad=""
+for b in $(printf '%s\n' "${!zone_of[@]}" | sort -n); do
+	timeout -k 5 120 bash -c 'echo offline > "$1"' off "$MEMDIR/memory$b/state" \
+		2> "$work/off.err" || bad="$bad $b:rc=$?($(cat "$work/off.err"))"
+	if [ "$(cat "$MEMDIR/memory$b/state")" = offline ]; then
+		echo "${zone_of[$b]}" > "$MEMDIR/memory$b/state" || bad="$bad $b:not-back"
+	else
+		bad="$bad $b:still-online"
+	fi
+done
+km=$(( $(stat_of "$d" kernel_moved_pages) - km0 ))
+tap_is "${bad:-none}" none \
+	"each of node 1's ${#zone_of[@]} memory blocks went offline within 120 s under the guest, and back online"
+tap_ok "the kernel migrated the $n1 guest pages that were on node 1 ($km)" [ "$km" -ge "$n1" ]
+# The checker runs back to back: the one running when the offlines ended
+# ran during them (or others ended during them); wait for it to report.
+k2=$(results | wc -l)
+for _ in $(seq 120); do [ "$(results | wc -l)" -gt "$k2" ] && break; sleep 1; done
+tap_ok "the checker runs that overlapped the offlines finished ($(( $(results | wc -l) - k )) runs)" \
+	[ "$(results | wc -l)" -gt "$k2" ]
+tap_ok "the guest's checkers still saw zero mismatches, and no oops" \
+	eval '[ "$(results | grep -vc "rc=0 fs_pattern: pages=8192 rounds=[1-9][0-9]* mismatches=0$")" = 0 ] && ! grep -qiE "BUG:|Oops|panic|general protection" "$work/log"'
 
 # Kill the VM in the middle of a move.
 res=$(cat "$d/resident_pages")
