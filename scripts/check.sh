@@ -40,8 +40,10 @@ step "deps" scripts/deps.sh || finish
 
 # The debug kernel (KASAN, lockdep, list/VM debugging, fault injection):
 # built, or found in the cache, at low priority while the native tests and
-# the stock lab run. MEMSCHED_DEBUG_LAB=0 leaves it out.
-debug_lab=${MEMSCHED_DEBUG_LAB:-1}
+# the stock lab run. Opt-in for now (MEMSCHED_DEBUG_LAB=1): the whole suite
+# on it takes about 60 minutes under TCG, and its speed-dependent checks
+# still fail there (README, "The lab").
+debug_lab=${MEMSCHED_DEBUG_LAB:-0}
 if [ "$debug_lab" = 1 ]; then
 	echo "# check: debug kernel: building in the background (log: $out/debug-kernel.log)"
 	scripts/debug-kernel.sh > "$out/debug-kernel.dir" 2> "$out/debug-kernel.log" &
