@@ -13,7 +13,8 @@
  * kernel's KVM selftests create several VMs in sequence, often reusing the
  * same fd number, so this watcher tells VMs apart by their struct file: it
  * holds a duplicate of the attached VM's file (pidfd_getfd()) and compares
- * it with the program's current first VM file (kcmp(KCMP_FILE)). When they
+ * it with the program's current first VM file (kcmp(KCMP_FILE), or a mark
+ * on the file where the kernel has no kcmp()). When they
  * differ, or the program has no VM file any more, the old VM is detached
  * and the new one attached, and its knobs are set (sample_period
  * --period, default 1; scan_interval_ms --interval-ms, default 10).
@@ -172,10 +173,52 @@ static int first_vm_fd(pid_t pid)
 	return best;
 }
 
+/*
+ * Without kcmp() (CONFIG_KCMP is off, as in defconfig-based kernels), a
+ * held VM file is marked instead: O_APPEND, which a VM file (ioctls only)
+ * never uses and a new VM file never has, and which /proc/PID/fdinfo shows.
+ */
+static int have_kcmp = 1;
+
+static void mark_file(int mine)
+{
+	if (!have_kcmp)
+		fcntl(mine, F_SETFL, fcntl(mine, F_GETFL) | O_APPEND);
+}
+
+static int fd_marked(pid_t pid, int fd)
+{
+	unsigned int flags = 0;
+	char path[64], line[128];
+	int marked = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1) {
+			marked = !!(flags & O_APPEND);
+			break;
+		}
+	fclose(f);
+	return marked;
+}
+
 /* Is the program's @fd the same open file as our @mine? */
 static int same_file(pid_t pid, int fd, int mine)
 {
-	return syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, mine, fd) == 0;
+	if (have_kcmp) {
+		long r = syscall(SYS_kcmp, getpid(), pid, KCMP_FILE, mine, fd);
+
+		if (r >= 0 || errno != ENOSYS)
+			return r == 0;
+		have_kcmp = 0;
+		say("no kcmp(): VM files are told apart by an O_APPEND mark");
+		mark_file(mine);
+	}
+	return fd_marked(pid, fd);
 }
 
 static void detach(pid_t pid, const char *why)
@@ -206,9 +249,9 @@ static void set_knob(pid_t pid, const char *knob, long val)
 	err = write_file(path, val);
 	if (!err)
 		return;
-	if (err == ENOENT) {
+	if (err == ENOENT || err == ENODEV) {	/* detached, or being torn down */
 		nr_vanished++;
-		say("%s: the VM is gone", knob);
+		say("%s: the VM is gone (%s)", knob, strerror(err));
 	} else {
 		nr_errors++;
 		say("%s = %ld: %s", knob, val, strerror(err));
@@ -312,6 +355,8 @@ int main(int argc, char **argv)
 		}
 		if (held < 0 && fd >= 0) {
 			held = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			if (held >= 0)
+				mark_file(held);
 			if (held >= 0 && attach(pid, fd, period, interval_ms)) {
 				drop_file(held);	/* try again at the next poll */
 				held = -1;
