@@ -88,16 +88,50 @@ int msched_fs_default_pmem_node(void)
 	return NUMA_NO_NODE;
 }
 
-/* Pick the node of a new page: DRAM while under budget, else PMEM. */
-static int msched_fs_place(struct msched_file *mf)
+/*
+ * Pick the node of a new page: DRAM while under budget, else PMEM. Under a
+ * budget the DRAM page is reserved first (@reserved), so that concurrent
+ * faults and promotions can never take more than the budget together.
+ */
+static int msched_fs_place(struct msched_file *mf, bool *reserved)
 {
 	int pmem = READ_ONCE(mf->pmem_node);
 	u64 budget = READ_ONCE(mf->dram_budget);
 
-	if (pmem != NUMA_NO_NODE && budget != MSCHED_FS_BUDGET_MAX &&
-	    atomic64_read(&mf->nr_dram) >= budget)
+	*reserved = false;
+	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
+		return READ_ONCE(mf->dram_node);
+	if (!msched_fs_dram_take(mf, 1, budget))
 		return pmem;
+	atomic64_inc(&mf->nr_dram_inflight);
+	*reserved = true;
 	return READ_ONCE(mf->dram_node);
+}
+
+/*
+ * A fault's page is in the page cache (@folio) or not (NULL: allocation or
+ * insertion failed): settle its DRAM reservation and count its arrival.
+ * The arrival is counted before the reservation ends (ordered), so that
+ * msched_fs_dram_recount() sees it in one of the two or in both, never in
+ * neither.
+ */
+static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
+				 bool reserved)
+{
+	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+
+	if (on_dram) {
+		if (!reserved)
+			atomic64_inc(&mf->nr_dram);
+		smp_mb__before_atomic();
+		atomic64_inc(&mf->nr_dram_arrivals);
+	} else if (reserved) {
+		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
+	}
+	if (reserved) {
+		smp_mb__before_atomic();
+		atomic64_dec(&mf->nr_dram_inflight);
+	}
 }
 
 /*
@@ -111,6 +145,7 @@ static struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	gfp_t gfp = mapping_gfp_mask(mapping) | __GFP_ZERO;
 	struct folio *folio;
+	bool reserved;
 	int nid, err;
 
 	*new = false;
@@ -123,16 +158,19 @@ again:
 		folio_put(folio);
 		goto again;
 	}
-	nid = msched_fs_place(mf);
+	nid = msched_fs_place(mf, &reserved);
 	folio = __folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN, 0, nid, NULL);
 	if (!folio)	/* the node is full: anywhere beats failing the VM */
 		folio = __folio_alloc(gfp, 0, nid, NULL);
-	if (!folio)
+	if (!folio) {
+		msched_fs_place_done(mf, NULL, reserved);
 		return ERR_PTR(-ENOMEM);
+	}
 	__folio_set_locked(folio);
 	folio_mark_uptodate(folio);
 	err = filemap_add_folio(mapping, folio, idx, GFP_KERNEL);
 	if (err) {
+		msched_fs_place_done(mf, NULL, reserved);
 		folio_unlock(folio);
 		folio_put(folio);
 		if (err == -EEXIST)
@@ -141,8 +179,7 @@ again:
 	}
 	folio_mark_dirty(folio);	/* never dropped by the page cache */
 	atomic64_inc(&msched_live_fs_pages);
-	if (folio_nid(folio) == READ_ONCE(mf->dram_node))
-		atomic64_inc(&mf->nr_dram);
+	msched_fs_place_done(mf, folio, reserved);
 	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, 1);
 	*new = true;
 	return folio;

@@ -66,8 +66,15 @@ struct msched_fs_tierer {
  * @tiering: the policy scan runs
  * @scan_ms: time between two scans
  * @rate_mbps: migration rate limit of the policy, MiB/s (0: none)
- * @nr_dram: pages on @dram_node (exact after each scan, kept by faults and
- *	     moves in between; used for first-touch placement)
+ * @nr_dram: pages on @dram_node, counting DRAM pages reserved for faults
+ *	     and promotions in flight; never below the truth, so that checking
+ *	     it against @dram_budget makes the budget a hard limit. Raised by
+ *	     every arrival, lowered by departures and by each scan's recount
+ *	     (msched_fs_dram_recount()).
+ * @nr_dram_arrivals: pages that arrived on @dram_node outside @move_lock
+ *	     (faults, the kernel's migration), ever; the recount adds those
+ *	     that arrived during its walk
+ * @nr_dram_inflight: DRAM reservations of faults not yet in the page cache
  * @track_lock: protects @touched and @touched_bits against resizing
  * @touched: one bit per page: faulted since the last scan
  * @touched_bits: size of @touched in bits
@@ -88,6 +95,8 @@ struct msched_file {
 	u32 scan_ms;
 	u32 rate_mbps;
 	atomic64_t nr_dram;
+	atomic64_t nr_dram_arrivals;
+	atomic64_t nr_dram_inflight;
 	spinlock_t track_lock;
 	unsigned long *touched;
 	u64 touched_bits;
@@ -117,10 +126,33 @@ static inline void msched_fs_note_moved(struct msched_file *mf, int from,
 {
 	int dram = READ_ONCE(mf->dram_node);
 
-	if (to == dram && from != dram)
+	if (to == dram && from != dram) {
 		atomic64_inc(&mf->nr_dram);
-	else if (from == dram && to != dram)
+		/* After the count: see msched_fs_dram_recount(). */
+		smp_mb__before_atomic();
+		atomic64_inc(&mf->nr_dram_arrivals);
+	} else if (from == dram && to != dram) {
 		atomic64_dec(&mf->nr_dram);
+	}
+}
+
+/*
+ * Reserve up to @n DRAM pages of the budget @budget: returns how many were
+ * reserved (added to @nr_dram), 0 when the budget is full. The caller gives
+ * back what it does not use with atomic64_sub() on @nr_dram.
+ */
+static inline u64 msched_fs_dram_take(struct msched_file *mf, u64 n,
+				      u64 budget)
+{
+	s64 old = atomic64_read(&mf->nr_dram);
+	u64 take;
+
+	do {
+		if (old >= 0 && (u64)old >= budget)
+			return 0;
+		take = min_t(u64, n, budget - max_t(s64, old, 0));
+	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, old + take));
+	return take;
 }
 
 static inline pgoff_t msched_fs_nr_pages(struct inode *inode)

@@ -145,11 +145,17 @@ static bool msched_fs_test_and_clear_touched(struct msched_file *mf, u32 idx)
 	return was;
 }
 
-/* Gather one direction of the plan as ascending page indexes and move it. */
+/*
+ * Gather one direction of the plan as ascending page indexes and move it.
+ * Promotions first reserve their DRAM pages of the budget: faults may have
+ * taken some since the walk counted, and the budget is a hard limit.
+ */
 static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 			     u32 *planned)
 {
 	struct msched_fs_tierer *tr = &mf->tier;
+	u64 budget = READ_ONCE(mf->dram_budget), taken = 0;
+	bool reserve = to == MSCHED_TIER_DRAM && budget != MSCHED_FS_BUDGET_MAX;
 	u32 k = 0;
 	long moved;
 	int i;
@@ -160,9 +166,43 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	*planned = k;
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
+	if (reserve) {
+		taken = msched_fs_dram_take(mf, k, budget);
+		k = taken;
+		if (!k)
+			return 0;
+	}
 	/* The planner emits moves in page order within a direction. */
 	moved = msched_fs_move(mf, tr->idx, k, nid);
+	/* Each page moved counted itself (msched_fs_note_moved()). */
+	if (reserve)
+		atomic64_sub(taken, &mf->nr_dram);
 	return moved < 0 ? 0 : moved;
+}
+
+/*
+ * Lower @mf->nr_dram to what the walk found on DRAM (@walked), plus what
+ * may have arrived while it walked: pages faulted or migrated in (arrivals
+ * since @arrivals0) and faults holding a reservation. The bound is read
+ * reservations first, arrivals second, the order in which a fault gives
+ * them up (msched_fs_place_done()): a page is counted once or twice, never
+ * missed, so @nr_dram stays at or above the truth. It is never raised here:
+ * every arrival raised it already. Caller holds move_lock (no memsched move
+ * runs during the walk).
+ */
+static void msched_fs_dram_recount(struct msched_file *mf, u64 walked,
+				   s64 arrivals0)
+{
+	s64 old = atomic64_read(&mf->nr_dram), bound;
+
+	lockdep_assert_held(&mf->move_lock);
+	do {
+		bound = walked + atomic64_read(&mf->nr_dram_inflight);
+		smp_rmb();
+		bound += atomic64_read(&mf->nr_dram_arrivals) - arrivals0;
+		if (bound >= old)
+			return;
+	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, bound));
 }
 
 /*
@@ -176,6 +216,7 @@ static int msched_fs_scan(struct msched_file *mf)
 	XA_STATE(xas, &mapping->i_pages, 0);
 	u32 nr, cap, n = 0, dram = 0, up, down, nup, ndown;
 	u64 stalls0, budget0;
+	s64 arrivals0;
 	struct folio *folio;
 	int dram_node = mf->dram_node, pmem_node = mf->pmem_node, moves, ret;
 
@@ -189,6 +230,8 @@ static int msched_fs_scan(struct msched_file *mf)
 	ret = msched_fs_tier_alloc_scratch(tr, cap);
 	if (ret)
 		return ret;
+	arrivals0 = atomic64_read(&mf->nr_dram_arrivals);
+	smp_rmb();	/* pairs with the ordered increments of arrivals */
 	rcu_read_lock();
 	xas_for_each(&xas, folio, nr ? nr - 1 : 0) {
 		struct msched_tier_page *pg;
@@ -208,7 +251,7 @@ static int msched_fs_scan(struct msched_file *mf)
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
-	atomic64_set(&mf->nr_dram, dram);
+	msched_fs_dram_recount(mf, dram, arrivals0);
 
 	stalls0 = tr->t.stats.nr_rate_stalls;
 	budget0 = tr->t.stats.nr_budget_demotions;
