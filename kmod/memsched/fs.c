@@ -101,9 +101,13 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 	*reserved = false;
 	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
 		return READ_ONCE(mf->dram_node);
-	if (!msched_fs_dram_take(mf, 1, budget))
-		return pmem;
+	/* In flight before reserved: see msched_fs_dram_recount(). */
 	atomic64_inc(&mf->nr_dram_inflight);
+	smp_mb__after_atomic();
+	if (!msched_fs_dram_take(mf, 1, budget)) {
+		atomic64_dec(&mf->nr_dram_inflight);
+		return pmem;
+	}
 	*reserved = true;
 	return READ_ONCE(mf->dram_node);
 }
@@ -111,9 +115,9 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 /*
  * A fault's page is in the page cache (@folio) or not (NULL: allocation or
  * insertion failed): settle its DRAM reservation and count its arrival.
- * The arrival is counted before the reservation ends (ordered), so that
- * msched_fs_dram_recount() sees it in one of the two or in both, never in
- * neither.
+ * The arrival is counted before the reservation ends, and before the count
+ * rises for an unreserved page (ordered), so that msched_fs_dram_recount()
+ * sees the page in one of them or in both, never in neither.
  */
 static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 				 bool reserved)
@@ -121,10 +125,10 @@ static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
 
 	if (on_dram) {
+		atomic64_inc(&mf->nr_dram_arrivals);
+		smp_mb__after_atomic();
 		if (!reserved)
 			atomic64_inc(&mf->nr_dram);
-		smp_mb__before_atomic();
-		atomic64_inc(&mf->nr_dram_arrivals);
 	} else if (reserved) {
 		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
 	}

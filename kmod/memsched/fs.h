@@ -127,10 +127,10 @@ static inline void msched_fs_note_moved(struct msched_file *mf, int from,
 	int dram = READ_ONCE(mf->dram_node);
 
 	if (to == dram && from != dram) {
-		atomic64_inc(&mf->nr_dram);
-		/* After the count: see msched_fs_dram_recount(). */
-		smp_mb__before_atomic();
+		/* Arrival before count: see msched_fs_dram_recount(). */
 		atomic64_inc(&mf->nr_dram_arrivals);
+		smp_mb__after_atomic();
+		atomic64_inc(&mf->nr_dram);
 	} else if (from == dram && to != dram) {
 		atomic64_dec(&mf->nr_dram);
 	}

@@ -181,14 +181,15 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 }
 
 /*
- * Lower @mf->nr_dram to what the walk found on DRAM (@walked), plus what
- * may have arrived while it walked: pages faulted or migrated in (arrivals
- * since @arrivals0) and faults holding a reservation. The bound is read
- * reservations first, arrivals second, the order in which a fault gives
- * them up (msched_fs_place_done()): a page is counted once or twice, never
- * missed, so @nr_dram stays at or above the truth. It is never raised here:
- * every arrival raised it already. Caller holds move_lock (no memsched move
- * runs during the walk).
+ * Lower @mf->nr_dram to what a complete walk found on DRAM (@walked), plus
+ * what may have arrived while it walked: pages faulted or migrated in
+ * (arrivals since @arrivals0) and faults holding a reservation. Writers
+ * mark a fault in flight before reserving, count an arrival before the
+ * reservation ends or the count rises; this reads in the opposite order
+ * (count, in flight, arrivals), so a page the count holds is in the bound
+ * once or twice, never missed, and @nr_dram stays at or above the truth. It
+ * is never raised here: every arrival raised it already. Caller holds
+ * move_lock (no memsched move runs during the walk).
  */
 static void msched_fs_dram_recount(struct msched_file *mf, u64 walked,
 				   s64 arrivals0)
@@ -197,6 +198,7 @@ static void msched_fs_dram_recount(struct msched_file *mf, u64 walked,
 
 	lockdep_assert_held(&mf->move_lock);
 	do {
+		smp_rmb();
 		bound = walked + atomic64_read(&mf->nr_dram_inflight);
 		smp_rmb();
 		bound += atomic64_read(&mf->nr_dram_arrivals) - arrivals0;
@@ -217,6 +219,7 @@ static int msched_fs_scan(struct msched_file *mf)
 	u32 nr, cap, n = 0, dram = 0, up, down, nup, ndown;
 	u64 stalls0, budget0;
 	s64 arrivals0;
+	bool cut = false;
 	struct folio *folio;
 	int dram_node = mf->dram_node, pmem_node = mf->pmem_node, moves, ret;
 
@@ -238,8 +241,10 @@ static int msched_fs_scan(struct msched_file *mf)
 
 		if (xas_retry(&xas, folio) || xa_is_value(folio) || !nr)
 			continue;
-		if (n == cap)
+		if (n == cap) {
+			cut = true;
 			break;
+		}
 		pg = &tr->pages[n++];
 		pg->idx = xas.xa_index;
 		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
@@ -251,7 +256,9 @@ static int msched_fs_scan(struct msched_file *mf)
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
-	msched_fs_dram_recount(mf, dram, arrivals0);
+	/* A walk cut short at @cap did not see the whole file. */
+	if (!cut)
+		msched_fs_dram_recount(mf, dram, arrivals0);
 
 	stalls0 = tr->t.stats.nr_rate_stalls;
 	budget0 = tr->t.stats.nr_budget_demotions;
