@@ -10,7 +10,7 @@ out=build/check
 rm -rf "$out"
 mkdir -p "$out"
 MAKE=${MAKE:-make}
-LAB_TIMEOUT=${LAB_TIMEOUT:-1500}
+LAB_TIMEOUT=${LAB_TIMEOUT:-2400}
 LAB_DEBUG_TIMEOUT=${LAB_DEBUG_TIMEOUT:-2700}
 
 # Build steps are test points too: "ok N build: ..." in build.tap.
