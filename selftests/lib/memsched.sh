@@ -50,11 +50,15 @@ ms_wait_val() {
 	return 1
 }
 
-# ms_wait_scans DIR N: wait until N more scans have completed.
+# ms_wait_scans DIR N: wait until N more scans have completed (at most 60 s,
+# or twice the N scans' time at the current interval and scan cost).
 ms_wait_scans() {
-	local dir=$1 want i
+	local dir=$1 want i tries=600 per
 	want=$(( $(cat "$dir/stats/nr_scans") + $2 ))
-	for i in $(seq 600); do
+	per=$(( $(cat "$dir/scan_interval_ms" 2>/dev/null || echo 0) + \
+		$(cat "$dir/stats/last_scan_ns" 2>/dev/null || echo 0) / 1000000 ))
+	[ $(( $2 * per / 50 )) -gt "$tries" ] && tries=$(( $2 * per / 50 ))
+	for i in $(seq "$tries"); do
 		[ "$(cat "$dir/stats/nr_scans" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
 		sleep 0.1
 	done
@@ -114,4 +118,33 @@ ms_read() {
 ms_class_sum() {
 	ms_read "$1" classes/active classes/recently_idle classes/idle \
 		classes/never_touched | awk '{ print $1 + $2 + $3 + $4 }'
+}
+
+# ms_pace_scans DIR FLOOR_MS: give every scan its full pass and the guest
+# time to run between scans, whatever the kernel's speed. The CPU quota is a
+# wall-time budget (cpu_quota_ms * scan_interval_ms), and on a one-CPU host
+# the vCPU thread that preempts the scanner counts against it, so a slow
+# (debug) kernel cuts scans short at a fixed interval. With the full quota,
+# double the interval from FLOOR_MS until two scans in a row complete
+# untruncated, then set it to 4 times the measured scan time (at least
+# FLOOR_MS): the scanner then sleeps three quarters of the time, which the
+# guest gets. Prints the interval chosen.
+ms_pace_scans() {
+	local dir=$1 iv=$2 t0 t1 ns i
+	echo 1000 > "$dir/cpu_quota_ms"
+	for i in $(seq 8); do
+		echo "$iv" > "$dir/scan_interval_ms"
+		ms_wait_scans "$dir" 1	# the scan under way may predate the change
+		t0=$(cat "$dir/stats/nr_truncated_scans")
+		ms_wait_scans "$dir" 2
+		t1=$(cat "$dir/stats/nr_truncated_scans")
+		[ "$t1" = "$t0" ] && break
+		iv=$((iv * 2 > 60000 ? 60000 : iv * 2))
+	done
+	ns=$(cat "$dir/stats/last_scan_ns")
+	iv=$((ns * 4 / 1000000))
+	[ "$iv" -ge "$2" ] || iv=$2
+	echo "$iv" > "$dir/scan_interval_ms"
+	ms_wait_scans "$dir" 1
+	echo "$iv"
 }
