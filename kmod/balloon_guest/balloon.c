@@ -27,8 +27,14 @@
  * unsettled: while an INFLATED is still in the log, or was sent but
  * not yet acknowledged (an ACK for it or a later message; the host handles
  * messages in order and acknowledges every INFLATED and DEFLATED once it
- * is done with it). A host that leaves a message unacknowledged for
- * BGUEST_ACK_TIMEOUT_MS is taken for dead and the channel is hung up.
+ * is done with it). A host that acknowledges nothing for
+ * BGUEST_ACK_TIMEOUT_MS while messages wait is taken for dead and the
+ * channel is hung up. The clock runs from the later of the oldest waiting
+ * message's send and the last ACK that made progress: the host handles
+ * messages in order, so a full window of slow but steady work is not a
+ * dead host. And the verdict is confirmed BGUEST_STALE_CONFIRM_MS later, so
+ * that after the VM was paused (virsh suspend, a busy host) the ACKs that
+ * arrived meanwhile are read before the host is judged.
  *
  * Sent entries stay at the head of the log until their message is
  * acknowledged, and at most BGUEST_WINDOW messages await acknowledgement;
@@ -57,6 +63,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
+#include <linux/stringify.h>
 #include <linux/vmstat.h>
 #include <linux/workqueue.h>
 
@@ -71,8 +78,12 @@
 #define BGUEST_LOG_INIT		(4 * MSCHED_BALLOON_MAX_GFNS)
 /* Retry after an allocation failed ("out of puff", like virtio-balloon). */
 #define BGUEST_RETRY_MS		200
-/* How long a message may go unacknowledged before the host is taken for dead. */
-#define BGUEST_ACK_TIMEOUT_MS	10000
+/* How long the host may make no progress on waiting messages before it is
+ * taken for dead (a nested guest on a busy host takes seconds per message). */
+#define BGUEST_ACK_TIMEOUT_S	30
+#define BGUEST_ACK_TIMEOUT_MS	(BGUEST_ACK_TIMEOUT_S * MSEC_PER_SEC)
+/* A stale verdict stands only if it still holds this much later. */
+#define BGUEST_STALE_CONFIRM_MS	1000
 /* Messages sent and not yet acknowledged, at most. */
 #define BGUEST_WINDOW		16
 /* Check again this often while waiting to settle or for isolated pages. */
@@ -116,6 +127,9 @@ struct bguest_sent {
  * @nr_sent_inflate: INFLATEDs among them.
  * @acked_valid: an ACK arrived in this session.
  * @acked_seq: the latest sequence number acknowledged.
+ * @progress_ns: when an ACK last acknowledged a waiting message.
+ * @stale_ns: when the host was first seen making no progress for
+ *	BGUEST_ACK_TIMEOUT_MS (0: it was not, or it made progress since).
  * @stopping: unload began: the work is never queued again.
  *
  * Every field is guarded by bguest_balloon.log_lock. Entries are appended
@@ -143,6 +157,8 @@ struct bguest_log {
 	u32 nr_sent_inflate;
 	bool acked_valid;
 	u32 acked_seq;
+	u64 progress_ns;
+	u64 stale_ns;
 	bool stopping;
 };
 
@@ -268,8 +284,8 @@ static int bguest_log_grow(u64 room)
 	need = max_t(u64, need, 2ULL * cap);
 	if (need > U32_MAX / 2)
 		return -E2BIG;
-	ent = kvmalloc_array(need, sizeof(*ent),
-			     GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+	ent = bguest_fallible(kvmalloc_array(need, sizeof(*ent), GFP_KERNEL |
+					     __GFP_NORETRY | __GFP_NOWARN));
 	if (!ent)
 		return -ENOMEM;
 
@@ -322,6 +338,8 @@ static void __bguest_log_reset(u64 session)
 	log->nr_msgs = 0;
 	log->nr_sent_inflate = 0;
 	log->acked_valid = false;
+	log->progress_ns = 0;
+	log->stale_ns = 0;
 }
 
 /*
@@ -349,6 +367,10 @@ static bool __bguest_log_pop_acked(void)
 		log->nr_msgs--;
 		popped = true;
 	}
+	if (popped) {
+		log->progress_ns = ktime_get_ns();
+		log->stale_ns = 0;
+	}
 	return popped;
 }
 
@@ -361,18 +383,30 @@ static bool __bguest_log_settled(void)
 	return !log->nr_inflate && !log->nr_sent_inflate;
 }
 
-/* A message went unacknowledged for BGUEST_ACK_TIMEOUT_MS: a dead host. */
+/*
+ * The host made no progress on the waiting messages for
+ * BGUEST_ACK_TIMEOUT_MS, and still had not BGUEST_STALE_CONFIRM_MS after
+ * that was first seen: a dead host (see the top).
+ */
 static bool bguest_log_stale(void)
 {
 	struct bguest_log *log = &bguest_balloon.log;
 	struct bguest_sent *m;
-	bool stale;
+	u64 now = ktime_get_ns(), since;
+	bool stale = false;
 
 	spin_lock(&bguest_balloon.log_lock);
 	m = &log->sent[log->sent_head];
-	stale = log->nr_msgs && m->seq_valid &&
-		ktime_get_ns() - m->ns >=
-		(u64)BGUEST_ACK_TIMEOUT_MS * NSEC_PER_MSEC;
+	if (log->nr_msgs && m->seq_valid) {
+		since = max(m->ns, log->progress_ns);
+		if (now - since < (u64)BGUEST_ACK_TIMEOUT_MS * NSEC_PER_MSEC)
+			log->stale_ns = 0;
+		else if (!log->stale_ns)
+			log->stale_ns = now;
+		else
+			stale = now - log->stale_ns >=
+				(u64)BGUEST_STALE_CONFIRM_MS * NSEC_PER_MSEC;
+	}
 	spin_unlock(&bguest_balloon.log_lock);
 	return stale;
 }
@@ -528,7 +562,7 @@ static int bguest_balloon_inflate(u64 want)
 	}
 	/* No lock held: the allocation may reclaim (never OOM: NORETRY). */
 	for (got = 0; got < nr; got++) {
-		page = balloon_page_alloc();
+		page = bguest_fallible(balloon_page_alloc());
 		if (!page) {
 			short_alloc = true;
 			break;
@@ -642,7 +676,8 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 			break;
 		}
 		if ((ret == -EINPROGRESS || ret == -EBUSY) && bguest_log_stale()) {
-			bguest_chan_hangup("the host did not acknowledge a message within 10 s");
+			bguest_chan_hangup("the host acknowledged nothing for "
+					   __stringify(BGUEST_ACK_TIMEOUT_S) " s");
 			delay = msecs_to_jiffies(BGUEST_POLL_MS);
 			break;
 		}

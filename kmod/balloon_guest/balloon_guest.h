@@ -20,6 +20,7 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
+#include "../fail_alloc.h"
 #include "msched_proto.h"
 
 /**
@@ -100,6 +101,15 @@ void bguest_cond_bump(void);
 void bguest_cond_check(void);
 int bguest_cond_init(void);
 void bguest_cond_exit(void);
+
+/*
+ * main.c: an allocation the driver makes after init; debugfs
+ * balloon_guest/fail_alloc may fail it (the debug kernel; ../fail_alloc.h).
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+extern struct fault_attr bguest_fail_alloc_attr;
+#endif
+#define bguest_fallible(expr)	MSCHED_FALLIBLE(&bguest_fail_alloc_attr, expr)
 
 /* sysfs.c: the /sys/kernel/mm/balloon_guest tree */
 int bguest_sysfs_init(void);

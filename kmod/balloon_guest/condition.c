@@ -95,7 +95,8 @@ static size_t bguest_cond_snapshot(char *buf, size_t size, u64 gen)
 
 static int bguest_cond_open(struct inode *inode, struct file *file)
 {
-	struct bguest_cond_file *cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	struct bguest_cond_file *cf = bguest_fallible(kzalloc(sizeof(*cf),
+							      GFP_KERNEL));
 
 	if (!cf)
 		return -ENOMEM;

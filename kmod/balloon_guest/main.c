@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
 
 #include <uapi/memsched.h>
@@ -16,13 +17,35 @@
 
 struct bguest_counters bguest_ctr;
 
+MSCHED_FAIL_ALLOC_DEFINE(bguest_fail_alloc_attr);
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/* /sys/kernel/debug/balloon_guest/: fail_alloc, before anything allocates. */
+static struct dentry *bguest_debugfs_dir;
+
+static void bguest_debugfs_init(void)
+{
+	bguest_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	msched_fail_alloc_debugfs(&bguest_fail_alloc_attr, bguest_debugfs_dir);
+}
+
+static void bguest_debugfs_exit(void)
+{
+	debugfs_remove_recursive(bguest_debugfs_dir);
+}
+#else
+static void bguest_debugfs_init(void) { }
+static void bguest_debugfs_exit(void) { }
+#endif
+
 static int __init bguest_init(void)
 {
 	int ret;
 
+	bguest_debugfs_init();
 	ret = bguest_cond_init();
 	if (ret)
-		return ret;
+		goto out_debugfs;
 	ret = bguest_balloon_init();
 	if (ret)
 		goto out_cond;
@@ -47,6 +70,8 @@ out_balloon:
 	bguest_balloon_exit();
 out_cond:
 	bguest_cond_exit();
+out_debugfs:
+	bguest_debugfs_exit();
 	return ret;
 }
 
@@ -57,6 +82,7 @@ static void __exit bguest_exit(void)
 	bguest_stats_exit();
 	bguest_balloon_exit();
 	bguest_cond_exit();
+	bguest_debugfs_exit();
 	pr_info("unloaded\n");
 }
 

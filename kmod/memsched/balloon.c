@@ -364,8 +364,9 @@ static int __balloon_inflate(struct msched_vm *vm,
 		goto out_unlock;
 	}
 	for (i = 0; i < nr; i++) {
-		if (xa_err(xa_store(&b->gfns, gfns[i], xa_mk_value(0),
-				    GFP_KERNEL))) {
+		if (msched_fallible_err(xa_err(xa_store(&b->gfns, gfns[i],
+							xa_mk_value(0),
+							GFP_KERNEL)))) {
 			while (i--)
 				xa_erase(&b->gfns, gfns[i]);
 			ret = -ENOMEM;

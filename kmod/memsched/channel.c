@@ -399,7 +399,7 @@ static int chan_start(struct msched_pending *p,
 {
 	struct msched_chan *chan;
 
-	chan = kvzalloc(sizeof(*chan), GFP_KERNEL);
+	chan = msched_fallible(kvzalloc(sizeof(*chan), GFP_KERNEL));
 	if (!chan)
 		return -ENOMEM;
 	chan->sock = p->sock;
@@ -459,7 +459,7 @@ static void chan_accept(struct socket *sock)
 				    MSCHED_CHAN_MAX);
 		goto out_release;
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = msched_fallible(kzalloc(sizeof(*p), GFP_KERNEL));
 	if (!p)
 		goto out_release;
 	p->sock = sock;

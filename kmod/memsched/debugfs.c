@@ -20,6 +20,8 @@ atomic64_t msched_live_bytes = ATOMIC64_INIT(0);
 
 static struct dentry *msched_debugfs_dir;
 
+MSCHED_FAIL_ALLOC_DEFINE(msched_fail_alloc_attr);
+
 static int live_vms_get(void *data, u64 *val)
 {
 	*val = atomic64_read(&msched_live_vms);
@@ -84,6 +86,7 @@ void msched_debugfs_init(void)
 				   NULL, &live_chans_fops);
 	debugfs_create_file_unsafe("live_fs_files", 0400, msched_debugfs_dir,
 				   NULL, &live_fs_files_fops);
+	msched_fail_alloc_debugfs(&msched_fail_alloc_attr, msched_debugfs_dir);
 	debugfs_create_file_unsafe("live_fs_pages", 0400, msched_debugfs_dir,
 				   NULL, &live_fs_pages_fops);
 }

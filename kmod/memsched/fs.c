@@ -163,9 +163,10 @@ again:
 		goto again;
 	}
 	nid = msched_fs_place(mf, &reserved);
-	folio = __folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN, 0, nid, NULL);
+	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
+					      0, nid, NULL));
 	if (!folio)	/* the node is full: anywhere beats failing the VM */
-		folio = __folio_alloc(gfp, 0, nid, NULL);
+		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
 	if (!folio) {
 		msched_fs_place_done(mf, NULL, reserved);
 		return ERR_PTR(-ENOMEM);
@@ -326,8 +327,9 @@ static struct inode *msched_fs_new_inode(struct super_block *sb,
 
 	if (!inode)
 		return NULL;
-	ino = ida_alloc_range(&msched_fs_ino_ida, MSCHED_FS_INO_MIN,
-			      MSCHED_FS_INO_MAX, GFP_KERNEL);
+	ino = msched_fallible_err(ida_alloc_range(&msched_fs_ino_ida,
+						  MSCHED_FS_INO_MIN,
+						  MSCHED_FS_INO_MAX, GFP_KERNEL));
 	if (ino < 0) {
 		pr_warn_ratelimited("no inode number left (accepted: at most %d files in all instances)\n",
 				    MSCHED_FS_INO_MAX);
@@ -362,7 +364,7 @@ static int msched_fs_create(msched_compat_idmap *idmap, struct inode *dir,
 	if (!inode)
 		return -ENOSPC;
 	mf = MSCHED_FILE(inode);
-	mf->name = kstrdup(dentry->d_name.name, GFP_KERNEL);
+	mf->name = msched_fallible(kstrdup(dentry->d_name.name, GFP_KERNEL));
 	err = mf->name ? msched_fs_sysfs_add(mf) : -ENOMEM;
 	if (err) {
 		iput(inode);
@@ -433,7 +435,7 @@ static const struct address_space_operations msched_fs_aops = {
 
 static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 {
-	struct msched_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	struct msched_file *mf = msched_fallible(kzalloc(sizeof(*mf), GFP_KERNEL));
 
 	if (!mf)
 		return NULL;

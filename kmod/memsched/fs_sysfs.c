@@ -63,7 +63,7 @@ static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *a,
 	u64 *counts, resident;
 	int nid, len = 0;
 
-	counts = kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL);
+	counts = msched_fallible(kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL));
 	if (!counts)
 		return -ENOMEM;
 	msched_fs_node_pages(kobj_mf(kobj), counts, &resident);
@@ -344,7 +344,7 @@ int msched_fs_sysfs_add(struct msched_file *mf)
 	struct msched_file_kobj *fk;
 	int ret;
 
-	fk = kzalloc(sizeof(*fk), GFP_KERNEL);
+	fk = msched_fallible(kzalloc(sizeof(*fk), GFP_KERNEL));
 	if (!fk)
 		return -ENOMEM;
 	fk->mf = mf;

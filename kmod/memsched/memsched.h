@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "../fail_alloc.h"
 #include "msched_class.h"
 #include "msched_lru.h"
 #include "msched_mrc.h"
@@ -276,5 +277,16 @@ void msched_sysfs_exit(void);
 
 /* vm_sysfs.c: one directory per attached VM */
 extern const struct kobj_type msched_vm_ktype;
+
+/*
+ * An allocation memsched makes after init: debugfs memsched/fail_alloc may
+ * fail it (the debug kernel; see ../fail_alloc.h).
+ */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+extern struct fault_attr msched_fail_alloc_attr;
+#endif
+#define msched_fallible(expr)	MSCHED_FALLIBLE(&msched_fail_alloc_attr, expr)
+#define msched_fallible_err(expr) \
+	MSCHED_FALLIBLE_ERR(&msched_fail_alloc_attr, expr)
 
 #endif /* _MEMSCHED_H */

@@ -212,7 +212,7 @@ int msched_vm_attach(pid_t pid)
 	if (IS_ERR(kvm))
 		return PTR_ERR(kvm);
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = msched_fallible(kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT));
 	if (!vm) {
 		ret = -ENOMEM;
 		goto out_put_kvm;

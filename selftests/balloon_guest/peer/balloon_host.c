@@ -18,6 +18,10 @@
  *                          (STATS, CLASSES are read and ignored; DEFLATED
  *                          fails); acknowledge nothing
  *   ack-last               ACK (status 0) the last INFLATED or DEFLATED read
+ *   settle N               read INFLATED and DEFLATED, acknowledging each
+ *                          (status 0), until the pages the guest reported
+ *                          ballooned on this connection come to N (60 s);
+ *                          prints "settled N"
  *   send-bad               send a header with a bad magic (a protocol error)
  *   expect-close           read (and ignore) until the guest closes (30 s)
  *   touch PATH             create PATH (tells the test where the script is)
@@ -40,7 +44,7 @@
 
 static int lfd = -1, fd = -1;
 static u32 seq = 1, hello_seq, last_seq;
-static u64 unacked;
+static u64 unacked, ballooned;
 static u8 buf[MSCHED_BALLOON_MAX_MSG_LEN];
 
 static void die(const char *what)
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
 				die("accept");
 			seq = 1;
 			unacked = 0;
+			ballooned = 0;
 			printf("accepted\n");
 		} else if (!strcmp(c, "expect-hello")) {
 			do {
@@ -219,10 +224,28 @@ int main(int argc, char **argv)
 					continue;
 				got += m.gfns.nr;
 				unacked += m.gfns.nr;
+				ballooned += m.gfns.nr;
 				last_seq = m.seq;
 			}
 			printf("inflated %llu unacked %llu\n", (unsigned long long)got,
 			       (unsigned long long)unacked);
+			i++;
+		} else if (!strcmp(c, "settle") && a1) {
+			u64 want = num(a1);
+
+			while (ballooned != want) {
+				ret = recv_msg(&m, 60000);
+				if (ret)
+					die(ret == 1 ? "settle: closed" : "settle: timeout");
+				if (m.type == MSCHED_BALLOON_MSG_INFLATED)
+					ballooned += m.gfns.nr;
+				else if (m.type == MSCHED_BALLOON_MSG_DEFLATED)
+					ballooned -= m.gfns.nr;
+				else
+					continue;
+				send_ack(m.seq);
+			}
+			printf("settled %llu\n", (unsigned long long)ballooned);
 			i++;
 		} else if (!strcmp(c, "ack-last")) {
 			send_ack(last_seq);
