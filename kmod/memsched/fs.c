@@ -319,6 +319,7 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 	return 0;
 }
 
+/* Return: the inode; ERR_PTR(-ENOMEM), or -ENOSPC when no number is left. */
 static struct inode *msched_fs_new_inode(struct super_block *sb,
 					 const struct inode *dir, umode_t mode)
 {
@@ -326,15 +327,16 @@ static struct inode *msched_fs_new_inode(struct super_block *sb,
 	int ino;
 
 	if (!inode)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	ino = msched_fallible_err(ida_alloc_range(&msched_fs_ino_ida,
 						  MSCHED_FS_INO_MIN,
 						  MSCHED_FS_INO_MAX, GFP_KERNEL));
 	if (ino < 0) {
-		pr_warn_ratelimited("no inode number left (accepted: at most %d files in all instances)\n",
-				    MSCHED_FS_INO_MAX);
+		if (ino == -ENOSPC)
+			pr_warn_ratelimited("no inode number left (accepted: at most %d files in all instances)\n",
+					    MSCHED_FS_INO_MAX);
 		iput(inode);
-		return NULL;
+		return ERR_PTR(ino);
 	}
 	inode->i_ino = ino;
 	inode_init_owner(MSCHED_COMPAT_NOP_IDMAP, inode, dir, mode);
@@ -361,8 +363,8 @@ static int msched_fs_create(msched_compat_idmap *idmap, struct inode *dir,
 	int err;
 
 	inode = msched_fs_new_inode(dir->i_sb, dir, mode | S_IFREG);
-	if (!inode)
-		return -ENOSPC;
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
 	mf = MSCHED_FILE(inode);
 	mf->name = msched_fallible(kstrdup(dentry->d_name.name, GFP_KERNEL));
 	err = mf->name ? msched_fs_sysfs_add(mf) : -ENOMEM;
@@ -534,6 +536,8 @@ static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &msched_fs_sops;
 	sb->s_time_gran = 1;
 	root = msched_fs_new_inode(sb, NULL, S_IFDIR | (mode ? mode : 0755));
+	if (IS_ERR(root))
+		return PTR_ERR(root);
 	sb->s_root = d_make_root(root);
 	return sb->s_root ? 0 : -ENOMEM;
 }

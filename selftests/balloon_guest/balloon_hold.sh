@@ -41,7 +41,7 @@ wait_file() {
 	return 1
 }
 # klog: the kernel log since the test started
-klog() { dmesg | tail -n +$((mark + 1)) > "$work/klog"; cat "$work/klog"; }
+klog() { ms_klog > "$work/klog"; cat "$work/klog"; }
 wait_klog() {
 	local i
 	for i in $(seq $(( ${2:-30} * 10 ))); do
@@ -55,7 +55,7 @@ wait_klog() {
 modprobe vsock_loopback 2>/dev/null || tap_skip_all "no vsock_loopback"
 lsmod | grep -q '^balloon_guest ' && rmmod balloon_guest
 m0=$(memtotal)
-mark=$(dmesg | wc -l)
+ms_klog_mark
 
 # 1. The host acknowledges the first 1000 inflated pages, not the next
 # 2000, then sends garbage: the driver hangs up (a protocol error).

@@ -29,7 +29,7 @@ memtotal() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 modprobe vsock_loopback 2>/dev/null || tap_skip_all "no vsock_loopback"
 lsmod | grep -q '^balloon_guest ' && rmmod balloon_guest
 m0=$(memtotal)
-mark=$(dmesg | wc -l)
+ms_klog_mark
 
 # The script: up to PAGES and back to 0, ROUNDS times, then hold.
 script="accept expect-hello ack-hello"
@@ -73,7 +73,8 @@ tap_ok "allocations failed by injection ($injected)" test "$injected" -gt 0
 tap_ok "the driver counted failed batches (alloc_failures)" test "$(cat "$BG/alloc_failures")" -gt "$fail0"
 tap_is "$(cat "$BG/balloon_pages")" 0 "the balloon is empty"
 tap_is "$(memtotal)" "$m0" "MemTotal is whole again"
-tap_ok "no protocol error or hang-up on the way" sh -c "! dmesg | tail -n +$((mark + 1)) | grep 'balloon_guest: .*\(protocol error\|hanging up\|lost\)'"
+ms_klog > "$work/klog"
+tap_ok "no protocol error or hang-up on the way" sh -c "! grep 'balloon_guest: .*\(protocol error\|hanging up\|lost\)' '$work/klog'"
 touch "$work/end"
 wait "$host_pid"
 tap_is "$?" 0 "balloon_host ran its script" || tail -n 20 "$work/host.out"

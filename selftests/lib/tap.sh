@@ -58,6 +58,15 @@ ms_write() {
 	bash -c 'echo "$1" > "$2"' ms_write "$1" "$2"
 }
 
+# ms_klog_mark: put a unique line into the kernel log; ms_klog prints the
+# log since that line. (A line count taken before does not work once the
+# ring buffer is full: the count stops growing.)
+ms_klog_mark() {
+	MS_KLOG_MARK="kselftest mark $$.$RANDOM.$(date +%s%N)"
+	echo "$MS_KLOG_MARK" > /dev/kmsg
+}
+ms_klog() { dmesg | awk -v m="$MS_KLOG_MARK" 'f; index($0, m) { f = 1 }'; }
+
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 
 tap_done() {

@@ -19,7 +19,7 @@
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 
-ROUNDS=${ROUNDS:-12}
+ROUNDS=${ROUNDS:-6}
 PCT=${PCT:-10}		# % of allocations that fail while injecting
 TIMES=100000		# injections allowed (fail_alloc/times counts down)
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
@@ -61,8 +61,8 @@ echo $TIMES > "$FA/times"
 # in $work/bad). Returns the write's status.
 try() {
 	local out
-	out=$(ms_write "$2" "$3" 2>&1) && { echo "$1 ok" >> "$work/ops"; return 0; }
-	echo "$1 failed: $out" >> "$work/ops"
+	out=$(ms_write "$2" "$3" 2>&1) && { echo "$(date +%s.%N | cut -c1-14) $1 ok" >> "$work/ops"; return 0; }
+	echo "$(date +%s.%N | cut -c1-14) $1 failed: $out" >> "$work/ops"
 	echo "$out" | grep -q "Cannot allocate memory" || echo "$1: $out" >> "$work/bad"
 	return 1
 }
@@ -78,17 +78,18 @@ live() {
 # One round of every operation. Attach failures are expected while
 # injecting; what depends on the attach is skipped then.
 round() {	# N
-	local n=$1 pid d f ppid fdir
-	ms_vmm_start "$work/ready" --mem-mb 32 --wss-pages 2048 --populate || return 1
+	local n=$1 pid d f ppid fdir t0=$(date +%s)
+	echo "$(date +%s) round $n" >> "$work/ops"
+	ms_vmm_start "$work/ready" --mem-mb 16 --wss-pages 1024 --populate || return 1
 	pid=$MS_VMM_PID d=$(ms_vm "$pid")
 	if try attach "$pid" "$MS_ROOT/attach"; then
 		try interval 20 "$d/scan_interval_ms"
 		try reset 1 "$d/reset"
 		sleep 1
 		try cid 1 "$d/balloon/cid" &&
-			timeout 60 "$PEER" hello 8192 churn 20 1024 512 \
+			timeout 60 "$PEER" hello 4096 churn 20 1024 8 \
 				> "$work/peer.$n" 2>&1
-		echo "peer $n: $? $(grep -h '^churn' "$work/peer.$n")" >> "$work/ops"
+		echo "$(date +%s) peer $n: $? $(grep -h '^churn' "$work/peer.$n")" >> "$work/ops"
 		try target 256 "$d/balloon/target_pages"
 		try reset 1 "$d/reset"
 	fi
@@ -97,9 +98,10 @@ round() {	# N
 		try detach "$pid" "$MS_ROOT/detach"
 	fi
 	ms_vmm_stop
+	echo "$(date +%s) vmm stopped" >> "$work/ops"
 	# memschedfs: a file written and checked while it moves.
 	f=$mnt/f$n
-	"$PATTERN" --file "$f" --mb 8 --seconds 3 --threads 1 \
+	"$PATTERN" --file "$f" --mb 8 --seconds 2 --threads 1 \
 		--ready-file "$work/p$n.ready" > "$work/p$n.out" 2>&1 &
 	ppid=$!
 	bg="$ppid"
@@ -115,6 +117,7 @@ round() {	# N
 	rm -f "$f"
 	ms_wait_val "$MS_DEBUG/live_vms" 0 30 > /dev/null
 	echo "round $n: $(live)" >> "$work/live"
+	echo "round $n took $(( $(date +%s) - t0 )) s" >> "$work/times"
 }
 
 tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
@@ -123,6 +126,7 @@ inject "$PCT"
 for n in $(seq "$ROUNDS"); do round "$n"; done
 inject 0
 injected=$(( left0 - $(cat "$FA/times") ))
+tap_diag "$(tr '\n' ';' < "$work/times")"
 tap_diag "$injected allocations failed by injection over $ROUNDS rounds; $(grep -c ' ok$' "$work/ops") writes worked, $(grep -c ' failed: ' "$work/ops") failed"
 tap_ok "allocations failed ($injected), at $PCT%" test "$injected" -gt 0
 tap_ok "some writes failed with ENOMEM" grep -q "failed: .*Cannot allocate memory" "$work/ops"
@@ -139,7 +143,8 @@ tap_ok "after every round the live counters were 0" sh -c "! grep -v ': 0/0/0/0/
 round 0
 tap_ok "without injection every write works" sh -c "! grep -q ' failed: ' '$work/ops'" ||
 	cat "$work/ops"
-tap_ok "  ... and the balloon peer churned to the end" grep -q "^peer 0: 0 churn accepted 20 rejected 0" "$work/ops" ||
+tap_diag "$(cat "$work/ops" | tr '\n' ';')"
+tap_ok "  ... and the balloon peer churned to the end" grep -q " peer 0: 0 churn accepted 20 rejected 0" "$work/ops" ||
 	{ cat "$work/ops"; cat "$work/peer.0"; }
 tap_ok "  ... and the file kept its data" grep -q "mismatches=0\$" "$work/patterns"
 tap_ok "umount" umount "$mnt"
