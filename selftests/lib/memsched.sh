@@ -148,3 +148,34 @@ ms_pace_scans() {
 	ms_wait_scans "$dir" 1
 	echo "$iv"
 }
+
+# Private tracefs instances, so that tests count events without disturbing
+# the global buffer. ms_trace_new NAME: mount tracefs if need be, create
+# instance NAME with an 8 MiB buffer; sets MS_TRACE (tracefs) and MS_INST.
+# ms_trace_on EVENT... (SYSTEM/EVENT): enable them and start tracing.
+ms_trace_new() {
+	MS_TRACE=/sys/kernel/tracing
+	[ -d "$MS_TRACE/events" ] || mount -t tracefs tracefs "$MS_TRACE" 2>/dev/null
+	MS_INST=$MS_TRACE/instances/$1
+	{ [ -d "$MS_INST" ] || mkdir "$MS_INST"; } &&
+		echo 8192 > "$MS_INST/buffer_size_kb"
+}
+ms_trace_on() {
+	local e
+	for e in "$@"; do
+		echo 1 > "$MS_INST/events/$e/enable" || return 1
+	done
+	echo 1 > "$MS_INST/tracing_on"
+}
+# ms_trace_count PATTERN: events in the instance's buffer matching PATTERN
+ms_trace_count() { grep -c -- "$1" "$MS_INST/trace"; }
+# ms_trace_overruns: events lost to a full buffer (0: the counts are whole)
+ms_trace_overruns() {
+	cat "$MS_INST"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }'
+}
+# ms_trace_remove: stop and remove the instance (for the EXIT trap)
+ms_trace_remove() {
+	[ -n "${MS_INST:-}" ] && [ -d "$MS_INST" ] || return 0
+	echo 0 > "$MS_INST/tracing_on"
+	rmdir "$MS_INST"
+}

@@ -43,17 +43,13 @@ TEST_TIMEOUT=240
 tap_plan $(( 3 + 5 * ${#TESTS[@]} ))
 
 T=/sys/kernel/tracing
-[ -d "$T/events" ] || mount -t tracefs tracefs "$T" 2>/dev/null
-INST=$T/instances/msched_kvm_selftests
 KPROBE=kvm_selftests/vm_create
 work=$(mktemp -d)
 cleanup() {
-	if [ -d "$INST" ]; then
-		echo 0 > "$INST/tracing_on"
-		[ -d "$INST/events/kvm_selftests" ] &&
-			echo 0 > "$INST/events/kvm_selftests/vm_create/enable"
-		rmdir "$INST"
+	if [ -n "${MS_INST:-}" ] && [ -d "$MS_INST/events/kvm_selftests" ]; then
+		echo 0 > "$MS_INST/events/kvm_selftests/vm_create/enable"
 	fi
+	ms_trace_remove
 	grep -q "^p:$KPROBE " "$T/kprobe_events" 2>/dev/null &&
 		echo "-:$KPROBE" >> "$T/kprobe_events"
 	rm -rf "$work"
@@ -73,25 +69,18 @@ tap_is "${missing:-none}" none "KVM selftests and the watcher are built ($BIN)" 
 # (an optional capability) a kprobe on each VM creation. Sets have_kprobe.
 have_kprobe=0
 trace_setup() {
-	mkdir "$INST" || return 1
-	echo 8192 > "$INST/buffer_size_kb" || return 1
-	for e in msched_attach msched_detach msched_scan; do
-		echo 1 > "$INST/events/memsched/$e/enable" || return 1
-	done
+	ms_trace_new msched_kvm_selftests || return 1
 	if [ -w "$T/kprobe_events" ] &&
 	   echo "p:$KPROBE kvm_arch_init_vm" >> "$T/kprobe_events" 2>/dev/null &&
-	   echo 1 > "$INST/events/kvm_selftests/vm_create/enable"; then
+	   echo 1 > "$MS_INST/events/kvm_selftests/vm_create/enable"; then
 		have_kprobe=1
 	else
 		tap_diag "no kprobe on kvm_arch_init_vm: VM creations are not counted"
 	fi
-	echo 1 > "$INST/tracing_on"
+	ms_trace_on memsched/msched_attach memsched/msched_detach memsched/msched_scan
 }
 trace_setup
 tap_is "$?" 0 "trace instance with memsched's attach, detach and scan events"
-trace_overruns() {
-	cat "$INST"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }'
-}
 
 # wait_detached PID: memsched let go of every VM of PID and freed them.
 wait_detached() {
@@ -107,7 +96,7 @@ for t in "${TESTS[@]}"; do
 	# shellcheck disable=SC2086
 	set -- $t
 	shift
-	: > "$INST/trace"
+	: > "$MS_INST/trace"
 	start=$(date +%s)
 	timeout -k 10 "$TEST_TIMEOUT" "$WATCH" --period 1 --interval-ms 10 \
 		--summary "$work/$name.sum" -- "$BIN/$name" "$@" > "$work/$name.out" 2>&1
@@ -116,7 +105,7 @@ for t in "${TESTS[@]}"; do
 	pid=$(sed -n 's/^kvm_attach_watch: +[0-9]*ms attached VM #1 of pid \([0-9]*\) .*/\1/p' "$work/$name.out")
 	sed 's/^/  /' "$work/$name.out" | tail -n 40 | while IFS= read -r l; do tap_diag "$l"; done
 	wait_detached "${pid:-0}" || tap_diag "$name: VMs of pid $pid still attached after 30 s"
-	cp "$INST/trace" "$work/$name.trace"
+	cp "$MS_INST/trace" "$work/$name.trace"
 
 	if [ "$rc" = 4 ]; then
 		why=$(sed -n 's/.*# SKIP[ -]*//p' "$work/$name.out" | head -n 1)
@@ -152,7 +141,7 @@ for t in "${TESTS[@]}"; do
 	tap_ok "$name: memsched scanned its VMs ($scans scans)" test "$scans" -gt 0
 
 	dtraced=$(grep -c "msched_detach: pid=${pid:-none} " "$work/$name.trace")
-	tap_is "$dtraced/${errors:-none}/$(trace_overruns)" "$traced/0/0" \
+	tap_is "$dtraced/${errors:-none}/$(ms_trace_overruns)" "$traced/0/0" \
 		"$name: each attach has its detach ($dtraced of $traced; $detached by the watcher, the rest at exit), no failed write (vanished VMs: ${vanished:-none}), trace complete"
 	tap_no_leaks "$name"
 done

@@ -20,9 +20,6 @@ ms_require_kvm
 tap_plan 19
 
 SLOTS_VM=$TAP_REPO/selftests/memsched/vmm/build/kvm_slots_vm
-T=/sys/kernel/tracing
-[ -d "$T/events" ] || mount -t tracefs tracefs "$T" 2>/dev/null
-INST=$T/instances/msched_vm_teardown
 ROUNDS=15
 
 work=$(mktemp -d)
@@ -31,7 +28,7 @@ cleanup() {
 	ms_vmm_stop
 	# shellcheck disable=SC2086
 	[ -n "$orphans" ] && kill $orphans 2>/dev/null
-	[ -d "$INST" ] && { echo 0 > "$INST/tracing_on"; rmdir "$INST"; }
+	ms_trace_remove
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,20 +37,12 @@ ms_load || { tap_fail "load memsched"; tap_done; }
 # trace_setup: a private trace instance with memsched's work queueings
 # (filtered on the workqueue's name) and every work execution.
 trace_setup() {
-	[ -d "$INST" ] || mkdir "$INST" || return 1
-	echo 8192 > "$INST/buffer_size_kb" &&
-	echo 'workqueue == "memsched"' > "$INST/events/workqueue/workqueue_queue_work/filter" &&
-	echo 1 > "$INST/events/workqueue/workqueue_queue_work/enable" &&
-	echo 1 > "$INST/events/workqueue/workqueue_execute_start/enable" &&
-	echo 1 > "$INST/events/memsched/msched_detach/enable" &&
-	echo 1 > "$INST/tracing_on"
+	ms_trace_new msched_vm_teardown &&
+	echo 'workqueue == "memsched"' > "$MS_INST/events/workqueue/workqueue_queue_work/filter" &&
+	ms_trace_on workqueue/workqueue_queue_work workqueue/workqueue_execute_start \
+		memsched/msched_detach
 }
-trace_clear() { : > "$INST/trace"; }
-# trace_count PATTERN: events in the buffer matching PATTERN
-trace_count() { grep -c -- "$1" "$INST/trace"; }
-trace_overruns() {
-	cat "$INST"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }'
-}
+trace_clear() { : > "$MS_INST/trace"; }
 QUEUED='workqueue_queue_work:.*function=msched_vm_release_work'
 RAN='workqueue_execute_start:.*function msched_vm_release_work'
 
@@ -76,7 +65,7 @@ trace_clear
 ms_write "$pid" "$MS_ROOT/attach"
 ms_wait_scans "$(ms_vm "$pid")" 1
 tap_ok "detach" ms_write "$pid" "$MS_ROOT/detach"
-tap_is "$(trace_count "$QUEUED")/$(trace_count 'msched_detach:')" "0/1" \
+tap_is "$(ms_trace_count "$QUEUED")/$(ms_trace_count 'msched_detach:')" "0/1" \
 	"explicit detach: release work queued 0 times, 1 detach traced"
 ms_vmm_stop
 tap_no_leaks "explicit detach"
@@ -98,11 +87,11 @@ for _ in $(seq "$ROUNDS"); do
 	dmesg | grep -q "detached VM of pid $pid (VM exited)" && logged=$((logged + 1))
 done
 tap_is "$gone/$logged" "$ROUNDS/$ROUNDS" "VM exit x$ROUNDS: every directory removed, every detach logged"
-tap_is "$(trace_count "$QUEUED")" "$ROUNDS" "VM exit x$ROUNDS: release work queued once per exit"
-tap_is "$(trace_count "$RAN")" "$ROUNDS" "VM exit x$ROUNDS: release work ran once per exit"
-tap_is "$(trace_count 'msched_detach:.*reason=VM exited')" "$ROUNDS" \
+tap_is "$(ms_trace_count "$QUEUED")" "$ROUNDS" "VM exit x$ROUNDS: release work queued once per exit"
+tap_is "$(ms_trace_count "$RAN")" "$ROUNDS" "VM exit x$ROUNDS: release work ran once per exit"
+tap_is "$(ms_trace_count 'msched_detach:.*reason=VM exited')" "$ROUNDS" \
 	"VM exit x$ROUNDS: one detach traced per exit"
-tap_is "$(trace_overruns)" 0 "trace buffer did not overrun (the counts are complete)"
+tap_is "$(ms_trace_overruns)" 0 "trace buffer did not overrun (the counts are complete)"
 tap_no_leaks "VM exit x$ROUNDS"
 
 # A VM that outlives its mm: attach finds it, builds its sample set and
