@@ -55,7 +55,8 @@ wait_gone() {
 	return 1
 }
 
-tap_ok "trace instance with workqueue events" trace_setup
+trace_setup
+tap_is "$?" 0 "trace instance with workqueue events"
 
 # An explicit detach claims the VM; the ->release that its
 # mmu_notifier_unregister() calls must not queue the release work.
