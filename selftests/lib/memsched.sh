@@ -151,7 +151,8 @@ ms_pace_scans() {
 
 # Private tracefs instances, so that tests count events without disturbing
 # the global buffer. ms_trace_new NAME: mount tracefs if need be, create
-# instance NAME with an 8 MiB buffer; sets MS_TRACE (tracefs) and MS_INST.
+# instance NAME with an 8 MiB buffer; sets MS_TRACE (tracefs) and MS_INST
+# (so call it in the test's own shell, not through tap_ok).
 # ms_trace_on EVENT... (SYSTEM/EVENT): enable them and start tracing.
 ms_trace_new() {
 	MS_TRACE=/sys/kernel/tracing
