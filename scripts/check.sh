@@ -43,11 +43,12 @@ step "deps" scripts/deps.sh || finish
 # the stock lab run; then the lab runs on it too. Everything runs 4 to 15
 # times slower there (nested KVM under TCG with KASAN and lockdep), so
 # within CI's budget it runs DEBUG_TESTS, the programs that drive the
-# defects' paths without booting nested Linux guests (README, "The debug
-# kernel"). MEMSCHED_DEBUG_LAB=full runs the whole suite on it (about 80
-# minutes); =0 skips it.
+# defects' paths without booting nested Linux guests (README, "What runs
+# on the debug kernel"). MEMSCHED_DEBUG_LAB=full runs the whole suite on
+# it (well over an hour); =0 skips it.
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
-DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh memschedctl.sh memschedfs_mm.sh fault_injection.sh}
+DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh memschedctl.sh \
+	balloon_channel.sh memschedfs_mm.sh fault_injection.sh balloon_hold.sh}
 case "$debug_lab" in
 0) ;;
 1) debug_only="ONLY='$DEBUG_TESTS'" ;;
