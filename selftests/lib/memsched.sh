@@ -11,20 +11,25 @@ ms_load() {
 	ms_insmod memsched
 }
 
-# ms_vmm_start READYFILE ARGS...: start the minimal VMM in the background,
-# wait for its first sweep; sets MS_VMM_PID.
+# ms_vmm_start READYFILE ARGS...: start the minimal VMM (MS_VMM_BIN, else
+# kvm_wss_vm) in the background and wait until it writes READYFILE, as long
+# as it lives, at most 300 s (populating 256 MiB takes over 10 s on the
+# debug kernel); sets MS_VMM_PID. On failure it says why and returns 1.
 ms_vmm_start() {
-	local ready=$1 i
+	local ready=$1 bin=${MS_VMM_BIN:-$MS_VMM}
 	shift
 	rm -f "$ready"
-	"$MS_VMM" --ready-file "$ready" "$@" > "$ready.out" 2>&1 &
+	"$bin" --ready-file "$ready" "$@" > "$ready.out" 2>&1 &
 	MS_VMM_PID=$!
-	for i in $(seq 100); do
+	for _ in $(seq 3000); do
 		[ -s "$ready" ] && return 0
 		kill -0 "$MS_VMM_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "kvm_wss_vm did not start:"; cat "$ready.out"
+	kill "$MS_VMM_PID" 2>/dev/null
+	wait "$MS_VMM_PID" 2>/dev/null
+	tap_diag "$(basename "$bin") $* did not start: $(cat "$ready.out")"
+	MS_VMM_PID=""
 	return 1
 }
 

@@ -37,18 +37,9 @@ live_bytes() { cat "$MS_DEBUG/live_bytes"; }
 # slots_start ARGS...: start kvm_slots_vm and wait until it is set up;
 # sets spid.
 slots_start() {
-	rm -f "$work/ready"
-	"$SLOTS_VM" --ready-file "$work/ready" "$@" > "$work/ready.out" 2>&1 &
-	spid=$!
-	for _ in $(seq 300); do
-		[ -s "$work/ready" ] && return 0
-		kill -0 "$spid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$spid" 2>/dev/null
-	tap_diag "kvm_slots_vm $*: $(cat "$work/ready.out")"
 	spid=""
-	return 1
+	MS_VMM_BIN=$SLOTS_VM ms_vmm_start "$work/ready" "$@" || return 1
+	spid=$MS_VMM_PID
 }
 wait_gone() {
 	for _ in $(seq 100); do
