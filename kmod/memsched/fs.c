@@ -437,8 +437,9 @@ static const struct address_space_operations msched_fs_aops = {
 
 static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 {
-	struct msched_file *mf = msched_fallible(kzalloc(sizeof(*mf), GFP_KERNEL));
+	struct msched_file *mf;
 
+	mf = msched_fallible(kzalloc(sizeof(*mf), GFP_KERNEL));
 	if (!mf)
 		return NULL;
 	inode_init_once(&mf->vfs_inode);

@@ -97,8 +97,9 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 		ret = BUSY;
 		goto out_src;
 	}
-	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
-			    __GFP_NOWARN | __GFP_NORETRY, 0, nid, NULL));
+	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
+					    __GFP_THISNODE | __GFP_NOWARN |
+					    __GFP_NORETRY, 0, nid, NULL));
 	if (!dst) {
 		ret = NOMEM;
 		goto out_src;
@@ -179,8 +180,8 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 				moved++;
 			} else if (r == BUSY && !pass) {
 				if (!retry)
-					retry = msched_fallible(kmalloc_array(nr, sizeof(*retry),
-							      GFP_KERNEL));
+					retry = msched_fallible(kmalloc_array(
+						nr, sizeof(*retry), GFP_KERNEL));
 				if (retry)
 					retry[nr_retry++] = list[i];
 				else

@@ -63,7 +63,8 @@ static ssize_t node_pages_show(struct kobject *kobj, struct kobj_attribute *a,
 	u64 *counts, resident;
 	int nid, len = 0;
 
-	counts = msched_fallible(kcalloc(nr_node_ids, sizeof(*counts), GFP_KERNEL));
+	counts = msched_fallible(kcalloc(nr_node_ids, sizeof(*counts),
+					 GFP_KERNEL));
 	if (!counts)
 		return -ENOMEM;
 	msched_fs_node_pages(kobj_mf(kobj), counts, &resident);

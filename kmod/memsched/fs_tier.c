@@ -75,9 +75,12 @@ static void msched_fs_tier_free(struct msched_fs_tierer *tr)
 static int msched_fs_tier_alloc_scratch(struct msched_fs_tierer *tr, u32 nr)
 {
 	nr = max(nr, 1U);
-	tr->pages = msched_fallible(kvmalloc_array(nr, sizeof(*tr->pages), GFP_KERNEL_ACCOUNT));
-	tr->moves = msched_fallible(kvmalloc_array(nr, sizeof(*tr->moves), GFP_KERNEL_ACCOUNT));
-	tr->idx = msched_fallible(kvmalloc_array(nr, sizeof(*tr->idx), GFP_KERNEL_ACCOUNT));
+	tr->pages = msched_fallible(kvmalloc_array(nr, sizeof(*tr->pages),
+						   GFP_KERNEL_ACCOUNT));
+	tr->moves = msched_fallible(kvmalloc_array(nr, sizeof(*tr->moves),
+						   GFP_KERNEL_ACCOUNT));
+	tr->idx = msched_fallible(kvmalloc_array(nr, sizeof(*tr->idx),
+						 GFP_KERNEL_ACCOUNT));
 	if (!tr->pages || !tr->moves || !tr->idx) {
 		msched_fs_tier_free_scratch(tr);
 		return -ENOMEM;
@@ -97,10 +100,10 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 	msched_fs_tier_free(tr);
 	if (nr > MSCHED_FS_TIER_MAX_PAGES)
 		return -E2BIG;
-	tr->heat = msched_fallible(kvmalloc(max_t(u64, msched_tier_mem_bytes(nr), 2),
-			    GFP_KERNEL_ACCOUNT));
-	bits = msched_fallible(kvcalloc(BITS_TO_LONGS(max(nr, 1U)), sizeof(long),
-			GFP_KERNEL_ACCOUNT));
+	tr->heat = msched_fallible(kvmalloc(max_t(u64, msched_tier_mem_bytes(nr),
+						  2), GFP_KERNEL_ACCOUNT));
+	bits = msched_fallible(kvcalloc(BITS_TO_LONGS(max(nr, 1U)),
+					sizeof(long), GFP_KERNEL_ACCOUNT));
 	msched_fs_tier_params(mf, &p, nr);
 	if (!tr->heat || !bits || msched_tier_init(&tr->t, &p, tr->heat, nr)) {
 		kvfree(bits);

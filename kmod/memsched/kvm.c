@@ -160,8 +160,8 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			max_nr += div64_u64(slot->npages, eff) + 2;
 	/* At most MSCHED_SAMPLES_MAX + 2 per memslot (KVM has 32764). */
 	if (max_nr) {
-		samples = msched_fallible(kvmalloc_array(max_nr, sizeof(*samples),
-					 GFP_KERNEL_ACCOUNT | __GFP_ZERO));
+		samples = msched_fallible(kvmalloc_array(max_nr,
+				sizeof(*samples), GFP_KERNEL_ACCOUNT | __GFP_ZERO));
 		if (!samples) {
 			ret = -ENOMEM;
 			goto out_unlock;

@@ -113,10 +113,13 @@ static int __msched_sample_build(struct msched_vm *vm)
 
 	/* Room for memslots to grow a little before a full rebuild. */
 	max_slots = nr + nr / 4 + 64;
-	vm->lru_mem = msched_fallible(kvzalloc(msched_lru_mem_bytes(max_slots), GFP_KERNEL_ACCOUNT));
-	vm->mrc_mem = msched_fallible(kvzalloc(msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS),
-			       GFP_KERNEL_ACCOUNT));
-	vm->free_slots = msched_fallible(kvmalloc_array(max_slots, sizeof(u32), GFP_KERNEL_ACCOUNT));
+	vm->lru_mem = msched_fallible(kvzalloc(msched_lru_mem_bytes(max_slots),
+					       GFP_KERNEL_ACCOUNT));
+	vm->mrc_mem = msched_fallible(kvzalloc(
+			msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS),
+			GFP_KERNEL_ACCOUNT));
+	vm->free_slots = msched_fallible(kvmalloc_array(max_slots, sizeof(u32),
+							GFP_KERNEL_ACCOUNT));
 	msched_sample_charge_end(memcg, old_memcg);
 	vm->samples = samples;
 	if (!vm->lru_mem || !vm->mrc_mem || !vm->free_slots) {
