@@ -49,6 +49,7 @@ step "deps" scripts/deps.sh || finish
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
 DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh memschedctl.sh \
 	memschedfs_mm.sh fault_injection.sh balloon_hold.sh}
+# shellcheck disable=SC2086
 DEBUG_TESTS=$(echo $DEBUG_TESTS)	# one line
 case "$debug_lab" in
 0) ;;
