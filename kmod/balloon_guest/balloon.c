@@ -78,8 +78,10 @@
 #define BGUEST_LOG_INIT		(4 * MSCHED_BALLOON_MAX_GFNS)
 /* Retry after an allocation failed ("out of puff", like virtio-balloon). */
 #define BGUEST_RETRY_MS		200
-/* How long the host may make no progress on waiting messages before it is
- * taken for dead (a nested guest on a busy host takes seconds per message). */
+/*
+ * How long the host may make no progress on waiting messages before it is
+ * taken for dead (a nested guest on a busy host takes seconds per message).
+ */
 #define BGUEST_ACK_TIMEOUT_S	30
 #define BGUEST_ACK_TIMEOUT_MS	(BGUEST_ACK_TIMEOUT_S * MSEC_PER_SEC)
 /* A stale verdict stands only if it still holds this much later. */

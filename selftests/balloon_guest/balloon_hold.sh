@@ -9,7 +9,7 @@
 # back at once. Pages still held at unload stay out of use for good.
 # MemTotal (the managed page count) shows each step to the page.
 . "$(dirname "$0")/../lib/tap.sh"
-tap_plan 14
+tap_plan 18
 
 HOST=$TAP_REPO/selftests/balloon_guest/peer/build/balloon_host
 PORT=5199
@@ -96,4 +96,19 @@ tap_is "$(memtotal)" "$((m0 - 1500 * 4))" "MemTotal stays 1500 pages short"
 touch "$work/end2"
 wait "$host_pid"
 tap_is "$?" 0 "balloon_host ran its script" || cat "$work/host2.out"
+
+# 3. A host that acknowledges nothing: the driver, waiting to deflate, takes
+# it for dead after 30 s without progress, hangs up, and holds the
+# unacknowledged pages.
+ms_klog_mark
+"$HOST" --port $PORT accept expect-hello ack-hello set-target 1000 \
+	read-inflated 1000 set-target 0 expect-close > "$work/host3.out" 2>&1 &
+host_pid=$!
+tap_ok "balloon_guest loads again" ms_insmod balloon_guest host_cid=1 port=$PORT
+tap_ok "the driver hangs up on a host that acknowledges nothing (30 s)" \
+	wait_klog "the host acknowledged nothing for 30 s; hanging up" 60
+tap_ok "and holds the 1000 unacknowledged pages" \
+	wait_klog "connection to host lost: .*deflated 0 pages, holding 1000 until a host acknowledges HELLO" 10
+wait "$host_pid"
+tap_is "$?" 0 "balloon_host saw the driver close" || cat "$work/host3.out"
 tap_done

@@ -23,7 +23,7 @@
  *                          ballooned on this connection come to N (60 s);
  *                          prints "settled N"
  *   send-bad               send a header with a bad magic (a protocol error)
- *   expect-close           read (and ignore) until the guest closes (30 s)
+ *   expect-close           read (and ignore) until the guest closes (60 s)
  *   touch PATH             create PATH (tells the test where the script is)
  *   wait-file PATH         block until PATH exists (at most 120 s)
  * Every message received is printed, one line each; "inflated N unacked M"
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 			send_all(buf, MSCHED_BALLOON_HDR_LEN);
 			printf("sent a bad header\n");
 		} else if (!strcmp(c, "expect-close")) {
-			while (!(ret = recv_msg(&m, 30000)))
+			while (!(ret = recv_msg(&m, 60000)))
 				;
 			if (ret != 1)
 				die("expect-close: still open");
