@@ -48,6 +48,9 @@
  * balloon and out of the guest's allocator, until a host acknowledges a
  * new connection's HELLO. memsched does that only after the channel it
  * replaces can release nothing more. Every other page goes back at once.
+ * While the balloon is emptied, nothing else takes pages out of it (not the
+ * work's deflate, not the OOM notifier): only the emptying knows which
+ * pages are held.
  * Pages still held at unload are never given back (a leak, logged).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -616,32 +619,35 @@ static int bguest_balloon_deflate(u64 excess)
 	u64 t0 = ktime_get_ns();
 	struct page *page;
 	LIST_HEAD(pages);
-	bool logged;
 	size_t got = 0;
 	int ret = 0;
 
 	mutex_lock(&b->lock);
-	logged = b->connected;
-	if (logged) {
-		spin_lock(&b->log_lock);
-		if (!__bguest_log_settled()) {
-			spin_unlock(&b->log_lock);
-			mutex_unlock(&b->lock);
-			return -EINPROGRESS;
-		}
-		spin_unlock(&b->log_lock);
+	/*
+	 * Disconnected: bguest_balloon_disconnect() is emptying the balloon,
+	 * and it alone knows which pages the old host may still release.
+	 */
+	if (!b->connected) {
+		mutex_unlock(&b->lock);
+		return 0;
 	}
+	spin_lock(&b->log_lock);
+	if (!__bguest_log_settled()) {
+		spin_unlock(&b->log_lock);
+		mutex_unlock(&b->lock);
+		return -EINPROGRESS;
+	}
+	spin_unlock(&b->log_lock);
 	nr = min_t(u64, nr, b->nr_pages > b->target_pages ?
 		   b->nr_pages - b->target_pages : 0);
 	if (nr)
 		got = balloon_page_list_dequeue(&b->info, &pages, nr);
-	if (logged)
-		list_for_each_entry(page, &pages, lru)
-			bguest_log_add(page_to_pfn(page) | BGUEST_LOG_DEFLATE);
+	list_for_each_entry(page, &pages, lru)
+		bguest_log_add(page_to_pfn(page) | BGUEST_LOG_DEFLATE);
 	WRITE_ONCE(b->nr_pages, b->nr_pages - got);
 	mutex_unlock(&b->lock);
 
-	if (logged && got)
+	if (got)
 		ret = bguest_balloon_flush();
 	bguest_balloon_release(&pages);
 	if (got)
@@ -669,7 +675,7 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 			;	/* the window is full: wait for an ACK */
 		else if (pages < target && READ_ONCE(b->connected))
 			ret = bguest_balloon_inflate(target - pages);
-		else if (pages > target)
+		else if (pages > target && READ_ONCE(b->connected))
 			ret = bguest_balloon_deflate(pages - target);
 		else
 			return;
@@ -946,6 +952,12 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 			nr = 0;
 		}
 		spin_unlock(&b->log_lock);
+	} else {
+		/*
+		 * bguest_balloon_disconnect() is emptying the balloon (it
+		 * alone knows which pages the old host may still release).
+		 */
+		nr = 0;
 	}
 	if (nr && b->nr_pages)
 		got = balloon_page_list_dequeue(&b->info, &pages, nr);
