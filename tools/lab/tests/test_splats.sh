@@ -34,7 +34,7 @@ clean=(
 	"lockdep banner|[    0.000000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar"
 	"memsched line|[   12.345678] memsched: attached VM of pid 77"
 )
-tap_plan $(( ${#splat[@]} + ${#clean[@]} ))
+tap_plan $(( ${#splat[@]} + ${#clean[@]} + 4 ))
 for c in "${splat[@]}"; do
 	printf '%s\n' "${c#*|}" > "$log"
 	got=$(lab_splats "$log")
@@ -45,4 +45,15 @@ for c in "${clean[@]}"; do
 	got=$(lab_splats "$log")
 	tap_is "$got" "" "not a splat: ${c%%|*}"
 done
+
+# The kernel's own boot (before it runs /init) is not ours: a report there
+# is a boot splat, reported apart; the same report after it fails the run.
+printf '%s\n' "[    4.101825] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x11a/0x270" \
+	"[   19.139812] Run /init as init process" "lab-init1: stage 1" > "$log"
+tap_is "$(lab_splats "$log")" "" "a report during the kernel's boot does not fail the run"
+tap_ok "  ... it is a boot splat" sh -c ". '$TAP_REPO/tools/lab/lib.sh'; lab_boot_splats '$log' | grep -q wild-memory-access"
+printf '%s\n' "[   19.139812] Run /init as init process" \
+	"[   40.000000] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x11a/0x270" > "$log"
+tap_ok "the same report after the boot is a splat" sh -c ". '$TAP_REPO/tools/lab/lib.sh'; lab_splats '$log' | grep -q wild-memory-access"
+tap_is "$(lab_boot_splats "$log")" "" "  ... and not a boot splat"
 tap_done
