@@ -35,7 +35,7 @@ lab_log_part() {
 
 # lab_splats FILE...: print the offending kernel lines (nothing if clean),
 # from after the kernel's own boot. A report during the boot itself (seen
-# once: KASAN in handle_edge_irq from an interrupt in cpu_detect, debug
+# twice: KASAN in handle_edge_irq from an interrupt in identify_cpu, debug
 # kernel under TCG) cannot come from our code; lab_boot_splats prints those,
 # and lab-run reports them without failing the run.
 lab_splats() {
