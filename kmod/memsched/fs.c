@@ -124,14 +124,10 @@ static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 {
 	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
 
-	if (on_dram) {
-		atomic64_inc(&mf->nr_dram_arrivals);
-		smp_mb__after_atomic();
-		if (!reserved)
-			atomic64_inc(&mf->nr_dram);
-	} else if (reserved) {
+	if (on_dram)
+		msched_fs_dram_arrived(mf, reserved);
+	else if (reserved)
 		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
-	}
 	if (reserved) {
 		smp_mb__before_atomic();
 		atomic64_dec(&mf->nr_dram_inflight);

@@ -118,6 +118,20 @@ static inline void msched_fs_count(struct msched_file *mf,
 }
 
 /*
+ * A page arrived on @mf's DRAM node: count the arrival, then (unless a
+ * reservation @counted it already) raise nr_dram, in that order, so that
+ * msched_fs_dram_recount() sees the page in one of them or in both.
+ */
+static inline void msched_fs_dram_arrived(struct msched_file *mf,
+					  bool counted)
+{
+	atomic64_inc(&mf->nr_dram_arrivals);
+	smp_mb__after_atomic();
+	if (!counted)
+		atomic64_inc(&mf->nr_dram);
+}
+
+/*
  * A page of @mf moved from node @from to node @to (by memsched or by the
  * kernel's migration): keep the DRAM count used for first-touch placement.
  */
@@ -126,14 +140,10 @@ static inline void msched_fs_note_moved(struct msched_file *mf, int from,
 {
 	int dram = READ_ONCE(mf->dram_node);
 
-	if (to == dram && from != dram) {
-		/* Arrival before count: see msched_fs_dram_recount(). */
-		atomic64_inc(&mf->nr_dram_arrivals);
-		smp_mb__after_atomic();
-		atomic64_inc(&mf->nr_dram);
-	} else if (from == dram && to != dram) {
+	if (to == dram && from != dram)
+		msched_fs_dram_arrived(mf, false);
+	else if (from == dram && to != dram)
 		atomic64_dec(&mf->nr_dram);
-	}
 }
 
 /*

@@ -18,7 +18,6 @@ work=$(mktemp -d)
 host_pid=""
 trap 'kill $host_pid 2>/dev/null; rmmod balloon_guest 2>/dev/null; rm -rf "$work"' EXIT
 
-memtotal() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 # wait_line FILE PATTERN [SECS]: wait until FILE has a line matching PATTERN
 wait_line() {
 	local i
@@ -54,7 +53,7 @@ wait_klog() {
 
 modprobe vsock_loopback 2>/dev/null || tap_skip_all "no vsock_loopback"
 lsmod | grep -q '^balloon_guest ' && rmmod balloon_guest
-m0=$(memtotal)
+m0=$(ms_memtotal_kb)
 ms_klog_mark
 
 # 1. The host acknowledges the first 1000 inflated pages, not the next
@@ -72,12 +71,12 @@ tap_ok "and holds exactly the $unacked unacknowledged pages" \
 	grep -q "deflated $((3000 - unacked)) pages, holding $unacked until a host acknowledges HELLO" "$work/klog"
 tap_ok "it reconnects and says HELLO" wait_file "$work/hello2" 10
 sleep 1
-tap_is "$(memtotal)/$(cat $BG/balloon_pages)" "$((m0 - unacked * 4))/0" \
+tap_is "$(ms_memtotal_kb)/$(cat $BG/balloon_pages)" "$((m0 - unacked * 4))/0" \
 	"before the HELLO is acknowledged: held pages stay out of MemTotal, the balloon is empty"
 touch "$work/go"
 tap_ok "the host acknowledges HELLO: the held pages go back" \
 	wait_klog "host acknowledged HELLO: gave back $unacked held pages" 10
-tap_is "$(memtotal)" "$m0" "MemTotal is whole again"
+tap_is "$(ms_memtotal_kb)" "$m0" "MemTotal is whole again"
 touch "$work/end"
 wait "$host_pid"
 tap_is "$?" 0 "balloon_host ran its script" || cat "$work/host1.out"
@@ -92,7 +91,7 @@ wait_line "$work/host2.out" "^inflated 1500 unacked 1500" 1 > /dev/null
 tap_ok "rmmod with 1500 pages unacknowledged" rmmod balloon_guest
 tap_ok "unload keeps them out of use, and says so" \
 	wait_klog "unload: 1500 pages whose inflation the host never acknowledged" 5
-tap_is "$(memtotal)" "$((m0 - 1500 * 4))" "MemTotal stays 1500 pages short"
+tap_is "$(ms_memtotal_kb)" "$((m0 - 1500 * 4))" "MemTotal stays 1500 pages short"
 touch "$work/end2"
 wait "$host_pid"
 tap_is "$?" 0 "balloon_host ran its script" || cat "$work/host2.out"

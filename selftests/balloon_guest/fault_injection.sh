@@ -24,11 +24,9 @@ work=$(mktemp -d)
 host_pid=""
 trap '[ -d "$FA" ] && echo 0 > "$FA/probability"; kill $host_pid 2>/dev/null; rmmod balloon_guest 2>/dev/null; rm -rf "$work"' EXIT
 
-memtotal() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
-
 modprobe vsock_loopback 2>/dev/null || tap_skip_all "no vsock_loopback"
 lsmod | grep -q '^balloon_guest ' && rmmod balloon_guest
-m0=$(memtotal)
+m0=$(ms_memtotal_kb)
 ms_klog_mark
 
 # The script: up to PAGES and back to 0, ROUNDS times, then hold.
@@ -50,12 +48,7 @@ if [ ! -d "$FA" ]; then
 	tap_skip_all "no $FA: this kernel lacks CONFIG_FAULT_INJECTION_DEBUG_FS (the lab's debug kernel has it; Debian's does not)"
 fi
 tap_plan 9
-echo "$EVERY" > "$FA/interval"
-echo 0 > "$FA/space"
-echo 1 > "$FA/verbose"
-echo N > "$FA/task-filter"
-echo 100000 > "$FA/times"
-echo 100 > "$FA/probability"
+ms_fail_arm "$FA" "$EVERY" 100 100000
 fail0=$(cat "$BG/alloc_failures")
 
 for i in $(seq 1200); do	# 120 s at most
@@ -72,7 +65,7 @@ tap_ok "the host saw every target reached: $ROUNDS times up to $PAGES pages and 
 tap_ok "allocations failed by injection ($injected)" test "$injected" -gt 0
 tap_ok "the driver counted failed batches (alloc_failures)" test "$(cat "$BG/alloc_failures")" -gt "$fail0"
 tap_is "$(cat "$BG/balloon_pages")" 0 "the balloon is empty"
-tap_is "$(memtotal)" "$m0" "MemTotal is whole again"
+tap_is "$(ms_memtotal_kb)" "$m0" "MemTotal is whole again"
 ms_klog > "$work/klog"
 tap_ok "no protocol error or hang-up on the way" sh -c "! grep 'balloon_guest: .*\(protocol error\|hanging up\|lost\)' '$work/klog'"
 touch "$work/end"
@@ -80,5 +73,5 @@ wait "$host_pid"
 tap_is "$?" 0 "balloon_host ran its script" || tail -n 20 "$work/host.out"
 host_pid=""
 tap_ok "rmmod" rmmod balloon_guest
-tap_is "$(memtotal)" "$m0" "MemTotal is whole after unload"
+tap_is "$(ms_memtotal_kb)" "$m0" "MemTotal is whole after unload"
 tap_done

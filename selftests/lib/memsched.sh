@@ -83,13 +83,16 @@ tap_within() {
 
 # tap_no_leaks NAME: every VM object, byte of sampling state, ballooned
 # frame, guest channel, memschedfs inode and memschedfs page is freed.
-tap_no_leaks() {
-	local f v got=""
+# ms_live: the debugfs live counters as "vms/bytes/ballooned/chans/fs_files/fs_pages".
+ms_live() {
+	local f got=""
 	for f in live_vms live_bytes live_ballooned live_chans live_fs_files live_fs_pages; do
-		v=$(cat "$MS_DEBUG/$f" 2>&1)
-		got="$got${got:+/}$v"
+		got="$got${got:+/}$(cat "$MS_DEBUG/$f" 2>&1)"
 	done
-	tap_is "$got" "0/0/0/0/0/0" \
+	echo "$got"
+}
+tap_no_leaks() {
+	tap_is "$(ms_live)" "0/0/0/0/0/0" \
 		"$1: live_vms/bytes/ballooned/chans/fs_files/fs_pages back to 0"
 }
 

@@ -67,6 +67,23 @@ ms_klog_mark() {
 }
 ms_klog() { dmesg | awk -v m="$MS_KLOG_MARK" 'f; index($0, m) { f = 1 }'; }
 
+# ms_memtotal_kb: MemTotal (the managed pages, as the balloon moves them)
+ms_memtotal_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
+
+# ms_fail_arm DIR INTERVAL PROBABILITY TIMES: arm a module's fail_alloc
+# fault attribute (kmod/fail_alloc.h; Documentation/fault-injection/):
+# every INTERVAL-th allocation is a candidate, failing with PROBABILITY %,
+# TIMES failures at most (DIR/times counts down), one log line each
+# (verbose 1), in every task. "echo 0 > DIR/probability" stops it.
+ms_fail_arm() {
+	echo "$2" > "$1/interval" &&
+	echo 0 > "$1/space" &&
+	echo 1 > "$1/verbose" &&
+	echo N > "$1/task-filter" &&
+	echo "$4" > "$1/times" &&
+	echo "$3" > "$1/probability"
+}
+
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 
 tap_done() {

@@ -48,15 +48,6 @@ node1=0
 [ -d /sys/devices/system/node/node1 ] && node1=1
 tap_plan 14
 
-inject() {	# PCT: 0 stops
-	echo 0 > "$FA/interval"
-	echo 1 > "$FA/interval"
-	echo 0 > "$FA/space"
-	echo 1 > "$FA/verbose"	# one line per injection (ratelimited)
-	echo N > "$FA/task-filter"
-	echo "$1" > "$FA/probability"
-}
-echo $TIMES > "$FA/times"
 
 # try NAME VALUE FILE: write; a failure must be ENOMEM (else it is logged
 # in $work/bad). Returns the write's status.
@@ -66,14 +57,6 @@ try() {
 	echo "$(date +%s.%N | cut -c1-14) $1 failed: $out" >> "$work/ops"
 	echo "$out" | grep -q "Cannot allocate memory" || echo "$1: $out" >> "$work/bad"
 	return 1
-}
-
-live() {
-	local f got=""
-	for f in live_vms live_bytes live_ballooned live_chans live_fs_files live_fs_pages; do
-		got="$got${got:+/}$(cat "$MS_DEBUG/$f")"
-	done
-	echo "$got"
 }
 
 # One round of every operation. Attach failures are expected while
@@ -117,17 +100,16 @@ round() {	# N
 	grep -h "^fs_pattern" "$work/p$n.out" | tail -n 1 >> "$work/patterns"
 	rm -f "$f"
 	ms_wait_val "$MS_DEBUG/live_vms" 0 30 > /dev/null
-	echo "round $n: $(live)" >> "$work/live"
+	echo "round $n: $(ms_live)" >> "$work/live"
 	echo "round $n took $(( $(date +%s) - t0 )) s" >> "$work/times"
 }
 
 tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
-base=$(live)	# the mount's root directory counts as a file
-left0=$(cat "$FA/times")
-inject "$PCT"
+base=$(ms_live)	# the mount's root directory counts as a file
+ms_fail_arm "$FA" 1 "$PCT" $TIMES
 for n in $(seq "$ROUNDS"); do round "$n"; done
-inject 0
-injected=$(( left0 - $(cat "$FA/times") ))
+echo 0 > "$FA/probability"
+injected=$(( TIMES - $(cat "$FA/times") ))
 tap_diag "$(tr '\n' ';' < "$work/times")"
 tap_diag "$injected allocations failed by injection over $ROUNDS rounds; $(grep -c ' ok$' "$work/ops") writes worked, $(grep -c ' failed: ' "$work/ops") failed"
 tap_ok "allocations failed ($injected), at $PCT%" test "$injected" -gt 0

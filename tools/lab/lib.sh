@@ -38,14 +38,12 @@ lab_log_part() {
 # twice: KASAN in handle_edge_irq from an interrupt in identify_cpu, debug
 # kernel under TCG) cannot come from our code; lab_boot_splats prints those,
 # and lab-run reports them without failing the run.
-lab_splats() {
-	local f
-	for f in "$@"; do lab_log_part "$f" after; done |
-		tr -d '\r' | grep -aE "$LAB_SPLAT_RE" | head -n 40
-}
-lab_boot_splats() {
-	local f
-	for f in "$@"; do lab_log_part "$f" boot; done |
+lab_splats() { lab_splats_in after "$@"; }
+lab_boot_splats() { lab_splats_in boot "$@"; }
+lab_splats_in() { # after|boot FILE...
+	local part=$1 f
+	shift
+	for f in "$@"; do lab_log_part "$f" "$part"; done |
 		tr -d '\r' | grep -aE "$LAB_SPLAT_RE" | head -n 40
 }
 
