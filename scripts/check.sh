@@ -66,6 +66,8 @@ step "modules (W=1, -Werror)" $MAKE -s modules || finish
 step "unit tests" $MAKE -s -C lib/tests all check-core || finish
 step "selftests" $MAKE -s -C selftests all || finish
 step "tools" $MAKE -s tools || finish
+# kernel-doc -none over kmod/, lib/, include/: every problem fails it.
+step "kernel-doc (scripts/kernel-doc-check.sh)" scripts/kernel-doc-check.sh
 
 echo "# check: unit tests of the pure-C core (native)"
 unit_bins=$(cd lib/tests && find build -maxdepth 1 -type f -executable -name 'test_*' ! -name '*.*' | sort)
