@@ -13,7 +13,7 @@
 # memsched is faster). Every memsched move must leave all pages on the
 # target node (files/INO/node_pages), and fs_pattern verifies every page
 # of the file afterwards. Goal: >= 1x move_pages now, 2x with batching
-# (one unmap_mapping_pages per run of pages, docs/memschedfs.rst).
+# (one unmap_mapping_pages per run of pages, Documentation/design/memschedfs.rst).
 # Prints "RESULT key=value ..." lines.
 set -u
 . selftests/lib/tap.sh

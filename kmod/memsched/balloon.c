@@ -75,7 +75,7 @@ static void __balloon_clear(struct msched_balloon *b)
  * release nothing: msched_balloon_handle() acts only for the VM's current
  * channel, under this lock. A guest that then sees the channel end keeps
  * the frames it had not had acknowledged until a new channel's HELLO is
- * acknowledged (docs/balloon_guest.rst).
+ * acknowledged (Documentation/design/balloon_guest.rst).
  */
 static void __balloon_unlink_chan(struct msched_vm *vm, const char *why)
 {

@@ -119,7 +119,7 @@ struct msched_pending {
 static struct socket *msched_listen_sock;
 static struct task_struct *msched_listen_thread;
 static LIST_HEAD(msched_chans);
-/* Guards msched_chans and msched_chan.done; see docs/locking.rst. */
+/* Guards msched_chans and msched_chan.done; see Documentation/design/locking.rst. */
 static DEFINE_SPINLOCK(msched_chans_lock);
 /* The listener thread's own: connections waiting for their HELLO. */
 static LIST_HEAD(msched_pendings);

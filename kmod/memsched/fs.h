@@ -2,7 +2,7 @@
 /*
  * memschedfs: a file system whose files are VM RAM (fs.c), the page mover
  * (fs_move.c), the tiering scan (fs_tier.c) and each file's sysfs directory
- * (fs_sysfs.c). See docs/memschedfs.rst and docs/locking.rst.
+ * (fs_sysfs.c). See Documentation/design/memschedfs.rst and Documentation/design/locking.rst.
  */
 #ifndef _MEMSCHED_FS_H
 #define _MEMSCHED_FS_H

@@ -13,7 +13,7 @@
  * in a per-CPU LRU batch, the kernel's own migration) is skipped and
  * retried later, never copied while in use. The new folio stays locked
  * and unmapped until its copy is complete, so a fault waits for it: no
- * reader ever sees stale or torn data. Lock order: docs/locking.rst.
+ * reader ever sees stale or torn data. Lock order: Documentation/design/locking.rst.
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 

@@ -9,7 +9,7 @@
  * next scan feeds those bits to the policy engine of lib/msched_tier
  * (heat with hysteresis, DRAM budget, token-bucket rate limit) and carries
  * out its plan: demotions to the PMEM node first, then promotions to the
- * DRAM node, each as one batch (fs_move.c). Lock rules: docs/locking.rst.
+ * DRAM node, each as one batch (fs_move.c). Lock rules: Documentation/design/locking.rst.
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 

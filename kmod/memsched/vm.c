@@ -17,7 +17,7 @@
 #include "trace.h"
 
 static LIST_HEAD(msched_vms);
-/* Guards msched_vms and every msched_vm.node; see docs/locking.rst. */
+/* Guards msched_vms and every msched_vm.node; see Documentation/design/locking.rst. */
 static DEFINE_MUTEX(msched_vms_lock);
 
 struct workqueue_struct *msched_wq;
