@@ -13,10 +13,9 @@
 #include <linux/debugfs.h>
 
 #include "memsched.h"
+#include "balloon.h"
+#include "sample.h"
 #include "fs.h"
-
-atomic64_t msched_live_vms = ATOMIC64_INIT(0);
-atomic64_t msched_live_bytes = ATOMIC64_INIT(0);
 
 static struct dentry *msched_debugfs_dir;
 

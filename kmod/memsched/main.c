@@ -11,37 +11,38 @@
 
 #include <uapi/memsched.h>
 #include "memsched.h"
+#include "balloon.h"
 #include "fs.h"
 
 static int __init msched_init(void)
 {
 	int ret;
 
-	ret = msched_vm_init();
-	if (ret)
-		return ret;
-	msched_debugfs_init();
 	ret = msched_sysfs_init();
 	if (ret)
-		goto out_debugfs_exit;
-	ret = msched_chan_init();
+		return ret;
+	ret = msched_vm_init(msched_sysfs_root());
 	if (ret)
 		goto out_sysfs_exit;
+	msched_debugfs_init();
+	ret = msched_balloon_init();
+	if (ret)
+		goto out_vm_exit;
 	ret = msched_fs_init();	/* last: mounts may start right away */
 	if (ret)
-		goto out_chan_exit;
+		goto out_balloon_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
-out_chan_exit:
-	msched_chan_exit();
+out_balloon_exit:
+	msched_balloon_exit();
+out_vm_exit:
+	msched_debugfs_exit();
+	msched_vm_exit();
 out_sysfs_exit:
 	msched_sysfs_remove_control();
 	msched_sysfs_exit();
-out_debugfs_exit:
-	msched_debugfs_exit();
-	msched_vm_exit();
 	return ret;
 }
 
@@ -55,10 +56,10 @@ static void __exit msched_exit(void)
 {
 	msched_fs_exit();	/* a mount pins the module: none is left */
 	msched_sysfs_remove_control();
-	msched_chan_exit();
+	msched_balloon_exit();
+	msched_debugfs_exit();
 	msched_vm_exit();
 	msched_sysfs_exit();
-	msched_debugfs_exit();
 	pr_info("unloaded\n");
 }
 

@@ -2,7 +2,7 @@
 /*
  * memsched: the sampling scanner.
  *
- * Follows "Efficient online construction of miss rate curves" (seed 004)
+ * Follows "Efficient online construction of miss rate curves"
  * with SHARDS-style spatial sampling: one frame in every block of
  * sample_period frames, at an offset picked by a hash of the block (kvm.c).
  * An LRU of those pages is kept; each scan finds which of them were
@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "memsched.h"
+#include "sample.h"
 #include "trace.h"
 
 static const struct msched_knobs msched_default_knobs = {
@@ -41,45 +42,48 @@ static const struct msched_knobs msched_default_knobs = {
 	.mrc_decay_scans = 0,
 };
 
+/* Bytes of sampling state of all VMs; returns to zero when all is freed. */
+atomic64_t msched_live_bytes = ATOMIC64_INIT(0);
+
 /* Keep msched_live_bytes equal to what the sampling state holds. */
-static void msched_sample_account(struct msched_vm *vm, size_t bytes)
+static void msched_sample_account(struct msched_sampler *s, size_t bytes)
 {
-	atomic64_add((s64)bytes - (s64)vm->state_bytes, &msched_live_bytes);
-	vm->state_bytes = bytes;
+	atomic64_add((s64)bytes - (s64)s->state_bytes, &msched_live_bytes);
+	s->state_bytes = bytes;
 }
 
-static size_t msched_sample_bytes(struct msched_vm *vm)
+static size_t msched_sample_bytes(struct msched_sampler *s)
 {
-	return (size_t)vm->nr_samples * sizeof(*vm->samples) +
-	       (vm->lru_mem ? msched_lru_mem_bytes(vm->lru.max_slots) : 0) +
-	       (vm->mrc_mem ? msched_mrc_mem_bytes(vm->mrc.nr_buckets) : 0) +
-	       (vm->free_slots ? (size_t)vm->lru.max_slots * sizeof(u32) : 0);
+	return (size_t)s->nr_samples * sizeof(*s->samples) +
+	       (s->lru_mem ? msched_lru_mem_bytes(s->lru.max_slots) : 0) +
+	       (s->mrc_mem ? msched_mrc_mem_bytes(s->mrc.nr_buckets) : 0) +
+	       (s->free_slots ? (size_t)s->lru.max_slots * sizeof(u32) : 0);
 }
 
 /* Free everything the sampling state owns; leaves knobs and stats alone. */
-static void msched_sample_free(struct msched_vm *vm)
+static void msched_sample_free(struct msched_sampler *s)
 {
-	kvfree(vm->samples);
-	kvfree(vm->free_slots);
-	kvfree(vm->lru_mem);
-	kvfree(vm->mrc_mem);
-	vm->samples = NULL;
-	vm->free_slots = NULL;
-	vm->lru_mem = NULL;
-	vm->mrc_mem = NULL;
-	vm->nr_samples = 0;
-	vm->nr_free_slots = 0;
-	msched_sample_account(vm, 0);
+	kvfree(s->samples);
+	kvfree(s->free_slots);
+	kvfree(s->lru_mem);
+	kvfree(s->mrc_mem);
+	s->samples = NULL;
+	s->free_slots = NULL;
+	s->lru_mem = NULL;
+	s->mrc_mem = NULL;
+	s->nr_samples = 0;
+	s->nr_free_slots = 0;
+	msched_sample_account(s, 0);
 }
 
 /*
  * The sampling state is charged to the VMM's memory cgroup, whether it is
  * built by the attach (the writer's task) or by the scan (a kworker).
  */
-static struct mem_cgroup *msched_sample_charge_begin(struct msched_vm *vm,
+static struct mem_cgroup *msched_sample_charge_begin(struct msched_sampler *s,
 						     struct mem_cgroup **old)
 {
-	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(vm->mm);
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(s->vm->mm);
 
 	*old = set_active_memcg(memcg);
 	return memcg;
@@ -93,7 +97,7 @@ static void msched_sample_charge_end(struct mem_cgroup *memcg,
 }
 
 /* Build the sampling state from scratch with the current knobs. */
-static int __msched_sample_build(struct msched_vm *vm)
+static int __msched_sample_build(struct msched_sampler *s)
 {
 	struct mem_cgroup *memcg, *old_memcg;
 	struct msched_sample *samples;
@@ -101,10 +105,10 @@ static int __msched_sample_build(struct msched_vm *vm)
 	u32 nr, max_slots, i;
 	int ret;
 
-	lockdep_assert_held(&vm->lock);
-	memcg = msched_sample_charge_begin(vm, &old_memcg);
-	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
-					 vm->knobs.sample_seed, &samples, &nr,
+	lockdep_assert_held(&s->lock);
+	memcg = msched_sample_charge_begin(s, &old_memcg);
+	ret = msched_kvm_collect_samples(s->vm->kvm, s->knobs.sample_period,
+					 s->knobs.sample_seed, &samples, &nr,
 					 &guest_pages, &period, &gen);
 	if (ret) {
 		msched_sample_charge_end(memcg, old_memcg);
@@ -113,91 +117,58 @@ static int __msched_sample_build(struct msched_vm *vm)
 
 	/* Room for memslots to grow a little before a full rebuild. */
 	max_slots = nr + nr / 4 + 64;
-	vm->lru_mem = msched_fallible(kvzalloc(msched_lru_mem_bytes(max_slots),
+	s->lru_mem = msched_fallible(kvzalloc(msched_lru_mem_bytes(max_slots),
 					       GFP_KERNEL_ACCOUNT));
-	vm->mrc_mem = msched_fallible(kvzalloc(
+	s->mrc_mem = msched_fallible(kvzalloc(
 			msched_mrc_mem_bytes(MSCHED_MRC_BUCKETS),
 			GFP_KERNEL_ACCOUNT));
-	vm->free_slots = msched_fallible(kvmalloc_array(max_slots, sizeof(u32),
+	s->free_slots = msched_fallible(kvmalloc_array(max_slots, sizeof(u32),
 							GFP_KERNEL_ACCOUNT));
 	msched_sample_charge_end(memcg, old_memcg);
-	vm->samples = samples;
-	if (!vm->lru_mem || !vm->mrc_mem || !vm->free_slots) {
-		msched_sample_free(vm);
+	s->samples = samples;
+	if (!s->lru_mem || !s->mrc_mem || !s->free_slots) {
+		msched_sample_free(s);
 		return -ENOMEM;
 	}
 	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
-	if (msched_lru_init(&vm->lru, vm->lru_mem, max_slots) ||
-	    msched_mrc_init(&vm->mrc, vm->mrc_mem, MSCHED_MRC_BUCKETS, bucket_pages)) {
-		msched_sample_free(vm);
+	if (msched_lru_init(&s->lru, s->lru_mem, max_slots) ||
+	    msched_mrc_init(&s->mrc, s->mrc_mem, MSCHED_MRC_BUCKETS, bucket_pages)) {
+		msched_sample_free(s);
 		return -EINVAL;
 	}
 	for (i = 0; i < nr; i++)
 		samples[i].slot = i;
-	vm->nr_free_slots = 0;
+	s->nr_free_slots = 0;
 	for (i = max_slots; i > nr; i--)
-		vm->free_slots[vm->nr_free_slots++] = i - 1;
+		s->free_slots[s->nr_free_slots++] = i - 1;
 
-	vm->nr_samples = nr;
-	vm->guest_pages = guest_pages;
-	vm->period_eff = period;
-	vm->memslots_gen = gen;
-	vm->scan_cursor = 0;
-	msched_sample_account(vm, msched_sample_bytes(vm));
+	s->nr_samples = nr;
+	s->guest_pages = guest_pages;
+	s->period_eff = period;
+	s->memslots_gen = gen;
+	s->scan_cursor = 0;
+	msched_sample_account(s, msched_sample_bytes(s));
 	return 0;
-}
-
-/**
- * msched_sample_setup() - default knobs and initial sampling state of a VM.
- * @vm: a VM being attached (claimed by the attach; its directory does not
- *	exist yet).
- *
- * Context: process context, may sleep; takes @vm->lock (and kvm->srcu
- * inside it). The caller holds no memsched lock.
- * Return: 0 or -ENOMEM.
- */
-int msched_sample_setup(struct msched_vm *vm)
-{
-	int ret;
-
-	mutex_lock(&vm->lock);
-	vm->knobs = msched_default_knobs;
-	ret = __msched_sample_build(vm);
-	if (!ret)
-		__msched_sample_snapshot(vm);
-	mutex_unlock(&vm->lock);
-	return ret;
-}
-
-/**
- * msched_sample_teardown() - free a VM's sampling state.
- * @vm: a VM whose scan work is no longer running.
- *
- * Context: process context.
- */
-void msched_sample_teardown(struct msched_vm *vm)
-{
-	msched_sample_free(vm);
 }
 
 /**
  * __msched_sample_reset() - drop all sampling history and rebuild the sample
  * set with the current knobs (after sample_period or sample_seed changed).
- * @vm: an attached VM.
+ * @s: the sampler of an attached VM.
  *
- * Context: process context, may sleep; caller holds @vm->lock.
+ * Context: process context, may sleep; caller holds @s->lock.
  * Return: 0 or -ENOMEM (the VM then has no samples until the next reset).
  */
-int __msched_sample_reset(struct msched_vm *vm)
+int __msched_sample_reset(struct msched_sampler *s)
 {
 	int ret;
 
-	lockdep_assert_held(&vm->lock);
-	msched_sample_free(vm);
-	memset(&vm->stats, 0, sizeof(vm->stats));
-	ret = __msched_sample_build(vm);
-	vm->nr_priming = vm->nr_samples;
-	__msched_sample_snapshot(vm);
+	lockdep_assert_held(&s->lock);
+	msched_sample_free(s);
+	memset(&s->stats, 0, sizeof(s->stats));
+	ret = __msched_sample_build(s);
+	s->nr_priming = s->nr_samples;
+	__msched_sample_snapshot(s);
 	return ret;
 }
 
@@ -206,39 +177,39 @@ int __msched_sample_reset(struct msched_vm *vm)
  * frames that are still there, so that QEMU remapping a BAR does not wipe a
  * VM's history. Falls back to a full reset when the new set does not fit.
  */
-static int __msched_sample_rebuild(struct msched_vm *vm)
+static int __msched_sample_rebuild(struct msched_sampler *s)
 {
-	struct msched_sample *new, *old = vm->samples;
+	struct msched_sample *new, *old = s->samples;
 	struct mem_cgroup *memcg, *old_memcg;
 	u64 guest_pages, gen, bucket_pages, period;
 	u32 nr, i = 0, j = 0;
 	int ret;
 
-	lockdep_assert_held(&vm->lock);
-	memcg = msched_sample_charge_begin(vm, &old_memcg);
-	ret = msched_kvm_collect_samples(vm->kvm, vm->knobs.sample_period,
-					 vm->knobs.sample_seed, &new, &nr,
+	lockdep_assert_held(&s->lock);
+	memcg = msched_sample_charge_begin(s, &old_memcg);
+	ret = msched_kvm_collect_samples(s->vm->kvm, s->knobs.sample_period,
+					 s->knobs.sample_seed, &new, &nr,
 					 &guest_pages, &period, &gen);
 	msched_sample_charge_end(memcg, old_memcg);
 	if (ret)
 		return ret;
 	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
 	/* Another period samples other frames: nothing to carry over. */
-	if (nr > vm->lru.max_slots || bucket_pages != vm->mrc.bucket_pages ||
-	    period != vm->period_eff) {
+	if (nr > s->lru.max_slots || bucket_pages != s->mrc.bucket_pages ||
+	    period != s->period_eff) {
 		kvfree(new);
-		return __msched_sample_reset(vm);
+		return __msched_sample_reset(s);
 	}
 
 	/* Both lists are sorted by gfn: merge. */
-	while (i < vm->nr_samples || j < nr) {
+	while (i < s->nr_samples || j < nr) {
 		if (!((i + j) & 4095))
 			cond_resched();
-		if (j == nr || (i < vm->nr_samples && old[i].gfn < new[j].gfn)) {
-			msched_lru_forget(&vm->lru, old[i].slot);
-			vm->free_slots[vm->nr_free_slots++] = old[i].slot;
+		if (j == nr || (i < s->nr_samples && old[i].gfn < new[j].gfn)) {
+			msched_lru_forget(&s->lru, old[i].slot);
+			s->free_slots[s->nr_free_slots++] = old[i].slot;
 			i++;
-		} else if (i == vm->nr_samples || new[j].gfn < old[i].gfn) {
+		} else if (i == s->nr_samples || new[j].gfn < old[i].gfn) {
 			new[j++].slot = U32_MAX;	/* assigned below */
 		} else {
 			new[j].slot = old[i].slot;
@@ -248,63 +219,63 @@ static int __msched_sample_rebuild(struct msched_vm *vm)
 	for (j = 0; j < nr; j++) {
 		if (new[j].slot != U32_MAX)
 			continue;
-		if (WARN_ON_ONCE(!vm->nr_free_slots)) {
+		if (WARN_ON_ONCE(!s->nr_free_slots)) {
 			kvfree(new);
-			return __msched_sample_reset(vm);
+			return __msched_sample_reset(s);
 		}
-		new[j].slot = vm->free_slots[--vm->nr_free_slots];
+		new[j].slot = s->free_slots[--s->nr_free_slots];
 	}
 	kvfree(old);
-	vm->samples = new;
-	vm->nr_samples = nr;
-	vm->guest_pages = guest_pages;
-	vm->memslots_gen = gen;
-	vm->scan_cursor = 0;
-	vm->stats.nr_rebuilds++;
-	msched_sample_account(vm, msched_sample_bytes(vm));
-	trace_msched_rebuild(vm->pid, gen, guest_pages, nr);
+	s->samples = new;
+	s->nr_samples = nr;
+	s->guest_pages = guest_pages;
+	s->memslots_gen = gen;
+	s->scan_cursor = 0;
+	s->stats.nr_rebuilds++;
+	msched_sample_account(s, msched_sample_bytes(s));
+	trace_msched_rebuild(s->vm->pid, gen, guest_pages, nr);
 	return 0;
 }
 
 /* One pass over the sampled pages, within the CPU quota. */
-static void __msched_sample_scan(struct msched_vm *vm)
+static void __msched_sample_scan(struct msched_sampler *s)
 {
-	const struct msched_knobs *k = &vm->knobs;
+	const struct msched_knobs *k = &s->knobs;
 	u64 start = ktime_get_ns(), budget_ns, scan, pos, dur;
-	u32 n = vm->nr_samples, i, idx = 0, nr_scanned = 0, nr_young = 0;
+	u32 n = s->nr_samples, i, idx = 0, nr_scanned = 0, nr_young = 0;
 	bool truncated = false;
 
-	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&s->lock);
 	/* cpu_quota_ms of CPU per second of wall time, per scan interval. */
 	budget_ns = (u64)k->cpu_quota_ms * k->scan_interval_ms * NSEC_PER_USEC;
-	scan = msched_lru_batch_begin(&vm->lru);
+	scan = msched_lru_batch_begin(&s->lru);
 
 	for (i = 0; i < n; i++) {
-		struct msched_sample *s;
+		struct msched_sample *smp;
 
-		idx = vm->scan_cursor + i;
+		idx = s->scan_cursor + i;
 		if (idx >= n)
 			idx -= n;
-		s = &vm->samples[idx];
-		if (s->retrace_scan) {
-			if (scan < s->retrace_scan)
+		smp = &s->samples[idx];
+		if (smp->retrace_scan) {
+			if (scan < smp->retrace_scan)
 				continue;
 			/* Re-arm: accesses while untraced are not timed. */
-			msched_kvm_age_page(vm->kvm, s->hva);
-			s->retrace_scan = 0;
+			msched_kvm_age_page(s->vm->kvm, smp->hva);
+			smp->retrace_scan = 0;
 			continue;
 		}
 		nr_scanned++;
-		if (vm->nr_priming) {
-			msched_kvm_age_page(vm->kvm, s->hva);	/* re-arm only */
-			vm->nr_priming--;
-		} else if (msched_kvm_age_page(vm->kvm, s->hva)) {
+		if (s->nr_priming) {
+			msched_kvm_age_page(s->vm->kvm, smp->hva);	/* re-arm only */
+			s->nr_priming--;
+		} else if (msched_kvm_age_page(s->vm->kvm, smp->hva)) {
 			nr_young++;
-			pos = msched_lru_access(&vm->lru, s->slot);
-			msched_mrc_add(&vm->mrc, pos,
-				       (u32)min_t(u64, vm->period_eff, U32_MAX));
+			pos = msched_lru_access(&s->lru, smp->slot);
+			msched_mrc_add(&s->mrc, pos,
+				       (u32)min_t(u64, s->period_eff, U32_MAX));
 			if (k->untrace_scans)
-				s->retrace_scan = scan + k->untrace_scans;
+				smp->retrace_scan = scan + k->untrace_scans;
 		}
 		if ((i & 63) == 63) {
 			if (ktime_get_ns() - start > budget_ns) {
@@ -315,83 +286,149 @@ static void __msched_sample_scan(struct msched_vm *vm)
 		}
 	}
 	/* A truncated scan resumes where it stopped, so no page starves. */
-	vm->scan_cursor = truncated ? idx + 1 : 0;
-	if (vm->scan_cursor >= n)
-		vm->scan_cursor = 0;
+	s->scan_cursor = truncated ? idx + 1 : 0;
+	if (s->scan_cursor >= n)
+		s->scan_cursor = 0;
 
 	if (k->mrc_decay_scans && !(scan % k->mrc_decay_scans))
-		msched_mrc_decay(&vm->mrc);
+		msched_mrc_decay(&s->mrc);
 
-	__msched_sample_snapshot(vm);
+	__msched_sample_snapshot(s);
 	dur = ktime_get_ns() - start;
-	vm->stats.nr_scans++;
-	vm->stats.nr_truncated_scans += truncated;
-	vm->stats.nr_pages_scanned += nr_scanned;
-	vm->stats.nr_young += nr_young;
-	vm->stats.scan_ns_total += dur;
-	vm->stats.last_scan_ns = dur;
-	trace_msched_scan(vm->pid, scan, nr_scanned, nr_young, dur, truncated);
+	s->stats.nr_scans++;
+	s->stats.nr_truncated_scans += truncated;
+	s->stats.nr_pages_scanned += nr_scanned;
+	s->stats.nr_young_pages += nr_young;
+	s->stats.nr_scan_ns += dur;
+	s->last_scan_ns = dur;
+	trace_msched_scan(s->vm->pid, scan, nr_scanned, nr_young, dur, truncated);
 }
 
-/**
- * msched_sample_work() - the periodic scan of one VM.
- * @work: &msched_vm.scan_work.
- *
- * Context: workqueue (msched_wq); takes vm->lock.
- */
-void msched_sample_work(struct work_struct *work)
+/* The periodic scan of one VM, on msched_wq; takes s->lock. */
+static void msched_sample_work(struct work_struct *work)
 {
-	struct msched_vm *vm = container_of(to_delayed_work(work),
-					    struct msched_vm, scan_work);
+	struct msched_sampler *s = container_of(to_delayed_work(work),
+						struct msched_sampler,
+						scan_work);
 
-	mutex_lock(&vm->lock);
-	if (READ_ONCE(vm->dead))
+	mutex_lock(&s->lock);
+	if (READ_ONCE(s->vm->dead))
 		goto out_unlock;
 	/* No sampling state left after a failed rebuild: try again. */
-	if (!vm->lru_mem && __msched_sample_reset(vm))
+	if (!s->lru_mem && __msched_sample_reset(s))
 		goto out_requeue;
-	if (msched_kvm_memslots_gen(vm->kvm) != vm->memslots_gen &&
-	    __msched_sample_rebuild(vm))
+	if (msched_kvm_memslots_gen(s->vm->kvm) != s->memslots_gen &&
+	    __msched_sample_rebuild(s))
 		goto out_requeue;
-	__msched_sample_scan(vm);
+	__msched_sample_scan(s);
 out_requeue:
-	if (!vm->lru_mem)
+	if (!s->lru_mem)
 		pr_warn_ratelimited("pid %d: out of memory for the sample set, retrying\n",
-				    vm->pid);
-	queue_delayed_work(msched_wq, &vm->scan_work,
-			   msecs_to_jiffies(vm->knobs.scan_interval_ms));
+				    s->vm->pid);
+	queue_delayed_work(msched_wq, &s->scan_work,
+			   msecs_to_jiffies(s->knobs.scan_interval_ms));
 out_unlock:
-	mutex_unlock(&vm->lock);
+	mutex_unlock(&s->lock);
 }
 
 /**
- * __msched_sample_snapshot() - recompute @vm->snap: usage classes, page ages
+ * __msched_sample_snapshot() - recompute @s->snap: usage classes, page ages
  * and working set, scaled from the sampled pages to all guest pages (the
  * class counts add up exactly to the guest's pages).
- * @vm: an attached VM.
+ * @s: the sampler of an attached VM.
  *
- * Context: process context, may sleep; caller holds @vm->lock.
+ * The class thresholds are checked here, where they are used, not when
+ * they are written: while active_scans is not below idle_scans, the
+ * estimates stay as they were, stats/nr_knob_conflicts counts the skipped
+ * refreshes and one (rate-limited) line says why. So knobs can be written
+ * in any order.
+ *
+ * Context: process context, may sleep; caller holds @s->lock.
  */
-void __msched_sample_snapshot(struct msched_vm *vm)
+void __msched_sample_snapshot(struct msched_sampler *s)
 {
-	struct msched_class *c = &vm->snap;
+	struct msched_class *c = &s->snap;
 	struct msched_class_params p = {
-		.now_scan = msched_lru_cur_batch(&vm->lru),
-		.total_pages = vm->guest_pages,
-		.active_scans = vm->knobs.active_scans,
-		.idle_scans = vm->knobs.idle_scans,
-		.wss_scans = vm->knobs.wss_scans,
+		.now_scan = msched_lru_cur_batch(&s->lru),
+		.total_pages = s->guest_pages,
+		.active_scans = s->knobs.active_scans,
+		.idle_scans = s->knobs.idle_scans,
+		.wss_scans = s->knobs.wss_scans,
 	};
 	u32 i;
 
-	lockdep_assert_held(&vm->lock);
+	lockdep_assert_held(&s->lock);
+	if (p.active_scans >= p.idle_scans) {
+		s->stats.nr_knob_conflicts++;
+		trace_msched_knob_conflict(s->vm->pid, p.active_scans,
+					   p.idle_scans);
+		pr_info_ratelimited("pid %d: active_scans (%llu) must be below idle_scans (%llu); estimates not refreshed until it is\n",
+				    s->vm->pid, p.active_scans, p.idle_scans);
+		return;
+	}
 	msched_class_init(c, &p);
-	if (vm->lru_mem)
-		for (i = 0; i < vm->nr_samples; i++) {
-			msched_class_add(c, msched_lru_slot_batch(&vm->lru,
-								  vm->samples[i].slot));
+	if (s->lru_mem)
+		for (i = 0; i < s->nr_samples; i++) {
+			msched_class_add(c, msched_lru_slot_batch(&s->lru,
+								  s->samples[i].slot));
 			if ((i & 4095) == 4095)
 				cond_resched();
 		}
 	msched_class_finalize(c);
 }
+
+/* Feature ops: a sampler per attached VM. */
+static int msched_sample_attach(struct msched_vm *vm)
+{
+	struct msched_sampler *s;
+	int ret;
+
+	s = msched_fallible(kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT));
+	if (!s)
+		return -ENOMEM;
+	s->vm = vm;
+	mutex_init(&s->lock);
+	INIT_DELAYED_WORK(&s->scan_work, msched_sample_work);
+	mutex_lock(&s->lock);
+	s->knobs = msched_default_knobs;
+	ret = __msched_sample_build(s);
+	if (!ret)
+		__msched_sample_snapshot(s);
+	mutex_unlock(&s->lock);
+	if (ret) {
+		kfree(s);
+		return ret;
+	}
+	msched_vm_set_feature(vm, MSCHED_FEAT_SAMPLE, s);
+	trace_msched_sample_attach(vm->pid, s->guest_pages, s->nr_samples,
+				   s->period_eff);
+	pr_info("pid %d: sampling %llu guest pages, %u sampled (1/%llu)\n",
+		vm->pid, s->guest_pages, s->nr_samples, s->period_eff);
+	return 0;
+}
+
+static void msched_sample_start(struct msched_vm *vm)
+{
+	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
+
+	queue_delayed_work(msched_wq, &s->scan_work, 0);
+}
+
+static void msched_sample_detach(struct msched_vm *vm)
+{
+	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
+
+	cancel_delayed_work_sync(&s->scan_work);
+	msched_sample_free(s);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	msched_vm_set_feature(vm, MSCHED_FEAT_SAMPLE, NULL);
+}
+
+const struct msched_feature_ops msched_sample_ops = {
+	.name = NULL,			/* its files are vms/<pid>/'s own */
+	.groups = msched_sample_groups,
+	.attach = msched_sample_attach,
+	.start = msched_sample_start,
+	.detach = msched_sample_detach,
+};

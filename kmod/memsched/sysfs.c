@@ -16,7 +16,6 @@
 #include "fs.h"
 
 static struct kobject *msched_kobj;
-struct kobject *msched_vms_kobj;
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -87,55 +86,28 @@ static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 static struct kobj_attribute detach_attr = __ATTR_WO(detach);
 
-/* balloon_transfer: "FROM_PID TO_PID PAGES" moves memory between VMs. */
-static ssize_t balloon_transfer_store(struct kobject *kobj,
-				      struct kobj_attribute *attr,
-				      const char *buf, size_t count)
-{
-	int from, to;
-	u64 pages;
-	char end;
-	int ret;
-
-	if (sscanf(buf, "%d %d %llu %c", &from, &to, &pages, &end) != 3 ||
-	    from <= 0 || to <= 0 || !pages) {
-		pr_info("balloon_transfer: accepted: FROM_PID TO_PID PAGES (two attached VMs, PAGES > 0)\n");
-		return -EINVAL;
-	}
-	ret = msched_balloon_transfer(from, to, pages);
-	return ret ? ret : count;
-}
-static struct kobj_attribute balloon_transfer_attr =
-	__ATTR(balloon_transfer, 0200, NULL, balloon_transfer_store);
-
-#define MSCHED_ROOT_RO(_name, _expr)					\
-static ssize_t _name##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n", (long long)(_expr));		\
-}									\
-static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0444)
-
-MSCHED_ROOT_RO(balloon_listening, msched_chan_listening());
-MSCHED_ROOT_RO(balloon_channels, atomic64_read(&msched_live_chans));
-MSCHED_ROOT_RO(balloon_unmatched, atomic64_read(&msched_chan_unmatched));
-MSCHED_ROOT_RO(balloon_rejects, atomic64_read(&msched_chan_rejects));
-
 static struct attribute *msched_root_attrs[] = {
 	&version_attr.attr,
 	&attach_attr.attr,
 	&detach_attr.attr,
-	&balloon_transfer_attr.attr,
-	&balloon_listening_attr.attr,
-	&balloon_channels_attr.attr,
-	&balloon_unmatched_attr.attr,
-	&balloon_rejects_attr.attr,
 	NULL,
 };
 
 static const struct attribute_group msched_root_group = {
 	.attrs = msched_root_attrs,
 };
+
+/**
+ * msched_sysfs_root() - /sys/kernel/mm/memsched, the parent of the
+ * directories other files own (vms/ in vm.c, balloon/ in balloon_sysfs.c).
+ *
+ * Context: between msched_sysfs_init() and msched_sysfs_exit().
+ * Return: the root kobject.
+ */
+struct kobject *msched_sysfs_root(void)
+{
+	return msched_kobj;
+}
 
 /**
  * msched_sysfs_init() - create /sys/kernel/mm/memsched.
@@ -151,14 +123,9 @@ int msched_sysfs_init(void)
 	if (!msched_kobj)
 		return -ENOMEM;
 
-	msched_vms_kobj = kobject_create_and_add("vms", msched_kobj);
-	if (!msched_vms_kobj) {
-		ret = -ENOMEM;
-		goto out_put_kobj;
-	}
 	ret = msched_fs_sysfs_init(msched_kobj);
 	if (ret)
-		goto out_put_vms;
+		goto out_put_kobj;
 	ret = sysfs_create_group(msched_kobj, &msched_root_group);
 	if (ret)
 		goto out_put_files;
@@ -166,9 +133,6 @@ int msched_sysfs_init(void)
 
 out_put_files:
 	msched_fs_sysfs_exit();
-out_put_vms:
-	kobject_put(msched_vms_kobj);
-	msched_vms_kobj = NULL;
 out_put_kobj:
 	kobject_put(msched_kobj);
 	msched_kobj = NULL;
@@ -188,16 +152,14 @@ void msched_sysfs_remove_control(void)
 }
 
 /**
- * msched_sysfs_exit() - remove /sys/kernel/mm/memsched. Every VM directory
- * under vms/ must be gone already.
+ * msched_sysfs_exit() - remove /sys/kernel/mm/memsched. The directories
+ * other files own (vms/, balloon/) must be gone already.
  *
  * Context: process context, module exit; may sleep.
  */
 void msched_sysfs_exit(void)
 {
 	msched_fs_sysfs_exit();
-	kobject_put(msched_vms_kobj);
-	msched_vms_kobj = NULL;
 	kobject_put(msched_kobj);
 	msched_kobj = NULL;
 }

@@ -12,20 +12,54 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(msched_attach,
-	TP_PROTO(pid_t pid, u64 guest_pages, u32 nr_samples),
-	TP_ARGS(pid, guest_pages, nr_samples),
+	TP_PROTO(pid_t pid, u32 nr_features),
+	TP_ARGS(pid, nr_features),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u32, nr_features)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->nr_features = nr_features;
+	),
+	TP_printk("pid=%d nr_features=%u", __entry->pid, __entry->nr_features)
+);
+
+TRACE_EVENT(msched_sample_attach,
+	TP_PROTO(pid_t pid, u64 guest_pages, u32 nr_samples, u64 period),
+	TP_ARGS(pid, guest_pages, nr_samples, period),
 	TP_STRUCT__entry(
 		__field(pid_t, pid)
 		__field(u64, guest_pages)
 		__field(u32, nr_samples)
+		__field(u64, period)
 	),
 	TP_fast_assign(
 		__entry->pid = pid;
 		__entry->guest_pages = guest_pages;
 		__entry->nr_samples = nr_samples;
+		__entry->period = period;
 	),
-	TP_printk("pid=%d guest_pages=%llu nr_samples=%u",
-		  __entry->pid, __entry->guest_pages, __entry->nr_samples)
+	TP_printk("pid=%d guest_pages=%llu nr_samples=%u period=%llu",
+		  __entry->pid, __entry->guest_pages, __entry->nr_samples,
+		  __entry->period)
+);
+
+TRACE_EVENT(msched_knob_conflict,
+	TP_PROTO(pid_t pid, u64 active_scans, u64 idle_scans),
+	TP_ARGS(pid, active_scans, idle_scans),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, active_scans)
+		__field(u64, idle_scans)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->active_scans = active_scans;
+		__entry->idle_scans = idle_scans;
+	),
+	TP_printk("pid=%d active_scans=%llu idle_scans=%llu",
+		  __entry->pid, __entry->active_scans, __entry->idle_scans)
 );
 
 TRACE_EVENT(msched_detach,

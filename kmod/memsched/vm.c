@@ -4,8 +4,11 @@
  *
  * Attaching pins the VM (struct kvm) and registers memsched's own MMU
  * notifier on the VMM's mm, so that the VM exiting, or memsched unloading
- * while attached, always ends in one teardown path: stop the scanner, remove
- * the sysfs directory, unregister the notifier, unpin the VM, free.
+ * while attached, always ends in one teardown path: remove the sysfs
+ * directories, detach the features, unregister the notifier, unpin the VM,
+ * free. The VM knows nothing of its features: they plug in through the
+ * table in features.c (feature.h). vm.c owns msched_wq, vms/ and the
+ * msched_live_vms counter.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +24,142 @@ static LIST_HEAD(msched_vms);
 static DEFINE_MUTEX(msched_vms_lock);
 
 struct workqueue_struct *msched_wq;
+static struct kobject *msched_vms_kobj;
+/* VMs allocated and not yet freed; returns to zero when all is freed. */
+atomic64_t msched_live_vms = ATOMIC64_INIT(0);
+
+/*
+ * A named feature's directory, vms/<pid>/<name>/. It holds a reference on
+ * the VM's kobject (its parent) until it is released.
+ */
+struct msched_feature_dir {
+	struct kobject kobj;
+	struct msched_vm *vm;
+};
+
+static void msched_feature_dir_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct msched_feature_dir, kobj));
+}
+
+static const struct kobj_type msched_feature_dir_ktype = {
+	.release = msched_feature_dir_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+};
+
+static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n", msched_vm_of_kobj(kobj)->pid);
+}
+static struct kobj_attribute pid_attr = __ATTR_RO_MODE(pid, 0400);
+
+static struct attribute *msched_vm_attrs[] = {
+	&pid_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(msched_vm);
+
+static void msched_vm_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct msched_vm, kobj));
+	atomic64_dec(&msched_live_vms);
+}
+
+static const struct kobj_type msched_vm_ktype = {
+	.release = msched_vm_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = msched_vm_groups,
+};
+
+/**
+ * msched_vm_of_kobj() - the VM of a sysfs callback's kobject.
+ * @kobj: vms/<pid>/ or a feature's directory in it.
+ *
+ * Context: a sysfs callback of the VM's files (the VM outlives them).
+ * Return: the VM.
+ */
+struct msched_vm *msched_vm_of_kobj(struct kobject *kobj)
+{
+	if (kobj->ktype == &msched_feature_dir_ktype)
+		return container_of(kobj, struct msched_feature_dir, kobj)->vm;
+	return container_of(kobj, struct msched_vm, kobj);
+}
+
+/* Create each attached feature's files; undone by msched_vm_remove_files. */
+static int msched_vm_add_files(struct msched_vm *vm)
+{
+	const struct msched_feature_ops *ops;
+	struct msched_feature_dir *dir;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_attached; i++) {
+		ops = msched_features[i];
+		if (!ops->groups)
+			continue;
+		if (!ops->name) {
+			ret = sysfs_create_groups(&vm->kobj, ops->groups);
+			if (ret)
+				return ret;
+			continue;
+		}
+		dir = msched_fallible(kzalloc(sizeof(*dir), GFP_KERNEL_ACCOUNT));
+		if (!dir)
+			return -ENOMEM;
+		dir->vm = vm;
+		kobject_init(&dir->kobj, &msched_feature_dir_ktype);
+		vm->feat_dir[i] = &dir->kobj;
+		ret = kobject_add(&dir->kobj, &vm->kobj, "%s", ops->name);
+		if (!ret)
+			ret = sysfs_create_groups(&dir->kobj, ops->groups);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Remove every file of the VM, waiting for callbacks in flight: none can
+ * start after this. Features' directories go first, then vms/<pid>/.
+ */
+static void msched_vm_remove_files(struct msched_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < MSCHED_NR_FEATURES; i++) {
+		struct kobject *dir = vm->feat_dir[i];
+
+		if (!dir)
+			continue;
+		vm->feat_dir[i] = NULL;
+		if (dir->state_in_sysfs)
+			kobject_del(dir);
+		kobject_put(dir);
+	}
+	if (vm->kobj.state_in_sysfs)
+		kobject_del(&vm->kobj);
+}
+
+/* Attach every feature in table order; on failure, the ones before go. */
+static int msched_vm_attach_features(struct msched_vm *vm)
+{
+	int ret;
+
+	while (vm->nr_attached < MSCHED_NR_FEATURES) {
+		ret = msched_features[vm->nr_attached]->attach(vm);
+		if (ret)
+			return ret;
+		vm->nr_attached++;
+	}
+	return 0;
+}
+
+static void msched_vm_detach_features(struct msched_vm *vm)
+{
+	while (vm->nr_attached)
+		msched_features[--vm->nr_attached]->detach(vm);
+}
 
 static struct msched_vm *__msched_vm_find(pid_t pid, struct kvm *kvm)
 {
@@ -110,27 +249,23 @@ static void msched_vm_unlink(struct msched_vm *vm)
  * The one teardown path, also for an attach that failed half-way (then only
  * what was set up is undone). The caller has claimed @vm and unlinked it
  * from msched_vms, and holds no memsched lock: kobject_del() waits for sysfs
- * callbacks of the VM's directory, which take msched_vms_lock (balloon/cid)
- * and vm->lock.
+ * callbacks of the VM's directories, which take the features' locks (and
+ * msched_vms_lock, through msched_vm_get_by()).
  */
 static void msched_vm_teardown(struct msched_vm *vm, const char *reason,
 			       bool from_release_work)
 {
 	bool attached = test_bit(MSCHED_VM_REGISTERED, &vm->flags);
 
-	mutex_lock(&vm->lock);
 	WRITE_ONCE(vm->dead, true);
-	mutex_unlock(&vm->lock);
-
 	/*
-	 * Drains sysfs callbacks in flight; none can re-arm the scan after.
-	 * A knob write may have armed it before, even during a failed attach.
+	 * Drains sysfs callbacks in flight; none can start new work after.
+	 * A knob write may have armed a scan before, even during a failed
+	 * attach: the features' ->detach cancel their work.
 	 */
-	if (vm->kobj.state_in_sysfs)
-		kobject_del(&vm->kobj);
-	/* Its channel can no longer reach kvm or mm after this. */
-	msched_balloon_teardown_vm(vm);
-	cancel_delayed_work_sync(&vm->scan_work);
+	msched_vm_remove_files(vm);
+	/* The balloon's channel can no longer reach kvm or mm after this. */
+	msched_vm_detach_features(vm);
 	/*
 	 * Waits for notifier callbacks in flight. The ->release it may call
 	 * sees the VM claimed and queues nothing.
@@ -150,7 +285,6 @@ static void msched_vm_teardown(struct msched_vm *vm, const char *reason,
 		pr_info("detached VM of pid %d (%s)\n", vm->pid, reason);
 	}
 
-	msched_sample_teardown(vm);
 	kvm_put_kvm(vm->kvm);
 	mmdrop(vm->mm);
 	kobject_put(&vm->kobj);
@@ -189,12 +323,13 @@ static void msched_vm_publish(struct msched_vm *vm)
  * @pid: pid of the VMM (QEMU) that has the VM open.
  *
  * The VM is linked into msched_vms first, claimed by the attach, so that
- * the same pid or VM cannot be attached twice while its sampling state is
- * built, its directory created and its notifier registered with no memsched
- * lock held. A failure after that goes through the one teardown path.
+ * the same pid or VM cannot be attached twice while its features attach,
+ * its directories are created and its notifier is registered with no
+ * memsched lock held. A failure after that goes through the one teardown
+ * path.
  *
- * Context: process context, may sleep; takes msched_vms_lock and vm->lock
- * (not together).
+ * Context: process context, may sleep; takes msched_vms_lock and the
+ * features' locks (not together).
  * Return: 0; -ESRCH for no such live process (or its address space is
  * gone); -EINVAL when it has no KVM VM; -EEXIST when that pid or VM is
  * already attached (or being attached); -ENOMEM.
@@ -204,8 +339,7 @@ int msched_vm_attach(pid_t pid)
 	struct mm_struct *mm;
 	struct msched_vm *vm;
 	struct kvm *kvm;
-	u64 guest_pages, period;
-	u32 nr_samples;
+	unsigned int i;
 	int ret;
 
 	kvm = msched_kvm_get_by_pid(pid, &mm);
@@ -223,11 +357,8 @@ int msched_vm_attach(pid_t pid)
 	vm->kvm = kvm;
 	vm->mm = mm;
 	__set_bit(MSCHED_VM_CLAIMED, &vm->flags);	/* ours until published */
-	mutex_init(&vm->lock);
-	INIT_DELAYED_WORK(&vm->scan_work, msched_sample_work);
 	INIT_WORK(&vm->release_work, msched_vm_release_work);
 	kobject_init(&vm->kobj, &msched_vm_ktype);
-	msched_balloon_init_vm(vm);
 
 	mutex_lock(&msched_vms_lock);
 	if (__msched_vm_find(pid, kvm)) {
@@ -238,10 +369,13 @@ int msched_vm_attach(pid_t pid)
 	list_add_tail(&vm->node, &msched_vms);
 	mutex_unlock(&msched_vms_lock);
 
-	ret = msched_sample_setup(vm);
+	ret = msched_vm_attach_features(vm);
 	if (ret)
 		goto out_teardown;
 	ret = kobject_add(&vm->kobj, msched_vms_kobj, "%d", pid);
+	if (ret)
+		goto out_teardown;
+	ret = msched_vm_add_files(vm);
 	if (ret)
 		goto out_teardown;
 	/* The notifier goes last: nothing can fail after it. */
@@ -256,20 +390,16 @@ int msched_vm_attach(pid_t pid)
 		goto out_teardown;
 	set_bit(MSCHED_VM_REGISTERED, &vm->flags);
 
-	mutex_lock(&vm->lock);
-	guest_pages = vm->guest_pages;
-	nr_samples = vm->nr_samples;
-	period = vm->period_eff;
-	queue_delayed_work(msched_wq, &vm->scan_work, 0);
-	mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->nr_attached; i++)
+		if (msched_features[i]->start)
+			msched_features[i]->start(vm);
 
 	kobject_get(&vm->kobj);
 	msched_vm_publish(vm);
 	kobject_put(&vm->kobj);
 
-	trace_msched_attach(pid, guest_pages, nr_samples);
-	pr_info("attached VM of pid %d: %llu guest pages, %u sampled (1/%llu)\n",
-		pid, guest_pages, nr_samples, period);
+	trace_msched_attach(pid, vm->nr_attached);
+	pr_info("attached VM of pid %d\n", pid);
 	return 0;
 
 out_teardown:
@@ -309,12 +439,12 @@ int msched_vm_detach(pid_t pid)
 	return 0;
 }
 
-/**
- * msched_vm_detach_all() - detach every VM (module unload).
+/*
+ * Detach every VM (module unload).
  *
  * Context: process context, may sleep; takes msched_vms_lock.
  */
-void msched_vm_detach_all(void)
+static void msched_vm_detach_all(void)
 {
 	struct msched_vm *vm, *found;
 	bool empty;
@@ -343,20 +473,24 @@ void msched_vm_detach_all(void)
 }
 
 /**
- * msched_vm_get_by_cid() - find the attached VM whose balloon/cid is @cid.
- * @cid: an AF_VSOCK CID (not 0)
+ * msched_vm_get_by() - find an attached VM by a feature's key.
+ * @match: returns true for the VM wanted; called under the list's lock
+ *	(msched_vms_lock), so it must not sleep or take memsched locks.
+ * @key: passed to @match.
  *
  * Context: process context; takes msched_vms_lock.
- * Return: the VM with a reference (drop it with msched_vm_put()), or NULL.
- * The VM may be torn down meanwhile; its struct stays valid.
+ * Return: the first VM @match accepts, with a reference (drop it with
+ * msched_vm_put()), or NULL.
  */
-struct msched_vm *msched_vm_get_by_cid(u32 cid)
+struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
+						 const void *key),
+				   const void *key)
 {
 	struct msched_vm *vm, *found = NULL;
 
 	mutex_lock(&msched_vms_lock);
 	list_for_each_entry(vm, &msched_vms, node)
-		if (READ_ONCE(vm->balloon.cid) == cid) {
+		if (match(vm, key)) {
 			found = vm;
 			kobject_get(&vm->kobj);
 			break;
@@ -397,26 +531,37 @@ void msched_vm_put(struct msched_vm *vm)
 }
 
 /**
- * msched_vm_init() - create the workqueue that scans and tears down VMs.
+ * msched_vm_init() - create the workqueue that scans and tears down VMs,
+ * and the vms/ directory.
+ * @root: /sys/kernel/mm/memsched.
  *
  * Context: process context, module init.
  * Return: 0 or -ENOMEM.
  */
-int msched_vm_init(void)
+int msched_vm_init(struct kobject *root)
 {
 	msched_wq = alloc_workqueue("memsched", WQ_UNBOUND, 0);
-	return msched_wq ? 0 : -ENOMEM;
+	if (!msched_wq)
+		return -ENOMEM;
+	msched_vms_kobj = kobject_create_and_add("vms", root);
+	if (!msched_vms_kobj) {
+		destroy_workqueue(msched_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
- * msched_vm_exit() - detach every VM and destroy the workqueue.
+ * msched_vm_exit() - detach every VM, then remove vms/ and the workqueue.
  *
- * Context: process context, module exit. The sysfs tree is already gone, so
- * no new attach can start.
+ * Context: process context, module exit (or a failed init); attach can no
+ * longer be written.
  */
 void msched_vm_exit(void)
 {
 	msched_vm_detach_all();
 	/* Release works of VMs torn down above have been cancelled or ran. */
 	destroy_workqueue(msched_wq);
+	kobject_put(msched_vms_kobj);
+	msched_vms_kobj = NULL;
 }

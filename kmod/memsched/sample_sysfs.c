@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memsched: /sys/kernel/mm/memsched/vms/<pid>/, one directory per attached
- * VM. Knobs are read-write, estimates and counters read-only. Every file is
- * documented in Documentation/ABI/testing/sysfs-kernel-mm-memsched.
+ * memsched: the sampler's files in /sys/kernel/mm/memsched/vms/<pid>/: knobs
+ * (read-write), estimates and tables (read-only) at the top, counters in
+ * stats/ and usage classes in classes/. Every file is documented in
+ * Documentation/ABI/testing/sysfs-kernel-mm-memsched.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,9 +12,13 @@
 #include <linux/sysfs.h>
 
 #include "memsched.h"
+#include "sample.h"
 #include "trace.h"
 
-#define to_vm(k) container_of(k, struct msched_vm, kobj)
+static struct msched_sampler *to_sampler(struct kobject *kobj)
+{
+	return msched_vm_feature(msched_vm_of_kobj(kobj), MSCHED_FEAT_SAMPLE);
+}
 
 /* Knobs: one table entry each; a write outside [min, max] is -EINVAL. */
 enum msched_knob_effect {
@@ -30,75 +35,61 @@ struct msched_knob_attr {
 };
 
 #define to_knob(a) container_of(a, struct msched_knob_attr, attr)
-#define knob_ptr(vm, ka) ((u64 *)((char *)&(vm)->knobs + (ka)->offset))
+#define knob_ptr(s, ka) ((u64 *)((char *)&(s)->knobs + (ka)->offset))
 
 static ssize_t knob_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	struct msched_vm *vm = to_vm(kobj);
+	struct msched_sampler *s = to_sampler(kobj);
 	u64 v;
 
-	mutex_lock(&vm->lock);
-	v = *knob_ptr(vm, to_knob(attr));
-	mutex_unlock(&vm->lock);
+	mutex_lock(&s->lock);
+	v = *knob_ptr(s, to_knob(attr));
+	mutex_unlock(&s->lock);
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
-/* Cross-knob rule: a page cannot be idle before it stops being active. */
-static bool __knob_consistent(struct msched_vm *vm, const char **why)
-{
-	if (vm->knobs.active_scans >= vm->knobs.idle_scans) {
-		*why = "active_scans must stay below idle_scans";
-		return false;
-	}
-	return true;
-}
-
+/*
+ * Each write checks its own range only. Rules between knobs (active_scans
+ * below idle_scans) are checked where the knobs are used, in
+ * __msched_sample_snapshot(), so knobs can be written in any order.
+ */
 static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
 	struct msched_knob_attr *ka = to_knob(attr);
-	struct msched_vm *vm = to_vm(kobj);
-	const char *why = NULL;
+	struct msched_sampler *s = to_sampler(kobj);
 	u64 v, old;
 	int ret;
 
 	if (kstrtou64(buf, 0, &v) || v < ka->min || v > ka->max) {
 		pr_info("pid %d: %s: accepted: an integer from %llu to %llu\n",
-			vm->pid, attr->attr.name, ka->min, ka->max);
+			s->vm->pid, attr->attr.name, ka->min, ka->max);
 		return -EINVAL;
 	}
-	mutex_lock(&vm->lock);
-	if (READ_ONCE(vm->dead)) {
+	mutex_lock(&s->lock);
+	if (READ_ONCE(s->vm->dead)) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
-	old = *knob_ptr(vm, ka);
-	*knob_ptr(vm, ka) = v;
-	if (!__knob_consistent(vm, &why)) {
-		*knob_ptr(vm, ka) = old;
-		pr_info("pid %d: %s: %s (active_scans=%llu idle_scans=%llu)\n",
-			vm->pid, attr->attr.name, why, vm->knobs.active_scans,
-			vm->knobs.idle_scans);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
+	old = *knob_ptr(s, ka);
+	*knob_ptr(s, ka) = v;
 	ret = count;
 	if (old == v)
 		goto out_unlock;
-	trace_msched_knob(vm->pid, attr->attr.name, v);
+	trace_msched_knob(s->vm->pid, attr->attr.name, v);
 	if (ka->effect == MSCHED_KNOB_RESET) {
-		int err = __msched_sample_reset(vm);
+		int err = __msched_sample_reset(s);
 
 		if (err)
 			ret = err;
 	} else if (ka->effect == MSCHED_KNOB_RESCHED) {
-		mod_delayed_work(msched_wq, &vm->scan_work, msecs_to_jiffies(v));
+		mod_delayed_work(msched_wq, &s->scan_work, msecs_to_jiffies(v));
 	} else {
-		__msched_sample_snapshot(vm);	/* class thresholds may have moved */
+		__msched_sample_snapshot(s);	/* class thresholds may have moved */
 	}
 out_unlock:
-	mutex_unlock(&vm->lock);
+	mutex_unlock(&s->lock);
 	return ret;
 }
 
@@ -125,17 +116,17 @@ MSCHED_KNOB(mrc_decay_scans, 0, MSCHED_SCANS_MAX, MSCHED_KNOB_PLAIN);
 static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	struct msched_vm *vm = to_vm(kobj);
+	struct msched_sampler *s = to_sampler(kobj);
 	int ret;
 
 	if (!sysfs_streq(buf, "1")) {
 		pr_info("pid %d: reset: accepted: 1 (drops the sampling history)\n",
-			vm->pid);
+			s->vm->pid);
 		return -EINVAL;
 	}
-	mutex_lock(&vm->lock);
-	ret = READ_ONCE(vm->dead) ? -ENODEV : __msched_sample_reset(vm);
-	mutex_unlock(&vm->lock);
+	mutex_lock(&s->lock);
+	ret = READ_ONCE(s->vm->dead) ? -ENODEV : __msched_sample_reset(s);
+	mutex_unlock(&s->lock);
 	return ret ? ret : count;
 }
 static struct kobj_attribute reset_attr = __ATTR(reset, 0200, NULL, reset_store);
@@ -145,43 +136,43 @@ static struct kobj_attribute reset_attr = __ATTR(reset, 0200, NULL, reset_store)
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
-	struct msched_vm *vm = to_vm(kobj);				\
+	struct msched_sampler *s = to_sampler(kobj);			\
 	ssize_t ret;							\
 									\
-	mutex_lock(&vm->lock);						\
+	mutex_lock(&s->lock);						\
 	ret = sysfs_emit(buf, _fmt "\n", _expr);			\
-	mutex_unlock(&vm->lock);					\
+	mutex_unlock(&s->lock);						\
 	return ret;							\
 }									\
 static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0400)
 
-MSCHED_VM_RO(pid, "%d", vm->pid);
-MSCHED_VM_RO(guest_pages, "%llu", vm->guest_pages);
-MSCHED_VM_RO(sampled_pages, "%u", vm->nr_samples);
-MSCHED_VM_RO(sample_period_effective, "%llu", vm->period_eff);
+MSCHED_VM_RO(guest_pages, "%llu", s->guest_pages);
+MSCHED_VM_RO(sampled_pages, "%u", s->nr_samples);
+MSCHED_VM_RO(sample_period_effective, "%llu", s->period_eff);
 MSCHED_VM_RO(mrc_knee_pages, "%llu",
-	     vm->lru_mem ? msched_mrc_knee_pages(&vm->mrc, 50000) : 0);
+	     s->lru_mem ? msched_mrc_knee_pages(&s->mrc, 50000) : 0);
 
 /* Estimates from the snapshot taken at the end of the last scan. */
-MSCHED_VM_RO(wss_pages, "%llu", vm->snap.wss_pages);
+MSCHED_VM_RO(wss_pages, "%llu", s->snap.wss_pages);
+MSCHED_VM_RO(last_scan_ns, "%llu", s->last_scan_ns);
 
 /* "min_age_scans pages" per log2 bucket, then "never pages". */
 static ssize_t age_histogram_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	struct msched_vm *vm = to_vm(kobj);
+	struct msched_sampler *s = to_sampler(kobj);
 	ssize_t len = 0;
 	u32 b;
 
-	mutex_lock(&vm->lock);
+	mutex_lock(&s->lock);
 	for (b = 0; b < MSCHED_CLASS_AGE_NEVER; b++)
-		if (vm->snap.age_pages[b])
+		if (s->snap.age_pages[b])
 			len += sysfs_emit_at(buf, len, "%llu %llu\n",
 					     msched_class_bucket_min_scans(b),
-					     vm->snap.age_pages[b]);
+					     s->snap.age_pages[b]);
 	len += sysfs_emit_at(buf, len, "never %llu\n",
-			     vm->snap.age_pages[MSCHED_CLASS_AGE_NEVER]);
-	mutex_unlock(&vm->lock);
+			     s->snap.age_pages[MSCHED_CLASS_AGE_NEVER]);
+	mutex_unlock(&s->lock);
 	return len;
 }
 static struct kobj_attribute age_histogram_attr =
@@ -191,24 +182,24 @@ static struct kobj_attribute age_histogram_attr =
 static ssize_t mrc_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
-	struct msched_vm *vm = to_vm(kobj);
+	struct msched_sampler *s = to_sampler(kobj);
 	ssize_t len = 0;
 	u32 b;
 
-	mutex_lock(&vm->lock);
-	if (vm->lru_mem)
-		for (b = 0; b <= vm->mrc.nr_buckets; b++) {
-			u64 pages = b * vm->mrc.bucket_pages;
+	mutex_lock(&s->lock);
+	if (s->lru_mem)
+		for (b = 0; b <= s->mrc.nr_buckets; b++) {
+			u64 pages = b * s->mrc.bucket_pages;
 
 			len += sysfs_emit_at(buf, len, "%llu %u\n", pages,
-					     msched_mrc_miss_ppm(&vm->mrc, pages));
+					     msched_mrc_miss_ppm(&s->mrc, pages));
 		}
-	mutex_unlock(&vm->lock);
+	mutex_unlock(&s->lock);
 	return len;
 }
 static struct kobj_attribute mrc_attr = __ATTR_RO_MODE(mrc, 0400);
 
-static struct attribute *msched_vm_attrs[] = {
+static struct attribute *msched_sample_attrs[] = {
 	&knob_sample_period.attr.attr,
 	&knob_sample_seed.attr.attr,
 	&knob_scan_interval_ms.attr.attr,
@@ -219,7 +210,6 @@ static struct attribute *msched_vm_attrs[] = {
 	&knob_wss_scans.attr.attr,
 	&knob_mrc_decay_scans.attr.attr,
 	&reset_attr.attr,
-	&pid_attr.attr,
 	&guest_pages_attr.attr,
 	&sampled_pages_attr.attr,
 	&sample_period_effective_attr.attr,
@@ -227,20 +217,21 @@ static struct attribute *msched_vm_attrs[] = {
 	&age_histogram_attr.attr,
 	&mrc_attr.attr,
 	&mrc_knee_pages_attr.attr,
+	&last_scan_ns_attr.attr,
 	NULL,
 };
 
-static const struct attribute_group msched_vm_group = {
-	.attrs = msched_vm_attrs,
+static const struct attribute_group msched_sample_group = {
+	.attrs = msched_sample_attrs,
 };
 
 /* classes/: estimated guest pages per usage class, from the snapshot. */
-MSCHED_VM_RO(active, "%llu", vm->snap.class_pages[MSCHED_CLASS_ACTIVE]);
+MSCHED_VM_RO(active, "%llu", s->snap.class_pages[MSCHED_CLASS_ACTIVE]);
 MSCHED_VM_RO(recently_idle, "%llu",
-	     vm->snap.class_pages[MSCHED_CLASS_RECENTLY_IDLE]);
-MSCHED_VM_RO(idle, "%llu", vm->snap.class_pages[MSCHED_CLASS_IDLE]);
+	     s->snap.class_pages[MSCHED_CLASS_RECENTLY_IDLE]);
+MSCHED_VM_RO(idle, "%llu", s->snap.class_pages[MSCHED_CLASS_IDLE]);
 MSCHED_VM_RO(never_touched, "%llu",
-	     vm->snap.class_pages[MSCHED_CLASS_NEVER_TOUCHED]);
+	     s->snap.class_pages[MSCHED_CLASS_NEVER_TOUCHED]);
 
 static struct attribute *msched_class_attrs[] = {
 	&active_attr.attr,
@@ -255,24 +246,24 @@ static const struct attribute_group msched_class_group = {
 	.attrs = msched_class_attrs,
 };
 
-/* stats/: counters since attach (or the last reset). */
-MSCHED_VM_RO(nr_scans, "%llu", vm->stats.nr_scans);
-MSCHED_VM_RO(nr_truncated_scans, "%llu", vm->stats.nr_truncated_scans);
-MSCHED_VM_RO(nr_pages_scanned, "%llu", vm->stats.nr_pages_scanned);
-MSCHED_VM_RO(nr_young, "%llu", vm->stats.nr_young);
-MSCHED_VM_RO(scan_ns_total, "%llu", vm->stats.scan_ns_total);
-MSCHED_VM_RO(last_scan_ns, "%llu", vm->stats.last_scan_ns);
-MSCHED_VM_RO(nr_rebuilds, "%llu", vm->stats.nr_rebuilds);
-MSCHED_VM_RO(nr_invalidations, "%lld", atomic64_read(&vm->nr_invalidations));
+/* stats/: counters since attach (or the last reset), one per file. */
+MSCHED_VM_RO(nr_scans, "%llu", s->stats.nr_scans);
+MSCHED_VM_RO(nr_truncated_scans, "%llu", s->stats.nr_truncated_scans);
+MSCHED_VM_RO(nr_pages_scanned, "%llu", s->stats.nr_pages_scanned);
+MSCHED_VM_RO(nr_young_pages, "%llu", s->stats.nr_young_pages);
+MSCHED_VM_RO(nr_scan_ns, "%llu", s->stats.nr_scan_ns);
+MSCHED_VM_RO(nr_rebuilds, "%llu", s->stats.nr_rebuilds);
+MSCHED_VM_RO(nr_knob_conflicts, "%llu", s->stats.nr_knob_conflicts);
+MSCHED_VM_RO(nr_invalidations, "%lld", atomic64_read(&s->vm->nr_invalidations));
 
 static struct attribute *msched_stats_attrs[] = {
 	&nr_scans_attr.attr,
 	&nr_truncated_scans_attr.attr,
 	&nr_pages_scanned_attr.attr,
-	&nr_young_attr.attr,
-	&scan_ns_total_attr.attr,
-	&last_scan_ns_attr.attr,
+	&nr_young_pages_attr.attr,
+	&nr_scan_ns_attr.attr,
 	&nr_rebuilds_attr.attr,
+	&nr_knob_conflicts_attr.attr,
 	&nr_invalidations_attr.attr,
 	NULL,
 };
@@ -282,22 +273,9 @@ static const struct attribute_group msched_stats_group = {
 	.attrs = msched_stats_attrs,
 };
 
-static const struct attribute_group *msched_vm_groups[] = {
-	&msched_vm_group,
+const struct attribute_group *msched_sample_groups[] = {
+	&msched_sample_group,
 	&msched_class_group,
 	&msched_stats_group,
-	&msched_balloon_group,
 	NULL,
-};
-
-static void msched_vm_kobj_release(struct kobject *kobj)
-{
-	kfree(to_vm(kobj));
-	atomic64_dec(&msched_live_vms);
-}
-
-const struct kobj_type msched_vm_ktype = {
-	.release = msched_vm_kobj_release,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = msched_vm_groups,
 };
