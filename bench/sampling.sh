@@ -40,9 +40,9 @@ if want 1; then
 	echo 1 > "$d/sample_period"
 	echo 500 > "$d/scan_interval_ms"
 	ms_wait_scans "$d" 2
-	ns0=$(cat "$d/stats/scan_ns_total") p0=$(cat "$d/stats/nr_pages_scanned")
+	ns0=$(cat "$d/stats/nr_scan_ns") p0=$(cat "$d/stats/nr_pages_scanned")
 	ms_wait_scans "$d" 6
-	ms_ns=$(( ($(cat "$d/stats/scan_ns_total") - ns0) * 10 / ($(cat "$d/stats/nr_pages_scanned") - p0) ))
+	ms_ns=$(( ($(cat "$d/stats/nr_scan_ns") - ns0) * 10 / ($(cat "$d/stats/nr_pages_scanned") - p0) ))
 	ms_write "$pid" "$MS_ROOT/detach"
 
 	rss_pages=$(( $(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status") / 4 ))
@@ -92,7 +92,7 @@ fi
 # is, per aggregation interval, the guest RAM covered by regions with
 # nr_accesses > 0 (from damon:damon_aggregated). Each one's figure is the
 # median over the window, its error the median absolute error (% of the
-# truth). CPU: memsched's stats/scan_ns_total, kdamond's CPU time (its
+# truth). CPU: memsched's stats/nr_scan_ns, kdamond's CPU time (its
 # /proc/PID/schedstat, measured with the trace event off), per second.
 W=16384 MEM_MB=256
 truth=$((W + 1))
@@ -136,12 +136,12 @@ ms_run() {
 	echo "$3" > "$d/cpu_quota_ms"
 	ms_wait_scans "$d" $(( $(cat "$d/wss_scans") + 2 )) || return 1
 	: > "$f"
-	read -r ns0 < "$d/stats/scan_ns_total"; t0=$(date +%s%N)
+	read -r ns0 < "$d/stats/nr_scan_ns"; t0=$(date +%s%N)
 	for _ in $(seq "$4"); do
 		ms_wait_scans "$d" 1 || return 1
 		cat "$d/wss_pages" >> "$f"
 	done
-	read -r ns1 < "$d/stats/scan_ns_total"; t1=$(date +%s%N)
+	read -r ns1 < "$d/stats/nr_scan_ns"; t1=$(date +%s%N)
 	echo "bench: memsched period=$1 interval=${2}ms: wss_pages $(tr '\n' ' ' < "$f")truncated_scans=$(cat "$d/stats/nr_truncated_scans")" >&2
 	ms_write "$pid" "$MS_ROOT/detach" >&2
 	echo "$(ws_stats "$truth" < "$f") $(awk -v c=$((ns1 - ns0)) -v w=$((t1 - t0)) 'BEGIN { printf "%.3f", c * 1000 / w }')"

@@ -46,8 +46,8 @@ int msched_tier_validate(const struct msched_tier_params *p)
 	    p->demote_heat >= p->promote_heat || !p->heat_inc ||
 	    p->decay_shift > 15)
 		return -MSCHED_EINVAL;
-	if (p->rate_mb_per_s &&
-	    (p->rate_mb_per_s > MSCHED_TIER_MAX_RATE_MB ||
+	if (p->rate_mib_per_s &&
+	    (p->rate_mib_per_s > MSCHED_TIER_MAX_RATE_MIB_PER_S ||
 	     !p->scan_interval_ms ||
 	     p->scan_interval_ms > MSCHED_TIER_MAX_INTERVAL_MS ||
 	     !p->page_size || p->page_size > MSCHED_TIER_MAX_PAGE_SIZE))
@@ -60,7 +60,7 @@ static void tier_setup_bucket(struct msched_tier *t)
 {
 	const struct msched_tier_params *p = &t->p;
 
-	if (!p->rate_mb_per_s) {
+	if (!p->rate_mib_per_s) {
 		t->refill_num = 0;
 		t->refill_den = 1;
 		t->burst = 0;
@@ -69,7 +69,7 @@ static void tier_setup_bucket(struct msched_tier *t)
 		return;
 	}
 	/* MiB/s * ms -> bytes * 1000; < 2^20 * 2^20 * 2^22. */
-	t->refill_num = ((u64)p->rate_mb_per_s << 20) * p->scan_interval_ms;
+	t->refill_num = ((u64)p->rate_mib_per_s << 20) * p->scan_interval_ms;
 	t->refill_den = 1000ULL * p->page_size;
 	if (p->burst_pages) {
 		t->burst = p->burst_pages;
@@ -136,7 +136,7 @@ int msched_tier_set_params(struct msched_tier *t,
 
 	if (!t || msched_tier_validate(p))
 		return -MSCHED_EINVAL;
-	was_limited = t->p.rate_mb_per_s != 0;
+	was_limited = t->p.rate_mib_per_s != 0;
 	t->p = *p;
 	if (!was_limited)
 		t->tokens = MSCHED_U64_MAX;	/* start full */
@@ -217,7 +217,7 @@ void msched_tier_set_heat(struct msched_tier *t, u32 idx, u32 heat)
  */
 void msched_tier_refund(struct msched_tier *t, u32 nr_moves)
 {
-	if (!t->p.rate_mb_per_s)
+	if (!t->p.rate_mib_per_s)
 		return;
 	t->tokens = tier_min(t->tokens + nr_moves, t->burst);
 }
@@ -268,7 +268,7 @@ static void tier_refill(struct msched_tier *t)
 {
 	u64 rem;
 
-	if (!t->p.rate_mb_per_s)
+	if (!t->p.rate_mib_per_s)
 		return;
 	t->token_frac += t->refill_num;
 	t->tokens += msched_div_u64_rem(t->token_frac, t->refill_den, &rem);
@@ -408,13 +408,13 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 		limit = tier_min(limit, t->p.max_moves_per_scan);
 	tier_shape(&c, t->p.dram_budget_pages, MSCHED_U64_MAX, &want);
 	tier_shape(&c, t->p.dram_budget_pages, limit, &capped);
-	if (t->p.rate_mb_per_s)
+	if (t->p.rate_mib_per_s)
 		limit = tier_min(limit, t->tokens);
 	tier_shape(&c, t->p.dram_budget_pages, limit, &got);
 
 	ndem = got.budget_demote + got.cold_demote;
 	npro = got.promote;
-	if (t->p.rate_mb_per_s)
+	if (t->p.rate_mib_per_s)
 		t->tokens -= ndem + npro;
 	t->stats.nr_plans++;
 	t->stats.nr_demote += ndem;

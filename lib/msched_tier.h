@@ -43,7 +43,7 @@
 #define MSCHED_TIER_NR_HEAT		(MSCHED_TIER_HEAT_MAX + 1)
 
 /* Limits accepted by msched_tier_init() (keep the refill product < 2^63). */
-#define MSCHED_TIER_MAX_RATE_MB		(1U << 20)	/* MiB/s */
+#define MSCHED_TIER_MAX_RATE_MIB_PER_S		(1U << 20)	/* MiB/s */
 #define MSCHED_TIER_MAX_INTERVAL_MS	(1U << 22)
 #define MSCHED_TIER_MAX_PAGE_SIZE	(1U << 30)
 
@@ -91,7 +91,7 @@ struct msched_tier_move {
  *	      MSCHED_TIER_HEAT_MAX); >= 1
  * @decay_shift: when not accessed, heat -= max(1, heat >> @decay_shift)
  *		 (an EWMA with weight 2^-@decay_shift); 0..15
- * @rate_mb_per_s: migration bandwidth in MiB/s; 0 means unlimited
+ * @rate_mib_per_s: migration bandwidth in MiB/s; 0 means unlimited
  * @scan_interval_ms: time between two plans; >= 1 when rate limited
  * @page_size: bytes per page; >= 1 when rate limited
  * @burst_pages: token bucket depth in pages; 0 means one scan's refill
@@ -104,7 +104,7 @@ struct msched_tier_params {
 	u16 demote_heat;
 	u16 heat_inc;
 	u16 decay_shift;
-	u32 rate_mb_per_s;
+	u32 rate_mib_per_s;
 	u32 scan_interval_ms;
 	u32 page_size;
 	u32 burst_pages;

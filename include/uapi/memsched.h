@@ -6,8 +6,8 @@
 #ifndef _UAPI_MEMSCHED_H
 #define _UAPI_MEMSCHED_H
 
-/* Bumped whenever a sysfs file changes meaning; shown in .../version. */
-#define MEMSCHED_ABI_VERSION		1
+/* Bumped whenever a sysfs file changes name or meaning; shown in .../version. */
+#define MEMSCHED_ABI_VERSION		2
 #define BALLOON_GUEST_ABI_VERSION	1
 #define RDMA_FAILOVER_ABI_VERSION	1
 

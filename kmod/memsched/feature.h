@@ -22,6 +22,7 @@ struct msched_vm;
 enum msched_feature_id {
 	MSCHED_FEAT_SAMPLE,
 	MSCHED_FEAT_BALLOON,
+	MSCHED_FEAT_RAM_LINK,
 	MSCHED_NR_FEATURES
 };
 
@@ -33,14 +34,14 @@ enum msched_feature_id {
  *	named group, such as "stats", is a subdirectory). Their callbacks
  *	find the VM with msched_vm_of_kobj(). Removed, with every callback
  *	drained, before ->detach is called.
- * @attach: set up the feature's state for @vm and store it with
+ * @attach: optional; set up the feature's state for @vm and store it with
  *	msched_vm_set_feature(). Context: process context, may sleep; the VM
  *	is not yet visible to lookups and its sysfs files do not exist yet.
  *	Return: 0 or -errno, which fails the attach (the features attached
  *	before it are detached).
  * @start: optional; the VM is complete and visible: begin work (queue
  *	scans). Context: process context, may sleep. Cannot fail.
- * @detach: undo @attach. After it returns nothing of the feature touches
+ * @detach: optional; undo @attach. After it returns nothing of the feature touches
  *	the VM. Context: process context, may sleep; sysfs files are gone.
  *	Called once for every successful @attach, before the VM drops its
  *	KVM and mm references.
@@ -59,5 +60,6 @@ extern const struct msched_feature_ops *const msched_features[MSCHED_NR_FEATURES
 /* The features' ops, each defined in its own file. */
 extern const struct msched_feature_ops msched_sample_ops;
 extern const struct msched_feature_ops msched_balloon_ops;
+extern const struct msched_feature_ops msched_fs_ram_link_ops;
 
 #endif /* _MEMSCHED_FEATURE_H */

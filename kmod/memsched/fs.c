@@ -445,7 +445,7 @@ static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 	mf->pmem_node = msched_fs_default_pmem_node();
 	mf->dram_budget = MSCHED_FS_BUDGET_MAX;
 	mf->scan_ms = 1000;
-	mf->rate_mbps = 256;
+	mf->rate_mib_per_s = 256;
 	msched_fs_tier_init(mf);
 	atomic64_inc(&msched_live_fs_files);
 	return &mf->vfs_inode;
@@ -563,6 +563,20 @@ static struct file_system_type msched_fs_type = {
 	.kill_sb = kill_litter_super,
 };
 MODULE_ALIAS_FS("memschedfs");
+
+/**
+ * msched_fs_is_file() - whether @file is a memschedfs file.
+ * @file: any open file.
+ *
+ * Context: any.
+ * Return: true for a regular file of a memschedfs mount.
+ */
+bool msched_fs_is_file(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	return inode->i_sb->s_type == &msched_fs_type && S_ISREG(inode->i_mode);
+}
 
 /**
  * msched_fs_init() - register memschedfs.

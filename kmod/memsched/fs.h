@@ -65,7 +65,7 @@ struct msched_fs_tierer {
  * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
  * @tiering: the policy scan runs
  * @scan_ms: time between two scans
- * @rate_mbps: migration rate limit of the policy, MiB/s (0: none)
+ * @rate_mib_per_s: migration rate limit of the policy, MiB/s (0: none)
  * @nr_dram: pages on @dram_node, counting DRAM pages reserved for faults
  *	     and promotions in flight; never below the truth, so that checking
  *	     it against @dram_budget makes the budget a hard limit. Raised by
@@ -93,7 +93,7 @@ struct msched_file {
 	u64 dram_budget;
 	bool tiering;
 	u32 scan_ms;
-	u32 rate_mbps;
+	u32 rate_mib_per_s;
 	atomic64_t nr_dram;
 	atomic64_t nr_dram_arrivals;
 	atomic64_t nr_dram_inflight;
@@ -189,6 +189,7 @@ extern atomic64_t msched_live_fs_files;
 extern atomic64_t msched_live_fs_pages;
 int msched_fs_init(void);
 void msched_fs_exit(void);
+bool msched_fs_is_file(struct file *file);
 int msched_fs_default_dram_node(void);
 int msched_fs_default_pmem_node(void);
 

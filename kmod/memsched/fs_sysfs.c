@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 
+#include <linux/file.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -17,6 +18,7 @@
 #include <linux/sysfs.h>
 
 #include "memsched.h"
+#include "sample.h"
 #include "fs.h"
 
 static struct kobject *msched_files_kobj;
@@ -30,20 +32,6 @@ static struct msched_file *kobj_mf(struct kobject *kobj)
 {
 	return container_of(kobj, struct msched_file_kobj, kobj)->mf;
 }
-
-static const char *const msched_fs_stat_names[MSCHED_FS_NR_STATS] = {
-	[MSCHED_FS_ST_FAULTS] = "faults",
-	[MSCHED_FS_ST_TRAPS] = "traps",
-	[MSCHED_FS_ST_SCANS] = "scans",
-	[MSCHED_FS_ST_PROMOTIONS] = "promotions",
-	[MSCHED_FS_ST_DEMOTIONS] = "demotions",
-	[MSCHED_FS_ST_MOVED] = "moved_pages",
-	[MSCHED_FS_ST_MOVE_BUSY] = "move_busy",
-	[MSCHED_FS_ST_MOVE_NOMEM] = "move_nomem",
-	[MSCHED_FS_ST_RATE_STALLS] = "rate_stalls",
-	[MSCHED_FS_ST_BUDGET_DEMOTIONS] = "budget_demotions",
-	[MSCHED_FS_ST_KERNEL_MOVED] = "kernel_moved_pages",
-};
 
 static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *a,
 			 char *buf)
@@ -83,21 +71,59 @@ static ssize_t resident_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", resident);
 }
 
-static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *a,
-			  char *buf)
-{
-	struct msched_file *mf = kobj_mf(kobj);
-	int i, len = 0;
+/* stats/: one counter per file; the attribute carries its index. */
+struct msched_fs_stat_attr {
+	struct kobj_attribute attr;
+	enum msched_fs_stat idx;
+};
 
-	for (i = 0; i < MSCHED_FS_NR_STATS; i++)
-		len += sysfs_emit_at(buf, len, "%s %lld\n",
-				     msched_fs_stat_names[i],
-				     (long long)atomic64_read(&mf->stats[i]));
-	len += sysfs_emit_at(buf, len, "moved_bytes %lld\n",
-			     (long long)atomic64_read(&mf->stats[MSCHED_FS_ST_MOVED]) *
-			     PAGE_SIZE);
-	return len;
+static ssize_t fs_stat_show(struct kobject *kobj, struct kobj_attribute *a,
+			    char *buf)
+{
+	enum msched_fs_stat i = container_of(a, struct msched_fs_stat_attr,
+					     attr)->idx;
+
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&kobj_mf(kobj)->stats[i]));
 }
+
+#define MSCHED_FS_STAT(_name, _idx)					\
+static struct msched_fs_stat_attr _name##_attr = {			\
+	.attr = __ATTR(_name, 0444, fs_stat_show, NULL),		\
+	.idx = _idx,							\
+}
+
+MSCHED_FS_STAT(nr_faults, MSCHED_FS_ST_FAULTS);
+MSCHED_FS_STAT(nr_traps, MSCHED_FS_ST_TRAPS);
+MSCHED_FS_STAT(nr_scans, MSCHED_FS_ST_SCANS);
+MSCHED_FS_STAT(nr_promoted_pages, MSCHED_FS_ST_PROMOTIONS);
+MSCHED_FS_STAT(nr_demoted_pages, MSCHED_FS_ST_DEMOTIONS);
+MSCHED_FS_STAT(nr_moved_pages, MSCHED_FS_ST_MOVED);
+MSCHED_FS_STAT(nr_move_busy_pages, MSCHED_FS_ST_MOVE_BUSY);
+MSCHED_FS_STAT(nr_move_nomem_pages, MSCHED_FS_ST_MOVE_NOMEM);
+MSCHED_FS_STAT(nr_rate_stalls, MSCHED_FS_ST_RATE_STALLS);
+MSCHED_FS_STAT(nr_budget_demoted_pages, MSCHED_FS_ST_BUDGET_DEMOTIONS);
+MSCHED_FS_STAT(nr_kernel_moved_pages, MSCHED_FS_ST_KERNEL_MOVED);
+
+static struct attribute *msched_file_stats_attrs[] = {
+	&nr_faults_attr.attr.attr,
+	&nr_traps_attr.attr.attr,
+	&nr_scans_attr.attr.attr,
+	&nr_promoted_pages_attr.attr.attr,
+	&nr_demoted_pages_attr.attr.attr,
+	&nr_moved_pages_attr.attr.attr,
+	&nr_move_busy_pages_attr.attr.attr,
+	&nr_move_nomem_pages_attr.attr.attr,
+	&nr_rate_stalls_attr.attr.attr,
+	&nr_budget_demoted_pages_attr.attr.attr,
+	&nr_kernel_moved_pages_attr.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group msched_file_stats_group = {
+	.name = "stats",
+	.attrs = msched_file_stats_attrs,
+};
 
 /* A node id that has memory, or (if @none_ok) -1 for "none". */
 static int parse_node(const char *buf, bool none_ok, int *nid)
@@ -271,8 +297,9 @@ static ssize_t _name##_store(struct kobject *kobj,			\
 }									\
 static struct kobj_attribute _name##_attr = __ATTR_RW(_name)
 
-MSCHED_FS_U32_KNOB(scan_interval_ms, scan_ms, 100, 60000);
-MSCHED_FS_U32_KNOB(rate_limit_mbps, rate_mbps, 0, MSCHED_TIER_MAX_RATE_MB);
+MSCHED_FS_U32_KNOB(scan_interval_ms, scan_ms, MSCHED_INTERVAL_MIN_MS,
+		   MSCHED_INTERVAL_MAX_MS);
+MSCHED_FS_U32_KNOB(rate_limit_mib_per_s, rate_mib_per_s, 0, MSCHED_TIER_MAX_RATE_MIB_PER_S);
 
 /* "NODE": move every resident page there now; the write returns when done. */
 static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a,
@@ -298,7 +325,6 @@ static struct kobj_attribute name_attr = __ATTR_RO(name);
 static struct kobj_attribute size_pages_attr = __ATTR_RO(size_pages);
 static struct kobj_attribute resident_pages_attr = __ATTR_RO(resident_pages);
 static struct kobj_attribute node_pages_attr = __ATTR_RO(node_pages);
-static struct kobj_attribute stats_attr = __ATTR_RO(stats);
 static struct kobj_attribute dram_node_attr = __ATTR_RW(dram_node);
 static struct kobj_attribute pmem_node_attr = __ATTR_RW(pmem_node);
 static struct kobj_attribute dram_budget_pages_attr = __ATTR_RW(dram_budget_pages);
@@ -310,17 +336,25 @@ static struct attribute *msched_file_attrs[] = {
 	&size_pages_attr.attr,
 	&resident_pages_attr.attr,
 	&node_pages_attr.attr,
-	&stats_attr.attr,
 	&dram_node_attr.attr,
 	&pmem_node_attr.attr,
 	&dram_budget_pages_attr.attr,
 	&tiering_attr.attr,
 	&scan_interval_ms_attr.attr,
-	&rate_limit_mbps_attr.attr,
+	&rate_limit_mib_per_s_attr.attr,
 	&move_attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(msched_file);
+
+static const struct attribute_group msched_file_group = {
+	.attrs = msched_file_attrs,
+};
+
+static const struct attribute_group *msched_file_groups[] = {
+	&msched_file_group,
+	&msched_file_stats_group,
+	NULL,
+};
 
 static void msched_file_kobj_release(struct kobject *kobj)
 {
@@ -398,3 +432,34 @@ void msched_fs_sysfs_exit(void)
 	kobject_put(msched_files_kobj);
 	msched_files_kobj = NULL;
 }
+
+static bool msched_fs_ram_match(struct file *file)
+{
+	return msched_fs_is_file(file);
+}
+
+/*
+ * vms/<pid>/ram -> ../../files/<ino> when the VM's guest RAM is a
+ * memschedfs file: one VM, one place. The link is made once the VM's
+ * directory exists and goes with it (kobject_del removes it).
+ */
+static void msched_fs_ram_link_start(struct msched_vm *vm)
+{
+	struct file *file;
+	struct kobject *target;
+	int ret;
+
+	file = msched_kvm_ram_file(vm->kvm, vm->mm, msched_fs_ram_match);
+	if (!file)
+		return;
+	target = MSCHED_FILE(file_inode(file))->kobj;
+	ret = target ? sysfs_create_link(&vm->kobj, target, "ram") : -ENOENT;
+	if (ret)
+		pr_info("pid %d: no vms/%d/ram link to its memschedfs file (error %d)\n",
+			vm->pid, vm->pid, ret);
+	fput(file);
+}
+
+const struct msched_feature_ops msched_fs_ram_link_ops = {
+	.start = msched_fs_ram_link_start,
+};

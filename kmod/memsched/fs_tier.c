@@ -48,7 +48,7 @@ static void msched_fs_tier_params(struct msched_file *mf,
 	p->demote_heat = MSCHED_FS_DEMOTE_HEAT;
 	p->heat_inc = MSCHED_FS_HEAT_INC;
 	p->decay_shift = MSCHED_FS_DECAY_SHIFT;
-	p->rate_mb_per_s = mf->rate_mbps;
+	p->rate_mib_per_s = mf->rate_mib_per_s;
 	p->scan_interval_ms = mf->scan_ms;
 	p->page_size = PAGE_SIZE;
 }

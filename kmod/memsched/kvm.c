@@ -253,3 +253,43 @@ int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 	}
 	return 0;
 }
+
+/**
+ * msched_kvm_ram_file() - the file that backs a VM's guest RAM.
+ * @kvm: the VM.
+ * @mm: its VMM's mm.
+ * @match: which files count (e.g. memschedfs files).
+ *
+ * Looks up the VMA at the start of each guest RAM memslot, in gfn order.
+ *
+ * Context: process context, may sleep; takes kvm->srcu for reading, then
+ * @mm's mmap_lock for reading (KVM's own order).
+ * Return: a reference to the first such file that @match accepts (fput()
+ * it), or NULL.
+ */
+struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
+				 bool (*match)(struct file *file))
+{
+	struct kvm_memslot_iter iter;
+	struct vm_area_struct *vma;
+	struct file *found = NULL;
+	int idx;
+
+	if (!mmget_not_zero(mm))
+		return NULL;
+	idx = srcu_read_lock(&kvm->srcu);
+	mmap_read_lock(mm);
+	kvm_for_each_memslot_in_gfn_range(&iter, kvm_memslots(kvm), 0, U64_MAX) {
+		if (!msched_kvm_slot_is_guest_ram(iter.slot))
+			continue;
+		vma = vma_lookup(mm, iter.slot->userspace_addr);
+		if (vma && vma->vm_file && match(vma->vm_file)) {
+			found = get_file(vma->vm_file);
+			break;
+		}
+	}
+	mmap_read_unlock(mm);
+	srcu_read_unlock(&kvm->srcu, idx);
+	mmput(mm);
+	return found;
+}

@@ -126,6 +126,8 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
 int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 			    unsigned long *hvas);
+struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
+				 bool (*match)(struct file *file));
 
 /* debugfs.c: diagnostics; it only reads the live counters of their owners */
 void msched_debugfs_init(void);

@@ -147,7 +147,10 @@ static int msched_vm_attach_features(struct msched_vm *vm)
 	int ret;
 
 	while (vm->nr_attached < MSCHED_NR_FEATURES) {
-		ret = msched_features[vm->nr_attached]->attach(vm);
+		const struct msched_feature_ops *ops;
+
+		ops = msched_features[vm->nr_attached];
+		ret = ops->attach ? ops->attach(vm) : 0;
 		if (ret)
 			return ret;
 		vm->nr_attached++;
@@ -157,8 +160,13 @@ static int msched_vm_attach_features(struct msched_vm *vm)
 
 static void msched_vm_detach_features(struct msched_vm *vm)
 {
-	while (vm->nr_attached)
-		msched_features[--vm->nr_attached]->detach(vm);
+	const struct msched_feature_ops *ops;
+
+	while (vm->nr_attached) {
+		ops = msched_features[--vm->nr_attached];
+		if (ops->detach)
+			ops->detach(vm);
+	}
 }
 
 static struct msched_vm *__msched_vm_find(pid_t pid, struct kvm *kvm)

@@ -137,11 +137,11 @@ static void test_invalid_params(void **state)
 	assert_int_equal(msched_tier_init(&t, &q, heat, 4), -MSCHED_EINVAL);
 	q = p; q.decay_shift = 16;
 	assert_int_equal(msched_tier_init(&t, &q, heat, 4), -MSCHED_EINVAL);
-	q = p; q.rate_mb_per_s = 10; q.page_size = 4096;	/* no interval */
+	q = p; q.rate_mib_per_s = 10; q.page_size = 4096;	/* no interval */
 	assert_int_equal(msched_tier_init(&t, &q, heat, 4), -MSCHED_EINVAL);
-	q = p; q.rate_mb_per_s = 10; q.scan_interval_ms = 100;	/* no page */
+	q = p; q.rate_mib_per_s = 10; q.scan_interval_ms = 100;	/* no page */
 	assert_int_equal(msched_tier_init(&t, &q, heat, 4), -MSCHED_EINVAL);
-	q = p; q.rate_mb_per_s = MSCHED_TIER_MAX_RATE_MB + 1;
+	q = p; q.rate_mib_per_s = MSCHED_TIER_MAX_RATE_MIB_PER_S + 1;
 	q.scan_interval_ms = 100; q.page_size = 4096;
 	assert_int_equal(msched_tier_init(&t, &q, heat, 4), -MSCHED_EINVAL);
 	assert_int_equal(msched_tier_init(&t, &p, NULL, 4), -MSCHED_EINVAL);
@@ -274,7 +274,7 @@ static void test_convergence(void **state)
 
 	(void)state;
 	/* 16 MiB/s, 100 ms scans, 4 KiB pages: 409.6 moves per scan. */
-	p.rate_mb_per_s = 16;
+	p.rate_mib_per_s = 16;
 	p.scan_interval_ms = 100;
 	p.page_size = 4096;
 	sim_init(&s, &p, n, 3000);	/* pages 0..2999 start on DRAM */
@@ -345,7 +345,7 @@ static void test_rate_limit(void **state)
 
 	(void)state;
 	/* 1 MiB/s, 40 ms scans, 4 KiB pages: 10.24 moves per scan. */
-	p.rate_mb_per_s = 1;
+	p.rate_mib_per_s = 1;
 	p.scan_interval_ms = 40;
 	p.page_size = 4096;
 	sim_init(&s, &p, 1000, 0);
@@ -398,7 +398,7 @@ static void test_rate_limit(void **state)
 
 	/* Swaps cost two tokens: odd token counts leave one unused. */
 	p = base_params(10);
-	p.rate_mb_per_s = 1;
+	p.rate_mib_per_s = 1;
 	p.scan_interval_ms = 40;
 	p.page_size = 4096;
 	p.burst_pages = 5;
@@ -539,7 +539,7 @@ static void random_sim(u64 seed, u32 *log, u32 log_len, u32 *log_used)
 			p.demote_heat = (u16)trng_below(&r, 200);
 			p.promote_heat = (u16)(p.demote_heat + 1 +
 					       trng_below(&r, 55));
-			p.rate_mb_per_s = (u32)trng_below(&r, 3) * 8;
+			p.rate_mib_per_s = (u32)trng_below(&r, 3) * 8;
 			p.scan_interval_ms = 50;
 			p.page_size = 4096;
 			p.max_moves_per_scan = (u32)trng_below(&r, 2) * 300;
@@ -556,7 +556,7 @@ static void random_sim(u64 seed, u32 *log, u32 log_len, u32 *log_used)
 					    trng_below(&r, 4) != 0 :
 					    trng_below(&r, 30) == 0);
 		}
-		unlimited = !p.rate_mb_per_s && !p.max_moves_per_scan &&
+		unlimited = !p.rate_mib_per_s && !p.max_moves_per_scan &&
 			    cap == n;
 		m = sim_step(&s, cap);
 		/* Never above budget after a plan unless it was already over

@@ -61,7 +61,7 @@ ms_wait_scans() {
 	local dir=$1 want i tries=600 per
 	want=$(( $(cat "$dir/stats/nr_scans") + $2 ))
 	per=$(( $(cat "$dir/scan_interval_ms" 2>/dev/null || echo 0) + \
-		$(cat "$dir/stats/last_scan_ns" 2>/dev/null || echo 0) / 1000000 ))
+		$(cat "$dir/last_scan_ns" 2>/dev/null || echo 0) / 1000000 ))
 	[ $(( $2 * per / 50 )) -gt "$tries" ] && tries=$(( $2 * per / 50 ))
 	for i in $(seq "$tries"); do
 		[ "$(cat "$dir/stats/nr_scans" 2>/dev/null || echo 0)" -ge "$want" ] && return 0
@@ -149,7 +149,7 @@ ms_pace_scans() {
 		[ "$t1" = "$t0" ] && break
 		iv=$((iv * 2 > 60000 ? 60000 : iv * 2))
 	done
-	ns=$(cat "$dir/stats/last_scan_ns")
+	ns=$(cat "$dir/last_scan_ns")
 	iv=$((ns * 4 / 1000000))
 	[ "$iv" -ge "$2" ] || iv=$2
 	echo "$iv" > "$dir/scan_interval_ms"
@@ -187,4 +187,12 @@ ms_trace_remove() {
 	[ -n "${MS_INST:-}" ] && [ -d "$MS_INST" ] || return 0
 	echo 0 > "$MS_INST/tracing_on"
 	rmdir "$MS_INST"
+}
+
+# ms_stats_line DIR: DIR's stats/ counters on one line, "nr_a=1 nr_b=2 ..."
+ms_stats_line() {
+	local f
+	for f in "$1"/stats/*; do
+		printf '%s=%s ' "${f##*/}" "$(cat "$f")"
+	done
 }

@@ -28,7 +28,7 @@ mkdir -p "$mnt"
 fdir() { echo "$MS_ROOT/files/$(stat -c %i "$1")"; }
 # node_pages DIR NODE: resident pages of the file on NODE
 node_pages() { awk -v n="$2" '$1 == n { print $2 }' "$1/node_pages"; }
-stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/stats"; }
+stat_of() { cat "$1/stats/$2"; }
 # node FilePages in KiB, the kernel's own per-node figure
 file_kb() { awk '/FilePages:/ { print $4 }' "/sys/devices/system/node/node$1/meminfo"; }
 # wait_ready FILE PID: wait for a helper's ready file (up to 120 s)
@@ -84,7 +84,7 @@ ppid=$!; bgpids="$bgpids $ppid"
 wait_ready "$work/p.ready" $ppid || tap_diag "fs_pattern: $(cat "$work/p.out")"
 tap_is "$(cat "$d/resident_pages")/$(node_pages "$d" 0)" "16384/16384" \
 	"first touch put all 16384 pages on the DRAM node"
-tap_is "$(stat_of "$d" faults)" 16384 "stats/faults counts the first touches"
+tap_is "$(stat_of "$d" nr_faults)" 16384 "stats/nr_faults counts the first touches"
 
 # Move everything to PMEM and back at full rate while both writer threads
 # verify and rewrite every page.
@@ -104,9 +104,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 ms_write 0 "$d/move"
 tap_ok "moved back and forth $rounds times in 15 s" [ "$rounds" -ge 2 ]
-moved=$(stat_of "$d" moved_pages)
-tap_ok "stats/moved_pages counts them ($moved)" [ "$moved" -ge $(( (2 * rounds + 2) * 16384 * 9 / 10 )) ]
-tap_is "$(stat_of "$d" moved_bytes)" $(( moved * 4096 )) "stats/moved_bytes = moved_pages * 4096"
+moved=$(stat_of "$d" nr_moved_pages)
+tap_ok "stats/nr_moved_pages counts them ($moved)" [ "$moved" -ge $(( (2 * rounds + 2) * 16384 * 9 / 10 )) ]
+tap_is "$(find "$d/stats" -type f | wc -l)/$(cat "$d"/stats/* | wc -l)" "11/11" \
+	"stats/: 11 counters, one value per file"
 wait $ppid; prc=$?
 tap_diag "$(cat "$work/p.out")"
 tap_is "$prc/$(grep -o 'mismatches=[0-9]*' "$work/p.out")" "0/mismatches=0" \
@@ -124,7 +125,7 @@ tap_fails_with "Invalid argument" "pmem_node = dram_node refused" ms_write 0 "$d
 tap_fails_with "Invalid argument" "dram_budget_pages beyond RAM refused" ms_write 99999999999 "$d/dram_budget_pages"
 tap_ok "  ... logged with what is accepted" dmesg_has "dram_budget_pages: accepted: max, or 0.."
 tap_fails_with "Invalid argument" "dram_budget_pages garbage refused" ms_write 12abc "$d/dram_budget_pages"
-tap_fails_with "Invalid argument" "scan_interval_ms below 100 refused" ms_write 5 "$d/scan_interval_ms"
+tap_fails_with "Invalid argument" "scan_interval_ms below 10 refused (the range of vms/<pid>/scan_interval_ms)" ms_write 5 "$d/scan_interval_ms"
 tap_fails_with "Invalid argument" "move to a node without memory refused" ms_write 3 "$d/move"
 ms_write -1 "$d/pmem_node"
 tap_fails_with "Invalid argument" "tiering without a pmem_node refused" ms_write 1 "$d/tiering"
@@ -140,26 +141,26 @@ wpid=$!; bgpids="$bgpids $wpid"
 wait_ready "$work/w.ready" $wpid || tap_diag "wss_touch: $(cat "$work/w.out")"
 ms_write 1 "$d/move"	# the first pass of wss_touch may have refaulted nothing; be sure
 ms_write 200 "$d/scan_interval_ms"
-ms_write 0 "$d/rate_limit_mbps"
+ms_write 0 "$d/rate_limit_mib_per_s"
 ms_write 4096 "$d/dram_budget_pages"
 tap_ok "tiering on" ms_write 1 "$d/tiering"
 # Wait on memsched's own counters only: reading the pages to see where they
 # are would touch them all and heat them up.
 ok=0
 for i in $(seq 300); do
-	[ "$(stat_of "$d" promotions)" -ge 2048 ] && [ "$(node_pages "$d" 0)" -ge 2048 ] &&
+	[ "$(stat_of "$d" nr_promoted_pages)" -ge 2048 ] && [ "$(node_pages "$d" 0)" -ge 2048 ] &&
 		{ ok=1; break; }
 	sleep 0.2
 done
 sleep 1	# a few more scans: anything wrongly promoted would show
 tap_ok "tiering off, then look (reading pages must not feed the policy)" ms_write 0 "$d/tiering"
 "$NODES" --file "$f" --count 0:2047 --count 2048:16383 > "$work/q2" 2>&1
-tap_diag "hot/cold pages on node 0, 1, other: $(tr '\n' ' ' < "$work/q2"); stats: $(tr '\n' ' ' < "$d/stats")"
+tap_diag "hot/cold pages on node 0, 1, other: $(tr '\n' ' ' < "$work/q2"); stats: $(ms_stats_line "$d")"
 tap_is "$ok/$(awk 'NR == 1 { print $3 }' "$work/q2")" "1/2048" "the hot set (2048 pages) was promoted to DRAM (node 0)"
 tap_is "$(awk 'NR == 2 { print $4 }' "$work/q2")" 14336 "the cold pages (14336) stayed on PMEM (node 1)"
 tap_ok "DRAM use within the 4096-page budget ($(node_pages "$d" 0))" [ "$(node_pages "$d" 0)" -le 4096 ]
 tap_ok "stats: promotions and traps counted" \
-	[ "$(stat_of "$d" promotions)" -ge 2048 ] && [ "$(stat_of "$d" traps)" -gt 0 ]
+	[ "$(stat_of "$d" nr_promoted_pages)" -ge 2048 ] && [ "$(stat_of "$d" nr_traps)" -gt 0 ]
 ms_write 1 "$d/tiering"
 ms_write 1024 "$d/dram_budget_pages"
 ok=0
@@ -168,8 +169,8 @@ for i in $(seq 100); do
 	sleep 0.2
 done
 tap_ok "a smaller budget (1024) is enforced ($(node_pages "$d" 0) on DRAM)" [ "$ok" = 1 ]
-tap_ok "  ... by budget demotions ($(stat_of "$d" budget_demotions))" \
-	[ "$(stat_of "$d" budget_demotions)" -gt 0 ]
+tap_ok "  ... by budget demotions ($(stat_of "$d" nr_budget_demoted_pages))" \
+	[ "$(stat_of "$d" nr_budget_demoted_pages)" -gt 0 ]
 tap_ok "tiering off" ms_write 0 "$d/tiering"
 kill $wpid; wait $wpid 2>/dev/null
 

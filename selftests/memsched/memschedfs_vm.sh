@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$mnt"
 node_pages() { awk -v n="$2" '$1 == n { print $2 }' "$1/node_pages"; }
-stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/stats"; }
+stat_of() { cat "$1/stats/$2"; }
 file_kb() { awk '/FilePages:/ { print $4 }' "/sys/devices/system/node/node$1/meminfo"; }
 show_run() {
 	tap_diag "guest-run said: $(cat "$work/run.out")"
@@ -108,7 +108,7 @@ for _ in $(seq 120); do
 	sleep 1
 done
 sleep 2
-tap_diag "working set on node 0, 1, other: $(cat "$work/q"); node_pages: $(tr '\n' ' ' < "$d/node_pages"); stats: $(tr '\n' ' ' < "$d/stats")"
+tap_diag "working set on node 0, 1, other: $(cat "$work/q"); node_pages: $(tr '\n' ' ' < "$d/node_pages"); stats: $(ms_stats_line "$d")"
 tap_ok "the guest's working set is on DRAM (node 0)" [ "$ok" = 1 ]
 # One snapshot of node_pages: the guest keeps faulting pages in meanwhile.
 cp "$d/node_pages" "$work/np"
@@ -120,7 +120,7 @@ tap_ok "DRAM within the budget ($n0 <= $BUDGET pages)" [ "$n0" -le $BUDGET ]
 tap_is "$((n0 + n1))" "$res" "the rest is on PMEM (node 1; no other node holds any)"
 tap_within $(( ($(file_kb 1) - fp1_0) / 4 )) "$n1" 5 "node 1 FilePages (kernel) agrees with node_pages"
 tap_ok "cold pages were demoted, hot ones promoted" \
-	[ "$(stat_of "$d" demotions)" -gt 0 ] && [ "$(stat_of "$d" promotions)" -gt 0 ]
+	[ "$(stat_of "$d" nr_demoted_pages)" -gt 0 ] && [ "$(stat_of "$d" nr_promoted_pages)" -gt 0 ]
 
 # Integrity: all guest RAM back and forth at full rate while the guest's
 # checker runs, for at least one whole 20 s checker run.
@@ -146,7 +146,7 @@ tap_ok "the guest kernel is fine (no oops)" eval '! grep -qiE "BUG:|Oops|panic|g
 # block's pages off node 1, so every page that was there moves once.
 ms_write 1 "$d/move"
 n1=$(node_pages "$d" 1)
-km0=$(stat_of "$d" kernel_moved_pages)
+km0=$(stat_of "$d" nr_kernel_moved_pages)
 k=$(results | wc -l)
 bad=""
 for b in $(printf '%s\n' "${!zone_of[@]}" | sort -n); do
@@ -158,7 +158,7 @@ for b in $(printf '%s\n' "${!zone_of[@]}" | sort -n); do
 		bad="$bad $b:still-online"
 	fi
 done
-km=$(( $(stat_of "$d" kernel_moved_pages) - km0 ))
+km=$(( $(stat_of "$d" nr_kernel_moved_pages) - km0 ))
 tap_is "${bad:-none}" none \
 	"each of node 1's ${#zone_of[@]} memory blocks went offline within 120 s under the guest, and back online"
 tap_ok "the kernel migrated the $n1 guest pages that were on node 1 ($km)" [ "$km" -ge "$n1" ]

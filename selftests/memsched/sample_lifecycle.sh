@@ -54,8 +54,9 @@ tap_is "$range_ok" 1 "every knob rejects values just outside its range"
 ro_ok=1
 for f in pid guest_pages sampled_pages wss_pages age_histogram mrc mrc_knee_pages \
 	 classes/active classes/recently_idle classes/idle classes/never_touched \
-	 stats/nr_scans stats/nr_truncated_scans stats/nr_pages_scanned stats/nr_young \
-	 stats/scan_ns_total stats/last_scan_ns stats/nr_rebuilds stats/nr_invalidations; do
+	 last_scan_ns stats/nr_scans stats/nr_truncated_scans stats/nr_pages_scanned \
+	 stats/nr_young_pages stats/nr_scan_ns stats/nr_rebuilds stats/nr_knob_conflicts \
+	 stats/nr_invalidations; do
 	out=$(ms_write 1 "$d/$f" 2>&1) && { ro_ok=0; tap_diag "$f writable"; }
 	echo "$out" | grep -q "Permission denied" || { ro_ok=0; tap_diag "$f: $out"; }
 done
@@ -87,11 +88,11 @@ tap_within "$(cat "$d/wss_pages")" 257 10 "reattached VM is sampled again"
 echo 1 > "$d/cpu_quota_ms"
 echo 1 > "$d/reset"
 for _ in $(seq 300); do
-	[ "$(cat "$d/stats/nr_young")" -gt 0 ] && break
+	[ "$(cat "$d/stats/nr_young_pages")" -gt 0 ] && break
 	sleep 0.1
 done
 tap_ok "recording resumes after a reset whose pass spans truncated scans ($(cat "$d/stats/nr_truncated_scans") truncated)" \
-	test "$(cat "$d/stats/nr_young")" -gt 0
+	test "$(cat "$d/stats/nr_young_pages")" -gt 0
 
 # The VM dies while attached: automatic detach, nothing leaked.
 kill -9 "$pid"

@@ -52,7 +52,7 @@ echo 500 > "$d/scan_interval_ms"
 echo 4 > "$d/wss_scans"
 ms_wait_scans "$d" 12
 base=$(cat "$d/wss_pages")
-tap_diag "guest_pages=$(cat "$d/guest_pages") sampled=$(cat "$d/sampled_pages") background wss=$base pages ($((base / 256)) MiB) last_scan_ns=$(cat "$d/stats/last_scan_ns")"
+tap_diag "guest_pages=$(cat "$d/guest_pages") sampled=$(cat "$d/sampled_pages") background wss=$base pages ($((base / 256)) MiB) last_scan_ns=$(cat "$d/last_scan_ns")"
 tap_ok "background working set is small (< 32 MiB)" test "$base" -lt 8192
 
 tap_ok "workload sweeps ${WSS_MB} MiB" guest_wait_log "$work/log" "wss_touch: ready total_mb=160 wss_mb=$WSS_MB" 60 ||

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 32
+tap_plan 36
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; rm -rf "$work"' EXIT
@@ -35,7 +35,7 @@ variant() {
 	ms_wait_scans "$d" 16
 	guest=$((mem_mb * 256))
 	tap_is "$(cat "$d/guest_pages")" "$guest" "$v: guest_pages"
-	tap_diag "$v: sampled_pages=$(cat "$d/sampled_pages") wss=$(cat "$d/wss_pages") knee=$(cat "$d/mrc_knee_pages") last_scan_ns=$(cat "$d/stats/last_scan_ns") scan_interval_ms=$iv truncated_scans=$(cat "$d/stats/nr_truncated_scans")"
+	tap_diag "$v: sampled_pages=$(cat "$d/sampled_pages") wss=$(cat "$d/wss_pages") knee=$(cat "$d/mrc_knee_pages") last_scan_ns=$(cat "$d/last_scan_ns") scan_interval_ms=$iv truncated_scans=$(cat "$d/stats/nr_truncated_scans")"
 	tap_within "$(cat "$d/wss_pages")" "$w" 10 "$v: working-set estimate"
 	tap_within "$(cat "$d/mrc_knee_pages")" "$w" 10 "$v: MRC knee"
 	tap_is "$(ms_class_sum "$d")" "$guest" "$v: class counts add up to the guest's memory"
@@ -93,8 +93,26 @@ tap_within "$(cat "$d/wss_pages")" 1024 10 "working set holds with untracing"
 # Bad knob values are rejected and leave the knob alone.
 tap_fails_with "Invalid argument" "sample_period 0 rejected" ms_write 0 "$d/sample_period"
 tap_fails_with "Invalid argument" "sample_period 1025 rejected" ms_write 1025 "$d/sample_period"
-tap_fails_with "Invalid argument" "active_scans >= idle_scans rejected" ms_write 6 "$d/active_scans"
 tap_is "$(cat "$d/sample_period")/$(cat "$d/active_scans")" "1/3" "knobs unchanged after bad writes"
+
+# Knobs that depend on each other are checked where they are used, so they
+# can be written in any order: active_scans 6 with idle_scans 6 is taken;
+# the estimates then stay as they were, each skipped refresh is counted in
+# stats/nr_knob_conflicts, and the log names both values.
+k0=$(cat "$d/stats/nr_knob_conflicts")
+cls0=$(cat "$d"/classes/*)
+ms_write 6 "$d/active_scans"
+tap_is "$?/$(cat "$d/active_scans")" "0/6" "active_scans 6 (not below idle_scans 6) is accepted"
+ms_wait_scans "$d" 2
+tap_ok "stats/nr_knob_conflicts counts the skipped refreshes ($k0 -> $(cat "$d/stats/nr_knob_conflicts"))" \
+	[ "$(cat "$d/stats/nr_knob_conflicts")" -ge $(( k0 + 2 )) ]
+tap_is "$(cat "$d"/classes/*)" "$cls0" "  ... and classes/ keep their values"
+tap_ok "  ... and the log names both values" \
+	sh -c 'dmesg | grep -q "active_scans (6) must be below idle_scans (6)"'
+ms_write 12 "$d/idle_scans" && ms_write 3 "$d/active_scans" && ms_write 6 "$d/idle_scans"
+k1=$(cat "$d/stats/nr_knob_conflicts")
+ms_wait_scans "$d" 2
+tap_is "$(cat "$d/stats/nr_knob_conflicts")" "$k1" "once the rule holds again, no more conflicts"
 
 scans=$(cat "$d/stats/nr_scans")
 tap_ok "detach" sh -c "echo $MS_VMM_PID > $MS_ROOT/detach"

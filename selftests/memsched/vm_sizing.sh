@@ -131,9 +131,9 @@ if [ -d /sys/devices/system/node/node1 ]; then
 	echo 0 > "$fd/tiering"
 	truncate -s 64M "$f"
 	echo 1 > "$fd/tiering"
-	s0=$(awk '$1 == "scans" { print $2 }' "$fd/stats")
+	s0=$(cat "$fd/stats/nr_scans")
 	for _ in $(seq 100); do
-		s1=$(awk '$1 == "scans" { print $2 }' "$fd/stats")
+		s1=$(cat "$fd/stats/nr_scans")
 		[ "$s1" -gt $((s0 + 2)) ] && break
 		sleep 0.1
 	done
