@@ -26,8 +26,9 @@
 /**
  * struct msched_balloon - the guest balloon of one VM (balloon.c).
  * @vm: the VM.
- * @ref: held by the VM from ->attach to ->detach and by a channel from
- *	its ->connect to its ->disconnect; the last put frees the balloon.
+ * @ref: held by the VM from ->attach to ->detach, by a channel from its
+ *	->connect to its ->disconnect, and by a balloon/transfer while it
+ *	runs; the last put frees the balloon.
  * @lock: guards everything below; nests inside nothing of memsched's and
  *	outside the VMM's mmap_lock (see Documentation/design/locking.rst).
  * @cid: knob: AF_VSOCK CID of the VM's guest (0 = none); a connection from
@@ -112,9 +113,10 @@ static inline struct msched_balloon *msched_balloon_of(struct msched_vm *vm)
 int msched_balloon_init(void);
 
 /**
- * msched_balloon_exit() - stop the channel (closing every guest channel),
- * then remove the root directory balloon/. VMs still attached keep their
- * balloon until their ->detach, which comes later.
+ * msched_balloon_exit() - remove the root directory balloon/ (waiting for a
+ * balloon/transfer in flight), then stop the channel, closing every guest
+ * channel. VMs still attached keep their balloon until their ->detach,
+ * which comes later.
  *
  * Context: process context, module exit (or a failed init after
  * msched_balloon_init() succeeded).
@@ -126,6 +128,8 @@ extern atomic64_t msched_live_ballooned;
 extern const struct msched_chan_ops msched_balloon_chan_ops;
 int msched_balloon_attach(struct msched_vm *vm);
 void msched_balloon_detach(struct msched_vm *vm);
+struct msched_balloon *msched_balloon_get_by_pid(pid_t pid);
+void msched_balloon_put(struct msched_balloon *b);
 int __msched_balloon_set_target(struct msched_balloon *b, u64 target);
 int msched_balloon_set_cid(struct msched_balloon *b, u64 cid);
 int msched_balloon_set_target(struct msched_balloon *b, u64 target);
@@ -139,7 +143,7 @@ void msched_balloon_release(struct mm_struct *mm, const unsigned long *hvas,
 int msched_balloon_transfer(pid_t from, pid_t to, u64 pages);
 
 /* balloon_sysfs.c: the balloon's files */
-extern const struct attribute_group *const msched_balloon_groups[];
+extern const struct attribute_group *msched_balloon_groups[];
 int msched_balloon_sysfs_init(void);
 void msched_balloon_sysfs_exit(void);
 

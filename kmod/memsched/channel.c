@@ -5,8 +5,9 @@
  * One listening stream socket on port `balloon_port` (any CID). Each
  * accepted connection gets a thread that reads framed messages (the codec
  * is lib/msched_proto.c), insists on HELLO first, matches the peer CID (set
- * by the transport, so a guest cannot claim another's) to the VM whose
- * balloon/cid it is, and hands every message to balloon.c.
+ * by the transport, so a guest cannot claim another's) through its user's
+ * ->connect (struct msched_chan_ops, chan.h), and hands every message to
+ * its ->handle. The transport knows nothing of balloons or VMs.
  *
  * Every INFLATED and DEFLATED is acknowledged (ACK with status 0 or the
  * rejection code), other messages only when rejected.
@@ -39,6 +40,7 @@
 #include <linux/vm_sockets.h>
 #include <net/sock.h>
 
+#include "chan.h"
 #include "memsched.h"
 #include "trace.h"
 
@@ -73,7 +75,7 @@ MODULE_PARM_DESC(balloon_port, "AF_VSOCK port guests' balloon drivers connect to
  * @seq: sequence number of the next message sent.
  * @rx: receive buffer, one whole message.
  * @tx: send buffer, one whole message.
- * @scratch: 2 * MSCHED_BALLOON_MAX_GFNS u64s for balloon.c.
+ * @scratch: 2 * MSCHED_BALLOON_MAX_GFNS u64s for the user's ->handle.
  */
 struct msched_chan {
 	struct list_head node;
@@ -116,6 +118,8 @@ struct msched_pending {
 	u8 buf[MSCHED_HELLO_MSG_LEN];
 };
 
+/* The transport's user, from msched_chan_init(). */
+static const struct msched_chan_ops *msched_chan_ops;
 static struct socket *msched_listen_sock;
 static struct task_struct *msched_listen_thread;
 static LIST_HEAD(msched_chans);
@@ -222,8 +226,8 @@ static void chan_send_ack(struct msched_chan *chan, u32 acked_seq, int status)
 
 /**
  * msched_chan_kick() - make a channel's thread close it.
- * @chan: the channel; the caller guarantees it is alive (it is some VM's
- *	balloon.chan under that VM's balloon lock)
+ * @chan: the channel; the caller guarantees it is alive (between its
+ *	->connect and its ->disconnect)
  *
  * Context: any process context.
  */
@@ -288,15 +292,18 @@ static void chan_reject_frame(struct msched_chan *chan, int err)
 static int msched_chan_thread(void *data)
 {
 	struct msched_chan *chan = data;
+	const struct msched_chan_ops *ops = msched_chan_ops;
 	struct msched_proto_msg m;
-	struct msched_vm *vm = NULL;
+	void *priv = NULL;
 	int ret;
 
 	chan_set_timeout(chan->sock, &chan->sock->sk->sk_sndtimeo,
 			 MSCHED_SEND_TIMEOUT_MS);
-	ret = msched_balloon_connect(chan, chan->cid, &chan->hello, &vm);
+	ret = ops->connect(chan, chan->cid, &chan->hello, &priv);
 	if (ret) {
-		if (is_proto_err(ret)) {
+		if (ret == -ENOENT) {
+			atomic64_inc(&msched_chan_unmatched);
+		} else if (is_proto_err(ret)) {
 			atomic64_inc(&msched_chan_rejects);
 			trace_msched_balloon_reject(-1, chan->cid,
 						    MSCHED_BALLOON_MSG_HELLO, ret);
@@ -306,8 +313,7 @@ static int msched_chan_thread(void *data)
 	}
 	/*
 	 * The ACK of HELLO tells the guest that no earlier channel from its
-	 * CID will release anything any more: msched_balloon_connect()
-	 * replaced it under the balloon lock, which every release holds.
+	 * CID will act any more: ->connect replaced it before returning.
 	 */
 	chan_send_ack(chan, chan->hello_seq, 0);
 
@@ -324,11 +330,13 @@ static int msched_chan_thread(void *data)
 			mutex_unlock(&chan->handle_lock);
 			break;
 		}
-		ret = msched_balloon_handle(vm, chan, &m, chan->scratch);
+		ret = ops->handle(priv, chan, &m, chan->scratch);
 		if (ret == -ENOTCONN) {
 			mutex_unlock(&chan->handle_lock);
 			break;
 		}
+		if (ret)
+			atomic64_inc(&msched_chan_rejects);
 		/*
 		 * Balloon changes are acknowledged either way: once the ACK of
 		 * an INFLATED arrives, the guest knows the host memory of
@@ -340,8 +348,7 @@ static int msched_chan_thread(void *data)
 				      ret ? -MSCHED_PROTO_ESTATE : 0);
 		mutex_unlock(&chan->handle_lock);
 	}
-	msched_balloon_disconnect(vm, chan);
-	msched_vm_put(vm);
+	ops->disconnect(priv, chan);
 out:
 	kernel_sock_shutdown(chan->sock, SHUT_RDWR);
 	spin_lock(&msched_chans_lock);
@@ -616,6 +623,8 @@ static int msched_listen_fn(void *data)
 
 /**
  * msched_chan_init() - listen for balloon drivers.
+ * @ops: what to do with a connection that said HELLO and with its
+ *	messages; must stay valid until msched_chan_exit() returns.
  *
  * Without AF_VSOCK (no vsock transport module) memsched works without the
  * channel; the log says how to get it.
@@ -624,7 +633,7 @@ static int msched_listen_fn(void *data)
  * Return: 0 (also when the channel is unavailable), or -errno on a bad
  * balloon_port or when the listener thread cannot start.
  */
-int msched_chan_init(void)
+int msched_chan_init(const struct msched_chan_ops *ops)
 {
 	struct sockaddr_vm addr = {
 		.svm_family = AF_VSOCK,
@@ -639,6 +648,7 @@ int msched_chan_init(void)
 			VMADDR_PORT_ANY - 1);
 		return -EINVAL;
 	}
+	msched_chan_ops = ops;
 	ret = sock_create_kern(&init_net, AF_VSOCK, SOCK_STREAM, 0, &sock);
 	if (ret) {
 		pr_info("balloon channel unavailable: no AF_VSOCK (%d); modprobe vhost_vsock and reload memsched\n",
