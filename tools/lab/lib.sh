@@ -75,7 +75,7 @@ LAB_GUEST_CPU=${LAB_GUEST_CPU:-host,-xsave}
 #   - /dev/kvm opens for reading and writing;
 #   - for NESTED, the host's kvm_intel/kvm_amd offers nested virtualization.
 # A /dev/kvm alone proves nothing: a paravirtual hypervisor's (kvm_pvm) runs
-# tiny guests but cannot boot Debian's kernel (README, "The lab").
+# tiny guests but cannot boot Debian's kernel (tools/lab/README, "The accelerator").
 # LAB_CPUINFO, LAB_KVM_DEV and LAB_SYS_MODULE replace /proc/cpuinfo,
 # /dev/kvm and /sys/module in tests.
 lab_choose_accel() {
