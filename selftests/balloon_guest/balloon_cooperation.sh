@@ -4,7 +4,7 @@
 # MiB each, balloon_guest.ko inside). Guest B is busy (sweeps 96 MiB) but
 # capped by a 128 MiB balloon; guest A touched its memory once and is idle.
 # memsched's sampling agrees on who is idle. Then the host moves 128 MiB
-# from A to B with one balloon_transfer write: A's balloon inflates by 128
+# from A to B with one balloon/transfer write: A's balloon inflates by 128
 # MiB and its QEMU gives the memory back to the host, then B's balloon
 # deflates and B's MemTotal grows by exactly 128 MiB.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -88,7 +88,7 @@ tap_ok "memsched sees A idle and B busy (A's WSS < 1/4 of B's)" test $((wa * 4))
 
 rss_a0=$(ms_rss_kb "$pa")
 t0=$(date +%s%N)
-tap_ok "balloon_transfer A -> B, 128 MiB" ms_write "$pa $pb $MOVE" "$MS_ROOT/balloon_transfer"
+tap_ok "balloon/transfer A -> B, 128 MiB" ms_write "$pa $pb $MOVE" "$MS_ROOT/balloon/transfer"
 tap_diag "transfer took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 tap_is "$(cat "$da/balloon/actual_pages")/$(cat "$da/balloon/target_pages")" "$MOVE/$MOVE" \
 	"A's balloon holds the 128 MiB"
