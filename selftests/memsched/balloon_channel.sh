@@ -38,7 +38,7 @@ peer_wait() {
 
 ms_load || { tap_fail "load memsched"; tap_done; }
 tap_ok "vsock_loopback loads" modprobe vsock_loopback
-tap_is "$(cat $MS_ROOT/balloon_listening)" 1 "memsched listens on the balloon port"
+tap_is "$(cat $MS_ROOT/balloon/listening)" 1 "memsched listens on the balloon port"
 
 # 64 MiB guest, every page populated (written) by the VMM: 16384 pages.
 ms_vmm_start "$work/ready" --mem-mb 64 --wss-pages 64 --populate || tap_fail "start VMM"
@@ -51,7 +51,7 @@ tap_is "$(cat "$d/cid")/$(cat "$d/connected")/$(cat "$d/actual_pages")" "0/0/0" 
 # No VM has CID 1 yet: the connection is refused and counted.
 "$PEER" hello 16384 expect-close > "$work/unmatched.out" 2>&1
 tap_ok "unmatched CID: the host hangs up" grep -q "closed by host" "$work/unmatched.out"
-tap_is "$(cat $MS_ROOT/balloon_unmatched)" 1 "unmatched connection counted"
+tap_is "$(cat $MS_ROOT/balloon/stats/nr_unmatched)" 1 "unmatched connection counted"
 
 # Bad sysfs writes.
 tap_fails_with "Invalid argument" "cid 2 (the host) rejected" ms_write 2 "$d/cid"
@@ -61,11 +61,11 @@ tap_fails_with "Invalid argument" "target above the guest rejected" ms_write 999
 tap_fails_with "Invalid argument" "request_stats accepts only 1" ms_write 2 "$d/request_stats"
 tap_fails_with "Transport endpoint is not connected" "request_stats without a channel" \
 	ms_write 1 "$d/request_stats"
-tap_fails_with "Invalid argument" "balloon_transfer garbage" ms_write "1 2" "$MS_ROOT/balloon_transfer"
-tap_fails_with "No such file or directory" "balloon_transfer from an unattached pid" \
-	ms_write "$$ $pid 10" "$MS_ROOT/balloon_transfer"
-tap_fails_with "Invalid argument" "balloon_transfer to itself" \
-	ms_write "$pid $pid 10" "$MS_ROOT/balloon_transfer"
+tap_fails_with "Invalid argument" "balloon/transfer garbage" ms_write "1 2" "$MS_ROOT/balloon/transfer"
+tap_fails_with "No such file or directory" "balloon/transfer from an unattached pid" \
+	ms_write "$$ $pid 10" "$MS_ROOT/balloon/transfer"
+tap_fails_with "Invalid argument" "balloon/transfer to itself" \
+	ms_write "$pid $pid 10" "$MS_ROOT/balloon/transfer"
 tap_ok "one log line says what is accepted" sh -c "dmesg | grep -q 'balloon/cid: accepted: 0 (none), 1 (local)'"
 
 # Round trip: the target set before the guest connects is sent on HELLO;
@@ -76,8 +76,8 @@ rss0=$(ms_rss_kb "$pid")
 peer_bg rt hello 16384 expect-target 4096 inflate-range 4096 4096 stats classes \
 	wait-file "$work/go1" deflate-range 4096 2048 wait-file "$work/go2"
 ms_wait_val "$d/actual_pages" 4096
-tap_is "$(cat "$d/connected")/$(cat "$d/guest_pages")" "1/16384" "channel matched to the VM"
-tap_is "$(cat "$d/nr_released")/$(cat "$d/nr_release_skipped")" "4096/0" \
+tap_is "$(cat "$d/connected")/$(cat "$d/guest_reported_pages")" "1/16384" "channel matched to the VM"
+tap_is "$(cat "$d/stats/nr_released_pages")/$(cat "$d/stats/nr_release_skipped_pages")" "4096/0" \
 	"every inflated frame's host memory released"
 rss1=$(ms_rss_kb "$pid")
 tap_within $((rss0 - rss1)) 16384 5 "VMM RSS drops by the 4096 ballooned pages (KiB)"
@@ -89,7 +89,7 @@ tap_ok "guest classes shown" grep -qx "slab_bytes 7" "$d/guest_classes"
 tap_is "$(cat $MS_DEBUG/live_ballooned)" 4096 "live_ballooned counts the set"
 touch "$work/go1"
 ms_wait_val "$d/actual_pages" 2048
-tap_is "$(cat "$d/nr_inflated")/$(cat "$d/nr_deflated")" "4096/2048" "deflate accounted"
+tap_is "$(cat "$d/stats/nr_inflated_pages")/$(cat "$d/stats/nr_deflated_pages")" "4096/2048" "deflate accounted"
 touch "$work/go2"
 peer_wait
 tap_ok "peer finished" sh -c "[ $PEER_RC = 0 ] && grep -q '^done\$' $work/rt.out"
@@ -104,7 +104,7 @@ ms_write 0 "$d/target_pages"
 tap_is "$?" 0 "the host acknowledges a matched HELLO" || cat "$work/helloack.out"
 
 # Hostile but well-framed messages: rejected, acknowledged, channel stays.
-rej0=$(cat $MS_ROOT/balloon_rejects)
+rej0=$(cat $MS_ROOT/balloon/stats/nr_rejects)
 "$PEER" hello 16384 inflate 100,101 expect-ack 0 \
 	inflate 5,5 expect-ack GFNDUP \
 	inflate 16384 expect-ack GFNRANGE \
@@ -114,9 +114,9 @@ rej0=$(cat $MS_ROOT/balloon_rejects)
 	hello 16384 expect-ack STATE \
 	deflate 100,101 expect-ack 0 stats expect-quiet 300 > "$work/semantic.out" 2>&1
 tap_is "$?" 0 "each broken rule gets its own rejection code" || cat "$work/semantic.out"
-tap_is "$(cat "$d/nr_rejects")" 6 "the VM counts 6 rejects"
-tap_is "$(( $(cat $MS_ROOT/balloon_rejects) - rej0 ))" 6 "balloon_rejects counts them"
-tap_is "$(cat "$d/nr_inflated")/$(cat "$d/nr_deflated")" "4098/2050" \
+tap_is "$(cat "$d/stats/nr_rejects")" 6 "the VM counts 6 rejects"
+tap_is "$(( $(cat $MS_ROOT/balloon/stats/nr_rejects) - rej0 ))" 6 "balloon/stats/nr_rejects counts them"
+tap_is "$(cat "$d/stats/nr_inflated_pages")/$(cat "$d/stats/nr_deflated_pages")" "4098/2050" \
 	"a rejected message changes nothing (only the 2 good frames moved)"
 "$PEER" hello 1000000 inflate 900000 expect-ack NOTRAM > "$work/notram.out" 2>&1
 tap_is "$?" 0 "a frame outside the VM's RAM is refused (NOTRAM)" || cat "$work/notram.out"
@@ -237,20 +237,20 @@ b0=$(blocks /dev/shm/msched_bc_ram)
 tap_is "$?" 0 "file-backed guest inflates 2048 frames" || cat "$work/file.out"
 b1=$(blocks /dev/shm/msched_bc_ram)
 tap_within $(( (b0 - b1) / 8 )) 2048 2 "the RAM file loses those 2048 pages (punched)"
-tap_is "$(cat "$d2/nr_released")" 2048 "nr_released counts them"
+tap_is "$(cat "$d2/stats/nr_released_pages")" 2048 "stats/nr_released_pages counts them"
 
 # The guest reboots (or reloads its driver): its new channel replaces the
 # old one, whose balloon the guest gave back.
 peer_bg old hello 16384 inflate-range 4096 100 expect-close
 ms_wait_val "$d2/actual_pages" 100
 old_pid=$peer_pid
-conn0=$(cat "$d2/nr_connects")
+conn0=$(cat "$d2/stats/nr_connects")
 "$PEER" hello 16384 inflate-range 8192 50 expect-ack 0 wait-file "$work/go3" > "$work/new.out" 2>&1 &
 new_pid=$!
 wait "$old_pid"
 tap_ok "a new channel from the same CID closes the old one" grep -q "closed by host" "$work/old.out"
 ms_wait_val "$d2/actual_pages" 50
-tap_is "$(cat "$d2/actual_pages")/$(( $(cat "$d2/nr_connects") - conn0 ))" "50/1" \
+tap_is "$(cat "$d2/actual_pages")/$(( $(cat "$d2/stats/nr_connects") - conn0 ))" "50/1" \
 	"only the new channel's balloon counts"
 touch "$work/go3"
 wait "$new_pid"
@@ -286,7 +286,7 @@ tap_is "$(cat "$f3/resident_pages")/$(cat $MS_DEBUG/live_fs_pages)" "16384/16384
 "$PEER" hello 16384 inflate-range 1024 1000 expect-ack 0 inflate-range 8000 1048 expect-ack 0 \
 	deflate-range 1024 512 expect-ack 0 > "$work/msfs.out" 2>&1
 tap_is "$?" 0 "memschedfs-backed guest inflates 2048 frames, deflates 512" || cat "$work/msfs.out"
-tap_is "$(cat "$f3/resident_pages")/$(cat $MS_DEBUG/live_fs_pages)/$(cat "$d3/nr_released")" \
+tap_is "$(cat "$f3/resident_pages")/$(cat $MS_DEBUG/live_fs_pages)/$(cat "$d3/stats/nr_released_pages")" \
 	"14336/14336/2048" "exactly those 2048 pages left the file and were freed"
 ms_vmm_stop
 ms_wait_val $MS_DEBUG/live_vms 1 > /dev/null
