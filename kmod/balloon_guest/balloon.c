@@ -9,16 +9,10 @@
  * the balloon. Compaction may move balloon pages (migratepage) and the OOM
  * notifier gives some back.
  *
- * The log. The host must see every change of the balloon's membership in
- * the order it happened: it rejects an INFLATED for a page it thinks is
- * ballooned and a DEFLATED for one it thinks is not, and a page that went
- * out and came back in (or the reverse) between two sends would otherwise
- * arrive in the wrong order. So each change is appended, under the balloon
- * lock and at the moment it happens, to one ordered log (a ring of pfns,
- * with a flag for "left the balloon"), and only the work sends the log, in
- * order, a run of one kind at a time, after dropping every lock. The OOM
- * notifier and compaction only append and kick the work; they never send,
- * because sending allocates and may wait for the OOM path itself.
+ * Every change of membership goes into the ordered log (log.c) under the
+ * balloon lock, and only the work sends the log. The OOM notifier and
+ * compaction only append and kick the work; they never send, because
+ * sending allocates and may wait for the OOM path itself.
  *
  * Settling. The host releases the memory behind a page when it processes
  * the INFLATED for it. A page given back to the guest before that could be
@@ -28,17 +22,8 @@
  * not yet acknowledged (an ACK for it or a later message; the host handles
  * messages in order and acknowledges every INFLATED and DEFLATED once it
  * is done with it). A host that acknowledges nothing for
- * BGUEST_ACK_TIMEOUT_MS while messages wait is taken for dead and the
- * channel is hung up. The clock runs from the later of the oldest waiting
- * message's send and the last ACK that made progress: the host handles
- * messages in order, so a full window of slow but steady work is not a
- * dead host. And the verdict is confirmed BGUEST_STALE_CONFIRM_MS later, so
- * that after the VM was paused (virsh suspend, a busy host) the ACKs that
- * arrived meanwhile are read before the host is judged.
- *
- * Sent entries stay at the head of the log until their message is
- * acknowledged, and at most BGUEST_WINDOW messages await acknowledgement;
- * so the log always knows which pages the host may still be working on.
+ * BGUEST_ACK_TIMEOUT_S while messages wait is taken for dead
+ * (bguest_log_stale()) and the channel is hung up.
  *
  * On disconnect the balloon is emptied and the log dropped: the host that
  * asked for the pages is gone, and the next one starts afresh. But a host
@@ -73,24 +58,10 @@
 #include "balloon_guest.h"
 #include "trace.h"
 
-/* Log entry flag: the page left the balloon (else it entered). */
-#define BGUEST_LOG_DEFLATE	BIT_ULL(63)
 /* Log room compaction may use between two runs of the work. */
 #define BGUEST_LOG_MIGRATE	64
-/* Initial log capacity; it grows with the balloon (see bguest_log_grow()). */
-#define BGUEST_LOG_INIT		(4 * MSCHED_BALLOON_MAX_GFNS)
 /* Retry after an allocation failed ("out of puff", like virtio-balloon). */
 #define BGUEST_RETRY_MS		200
-/*
- * How long the host may make no progress on waiting messages before it is
- * taken for dead (a nested guest on a busy host takes seconds per message).
- */
-#define BGUEST_ACK_TIMEOUT_S	30
-#define BGUEST_ACK_TIMEOUT_MS	(BGUEST_ACK_TIMEOUT_S * MSEC_PER_SEC)
-/* A stale verdict stands only if it still holds this much later. */
-#define BGUEST_STALE_CONFIRM_MS	1000
-/* Messages sent and not yet acknowledged, at most. */
-#define BGUEST_WINDOW		16
 /* Check again this often while waiting to settle or for isolated pages. */
 #define BGUEST_POLL_MS		20
 /* Batches per run of the work before it yields the worker. */
@@ -98,146 +69,33 @@
 /* Pages per lock hold when deflating everything. */
 #define BGUEST_DRAIN_CHUNK	1024
 
-unsigned int bguest_oom_deflate_pages = 4096;
-
-/**
- * struct bguest_sent - one message sent and not yet acknowledged.
- * @nr: its log entries (at the head of the log, in message order).
- * @inflate: an INFLATED (else a DEFLATED).
- * @seq_valid: @seq and @ns are set (false while it is being sent).
- * @seq: its sequence number.
- * @ns: when it was sent.
- */
-struct bguest_sent {
-	u32 nr;
-	bool inflate;
-	bool seq_valid;
-	u32 seq;
-	u64 ns;
-};
-
-/**
- * struct bguest_log - balloon changes the host has yet to learn, in order.
- * @ent: ring of @cap entries, each a pfn, BGUEST_LOG_DEFLATE set for a page
- *	that left the balloon.
- * @cap: capacity of @ent.
- * @head: index of the oldest entry.
- * @nr: number of entries, sent ones included.
- * @nr_sent: the first @nr_sent entries went out in the messages of @sent.
- * @nr_inflate: entries not sent yet without BGUEST_LOG_DEFLATE.
- * @session: channel session the entries belong to, 0 when not connected.
- * @sent: ring of messages awaiting their ACK, oldest at @sent_head.
- * @sent_head: see @sent.
- * @nr_msgs: entries of @sent in use, at most BGUEST_WINDOW.
- * @nr_sent_inflate: INFLATEDs among them.
- * @acked_valid: an ACK arrived in this session.
- * @acked_seq: the latest sequence number acknowledged.
- * @progress_ns: when an ACK last acknowledged a waiting message.
- * @stale_ns: when the host was first seen making no progress for
- *	BGUEST_ACK_TIMEOUT_MS (0: it was not, or it made progress since).
- * @stopping: unload began: the work is never queued again.
- *
- * Every field is guarded by bguest_balloon.log_lock. Entries are appended
- * only under bguest_balloon.lock as well, so that log order is the order of
- * membership changes; they are removed by the work alone.
- *
- * Room: @nr + bguest_balloon.nr_pages <= @cap always holds, so the OOM
- * notifier can log the departure of every page in the balloon without
- * waiting for the work. A page entering the balloon costs two (its entry
- * and its future departure), a migration two, a departure nothing; the work
- * grows @ent before inflating (8 bytes per balloon page and per pending
- * entry; it is never shrunk).
- */
-struct bguest_log {
-	u64 *ent;
-	u32 cap;
-	u32 head;
-	u32 nr;
-	u32 nr_sent;
-	u32 nr_inflate;
-	u64 session;
-	struct bguest_sent sent[BGUEST_WINDOW];
-	u32 sent_head;
-	u32 nr_msgs;
-	u32 nr_sent_inflate;
-	bool acked_valid;
-	u32 acked_seq;
-	u64 progress_ns;
-	u64 stale_ns;
-	bool stopping;
-};
-
-/**
- * struct bguest_balloon - the balloon.
- * @lock: guards membership changes of @info made by this module (enqueue,
- *	dequeue, migration), appends to @log, and writes of @nr_pages,
- *	@target_pages and @connected. Never held across an allocation or a
- *	send, so the OOM notifier can always take it.
- * @info: the balloon pages; its pages_lock nests inside @lock and is never
- *	held together with @log_lock.
- * @nr_pages: pages in the balloon, isolated ones included.
- * @target_pages: size the work converges to.
- * @connected: a host is connected: inflating is allowed and changes are
- *	logged for it.
- * @log_lock: guards @log; nests inside @lock.
- * @log: see struct bguest_log.
- * @work: converges to @target_pages and sends the log; the only sender of
- *	INFLATED and DEFLATED.
- * @tx_gfns: MSCHED_BALLOON_MAX_GFNS pfns being sent; @work only.
- * @unsure: BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS pfns: at disconnect,
- *	those of the INFLATEDs not acknowledged; the channel thread only.
- * @held: pages the host may still release (see the top), off the balloon
- *	and out of the allocator; the channel thread (and unload) only.
- * @nr_held: pages on @held; read locklessly.
- * @oom_nb: the OOM notifier.
- *
- * @nr_pages, @target_pages and @connected are read locklessly (READ_ONCE)
- * by sysfs, the condition device and the work's fast path.
- */
-struct bguest_balloon {
-	struct mutex lock;
-	struct balloon_dev_info info;
-	u64 nr_pages;
-	u64 target_pages;
-	bool connected;
-	spinlock_t log_lock;
-	struct bguest_log log;
-	struct delayed_work work;
-	u64 *tx_gfns;
-	u64 *unsure;
-	struct list_head held;
-	u64 nr_held;
-	struct notifier_block oom_nb;
-};
-
-static struct bguest_balloon bguest_balloon;
-
 /**
  * bguest_balloon_pages() - current balloon size.
+ * @bg: the driver
  *
  * Context: any.
  * Return: pages in the balloon, isolated ones included.
  */
-u64 bguest_balloon_pages(void)
+u64 bguest_balloon_pages(struct bguest *bg)
 {
-	return READ_ONCE(bguest_balloon.nr_pages);
+	return READ_ONCE(bg->balloon.nr_pages);
 }
 
 /**
  * bguest_balloon_target() - balloon size the driver converges to.
+ * @bg: the driver
  *
  * Context: any.
  * Return: the target in pages (0 when no host is connected).
  */
-u64 bguest_balloon_target(void)
+u64 bguest_balloon_target(struct bguest *bg)
 {
-	return READ_ONCE(bguest_balloon.target_pages);
+	return READ_ONCE(bg->balloon.target_pages);
 }
 
-static void bguest_balloon_queue(unsigned long delay, bool now)
+static void bguest_balloon_queue(struct bguest_balloon *b,
+				 unsigned long delay, bool now)
 {
-	struct bguest_balloon *b = &bguest_balloon;
-
 	spin_lock(&b->log_lock);
 	if (!b->log.stopping) {
 		if (now)
@@ -248,269 +106,9 @@ static void bguest_balloon_queue(unsigned long delay, bool now)
 	spin_unlock(&b->log_lock);
 }
 
-static void bguest_balloon_kick(void)
+static void bguest_balloon_kick(struct bguest_balloon *b)
 {
-	bguest_balloon_queue(0, true);
-}
-
-/*
- * Log room for changes that add to nr + nr_pages (inflating, migration):
- * what is left after the OOM notifier's share, the whole balloon.
- */
-static u64 __bguest_log_room(void)
-{
-	struct bguest_balloon *b = &bguest_balloon;
-	u64 used = (u64)b->log.nr + b->nr_pages;
-
-	lockdep_assert_held(&b->lock);
-	lockdep_assert_held(&b->log_lock);
-	return b->log.cap > used ? b->log.cap - used : 0;
-}
-
-/*
- * Make room for @room more by growing the log, from the work only, with
- * no lock held. The allocation does not retry, like balloon pages do.
- */
-static int bguest_log_grow(u64 room)
-{
-	struct bguest_balloon *b = &bguest_balloon;
-	struct bguest_log *log = &b->log;
-	u64 *ent, *old, need;
-	u32 cap, i;
-
-	mutex_lock(&b->lock);
-	spin_lock(&b->log_lock);
-	need = (u64)log->nr + b->nr_pages + room;
-	cap = log->cap;
-	spin_unlock(&b->log_lock);
-	mutex_unlock(&b->lock);
-	if (need <= cap)
-		return 0;
-	need = max_t(u64, need, 2ULL * cap);
-	if (need > U32_MAX / 2)
-		return -E2BIG;
-	ent = bguest_fallible(kvmalloc_array(need, sizeof(*ent), GFP_KERNEL |
-					     __GFP_NORETRY | __GFP_NOWARN));
-	if (!ent)
-		return -ENOMEM;
-
-	mutex_lock(&b->lock);
-	spin_lock(&b->log_lock);
-	for (i = 0; i < log->nr; i++)
-		ent[i] = log->ent[(log->head + i) % log->cap];
-	old = log->ent;
-	log->ent = ent;
-	log->head = 0;
-	log->cap = need;
-	spin_unlock(&b->log_lock);
-	mutex_unlock(&b->lock);
-	kvfree(old);
-	return 0;
-}
-
-static void __bguest_log_add(u64 ent)
-{
-	struct bguest_log *log = &bguest_balloon.log;
-
-	lockdep_assert_held(&bguest_balloon.log_lock);
-	/* Callers reserved the room under the balloon lock. */
-	if (WARN_ON_ONCE(log->nr >= log->cap))
-		return;
-	log->ent[(log->head + log->nr) % log->cap] = ent;
-	log->nr++;
-	if (!(ent & BGUEST_LOG_DEFLATE))
-		log->nr_inflate++;
-}
-
-static void bguest_log_add(u64 ent)
-{
-	spin_lock(&bguest_balloon.log_lock);
-	__bguest_log_add(ent);
-	spin_unlock(&bguest_balloon.log_lock);
-}
-
-static void __bguest_log_reset(u64 session)
-{
-	struct bguest_log *log = &bguest_balloon.log;
-
-	lockdep_assert_held(&bguest_balloon.log_lock);
-	log->head = 0;
-	log->nr = 0;
-	log->nr_sent = 0;
-	log->nr_inflate = 0;
-	log->session = session;
-	log->sent_head = 0;
-	log->nr_msgs = 0;
-	log->nr_sent_inflate = 0;
-	log->acked_valid = false;
-	log->progress_ns = 0;
-	log->stale_ns = 0;
-}
-
-/*
- * Drop the messages the host acknowledged (it handles them in order, so
- * an ACK covers every earlier message too), and their entries.
- * Return: whether any was dropped.
- */
-static bool __bguest_log_pop_acked(void)
-{
-	struct bguest_log *log = &bguest_balloon.log;
-	bool popped = false;
-
-	lockdep_assert_held(&bguest_balloon.log_lock);
-	while (log->nr_msgs && log->acked_valid) {
-		struct bguest_sent *m = &log->sent[log->sent_head];
-
-		if (!m->seq_valid || (s32)(log->acked_seq - m->seq) < 0)
-			break;
-		log->head = (log->head + m->nr) % log->cap;
-		log->nr -= m->nr;
-		log->nr_sent -= m->nr;
-		if (m->inflate)
-			log->nr_sent_inflate--;
-		log->sent_head = (log->sent_head + 1) % BGUEST_WINDOW;
-		log->nr_msgs--;
-		popped = true;
-	}
-	if (popped) {
-		log->progress_ns = ktime_get_ns();
-		log->stale_ns = 0;
-	}
-	return popped;
-}
-
-/* True when the host has processed every INFLATED (see the top). */
-static bool __bguest_log_settled(void)
-{
-	struct bguest_log *log = &bguest_balloon.log;
-
-	lockdep_assert_held(&bguest_balloon.log_lock);
-	return !log->nr_inflate && !log->nr_sent_inflate;
-}
-
-/*
- * The host made no progress on the waiting messages for
- * BGUEST_ACK_TIMEOUT_MS, and still had not BGUEST_STALE_CONFIRM_MS after
- * that was first seen: a dead host (see the top).
- */
-static bool bguest_log_stale(void)
-{
-	struct bguest_log *log = &bguest_balloon.log;
-	struct bguest_sent *m;
-	u64 now = ktime_get_ns(), since;
-	bool stale = false;
-
-	spin_lock(&bguest_balloon.log_lock);
-	m = &log->sent[log->sent_head];
-	if (log->nr_msgs && m->seq_valid) {
-		since = max(m->ns, log->progress_ns);
-		if (now - since < (u64)BGUEST_ACK_TIMEOUT_MS * NSEC_PER_MSEC)
-			log->stale_ns = 0;
-		else if (!log->stale_ns)
-			log->stale_ns = now;
-		else
-			stale = now - log->stale_ns >=
-				(u64)BGUEST_STALE_CONFIRM_MS * NSEC_PER_MSEC;
-	}
-	spin_unlock(&bguest_balloon.log_lock);
-	return stale;
-}
-
-/**
- * bguest_balloon_acked() - the host acknowledged a message.
- * @seq: its sequence number; the host handles messages in order, so every
- *	earlier message was handled too
- *
- * Context: process context (the channel thread); takes the log lock.
- */
-void bguest_balloon_acked(u32 seq)
-{
-	struct bguest_balloon *b = &bguest_balloon;
-	struct bguest_log *log = &b->log;
-	bool popped;
-
-	spin_lock(&b->log_lock);
-	if (!log->acked_valid || (s32)(seq - log->acked_seq) > 0)
-		log->acked_seq = seq;
-	log->acked_valid = true;
-	popped = __bguest_log_pop_acked();
-	spin_unlock(&b->log_lock);
-	if (popped)	/* the work may wait to settle or for the window */
-		bguest_balloon_kick();
-}
-
-/*
- * Send the log, oldest first, one run of a kind per message. Only the work
- * calls this, so runs go out in log order. Sent entries stay in the log
- * until their ACK (bguest_balloon_acked()).
- * Return: 0 when everything went out; -EBUSY when BGUEST_WINDOW messages
- * await their ACK (an ACK kicks the work); or the send error.
- */
-static int bguest_balloon_flush(void)
-{
-	struct bguest_balloon *b = &bguest_balloon;
-	struct bguest_log *log = &b->log;
-	struct bguest_sent *m;
-	bool deflate;
-	u64 session;
-	u32 nr, seq, slot, pos;
-	int ret;
-
-	for (;;) {
-		nr = 0;
-		spin_lock(&b->log_lock);
-		session = log->session;
-		if (!session || log->nr_sent == log->nr) {
-			spin_unlock(&b->log_lock);
-			return 0;
-		}
-		if (log->nr_msgs == BGUEST_WINDOW) {
-			spin_unlock(&b->log_lock);
-			return -EBUSY;
-		}
-		pos = (log->head + log->nr_sent) % log->cap;
-		deflate = log->ent[pos] & BGUEST_LOG_DEFLATE;
-		while (log->nr_sent < log->nr && nr < MSCHED_BALLOON_MAX_GFNS) {
-			u64 e = log->ent[(log->head + log->nr_sent) % log->cap];
-
-			if (!!(e & BGUEST_LOG_DEFLATE) != deflate)
-				break;
-			b->tx_gfns[nr++] = e & ~BGUEST_LOG_DEFLATE;
-			log->nr_sent++;
-			if (!deflate)
-				log->nr_inflate--;
-		}
-		slot = (log->sent_head + log->nr_msgs) % BGUEST_WINDOW;
-		m = &log->sent[slot];
-		m->nr = nr;
-		m->inflate = !deflate;
-		m->seq_valid = false;
-		log->nr_msgs++;
-		if (!deflate)
-			log->nr_sent_inflate++;
-		spin_unlock(&b->log_lock);
-
-		ret = bguest_chan_send_gfns(session, deflate ?
-					    MSCHED_BALLOON_MSG_DEFLATED :
-					    MSCHED_BALLOON_MSG_INFLATED,
-					    b->tx_gfns, nr, &seq);
-		/*
-		 * On failure the connection is going, and its log with it; the
-		 * message stays unacknowledged, so its pages count as ones the
-		 * host may have received.
-		 */
-		if (ret)
-			return ret;
-		spin_lock(&b->log_lock);
-		if (log->session == session) {
-			m->seq = seq;
-			m->ns = ktime_get_ns();
-			m->seq_valid = true;
-			/* Its ACK may have come first. */
-			__bguest_log_pop_acked();
-		}
-		spin_unlock(&b->log_lock);
-	}
+	bguest_balloon_queue(b, 0, true);
 }
 
 /* Give pages taken out of the balloon back to the guest. */
@@ -525,23 +123,24 @@ static void bguest_balloon_release(struct list_head *pages)
 	}
 }
 
-static void bguest_balloon_count_batch(bool inflate, u32 nr, u64 t0)
+static void bguest_balloon_count_batch(struct bguest *bg, bool inflate,
+				       u32 nr, u64 t0)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	u64 ns = ktime_get_ns() - t0;
 	u64 pages = READ_ONCE(b->nr_pages);
 	u64 target = READ_ONCE(b->target_pages);
 
 	if (inflate) {
-		atomic64_add(nr, &bguest_ctr.inflated_pages);
-		atomic64_set(&bguest_ctr.last_inflate_ns, ns);
+		atomic64_add(nr, &bg->ctr.nr_inflated_pages);
+		atomic64_set(&b->last_inflate_ns, ns);
 		trace_bguest_inflate(nr, ns, pages, target);
 	} else {
-		atomic64_add(nr, &bguest_ctr.deflated_pages);
-		atomic64_set(&bguest_ctr.last_deflate_ns, ns);
+		atomic64_add(nr, &bg->ctr.nr_deflated_pages);
+		atomic64_set(&b->last_deflate_ns, ns);
 		trace_bguest_deflate(nr, ns, pages, target);
 	}
-	bguest_cond_bump();
+	bguest_publish(bg, BGUEST_EV_BALLOON);
 }
 
 /*
@@ -549,9 +148,9 @@ static void bguest_balloon_count_batch(bool inflate, u32 nr, u64 t0)
  * if an allocation failed (retry later); -EBUSY when the window is full
  * (what is logged goes out after the next ACK); or the send error.
  */
-static int bguest_balloon_inflate(u64 want)
+static int bguest_balloon_inflate(struct bguest *bg, u64 want)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	u32 nr = min_t(u64, want, MSCHED_BALLOON_MAX_GFNS);
 	u32 got, done = 0;
 	u64 limit = 0;
@@ -561,13 +160,13 @@ static int bguest_balloon_inflate(u64 want)
 	LIST_HEAD(pages);
 	int ret = 0;
 
-	if (bguest_log_grow(2ULL * nr + BGUEST_LOG_MIGRATE)) {
-		atomic64_inc(&bguest_ctr.alloc_failures);
+	if (bguest_log_grow(bg, 2ULL * nr + BGUEST_LOG_MIGRATE)) {
+		atomic64_inc(&bg->ctr.nr_alloc_failures);
 		return -ENOMEM;
 	}
 	/* No lock held: the allocation may reclaim (never OOM: NORETRY). */
 	for (got = 0; got < nr; got++) {
-		page = bguest_fallible(balloon_page_alloc());
+		page = bguest_fallible(bg, balloon_page_alloc());
 		if (!page) {
 			short_alloc = true;
 			break;
@@ -575,19 +174,19 @@ static int bguest_balloon_inflate(u64 want)
 		balloon_page_push(&pages, page);
 	}
 	if (short_alloc)
-		atomic64_inc(&bguest_ctr.alloc_failures);
+		atomic64_inc(&bg->ctr.nr_alloc_failures);
 
 	mutex_lock(&b->lock);
 	if (b->connected && b->target_pages > b->nr_pages) {
 		spin_lock(&b->log_lock);
-		limit = __bguest_log_room() / 2;	/* an entry and an exit */
+		limit = __bguest_log_room(b) / 2;	/* an entry and an exit */
 		spin_unlock(&b->log_lock);
 		limit = min3(limit, (u64)got, b->target_pages - b->nr_pages);
 	}
 	while (done < limit && (page = balloon_page_pop(&pages))) {
 		balloon_page_enqueue(&b->info, page);
 		adjust_managed_page_count(page, -1);
-		bguest_log_add(page_to_pfn(page));
+		bguest_log_add(b, page_to_pfn(page));
 		WRITE_ONCE(b->nr_pages, b->nr_pages + 1);
 		done++;
 	}
@@ -597,8 +196,8 @@ static int bguest_balloon_inflate(u64 want)
 	while ((page = balloon_page_pop(&pages)))
 		put_page(page);
 	if (done) {
-		ret = bguest_balloon_flush();
-		bguest_balloon_count_batch(true, done, t0);
+		ret = bguest_log_flush(bg);
+		bguest_balloon_count_batch(bg, true, done, t0);
 	}
 	if (ret)
 		return ret;
@@ -612,9 +211,9 @@ static int bguest_balloon_inflate(u64 want)
  * for them any more). Return: 0; -EINPROGRESS while unsettled; -EAGAIN if
  * every candidate page is isolated by compaction; or the send error.
  */
-static int bguest_balloon_deflate(u64 excess)
+static int bguest_balloon_deflate(struct bguest *bg, u64 excess)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	u32 nr = min_t(u64, excess, MSCHED_BALLOON_MAX_GFNS);
 	u64 t0 = ktime_get_ns();
 	struct page *page;
@@ -632,7 +231,7 @@ static int bguest_balloon_deflate(u64 excess)
 		return 0;
 	}
 	spin_lock(&b->log_lock);
-	if (!__bguest_log_settled()) {
+	if (!__bguest_log_settled(b)) {
 		spin_unlock(&b->log_lock);
 		mutex_unlock(&b->lock);
 		return -EINPROGRESS;
@@ -643,15 +242,15 @@ static int bguest_balloon_deflate(u64 excess)
 	if (nr)
 		got = balloon_page_list_dequeue(&b->info, &pages, nr);
 	list_for_each_entry(page, &pages, lru)
-		bguest_log_add(page_to_pfn(page) | BGUEST_LOG_DEFLATE);
+		bguest_log_add(b, page_to_pfn(page) | BGUEST_LOG_DEFLATE);
 	WRITE_ONCE(b->nr_pages, b->nr_pages - got);
 	mutex_unlock(&b->lock);
 
 	if (got)
-		ret = bguest_balloon_flush();
+		ret = bguest_log_flush(bg);
 	bguest_balloon_release(&pages);
 	if (got)
-		bguest_balloon_count_batch(false, got, t0);
+		bguest_balloon_count_batch(bg, false, got, t0);
 	if (ret && ret != -EBUSY)
 		return ret;
 	return nr && !got ? -EAGAIN : ret;
@@ -659,14 +258,16 @@ static int bguest_balloon_deflate(u64 excess)
 
 static void bguest_balloon_work_fn(struct work_struct *work)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest *bg = container_of(to_delayed_work(work), struct bguest,
+					 balloon.work);
+	struct bguest_balloon *b = &bg->balloon;
 	unsigned long delay = 0;
 	u64 pages, target;
 	int i, ret;
 
 	for (i = 0; i < BGUEST_BATCHES_PER_RUN; i++) {
 		/* What OOM and compaction logged, and room for this batch. */
-		ret = bguest_balloon_flush();
+		ret = bguest_log_flush(bg);
 		if (ret && ret != -EBUSY)
 			return;	/* disconnecting; the channel thread cleans up */
 		pages = READ_ONCE(b->nr_pages);
@@ -674,17 +275,17 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 		if (ret)
 			;	/* the window is full: wait for an ACK */
 		else if (pages < target && READ_ONCE(b->connected))
-			ret = bguest_balloon_inflate(target - pages);
+			ret = bguest_balloon_inflate(bg, target - pages);
 		else if (pages > target && READ_ONCE(b->connected))
-			ret = bguest_balloon_deflate(pages - target);
+			ret = bguest_balloon_deflate(bg, pages - target);
 		else
 			return;
 		if (ret == -ENOMEM) {
 			delay = msecs_to_jiffies(BGUEST_RETRY_MS);
 			break;
 		}
-		if ((ret == -EINPROGRESS || ret == -EBUSY) && bguest_log_stale()) {
-			bguest_chan_hangup("the host acknowledged nothing for "
+		if ((ret == -EINPROGRESS || ret == -EBUSY) && bguest_log_stale(b)) {
+			bguest_chan_hangup(bg, "the host acknowledged nothing for "
 					   __stringify(BGUEST_ACK_TIMEOUT_S) " s");
 			delay = msecs_to_jiffies(BGUEST_POLL_MS);
 			break;
@@ -698,18 +299,22 @@ static void bguest_balloon_work_fn(struct work_struct *work)
 		cond_resched();
 	}
 	/* More to do: yield the worker, or wait for memory, acks, compaction. */
-	bguest_balloon_queue(delay, false);
+	bguest_balloon_queue(b, delay, false);
 }
 
 /**
- * bguest_balloon_set_target() - the host asked for a balloon size.
- * @target_pages: size in pages
+ * bguest_balloon_on_set_target() - SET_TARGET: the host asked for a size.
+ * @bg: the driver
+ * @m: the message; target_pages is the size in pages
  *
  * Context: process context (the channel thread); takes the balloon lock.
+ * Return: 0.
  */
-void bguest_balloon_set_target(u64 target_pages)
+int bguest_balloon_on_set_target(struct bguest *bg,
+				 const struct msched_proto_msg *m)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
+	u64 target_pages = m->target_pages;
 	bool changed;
 	u64 pages;
 
@@ -721,13 +326,42 @@ void bguest_balloon_set_target(u64 target_pages)
 	mutex_unlock(&b->lock);
 	trace_bguest_target(target_pages, pages);
 	if (changed) {
-		bguest_cond_bump();
-		bguest_balloon_kick();
+		bguest_publish(bg, BGUEST_EV_BALLOON);
+		bguest_balloon_kick(b);
 	}
+	return 0;
+}
+
+/**
+ * bguest_balloon_on_ack() - ACK: the host handled one of our messages.
+ * @bg: the driver
+ * @m: the message; ack.seq is the sequence number of ours it handled (the
+ *	host handles messages in order, so every earlier one was handled
+ *	too), ack.status is negative if the host rejected it
+ *
+ * A rejection is counted and logged, rate-limited; the connection stays.
+ *
+ * Context: process context (the channel thread); takes the log lock.
+ * Return: 0.
+ */
+int bguest_balloon_on_ack(struct bguest *bg, const struct msched_proto_msg *m)
+{
+	struct bguest_balloon *b = &bg->balloon;
+
+	/* The work may wait to settle or for the window. */
+	if (bguest_log_acked(b, m->ack.seq))
+		bguest_balloon_kick(b);
+	if (m->ack.status >= 0)
+		return 0;
+	atomic64_inc(&bg->ctr.nr_host_rejects);
+	pr_warn_ratelimited("host rejected message seq %u: %s\n", m->ack.seq,
+			    msched_proto_strerror(m->ack.status));
+	return 0;
 }
 
 /**
  * bguest_balloon_connect() - a host connected.
+ * @bg: the driver
  * @session: the channel session its messages belong to (non-zero)
  *
  * The balloon is empty (bguest_balloon_disconnect() emptied it), so the
@@ -735,14 +369,14 @@ void bguest_balloon_set_target(u64 target_pages)
  *
  * Context: process context (the channel thread); takes the balloon lock.
  */
-void bguest_balloon_connect(u64 session)
+void bguest_balloon_connect(struct bguest *bg, u64 session)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 
 	mutex_lock(&b->lock);
 	WARN_ON_ONCE(b->nr_pages);
 	spin_lock(&b->log_lock);
-	__bguest_log_reset(session);
+	__bguest_log_reset(b, session);
 	spin_unlock(&b->log_lock);
 	WRITE_ONCE(b->connected, true);
 	mutex_unlock(&b->lock);
@@ -760,9 +394,10 @@ static int bguest_pfn_cmp(const void *a, const void *b)
  * @nr_unsure pages at @unsure (sorted pfns) go to the held list, the rest
  * back to the guest. Return: pages given back.
  */
-static u64 bguest_balloon_drain(const u64 *unsure, u32 nr_unsure)
+static u64 bguest_balloon_drain(struct bguest *bg, const u64 *unsure,
+				u32 nr_unsure)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	u64 t0 = ktime_get_ns(), total = 0;
 	struct page *page, *next;
 	size_t n, got;
@@ -795,12 +430,13 @@ static u64 bguest_balloon_drain(const u64 *unsure, u32 nr_unsure)
 		cond_resched();
 	}
 	if (total)
-		bguest_balloon_count_batch(false, total, t0);
+		bguest_balloon_count_batch(bg, false, total, t0);
 	return total;
 }
 
 /**
  * bguest_balloon_disconnect() - the host went away: deflate everything.
+ * @bg: the driver
  * @heldp: set to the pages now held (see the top of this file), all
  *	connections included
  *
@@ -813,11 +449,10 @@ static u64 bguest_balloon_drain(const u64 *unsure, u32 nr_unsure)
  * stopped); takes the balloon lock; may sleep.
  * Return: the number of pages given back.
  */
-u64 bguest_balloon_disconnect(u64 *heldp)
+u64 bguest_balloon_disconnect(struct bguest *bg, u64 *heldp)
 {
-	struct bguest_balloon *b = &bguest_balloon;
-	struct bguest_log *log = &b->log;
-	u32 i, nr = 0;
+	struct bguest_balloon *b = &bg->balloon;
+	u32 nr;
 	u64 ret;
 
 	mutex_lock(&b->lock);
@@ -825,25 +460,21 @@ u64 bguest_balloon_disconnect(u64 *heldp)
 	WRITE_ONCE(b->target_pages, 0);
 	spin_lock(&b->log_lock);
 	/* At most BGUEST_WINDOW messages of MSCHED_BALLOON_MAX_GFNS each. */
-	for (i = 0; i < log->nr_sent; i++) {
-		u64 e = log->ent[(log->head + i) % log->cap];
-
-		if (!(e & BGUEST_LOG_DEFLATE) &&
-		    !WARN_ON_ONCE(nr == BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS))
-			b->unsure[nr++] = e;
-	}
-	__bguest_log_reset(0);
+	nr = __bguest_log_unacked_inflated(b, b->unsure, BGUEST_WINDOW *
+					   MSCHED_BALLOON_MAX_GFNS);
+	__bguest_log_reset(b, 0);
 	spin_unlock(&b->log_lock);
 	mutex_unlock(&b->lock);
 
 	sort(b->unsure, nr, sizeof(*b->unsure), bguest_pfn_cmp, NULL);
-	ret = bguest_balloon_drain(b->unsure, nr);
+	ret = bguest_balloon_drain(bg, b->unsure, nr);
 	*heldp = READ_ONCE(b->nr_held);
 	return ret;
 }
 
 /**
  * bguest_balloon_host_confirmed() - a host acknowledged our HELLO.
+ * @bg: the driver
  *
  * memsched acknowledges HELLO only once no earlier channel from this guest
  * can release anything any more, so the held pages go back to the guest.
@@ -851,9 +482,9 @@ u64 bguest_balloon_disconnect(u64 *heldp)
  * Context: process context (the channel thread).
  * Return: the number of pages given back.
  */
-u64 bguest_balloon_host_confirmed(void)
+u64 bguest_balloon_host_confirmed(struct bguest *bg)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	u64 nr = READ_ONCE(b->nr_held);
 	LIST_HEAD(pages);
 
@@ -862,8 +493,8 @@ u64 bguest_balloon_host_confirmed(void)
 	list_splice_init(&b->held, &pages);
 	WRITE_ONCE(b->nr_held, 0);
 	bguest_balloon_release(&pages);
-	atomic64_add(nr, &bguest_ctr.deflated_pages);
-	bguest_cond_bump();
+	atomic64_add(nr, &bg->ctr.nr_deflated_pages);
+	bguest_publish(bg, BGUEST_EV_BALLOON);
 	return nr;
 }
 
@@ -876,7 +507,8 @@ static int bguest_balloon_migratepage(struct balloon_dev_info *info,
 				      struct page *newpage, struct page *page,
 				      enum migrate_mode mode)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest *bg = container_of(info, struct bguest, balloon.info);
+	struct bguest_balloon *b = &bg->balloon;
 	unsigned long flags;
 	bool ok;
 
@@ -889,10 +521,11 @@ static int bguest_balloon_migratepage(struct balloon_dev_info *info,
 	ok = b->connected;
 	if (ok) {
 		spin_lock(&b->log_lock);
-		ok = __bguest_log_settled() && __bguest_log_room() >= 2;
+		ok = __bguest_log_settled(b) && __bguest_log_room(b) >= 2;
 		if (ok) {
-			__bguest_log_add(page_to_pfn(newpage));
-			__bguest_log_add(page_to_pfn(page) | BGUEST_LOG_DEFLATE);
+			__bguest_log_add(b, page_to_pfn(newpage));
+			__bguest_log_add(b, page_to_pfn(page) |
+					 BGUEST_LOG_DEFLATE);
 		}
 		spin_unlock(&b->log_lock);
 	}
@@ -916,8 +549,8 @@ static int bguest_balloon_migratepage(struct balloon_dev_info *info,
 
 	balloon_page_finalize(page);
 	put_page(page);		/* the balloon's reference */
-	atomic64_inc(&bguest_ctr.migrated_pages);
-	bguest_balloon_kick();
+	atomic64_inc(&bg->ctr.nr_migrated_pages);
+	bguest_balloon_kick(b);
 	return MIGRATEPAGE_SUCCESS;
 }
 
@@ -929,8 +562,9 @@ static int bguest_balloon_migratepage(struct balloon_dev_info *info,
 static int bguest_balloon_oom_notify(struct notifier_block *nb,
 				     unsigned long unused, void *parm)
 {
-	struct bguest_balloon *b = &bguest_balloon;
-	u32 want = READ_ONCE(bguest_oom_deflate_pages), nr = want;
+	struct bguest *bg = container_of(nb, struct bguest, balloon.oom_nb);
+	struct bguest_balloon *b = &bg->balloon;
+	u32 want = READ_ONCE(b->oom_deflate_pages), nr = want;
 	unsigned long *freed = parm;
 	bool logged, unsettled = false, lowered = false;
 	struct page *page;
@@ -938,7 +572,7 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 	size_t got = 0;
 	u64 left;
 
-	atomic64_inc(&bguest_ctr.oom_notifications);
+	atomic64_inc(&bg->ctr.nr_oom_notifications);
 	if (!want)
 		return NOTIFY_OK;
 
@@ -947,7 +581,7 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 	if (logged) {
 		spin_lock(&b->log_lock);
 		/* Room for every page in the balloon is always there. */
-		if (!__bguest_log_settled()) {
+		if (!__bguest_log_settled(b)) {
 			unsettled = true;
 			nr = 0;
 		}
@@ -963,7 +597,8 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 		got = balloon_page_list_dequeue(&b->info, &pages, nr);
 	if (logged)
 		list_for_each_entry(page, &pages, lru)
-			bguest_log_add(page_to_pfn(page) | BGUEST_LOG_DEFLATE);
+			bguest_log_add(b, page_to_pfn(page) |
+				       BGUEST_LOG_DEFLATE);
 	left = b->nr_pages - got;
 	WRITE_ONCE(b->nr_pages, left);
 	if (b->target_pages > left) {
@@ -976,8 +611,8 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 	*freed += got;
 	trace_bguest_oom_deflate(got, want, left, unsettled);
 	if (got) {
-		atomic64_add(got, &bguest_ctr.oom_deflated_pages);
-		atomic64_add(got, &bguest_ctr.deflated_pages);
+		atomic64_add(got, &bg->ctr.nr_oom_deflated_pages);
+		atomic64_add(got, &bg->ctr.nr_deflated_pages);
 		pr_info_ratelimited("out of memory: released %zu balloon pages, %llu left\n",
 				    got, left);
 	} else if (unsettled) {
@@ -985,22 +620,23 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 				    left);
 	}
 	if (got || lowered) {
-		bguest_cond_bump();
-		bguest_balloon_kick();
+		bguest_publish(bg, BGUEST_EV_BALLOON);
+		bguest_balloon_kick(b);
 	}
 	return NOTIFY_OK;
 }
 
 /**
  * bguest_balloon_init() - set up the empty balloon and its OOM notifier.
+ * @bg: the driver
  *
  * Context: process context, module init; may sleep.
  * Return: 0 on success, -errno on failure (nothing is left behind).
  */
-int bguest_balloon_init(void)
+int bguest_balloon_init(struct bguest *bg)
 {
-	struct bguest_balloon *b = &bguest_balloon;
-	int ret = -ENOMEM;
+	struct bguest_balloon *b = &bg->balloon;
+	int ret;
 
 	mutex_init(&b->lock);
 	spin_lock_init(&b->log_lock);
@@ -1008,40 +644,34 @@ int bguest_balloon_init(void)
 	if (IS_ENABLED(CONFIG_BALLOON_COMPACTION))
 		b->info.migratepage = bguest_balloon_migratepage;
 	INIT_DELAYED_WORK(&b->work, bguest_balloon_work_fn);
-
 	INIT_LIST_HEAD(&b->held);
+	b->oom_deflate_pages = 4096;
 
-	b->tx_gfns = kmalloc_array(MSCHED_BALLOON_MAX_GFNS,
-				   sizeof(*b->tx_gfns), GFP_KERNEL);
-	if (!b->tx_gfns)
+	ret = bguest_log_init(b);
+	if (ret)
 		return ret;
+	ret = -ENOMEM;
 	b->unsure = kvmalloc_array(BGUEST_WINDOW * MSCHED_BALLOON_MAX_GFNS,
 				   sizeof(*b->unsure), GFP_KERNEL);
 	if (!b->unsure)
-		goto out_free_tx;
-	b->log.cap = BGUEST_LOG_INIT;
-	b->log.ent = kvmalloc_array(b->log.cap, sizeof(*b->log.ent),
-				    GFP_KERNEL);
-	if (!b->log.ent)
-		goto out_free_unsure;
+		goto out_log_exit;
 
 	b->oom_nb.notifier_call = bguest_balloon_oom_notify;
 	ret = register_oom_notifier(&b->oom_nb);
 	if (ret)
-		goto out_free_log;
+		goto out_free_unsure;
 	return 0;
 
-out_free_log:
-	kvfree(b->log.ent);
 out_free_unsure:
 	kvfree(b->unsure);
-out_free_tx:
-	kfree(b->tx_gfns);
+out_log_exit:
+	bguest_log_exit(b);
 	return ret;
 }
 
 /**
  * bguest_balloon_exit() - empty the balloon and tear it down.
+ * @bg: the driver
  *
  * Called after the channel is gone. Waits for pages compaction holds, so
  * that no balloon page points at this module's migratepage any more.
@@ -1051,9 +681,9 @@ out_free_tx:
  *
  * Context: process context, module exit; may sleep.
  */
-void bguest_balloon_exit(void)
+void bguest_balloon_exit(struct bguest *bg)
 {
-	struct bguest_balloon *b = &bguest_balloon;
+	struct bguest_balloon *b = &bg->balloon;
 	struct page *page, *next;
 	u64 held;
 
@@ -1062,13 +692,12 @@ void bguest_balloon_exit(void)
 	b->log.stopping = true;
 	spin_unlock(&b->log_lock);
 	cancel_delayed_work_sync(&b->work);
-	bguest_balloon_disconnect(&held);
+	bguest_balloon_disconnect(bg, &held);
 	if (held)
 		pr_warn("unload: %llu pages whose inflation the host never acknowledged stay out of use for good (the host may still release them)\n",
 			held);
 	list_for_each_entry_safe(page, next, &b->held, lru)
 		list_del_init(&page->lru);
-	kvfree(b->log.ent);
 	kvfree(b->unsure);
-	kfree(b->tx_gfns);
+	bguest_log_exit(b);
 }

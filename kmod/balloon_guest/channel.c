@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * balloon_guest: the AF_VSOCK connection to the host (memsched.ko).
+ * balloon_guest: the transport, the AF_VSOCK connection to the host
+ * (memsched.ko).
  *
- * One kthread owns the socket. It connects to {host_cid, port}, sends
- * HELLO, one STATS and one CLASSES, then reads framed messages (the codec is
- * lib/msched_proto.c) and dispatches them until the connection breaks. Then
- * it deflates the whole balloon, since the host that asked for it is gone,
- * and reconnects every reconnect_ms; pages the host may still release
- * (their INFLATED was not acknowledged) are held until a host acknowledges
- * the HELLO of a new connection (balloon.c). Connection failures are counted on
- * every attempt but logged once per change of state.
+ * One kthread owns the socket. It connects to {host_cid, balloon_port},
+ * sends HELLO and tells its user (ops->up: the balloon starts a session,
+ * one STATS and one CLASSES go out), then reads messages with the frame
+ * reader (kmod/msched_frame.c; the codec is lib/msched_proto.c) and
+ * dispatches each through the table ops->handle until the connection
+ * breaks. Then ops->down deflates the whole balloon, since the host that
+ * asked for it is gone, and the thread reconnects every reconnect_ms;
+ * pages the host may still release (their INFLATED was not acknowledged)
+ * are held until a host acknowledges the HELLO of a new connection
+ * (ops->hello_acked, balloon.c). Connection failures are counted on every
+ * attempt but logged once per change of state. This file calls no other
+ * part of the module: what the messages do is in the table.
  *
  * Senders (this thread, the balloon work, the stats tick) are serialized by
  * send_lock and write one whole message each; a send that fails hangs up,
@@ -39,6 +44,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "../msched_frame.h"
 #include "balloon_guest.h"
 #include "trace.h"
 
@@ -46,65 +52,29 @@ static unsigned int host_cid = VMADDR_CID_HOST;
 module_param(host_cid, uint, 0444);
 MODULE_PARM_DESC(host_cid, "AF_VSOCK CID of the host that runs memsched.ko (default 2)");
 
-static unsigned int port = MSCHED_BALLOON_VSOCK_PORT;
-module_param(port, uint, 0444);
-MODULE_PARM_DESC(port, "AF_VSOCK port memsched.ko listens on (default 5150)");
-
-unsigned int bguest_reconnect_ms = 1000;
+static unsigned int balloon_port = MSCHED_BALLOON_VSOCK_PORT;
+module_param(balloon_port, uint, 0444);
+MODULE_PARM_DESC(balloon_port, "AF_VSOCK port memsched.ko listens on (default 5150)");
 
 /* A host that stops reading for this long is treated as gone. */
 #define BGUEST_SEND_TIMEOUT	(10 * HZ)
 
 /**
- * struct bguest_chan - the connection to the host.
- * @thread: connects, receives and dispatches; owns @sock.
- * @send_lock: serializes senders; guards @tx, @seq, @session and @ready,
- *	and keeps @sock alive while a sender uses it.
- * @sock_lock: guards @sock for unload, which shuts it down to wake the
- *	thread; nests inside @send_lock.
- * @sock: the connected socket, NULL between connections; written by
- *	@thread under both locks.
- * @session: number of the current connection, 0 between connections.
- * @nr_sessions: connections made so far; @thread only.
- * @seq: sequence number of the next message on this connection.
- * @ready: HELLO went out on this connection: other messages may follow.
- * @tx: send buffer, one whole message.
- * @rx: receive buffer, one whole message; @thread only.
- * @connected: HELLO went out on @sock; read locklessly.
- * @stopping: unload began; set once, read locklessly.
- */
-struct bguest_chan {
-	struct task_struct *thread;
-	struct mutex send_lock;
-	struct mutex sock_lock;
-	struct socket *sock;
-	u64 session;
-	u64 nr_sessions;
-	u32 seq;
-	bool ready;
-	u8 *tx;
-	u8 *rx;
-	bool connected;
-	bool stopping;
-};
-
-static struct bguest_chan bguest_chan;
-
-/**
  * bguest_chan_connected() - whether the host is connected.
+ * @bg: the driver
  *
  * Context: any.
  * Return: true between a successful HELLO and the end of that connection.
  */
-bool bguest_chan_connected(void)
+bool bguest_chan_connected(struct bguest *bg)
 {
-	return READ_ONCE(bguest_chan.connected);
+	return READ_ONCE(bg->chan.connected);
 }
 
 /* Write @len bytes of tx on the socket; a failure hangs up. */
-static int __bguest_chan_send(size_t len)
+static int __bguest_chan_send(struct bguest *bg, size_t len)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 	size_t done = 0;
 	int ret;
 
@@ -127,12 +97,13 @@ static int __bguest_chan_send(size_t len)
 		}
 		done += ret;
 	}
-	atomic64_inc(&bguest_ctr.messages_sent);
+	atomic64_inc(&bg->ctr.nr_messages_sent);
 	return 0;
 }
 
 /**
  * bguest_chan_hangup() - drop the connection to the host.
+ * @bg: the driver
  * @why: logged once
  *
  * The channel thread sees the end of the stream, deflates the balloon and
@@ -140,9 +111,9 @@ static int __bguest_chan_send(size_t len)
  *
  * Context: process context; takes the send lock.
  */
-void bguest_chan_hangup(const char *why)
+void bguest_chan_hangup(struct bguest *bg, const char *why)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 
 	mutex_lock(&c->send_lock);
 	if (c->ready) {
@@ -154,9 +125,9 @@ void bguest_chan_hangup(const char *why)
 }
 
 /* Send the message the encoder left in tx (@len bytes, or its error). */
-static int __bguest_chan_send_msg(int len, u32 *seq)
+static int __bguest_chan_send_msg(struct bguest *bg, int len, u32 *seq)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 
 	lockdep_assert_held(&c->send_lock);
 	/* Our own messages are always encodable. */
@@ -165,11 +136,12 @@ static int __bguest_chan_send_msg(int len, u32 *seq)
 	if (seq)
 		*seq = c->seq;
 	c->seq++;
-	return __bguest_chan_send(len);
+	return __bguest_chan_send(bg, len);
 }
 
 /**
  * bguest_chan_send_gfns() - send an INFLATED or DEFLATED message.
+ * @bg: the driver
  * @session: the connection the pages were logged in
  * @type: MSCHED_BALLOON_MSG_INFLATED or MSCHED_BALLOON_MSG_DEFLATED
  * @gfns: the page frame numbers
@@ -181,17 +153,17 @@ static int __bguest_chan_send_msg(int len, u32 *seq)
  * Return: 0 on success; -ENOTCONN if that connection is gone; -errno if
  * the send failed (the connection is then hung up).
  */
-int bguest_chan_send_gfns(u64 session, u16 type, const u64 *gfns, u32 nr,
-			  u32 *seq)
+int bguest_chan_send_gfns(struct bguest *bg, u64 session, u16 type,
+			  const u64 *gfns, u32 nr, u32 *seq)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 	int len, ret = -ENOTCONN;
 
 	mutex_lock(&c->send_lock);
 	if (c->ready && c->session == session) {
 		len = msched_proto_encode_gfns(c->tx, MSCHED_BALLOON_MAX_MSG_LEN,
 					       c->seq, type, gfns, nr);
-		ret = __bguest_chan_send_msg(len, seq);
+		ret = __bguest_chan_send_msg(bg, len, seq);
 	}
 	mutex_unlock(&c->send_lock);
 	return ret;
@@ -199,6 +171,7 @@ int bguest_chan_send_gfns(u64 session, u16 type, const u64 *gfns, u32 nr,
 
 /**
  * bguest_chan_send_kvs() - send a STATS or CLASSES message.
+ * @bg: the driver
  * @type: MSCHED_BALLOON_MSG_STATS or MSCHED_BALLOON_MSG_CLASSES
  * @kv: the (tag, value) pairs
  * @nr: how many
@@ -207,16 +180,17 @@ int bguest_chan_send_gfns(u64 session, u16 type, const u64 *gfns, u32 nr,
  * Return: 0 on success; -ENOTCONN if not connected; -errno if the send
  * failed (the connection is then hung up).
  */
-int bguest_chan_send_kvs(u16 type, const struct msched_proto_kv *kv, u32 nr)
+int bguest_chan_send_kvs(struct bguest *bg, u16 type,
+			 const struct msched_proto_kv *kv, u32 nr)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 	int len, ret = -ENOTCONN;
 
 	mutex_lock(&c->send_lock);
 	if (c->ready) {
 		len = msched_proto_encode_kvs(c->tx, MSCHED_BALLOON_MAX_MSG_LEN,
 					      c->seq, type, kv, nr);
-		ret = __bguest_chan_send_msg(len, NULL);
+		ret = __bguest_chan_send_msg(bg, len, NULL);
 	}
 	mutex_unlock(&c->send_lock);
 	return ret;
@@ -236,9 +210,9 @@ static u64 bguest_chan_guest_pages(void)
 	return end;
 }
 
-static int bguest_chan_send_hello(u32 *seq)
+static int bguest_chan_send_hello(struct bguest *bg, u32 *seq)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 	struct msched_proto_hello hello = {
 		.proto_version = MSCHED_BALLOON_VERSION,
 		.flags = MSCHED_BALLOON_HELLO_F_CLASSES,
@@ -252,129 +226,100 @@ static int bguest_chan_send_hello(u32 *seq)
 	mutex_lock(&c->send_lock);
 	ret = msched_proto_encode_hello(c->tx, MSCHED_BALLOON_MAX_MSG_LEN,
 					c->seq, &hello);
-	ret = __bguest_chan_send_msg(ret, seq);
+	ret = __bguest_chan_send_msg(bg, ret, seq);
 	c->ready = !ret;
 	mutex_unlock(&c->send_lock);
 	return ret;
 }
 
-/* Read exactly @len bytes. Return: @len; 0 on EOF before any; -errno. */
-static int bguest_chan_recv(struct socket *sock, u8 *buf, size_t len)
+/* A message the host must not send, or that did not decode: hang up. */
+static int bguest_chan_protocol_error(struct bguest *bg, int err, char *why,
+				      size_t size)
 {
-	size_t done = 0;
-	int ret;
-
-	while (done < len) {
-		struct kvec iov = {
-			.iov_base = buf + done,
-			.iov_len = len - done,
-		};
-		struct msghdr msg = {};
-
-		ret = kernel_recvmsg(sock, &msg, &iov, 1, len - done,
-				     MSG_WAITALL);
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return done ? -EPIPE : 0;
-		done += ret;
-	}
-	return len;
+	atomic64_inc(&bg->ctr.nr_protocol_errors);
+	snprintf(why, size, "protocol error: %s", msched_proto_strerror(err));
+	return -EPROTO;
 }
 
-static void bguest_chan_acked(const struct msched_proto_msg *m)
+/*
+ * Hand one message to its handler in the table. The ACK of this
+ * connection's HELLO is the transport's own: the host matched us, and no
+ * earlier connection of ours can release anything any more.
+ * Return: 0, or -EPROTO (@why says why) to hang up.
+ */
+static int bguest_chan_dispatch(struct bguest *bg,
+				const struct msched_proto_msg *m, char *why,
+				size_t size)
 {
-	bguest_balloon_acked(m->ack.seq);
-	if (m->ack.status >= 0)
-		return;
-	atomic64_inc(&bguest_ctr.host_rejects);
-	pr_warn_ratelimited("host rejected message seq %u: %s\n", m->ack.seq,
-			    msched_proto_strerror(m->ack.status));
+	struct bguest_chan *c = &bg->chan;
+	const struct bguest_chan_ops *ops = c->ops;
+	bguest_msg_fn fn = NULL;
+	int ret;
+	u64 nr;
+
+	if (m->type == MSCHED_BALLOON_MSG_ACK && !c->hello_acked &&
+	    m->ack.seq == c->hello_seq) {
+		c->hello_acked = true;
+		if (m->ack.status >= 0) {
+			nr = ops->hello_acked(bg);
+			if (nr)
+				pr_info("host acknowledged HELLO: gave back %llu held pages\n",
+					nr);
+			return 0;
+		}
+		/* A rejected HELLO goes to the ACK handler like any rejection. */
+	}
+	if (m->type < ARRAY_SIZE(ops->handle))
+		fn = ops->handle[m->type];
+	if (!fn) {
+		atomic64_inc(&bg->ctr.nr_protocol_errors);
+		snprintf(why, size,
+			 "protocol error: unexpected message type %u from the host",
+			 m->type);
+		return -EPROTO;
+	}
+	ret = fn(bg, m);
+	if (ret)
+		return bguest_chan_protocol_error(bg, ret, why, size);
+	return 0;
 }
 
 /*
  * Run one connection until it breaks; @why says how, for the log.
  * Return: the error that ended it (0 when the host closed it).
  */
-static int bguest_chan_session(struct socket *sock, char *why, size_t size)
+static int bguest_chan_session(struct bguest *bg, struct socket *sock,
+			       char *why, size_t size)
 {
-	struct bguest_chan *c = &bguest_chan;
-	struct msched_proto_hdr h;
+	struct bguest_chan *c = &bg->chan;
 	struct msched_proto_msg m;
-	bool hello_acked = false;
-	u32 hello_seq = 0;
-	u64 nr;
 	int ret;
 
-	ret = bguest_chan_send_hello(&hello_seq);
+	c->hello_acked = false;
+	ret = bguest_chan_send_hello(bg, &c->hello_seq);
 	if (ret) {
 		snprintf(why, size, "sending HELLO failed");
 		return ret;
 	}
 	WRITE_ONCE(c->connected, true);
-	bguest_balloon_connect(c->session);
-	bguest_cond_bump();
-	trace_bguest_channel("up", host_cid, port, 0);
-	pr_info("connected to host cid %u port %u\n", host_cid, port);
-	bguest_stats_send();
+	bguest_publish(bg, BGUEST_EV_CONNECTED);
+	trace_bguest_channel("up", c->host_cid, c->port, 0);
+	pr_info("connected to host cid %u port %u\n", c->host_cid, c->port);
+	c->ops->up(bg, c->session);
 
 	for (;;) {
-		ret = bguest_chan_recv(sock, c->rx, MSCHED_BALLOON_HDR_LEN);
-		if (ret <= 0)
-			break;
-		ret = msched_proto_decode_header(c->rx, MSCHED_BALLOON_HDR_LEN,
-						 &h);
+		ret = msched_frame_recv(sock, c->rx, &m);
 		if (ret)
-			goto bad_message;
-		if (h.payload_len) {
-			ret = bguest_chan_recv(sock,
-					       c->rx + MSCHED_BALLOON_HDR_LEN,
-					       h.payload_len);
-			if (ret <= 0) {
-				ret = ret ?: -EPIPE;
-				break;
-			}
-		}
-		ret = msched_proto_decode(&h, c->rx + MSCHED_BALLOON_HDR_LEN,
-					  h.payload_len, &m);
+			break;
+		atomic64_inc(&bg->ctr.nr_messages_received);
+		ret = bguest_chan_dispatch(bg, &m, why, size);
 		if (ret)
-			goto bad_message;
-		atomic64_inc(&bguest_ctr.messages_received);
-
-		switch (m.type) {
-		case MSCHED_BALLOON_MSG_SET_TARGET:
-			bguest_balloon_set_target(m.target_pages);
-			break;
-		case MSCHED_BALLOON_MSG_STATS_REQUEST:
-			bguest_stats_send();
-			break;
-		case MSCHED_BALLOON_MSG_ACK:
-			if (hello_acked || m.ack.seq != hello_seq) {
-				bguest_chan_acked(&m);
-				break;
-			}
-			/*
-			 * The host matched us, and no earlier connection of
-			 * ours can release anything any more.
-			 */
-			hello_acked = true;
-			if (m.ack.status < 0) {
-				bguest_chan_acked(&m);
-				break;
-			}
-			nr = bguest_balloon_host_confirmed();
-			if (nr)
-				pr_info("host acknowledged HELLO: gave back %llu held pages\n",
-					nr);
-			break;
-		default:
-			atomic64_inc(&bguest_ctr.protocol_errors);
-			snprintf(why, size,
-				 "protocol error: unexpected message type %u from the host",
-				 m.type);
-			return -EPROTO;
-		}
+			return ret;
 	}
+	if (ret <= -MSCHED_PROTO_EBASE)
+		return bguest_chan_protocol_error(bg, ret, why, size);
+	if (ret == -ESHUTDOWN)
+		ret = 0;
 	if (READ_ONCE(c->stopping))
 		snprintf(why, size, "module unload");
 	else if (!ret)
@@ -382,19 +327,14 @@ static int bguest_chan_session(struct socket *sock, char *why, size_t size)
 	else
 		snprintf(why, size, "receive failed");
 	return ret;
-
-bad_message:
-	atomic64_inc(&bguest_ctr.protocol_errors);
-	snprintf(why, size, "protocol error: %s", msched_proto_strerror(ret));
-	return -EPROTO;
 }
 
-static int bguest_chan_connect(struct socket **sockp)
+static int bguest_chan_connect(struct bguest_chan *c, struct socket **sockp)
 {
 	struct sockaddr_vm addr = {
 		.svm_family = AF_VSOCK,
-		.svm_cid = host_cid,
-		.svm_port = port,
+		.svm_cid = c->host_cid,
+		.svm_port = c->port,
 	};
 	struct socket *sock;
 	int ret;
@@ -413,10 +353,8 @@ static int bguest_chan_connect(struct socket **sockp)
 }
 
 /* Make @sock the current connection, or (NULL) end it. */
-static void bguest_chan_publish(struct socket *sock)
+static void bguest_chan_publish(struct bguest_chan *c, struct socket *sock)
 {
-	struct bguest_chan *c = &bguest_chan;
-
 	mutex_lock(&c->send_lock);
 	mutex_lock(&c->sock_lock);
 	c->sock = sock;
@@ -435,7 +373,8 @@ static void bguest_chan_sleep(unsigned int ms)
 
 static int bguest_chan_thread(void *data)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest *bg = data;
+	struct bguest_chan *c = &bg->chan;
 	bool down_logged = false;
 	struct socket *sock;
 	char why[96];
@@ -458,51 +397,59 @@ static int bguest_chan_thread(void *data)
 			continue;
 		}
 
-		ret = bguest_chan_connect(&sock);
+		ret = bguest_chan_connect(c, &sock);
 		if (ret) {
-			atomic64_inc(&bguest_ctr.connect_failures);
+			atomic64_inc(&bg->ctr.nr_connect_failures);
 			if (!down_logged) {
-				trace_bguest_channel("down", host_cid, port, ret);
+				trace_bguest_channel("down", c->host_cid,
+						     c->port, ret);
 				pr_info("host cid %u port %u unreachable (%d); retrying every %u ms\n",
-					host_cid, port, ret,
-					READ_ONCE(bguest_reconnect_ms));
+					c->host_cid, c->port, ret,
+					READ_ONCE(c->reconnect_ms));
 				down_logged = true;
 			}
-			bguest_chan_sleep(READ_ONCE(bguest_reconnect_ms));
+			bguest_chan_sleep(READ_ONCE(c->reconnect_ms));
 			continue;
 		}
 
-		bguest_chan_publish(sock);
-		ret = bguest_chan_session(sock, why, sizeof(why));
+		bguest_chan_publish(c, sock);
+		ret = bguest_chan_session(bg, sock, why, sizeof(why));
 		WRITE_ONCE(c->connected, false);
 		/* Wake senders blocked on the socket, wait for them, free it. */
 		kernel_sock_shutdown(sock, SHUT_RDWR);
-		bguest_chan_publish(NULL);
+		bguest_chan_publish(c, NULL);
 		sock_release(sock);
 
-		nr = bguest_balloon_disconnect(&held);
-		bguest_cond_bump();
-		trace_bguest_channel("lost", host_cid, port, ret);
+		nr = c->ops->down(bg, &held);
+		bguest_publish(bg, BGUEST_EV_DISCONNECTED);
+		trace_bguest_channel("lost", c->host_cid, c->port, ret);
 		pr_info("connection to host lost: %s (%d); deflated %llu pages, holding %llu until a host acknowledges HELLO\n",
 			why, ret, nr, held);
 		down_logged = true;
 		if (!READ_ONCE(c->stopping))
-			bguest_chan_sleep(READ_ONCE(bguest_reconnect_ms));
+			bguest_chan_sleep(READ_ONCE(c->reconnect_ms));
 	}
 	return 0;
 }
 
 /**
  * bguest_chan_init() - start connecting to the host.
+ * @bg: the driver
+ * @ops: what the connection's events and the host's messages do; every
+ *	callback and every handler the host may send must be set
  *
  * Context: process context, module init; may sleep.
  * Return: 0 on success, -errno on failure (nothing is left behind).
  */
-int bguest_chan_init(void)
+int bguest_chan_init(struct bguest *bg, const struct bguest_chan_ops *ops)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 	int ret = -ENOMEM;
 
+	c->ops = ops;
+	c->host_cid = host_cid;
+	c->port = balloon_port;
+	c->reconnect_ms = 1000;
 	mutex_init(&c->send_lock);
 	mutex_init(&c->sock_lock);
 	c->tx = kmalloc(MSCHED_BALLOON_MAX_MSG_LEN, GFP_KERNEL);
@@ -511,7 +458,7 @@ int bguest_chan_init(void)
 	c->rx = kmalloc(MSCHED_BALLOON_MAX_MSG_LEN, GFP_KERNEL);
 	if (!c->rx)
 		goto out_free_tx;
-	c->thread = kthread_run(bguest_chan_thread, NULL, "balloon_guest");
+	c->thread = kthread_run(bguest_chan_thread, bg, "balloon_guest");
 	if (IS_ERR(c->thread)) {
 		ret = PTR_ERR(c->thread);
 		goto out_free_rx;
@@ -527,15 +474,16 @@ out_free_tx:
 
 /**
  * bguest_chan_exit() - close the connection and stop its thread.
+ * @bg: the driver
  *
  * Interrupts a blocked connect, receive or send; the thread deflates the
- * balloon before it stops.
+ * balloon (ops->down) before it stops.
  *
  * Context: process context, module exit; may sleep.
  */
-void bguest_chan_exit(void)
+void bguest_chan_exit(struct bguest *bg)
 {
-	struct bguest_chan *c = &bguest_chan;
+	struct bguest_chan *c = &bg->chan;
 
 	WRITE_ONCE(c->stopping, true);
 	send_sig(SIGKILL, c->thread, 1);

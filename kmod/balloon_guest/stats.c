@@ -5,9 +5,9 @@
  * STATS carries the kernel's memory events and sizes, CLASSES how memory
  * is used (both in include/uapi/memsched_balloon.h; amounts in bytes,
  * events as counts since boot). Both go out on connect, on STATS_REQUEST
- * and every stats_interval_ms. The same tick lets the condition device
- * notice a large change of available memory; it keeps running (every
- * second) when periodic stats are off.
+ * and every stats_interval_ms. The same tick publishes BGUEST_EV_TICK, so
+ * that the condition device notices a large change of available memory;
+ * it keeps running (every second) when periodic stats are off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,10 +19,6 @@
 #include "balloon_guest.h"
 
 #define BGUEST_TICK_IDLE_MS	1000
-
-unsigned int bguest_stats_interval_ms = 1000;
-
-static struct delayed_work bguest_stats_work;
 
 static void bguest_kv(struct msched_proto_kv *kv, u32 *nr, u16 tag, u64 value)
 {
@@ -94,72 +90,98 @@ static u32 bguest_classes_fill(struct msched_proto_kv *kv)
 
 /**
  * bguest_stats_send() - send one STATS and one CLASSES message.
+ * @bg: the driver
  *
  * Context: process context; may sleep (sending).
  * Return: 0 on success; -ENOTCONN if not connected; -errno if a send
  * failed (the connection is then hung up).
  */
-int bguest_stats_send(void)
+int bguest_stats_send(struct bguest *bg)
 {
 	struct msched_proto_kv kv[MSCHED_BALLOON_STAT_NR];
 	struct msched_proto_kv cls[MSCHED_BALLOON_CLASS_NR];
 	int ret;
 
-	ret = bguest_chan_send_kvs(MSCHED_BALLOON_MSG_STATS, kv,
+	ret = bguest_chan_send_kvs(bg, MSCHED_BALLOON_MSG_STATS, kv,
 				   bguest_stats_fill(kv));
 	if (ret)
 		return ret;
-	return bguest_chan_send_kvs(MSCHED_BALLOON_MSG_CLASSES, cls,
+	return bguest_chan_send_kvs(bg, MSCHED_BALLOON_MSG_CLASSES, cls,
 				    bguest_classes_fill(cls));
 }
 
-static unsigned long bguest_stats_delay(void)
+/**
+ * bguest_stats_on_request() - STATS_REQUEST: the host asks for a report.
+ * @bg: the driver
+ * @m: the message (no contents)
+ *
+ * Context: process context (the channel thread); may sleep.
+ * Return: 0 (a failed send hangs up by itself).
+ */
+int bguest_stats_on_request(struct bguest *bg,
+			    const struct msched_proto_msg *m)
 {
-	unsigned int ms = READ_ONCE(bguest_stats_interval_ms);
+	bguest_stats_send(bg);
+	return 0;
+}
+
+static unsigned long bguest_stats_delay(struct bguest_stats *st)
+{
+	unsigned int ms = READ_ONCE(st->interval_ms);
 
 	return msecs_to_jiffies(ms ?: BGUEST_TICK_IDLE_MS);
 }
 
 static void bguest_stats_tick(struct work_struct *work)
 {
-	if (READ_ONCE(bguest_stats_interval_ms) && bguest_chan_connected())
-		bguest_stats_send();
-	bguest_cond_check();
-	queue_delayed_work(system_freezable_wq, &bguest_stats_work,
-			   bguest_stats_delay());
+	struct bguest *bg = container_of(to_delayed_work(work), struct bguest,
+					 stats.work);
+	struct bguest_stats *st = &bg->stats;
+
+	if (READ_ONCE(st->interval_ms) && bguest_chan_connected(bg))
+		bguest_stats_send(bg);
+	bguest_publish(bg, BGUEST_EV_TICK);
+	queue_delayed_work(system_freezable_wq, &st->work,
+			   bguest_stats_delay(st));
 }
 
 /**
  * bguest_stats_rearm() - apply a new stats_interval_ms now.
+ * @bg: the driver
  *
  * Context: any context that may queue work.
  */
-void bguest_stats_rearm(void)
+void bguest_stats_rearm(struct bguest *bg)
 {
-	mod_delayed_work(system_freezable_wq, &bguest_stats_work,
-			 bguest_stats_delay());
+	mod_delayed_work(system_freezable_wq, &bg->stats.work,
+			 bguest_stats_delay(&bg->stats));
 }
 
 /**
  * bguest_stats_init() - start the stats tick.
+ * @bg: the driver
  *
  * Context: process context, module init.
  * Return: 0.
  */
-int bguest_stats_init(void)
+int bguest_stats_init(struct bguest *bg)
 {
-	INIT_DELAYED_WORK(&bguest_stats_work, bguest_stats_tick);
-	queue_delayed_work(system_freezable_wq, &bguest_stats_work,
-			   bguest_stats_delay());
+	struct bguest_stats *st = &bg->stats;
+
+	st->interval_ms = 1000;
+	INIT_DELAYED_WORK(&st->work, bguest_stats_tick);
+	queue_delayed_work(system_freezable_wq, &st->work,
+			   bguest_stats_delay(st));
 	return 0;
 }
 
 /**
  * bguest_stats_exit() - stop the stats tick.
+ * @bg: the driver
  *
  * Context: process context, module exit; may sleep.
  */
-void bguest_stats_exit(void)
+void bguest_stats_exit(struct bguest *bg)
 {
-	cancel_delayed_work_sync(&bguest_stats_work);
+	cancel_delayed_work_sync(&bg->stats.work);
 }

@@ -63,7 +63,7 @@ ms_klog_mark
 	accept expect-hello touch "$work/hello2" wait-file "$work/go" ack-hello \
 	wait-file "$work/end" > "$work/host1.out" 2>&1 &
 host_pid=$!
-tap_ok "balloon_guest loads, host_cid=1 port=$PORT" ms_insmod balloon_guest host_cid=1 port=$PORT
+tap_ok "balloon_guest loads, host_cid=1 balloon_port=$PORT" ms_insmod balloon_guest host_cid=1 balloon_port=$PORT
 tap_ok "the host reads 3000 inflated pages" wait_line "$work/host1.out" "^closed by guest"
 unacked=$(awk '/^inflated/ { u = $4 } END { print u }' "$work/host1.out")
 tap_ok "the driver hangs up on the protocol error" wait_klog "connection to host lost: protocol error"
@@ -103,7 +103,7 @@ ms_klog_mark
 "$HOST" --port $PORT accept expect-hello ack-hello set-target 1000 \
 	read-inflated 1000 set-target 0 expect-close > "$work/host3.out" 2>&1 &
 host_pid=$!
-tap_ok "balloon_guest loads again" ms_insmod balloon_guest host_cid=1 port=$PORT
+tap_ok "balloon_guest loads again" ms_insmod balloon_guest host_cid=1 balloon_port=$PORT
 tap_ok "the driver hangs up on a host that acknowledges nothing (30 s)" \
 	wait_klog "the host acknowledged nothing for 30 s; hanging up" 60
 tap_ok "and holds the 1000 unacknowledged pages" \

@@ -38,13 +38,13 @@ mark M1
 cond_poll --count 1 --timeout-ms 120000 > /tmp/cond.out 2>&1 &
 waitv $bg/balloon_pages 32768 && sleep 1 && mark M2
 echo 1 > /proc/sys/vm/compact_memory	# balloon pages are movable: compaction may move some
-echo "COMPACT migrated=$(cat $bg/migrated_pages) balloon_migrate=$(vs balloon_migrate) balloon=$(cat $bg/balloon_pages)"
+echo "COMPACT migrated=$(cat $bg/stats/nr_migrated_pages) balloon_migrate=$(vs balloon_migrate) balloon=$(cat $bg/balloon_pages)"
 waitv $bg/balloon_pages 0 && sleep 1 && mark M3
 sed 's/^/COND /' /tmp/cond.out
 waitv $bg/balloon_pages 81920 && mark M4
 oom0=$(vs oom_kill)
 mem_hog --mb 200
-echo "M5 hog_rc=$? oom_kills=$(( $(vs oom_kill) - oom0 )) oom_deflated=$(cat $bg/oom_deflated_pages) balloon=$(cat $bg/balloon_pages) target=$(cat $bg/target_pages)"
+echo "M5 hog_rc=$? oom_kills=$(( $(vs oom_kill) - oom0 )) oom_deflated=$(cat $bg/stats/nr_oom_deflated_pages) balloon=$(cat $bg/balloon_pages) target=$(cat $bg/target_pages)"
 waitv $bg/target_pages 0	# the host is done looking at this VM
 touch /tmp/stop
 wait
@@ -67,7 +67,7 @@ d=$(ms_vm "$pid")/balloon
 tap_ok "QEMU attached, balloon/cid $CID" test -n "$pid" -a "$(cat "$d/cid" 2>&1)" = $CID
 tap_ok "guest boots and its driver connects" ms_wait_val "$d/connected" 1 240 || show_run
 tap_ok "guest has touched its memory" guest_wait_log "$work/log" "^M1 " 120 || show_run
-pages=$(cat "$d/guest_pages")
+pages=$(cat "$d/guest_reported_pages")
 tap_ok "guest announced its size (~512 MiB)" test "$pages" -ge 130000 -a "$pages" -le 140000
 avail0=$(mark M1 avail) total0=$(mark M1 total)
 rss0=$(ms_rss_kb "$pid")
@@ -80,7 +80,7 @@ tap_is "$(( total0 - $(mark M2 total) ))" $((T1 * 4)) "guest MemTotal drops by e
 tap_within "$(( avail0 - $(mark M2 avail) ))" $((T1 * 4)) 10 "guest MemAvailable drops by the target (KiB)"
 tap_is "$(( $(mark M2 binfl) - $(mark M1 binfl) ))" $T1 \
 	"pages went in through the kernel's balloon helpers (vmstat balloon_inflate)"
-tap_diag "QEMU RSS $rss0 -> $rss1 KiB; released $(cat "$d/nr_released"), skipped $(cat "$d/nr_release_skipped")"
+tap_diag "QEMU RSS $rss0 -> $rss1 KiB; released $(cat "$d/stats/nr_released_pages"), skipped $(cat "$d/stats/nr_release_skipped_pages")"
 tap_ok "QEMU RSS drops by >= 90% of the target" test $((rss0 - rss1)) -ge $((T1 * 4 * 9 / 10))
 tap_ok "time to reach the target recorded" test "$(cat "$d/latency_us")" -gt 0
 tap_diag "inflate 128 MiB took $(cat "$d/latency_us") us"

@@ -41,7 +41,7 @@ host_pid=$!
 
 # Loaded with the channel waiting for the injection to be armed: the host
 # script starts with accept, which the driver reaches within a second.
-ms_insmod balloon_guest host_cid=1 port=$PORT ||
+ms_insmod balloon_guest host_cid=1 balloon_port=$PORT ||
 	{ echo "1..1"; tap_fail "load balloon_guest"; tap_done; }
 if [ ! -d "$FA" ]; then
 	kill "$host_pid"
@@ -49,7 +49,7 @@ if [ ! -d "$FA" ]; then
 fi
 tap_plan 9
 ms_fail_arm "$FA" "$EVERY" 100 100000
-fail0=$(cat "$BG/alloc_failures")
+fail0=$(cat "$BG/stats/nr_alloc_failures")
 
 for i in $(seq 1200); do	# 120 s at most
 	[ -e "$work/done" ] && break
@@ -58,12 +58,12 @@ for i in $(seq 1200); do	# 120 s at most
 done
 echo 0 > "$FA/probability"
 injected=$(( 100000 - $(cat "$FA/times") ))
-tap_diag "$injected allocations failed by injection; the driver counted $(( $(cat "$BG/alloc_failures") - fail0 )) failed batches"
+tap_diag "$injected allocations failed by injection; the driver counted $(( $(cat "$BG/stats/nr_alloc_failures") - fail0 )) failed batches"
 tap_ok "the host saw every target reached: $ROUNDS times up to $PAGES pages and back to 0" \
 	test -e "$work/done" -a "$(grep -c "^settled $PAGES\$" "$work/host.out")/$(grep -c '^settled 0$' "$work/host.out")" = "$ROUNDS/$ROUNDS" ||
 	tail -n 20 "$work/host.out"
 tap_ok "allocations failed by injection ($injected)" test "$injected" -gt 0
-tap_ok "the driver counted failed batches (alloc_failures)" test "$(cat "$BG/alloc_failures")" -gt "$fail0"
+tap_ok "the driver counted failed batches (stats/nr_alloc_failures)" test "$(cat "$BG/stats/nr_alloc_failures")" -gt "$fail0"
 tap_is "$(cat "$BG/balloon_pages")" 0 "the balloon is empty"
 tap_is "$(ms_memtotal_kb)" "$m0" "MemTotal is whole again"
 ms_klog > "$work/klog"

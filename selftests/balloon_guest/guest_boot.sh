@@ -3,7 +3,7 @@
 # A full Linux guest (the lab's kernel, nested KVM, with a vsock device but no
 # host listening) boots with balloon_guest.ko in its initramfs. Inside the
 # guest: the sysfs root and ABI version; the channel keeps failing to connect
-# (connected=0, connect_failures counting, one log line, not one per retry);
+# (connected=0, stats/nr_connect_failures counting, one log line, not one per retry);
 # the balloon stays empty; /dev/balloon_condition serves a snapshot whose
 # total matches MemTotal and whose poll times out when nothing changes; knobs
 # reject bad values; a workload runs; the module unloads cleanly, interrupting
@@ -24,9 +24,9 @@ r=$root
 echo "abi=\$(cat \$r/version)"
 sleep 3
 echo "connected=\$(cat \$r/connected)"
-echo "connect_failures=\$(cat \$r/connect_failures)"
+echo "connect_failures=\$(cat \$r/stats/nr_connect_failures)"
 echo "unreachable_lines=\$(dmesg | grep -c 'balloon_guest: host cid 2 port 5150 unreachable')"
-echo "balloon=\$(cat \$r/balloon_pages)/\$(cat \$r/target_pages)/\$(cat \$r/inflated_pages)/\$(cat \$r/messages_sent)"
+echo "balloon=\$(cat \$r/balloon_pages)/\$(cat \$r/target_pages)/\$(cat \$r/stats/nr_inflated_pages)/\$(cat \$r/stats/nr_messages_sent)"
 echo "knobs=\$(cat \$r/stats_interval_ms)/\$(cat \$r/oom_deflate_pages)/\$(cat \$r/reconnect_ms)"
 echo "devmode=\$(stat -c %a /dev/balloon_condition)"
 cat /dev/balloon_condition | sed 's/^/cond: /'
@@ -38,7 +38,7 @@ echo 70000 > \$r/reconnect_ms 2>/dev/null || echo "bad_reconnect_rejected"
 echo 2000000 > \$r/oom_deflate_pages 2>/dev/null || echo "bad_oom_rejected"
 echo 0 > \$r/stats_interval_ms && echo 200 > \$r/reconnect_ms && echo 100000 > \$r/oom_deflate_pages &&
 	echo "knobs_set=\$(cat \$r/stats_interval_ms)/\$(cat \$r/reconnect_ms)/\$(cat \$r/oom_deflate_pages)"
-f0=\$(cat \$r/connect_failures); sleep 2; f1=\$(cat \$r/connect_failures)
+f0=\$(cat \$r/stats/nr_connect_failures); sleep 2; f1=\$(cat \$r/stats/nr_connect_failures)
 echo "fast_retries=\$((f1 - f0))"
 wss_touch --total-mb 32 --wss-mb 8 --seconds 2 || exit 1
 t0=\$(date +%s)
@@ -58,9 +58,9 @@ cond() { echo "$log" | sed -n "s/^cond: $1 //p" | head -n 1; }
 tap_is "$(val abi)" "$(ms_abi BALLOON_GUEST_ABI_VERSION)" "balloon_guest sysfs version inside the guest"
 tap_is "$(val connected)" 0 "not connected without a host listener"
 fails=$(val connect_failures)
-tap_ok "connect_failures counts retries (got '$fails' after 3 s)" test "${fails:-0}" -ge 2
+tap_ok "stats/nr_connect_failures counts retries (got '$fails' after 3 s)" test "${fails:-0}" -ge 2
 tap_is "$(val unreachable_lines)" 1 "unreachable host logged once, not per retry"
-tap_is "$(val balloon)" "0/0/0/0" "balloon_pages/target_pages/inflated_pages/messages_sent"
+tap_is "$(val balloon)" "0/0/0/0" "balloon_pages/target_pages/stats/nr_inflated_pages/stats/nr_messages_sent"
 tap_is "$(val knobs)" "1000/4096/1000" "knob defaults stats_interval_ms/oom_deflate_pages/reconnect_ms"
 tap_is "$(val devmode)" 444 "/dev/balloon_condition is mode 0444"
 tap_is "$(cond total_kb)" "$(val memtotal_kb)" "condition total_kb equals MemTotal"
