@@ -2,7 +2,7 @@
 /*
  * memsched: private declarations shared by the files of the host module.
  *
- * Lock rules are in docs/locking.rst.
+ * Lock rules are in Documentation/design/locking.rst.
  */
 #ifndef _MEMSCHED_H
 #define _MEMSCHED_H
