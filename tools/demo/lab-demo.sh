@@ -28,7 +28,7 @@ wss_touch --total-mb 160 --wss-mb 16 --seconds 40
 wss_touch --total-mb 160 --wss-mb 96 --seconds 40
 echo "guest: waiting for the host to let the balloon go"
 while [ "$(cat /sys/kernel/mm/balloon_guest/balloon_pages)" != 0 ] ||
-      [ "$(cat /sys/kernel/mm/balloon_guest/inflated_pages)" = 0 ]; do sleep 0.5; done
+      [ "$(cat /sys/kernel/mm/balloon_guest/stats/nr_inflated_pages)" = 0 ]; do sleep 0.5; done
 echo "guest: memory condition: $(tr '\n' ' ' < /dev/balloon_condition)"
 CMD
 guest_balloon_initrd "$work/initrd" "$work/cmd"
