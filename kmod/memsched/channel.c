@@ -3,8 +3,9 @@
  * memsched: the AF_VSOCK endpoint that guests' balloon drivers dial.
  *
  * One listening stream socket on port `balloon_port` (any CID). Each
- * accepted connection gets a thread that reads framed messages (the codec
- * is lib/msched_proto.c), insists on HELLO first, matches the peer CID (set
+ * accepted connection gets a thread that reads framed messages (the frame
+ * reader kmod/msched_frame.c, shared with the guest module, over the codec
+ * lib/msched_proto.c), insists on HELLO first, matches the peer CID (set
  * by the transport, so a guest cannot claim another's) through its user's
  * ->connect (struct msched_chan_ops, chan.h), and hands every message to
  * its ->handle. The transport knows nothing of balloons or VMs.
@@ -40,6 +41,7 @@
 #include <linux/vm_sockets.h>
 #include <net/sock.h>
 
+#include "../msched_frame.h"
 #include "chan.h"
 #include "memsched.h"
 #include "trace.h"
@@ -133,21 +135,6 @@ static void chan_set_timeout(struct socket *sock, long *field, unsigned int ms)
 	lock_sock(sock->sk);
 	*field = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
 	release_sock(sock->sk);
-}
-
-/* Read exactly @len bytes. 0; -EPIPE on end of stream; -errno. */
-static int chan_recv_all(struct socket *sock, void *buf, size_t len)
-{
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {};
-	int n;
-
-	if (!len)
-		return 0;
-	n = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
-	if (n == len)
-		return 0;
-	return n < 0 ? n : -EPIPE;
 }
 
 /*
@@ -247,30 +234,6 @@ bool msched_chan_listening(void)
 	return READ_ONCE(msched_listen_sock) != NULL;
 }
 
-/*
- * Read and decode one message into @m (pointing into chan->rx). Returns 0,
- * -EPIPE or another -errno for a dead stream, or a negative
- * MSCHED_PROTO_E* code for a frame the codec rejected.
- */
-static int chan_recv_msg(struct msched_chan *chan, struct msched_proto_msg *m)
-{
-	struct msched_proto_hdr h;
-	int ret;
-
-	ret = chan_recv_all(chan->sock, chan->rx, MSCHED_BALLOON_HDR_LEN);
-	if (ret)
-		return ret;
-	ret = msched_proto_decode_header(chan->rx, MSCHED_BALLOON_HDR_LEN, &h);
-	if (ret)
-		return ret;
-	ret = chan_recv_all(chan->sock, chan->rx + MSCHED_BALLOON_HDR_LEN,
-			    h.payload_len);
-	if (ret)
-		return ret;
-	return msched_proto_decode(&h, chan->rx + MSCHED_BALLOON_HDR_LEN,
-				   h.payload_len, m);
-}
-
 static bool is_proto_err(int ret)
 {
 	return ret <= -MSCHED_PROTO_EBASE;
@@ -318,7 +281,7 @@ static int msched_chan_thread(void *data)
 	chan_send_ack(chan, chan->hello_seq, 0);
 
 	while (!kthread_should_stop()) {
-		ret = chan_recv_msg(chan, &m);
+		ret = msched_frame_recv(chan->sock, chan->rx, &m);
 		if (is_proto_err(ret)) {
 			chan_reject_frame(chan, ret);
 			break;
