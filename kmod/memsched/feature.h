@@ -20,9 +20,9 @@ struct msched_vm;
 
 /* Feature ids: an index into msched_features[] and msched_vm.feat[]. */
 enum msched_feature_id {
+	MSCHED_FEAT_ACCESS,	/* first: the others read accesses through it */
 	MSCHED_FEAT_SAMPLE,
 	MSCHED_FEAT_BALLOON,
-	MSCHED_FEAT_RAM_LINK,
 	MSCHED_NR_FEATURES
 };
 
@@ -58,8 +58,8 @@ struct msched_feature_ops {
 extern const struct msched_feature_ops *const msched_features[MSCHED_NR_FEATURES];
 
 /* The features' ops, each defined in its own file. */
+extern const struct msched_feature_ops msched_kvm_access_ops;
 extern const struct msched_feature_ops msched_sample_ops;
 extern const struct msched_feature_ops msched_balloon_ops;
-extern const struct msched_feature_ops msched_fs_ram_link_ops;
 
 #endif /* _MEMSCHED_FEATURE_H */

@@ -7,7 +7,7 @@
 #include "feature.h"
 
 const struct msched_feature_ops *const msched_features[MSCHED_NR_FEATURES] = {
+	[MSCHED_FEAT_ACCESS] = &msched_kvm_access_ops,
 	[MSCHED_FEAT_SAMPLE] = &msched_sample_ops,
 	[MSCHED_FEAT_BALLOON] = &msched_balloon_ops,
-	[MSCHED_FEAT_RAM_LINK] = &msched_fs_ram_link_ops,
 };

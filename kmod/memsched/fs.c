@@ -445,6 +445,8 @@ static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 	mf->pmem_node = msched_fs_default_pmem_node();
 	mf->dram_budget = MSCHED_FS_BUDGET_MAX;
 	mf->scan_ms = 1000;
+	mf->promote_heat = 96;	/* touched in two scans running */
+	mf->demote_heat = 32;	/* then three idle scans cool it */
 	mf->rate_mib_per_s = 256;
 	msched_fs_tier_init(mf);
 	atomic64_inc(&msched_live_fs_files);

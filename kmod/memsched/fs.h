@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 #include <linux/workqueue.h>
 
+#include "access.h"
 #include "msched_tier.h"
 
 #define MSCHED_FS_MAGIC		0x6d736673	/* "msfs" */
@@ -33,6 +34,7 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_RATE_STALLS,	/* policy moves deferred by the rate */
 	MSCHED_FS_ST_BUDGET_DEMOTIONS,
 	MSCHED_FS_ST_KERNEL_MOVED,	/* pages the kernel migrated (offline...) */
+	MSCHED_FS_ST_KNOB_CONFLICTS,	/* scans skipped: demote_heat >= promote_heat */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -66,6 +68,8 @@ struct msched_fs_tierer {
  * @tiering: the policy scan runs
  * @scan_ms: time between two scans
  * @rate_mib_per_s: migration rate limit of the policy, MiB/s (0: none)
+ * @promote_heat: PMEM pages this hot or hotter are promoted
+ * @demote_heat: DRAM pages colder than this may be demoted
  * @nr_dram: pages on @dram_node, counting DRAM pages reserved for faults
  *	     and promotions in flight; never below the truth, so that checking
  *	     it against @dram_budget makes the budget a hard limit. Raised by
@@ -79,6 +83,9 @@ struct msched_fs_tierer {
  * @touched: one bit per page: faulted since the last scan
  * @touched_bits: size of @touched in bits
  * @tier: policy state, under @move_lock
+ * @trap_src: the fault trap as an access source (access.h)
+ * @access: where tiering reads accesses: @trap_src, or a source lent by
+ *	the attached VM whose guest RAM this file is; under @move_lock
  * @scan_work: the periodic scan
  * @dying: set once teardown started; the scan does not requeue
  * @stats: enum msched_fs_stat counters
@@ -94,6 +101,8 @@ struct msched_file {
 	bool tiering;
 	u32 scan_ms;
 	u32 rate_mib_per_s;
+	u32 promote_heat;
+	u32 demote_heat;
 	atomic64_t nr_dram;
 	atomic64_t nr_dram_arrivals;
 	atomic64_t nr_dram_inflight;
@@ -101,6 +110,8 @@ struct msched_file {
 	unsigned long *touched;
 	u64 touched_bits;
 	struct msched_fs_tierer tier;
+	struct msched_access_src trap_src;
+	struct msched_access_src *access;
 	struct delayed_work scan_work;
 	bool dying;
 	atomic64_t stats[MSCHED_FS_NR_STATS];
@@ -205,11 +216,16 @@ void msched_fs_tier_teardown(struct msched_file *mf);
 void msched_fs_tier_kick(struct msched_file *mf);
 int msched_fs_tier_apply(struct msched_file *mf);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
+void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
+bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
+void msched_fs_set_access(struct msched_file *mf, struct msched_access_src *src);
 
 /* fs_sysfs.c */
 int msched_fs_sysfs_init(struct kobject *parent);
 void msched_fs_sysfs_exit(void);
 int msched_fs_sysfs_add(struct msched_file *mf);
 void msched_fs_sysfs_del(struct msched_file *mf);
+int msched_fs_sysfs_link(struct msched_file *mf, struct kobject *from,
+			 const char *name);
 
 #endif /* _MEMSCHED_FS_H */

@@ -9,7 +9,6 @@
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 
-#include <linux/file.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -104,6 +103,7 @@ MSCHED_FS_STAT(nr_move_nomem_pages, MSCHED_FS_ST_MOVE_NOMEM);
 MSCHED_FS_STAT(nr_rate_stalls, MSCHED_FS_ST_RATE_STALLS);
 MSCHED_FS_STAT(nr_budget_demoted_pages, MSCHED_FS_ST_BUDGET_DEMOTIONS);
 MSCHED_FS_STAT(nr_kernel_moved_pages, MSCHED_FS_ST_KERNEL_MOVED);
+MSCHED_FS_STAT(nr_knob_conflicts, MSCHED_FS_ST_KNOB_CONFLICTS);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -117,6 +117,7 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_rate_stalls_attr.attr.attr,
 	&nr_budget_demoted_pages_attr.attr.attr,
 	&nr_kernel_moved_pages_attr.attr.attr,
+	&nr_knob_conflicts_attr.attr.attr,
 	NULL,
 };
 
@@ -300,6 +301,22 @@ static struct kobj_attribute _name##_attr = __ATTR_RW(_name)
 MSCHED_FS_U32_KNOB(scan_interval_ms, scan_ms, MSCHED_INTERVAL_MIN_MS,
 		   MSCHED_INTERVAL_MAX_MS);
 MSCHED_FS_U32_KNOB(rate_limit_mib_per_s, rate_mib_per_s, 0, MSCHED_TIER_MAX_RATE_MIB_PER_S);
+MSCHED_FS_U32_KNOB(promote_heat, promote_heat, 1, MSCHED_TIER_HEAT_MAX);
+MSCHED_FS_U32_KNOB(demote_heat, demote_heat, 0, MSCHED_TIER_HEAT_MAX - 1);
+
+/* Which access source tiering reads: "trap", or "kvm" (an attached VM). */
+static ssize_t access_source_show(struct kobject *kobj,
+				  struct kobj_attribute *a, char *buf)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	ssize_t ret;
+
+	mutex_lock(&mf->move_lock);
+	ret = sysfs_emit(buf, "%s\n", mf->access->ops->name);
+	mutex_unlock(&mf->move_lock);
+	return ret;
+}
+static struct kobj_attribute access_source_attr = __ATTR_RO(access_source);
 
 /* "NODE": move every resident page there now; the write returns when done. */
 static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a,
@@ -342,6 +359,9 @@ static struct attribute *msched_file_attrs[] = {
 	&tiering_attr.attr,
 	&scan_interval_ms_attr.attr,
 	&rate_limit_mib_per_s_attr.attr,
+	&promote_heat_attr.attr,
+	&demote_heat_attr.attr,
+	&access_source_attr.attr,
 	&move_attr.attr,
 	NULL,
 };
@@ -433,33 +453,20 @@ void msched_fs_sysfs_exit(void)
 	msched_files_kobj = NULL;
 }
 
-static bool msched_fs_ram_match(struct file *file)
-{
-	return msched_fs_is_file(file);
-}
-
-/*
- * vms/<pid>/ram -> ../../files/<ino> when the VM's guest RAM is a
- * memschedfs file: one VM, one place. The link is made once the VM's
- * directory exists and goes with it (kobject_del removes it).
+/**
+ * msched_fs_sysfs_link() - link @from/@name to a file's directory.
+ * @mf: the file (its directory exists while the file does).
+ * @from: the directory to make the link in.
+ * @name: the link's name.
+ *
+ * The link goes with @from's directory (kobject_del removes it).
+ *
+ * Context: process context; may sleep. The caller holds a reference on
+ * the file.
+ * Return: 0 or -errno.
  */
-static void msched_fs_ram_link_start(struct msched_vm *vm)
+int msched_fs_sysfs_link(struct msched_file *mf, struct kobject *from,
+			 const char *name)
 {
-	struct file *file;
-	struct kobject *target;
-	int ret;
-
-	file = msched_kvm_ram_file(vm->kvm, vm->mm, msched_fs_ram_match);
-	if (!file)
-		return;
-	target = MSCHED_FILE(file_inode(file))->kobj;
-	ret = target ? sysfs_create_link(&vm->kobj, target, "ram") : -ENOENT;
-	if (ret)
-		pr_info("pid %d: no vms/%d/ram link to its memschedfs file (error %d)\n",
-			vm->pid, vm->pid, ret);
-	fput(file);
+	return mf->kobj ? sysfs_create_link(from, mf->kobj, name) : -ENOENT;
 }
-
-const struct msched_feature_ops msched_fs_ram_link_ops = {
-	.start = msched_fs_ram_link_start,
-};

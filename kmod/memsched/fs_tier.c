@@ -2,11 +2,14 @@
 /*
  * memschedfs: DRAM <-> PMEM tiering of a file's pages.
  *
- * Access tracking by trap: each scan unmaps every page of the file (one
+ * Accesses come from the file's access source (access.h). By default it is
+ * the trap: each scan unmaps every page of the file (one
  * unmap_mapping_pages() call; KVM zaps its SPTEs through its MMU notifier),
  * so the next access to a page, from a process or from a guest, faults
- * into msched_fs_fault(), which sets the page's bit in mf->touched. The
- * next scan feeds those bits to the policy engine of lib/msched_tier
+ * into msched_fs_fault(), which sets the page's bit in mf->touched. While
+ * the file is the guest RAM of an attached VM, the VM lends it KVM's
+ * accessed bits instead (kvm_access.c), and nothing is unmapped. The
+ * next scan feeds what the source saw to the policy engine of lib/msched_tier
  * (heat with hysteresis, DRAM budget, token-bucket rate limit) and carries
  * out its plan: demotions to the PMEM node first, then promotions to the
  * DRAM node, each as one batch (fs_move.c). Lock rules: Documentation/design/locking.rst.
@@ -25,8 +28,6 @@
 
 /* Heat: a page touched in two scans running is hot; three idle scans cool it. */
 #define MSCHED_FS_HEAT_INC	64
-#define MSCHED_FS_PROMOTE_HEAT	96
-#define MSCHED_FS_DEMOTE_HEAT	32
 #define MSCHED_FS_DECAY_SHIFT	1
 
 /*
@@ -44,8 +45,8 @@ static void msched_fs_tier_params(struct msched_file *mf,
 	memset(p, 0, sizeof(*p));
 	p->dram_budget_pages = mf->dram_budget == MSCHED_FS_BUDGET_MAX ?
 			       nr_pages : mf->dram_budget;
-	p->promote_heat = MSCHED_FS_PROMOTE_HEAT;
-	p->demote_heat = MSCHED_FS_DEMOTE_HEAT;
+	p->promote_heat = mf->promote_heat;
+	p->demote_heat = mf->demote_heat;
 	p->heat_inc = MSCHED_FS_HEAT_INC;
 	p->decay_shift = MSCHED_FS_DECAY_SHIFT;
 	p->rate_mib_per_s = mf->rate_mib_per_s;
@@ -138,7 +139,32 @@ void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
 		msched_fs_count(mf, MSCHED_FS_ST_TRAPS, 1);
 }
 
-static bool msched_fs_test_and_clear_touched(struct msched_file *mf, u32 idx)
+/**
+ * msched_fs_mark_touched() - record an access seen elsewhere (a sampled
+ * page KVM found young) for the file's tiering.
+ * @mf: the file
+ * @idx: the page
+ *
+ * Context: any process context; takes @mf->track_lock (a spinlock).
+ */
+void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx)
+{
+	spin_lock(&mf->track_lock);
+	if (idx < mf->touched_bits)
+		__set_bit(idx, mf->touched);
+	spin_unlock(&mf->track_lock);
+}
+
+/**
+ * msched_fs_test_and_clear_touched() - whether a page was faulted in or
+ * marked touched since the last call for it; clears the mark.
+ * @mf: the file
+ * @idx: the page
+ *
+ * Context: any process context; takes @mf->track_lock (a spinlock).
+ * Return: true if it was.
+ */
+bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx)
 {
 	bool was;
 
@@ -210,8 +236,36 @@ static void msched_fs_dram_recount(struct msched_file *mf, u64 walked,
 	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, bound));
 }
 
+/* The fault trap as an access source: the touched bits, re-armed by unmap. */
+static bool msched_fs_trap_young(struct msched_access_src *src, u64 idx)
+{
+	return msched_fs_test_and_clear_touched(container_of(src,
+					struct msched_file, trap_src), idx);
+}
+
+static void msched_fs_trap_rearm(struct msched_access_src *src, u64 start,
+				 u64 nr)
+{
+	struct msched_file *mf = container_of(src, struct msched_file, trap_src);
+
+	/* The next touch of any page faults and is seen. */
+	unmap_mapping_pages(mf->vfs_inode.i_mapping, start, nr, false);
+}
+
+static const struct msched_access_ops msched_fs_trap_ops = {
+	.name = "trap",
+	.young = msched_fs_trap_young,
+	.rearm = msched_fs_trap_rearm,
+};
+
+static void msched_fs_rearm(struct msched_access_src *src, u32 nr)
+{
+	if (src->ops->rearm)
+		src->ops->rearm(src, 0, nr);
+}
+
 /*
- * One scan: observe, plan, move, re-arm the trap. Holds move_lock.
+ * One scan: observe, plan, move, re-arm the source. Holds move_lock.
  * Return: 0; -E2BIG when the file is too large for tiering, -ENOMEM.
  */
 static int msched_fs_scan(struct msched_file *mf)
@@ -219,7 +273,9 @@ static int msched_fs_scan(struct msched_file *mf)
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct msched_fs_tierer *tr = &mf->tier;
 	XA_STATE(xas, &mapping->i_pages, 0);
-	u32 nr, cap, n = 0, dram = 0, up, down, nup, ndown;
+	struct msched_access_src *src = mf->access;
+	struct msched_tier_params p;
+	u32 nr, cap, n = 0, i, dram = 0, up, down, nup, ndown;
 	u64 stalls0, budget0;
 	s64 arrivals0;
 	bool cut = false;
@@ -228,7 +284,19 @@ static int msched_fs_scan(struct msched_file *mf)
 
 	nr = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode),
 		   MSCHED_FS_TIER_MAX_PAGES + 1);
+	/* Rules between knobs are checked here, where they are used. */
+	msched_fs_tier_params(mf, &p, nr);
+	if (msched_tier_validate(&p)) {
+		msched_fs_count(mf, MSCHED_FS_ST_KNOB_CONFLICTS, 1);
+		pr_info_ratelimited("%s: demote_heat (%u) must be below promote_heat (%u); no pages move until it is\n",
+				    mf->name, mf->demote_heat, mf->promote_heat);
+		msched_fs_rearm(src, nr);
+		return 0;
+	}
 	ret = msched_fs_tier_resize(mf, nr);
+	if (ret)
+		return ret;
+	ret = msched_tier_set_params(&tr->t, &p) ? -EINVAL : 0;
 	if (ret)
 		return ret;
 	/* Pages faulted in during the walk beyond this wait for the next scan. */
@@ -254,14 +322,18 @@ static int msched_fs_scan(struct msched_file *mf)
 							   MSCHED_TIER_PMEM;
 		pg->flags = 0;
 		dram += pg->tier == MSCHED_TIER_DRAM;
-		msched_tier_observe(&tr->t, pg->idx,
-				    msched_fs_test_and_clear_touched(mf, pg->idx));
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
 	/* A walk cut short at @cap did not see the whole file. */
 	if (!cut)
 		msched_fs_dram_recount(mf, dram, arrivals0);
+	for (i = 0; i < n; i++) {
+		msched_tier_observe(&tr->t, tr->pages[i].idx,
+				    msched_access_young(src, tr->pages[i].idx));
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
 
 	stalls0 = tr->t.stats.nr_rate_stalls;
 	budget0 = tr->t.stats.nr_budget_demotions;
@@ -282,9 +354,7 @@ static int msched_fs_scan(struct msched_file *mf)
 			     tr->t.stats.nr_rate_stalls - stalls0);
 
 	msched_fs_tier_free_scratch(tr);
-
-	/* Arm the trap: the next touch of any page faults and is seen. */
-	unmap_mapping_pages(mapping, 0, nr, false);
+	msched_fs_rearm(src, nr);
 	return 0;
 }
 
@@ -318,6 +388,26 @@ static void msched_fs_scan_work(struct work_struct *work)
 void msched_fs_tier_init(struct msched_file *mf)
 {
 	INIT_DELAYED_WORK(&mf->scan_work, msched_fs_scan_work);
+	mf->trap_src.ops = &msched_fs_trap_ops;
+	mf->access = &mf->trap_src;
+}
+
+/**
+ * msched_fs_set_access() - where the file's tiering reads accesses.
+ * @mf: the file
+ * @src: a source lent by the attached VM whose guest RAM the file is, or
+ *	NULL for the file's own fault trap
+ *
+ * Waits for a scan in progress, so a source taken back is no longer used
+ * once this returns.
+ *
+ * Context: process context; takes @mf->move_lock.
+ */
+void msched_fs_set_access(struct msched_file *mf, struct msched_access_src *src)
+{
+	mutex_lock(&mf->move_lock);
+	mf->access = src ?: &mf->trap_src;
+	mutex_unlock(&mf->move_lock);
 }
 
 /**
@@ -348,6 +438,9 @@ int msched_fs_tier_apply(struct msched_file *mf)
 	if (!mf->tier.heat)
 		return 0;	/* the first scan initialises the engine */
 	msched_fs_tier_params(mf, &p, mf->tier.nr_pages);
+	/* Knobs that break a rule between them wait for the scan to say so. */
+	if (msched_tier_validate(&p))
+		return 0;
 	return msched_tier_set_params(&mf->tier.t, &p) ? -EINVAL : 0;
 }
 

@@ -259,6 +259,10 @@ int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
  * @kvm: the VM.
  * @mm: its VMM's mm.
  * @match: which files count (e.g. memschedfs files).
+ * @hva0: set to the VMM's address of the file's page 0, in the terms of
+ *	the mapping found (page @first is at @hva0 + @first * PAGE_SIZE).
+ * @first: set to the first page of the file that mapping covers.
+ * @nr: set to the number of pages it covers.
  *
  * Looks up the VMA at the start of each guest RAM memslot, in gfn order.
  *
@@ -268,7 +272,8 @@ int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
  * it), or NULL.
  */
 struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
-				 bool (*match)(struct file *file))
+				 bool (*match)(struct file *file),
+				 unsigned long *hva0, pgoff_t *first, pgoff_t *nr)
 {
 	struct kvm_memslot_iter iter;
 	struct vm_area_struct *vma;
@@ -285,6 +290,9 @@ struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
 		vma = vma_lookup(mm, iter.slot->userspace_addr);
 		if (vma && vma->vm_file && match(vma->vm_file)) {
 			found = get_file(vma->vm_file);
+			*first = vma->vm_pgoff;
+			*nr = vma_pages(vma);
+			*hva0 = vma->vm_start - (vma->vm_pgoff << PAGE_SHIFT);
 			break;
 		}
 	}

@@ -127,7 +127,8 @@ bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
 int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 			    unsigned long *hvas);
 struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
-				 bool (*match)(struct file *file));
+				 bool (*match)(struct file *file),
+				 unsigned long *hva0, pgoff_t *first, pgoff_t *nr);
 
 /* debugfs.c: diagnostics; it only reads the live counters of their owners */
 void msched_debugfs_init(void);

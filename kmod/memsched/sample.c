@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "memsched.h"
+#include "access.h"
 #include "sample.h"
 #include "trace.h"
 
@@ -261,15 +262,15 @@ static void __msched_sample_scan(struct msched_sampler *s)
 			if (scan < smp->retrace_scan)
 				continue;
 			/* Re-arm: accesses while untraced are not timed. */
-			msched_kvm_age_page(s->vm->kvm, smp->hva);
+			msched_access_young(s->src, smp->hva >> PAGE_SHIFT);
 			smp->retrace_scan = 0;
 			continue;
 		}
 		nr_scanned++;
 		if (s->nr_priming) {
-			msched_kvm_age_page(s->vm->kvm, smp->hva);	/* re-arm only */
+			msched_access_young(s->src, smp->hva >> PAGE_SHIFT);	/* re-arm only */
 			s->nr_priming--;
-		} else if (msched_kvm_age_page(s->vm->kvm, smp->hva)) {
+		} else if (msched_access_young(s->src, smp->hva >> PAGE_SHIFT)) {
 			nr_young++;
 			pos = msched_lru_access(&s->lru, smp->slot);
 			msched_mrc_add(&s->mrc, pos,
@@ -387,6 +388,7 @@ static int msched_sample_attach(struct msched_vm *vm)
 	if (!s)
 		return -ENOMEM;
 	s->vm = vm;
+	s->src = msched_vm_access(vm);
 	mutex_init(&s->lock);
 	INIT_DELAYED_WORK(&s->scan_work, msched_sample_work);
 	mutex_lock(&s->lock);

@@ -15,6 +15,7 @@
 
 struct msched_vm;
 struct msched_sample;
+struct msched_access_src;
 
 /* Knob limits; sysfs writes outside them get -EINVAL and one log line. */
 #define MSCHED_PERIOD_MAX		1024U
@@ -65,6 +66,7 @@ struct msched_stats {
 /**
  * struct msched_sampler - the sampler's state for one VM.
  * @vm: the VM.
+ * @src: where accesses are seen (the VM's KVM accessed bits, access.h).
  * @scan_work: the periodic scan, on msched_wq.
  * @lock: guards everything below.
  * @knobs: tunables.
@@ -88,6 +90,7 @@ struct msched_stats {
  */
 struct msched_sampler {
 	struct msched_vm *vm;
+	struct msched_access_src *src;
 	struct delayed_work scan_work;
 	struct mutex lock;
 	struct msched_knobs knobs;

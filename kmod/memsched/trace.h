@@ -45,6 +45,23 @@ TRACE_EVENT(msched_sample_attach,
 		  __entry->period)
 );
 
+TRACE_EVENT(msched_access_source,
+	TP_PROTO(pid_t pid, unsigned long ino, const char *source),
+	TP_ARGS(pid, ino, source),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(unsigned long, ino)
+		__string(source, source)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->ino = ino;
+		__assign_str(source, source);
+	),
+	TP_printk("pid=%d ino=%lu source=%s", __entry->pid, __entry->ino,
+		  __get_str(source))
+);
+
 TRACE_EVENT(msched_knob_conflict,
 	TP_PROTO(pid_t pid, u64 active_scans, u64 idle_scans),
 	TP_ARGS(pid, active_scans, idle_scans),

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memsched: where accesses to pages are seen, behind one ops table, as
+ * DAMON's struct damon_operations hides how a target is monitored.
+ *
+ * Two sources exist:
+ *  - KVM's accessed bits (kvm_access.c): the accessed bits of the VM's
+ *    secondary MMU, tested and cleared through KVM's MMU notifier. Used by
+ *    the sampler of every attached VM, and by the tiering of a memschedfs
+ *    file while it is the guest RAM of an attached VM.
+ *  - the memschedfs fault trap (fs_tier.c): each pass unmaps the file's
+ *    pages, so the next access to a page, from a process or a guest,
+ *    faults and is recorded. Used by the tiering of every other file.
+ *
+ * A consumer asks ->young() for each page it watches, once per pass, then
+ * calls ->rearm() (if the source has one) for the pages it passed over.
+ * Keys are the consumer's page numbers: file page indexes for tiering, host
+ * virtual page numbers (hva >> PAGE_SHIFT) for the sampler.
+ */
+#ifndef _MEMSCHED_ACCESS_H
+#define _MEMSCHED_ACCESS_H
+
+#include <linux/types.h>
+
+struct msched_access_src;
+
+/**
+ * struct msched_access_ops - one kind of access source.
+ * @name: shown in sysfs (files/<ino>/access_source).
+ * @young: whether the page @key was accessed since the last ->young() for
+ *	it (or since the source was set up); clears that record. Context:
+ *	process context, may sleep; the consumer's own lock held.
+ * @rearm: optional; after a pass over pages [@start, @start + @nr): make
+ *	the next accesses to them visible. Context: as @young.
+ */
+struct msched_access_ops {
+	const char *name;
+	bool (*young)(struct msched_access_src *src, u64 key);
+	void (*rearm)(struct msched_access_src *src, u64 start, u64 nr);
+};
+
+/**
+ * struct msched_access_src - an access source: its ops; the source that
+ * embeds it keeps its own state.
+ * @ops: its kind.
+ */
+struct msched_access_src {
+	const struct msched_access_ops *ops;
+};
+
+/**
+ * msched_access_young() - ask a source whether a page was accessed.
+ * @src: the source.
+ * @key: the page, in the source's keys.
+ *
+ * Context: see &msched_access_ops.young.
+ * Return: true if it was accessed since the last call for it.
+ */
+static inline bool msched_access_young(struct msched_access_src *src, u64 key)
+{
+	return src->ops->young(src, key);
+}
+
+struct msched_vm;
+/* kvm_access.c: the source of an attached VM's pages (host page numbers) */
+struct msched_access_src *msched_vm_access(struct msched_vm *vm);
+
+#endif /* _MEMSCHED_ACCESS_H */
