@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 55
+tap_plan 64
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
@@ -106,8 +106,8 @@ ms_write 0 "$d/move"
 tap_ok "moved back and forth $rounds times in 15 s" [ "$rounds" -ge 2 ]
 moved=$(stat_of "$d" nr_moved_pages)
 tap_ok "stats/nr_moved_pages counts them ($moved)" [ "$moved" -ge $(( (2 * rounds + 2) * 16384 * 9 / 10 )) ]
-tap_is "$(find "$d/stats" -type f | wc -l)/$(cat "$d"/stats/* | wc -l)" "11/11" \
-	"stats/: 11 counters, one value per file"
+tap_is "$(find "$d/stats" -type f | wc -l)/$(cat "$d"/stats/* | wc -l)" "12/12" \
+	"stats/: 12 counters, one value per file"
 wait $ppid; prc=$?
 tap_diag "$(cat "$work/p.out")"
 tap_is "$prc/$(grep -o 'mismatches=[0-9]*' "$work/p.out")" "0/mismatches=0" \
@@ -171,6 +171,34 @@ done
 tap_ok "a smaller budget (1024) is enforced ($(node_pages "$d" 0) on DRAM)" [ "$ok" = 1 ]
 tap_ok "  ... by budget demotions ($(stat_of "$d" nr_budget_demoted_pages))" \
 	[ "$(stat_of "$d" nr_budget_demoted_pages)" -gt 0 ]
+# Heat thresholds: each write checks its own range; the rule between them
+# (demote_heat below promote_heat) is checked by the pass that uses them.
+tap_is "$(cat "$d/access_source")" trap "access_source: the fault trap (no VM attached)"
+tap_fails_with "Invalid argument" "promote_heat 0 refused" ms_write 0 "$d/promote_heat"
+tap_fails_with "Invalid argument" "demote_heat 255 refused" ms_write 255 "$d/demote_heat"
+k0=$(stat_of "$d" nr_knob_conflicts)
+ms_write 100 "$d/demote_heat"
+tap_is "$?/$(cat "$d/demote_heat")/$(cat "$d/promote_heat")" "0/100/96" \
+	"demote_heat 100 over promote_heat 96 is accepted (the rule is checked at use)"
+wait_stat() {	# wait_stat NAME MIN: up to 20 s for stats/NAME >= MIN
+	local i
+	for i in $(seq 100); do
+		[ "$(stat_of "$d" "$1")" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+wait_stat nr_knob_conflicts $(( k0 + 1 ))
+m0=$(stat_of "$d" nr_moved_pages); k1=$(stat_of "$d" nr_knob_conflicts)
+tap_ok "passes count the conflict (stats/nr_knob_conflicts $k0 -> $k1 -> more)" \
+	wait_stat nr_knob_conflicts $(( k1 + 2 ))
+tap_is "$(stat_of "$d" nr_moved_pages)" "$m0" "  ... and move no page meanwhile"
+tap_ok "  ... and the log names both values" dmesg_has "demote_heat (100) must be below promote_heat (96)"
+ms_write 200 "$d/promote_heat"
+s0=$(stat_of "$d" nr_scans); k2=$(stat_of "$d" nr_knob_conflicts)
+tap_ok "promote_heat 200 written after: passes run again" wait_stat nr_scans $(( s0 + 2 ))
+tap_is "$(stat_of "$d" nr_knob_conflicts)" "$k2" "  ... with no more conflicts"
+ms_write 32 "$d/demote_heat" && ms_write 96 "$d/promote_heat"
 tap_ok "tiering off" ms_write 0 "$d/tiering"
 kill $wpid; wait $wpid 2>/dev/null
 

@@ -22,7 +22,7 @@
 . "$(dirname "$0")/../lib/guest.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 22
+tap_plan 29
 
 MEM_MB=384
 BUDGET=24576	# 96 MiB of DRAM for a 384 MiB guest
@@ -122,6 +122,34 @@ tap_within $(( ($(file_kb 1) - fp1_0) / 4 )) "$n1" 5 "node 1 FilePages (kernel) 
 tap_ok "cold pages were demoted, hot ones promoted" \
 	[ "$(stat_of "$d" nr_demoted_pages)" -gt 0 ] && [ "$(stat_of "$d" nr_promoted_pages)" -gt 0 ]
 
+# One VM, one place: attached, the VM's directory links to its RAM file,
+# and the file's tiering reads the VM's KVM accessed bits instead of the
+# fault trap: no page is unmapped any more, and the working set still
+# comes back to DRAM after all guest RAM was put on PMEM. The sampler sees
+# the VM's working set (16 MiB hot, 32 MiB of patterns, the guest kernel).
+vmm=$(cat "$work/vmm.pid")
+tap_ok "attach the guest's VMM (pid $vmm)" ms_write "$vmm" "$MS_ROOT/attach"
+v=$(ms_vm "$vmm")
+tap_is "$(readlink -f "$v/ram")" "$(readlink -f "$d")" "vms/<pid>/ram links to the RAM file's directory"
+tap_is "$(cat "$d/access_source")" kvm "the file's tiering reads the VM's KVM accessed bits"
+ms_write 1 "$d/move"
+ok=0
+for _ in $(seq 120); do
+	"$NODES" --file "$f" --ranges "$work/hot" > "$work/q" 2>&1
+	[ "$(awk '{ print $1 }' "$work/q")" -ge $((hot * 98 / 100)) ] && { ok=1; break; }
+	sleep 1
+done
+tap_ok "all guest RAM put on PMEM: the working set comes back to DRAM ($(cat "$work/q"))" [ "$ok" = 1 ]
+t0=$(stat_of "$d" nr_traps) s0=$(stat_of "$d" nr_scans)
+for _ in $(seq 100); do [ "$(stat_of "$d" nr_scans)" -ge $((s0 + 4)) ] && break; sleep 0.2; done
+traps=$(( $(stat_of "$d" nr_traps) - t0 ))
+tap_ok "4 passes without the trap: $traps refaults, fewer than the $hot the trap takes in one" \
+	[ "$(stat_of "$d" nr_scans)" -ge $((s0 + 4)) ] && [ "$traps" -lt "$hot" ]
+ms_wait_scans "$v" 6
+wss=$(cat "$v/wss_pages")
+tap_ok "the VM's sampler sees its working set ($wss pages: at least the 4096 hot ones, under half of the guest)" \
+	[ "$wss" -ge 4096 ] && [ "$wss" -le $(( MEM_MB * 256 / 2 )) ]
+
 # Integrity: all guest RAM back and forth at full rate while the guest's
 # checker runs, for at least one whole 20 s checker run.
 ms_write 0 "$d/tiering"
@@ -181,6 +209,8 @@ wait $mv
 wait "$runner"
 runner=""
 tap_ok "VM killed mid-move: the move ended" true
+ms_wait_val "$MS_DEBUG/live_vms" 0 30 > /dev/null
+tap_is "$(cat "$d/access_source")" trap "the VM gone (detached on exit), tiering is back on the trap"
 tap_is "$(cat "$d/resident_pages")" "$res" "the file keeps the guest's pages after the VM is gone"
 rm -f "$f"
 ms_wait_val "$MS_DEBUG/live_fs_pages" 0 20 > /dev/null
