@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 99
+tap_plan 108
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -21,6 +21,8 @@ ROOT=$work/memsched
 export MEMSCHED_SYSFS=$ROOT
 
 # fake_vm PID GUEST SAMPLED WSS KNEE "ACTIVE RIDLE IDLE NEVER" INTERVAL_MS
+# Modes as the module sets them: knobs 0600, values and tables 0400,
+# actions 0200 (memschedctl tells knobs from the rest by the mode).
 fake_vm() {
 	local d=$ROOT/vms/$1 c
 	mkdir -p "$d/classes" "$d/stats"
@@ -29,11 +31,14 @@ fake_vm() {
 	echo "$3" > "$d/sampled_pages"
 	echo "$4" > "$d/wss_pages"
 	echo "$5" > "$d/mrc_knee_pages"
+	echo 16 > "$d/sample_period_effective"
+	echo 0 > "$d/last_scan_ns"
 	set -- $6 "$7"
 	for c in active recently_idle idle never_touched; do
 		echo "$1" > "$d/classes/$c"
 		shift
 	done
+	chmod 0400 "$d"/* "$d"/classes/*
 	echo 16 > "$d/sample_period"
 	echo 0 > "$d/sample_seed"
 	echo "$1" > "$d/scan_interval_ms"
@@ -43,7 +48,16 @@ fake_vm() {
 	echo 30 > "$d/idle_scans"
 	echo 5 > "$d/wss_scans"
 	echo 0 > "$d/mrc_decay_scans"
+	chmod 0600 "$d"/sample_period "$d"/sample_seed "$d"/scan_interval_ms \
+		"$d"/cpu_quota_ms "$d"/untrace_scans "$d"/active_scans \
+		"$d"/idle_scans "$d"/wss_scans "$d"/mrc_decay_scans
 	: > "$d/reset"
+	chmod 0200 "$d/reset"
+	for c in nr_scans nr_truncated_scans nr_pages_scanned nr_young_pages \
+		 nr_scan_ns nr_rebuilds nr_invalidations nr_knob_conflicts; do
+		echo 0 > "$d/stats/$c"
+	done
+	chmod 0400 "$d"/stats/*
 }
 
 # fake_mrc PID GUEST STEP: 256 buckets like the module; the miss ratio falls
@@ -59,8 +73,8 @@ fake_mrc() {
 	}' > "$ROOT/vms/$1/mrc"
 }
 
-mkdir -p "$ROOT/vms"
-echo 1 > "$ROOT/version"
+mkdir -p "$ROOT/vms" "$ROOT/files" "$ROOT/balloon/stats"
+ms_abi MEMSCHED_ABI_VERSION > "$ROOT/version"
 : > "$ROOT/attach"
 : > "$ROOT/detach"
 
@@ -73,9 +87,9 @@ s=$d/stats
 echo 120 > "$s/nr_scans"
 echo 3 > "$s/nr_truncated_scans"
 echo 983040 > "$s/nr_pages_scanned"
-echo 24000 > "$s/nr_young"
-echo 83886080 > "$s/scan_ns_total"
-echo 700000 > "$s/last_scan_ns"
+echo 24000 > "$s/nr_young_pages"
+echo 83886080 > "$s/nr_scan_ns"
+echo 700000 > "$d/last_scan_ns"
 echo 1 > "$s/nr_rebuilds"
 echo 42 > "$s/nr_invalidations"
 
@@ -83,10 +97,7 @@ echo 42 > "$s/nr_invalidations"
 fake_vm 5151 262144 16384 65536 66560 "60000 5536 100000 96608" 500
 fake_mrc 5151 262144 65536
 printf '0 40000\n1 20000\n2 5536\n64 100000\nnever 96608\n' > "$ROOT/vms/5151/age_histogram"
-for f in nr_scans nr_truncated_scans nr_pages_scanned nr_young scan_ns_total \
-	 last_scan_ns nr_rebuilds nr_invalidations; do
-	echo 0 > "$ROOT/vms/5151/stats/$f"
-done
+chmod 0400 "$ROOT"/vms/*/mrc "$ROOT"/vms/*/age_histogram
 
 # run ARGS...: runs memschedctl; sets OUT, ERR and RC.
 run() {
@@ -277,7 +288,7 @@ for i in $(seq 100); do
 	[ "$(wc -l < "$work/watch.out")" -ge 2 ] && break
 	sleep 0.1
 done
-echo 24500 > "$s/nr_young"
+echo 24500 > "$s/nr_young_pages"
 wait "$wpid"
 w=$(line 3 "$(cat "$work/watch.out")")
 tap_is "${w##* }" 500 "watch: young delta between lines"
@@ -288,10 +299,12 @@ is_rc 2 "watch -n 0: exit 2"
 
 # balloon: show, target, cid, stats
 b=$ROOT/vms/4242/balloon
-mkdir -p "$b"
-for f in connected:1 cid:3 guest_pages:131072 target_pages:32768 actual_pages:16384 \
-	 target_pending:1 latency_us:0 nr_inflated:16384 nr_deflated:0 nr_released:16000 \
-	 nr_release_skipped:384 nr_rejects:2 nr_connects:1 stats_age_ms:1500; do
+mkdir -p "$b/stats"
+for f in connected:1 cid:3 guest_reported_pages:131072 target_pages:32768 actual_pages:16384 \
+	 target_pending:1 latency_us:0 stats_age_ms:1500 stats/nr_inflated_pages:16384 \
+	 stats/nr_deflated_pages:0 stats/nr_released_pages:16000 \
+	 stats/nr_release_skipped_pages:384 stats/nr_rejects:2 stats/nr_connects:1 \
+	 stats/nr_messages:9; do
 	echo "${f#*:}" > "$b/${f%%:*}"
 done
 printf 'total_bytes 536870912\nmajor_faults 7\n' > "$b/guest_stats"
@@ -300,10 +313,17 @@ printf 'anon_active_bytes 104857600\n' > "$b/guest_classes"
 run balloon 4242
 is_rc 0 "balloon show exits 0"
 has "$OUT" "guest channel    connected (vsock CID 3)" "balloon: channel and CID"
+has "$OUT" "guest memory     512.0 MiB (as the guest reported it)" "balloon: guest_reported_pages in MiB"
 has "$OUT" "target           128.0 MiB (guest not there yet)" "balloon: target in MiB, pending"
 has "$OUT" "ballooned now    64.0 MiB" "balloon: actual in MiB"
+has "$OUT" "host memory released for 62.5 MiB, kept for 1.5 MiB" "balloon: stats/nr_released_pages, nr_release_skipped_pages"
+has "$OUT" "messages 9, rejected 2, connections 1" "balloon: stats/ counters"
+has "$OUT" "guest stats (1.5 s old):" "balloon: stats age"
 has "$OUT" "total_bytes                 512.0 MiB" "balloon: guest stats in MiB"
 has "$OUT" "major_faults                      7" "balloon: counts as they are"
+echo -1 > "$b/stats_age_ms"
+run balloon 4242
+has "$OUT" "guest stats: never received" "balloon: stats_age_ms -1 is never"
 run balloon 4242 target 64
 tap_is "$RC/$(cat "$b/target_pages")" "0/16384" "balloon target 64 writes 16384 pages"
 run balloon 4242 cid 7
@@ -313,10 +333,20 @@ tap_is "$RC/$(cat "$b/request_stats")" "0/1" "balloon stats writes request_stats
 run balloon 4242 frobnicate
 is_rc 2 "balloon with an unknown action: exit 2"
 
+# balloon without PID: the host's listener
+echo 1 > "$ROOT/balloon/listening"
+echo 2 > "$ROOT/balloon/channels"
+echo 5 > "$ROOT/balloon/stats/nr_unmatched"
+echo 4 > "$ROOT/balloon/stats/nr_rejects"
+run balloon
+is_rc 0 "balloon (host) exits 0"
+has "$OUT" "channels open now 2" "balloon (host): balloon/channels"
+has "$OUT" "unmatched connections 5" "balloon (host): balloon/stats/nr_unmatched"
+
 # transfer
-: > "$ROOT/balloon_transfer"
+: > "$ROOT/balloon/transfer"
 run transfer 4242 5151 128
-tap_is "$RC/$(cat "$ROOT/balloon_transfer")" "0/4242 5151 32768" "transfer writes FROM TO PAGES"
+tap_is "$RC/$(cat "$ROOT/balloon/transfer")" "0/4242 5151 32768" "transfer writes FROM TO PAGES into balloon/transfer"
 
 # attach picks the guest CID up from a QEMU-like command line
 sh -c 'sleep 30; true' -device vhost-vsock-pci,id=v0,guest-cid=42 &

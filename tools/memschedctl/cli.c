@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memschedctl: option parsing and usage messages shared by the commands. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sysfs.h"
+
+bool msctl_cli_json;
+
+void msctl_cli_cmd_usage(FILE *f, const struct msctl_cmd *cmd)
+{
+	fprintf(f, "Usage: " PROG " %s [-r ROOT]%s %s\n%s.\n%s", cmd->name,
+		cmd->flags & MSCTL_CMD_JSON ? " [--json]" : "", cmd->args,
+		cmd->summary, cmd->help);
+	if (cmd->flags & MSCTL_CMD_JSON)
+		fprintf(f, "  --json       print one JSON object on stdout instead of text\n");
+}
+
+int msctl_cli_usage_err(const struct msctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG "%s%s: ", cmd ? " " : "", cmd ? cmd->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" PROG "%s%s -h' for help.\n",
+		cmd ? " " : "", cmd ? cmd->name : "");
+	return EXIT_USAGE;
+}
+
+int msctl_cli_common_opt(int c, char **argv, const struct msctl_cmd *cmd)
+{
+	switch (c) {
+	case 'r':
+		msctl_sysfs_root = optarg;
+		return -1;
+	case 'h':
+		msctl_cli_cmd_usage(stdout, cmd);
+		return EXIT_OK;
+	case MSCTL_OPT_JSON:
+		if (!(cmd->flags & MSCTL_CMD_JSON))
+			return msctl_cli_usage_err(cmd, "--json is for commands that read (this one does not print values)");
+		msctl_cli_json = true;
+		return -1;
+	case ':':
+		if (optopt > 0 && optopt < 256)
+			return msctl_cli_usage_err(cmd, "option '-%c' needs a value", optopt);
+		return msctl_cli_usage_err(cmd, "option '%s' needs a value", argv[optind - 1]);
+	default:
+		if (optopt > 0 && optopt < 256)
+			return msctl_cli_usage_err(cmd, "unknown option '-%c'", optopt);
+		return msctl_cli_usage_err(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
+			  int nargs)
+{
+	static const struct option opts[] = {
+		MSCTL_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, MSCTL_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		ret = msctl_cli_common_opt(c, argv, cmd);
+		if (ret >= 0)
+			return ret;
+	}
+	if (nargs >= 0 && argc - optind != nargs)
+		return msctl_cli_usage_err(cmd, "%s", argc - optind < nargs ?
+					   "missing arguments" : "too many arguments");
+	return -1;
+}
+
+bool msctl_cli_parse_u64(const char *s, u64 *v)
+{
+	int base = 10;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	}
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	return !errno && end != s && !*end;
+}
+
+bool msctl_cli_parse_secs(const char *s, double *secs)
+{
+	char *end;
+
+	errno = 0;
+	*secs = strtod(s, &end);
+	return !errno && end != s && !*end && *secs > 0 && *secs <= 86400;
+}
+
+int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid)
+{
+	u64 v;
+
+	if (!arg || !isdigit((unsigned char)*arg) || !msctl_cli_parse_u64(arg, &v) ||
+	    !v || v > INT_MAX)
+		return msctl_cli_usage_err(cmd, "invalid PID '%s': want a positive decimal number",
+					   arg ? arg : "");
+	*pid = (int)v;
+	return -1;
+}
+
+int msctl_cli_get_sole_pid(int argc, char **argv, const struct msctl_cmd *cmd,
+			   int *pid)
+{
+	if (argc - optind != 1)
+		return msctl_cli_usage_err(cmd, "%s", argc - optind < 1 ?
+					   "missing PID" : "too many arguments");
+	return msctl_cli_get_pid(argv[optind], cmd, pid);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memschedctl: the command line. A command is a row of a table (cmds.h);
+ * a group (fs) holds a table of its own. Option parsers return -1 to go on,
+ * else the exit status the command returns.
+ */
+#ifndef MSCTL_CLI_H
+#define MSCTL_CLI_H
+
+#include <getopt.h>
+
+#include "msctl.h"
+
+enum msctl_cmd_flags {
+	MSCTL_CMD_JSON = 1 << 0,	/* takes --json */
+};
+
+struct msctl_cmd {
+	const char *name;	/* as typed: "status", "fs list" */
+	int (*fn)(int argc, char **argv, const struct msctl_cmd *cmd);
+	const char *args;
+	const char *summary;
+	const char *help;
+	unsigned int flags;
+	const struct msctl_cmd *sub;	/* a group's commands, NULL-ended */
+};
+
+/* Long-only options have codes above any character. */
+enum {
+	MSCTL_OPT_JSON = 256,
+	MSCTL_OPT_WIDTH,
+	MSCTL_OPT_HEIGHT,
+	MSCTL_OPT_CSV,
+	MSCTL_OPT_DURATION,
+	MSCTL_OPT_OUT,
+	MSCTL_OPT_FORMAT,
+};
+
+/* The options every command takes: put first in a command's table. */
+#define MSCTL_CLI_COMMON_OPTS					\
+	{ "root", required_argument, NULL, 'r' },		\
+	{ "help", no_argument, NULL, 'h' },			\
+	{ "json", no_argument, NULL, MSCTL_OPT_JSON }
+#define MSCTL_CLI_COMMON_SHORT	":r:h"
+
+/* --json was given (to a command that takes it). */
+extern bool msctl_cli_json;
+
+void msctl_cli_cmd_usage(FILE *f, const struct msctl_cmd *cmd);
+__printf(2, 3) int msctl_cli_usage_err(const struct msctl_cmd *cmd, const char *fmt, ...);
+
+/* Handles a common option, or getopt's error codes, after getopt_long(). */
+int msctl_cli_common_opt(int c, char **argv, const struct msctl_cmd *cmd);
+
+/*
+ * Parses the options of a command without options of its own and checks
+ * that it got @nargs operands (-1: any number), argv[optind...].
+ */
+int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
+			  int nargs);
+
+/* A decimal or 0x-prefixed hexadecimal unsigned 64-bit number. */
+bool msctl_cli_parse_u64(const char *s, u64 *v);
+
+/* Seconds, more than 0 and at most 86400, may be fractional. */
+bool msctl_cli_parse_secs(const char *s, double *secs);
+
+/* The PID operand @arg in *@pid. */
+int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid);
+
+/* After option parsing: exactly one operand left, a PID. */
+int msctl_cli_get_sole_pid(int argc, char **argv, const struct msctl_cmd *cmd,
+			   int *pid);
+
+#endif /* MSCTL_CLI_H */

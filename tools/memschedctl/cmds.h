@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memschedctl: the commands, one file per group: cmd_vm.c (attach, detach,
+ * list, status, knobs, set, mrc, watch), cmd_balloon.c (balloon, transfer),
+ * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report). main.c
+ * holds the table.
+ */
+#ifndef MSCTL_CMDS_H
+#define MSCTL_CMDS_H
+
+#include "cli.h"
+
+#define MSCTL_CMD_FN(name) \
+	int msctl_cmd_##name(int argc, char **argv, const struct msctl_cmd *cmd)
+
+MSCTL_CMD_FN(attach);	/* attach and detach */
+MSCTL_CMD_FN(list);
+MSCTL_CMD_FN(status);
+MSCTL_CMD_FN(knobs);
+MSCTL_CMD_FN(set);
+MSCTL_CMD_FN(mrc);
+MSCTL_CMD_FN(watch);
+MSCTL_CMD_FN(balloon);
+MSCTL_CMD_FN(transfer);
+MSCTL_CMD_FN(fs_list);
+MSCTL_CMD_FN(fs_show);
+MSCTL_CMD_FN(fs_set);
+MSCTL_CMD_FN(fs_move);
+MSCTL_CMD_FN(record);
+MSCTL_CMD_FN(report);
+
+#endif /* MSCTL_CMDS_H */
