@@ -43,8 +43,8 @@ step "deps" scripts/deps.sh || finish
 # the stock lab run; then the lab runs on it too. Everything runs 4 to 15
 # times slower there (nested KVM under TCG with KASAN and lockdep), so
 # within CI's budget it runs DEBUG_TESTS, the programs that drive the
-# defects' paths without booting nested Linux guests (README, "What runs
-# on the debug kernel"). MEMSCHED_DEBUG_LAB=full runs the whole suite on
+# teardown, sizing, memory-offline and allocation-failure paths without
+# booting nested Linux guests (tools/lab/README, "Two kernels"). MEMSCHED_DEBUG_LAB=full runs the whole suite on
 # it (well over an hour); =0 skips it.
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
 DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh memschedctl.sh \
@@ -68,6 +68,11 @@ step "selftests" $MAKE -s -C selftests all || finish
 step "tools" $MAKE -s tools || finish
 # kernel-doc -none over kmod/, lib/, include/: every problem fails it.
 step "kernel-doc (scripts/kernel-doc-check.sh)" scripts/kernel-doc-check.sh
+# Which file calls which, from the built objects: a tree, no circles.
+for m in memsched balloon_guest rdma_failover; do
+	step "file graph of $m has no circles (scripts/file-graph.py)" \
+		scripts/file-graph.py "kmod/$m" "$m"
+done
 
 echo "# check: unit tests of the pure-C core (native)"
 unit_bins=$(cd lib/tests && find build -maxdepth 1 -type f -executable -name 'test_*' ! -name '*.*' | sort)

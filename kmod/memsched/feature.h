@@ -4,11 +4,13 @@
  *
  * A VM (vm.c) is a pid, its KVM VM, its mm, a sysfs directory and a
  * reference count; it knows nothing of what is done with it. Each feature
- * (the sampler, the balloon, next the scheduler, swap and replication)
- * registers one struct msched_feature_ops in features.c, as DAMON's
- * operations register with its core. vm.c calls every feature's ->attach in
- * table order when a VM is attached and every ->detach in reverse order
- * when it goes, and creates and removes the feature's sysfs files.
+ * (access sources, the sampler, the balloon, next the scheduler, swap and
+ * replication) has one struct msched_feature_ops, which main.c registers
+ * with vm.c at load (msched_vm_register_feature()), as DAMON's operations
+ * register with its core: vm.c calls the features and never names them.
+ * vm.c calls every feature's ->attach in id order when a VM is attached
+ * and every ->detach in reverse order when it goes, and creates and
+ * removes the feature's sysfs files.
  */
 #ifndef _MEMSCHED_FEATURE_H
 #define _MEMSCHED_FEATURE_H
@@ -18,7 +20,7 @@
 
 struct msched_vm;
 
-/* Feature ids: an index into msched_features[] and msched_vm.feat[]. */
+/* Feature ids: the attach order, and an index into msched_vm.feat[]. */
 enum msched_feature_id {
 	MSCHED_FEAT_ACCESS,	/* first: the others read accesses through it */
 	MSCHED_FEAT_SAMPLE,
@@ -54,10 +56,7 @@ struct msched_feature_ops {
 	void (*detach)(struct msched_vm *vm);
 };
 
-/* features.c: the table vm.c walks */
-extern const struct msched_feature_ops *const msched_features[MSCHED_NR_FEATURES];
-
-/* The features' ops, each defined in its own file. */
+/* The features' ops, each defined by the feature. */
 extern const struct msched_feature_ops msched_kvm_access_ops;
 extern const struct msched_feature_ops msched_sample_ops;
 extern const struct msched_feature_ops msched_balloon_ops;

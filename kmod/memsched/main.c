@@ -24,6 +24,9 @@ static int __init msched_init(void)
 	ret = msched_vm_init(msched_sysfs_root());
 	if (ret)
 		goto out_sysfs_exit;
+	msched_vm_register_feature(MSCHED_FEAT_ACCESS, &msched_kvm_access_ops);
+	msched_vm_register_feature(MSCHED_FEAT_SAMPLE, &msched_sample_ops);
+	msched_vm_register_feature(MSCHED_FEAT_BALLOON, &msched_balloon_ops);
 	msched_debugfs_init();
 	ret = msched_balloon_init();
 	if (ret)

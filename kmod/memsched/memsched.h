@@ -114,6 +114,8 @@ struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
 struct msched_vm *msched_vm_get_by_pid(pid_t pid);
 void msched_vm_put(struct msched_vm *vm);
 struct msched_vm *msched_vm_of_kobj(struct kobject *kobj);
+void msched_vm_register_feature(enum msched_feature_id id,
+				const struct msched_feature_ops *ops);
 int msched_vm_init(struct kobject *root);
 void msched_vm_exit(void);
 

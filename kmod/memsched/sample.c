@@ -378,8 +378,16 @@ void __msched_sample_snapshot(struct msched_sampler *s)
 	msched_class_finalize(c);
 }
 
-/* Feature ops: a sampler per attached VM. */
-static int msched_sample_attach(struct msched_vm *vm)
+/**
+ * msched_sample_attach() - give a VM being attached its sampler: default
+ * knobs and the first sample set.
+ * @vm: the VM (not yet visible).
+ *
+ * Context: process context, may sleep; takes the sampler's lock (and
+ * kvm->srcu inside it).
+ * Return: 0 or -ENOMEM.
+ */
+int msched_sample_attach(struct msched_vm *vm)
 {
 	struct msched_sampler *s;
 	int ret;
@@ -409,14 +417,26 @@ static int msched_sample_attach(struct msched_vm *vm)
 	return 0;
 }
 
-static void msched_sample_start(struct msched_vm *vm)
+/**
+ * msched_sample_start() - start scanning a VM that is now complete.
+ * @vm: the VM.
+ *
+ * Context: process context.
+ */
+void msched_sample_start(struct msched_vm *vm)
 {
 	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
 
 	queue_delayed_work(msched_wq, &s->scan_work, 0);
 }
 
-static void msched_sample_detach(struct msched_vm *vm)
+/**
+ * msched_sample_detach() - stop scanning a VM and free its sampler.
+ * @vm: the VM, whose sysfs files are gone.
+ *
+ * Context: process context, may sleep (waits for a scan in progress).
+ */
+void msched_sample_detach(struct msched_vm *vm)
 {
 	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
 
@@ -426,11 +446,3 @@ static void msched_sample_detach(struct msched_vm *vm)
 	kfree(s);
 	msched_vm_set_feature(vm, MSCHED_FEAT_SAMPLE, NULL);
 }
-
-const struct msched_feature_ops msched_sample_ops = {
-	.name = NULL,			/* its files are vms/<pid>/'s own */
-	.groups = msched_sample_groups,
-	.attach = msched_sample_attach,
-	.start = msched_sample_start,
-	.detach = msched_sample_detach,
-};

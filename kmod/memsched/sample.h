@@ -29,6 +29,17 @@ struct msched_access_src;
  * struct msched_knobs - per-VM tunables, one sysfs file each
  * (sample_sysfs.c holds their ranges). Each write checks its own range
  * only; rules between knobs are checked where the knobs are used.
+ * @sample_period: one frame sampled per block of this many.
+ * @sample_seed: seeds the hash that picks the frame of each block.
+ * @scan_interval_ms: time between two scans.
+ * @cpu_quota_ms: CPU time a scan may take per second of wall time.
+ * @untrace_scans: scans a page found accessed is left untraced.
+ * @active_scans: pages accessed within this many scans are active.
+ * @idle_scans: pages not accessed for this many scans are idle; must be
+ *	above @active_scans when the estimates are refreshed.
+ * @wss_scans: the working set is what was accessed within this many scans.
+ * @mrc_decay_scans: the miss-rate histogram halves every this many scans
+ *	(0: never).
  */
 struct msched_knobs {
 	u64 sample_period;
@@ -115,10 +126,12 @@ struct msched_sampler {
 
 /* sample.c: the scanner and what it estimates */
 extern atomic64_t msched_live_bytes;
+int msched_sample_attach(struct msched_vm *vm);
+void msched_sample_start(struct msched_vm *vm);
+void msched_sample_detach(struct msched_vm *vm);
 int __msched_sample_reset(struct msched_sampler *s);
 void __msched_sample_snapshot(struct msched_sampler *s);
 
-/* sample_sysfs.c: the sampler's files in vms/<pid>/ */
-extern const struct attribute_group *msched_sample_groups[];
+/* sample_sysfs.c: the sampler's files in vms/<pid>/, and its feature ops */
 
 #endif /* _MEMSCHED_SAMPLE_H */

@@ -3,7 +3,8 @@
  * memsched: the sampler's files in /sys/kernel/mm/memsched/vms/<pid>/: knobs
  * (read-write), estimates and tables (read-only) at the top, counters in
  * stats/ and usage classes in classes/. Every file is documented in
- * Documentation/ABI/testing/sysfs-kernel-mm-memsched.
+ * Documentation/ABI/testing/sysfs-kernel-mm-memsched. The sampler's feature
+ * ops live here too, so that sample.c never calls into its files.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -273,9 +274,18 @@ static const struct attribute_group msched_stats_group = {
 	.attrs = msched_stats_attrs,
 };
 
-const struct attribute_group *msched_sample_groups[] = {
+static const struct attribute_group *msched_sample_groups[] = {
 	&msched_sample_group,
 	&msched_class_group,
 	&msched_stats_group,
 	NULL,
+};
+
+/* What a VM sees of the sampler: attach, start, detach, and these files. */
+const struct msched_feature_ops msched_sample_ops = {
+	.name = NULL,			/* its files are vms/<pid>/'s own */
+	.groups = msched_sample_groups,
+	.attach = msched_sample_attach,
+	.start = msched_sample_start,
+	.detach = msched_sample_detach,
 };

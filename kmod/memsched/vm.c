@@ -6,9 +6,9 @@
  * notifier on the VMM's mm, so that the VM exiting, or memsched unloading
  * while attached, always ends in one teardown path: remove the sysfs
  * directories, detach the features, unregister the notifier, unpin the VM,
- * free. The VM knows nothing of its features: they plug in through the
- * table in features.c (feature.h). vm.c owns msched_wq, vms/ and the
- * msched_live_vms counter.
+ * free. The VM knows nothing of its features: they plug in through
+ * msched_vm_register_feature() (feature.h). vm.c owns msched_wq, vms/ and
+ * the msched_live_vms counter.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +25,8 @@ static DEFINE_MUTEX(msched_vms_lock);
 
 struct workqueue_struct *msched_wq;
 static struct kobject *msched_vms_kobj;
+/* The features, by id; registered at load, before any attach. */
+static const struct msched_feature_ops *msched_features[MSCHED_NR_FEATURES];
 /* VMs allocated and not yet freed; returns to zero when all is freed. */
 atomic64_t msched_live_vms = ATOMIC64_INIT(0);
 
@@ -96,7 +98,7 @@ static int msched_vm_add_files(struct msched_vm *vm)
 
 	for (i = 0; i < vm->nr_attached; i++) {
 		ops = msched_features[i];
-		if (!ops->groups)
+		if (!ops || !ops->groups)
 			continue;
 		if (!ops->name) {
 			ret = sysfs_create_groups(&vm->kobj, ops->groups);
@@ -150,7 +152,7 @@ static int msched_vm_attach_features(struct msched_vm *vm)
 		const struct msched_feature_ops *ops;
 
 		ops = msched_features[vm->nr_attached];
-		ret = ops->attach ? ops->attach(vm) : 0;
+		ret = ops && ops->attach ? ops->attach(vm) : 0;
 		if (ret)
 			return ret;
 		vm->nr_attached++;
@@ -164,7 +166,7 @@ static void msched_vm_detach_features(struct msched_vm *vm)
 
 	while (vm->nr_attached) {
 		ops = msched_features[--vm->nr_attached];
-		if (ops->detach)
+		if (ops && ops->detach)
 			ops->detach(vm);
 	}
 }
@@ -399,7 +401,7 @@ int msched_vm_attach(pid_t pid)
 	set_bit(MSCHED_VM_REGISTERED, &vm->flags);
 
 	for (i = 0; i < vm->nr_attached; i++)
-		if (msched_features[i]->start)
+		if (msched_features[i] && msched_features[i]->start)
 			msched_features[i]->start(vm);
 
 	kobject_get(&vm->kobj);
@@ -536,6 +538,20 @@ struct msched_vm *msched_vm_get_by_pid(pid_t pid)
 void msched_vm_put(struct msched_vm *vm)
 {
 	kobject_put(&vm->kobj);
+}
+
+/**
+ * msched_vm_register_feature() - plug a feature into every VM attached from
+ * now on.
+ * @id: its id, which orders attach (and, reversed, detach).
+ * @ops: its ops; @ops->start, and @ops->attach and @ops->detach, may be NULL.
+ *
+ * Context: module init, before attach can be written.
+ */
+void msched_vm_register_feature(enum msched_feature_id id,
+				const struct msched_feature_ops *ops)
+{
+	msched_features[id] = ops;
 }
 
 /**
