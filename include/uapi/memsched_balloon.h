@@ -32,7 +32,8 @@
 
 #define MSCHED_BALLOON_MAGIC		0x4C42534DU	/* 'M' 'S' 'B' 'L' */
 /* The host (memsched.ko) listens on this AF_VSOCK port; guests connect to
- * VMADDR_CID_HOST at it.  Both modules take a "port" parameter to change it. */
+ * VMADDR_CID_HOST at it.  Both modules take a "balloon_port" parameter to
+ * change it. */
 #define MSCHED_BALLOON_VSOCK_PORT	5150
 #define MSCHED_BALLOON_VERSION		1
 #define MSCHED_BALLOON_HDR_LEN		16

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Issue 11, defect 2, the guest's side. balloon_guest.ko, loaded in the lab
+# Held frames, the guest's side. balloon_guest.ko, loaded in the lab
 # host itself, talks over vsock_loopback to balloon_host, which plays
 # memsched. When a connection ends with INFLATEDs unacknowledged, the host
 # may still release those pages (it had read them). So the driver holds

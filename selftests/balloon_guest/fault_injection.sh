@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Fault injection (issue 11, part 4), the guest's side. balloon_guest.ko,
+# Fault injection, the guest's side. balloon_guest.ko,
 # loaded in the lab host itself, talks over vsock_loopback to balloon_host,
 # which plays memsched and acknowledges every message. On a kernel with
 # CONFIG_FAULT_INJECTION_DEBUG_FS (the lab's debug kernel; this test skips

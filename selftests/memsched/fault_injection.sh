@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Fault injection (issue 11, part 4). On a kernel with
+# Fault injection at memsched's own allocation sites. On a kernel with
 # CONFIG_FAULT_INJECTION_DEBUG_FS (the lab's debug kernel; Debian's lacks
 # it, and this test skips there, saying so), memsched's own allocation
 # sites fail at random through debugfs memsched/fail_alloc: the kernel's

@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # memschedfs pages and the rest of mm, on the lab's DRAM node 0 and PMEM
-# node 1 (issue 11):
-#  - The kernel's own migration moves them (defect 9): a memory block of the
+# node 1:
+#  - The kernel's own migration moves them: a memory block of the
 #    PMEM node holding pages of a file goes offline within a time bound
 #    (before the fix the offline retried forever), the pages land on
 #    another node with the file's contents unchanged (checksum), and
 #    memsched's counts follow (node_pages, stats/nr_kernel_moved_pages).
 #  - memsched's own moves never leave a folio in an LRU state the rest of
-#    mm misreads (defect 3): whole-file moves back and forth while
+#    mm misreads: whole-file moves back and forth while
 #    compaction runs and the PMEM node's memory blocks go offline and
 #    online, under two writer threads that check every page. A misread is
 #    a list_del() on the folio's mlock_count; Debian's kernel has no
@@ -127,7 +127,8 @@ tap_within $(( $(unevictable_kb) - unev0 )) 65536 5 \
 ms_write 1 "$d/move"
 tap_is "$(node_pages "$d" 1)" 16384 "memsched moved every page to node 1"
 
-# Defect 9: offline the node-1 memory block holding most of the file.
+# The kernel's migration: offline the node-1 memory block holding most of
+# the file.
 "$BLOCKS" --file "$f" > "$work/b0" 2>&1
 sum0=$(awk '$1 == "sum" { print $2 }' "$work/b0")
 read -r blk cnt <<< "$(awk '$1 == "block" { print $2, $3 }' "$work/b0" | sort -k2,2nr | head -n 1)"
@@ -156,7 +157,7 @@ tap_is "$(set_state "$blk" online)" 0 "block $blk back online (${zone_of[$blk]})
 tap_ok "memsched moves the pages back to node 1" ms_write 1 "$d/move"
 tap_is "$(node_pages "$d" 1)" 16384 "  ... all 16384 of them"
 
-# Defect 3: memsched's moves against compaction and memory offline, with
+# memsched's moves against compaction and memory offline, with
 # writers checking every page. Each side runs in its own loop for 20 s and
 # until node 1's blocks went offline 4 times (a one-vCPU lab, as under
 # --nested, interleaves them slowly), 140 s at most.

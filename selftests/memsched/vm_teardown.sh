@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# VM teardown ordering (docs/locking.rst, section 2):
+# VM teardown ordering (Documentation/design/locking.rst, section 2):
 # - the release work is queued only while nobody owns the teardown: never
 #   on an explicit detach (whose mmu_notifier_unregister() calls ->release),
 #   exactly once per VM exit (exit_mmap's ->release; the work's own

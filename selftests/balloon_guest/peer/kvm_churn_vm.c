@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvm_churn_vm - a VMM that keeps moving its guest RAM, for the balloon
- * test of memsched's gfn->hva translation (issue 11, defect 8).
+ * test of memsched's gfn->hva translation (it holds only inside KVM's SRCU
+ * read-side section).
  *
  *   kvm_churn_vm --ready-file F [--mem-mb N]
  *
