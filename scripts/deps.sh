@@ -12,6 +12,7 @@ clang llvm libclang-rt-14-dev libbpf-dev bpftool pahole
 libcmocka-dev
 rdma-core ibverbs-utils rdmacm-utils perftest iproute2
 ndctl daxctl numactl socat
+gnuplot-nox jq
 "
 
 missing=""

@@ -67,10 +67,12 @@ int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
 		MSCTL_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *shorts = cmd->flags & MSCTL_CMD_OPTS_FIRST ?
+			     "+" MSCTL_CLI_COMMON_SHORT : MSCTL_CLI_COMMON_SHORT;
 	int c, ret;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, MSCTL_CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		ret = msctl_cli_common_opt(c, argv, cmd);
 		if (ret >= 0)
 			return ret;

@@ -13,6 +13,7 @@
 
 enum msctl_cmd_flags {
 	MSCTL_CMD_JSON = 1 << 0,	/* takes --json */
+	MSCTL_CMD_OPTS_FIRST = 1 << 1,	/* options before operands (VALUE may be -1) */
 };
 
 struct msctl_cmd {

@@ -265,16 +265,16 @@ static void gp_plot_mrc(FILE *f, const struct report *rp, const char *heat,
 	fprintf(f, "set xrange [%.3f:%.3f]\nset yrange [0:%.4f]\n",
 		r->samples[0].t, r->samples[r->nr - 1].t,
 		msctl_fmt_mib(rp->max_pages));
-	fprintf(f, "set view map\nset pm3d at b corners2color c1\nunset surface\n");
+	fprintf(f, "set view map\nset pm3d at b corners2color c1\n");
 	fprintf(f, "set palette rgbformulae 30,31,32\n");
 	fprintf(f, "set key top right textcolor rgb \"white\"\n");
 	fprintf(f, "splot ");
 	msctl_gp_put_str(f, heat);
 	fprintf(f, " using 1:2:3 with pm3d notitle, \\\n      ");
 	msctl_gp_put_str(f, wss);
-	fprintf(f, " using 1:3:(0) with lines lw 2 lc rgb \"white\" title \"working set\" nosurface, \\\n      ");
+	fprintf(f, " using 1:3:(0) with lines lw 2 lc rgb \"white\" title \"working set\", \\\n      ");
 	msctl_gp_put_str(f, wss);
-	fprintf(f, " using 1:4:(0) with lines lw 2 dt 2 lc rgb \"green\" title \"MRC knee\" nosurface\n");
+	fprintf(f, " using 1:4:(0) with lines lw 2 dt 2 lc rgb \"green\" title \"MRC knee\"\n");
 }
 
 static void gp_plot_wss(FILE *f, const struct report *rp, const char *wss)
@@ -312,6 +312,8 @@ static int draw(const struct report *rp, int formats,
 	struct stat st;
 	FILE *f;
 
+	if (!msctl_gp_check())
+		return -1;
 	if (formats & FMT_PNG) {
 		png_term = msctl_gp_has_terminal("pngcairo") ? "pngcairo" :
 			   msctl_gp_has_terminal("png") ? "png" : NULL;

@@ -49,6 +49,24 @@ static int gp_exec(char *const args[], bool quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static void not_found(const char *bin)
+{
+	msctl_err("cannot run %s: install Debian's gnuplot-nox (scripts/deps.sh), or set GNUPLOT",
+		  bin);
+}
+
+bool msctl_gp_check(void)
+{
+	char *args[] = { (char *)gp_bin(), "--version", NULL };
+	int ret = gp_exec(args, true);
+
+	if (ret == GP_NOT_FOUND)
+		not_found(args[0]);
+	else if (ret)
+		msctl_err("%s --version failed (status %d)", args[0], ret);
+	return !ret;
+}
+
 bool msctl_gp_has_terminal(const char *name)
 {
 	char cmd[64];
@@ -78,8 +96,7 @@ int msctl_gp_run(const char *script)
 	if (!ret)
 		return 0;
 	if (ret == GP_NOT_FOUND)
-		msctl_err("cannot run %s: install Debian's gnuplot-nox (scripts/deps.sh), or set GNUPLOT",
-			  args[0]);
+		not_found(args[0]);
 	else
 		msctl_err("%s %s failed (status %d)", args[0], script, ret);
 	return -1;

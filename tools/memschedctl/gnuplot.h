@@ -11,6 +11,9 @@
 
 #include "msctl.h"
 
+/* Whether gnuplot can be run; says what to install if not. */
+bool msctl_gp_check(void);
+
 /* Whether gnuplot runs and has terminal @name (pngcairo, png, svg). */
 bool msctl_gp_has_terminal(const char *name);
 

@@ -40,7 +40,9 @@ static const struct msctl_cmd fs_cmds[] = {
 	  "set a knob of a memschedfs file",
 	  "KNOB is a writable file of files/<ino>/ ('" PROG " fs show' lists them).\n"
 	  "VALUE is a decimal or 0x-prefixed integer, -1 or max; the kernel\n"
-	  "checks it and logs what it accepts (dmesg) when it refuses it.\n", 0, NULL },
+	  "checks it and logs what it accepts (dmesg) when it refuses it.\n"
+	  "Options go before FILE|INO (so that VALUE may be -1).\n",
+	  MSCTL_CMD_OPTS_FIRST, NULL },
 	{ "fs move", msctl_cmd_fs_move, "FILE|INO NODE",
 	  "move every page of a memschedfs file to NUMA node NODE now",
 	  "Returns when the move is done and prints the MiB per node after it.\n",

@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 108
+tap_plan 188
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -70,7 +70,45 @@ fake_mrc() {
 			p = b * bp
 			print p, (p < step ? 1000000 - b * 2000 : 15000)
 		}
-	}' > "$ROOT/vms/$1/mrc"
+	}' > "$ROOT/vms/$1/mrc.new"
+	chmod 0400 "$ROOT/vms/$1/mrc.new"
+	mv "$ROOT/vms/$1/mrc.new" "$ROOT/vms/$1/mrc"
+}
+
+# put FILE VALUE: replace FILE at once, keeping its mode (record reads the
+# fake files while the test changes them; a reader never sees half a file).
+put() {
+	echo "$2" > "$1.new"
+	chmod --reference="$1" "$1.new"
+	mv "$1.new" "$1"
+}
+
+# fake_file INO NAME SIZE_PAGES RESIDENT_PAGES "NODE PAGES..." as memschedfs
+# does it: values 0444, knobs 0644, move 0200, counters in stats/.
+fake_file() {
+	local d=$ROOT/files/$1 c
+	mkdir -p "$d/stats"
+	echo "$2" > "$d/name"
+	echo "$3" > "$d/size_pages"
+	echo "$4" > "$d/resident_pages"
+	printf '%s %s\n' $5 > "$d/node_pages"
+	chmod 0444 "$d"/*
+	echo 0 > "$d/dram_node"
+	echo 1 > "$d/pmem_node"
+	echo max > "$d/dram_budget_pages"
+	echo 0 > "$d/tiering"
+	echo 1000 > "$d/scan_interval_ms"
+	echo 256 > "$d/rate_limit_mib_per_s"
+	chmod 0644 "$d"/dram_node "$d"/pmem_node "$d"/dram_budget_pages "$d"/tiering \
+		"$d"/scan_interval_ms "$d"/rate_limit_mib_per_s
+	: > "$d/move"
+	chmod 0200 "$d/move"
+	for c in nr_faults nr_traps nr_scans nr_promoted_pages nr_demoted_pages \
+		 nr_moved_pages nr_move_busy_pages nr_move_nomem_pages nr_rate_stalls \
+		 nr_budget_demoted_pages nr_kernel_moved_pages; do
+		echo 0 > "$d/stats/$c"
+	done
+	chmod 0444 "$d"/stats/*
 }
 
 mkdir -p "$ROOT/vms" "$ROOT/files" "$ROOT/balloon/stats"
@@ -282,6 +320,7 @@ is_rc 0 "watch -n 2 exits 0"
 tap_is "$(printf '%s\n' "$OUT" | wc -l)" 3 "watch: header and two lines"
 w=$(line 3 "$OUT")
 tap_is "${w#* }" "97.7 98.0 78.1 23.7 120 0" "watch: wss, knee, active, idle, scans, young delta"
+: > "$work/watch.out"
 "$CTL" watch 4242 -n 2 -i 2 > "$work/watch.out" 2>&1 &
 wpid=$!
 for i in $(seq 100); do
@@ -347,6 +386,202 @@ has "$OUT" "unmatched connections 5" "balloon (host): balloon/stats/nr_unmatched
 : > "$ROOT/balloon/transfer"
 run transfer 4242 5151 128
 tap_is "$RC/$(cat "$ROOT/balloon/transfer")" "0/4242 5151 32768" "transfer writes FROM TO PAGES into balloon/transfer"
+
+# knobs: the readable and writable files of vms/PID/, from the tree
+run knobs 4242
+is_rc 0 "knobs exits 0"
+tap_is "$(printf '%s\n' "$OUT" | awk 'NR > 1 { printf "%s ", $1 }')" \
+	"active_scans cpu_quota_ms idle_scans mrc_decay_scans sample_period sample_seed scan_interval_ms untrace_scans wss_scans " \
+	"knobs: every readable and writable file, none of the values, tables or actions"
+has "$OUT" "idle_scans 40" "knobs: the values"
+echo 64 > "$d/heat_threshold"
+chmod 0600 "$d/heat_threshold"
+run set 4242 heat_threshold 96
+tap_is "$RC/$(cat "$d/heat_threshold")" "0/96" "set: a knob the module adds is settable with no change to the tool"
+rm "$d/heat_threshold"
+run set 4242 wss_pages 5
+tap_is "$RC/$(cat "$d/wss_pages")" "1/25000" "set: a read-only estimate is not a knob"
+has "$ERR" "unknown knob 'wss_pages'" "set: a read-only estimate is not a knob: message"
+run set 4242 reset 1
+is_rc 1 "set: a write-only action is not a knob"
+run set 4242 active_scans 40
+tap_is "$RC/$(cat "$d/active_scans")" "0/40" "set active_scans to idle_scans: written (checked at use)"
+has "$ERR" "warning: VM 4242: active_scans 40 >= idle_scans 40" "set: warns of a knob conflict"
+run set 4242 active_scans 2
+tap_is "$RC/$ERR" "0/" "set: no warning without a conflict"
+
+# --json: one JSON object that parses, with the values of the tree
+# jq_is FILTER WANT NAME: OUT parses and FILTER gives WANT
+jq_is() {
+	local got
+	got=$(printf '%s\n' "$OUT" | jq -r "$1" 2>&1)
+	tap_is "$got" "$2" "$3"
+}
+run list --json
+jq_is '[.vms[].pid] | @csv' "4242,5151" "list --json: the VMs"
+jq_is '.vms[1].classes.never_touched' 96608 "list --json: the classes in pages"
+run status 4242 --json
+jq_is '[.wss_pages, .mrc_knee_pages, .last_scan_ns, .ram_ino] | @csv' "25000,25088,700000," \
+	"status --json: estimates in pages, the last scan, no RAM file"
+jq_is '.knobs | keys | length' 9 "status --json: every knob"
+jq_is '[.knobs.idle_scans, .stats.nr_scan_ns, .stats.nr_knob_conflicts] | @csv' "40,83886080,0" \
+	"status --json: knob and stats/ values"
+jq_is '[.age_histogram[0].min_age_scans, .age_histogram[-1].never, .age_histogram[-1].pages] | @csv' \
+	"0,true,100000" "status --json: the age histogram"
+run knobs 4242 --json
+jq_is '.knobs.sample_period' 16 "knobs --json"
+run mrc 4242 --json
+jq_is '[(.points | length), .points[1].pages, .points[1].miss_ppm] | @csv' "257,512,998000" \
+	"mrc --json: 257 points in pages and ppm"
+run watch 4242 -n 2 -i 0.05 --json
+tap_is "$(printf '%s\n' "$OUT" | jq -s -r '[length, .[0].young_pages_delta, .[1].young_pages_delta, .[1].wss_pages] | @csv' 2>&1)" \
+	"2,,0,25000" "watch --json: one object per line"
+run balloon 4242 --json
+jq_is '[.connected, .guest_reported_pages, .stats.nr_inflated_pages, .guest_stats.total_bytes, .guest_classes.anon_active_bytes] | @csv' \
+	"1,131072,16384,536870912,104857600" "balloon --json"
+run balloon --json
+jq_is '[.listening, .channels, .stats.nr_unmatched] | @csv' "true,2,5" "balloon (host) --json"
+run set 4242 idle_scans 40 --json
+is_rc 2 "--json on a command that shows nothing: exit 2"
+for c in "list" "status 4242" "status 5151" "knobs 5151" "mrc 5151" "balloon 4242" "balloon"; do
+	run $c --json
+	if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] &&
+	   printf '%s\n' "$OUT" | python3 -m json.tool > /dev/null 2>&1; then
+		tap_pass "$c --json: one line, valid JSON (python3 -m json.tool)"
+	else
+		tap_fail "$c --json: one line, valid JSON (python3 -m json.tool)" "exit $RC: $OUT $ERR"
+	fi
+done
+
+# fs: memschedfs files, by path (stat) or by inode
+mnt=$work/mnt
+mkdir -p "$mnt"
+truncate -s 64M "$mnt/ram0"
+ino=$(stat -c %i "$mnt/ram0")
+fake_file "$ino" ram0 16384 8192 "0 4096 1 4096"
+ino2=$((ino + 1))
+fake_file "$ino2" ram1 262144 0 "0 0 1 0"
+ln -s "../../files/$ino" "$ROOT/vms/4242/ram"
+fd=$ROOT/files/$ino
+run fs list
+is_rc 0 "fs list exits 0"
+tap_is "$(line 1 "$OUT")" "INO NAME SIZE_MiB RESIDENT_MiB TIERING NODE:MiB DRAM_BUDGET_MiB" "fs list: header"
+tap_is "$(printf '%s\n' "$OUT" | squeeze "$(cat)" | grep " ram0 ")" "$ino ram0 64.0 32.0 off 0:16.0 1:16.0 max" \
+	"fs list: ram0 (size, resident, tiering, MiB per node, budget)"
+tap_is "$(line 3 "$OUT" | cut -d' ' -f1,2)" "$ino2 ram1" "fs list: in inode order"
+run fs list --json
+jq_is '.files[0] | [.ino, .name, .size_pages, .resident_pages, .node_pages[1].node, .node_pages[1].pages, .dram_budget_pages, .tiering] | @csv' \
+	"$ino,\"ram0\",16384,8192,1,4096,\"max\",0" "fs list --json"
+run fs show "$mnt/ram0"
+is_rc 0 "fs show FILE exits 0"
+has "$OUT" "memschedfs file ram0 (inode $ino)" "fs show: name and inode from the path"
+has "$OUT" "node 1 16.0 MiB (4096 pages)" "fs show: pages per node"
+has "$OUT" "tiering off (DRAM node 0, PMEM node 1, DRAM budget max)" "fs show: tiering"
+has "$OUT" "RAM of VM 4242" "fs show: the VM whose vms/PID/ram links here"
+has "$OUT" "rate_limit_mib_per_s 256" "fs show: knobs"
+has "$OUT" "nr_kernel_moved_pages 0" "fs show: stats/"
+run status 4242
+has "$OUT" "guest RAM: memschedfs file ram0 (inode $ino" "status: the VM's RAM file (vms/PID/ram)"
+run fs show "$ino" --json
+jq_is '[.name, .vms[0], .knobs.scan_interval_ms, (.knobs | length), (.stats | length)] | @csv' \
+	"\"ram0\",4242,1000,6,11" "fs show INO --json"
+run fs set "$mnt/ram0" dram_budget_pages 4096
+tap_is "$RC/$(cat "$fd/dram_budget_pages")" "0/4096" "fs set FILE: writes files/<ino>/KNOB"
+run fs set "$ino" dram_budget_pages max
+tap_is "$RC/$(cat "$fd/dram_budget_pages")" "0/max" "fs set INO: max"
+run fs set "$mnt/ram0" pmem_node -1
+tap_is "$RC/$(cat "$fd/pmem_node")" "0/-1" "fs set: -1"
+run fs set "$mnt/ram0" tiering 0x1
+tap_is "$RC/$(cat "$fd/tiering")" "0/1" "fs set: hex in decimal"
+run fs set "$mnt/ram0" node_pages 1
+tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: fs set: unknown knob 'node_pages'; the knobs of file $ino: dram_budget_pages dram_node pmem_node rate_limit_mib_per_s scan_interval_ms tiering" \
+	"fs set: a table is not a knob; the message lists the knobs"
+run fs set "$mnt/ram0" tiering lots
+is_rc 2 "fs set: a bad VALUE: exit 2"
+run fs set "$work/none" tiering 1
+tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: $work/none: No such file or directory (ENOENT)" "fs set: a missing FILE"
+run fs show 12345
+has "$ERR" "no memschedfs file with inode 12345" "fs show: an inode without files/<ino>/"
+is_rc 1 "fs show: an inode without files/<ino>/: exit 1"
+run fs move "$mnt/ram0" 1
+tap_is "$RC/$(cat "$fd/move")" "0/1" "fs move: writes the node into move"
+has "$OUT" "ram0: moved to node 1; MiB per node now 0:16.0 1:16.0" "fs move: says where the pages are"
+run fs move "$mnt/ram0" x
+is_rc 2 "fs move: a bad NODE: exit 2"
+run fs
+is_rc 2 "fs without a command: exit 2"
+run fs frobnicate
+is_rc 2 "fs with an unknown command: exit 2"
+for c in "fs list" "fs show $ino"; do
+	run $c --json
+	if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | python3 -m json.tool > /dev/null 2>&1; then
+		tap_pass "$c --json: valid JSON (python3 -m json.tool)"
+	else
+		tap_fail "$c --json: valid JSON (python3 -m json.tool)" "exit $RC: $OUT $ERR"
+	fi
+done
+
+# record and report: sample while the tree changes, then draw
+rec=$work/rec/vm4242.rec
+mkdir -p "$work/rec"
+"$CTL" record 4242 -o "$rec" --interval 0.2 --duration 2 > "$work/record.out" 2>&1 &
+rpid=$!
+sleep 0.9
+put "$d/wss_pages" 50000
+put "$d/mrc_knee_pages" 50176
+fake_mrc 4242 131072 50000
+wait "$rpid"
+tap_is "$?" 0 "record exits 0"
+has "$(cat "$work/record.out")" "samples of VM 4242" "record: says what it recorded"
+nsamples=$(grep -c '^sample ' "$rec")
+tap_ok "record: a sample every 0.2 s for 2 s (got $nsamples)" [ "$nsamples" -ge 8 ] && [ "$nsamples" -le 11 ]
+tap_is "$(head -1 "$rec")" "memschedctl-record 1" "record: the format line"
+tap_is "$(awk '$1 == "sample" { print $4 }' "$rec" | sort -u | tr '\n' ' ')" "25000 50000 " \
+	"record: the working set before and after the change"
+tap_is "$(awk '$1 == "mrc" { print NF - 2 }' "$rec" | sort -u)" 257 "record: each mrc line has the 257 points"
+tap_is "$(awk '$1 == "ages" { print $NF }' "$rec" | sort -u)" "never:100000" "record: ages lines end with the never bucket"
+tap_is "$(tail -1 "$rec" | cut -d' ' -f1,3)" "end duration" "record: the end line says why"
+run report "$rec" --out "$work/pics"
+is_rc 0 "report exits 0"
+pics="$work/pics/vm4242-mrc.png $work/pics/vm4242-wss.png $work/pics/vm4242-mrc.svg $work/pics/vm4242-wss.svg"
+tap_is "$(printf '%s\n' "$OUT" | tail -n 4 | tr '\n' ' ')" "$pics " "report: prints the pictures' paths"
+for p in $pics; do
+	case $p in
+	*.png) magic=$(head -c 8 "$p" | od -An -tx1 | tr -d ' \n'); want=89504e470d0a1a0a ;;
+	*.svg) magic=$(grep -c '<svg' "$p"); want=1 ;;
+	esac
+	tap_ok "report: $(basename "$p") is a non-empty $([ "${p##*.}" = png ] && echo PNG || echo SVG)" \
+		[ -s "$p" ] && [ "$magic" = "$want" ]
+done
+run report "$rec" --format svg --json
+jq_is '.pictures | map(sub(".*/"; "")) | @csv' '"vm4242-mrc.svg","vm4242-wss.svg"' \
+	"report --format svg --json: the pictures beside the record"
+jq_is '[.samples, .wss_pages_min, .wss_pages_max] | @csv' "$nsamples,25000,50000" "report --json: the summary"
+echo "not a record" > "$work/rec/bad.rec"
+run report "$work/rec/bad.rec"
+has "$ERR" "not a memschedctl record file" "report: a file that is not a record: message"
+export GNUPLOT=$work/no-gnuplot
+run report "$rec" --out "$work/pics2"
+unset GNUPLOT
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "install Debian's gnuplot-nox")" "1/1" "report without gnuplot: says what to install"
+# A record ends by itself when its VM goes, and on SIGINT.
+fake_vm 6161 1024 64 0 0 "0 0 0 1024" 1000
+fake_mrc 6161 1024 1024
+printf 'never 1024\n' > "$ROOT/vms/6161/age_histogram"
+"$CTL" record 6161 -o "$work/rec/6161.rec" -i 0.1 > "$work/record2.out" 2>&1 &
+rpid=$!
+sleep 0.5
+rm -rf "$ROOT/vms/6161"
+wait "$rpid"
+tap_is "$?/$(tail -1 "$work/rec/6161.rec" | cut -d' ' -f1,3)" "0/end detached" "record: ends when the VM is detached"
+"$CTL" record 4242 -o "$work/rec/int.rec" -i 0.1 > "$work/record3.out" 2>&1 &
+rpid=$!
+sleep 0.5
+kill -INT "$rpid"
+wait "$rpid"
+tap_is "$?/$(tail -1 "$work/rec/int.rec" | cut -d' ' -f1,3)" "0/end signal" "record: SIGINT ends it cleanly"
+run record 4242
+is_rc 2 "record without -o: exit 2"
 
 # attach picks the guest CID up from a QEMU-like command line
 sh -c 'sleep 30; true' -device vhost-vsock-pci,id=v0,guest-cid=42 &
