@@ -449,6 +449,7 @@ static int __balloon_on_inflated(struct msched_balloon *b,
 	u32 i, nr = m->gfns.nr;
 	int ret, idx;
 
+	lockdep_assert_held(&b->lock);
 	ret = balloon_check_gfns(b, m, gfns, false);
 	if (ret)
 		return ret;
@@ -499,6 +500,7 @@ static int __balloon_on_deflated(struct msched_balloon *b,
 	u32 i, nr = m->gfns.nr;
 	int ret;
 
+	lockdep_assert_held(&b->lock);
 	ret = balloon_check_gfns(b, m, gfns, true);
 	if (ret)
 		return ret;
@@ -512,8 +514,8 @@ static int __balloon_on_deflated(struct msched_balloon *b,
 	return 0;
 }
 
-static void __balloon_store_kvs(const struct msched_proto_msg *m, u64 *vals,
-				u32 *present, u32 nr_known)
+static void balloon_store_kvs(const struct msched_proto_msg *m, u64 *vals,
+			      u32 *present, u32 nr_known)
 {
 	u32 t;
 
@@ -526,8 +528,9 @@ static void __balloon_store_kvs(const struct msched_proto_msg *m, u64 *vals,
 static int __balloon_on_stats(struct msched_balloon *b,
 			      const struct msched_proto_msg *m, u64 *scratch)
 {
-	__balloon_store_kvs(m, b->stats, &b->stats_present,
-			    MSCHED_BALLOON_STAT_NR);
+	lockdep_assert_held(&b->lock);
+	balloon_store_kvs(m, b->stats, &b->stats_present,
+			  MSCHED_BALLOON_STAT_NR);
 	b->stats_ns = ktime_get_ns();
 	trace_msched_balloon_stats(b->vm->pid, m->type, m->kvs.nr);
 	return 0;
@@ -537,8 +540,9 @@ static int __balloon_on_stats(struct msched_balloon *b,
 static int __balloon_on_classes(struct msched_balloon *b,
 				const struct msched_proto_msg *m, u64 *scratch)
 {
-	__balloon_store_kvs(m, b->classes, &b->classes_present,
-			    MSCHED_BALLOON_CLASS_NR);
+	lockdep_assert_held(&b->lock);
+	balloon_store_kvs(m, b->classes, &b->classes_present,
+			  MSCHED_BALLOON_CLASS_NR);
 	trace_msched_balloon_stats(b->vm->pid, m->type, m->kvs.nr);
 	return 0;
 }
@@ -547,6 +551,7 @@ static int __balloon_on_classes(struct msched_balloon *b,
 static int __balloon_on_ack(struct msched_balloon *b,
 			    const struct msched_proto_msg *m, u64 *scratch)
 {
+	lockdep_assert_held(&b->lock);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
  * and its module-wide init and exit (the root balloon/ directory and the
  * AF_VSOCK channel). The map of the balloon's files is in balloon.h.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include "balloon.h"
 
 const struct msched_feature_ops msched_balloon_ops = {

@@ -11,6 +11,8 @@
  *    file mappings, are left alone and counted as skipped.
  * Either way KVM's MMU notifier drops the guest mapping.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/types.h>
 #include <linux/falloc.h>
 #include <linux/file.h>
