@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # tools/build/memschedctl against the real module: every attach/detach/set
-# error maps the kernel's errno to its message and exit code 1, and status,
-# list and mrc report the values sysfs holds.
+# error maps the kernel's errno to its message and exit code 1; status,
+# list and mrc report the values sysfs holds, in text and --json (parsed
+# with jq); knobs lists the module's knobs; record and report draw a VM;
+# fs list/show/set/move work on a real memschedfs mount.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 ctl=$TAP_REPO/tools/build/memschedctl
 [ -x "$ctl" ] || tap_skip_all "tools/build/memschedctl not built (make tools)"
-tap_plan 12
+tap_plan 35
 
 work=$(mktemp -d)
-trap 'ms_vmm_stop; rm -rf "$work"' EXIT
+trap 'ms_vmm_stop; umount "$work/mnt" 2>/dev/null; rm -rf "$work"' EXIT
 ms_load || { tap_fail "load memsched"; tap_done; }
 
 # expect_err WANT NAME ARGS...: exit 1 and WANT in the message
@@ -65,6 +67,68 @@ status_shows_wss
 tap_is "$?" 0 "status shows the working set"
 tap_ok "list has one line for the VM" sh -c "[ \$('$ctl' list | grep -c '^ *$pid ') = 1 ]"
 tap_is "$("$ctl" mrc "$pid" --csv | wc -l)" 258 "mrc --csv: header and 257 points"
+
+# --json: one object that jq parses, with the values sysfs holds
+d=$(ms_vm "$pid")
+tap_is "$("$ctl" status "$pid" --json | jq -r '[.pid, .guest_pages, .knobs.scan_interval_ms, .knobs.sample_period] | @csv')" \
+	"$pid,$(cat "$d/guest_pages"),$(cat "$d/scan_interval_ms"),1" "status --json: pid, guest pages and knobs as sysfs has them"
+tap_is "$("$ctl" status "$pid" --json | jq -r '.stats | has("nr_scans") and has("nr_knob_conflicts")')" true \
+	"status --json: the stats/ counters"
+tap_is "$("$ctl" list --json | jq -r '[.vms[].pid] | @csv')" "$pid" "list --json: the VM"
+tap_is "$("$ctl" mrc "$pid" --json | jq -r '.points | length')" 257 "mrc --json: 257 points"
+tap_is "$("$ctl" watch "$pid" -n 2 -i 0.1 --json | jq -s -r 'length')" 2 "watch --json: one object per line"
+
+# knobs come from the module's directory: readable and writable files
+knobs=$("$ctl" knobs "$pid" | awk 'NR > 1 { print $1 }')
+tap_ok "knobs: scan_interval_ms, idle_scans and active_scans, no estimate, no action" sh -c \
+	"echo '$knobs' | grep -qx scan_interval_ms && echo '$knobs' | grep -qx idle_scans &&
+	 echo '$knobs' | grep -qx active_scans && ! echo '$knobs' | grep -qx -e wss_pages -e reset -e mrc"
+bad=""
+for k in $knobs; do
+	[ "$(stat -c %a "$d/$k")" = 600 ] || bad="$bad $k"
+done
+tap_is "$bad" "" "knobs: every one is a 0600 file of vms/PID/"
+# active_scans >= idle_scans is accepted and checked when a scan uses it
+out=$("$ctl" set "$pid" active_scans "$(cat "$d/idle_scans")" 2>&1)
+tap_is "$?/$(echo "$out" | grep -c 'warning: .*active_scans.* >= idle_scans')" "0/1" "set active_scans = idle_scans: accepted, with a warning"
+"$ctl" set "$pid" active_scans 2
+
+# record and report: a short record of the live VM, drawn by gnuplot
+"$ctl" record "$pid" -o "$work/vm.rec" -i 0.2 -d 1 > "$work/record.out" 2>&1
+tap_is "$?/$(grep -c '^sample ' "$work/vm.rec")" "0/6" "record -i 0.2 -d 1: six samples"
+if command -v gnuplot > /dev/null; then
+	"$ctl" report "$work/vm.rec" > "$work/report.out" 2>&1
+	tap_ok "report: PNG and SVG of the MRC and the working set" sh -c \
+		"[ -s '$work/vm-mrc.png' ] && [ -s '$work/vm-wss.png' ] && grep -q '<svg' '$work/vm-mrc.svg' && grep -q '<svg' '$work/vm-wss.svg'"
+else
+	tap_skip "report: PNG and SVG of the MRC and the working set" "no gnuplot (scripts/deps.sh installs gnuplot-nox)"
+fi
 tap_ok "detach" "$ctl" detach "$pid"
+
+# fs: a real memschedfs mount; files by path (stat) and by inode
+mnt=$work/mnt
+mkdir -p "$mnt"
+tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
+truncate -s 16M "$mnt/vmram"
+ino=$(stat -c %i "$mnt/vmram")
+fd=$MS_ROOT/files/$ino
+tap_is "$("$ctl" fs list | awk -v i="$ino" '$1 == i { print $2, $3, $4 }')" "vmram 16.0 0.0" \
+	"fs list: the file's inode, name, size and resident MiB"
+tap_is "$("$ctl" fs list --json | jq -r --argjson i "$ino" '.files[] | select(.ino == $i) | [.name, .size_pages, .dram_budget_pages, .tiering] | @csv')" \
+	'"vmram",4096,"max",0' "fs list --json: the file"
+tap_is "$("$ctl" fs show "$mnt/vmram" --json | jq -r '[.ino, (.stats | has("nr_faults")), (.knobs | has("rate_limit_mib_per_s"))] | @csv')" \
+	"$ino,true,true" "fs show FILE --json: the inode from stat, stats/ and knobs"
+tap_ok "fs set FILE dram_budget_pages 1024" "$ctl" fs set "$mnt/vmram" dram_budget_pages 1024
+tap_is "$(cat "$fd/dram_budget_pages")" 1024 "fs set: files/<ino>/dram_budget_pages holds it"
+tap_ok "fs set INO dram_budget_pages max" "$ctl" fs set "$ino" dram_budget_pages max
+tap_is "$(cat "$fd/dram_budget_pages")" max "fs set INO: max"
+tap_ok "fs set FILE rate_limit_mib_per_s 100" "$ctl" fs set "$mnt/vmram" rate_limit_mib_per_s 100
+tap_is "$(cat "$fd/rate_limit_mib_per_s")" 100 "fs set: files/<ino>/rate_limit_mib_per_s holds it"
+expect_err "rejected" "fs set an out-of-range scan_interval_ms: rejected" fs set "$mnt/vmram" scan_interval_ms 5
+: > "$work/plain"
+expect_err "not on a memschedfs mount" "fs set a file of another file system: refused" fs set "$work/plain" tiering 0
+tap_ok "fs move FILE 0" "$ctl" fs move "$mnt/vmram" 0
+rm -f "$mnt/vmram"
+umount "$mnt"
 rmmod memsched
 tap_done

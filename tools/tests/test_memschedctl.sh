@@ -323,7 +323,7 @@ tap_is "${w#* }" "97.7 98.0 78.1 23.7 120 0" "watch: wss, knee, active, idle, sc
 : > "$work/watch.out"
 "$CTL" watch 4242 -n 2 -i 2 > "$work/watch.out" 2>&1 &
 wpid=$!
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	[ "$(wc -l < "$work/watch.out")" -ge 2 ] && break
 	sleep 0.1
 done
