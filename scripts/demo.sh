@@ -12,5 +12,16 @@ $MAKE -s modules > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit
 $MAKE -s -C selftests all
 $MAKE -s tools
 echo "demo: booting the lab (about a minute; lab-run says which accelerator and why)"
-exec tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 900 --out build/demo \
-	-- 'bash tools/demo/lab-demo.sh'
+out=build/demo
+rc=0
+tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout 900 --out "$out" \
+	-- "DEMO_OUT=$PWD/$out bash tools/demo/lab-demo.sh" || rc=$?
+# The lab recorded the VM into the run directory; draw it here (gnuplot).
+if [ -s "$out/vm.rec" ]; then
+	echo "demo: drawing the record (memschedctl report; the paths follow)"
+	tools/build/memschedctl report "$out/vm.rec" --out "$PWD/$out" ||
+		{ [ "$rc" != 0 ] || rc=1; }
+else
+	echo "demo: no record in $out (see $out/output.txt)"
+fi
+exit "$rc"

@@ -4,7 +4,9 @@
 # start a nested Linux guest, attach memsched to it while it runs, show what
 # memsched sees as the guest's workload changes, then balloon the memory the
 # miss-rate curve says the guest does not need back to the host. Grows with
-# every capability.
+# every capability. memschedctl records the VM all along into the run
+# directory (DEMO_OUT, else the lab's LAB_OUT): vm.rec, which scripts/demo.sh
+# draws with 'memschedctl report' once the lab is down.
 set -u
 . selftests/lib/tap.sh
 . selftests/lib/memsched.sh
@@ -12,6 +14,7 @@ set -u
 
 say() { printf '\n== %s\n' "$*"; }
 ctl=tools/build/memschedctl
+out=${DEMO_OUT:-${LAB_OUT:-}}
 
 say "lab: kernel $(uname -r), $(nproc) vCPUs, NUMA nodes $(cat /sys/devices/system/node/online)"
 for m in memsched rdma_failover; do
@@ -52,6 +55,12 @@ fi
 d=$(ms_vm "$vmm")
 echo 500 > "$d/scan_interval_ms"
 echo 4 > "$d/wss_scans"
+rec=""
+if [ -x "$ctl" ] && [ -n "$out" ] && [ -d "$out" ]; then
+	say "recording the VM every second: memschedctl record $vmm -o $out/vm.rec"
+	"$ctl" record "$vmm" -o "$out/vm.rec" -i 1 > "$out/record.log" 2>&1 &
+	rec=$!
+fi
 ms_wait_scans "$d" 10
 show() {
 	if [ -x "$ctl" ]; then
@@ -100,6 +109,13 @@ rc=$?
 tr -d '\r' < "$work/guest.log" | grep -E '^guest: memory condition'
 say "guest finished (status $rc); memsched detached by itself:"
 dmesg | grep 'memsched: \(attached\|detached\|pid .*balloon\)' | tail -4
+if [ -n "$rec" ]; then
+	# The record ends by itself when the VM is detached.
+	for _ in $(seq 50); do kill -0 "$rec" 2>/dev/null || break; sleep 0.2; done
+	kill -INT "$rec" 2>/dev/null
+	wait "$rec"
+	cat "$out/record.log"
+fi
 rmmod rdma_failover memsched
 rm -rf "$work"
 exit "$rc"
