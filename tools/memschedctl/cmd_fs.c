@@ -237,14 +237,14 @@ MSCTL_CMD_FN(fs_list)
 	ret = msctl_cli_parse_plain(argc, argv, cmd, 0);
 	if (ret >= 0)
 		return ret;
-	ret = EXIT_ERR;
 	if (msctl_sysfs_check_root())
-		goto cleanup;
-	if (msctl_sysfs_path(path, sizeof(path), "files") ||
-	    (ret = msctl_sysfs_list_ids(path, &inos, &nr))) {
-		msctl_sysfs_report(ret ? ret : -ENAMETOOLONG);
-		ret = EXIT_ERR;
-		goto cleanup;
+		return EXIT_ERR;
+	ret = msctl_sysfs_path(path, sizeof(path), "files");
+	if (!ret)
+		ret = msctl_sysfs_list_ids(path, &inos, &nr);
+	if (ret) {
+		msctl_sysfs_report(ret);
+		return EXIT_ERR;
 	}
 	msctl_json_init(&j, stdout);
 	if (msctl_cli_json) {
