@@ -33,6 +33,20 @@ tap_ok() {
 	if out=$("$@" 2>&1); then tap_pass "$name"; else tap_fail "$name" "command: $*" "$out"; fi
 }
 
+# all_of CMD...: passes when every test (separated by --) passes, e.g.
+# all_of [ a = a ] -- [ 1 -lt 2 ]; for tap_ok, which takes one command.
+all_of() {
+	local args=()
+	for a in "$@" --; do
+		if [ "$a" = -- ]; then
+			"${args[@]}" || return 1
+			args=()
+		else
+			args+=("$a")
+		fi
+	done
+}
+
 # tap_is GOT WANT NAME
 tap_is() {
 	if [ "$1" = "$2" ]; then tap_pass "$3"; else tap_fail "$3" "got '$1', want '$2'"; fi

@@ -72,7 +72,7 @@ tap_fails_with "" "read(2) is not supported (mmap only)" cat "$f"
 if [ -d /sys/devices/virtual/memory_tiering ]; then
 	t0=$(tier_of 0) t1=$(tier_of 1)
 	tap_ok "the default pmem_node is in a slower memory tier (kernel: node 0 tier $t0, node 1 tier $t1)" \
-		[ "$t0" != none ] && [ "$t1" != none ] && [ "$t1" -gt "$t0" ]
+		all_of [ "$t0" != none ] -- [ "$t1" != none ] -- [ "$t1" -gt "$t0" ]
 else
 	tap_skip "the default pmem_node is in a slower memory tier" "no /sys/devices/virtual/memory_tiering"
 fi
@@ -160,7 +160,7 @@ tap_is "$ok/$(awk 'NR == 1 { print $3 }' "$work/q2")" "1/2048" "the hot set (204
 tap_is "$(awk 'NR == 2 { print $4 }' "$work/q2")" 14336 "the cold pages (14336) stayed on PMEM (node 1)"
 tap_ok "DRAM use within the 4096-page budget ($(node_pages "$d" 0))" [ "$(node_pages "$d" 0)" -le 4096 ]
 tap_ok "stats: promotions and traps counted" \
-	[ "$(stat_of "$d" nr_promoted_pages)" -ge 2048 ] && [ "$(stat_of "$d" nr_traps)" -gt 0 ]
+	all_of [ "$(stat_of "$d" nr_promoted_pages)" -ge 2048 ] -- [ "$(stat_of "$d" nr_traps)" -gt 0 ]
 ms_write 1 "$d/tiering"
 ms_write 1024 "$d/dram_budget_pages"
 ok=0

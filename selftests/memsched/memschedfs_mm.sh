@@ -78,19 +78,6 @@ block_online_cmd() {
 	*) echo online_kernel ;;
 	esac
 }
-# all_of CMD...: passes when every test (separated by --) passes, e.g.
-# all_of [ a = a ] -- [ 1 -lt 2 ]; for tap_ok, which takes one command.
-all_of() {
-	local args=()
-	for a in "$@" --; do
-		if [ "$a" = -- ]; then
-			"${args[@]}" || return 1
-			args=()
-		else
-			args+=("$a")
-		fi
-	done
-}
 # Compaction and memory offline never run at the same moment here: each
 # takes HOTPLUG_LOCK. Linux 6.1's compaction walks pfns without the memory
 # hotplug lock (pageblock_pfn_to_page trusts zone->contiguous), and an
