@@ -8,7 +8,7 @@
 
 /* Bumped whenever a sysfs file changes name or meaning; shown in .../version. */
 #define MEMSCHED_ABI_VERSION		2
-#define BALLOON_GUEST_ABI_VERSION	1
+#define BALLOON_GUEST_ABI_VERSION	2
 #define RDMA_FAILOVER_ABI_VERSION	1
 
 #define MEMSCHED_SYSFS_ROOT		"/sys/kernel/mm/memsched"
