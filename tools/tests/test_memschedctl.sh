@@ -524,9 +524,17 @@ done
 # record and report: sample while the tree changes, then draw
 rec=$work/rec/vm4242.rec
 mkdir -p "$work/rec"
+# wait_samples FILE N: until FILE holds N samples (at most 30 s)
+wait_samples() {
+	for _ in $(seq 300); do
+		[ "$(grep -c '^sample ' "$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 "$CTL" record 4242 -o "$rec" --interval 0.2 --duration 2 > "$work/record.out" 2>&1 &
 rpid=$!
-sleep 0.9
+wait_samples "$rec" 3
 put "$d/wss_pages" 50000
 put "$d/mrc_knee_pages" 50176
 fake_mrc 4242 131072 50000
@@ -568,15 +576,15 @@ tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "install Debian's gnuplot-nox")" "1
 fake_vm 6161 1024 64 0 0 "0 0 0 1024" 1000
 fake_mrc 6161 1024 1024
 printf 'never 1024\n' > "$ROOT/vms/6161/age_histogram"
-"$CTL" record 6161 -o "$work/rec/6161.rec" -i 0.1 > "$work/record2.out" 2>&1 &
+"$CTL" record 6161 -o "$work/rec/6161.rec" -i 0.1 -d 60 > "$work/record2.out" 2>&1 &
 rpid=$!
-sleep 0.5
+wait_samples "$work/rec/6161.rec" 2
 rm -rf "$ROOT/vms/6161"
 wait "$rpid"
 tap_is "$?/$(tail -1 "$work/rec/6161.rec" | cut -d' ' -f1,3)" "0/end detached" "record: ends when the VM is detached"
-"$CTL" record 4242 -o "$work/rec/int.rec" -i 0.1 > "$work/record3.out" 2>&1 &
+"$CTL" record 4242 -o "$work/rec/int.rec" -i 0.1 -d 60 > "$work/record3.out" 2>&1 &
 rpid=$!
-sleep 0.5
+wait_samples "$work/rec/int.rec" 2
 kill -INT "$rpid"
 wait "$rpid"
 tap_is "$?/$(tail -1 "$work/rec/int.rec" | cut -d' ' -f1,3)" "0/end signal" "record: SIGINT ends it cleanly"
