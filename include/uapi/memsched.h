@@ -15,4 +15,7 @@
 #define BALLOON_GUEST_SYSFS_ROOT	"/sys/kernel/mm/balloon_guest"
 #define RDMA_FAILOVER_SYSFS_ROOT	"/sys/kernel/rdma_failover"
 
+/* statfs(2) f_type of a memschedfs mount. */
+#define MEMSCHEDFS_MAGIC		0x6d736673	/* "msfs" */
+
 #endif /* _UAPI_MEMSCHED_H */

@@ -32,6 +32,7 @@
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 
+#include <uapi/memsched.h>
 #include "../compat.h"
 #include "memsched.h"
 #include "fs.h"
@@ -531,7 +532,7 @@ static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
-	sb->s_magic = MSCHED_FS_MAGIC;
+	sb->s_magic = MEMSCHEDFS_MAGIC;
 	sb->s_op = &msched_fs_sops;
 	sb->s_time_gran = 1;
 	root = msched_fs_new_inode(sb, NULL, S_IFDIR | (mode ? mode : 0755));

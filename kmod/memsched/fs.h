@@ -18,7 +18,6 @@
 #include "access.h"
 #include "msched_tier.h"
 
-#define MSCHED_FS_MAGIC		0x6d736673	/* "msfs" */
 #define MSCHED_FS_BUDGET_MAX	U64_MAX		/* no DRAM budget */
 
 /* Per-file counters, shown in files/<ino>/stats. */

@@ -20,11 +20,6 @@
 #include "json.h"
 #include "sysfs.h"
 
-/*
- * The s_magic of memschedfs (MSCHED_FS_MAGIC in kmod/memsched/fs.h, which
- * user space does not include).
- */
-#define MEMSCHEDFS_MAGIC	0x6d736673	/* "msfs" */
 #define MAX_NODES		64
 
 /* What fs list and fs show say of a file. */
