@@ -28,7 +28,6 @@
 #include <linux/timekeeping.h>
 
 #include "balloon.h"
-#include "sample.h"
 #include "trace.h"
 
 /* Pages ballooned across all VMs; returns to zero when every set is gone. */
@@ -229,15 +228,12 @@ int __msched_balloon_set_target(struct msched_balloon *b, u64 target)
 }
 
 /*
- * The VM's memslot pages, as its sampler last counted them (the sampler is
- * attached before the balloon and detached after it). Without a HELLO this
- * is the only size of the guest there is.
+ * The VM's memslot pages (KVM's count, now). Without a HELLO this is the
+ * only size of the guest there is.
  */
 static u64 balloon_vm_memslot_pages(struct msched_vm *vm)
 {
-	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
-
-	return s ? READ_ONCE(s->guest_pages) : 0;
+	return msched_kvm_guest_pages(vm->kvm);
 }
 
 /**
@@ -257,19 +253,23 @@ int msched_balloon_set_target(struct msched_balloon *b, u64 target)
 	int ret = 0, err;
 
 	mutex_lock(&b->lock);
+	/* Not dead: the VM's kvm stays pinned until after our lock is dropped. */
+	if (READ_ONCE(b->vm->dead)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	max = b->chan ? b->guest_pages : balloon_vm_memslot_pages(b->vm);
 	if (target > max) {
 		pr_info("pid %d: balloon/target_pages: accepted: 0 to %llu (the guest's pages)\n",
 			b->vm->pid, max);
 		ret = -EINVAL;
-	} else if (READ_ONCE(b->vm->dead)) {
-		ret = -ENODEV;
 	} else {
 		err = __msched_balloon_set_target(b, target);
 		if (err)
 			pr_info("pid %d: balloon/target_pages: stored, but sending it failed (%d); it is sent again on reconnect\n",
 				b->vm->pid, err);
 	}
+out_unlock:
 	mutex_unlock(&b->lock);
 	return ret;
 }

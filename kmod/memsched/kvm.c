@@ -113,6 +113,27 @@ static u64 msched_kvm_block_gfn(u64 block, u64 period, u64 seed)
 }
 
 /**
+ * msched_kvm_guest_pages() - the guest frames in a VM's RAM memslots now.
+ * @kvm: a pinned VM.
+ *
+ * Context: process context; takes kvm->srcu for reading.
+ * Return: the number of frames.
+ */
+u64 msched_kvm_guest_pages(struct kvm *kvm)
+{
+	struct kvm_memory_slot *slot;
+	u64 pages = 0;
+	int idx, bkt;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	kvm_for_each_memslot(slot, bkt, kvm_memslots(kvm))
+		if (msched_kvm_slot_is_guest_ram(slot))
+			pages += slot->npages;
+	srcu_read_unlock(&kvm->srcu, idx);
+	return pages;
+}
+
+/**
  * msched_kvm_collect_samples() - list the sampled guest frames of a VM.
  * @kvm: a pinned VM.
  * @period: keep one frame in every block of @period frames (blocks aligned

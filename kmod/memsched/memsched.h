@@ -122,6 +122,7 @@ void msched_vm_exit(void);
 /* kvm.c: KVM glue */
 struct kvm *msched_kvm_get_by_pid(pid_t pid, struct mm_struct **mmp);
 u64 msched_kvm_memslots_gen(struct kvm *kvm);
+u64 msched_kvm_guest_pages(struct kvm *kvm);
 int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			       struct msched_sample **samplesp, u32 *nrp,
 			       u64 *guest_pagesp, u64 *periodp, u64 *genp);

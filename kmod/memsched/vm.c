@@ -321,6 +321,8 @@ static void msched_vm_release_work(struct work_struct *work)
  */
 static void msched_vm_publish(struct msched_vm *vm)
 {
+	/* msched_vm_get_by() then sees every feature's state stored. */
+	smp_mb__before_atomic();
 	clear_bit(MSCHED_VM_CLAIMED, &vm->flags);
 	/* Pairs with msched_mn_release(): one of the two sees the other. */
 	smp_mb__after_atomic();
@@ -489,6 +491,9 @@ static void msched_vm_detach_all(void)
  * @key: passed to @match.
  *
  * Context: process context; takes msched_vms_lock.
+ * Only VMs whose attach completed are offered to @match: their features
+ * are all attached and stay so while msched_vms_lock is held.
+ *
  * Return: the first VM @match accepts, with a reference (drop it with
  * msched_vm_put()), or NULL.
  */
@@ -500,7 +505,8 @@ struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
 
 	mutex_lock(&msched_vms_lock);
 	list_for_each_entry(vm, &msched_vms, node)
-		if (match(vm, key)) {
+		/* A claimed VM on the list is still attaching: not yet. */
+		if (!test_bit(MSCHED_VM_CLAIMED, &vm->flags) && match(vm, key)) {
 			found = vm;
 			kobject_get(&vm->kobj);
 			break;
