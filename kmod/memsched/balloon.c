@@ -344,9 +344,9 @@ int msched_balloon_request_stats(struct msched_balloon *b)
  * returns. The current target is sent at once. CID 0 never matches: it is
  * the hypervisor's, and the balloon/cid of every VM that has none. On
  * success *@privp is the balloon, with a reference on it and on its VM
- * (balloon_get_by_cid()) that balloon_disconnect() drops. Returns 0; -ENOENT when no attached VM
- * has that CID (the guest retries); -ESTALE when the VM lost it meanwhile;
- * -MSCHED_PROTO_EPAGESIZE when the guest's page size is not the host's.
+ * (balloon_get_by_cid()) that balloon_disconnect() drops. Returns 0;
+ * -ENOENT when no attached VM has that CID, or the VM lost it meanwhile
+ * (counted as unmatched; the guest retries); -MSCHED_PROTO_EPAGESIZE when the guest's page size is not the host's.
  */
 static int balloon_connect(struct msched_chan *chan, u32 cid,
 			   const struct msched_proto_hello *hello, void **privp)
@@ -370,7 +370,7 @@ static int balloon_connect(struct msched_chan *chan, u32 cid,
 	vm = b->vm;
 	mutex_lock(&b->lock);
 	if (READ_ONCE(vm->dead) || b->cid != cid) {
-		ret = -ESTALE;
+		ret = -ENOENT;	/* it lost the CID meanwhile: unmatched */
 		goto out_unlock;
 	}
 	__balloon_unlink_chan(b, "replaced by a new channel from its CID");

@@ -217,7 +217,8 @@ int msched_fs_tier_apply(struct msched_file *mf);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
-void msched_fs_set_access(struct msched_file *mf, struct msched_access_src *src);
+bool msched_fs_lend_access(struct msched_file *mf, struct msched_access_src *src);
+void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *src);
 
 /* fs_sysfs.c */
 int msched_fs_sysfs_init(struct kobject *parent);

@@ -393,20 +393,43 @@ void msched_fs_tier_init(struct msched_file *mf)
 }
 
 /**
- * msched_fs_set_access() - where the file's tiering reads accesses.
+ * msched_fs_lend_access() - have the file's tiering read accesses from @src
+ * instead of its own fault trap.
  * @mf: the file
- * @src: a source lent by the attached VM whose guest RAM the file is, or
- *	NULL for the file's own fault trap
+ * @src: a source lent by the attached VM whose guest RAM the file is
  *
- * Waits for a scan in progress, so a source taken back is no longer used
- * once this returns.
+ * Context: process context; takes @mf->move_lock.
+ * Return: true; false when another source is lent already (another VM maps
+ * the file as guest RAM), which keeps it.
+ */
+bool msched_fs_lend_access(struct msched_file *mf, struct msched_access_src *src)
+{
+	bool lent;
+
+	mutex_lock(&mf->move_lock);
+	lent = mf->access == &mf->trap_src;
+	if (lent)
+		mf->access = src;
+	mutex_unlock(&mf->move_lock);
+	return lent;
+}
+
+/**
+ * msched_fs_return_access() - take back a source msched_fs_lend_access()
+ * lent; the file's tiering goes back to its fault trap.
+ * @mf: the file
+ * @src: the source lent
+ *
+ * Waits for a scan in progress, so @src is no longer used once this
+ * returns.
  *
  * Context: process context; takes @mf->move_lock.
  */
-void msched_fs_set_access(struct msched_file *mf, struct msched_access_src *src)
+void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *src)
 {
 	mutex_lock(&mf->move_lock);
-	mf->access = src ?: &mf->trap_src;
+	if (mf->access == src)
+		mf->access = &mf->trap_src;
 	mutex_unlock(&mf->move_lock);
 }
 

@@ -144,8 +144,12 @@ static void msched_kvm_access_start(struct msched_vm *vm)
 	if (ret)
 		pr_info("pid %d: no vms/%d/ram link to its memschedfs file (error %d)\n",
 			vm->pid, vm->pid, ret);
-	msched_fs_set_access(ka_file(ka), &ka->file_src);
-	ka->lent = true;
+	ka->lent = msched_fs_lend_access(ka_file(ka), &ka->file_src);
+	if (!ka->lent) {
+		pr_info("pid %d: its guest RAM file (ino %lu) already reads another VM's accessed bits; it keeps them\n",
+			vm->pid, file_inode(ka->ram)->i_ino);
+		return;
+	}
 	trace_msched_access_source(vm->pid, file_inode(ka->ram)->i_ino,
 				   ka->file_src.ops->name);
 }
@@ -156,7 +160,7 @@ static void msched_kvm_access_detach(struct msched_vm *vm)
 
 	if (ka->lent) {
 		/* Waits for a tiering pass that may be using it. */
-		msched_fs_set_access(ka_file(ka), NULL);
+		msched_fs_return_access(ka_file(ka), &ka->file_src);
 		trace_msched_access_source(vm->pid, file_inode(ka->ram)->i_ino,
 					   "trap");
 	}

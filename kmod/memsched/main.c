@@ -31,20 +31,24 @@ static int __init msched_init(void)
 	ret = msched_balloon_init();
 	if (ret)
 		goto out_vm_exit;
-	ret = msched_fs_init();	/* last: mounts may start right away */
+	ret = msched_sysfs_add_control();	/* attach may start right away */
 	if (ret)
 		goto out_balloon_exit;
+	ret = msched_fs_init();	/* last: mounts may start right away */
+	if (ret)
+		goto out_remove_control;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
+out_remove_control:
+	msched_sysfs_remove_control();	/* waits for attach writes in flight */
 out_balloon_exit:
 	msched_balloon_exit();
 out_vm_exit:
 	msched_debugfs_exit();
 	msched_vm_exit();
 out_sysfs_exit:
-	msched_sysfs_remove_control();
 	msched_sysfs_exit();
 	return ret;
 }

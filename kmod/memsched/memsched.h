@@ -111,7 +111,6 @@ int msched_vm_detach(pid_t pid);
 struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
 						 const void *key),
 				   const void *key);
-struct msched_vm *msched_vm_get_by_pid(pid_t pid);
 void msched_vm_put(struct msched_vm *vm);
 struct msched_vm *msched_vm_of_kobj(struct kobject *kobj);
 void msched_vm_register_feature(enum msched_feature_id id,
@@ -140,6 +139,7 @@ void msched_debugfs_exit(void);
 /* sysfs.c: /sys/kernel/mm/memsched and its control files */
 struct kobject *msched_sysfs_root(void);
 int msched_sysfs_init(void);
+int msched_sysfs_add_control(void);
 void msched_sysfs_remove_control(void);
 void msched_sysfs_exit(void);
 

@@ -110,7 +110,8 @@ struct kobject *msched_sysfs_root(void)
 }
 
 /**
- * msched_sysfs_init() - create /sys/kernel/mm/memsched.
+ * msched_sysfs_init() - create /sys/kernel/mm/memsched and files/, without
+ * the control files (msched_sysfs_add_control() adds them last).
  *
  * Context: process context, module init; may sleep.
  * Return: 0 on success, -errno on failure (nothing is left behind).
@@ -124,19 +125,23 @@ int msched_sysfs_init(void)
 		return -ENOMEM;
 
 	ret = msched_fs_sysfs_init(msched_kobj);
-	if (ret)
-		goto out_put_kobj;
-	ret = sysfs_create_group(msched_kobj, &msched_root_group);
-	if (ret)
-		goto out_put_files;
-	return 0;
-
-out_put_files:
-	msched_fs_sysfs_exit();
-out_put_kobj:
-	kobject_put(msched_kobj);
-	msched_kobj = NULL;
+	if (ret) {
+		kobject_put(msched_kobj);
+		msched_kobj = NULL;
+	}
 	return ret;
+}
+
+/**
+ * msched_sysfs_add_control() - add version, attach and detach: from here
+ * on VMs can be attached, so everything they need must be up.
+ *
+ * Context: process context, the end of module init; may sleep.
+ * Return: 0 or -errno.
+ */
+int msched_sysfs_add_control(void)
+{
+	return sysfs_create_group(msched_kobj, &msched_root_group);
 }
 
 /**

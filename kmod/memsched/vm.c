@@ -506,7 +506,8 @@ struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
 	mutex_lock(&msched_vms_lock);
 	list_for_each_entry(vm, &msched_vms, node)
 		/* A claimed VM on the list is still attaching: not yet. */
-		if (!test_bit(MSCHED_VM_CLAIMED, &vm->flags) && match(vm, key)) {
+		if (!test_bit_acquire(MSCHED_VM_CLAIMED, &vm->flags) &&
+		    match(vm, key)) {
 			found = vm;
 			kobject_get(&vm->kobj);
 			break;
@@ -516,26 +517,7 @@ struct msched_vm *msched_vm_get_by(bool (*match)(struct msched_vm *vm,
 }
 
 /**
- * msched_vm_get_by_pid() - find the attached VM of a VMM pid.
- * @pid: the pid it was attached with
- *
- * Context: process context; takes msched_vms_lock.
- * Return: the VM with a reference (drop it with msched_vm_put()), or NULL.
- */
-struct msched_vm *msched_vm_get_by_pid(pid_t pid)
-{
-	struct msched_vm *vm;
-
-	mutex_lock(&msched_vms_lock);
-	vm = __msched_vm_find(pid, NULL);
-	if (vm)
-		kobject_get(&vm->kobj);
-	mutex_unlock(&msched_vms_lock);
-	return vm;
-}
-
-/**
- * msched_vm_put() - drop a reference from msched_vm_get_by_*().
+ * msched_vm_put() - drop a reference from msched_vm_get_by().
  * @vm: the VM
  *
  * Context: process context; may free @vm (never its kvm or mm, which the
