@@ -34,6 +34,7 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_BUDGET_DEMOTIONS,
 	MSCHED_FS_ST_KERNEL_MOVED,	/* pages the kernel migrated (offline...) */
 	MSCHED_FS_ST_KNOB_CONFLICTS,	/* scans skipped: demote_heat >= promote_heat */
+	MSCHED_FS_ST_TRAP_REARMS,	/* passes that unmapped the file (the trap) */
 	MSCHED_FS_NR_STATS,
 };
 

@@ -104,6 +104,7 @@ MSCHED_FS_STAT(nr_rate_stalls, MSCHED_FS_ST_RATE_STALLS);
 MSCHED_FS_STAT(nr_budget_demoted_pages, MSCHED_FS_ST_BUDGET_DEMOTIONS);
 MSCHED_FS_STAT(nr_kernel_moved_pages, MSCHED_FS_ST_KERNEL_MOVED);
 MSCHED_FS_STAT(nr_knob_conflicts, MSCHED_FS_ST_KNOB_CONFLICTS);
+MSCHED_FS_STAT(nr_trap_rearms, MSCHED_FS_ST_TRAP_REARMS);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -118,6 +119,7 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_budget_demoted_pages_attr.attr.attr,
 	&nr_kernel_moved_pages_attr.attr.attr,
 	&nr_knob_conflicts_attr.attr.attr,
+	&nr_trap_rearms_attr.attr.attr,
 	NULL,
 };
 

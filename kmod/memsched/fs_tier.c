@@ -250,6 +250,7 @@ static void msched_fs_trap_rearm(struct msched_access_src *src, u64 start,
 
 	/* The next touch of any page faults and is seen. */
 	unmap_mapping_pages(mf->vfs_inode.i_mapping, start, nr, false);
+	msched_fs_count(mf, MSCHED_FS_ST_TRAP_REARMS, 1);
 }
 
 static const struct msched_access_ops msched_fs_trap_ops = {

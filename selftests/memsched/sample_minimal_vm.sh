@@ -100,9 +100,9 @@ tap_is "$(cat "$d/sample_period")/$(cat "$d/active_scans")" "1/3" "knobs unchang
 # the estimates then stay as they were, each skipped refresh is counted in
 # stats/nr_knob_conflicts, and the log names both values.
 k0=$(cat "$d/stats/nr_knob_conflicts")
-cls0=$(cat "$d"/classes/*)
 ms_write 6 "$d/active_scans"
 tap_is "$?/$(cat "$d/active_scans")" "0/6" "active_scans 6 (not below idle_scans 6) is accepted"
+cls0=$(cat "$d"/classes/*)	# from the write on, no scan refreshes them
 ms_wait_scans "$d" 2
 tap_ok "stats/nr_knob_conflicts counts the skipped refreshes ($k0 -> $(cat "$d/stats/nr_knob_conflicts"))" \
 	[ "$(cat "$d/stats/nr_knob_conflicts")" -ge $(( k0 + 2 )) ]
