@@ -80,10 +80,12 @@ ms_wait_scans "$d" 4
 per_scan_untraced=$(per_scan)
 tap_diag "pages scanned per scan: $per_scan_traced traced, $per_scan_untraced with untrace_scans=3 (truncated scans so far: $(cat "$d/stats/nr_truncated_scans"))"
 # A hot page is scanned (young), skipped twice, re-armed, scanned again: at
-# most 3 of 4 of its scans are saved (measured: 2/3 to 3/4 of the 1025 hot
-# pages' scans per scan); a saving of 55-80% passes.
+# most 3 of 4 of its scans are saved. The hot pages are the 1025 of the
+# working set plus the few the VM's own code and stack touch every sweep
+# (measured over ten runs: 684 to 839 scans saved per scan, 67% to 82%);
+# a saving of 55-90% passes. Untracing cold pages would save thousands.
 saved=$((per_scan_traced - per_scan_untraced))
-if [ "$saved" -ge $((1025 * 55 / 100)) ] && [ "$saved" -le $((1025 * 80 / 100)) ]; then
+if [ "$saved" -ge $((1025 * 55 / 100)) ] && [ "$saved" -le $((1025 * 90 / 100)) ]; then
 	tap_pass "untracing saves most scans of the hot pages ($saved of 1025 per scan)"
 else
 	tap_fail "untracing saves most scans of the hot pages" "saved $saved of 1025 per scan"
