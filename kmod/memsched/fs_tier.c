@@ -131,10 +131,7 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
  */
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
 {
-	spin_lock(&mf->track_lock);
-	if (idx < mf->touched_bits)
-		__set_bit(idx, mf->touched);
-	spin_unlock(&mf->track_lock);
+	msched_fs_mark_touched(mf, idx);
 	if (!new && READ_ONCE(mf->tiering))
 		msched_fs_count(mf, MSCHED_FS_ST_TRAPS, 1);
 }
