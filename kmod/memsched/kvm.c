@@ -101,6 +101,19 @@ static bool msched_kvm_slot_is_guest_ram(const struct kvm_memory_slot *slot)
 	       !(slot->flags & KVM_MEMSLOT_INVALID);
 }
 
+/* Guest frames in the RAM memslots of @slots; the caller holds kvm->srcu. */
+static u64 msched_kvm_ram_pages(struct kvm_memslots *slots)
+{
+	struct kvm_memory_slot *slot;
+	u64 pages = 0;
+	int bkt;
+
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (msched_kvm_slot_is_guest_ram(slot))
+			pages += slot->npages;
+	return pages;
+}
+
 /* The sampled frame of block @block: its offset in the block, from a hash. */
 static u64 msched_kvm_block_gfn(u64 block, u64 period, u64 seed)
 {
@@ -121,14 +134,11 @@ static u64 msched_kvm_block_gfn(u64 block, u64 period, u64 seed)
  */
 u64 msched_kvm_guest_pages(struct kvm *kvm)
 {
-	struct kvm_memory_slot *slot;
-	u64 pages = 0;
-	int idx, bkt;
+	u64 pages;
+	int idx;
 
 	idx = srcu_read_lock(&kvm->srcu);
-	kvm_for_each_memslot(slot, bkt, kvm_memslots(kvm))
-		if (msched_kvm_slot_is_guest_ram(slot))
-			pages += slot->npages;
+	pages = msched_kvm_ram_pages(kvm_memslots(kvm));
 	srcu_read_unlock(&kvm->srcu, idx);
 	return pages;
 }
@@ -164,15 +174,13 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 	struct kvm_memslot_iter iter;
 	struct kvm_memory_slot *slot;
 	struct kvm_memslots *slots;
-	u64 guest_pages = 0, max_nr = 0, eff, block, last, gfn;
+	u64 guest_pages, max_nr = 0, eff, block, last, gfn;
 	u32 n = 0;
 	int idx, bkt, ret = 0;
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = kvm_memslots(kvm);
-	kvm_for_each_memslot(slot, bkt, slots)
-		if (msched_kvm_slot_is_guest_ram(slot))
-			guest_pages += slot->npages;
+	guest_pages = msched_kvm_ram_pages(slots);
 	eff = max_t(u64, max(period, 1U),
 		    DIV_ROUND_UP_ULL(guest_pages, MSCHED_SAMPLES_MAX));
 	/* Blocks per slot, partial ones at both ends included. */
