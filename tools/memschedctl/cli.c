@@ -101,13 +101,18 @@ bool msctl_cli_parse_u64(const char *s, u64 *v)
 	return !errno && end != s && !*end;
 }
 
-bool msctl_cli_parse_secs(const char *s, double *secs)
+bool msctl_cli_parse_secs_max(const char *s, double max, double *secs)
 {
 	char *end;
 
 	errno = 0;
 	*secs = strtod(s, &end);
-	return !errno && end != s && !*end && *secs > 0 && *secs <= 86400;
+	return !errno && end != s && !*end && *secs > 0 && *secs <= max;
+}
+
+bool msctl_cli_parse_secs(const char *s, double *secs)
+{
+	return msctl_cli_parse_secs_max(s, 86400, secs);
 }
 
 int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid)

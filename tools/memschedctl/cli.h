@@ -63,7 +63,10 @@ int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
 /* A decimal or 0x-prefixed hexadecimal unsigned 64-bit number. */
 bool msctl_cli_parse_u64(const char *s, u64 *v);
 
-/* Seconds, more than 0 and at most 86400, may be fractional. */
+/* Seconds, more than 0 and at most @max, may be fractional. */
+bool msctl_cli_parse_secs_max(const char *s, double max, double *secs);
+
+/* Seconds, more than 0 and at most 86400 (an interval), may be fractional. */
 bool msctl_cli_parse_secs(const char *s, double *secs);
 
 /* The PID operand @arg in *@pid. */

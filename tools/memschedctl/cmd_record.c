@@ -96,7 +96,6 @@ MSCTL_CMD_FN(record)
 	int c, ret, pid, err = 0;
 	unsigned long n, written = 0;
 	FILE *f = NULL;
-	char *end;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, MSCTL_CLI_COMMON_SHORT "o:i:d:", opts, NULL)) != -1) {
@@ -109,10 +108,7 @@ MSCTL_CMD_FN(record)
 				return msctl_cli_usage_err(cmd, "--interval wants seconds, more than 0 and at most 86400");
 			break;
 		case 'd':
-			errno = 0;
-			duration = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(duration > 0) ||
-			    duration > MAX_DURATION_S)
+			if (!msctl_cli_parse_secs_max(optarg, MAX_DURATION_S, &duration))
 				return msctl_cli_usage_err(cmd, "--duration wants seconds, more than 0");
 			break;
 		default:
