@@ -13,6 +13,7 @@ libcmocka-dev
 rdma-core ibverbs-utils rdmacm-utils perftest iproute2
 ndctl daxctl numactl socat
 gnuplot-nox jq
+prometheus-node-exporter prometheus curl
 "
 
 missing=""
