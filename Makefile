@@ -7,6 +7,8 @@
 #   make demo    boot the lab, load the modules, start a nested guest, show
 #                what memsched sees
 #   make modules KDIR=/lib/modules/$(uname -r)/build   build for a real host
+#                (with split BTF, scripts/module-btf.sh, for the eBPF tools)
+#   make bpf     the eBPF tools (bpf/build/mschedtop, mschedlat, mschedsnoop)
 
 KVER ?= $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -24,6 +26,7 @@ deps:
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)' (run make deps, or set KDIR)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 MEMSCHED_WERROR=$(MEMSCHED_WERROR) modules
+	@scripts/module-btf.sh "$(KVER)" "$(KDIR)" build/btf $$(cat modules.order)
 
 # The modules for the lab's debug kernel (scripts/debug-kernel.sh), built
 # from a copy in $(KMOD_DEBUG_OUT) so the stock build stays as it is (make

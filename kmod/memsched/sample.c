@@ -302,7 +302,8 @@ static void __msched_sample_scan(struct msched_sampler *s)
 	s->stats.nr_young_pages += nr_young;
 	s->stats.nr_scan_ns += dur;
 	s->last_scan_ns = dur;
-	trace_msched_scan(s->vm->pid, scan, nr_scanned, nr_young, dur, truncated);
+	trace_msched_scan(s->vm->pid, scan, nr_scanned, nr_young, dur, truncated,
+			  s->snap.wss_pages);
 }
 
 /* The periodic scan of one VM, on msched_wq; takes s->lock. */

@@ -93,10 +93,11 @@ TRACE_EVENT(msched_detach,
 	TP_printk("pid=%d reason=%s", __entry->pid, __get_str(reason))
 );
 
+/* @wss_pages: the working set after this scan (what vms/<pid>/wss_pages reads). */
 TRACE_EVENT(msched_scan,
 	TP_PROTO(pid_t pid, u64 scan, u32 nr_scanned, u32 nr_young, u64 ns,
-		 bool truncated),
-	TP_ARGS(pid, scan, nr_scanned, nr_young, ns, truncated),
+		 bool truncated, u64 wss_pages),
+	TP_ARGS(pid, scan, nr_scanned, nr_young, ns, truncated, wss_pages),
 	TP_STRUCT__entry(
 		__field(pid_t, pid)
 		__field(u64, scan)
@@ -104,6 +105,7 @@ TRACE_EVENT(msched_scan,
 		__field(u32, nr_young)
 		__field(u64, ns)
 		__field(bool, truncated)
+		__field(u64, wss_pages)
 	),
 	TP_fast_assign(
 		__entry->pid = pid;
@@ -112,10 +114,12 @@ TRACE_EVENT(msched_scan,
 		__entry->nr_young = nr_young;
 		__entry->ns = ns;
 		__entry->truncated = truncated;
+		__entry->wss_pages = wss_pages;
 	),
-	TP_printk("pid=%d scan=%llu scanned=%u young=%u ns=%llu truncated=%d",
+	TP_printk("pid=%d scan=%llu scanned=%u young=%u ns=%llu truncated=%d wss_pages=%llu",
 		  __entry->pid, __entry->scan, __entry->nr_scanned,
-		  __entry->nr_young, __entry->ns, __entry->truncated)
+		  __entry->nr_young, __entry->ns, __entry->truncated,
+		  __entry->wss_pages)
 );
 
 TRACE_EVENT(msched_rebuild,
