@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/* User-space helpers of the memsched eBPF tools (see msched_helpers.h). */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "msched_helpers.h"
+
+bool msched_verbose;
+
+enum msched_mode { MODE_AUTO, MODE_TP_BTF, MODE_RAW_TP };
+static enum msched_mode mode = MODE_AUTO;
+
+enum { OPT_RAW_TP = 0x100, OPT_TP_BTF };
+
+static const struct argp_option common_opts[] = {
+	{ "verbose", 'v', NULL, 0, "libbpf debug output, and how the tool attached", 0 },
+	{ "raw-tp", OPT_RAW_TP, NULL, 0,
+	  "attach with raw_tp even where the module has BTF (also MSCHED_BPF_ATTACH=raw_tp)", 0 },
+	{ "tp-btf", OPT_TP_BTF, NULL, 0,
+	  "attach with tp_btf, fail without the module's BTF (also MSCHED_BPF_ATTACH=tp_btf)", 0 },
+	{},
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	(void)state;
+	switch (key) {
+	case 'v':
+		msched_verbose = true;
+		break;
+	case OPT_RAW_TP:
+		mode = MODE_RAW_TP;
+		break;
+	case OPT_TP_BTF:
+		mode = MODE_TP_BTF;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp msched_common_argp = {
+	.options = common_opts,
+	.parser = common_parse,
+};
+
+int msched_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level == LIBBPF_DEBUG && !msched_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int msched_check_loaded(const char *tool)
+{
+	if (access("/sys/module/memsched", F_OK)) {
+		fprintf(stderr, "%s: memsched is not loaded (insmod kmod/memsched/memsched.ko)\n",
+			tool);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is tracepoint @ev (a memsched event) in the kernel? -1: cannot tell. */
+static int tracefs_has(const char *ev)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing/events/memsched",
+		"/sys/kernel/debug/tracing/events/memsched",
+	};
+	char path[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (access(roots[i], F_OK))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", roots[i], ev);
+		return !access(path, F_OK);
+	}
+	return -1;
+}
+
+/* The tracepoint a program of a pair attaches to: "tp_btf/EV" -> EV */
+static const char *prog_event(struct bpf_program *prog, bool *is_btf)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	if (!strncmp(sec, "tp_btf/", 7)) {
+		*is_btf = true;
+		return sec + 7;
+	}
+	if (!strncmp(sec, "raw_tp/", 7)) {
+		*is_btf = false;
+		return sec + 7;
+	}
+	return NULL;
+}
+
+int msched_choose_attach(struct bpf_object *obj, const char *tool)
+{
+	struct btf *vmlinux = NULL, *mod = NULL;
+	const char *env = getenv("MSCHED_BPF_ATTACH");
+	struct bpf_program *prog;
+	const char *why = NULL, *ev;
+	bool use_btf, is_btf;
+	char tname[128];
+	int ret = -1;
+
+	if (mode == MODE_AUTO && env && *env) {
+		if (!strcmp(env, "raw_tp")) {
+			mode = MODE_RAW_TP;
+		} else if (!strcmp(env, "tp_btf")) {
+			mode = MODE_TP_BTF;
+		} else {
+			fprintf(stderr, "%s: MSCHED_BPF_ATTACH=%s (accepted: raw_tp, tp_btf)\n",
+				tool, env);
+			return -1;
+		}
+	}
+	if (msched_check_loaded(tool))
+		return -1;
+
+	if (access("/sys/kernel/btf/memsched", F_OK)) {
+		why = "memsched has no BTF (/sys/kernel/btf/memsched is missing; build it with make modules)";
+	} else {
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux)
+			why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
+		else if (!(mod = btf__parse_split("/sys/kernel/btf/memsched", vmlinux)))
+			why = "memsched's BTF does not parse";
+	}
+
+	/* Every tracepoint the programs name must exist. */
+	bpf_object__for_each_program(prog, obj) {
+		ev = prog_event(prog, &is_btf);
+		if (!ev || !is_btf)
+			continue;
+		if (mod) {
+			snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
+			if (btf__find_by_name_kind(mod, tname, BTF_KIND_TYPEDEF) < 0) {
+				fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
+					tool, ev);
+				goto out;
+			}
+		} else if (tracefs_has(ev) == 0) {
+			fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
+				tool, ev);
+			goto out;
+		}
+	}
+
+	if (mode == MODE_TP_BTF && !mod) {
+		fprintf(stderr, "%s: tp_btf asked for, but %s\n", tool, why);
+		goto out;
+	}
+	use_btf = mod && mode != MODE_RAW_TP;
+	if (!use_btf && mode != MODE_RAW_TP)
+		fprintf(stderr, "%s: %s: attaching with raw_tp\n", tool, why);
+	if (msched_verbose)
+		fprintf(stderr, "%s: attaching with %s (%s)\n", tool,
+			use_btf ? "tp_btf" : "raw_tp",
+			use_btf ? "memsched has BTF" :
+			mode == MODE_RAW_TP ? "asked for" : why);
+
+	bpf_object__for_each_program(prog, obj) {
+		if (prog_event(prog, &is_btf))
+			bpf_program__set_autoload(prog, is_btf == use_btf);
+	}
+	ret = 0;
+out:
+	btf__free(mod);
+	btf__free(vmlinux);
+	return ret;
+}
+
+const char *msched_vm_name(pid_t pid, char *buf, size_t len)
+{
+	char path[64], cmd[4096], *p, *end, *next;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		cmd[n > 0 ? n : 0] = '\0';
+		end = cmd + (n > 0 ? n : 0);
+		/* qemu: -name NAME or -name guest=NAME,opt=... */
+		for (p = cmd; p < end; p = next) {
+			next = p + strlen(p) + 1;
+			if (strcmp(p, "-name") || next >= end)
+				continue;
+			p = next;
+			if (!strncmp(p, "guest=", 6))
+				p += 6;
+			snprintf(buf, len, "%.*s", (int)strcspn(p, ","), p);
+			return buf;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, 0);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			return buf;
+		}
+	}
+	snprintf(buf, len, "-");
+	return buf;
+}
+
+#define MAX_OWNERS 1024
+static struct { unsigned long ino; pid_t pid; } owners[MAX_OWNERS];
+static int nr_owners;
+
+void msched_refresh_owners(void)
+{
+	char path[512], target[512], *base;
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+
+	nr_owners = 0;
+	d = opendir(MSCHED_SYSFS "/vms");
+	if (!d)
+		return;
+	while ((de = readdir(d)) && nr_owners < MAX_OWNERS) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), MSCHED_SYSFS "/vms/%s/ram", de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		owners[nr_owners].ino = strtoul(base ? base + 1 : target, NULL, 10);
+		owners[nr_owners].pid = atoi(de->d_name);
+		nr_owners++;
+	}
+	closedir(d);
+}
+
+pid_t msched_ino_owner(unsigned long ino)
+{
+	int i;
+
+	for (i = 0; i < nr_owners; i++)
+		if (owners[i].ino == ino)
+			return owners[i].pid;
+	return 0;
+}
+
+static void print_stars(unsigned int val, unsigned int val_max, int width)
+{
+	int num_stars, num_spaces, i;
+	bool need_plus;
+
+	num_stars = (val < val_max ? val : val_max) * width / val_max;
+	num_spaces = width - num_stars;
+	need_plus = val > val_max;
+	for (i = 0; i < num_stars; i++)
+		putchar('*');
+	for (i = 0; i < num_spaces; i++)
+		putchar(' ');
+	if (need_plus)
+		putchar('+');
+}
+
+void msched_print_log2_hist(const unsigned int *vals, int vals_size,
+			    const char *val_type)
+{
+	int stars_max = 40, idx_max = -1;
+	unsigned int val, val_max = 0;
+	unsigned long long low, high;
+	int stars, width, i;
+
+	for (i = 0; i < vals_size; i++) {
+		val = vals[i];
+		if (val > 0)
+			idx_max = i;
+		if (val > val_max)
+			val_max = val;
+	}
+	if (idx_max < 0)
+		return;
+	printf("%*s%-*s : count    distribution\n", idx_max <= 32 ? 5 : 15, "",
+	       idx_max <= 32 ? 19 : 29, val_type);
+	stars = idx_max <= 32 ? stars_max : stars_max / 2;
+	for (i = 0; i <= idx_max; i++) {
+		low = (1ULL << (i + 1)) >> 1;
+		high = (1ULL << (i + 1)) - 1;
+		if (low == high)
+			low -= 1;
+		val = vals[i];
+		width = idx_max <= 32 ? 10 : 20;
+		printf("%*llu -> %-*llu : %-8u |", width, low, width, high, val);
+		print_stars(val, val_max, stars);
+		printf("|\n");
+	}
+}
+
+const char *msched_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+	return buf;
+}

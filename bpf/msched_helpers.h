@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User-space helpers shared by mschedtop, mschedlat and mschedsnoop: the
+ * common options (-v, --raw-tp, --tp-btf), probing memsched and its BTF,
+ * choosing tp_btf or raw_tp, VM names, memschedfs file -> VM, log2
+ * histograms.
+ */
+#ifndef __MSCHED_HELPERS_H
+#define __MSCHED_HELPERS_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+#include <sys/types.h>
+#include <bpf/libbpf.h>
+
+#define MSCHED_SYSFS	"/sys/kernel/mm/memsched"
+
+/* The common options, an argp child of each tool's parser. */
+extern const struct argp msched_common_argp;
+extern bool msched_verbose;
+
+int msched_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args);
+
+/* Fails with a message when memsched is not loaded. */
+int msched_check_loaded(const char *tool);
+
+/*
+ * Loads one program of each tp_btf/raw_tp pair of @obj (before the
+ * skeleton's load): tp_btf where the module's BTF has every tracepoint the
+ * programs name, raw_tp otherwise or when asked. Says which with -v, says
+ * so when it fell back, and fails with a message when a tracepoint is
+ * absent. Returns 0 or -1.
+ */
+int msched_choose_attach(struct bpf_object *obj, const char *tool);
+
+/* The VM's name: qemu's -name (guest=)X, else its comm, else "-". */
+const char *msched_vm_name(pid_t pid, char *buf, size_t len);
+
+/*
+ * memschedfs files that are a VM's RAM: vms/<pid>/ram links to
+ * files/<ino>. msched_refresh_owners() rereads them; msched_ino_owner()
+ * then says whose RAM an inode is (0: no VM's).
+ */
+void msched_refresh_owners(void);
+pid_t msched_ino_owner(unsigned long ino);
+
+/* libbpf-tools' print_log2_hist: rows "lo -> hi : count |***|". */
+void msched_print_log2_hist(const unsigned int *vals, int vals_size,
+			    const char *val_type);
+
+/* "HH:MM:SS" now */
+const char *msched_now(char *buf, size_t len);
+
+#endif /* __MSCHED_HELPERS_H */

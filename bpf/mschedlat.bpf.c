@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mschedlat: log2 histograms (usecs) of memsched's scan durations
+ * (msched_scan), move batches (msched_fs_move) and balloon target-to-
+ * settled latencies (msched_balloon_reached), per VM or per file.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "mschedlat.h"
+#include "msched_bpf.h"
+
+const volatile pid_t targ_pid = 0;	/* 0: every VM (files: user space filters) */
+const volatile bool targ_ms = false;	/* milliseconds instead of usecs */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSCHEDLAT_MAX_KEYS);
+	__type(key, struct mschedlat_key);
+	__type(value, struct mschedlat_hist);
+} hists SEC(".maps");
+
+static __always_inline void record(u32 kind, u64 id, u64 us)
+{
+	static const struct mschedlat_hist zero;
+	struct mschedlat_key key = { .id = id, .kind = kind };
+	struct mschedlat_hist *h;
+	u32 slot;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			return;
+	}
+	if (targ_ms)
+		us /= 1000;
+	slot = msched_log2(us);
+	if (slot >= MSCHEDLAT_MAX_SLOTS)
+		slot = MSCHEDLAT_MAX_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+/* msched_scan(pid, scan, nr_scanned, nr_young, ns, truncated, wss_pages) */
+static __always_inline int on_scan(u64 *ctx)
+{
+	s32 pid = MSCHED_ARG_S32(0);
+
+	if (!targ_pid || pid == targ_pid)
+		record(MSCHEDLAT_SCAN, (u32)pid, MSCHED_ARG_U64(4) / 1000);
+	return 0;
+}
+
+/* msched_fs_move(ino, nid, nr, moved, busy, nomem, ns) */
+static __always_inline int on_fs_move(u64 *ctx)
+{
+	record(MSCHEDLAT_MOVE, MSCHED_ARG_U64(0), MSCHED_ARG_U64(6) / 1000);
+	return 0;
+}
+
+/* msched_balloon_reached(pid, target, latency_us) */
+static __always_inline int on_balloon_reached(u64 *ctx)
+{
+	s32 pid = MSCHED_ARG_S32(0);
+
+	if (!targ_pid || pid == targ_pid)
+		record(MSCHEDLAT_BALLOON, (u32)pid, MSCHED_ARG_U64(2));
+	return 0;
+}
+
+MSCHED_TP(msched_scan, on_scan)
+MSCHED_TP(msched_fs_move, on_fs_move)
+MSCHED_TP(msched_balloon_reached, on_balloon_reached)
+
+char LICENSE[] SEC("license") = "GPL";

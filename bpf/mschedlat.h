@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mschedlat: log2 histograms its BPF side fills (mschedlat.bpf.c). */
+#ifndef __MSCHEDLAT_H
+#define __MSCHEDLAT_H
+
+#define MSCHEDLAT_MAX_SLOTS	32
+#define MSCHEDLAT_MAX_KEYS	4096
+
+enum mschedlat_kind {
+	MSCHEDLAT_SCAN,		/* msched_scan ns: one VM's scan (key id: pid) */
+	MSCHEDLAT_MOVE,		/* msched_fs_move ns: one move batch (id: inode) */
+	MSCHEDLAT_BALLOON,	/* msched_balloon_reached latency_us (id: pid) */
+	MSCHEDLAT_NR_KINDS,
+};
+
+struct mschedlat_key {
+	__u64 id;
+	__u32 kind;
+	__u32 pad;
+};
+
+/* Cumulative since the tool started; slot i counts values in [2^i, 2^(i+1)) usecs. */
+struct mschedlat_hist {
+	__u32 slots[MSCHEDLAT_MAX_SLOTS];
+};
+
+#endif /* __MSCHEDLAT_H */

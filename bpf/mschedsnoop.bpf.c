@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mschedsnoop: one event per memsched decision, through a ring buffer:
+ * tiering plans (msched_fs_plan), balloon targets and their settling
+ * (msched_balloon_target, msched_balloon_reached), balloon transfers
+ * (msched_balloon_transfer), attach and detach.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "mschedsnoop.h"
+#include "msched_bpf.h"
+
+const volatile pid_t targ_pid = 0;	/* 0: every VM (plans: user space filters) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Events lost to a full ring buffer (user space reports them). */
+__u64 nr_lost = 0;
+
+static __always_inline struct mschedsnoop_event *reserve(u32 type, s32 pid)
+{
+	struct mschedsnoop_event *e;
+
+	if (targ_pid && pid && pid != targ_pid)
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&nr_lost, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->pid = pid;
+	return e;
+}
+
+/* msched_fs_plan(ino, resident, dram, demote_planned, demoted, promote_planned, promoted, stalls) */
+static __always_inline int on_plan(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_PLAN, 0);
+	int i;
+
+	if (!e)
+		return 0;
+	e->ino = MSCHED_ARG_U64(0);
+	for (i = 0; i < 6; i++)
+		e->v[i] = (u32)ctx[i + 1];
+	e->v[6] = MSCHED_ARG_U64(7);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_balloon_target(pid, target, actual); _reached(pid, target, latency_us) */
+static __always_inline int balloon(u64 *ctx, u32 type)
+{
+	struct mschedsnoop_event *e = reserve(type, MSCHED_ARG_S32(0));
+
+	if (!e)
+		return 0;
+	e->v[0] = MSCHED_ARG_U64(1);
+	e->v[1] = MSCHED_ARG_U64(2);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int on_target(u64 *ctx)
+{
+	return balloon(ctx, MSCHEDSNOOP_BALLOON_TARGET);
+}
+
+static __always_inline int on_reached(u64 *ctx)
+{
+	return balloon(ctx, MSCHEDSNOOP_BALLOON_REACHED);
+}
+
+/* msched_balloon_transfer(from, to, asked, moved) */
+static __always_inline int on_transfer(u64 *ctx)
+{
+	s32 from = MSCHED_ARG_S32(0), to = MSCHED_ARG_S32(1);
+	struct mschedsnoop_event *e;
+
+	/* -p: a transfer from or to the VM */
+	e = reserve(MSCHEDSNOOP_TRANSFER, targ_pid && to == targ_pid ? to : from);
+	if (!e)
+		return 0;
+	e->pid = from;
+	e->pid2 = to;
+	e->v[0] = MSCHED_ARG_U64(2);
+	e->v[1] = MSCHED_ARG_U64(3);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_attach(pid, nr_features) */
+static __always_inline int on_attach(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_ATTACH, MSCHED_ARG_S32(0));
+
+	if (!e)
+		return 0;
+	e->v[0] = MSCHED_ARG_U32(1);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_detach(pid, reason) */
+static __always_inline int on_detach(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_DETACH, MSCHED_ARG_S32(0));
+
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), (const void *)ctx[1]);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+MSCHED_TP(msched_fs_plan, on_plan)
+MSCHED_TP(msched_balloon_target, on_target)
+MSCHED_TP(msched_balloon_reached, on_reached)
+MSCHED_TP(msched_balloon_transfer, on_transfer)
+MSCHED_TP(msched_attach, on_attach)
+MSCHED_TP(msched_detach, on_detach)
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mschedsnoop: the decision events its BPF side sends (mschedsnoop.bpf.c). */
+#ifndef __MSCHEDSNOOP_H
+#define __MSCHEDSNOOP_H
+
+#define MSCHEDSNOOP_REASON_LEN	32
+
+enum mschedsnoop_type {
+	MSCHEDSNOOP_PLAN,		/* msched_fs_plan: a tiering plan */
+	MSCHEDSNOOP_BALLOON_TARGET,	/* msched_balloon_target */
+	MSCHEDSNOOP_BALLOON_REACHED,	/* msched_balloon_reached */
+	MSCHEDSNOOP_TRANSFER,		/* msched_balloon_transfer */
+	MSCHEDSNOOP_ATTACH,		/* msched_attach */
+	MSCHEDSNOOP_DETACH,		/* msched_detach */
+};
+
+struct mschedsnoop_event {
+	__u64 ts_ns;
+	__u32 type;
+	__s32 pid;		/* the VM; transfer: from */
+	__s32 pid2;		/* transfer: to */
+	__u32 pad;
+	__u64 ino;		/* plan */
+	__u64 v[7];		/* the event's values, in TP_PROTO order */
+	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach */
+};
+
+#endif /* __MSCHEDSNOOP_H */

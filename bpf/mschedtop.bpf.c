@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mschedtop: per-VM and per-file counters from memsched's tracepoints
+ * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move.
+ * Counters are cumulative; user space prints the differences.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "mschedtop.h"
+#include "msched_bpf.h"
+
+const volatile pid_t targ_pid = 0;	/* 0: every VM */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSCHEDTOP_MAX_VMS);
+	__type(key, u32);
+	__type(value, struct mschedtop_vm);
+} vms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSCHEDTOP_MAX_FILES);
+	__type(key, u64);
+	__type(value, struct mschedtop_file);
+} files SEC(".maps");
+
+static __always_inline struct mschedtop_vm *vm_of(s32 pid)
+{
+	static const struct mschedtop_vm zero;
+	u32 key = pid;
+	struct mschedtop_vm *v;
+
+	if (targ_pid && pid != targ_pid)
+		return NULL;
+	v = bpf_map_lookup_elem(&vms, &key);
+	if (v)
+		return v;
+	bpf_map_update_elem(&vms, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&vms, &key);
+}
+
+/* msched_scan(pid, scan, nr_scanned, nr_young, ns, truncated, wss_pages) */
+static __always_inline int on_scan(u64 *ctx)
+{
+	struct mschedtop_vm *v = vm_of(MSCHED_ARG_S32(0));
+
+	if (!v)
+		return 0;
+	__sync_fetch_and_add(&v->nr_scans, 1);
+	__sync_fetch_and_add(&v->nr_pages_scanned, MSCHED_ARG_U32(2));
+	__sync_fetch_and_add(&v->nr_young_pages, MSCHED_ARG_U32(3));
+	v->wss_pages = MSCHED_ARG_U64(6);
+	return 0;
+}
+
+/* msched_balloon_batch(pid, inflate, nr, released, ns) */
+static __always_inline int on_balloon_batch(u64 *ctx)
+{
+	struct mschedtop_vm *v = vm_of(MSCHED_ARG_S32(0));
+
+	if (!v)
+		return 0;
+	__sync_fetch_and_add(&v->nr_balloon_msgs, 1);
+	if (MSCHED_ARG_BOOL(1))
+		__sync_fetch_and_add(&v->nr_inflated_pages, MSCHED_ARG_U32(2));
+	else
+		__sync_fetch_and_add(&v->nr_deflated_pages, MSCHED_ARG_U32(2));
+	return 0;
+}
+
+/* msched_balloon_stats(pid, type, nr) */
+static __always_inline int on_balloon_stats(u64 *ctx)
+{
+	struct mschedtop_vm *v = vm_of(MSCHED_ARG_S32(0));
+
+	if (v)
+		__sync_fetch_and_add(&v->nr_balloon_msgs, 1);
+	return 0;
+}
+
+/* msched_fs_move(ino, nid, nr, moved, busy, nomem, ns) */
+static __always_inline int on_fs_move(u64 *ctx)
+{
+	static const struct mschedtop_file zero;
+	u64 ino = MSCHED_ARG_U64(0);
+	struct mschedtop_file *f;
+	s64 moved = (s64)ctx[3];
+
+	f = bpf_map_lookup_elem(&files, &ino);
+	if (!f) {
+		bpf_map_update_elem(&files, &ino, &zero, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&files, &ino);
+		if (!f)
+			return 0;
+	}
+	__sync_fetch_and_add(&f->nr_move_batches, 1);
+	if (moved > 0)
+		__sync_fetch_and_add(&f->nr_moved_pages, moved);
+	__sync_fetch_and_add(&f->move_ns, MSCHED_ARG_U64(6));
+	return 0;
+}
+
+MSCHED_TP(msched_scan, on_scan)
+MSCHED_TP(msched_balloon_batch, on_balloon_batch)
+MSCHED_TP(msched_balloon_stats, on_balloon_stats)
+MSCHED_TP(msched_fs_move, on_fs_move)
+
+char LICENSE[] SEC("license") = "GPL";

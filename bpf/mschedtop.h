@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mschedtop: what its BPF side counts, per VM and per memschedfs file. */
+#ifndef __MSCHEDTOP_H
+#define __MSCHEDTOP_H
+
+#define MSCHEDTOP_MAX_VMS	1024
+#define MSCHEDTOP_MAX_FILES	1024
+
+/* Per VM (key: pid), cumulative since the tool started. */
+struct mschedtop_vm {
+	__u64 nr_scans;
+	__u64 nr_pages_scanned;
+	__u64 nr_young_pages;
+	__u64 wss_pages;		/* after the last scan */
+	__u64 nr_balloon_msgs;		/* INFLATED, DEFLATED and STATS messages */
+	__u64 nr_inflated_pages;
+	__u64 nr_deflated_pages;
+};
+
+/* Per memschedfs file (key: inode number), cumulative. */
+struct mschedtop_file {
+	__u64 nr_move_batches;
+	__u64 nr_moved_pages;
+	__u64 move_ns;
+};
+
+#endif /* __MSCHEDTOP_H */
