@@ -35,6 +35,7 @@ enum {
 	MSCTL_OPT_DURATION,
 	MSCTL_OPT_OUT,
 	MSCTL_OPT_FORMAT,
+	MSCTL_OPT_TEXTFILE_DIR,
 };
 
 /* The options every command takes: put first in a command's table. */

@@ -2,7 +2,7 @@
 /*
  * memschedctl: the commands, one file per group: cmd_vm.c (attach, detach,
  * list, status, knobs, set, mrc, watch), cmd_balloon.c (balloon, transfer),
- * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report). main.c
+ * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report), cmd_export.c (export). main.c
  * holds the table.
  */
 #ifndef MSCTL_CMDS_H
@@ -28,5 +28,6 @@ MSCTL_CMD_FN(fs_set);
 MSCTL_CMD_FN(fs_move);
 MSCTL_CMD_FN(record);
 MSCTL_CMD_FN(report);
+MSCTL_CMD_FN(export);
 
 #endif /* MSCTL_CMDS_H */

@@ -5,7 +5,8 @@
  * Attaches VMs to memsched.ko, lists them, shows their working set,
  * miss-rate curve (MRC), usage classes and page ages, sets their knobs,
  * watches and records them over time and draws the record; steers guest
- * balloons; lists and tunes memschedfs files. Everything goes through
+ * balloons; lists and tunes memschedfs files; exports everything for
+ * Prometheus. Everything goes through
  * /sys/kernel/mm/memsched (Documentation/ABI/testing/sysfs-kernel-mm-memsched);
  * -r ROOT or $MEMSCHED_SYSFS point it at another tree, e.g. the fake one of
  * tools/tests/test_memschedctl.sh. Documentation/admin-guide/memschedctl.rst
@@ -117,6 +118,17 @@ static const struct msctl_cmd cmds[] = {
 	  "move MIB MiB of memory from one VM to another",
 	  "Inflates FROM's balloon by MIB, waits for its guest (at most 30 s),\n"
 	  "then deflates TO's balloon by what FROM gave.\n", 0, NULL },
+	{ "export", msctl_cmd_export, "[-o FILE|-] [--textfile-dir DIR]",
+	  "write every VM's and file's values for Prometheus",
+	  "  -o, --output FILE      write FILE (- for stdout)\n"
+	  "  --textfile-dir DIR     write DIR/memsched.prom (default: DIR is\n"
+	  "                         /var/lib/prometheus/node-exporter, where\n"
+	  "                         node_exporter's textfile collector reads)\n"
+	  "The Prometheus text format: memsched_vm_* labelled pid and name,\n"
+	  "memsched_file_* labelled ino and name, memsched_balloon_*; sizes in\n"
+	  "bytes, times in seconds, counters ending in _total. A file is written\n"
+	  "to a temporary name in its directory and renamed over the old one.\n",
+	  0, NULL },
 	{ "fs", cmd_group, "list|show|set|move ...", "memschedfs files",
 	  "", 0, fs_cmds },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL },

@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedctl: export, every attached VM's and memschedfs file's values in
+ * the Prometheus text format, for node_exporter's textfile collector.
+ *
+ * The metrics come from the tree at run time, by the ABI's naming rules
+ * (sysfs-kernel-mm-memsched), so a new file appears without a change here:
+ * - a file of an object's directory that reads one non-negative decimal
+ *   number is a gauge, memsched_<object>_<file>;
+ * - a file of a stats/ directory is a counter, nr_<what> becoming
+ *   memsched_<object>_<what>_total;
+ * - the unit at the end of a name becomes the base unit: _pages -> _bytes
+ *   (4 KiB pages), _ns, _us, _ms -> _seconds, _mib_per_s ->
+ *   _bytes_per_second; the value is converted exactly;
+ * - classes/<class> becomes memsched_<object>_class_bytes{class="..."};
+ *   any other directory adds its name (balloon/ -> memsched_vm_balloon_);
+ * - the tables node_pages, guest_stats and guest_classes have a reader
+ *   each; mrc and age_histogram are left out (see prometheus.rst).
+ * VMs are labelled pid and name (QEMU's -name, else the process's comm),
+ * memschedfs files ino and name (files/<ino>/name).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "prom.h"
+#include "sysfs.h"
+#include "vm.h"
+
+#define PAGE_BYTES		4096ULL
+#define TEXTFILE_DIR		"/var/lib/prometheus/node-exporter"
+#define TEXTFILE_NAME		"memsched.prom"
+#define NAME_LEN		128
+#define LABELS_LEN		(2 * PATH_MAX)
+#define VALUE_LEN		48
+
+/* One object's directory being exported. */
+struct scope {
+	struct msctl_prom *prom;
+	char prefix[NAME_LEN];	/* "memsched_vm_", "memsched_vm_balloon_" */
+	char rel[PATH_MAX];	/* for HELP: "vms/<pid>/balloon/" */
+	const char *labels;	/* the object's label set */
+};
+
+/* A unit suffix of the ABI and the base unit it becomes. */
+static const struct {
+	const char *suffix;
+	const char *base;
+	u64 mul;		/* value * mul, or ... */
+	int div_digits;		/* ... value / 10^div_digits */
+} units[] = {
+	{ "_mib_per_s", "_bytes_per_second", 1ULL << 20, 0 },
+	{ "_pages", "_bytes", PAGE_BYTES, 0 },
+	{ "_ns", "_seconds", 0, 9 },
+	{ "_us", "_seconds", 0, 6 },
+	{ "_ms", "_seconds", 0, 3 },
+};
+
+/* Files that are labels or identifiers, not values. */
+static const char *const skipped[] = { "pid", "name", "sample_seed", "version" };
+
+/* guest_stats values that only grow (the guest's own event counters). */
+static const char *const guest_counters[] = {
+	"swap_in_bytes", "swap_out_bytes", "major_faults", "minor_faults",
+	"oom_kills", "alloc_stalls",
+};
+
+/* HELP for the metrics memsched has now; others get a generic one. */
+static const struct {
+	const char *name;
+	const char *help;
+} helps[] = {
+	{ "memsched_vm_guest_bytes",
+	  "Guest memory: the VM's RAM memslots (guest RAM and ROM regions)." },
+	{ "memsched_vm_sampled_bytes", "Guest memory that memsched samples." },
+	{ "memsched_vm_wss_bytes", "Working set size estimate of the VM." },
+	{ "memsched_vm_mrc_knee_bytes", "Memory at the knee of the VM's miss-rate curve." },
+	{ "memsched_vm_last_scan_seconds", "How long the VM's last scan took." },
+	{ "memsched_vm_class_bytes",
+	  "Sampled guest memory per usage class (active, recently_idle, idle, never_touched)." },
+	{ "memsched_vm_scans_total", "Scans of the VM's sampled pages completed." },
+	{ "memsched_vm_truncated_scans_total", "Scans cut short by the CPU quota." },
+	{ "memsched_vm_pages_scanned_total", "Sampled pages scanned (a count of 4 KiB pages)." },
+	{ "memsched_vm_young_bytes_total", "Memory found accessed (young) by scans." },
+	{ "memsched_vm_scan_seconds_total", "Time spent scanning the VM." },
+	{ "memsched_vm_balloon_target_bytes",
+	  "Balloon target: memory the guest is asked to give back." },
+	{ "memsched_vm_balloon_actual_bytes",
+	  "Memory in the guest's balloon now, as the guest reported it." },
+	{ "memsched_vm_balloon_connected", "1 while a guest balloon channel is up, else 0." },
+	{ "memsched_vm_balloon_inflated_bytes_total", "Memory the guest put into its balloon." },
+	{ "memsched_vm_balloon_deflated_bytes_total", "Memory the guest took out of its balloon." },
+	{ "memsched_vm_balloon_messages_total", "Messages received from the guest's balloon." },
+	{ "memsched_vm_balloon_guest_class_bytes",
+	  "Guest memory per class, as the guest's last CLASSES message reported it." },
+	{ "memsched_file_size_bytes", "Size of the memschedfs file." },
+	{ "memsched_file_resident_bytes", "Memory the memschedfs file holds now." },
+	{ "memsched_file_node_bytes", "Memory of the memschedfs file per NUMA node." },
+	{ "memsched_file_moved_bytes_total", "Memory of the file moved between NUMA nodes." },
+	{ "memsched_file_promoted_bytes_total", "Memory of the file promoted to the DRAM node." },
+	{ "memsched_file_demoted_bytes_total", "Memory of the file demoted to the PMEM node." },
+};
+
+static bool in_list(const char *const *list, size_t nr, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* @v / 10^@digits exactly: "0.000123", "2". */
+static void fmt_div(char *buf, size_t size, u64 v, int digits)
+{
+	u64 pow = 1;
+	size_t len;
+	int i;
+
+	for (i = 0; i < digits; i++)
+		pow *= 10;
+	if (v % pow == 0) {
+		snprintf(buf, size, "%llu", v / pow);
+		return;
+	}
+	if (snprintf(buf, size, "%llu.%0*llu", v / pow, digits, v % pow) >= (int)size)
+		return;	/* cannot be: 20 + 1 + 9 digits */
+	len = strlen(buf);
+	while (buf[len - 1] == '0')
+		buf[--len] = '\0';
+}
+
+/*
+ * @what (a file's name less nr_) in base units: its metric name less the
+ * prefix in @name, its value @v converted in @value.
+ */
+static void to_base(const char *what, u64 v, char *name, size_t name_size,
+		    char *value, size_t value_size)
+{
+	size_t i, len = strlen(what);
+
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!ends_with(what, units[i].suffix))
+			continue;
+		snprintf(name, name_size, "%.*s%s",
+			 (int)(len - strlen(units[i].suffix)), what, units[i].base);
+		if (units[i].div_digits)
+			fmt_div(value, value_size, v, units[i].div_digits);
+		else if (v <= UINT64_MAX / units[i].mul)
+			snprintf(value, value_size, "%llu", v * units[i].mul);
+		else
+			snprintf(value, value_size, "%.17g", (double)v * (double)units[i].mul);
+		return;
+	}
+	snprintf(name, name_size, "%s", what);
+	snprintf(value, value_size, "%llu", v);
+}
+
+/* Adds a sample, the HELP from the table or one that names the file. */
+static int add(struct scope *s, const char *name, enum msctl_prom_type type,
+	       const char *file, const char *labels, const char *value)
+{
+	char help[PATH_MAX + 128];
+	size_t i;
+	int ret;
+
+	snprintf(help, sizeof(help), "memsched %s%s%s.", s->rel, file,
+		 type == MSCTL_PROM_COUNTER ? " (counter)" : "");
+	for (i = 0; i < ARRAY_SIZE(helps); i++)
+		if (!strcmp(helps[i].name, name))
+			snprintf(help, sizeof(help), "%s", helps[i].help);
+	ret = msctl_prom_add(s->prom, name, type, help, labels, value);
+	if (ret == -EINVAL)	/* two files that map to one name: keep the first */
+		msctl_err("warning: %s%s: metric %s: not a valid name, or another type already; left out",
+			  s->rel, file, name);
+	return ret == -EINVAL ? 0 : ret;
+}
+
+/* A single value: @file (nr_<what> when @counter) reading @v. */
+static int add_value(struct scope *s, const char *file, u64 v, bool counter)
+{
+	char base[NAME_LEN], name[2 * NAME_LEN], value[VALUE_LEN];
+	const char *what = file;
+
+	if (counter && !strncmp(file, "nr_", 3))
+		what = file + 3;
+	to_base(what, v, base, sizeof(base), value, sizeof(value));
+	if (snprintf(name, sizeof(name), "%s%s%s", s->prefix, base,
+		     counter ? "_total" : "") >= (int)sizeof(name))
+		return 0;	/* too long for a metric name: left out */
+	return add(s, name, counter ? MSCTL_PROM_COUNTER : MSCTL_PROM_GAUGE,
+		   file, s->labels, value);
+}
+
+/* s->labels plus KEY="VALUE" in @buf. */
+static int with_label(struct scope *s, char *buf, size_t size, const char *key,
+		      const char *value)
+{
+	snprintf(buf, size, "%s", s->labels);
+	return msctl_prom_label(buf, size, key, value);
+}
+
+/*
+ * A table of "KEY VALUE" lines, @file of directory @dir: node_pages (NODE
+ * PAGES), guest_stats and guest_classes (NAME VALUE, bytes or counts).
+ */
+static int add_table(struct scope *s, const char *dir, const char *file)
+{
+	char path[PATH_MAX], labels[LABELS_LEN], name[2 * NAME_LEN];
+	char value[VALUE_LEN], key[NAME_LEN], *buf = NULL, *line, *save = NULL;
+	bool counter;
+	u64 v;
+	int ret, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	ret = msctl_sysfs_slurp(path, &buf, NULL);
+	if (ret)
+		goto cleanup;
+	for (line = strtok_r(buf, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%127s %llu%n", key, &v, &n) != 2 || line[n]) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (!strcmp(file, "node_pages")) {
+			snprintf(name, sizeof(name), "%snode_bytes", s->prefix);
+			ret = with_label(s, labels, sizeof(labels), "node", key);
+			to_base("_pages", v, value, sizeof(value), value, sizeof(value));
+			if (!ret)
+				ret = add(s, name, MSCTL_PROM_GAUGE, file, labels, value);
+		} else if (!strcmp(file, "guest_classes")) {
+			snprintf(name, sizeof(name), "%sguest_class_bytes", s->prefix);
+			if (ends_with(key, "_bytes"))
+				key[strlen(key) - 6] = '\0';
+			ret = with_label(s, labels, sizeof(labels), "class", key);
+			snprintf(value, sizeof(value), "%llu", v);
+			if (!ret)
+				ret = add(s, name, MSCTL_PROM_GAUGE, file, labels, value);
+		} else {	/* guest_stats */
+			counter = in_list(guest_counters, ARRAY_SIZE(guest_counters), key);
+			if (snprintf(name, sizeof(name), "%sguest_%s%s", s->prefix, key,
+				     counter ? "_total" : "") >= (int)sizeof(name))
+				continue;	/* too long: left out */
+			snprintf(value, sizeof(value), "%llu", v);
+			ret = add(s, name, counter ? MSCTL_PROM_COUNTER : MSCTL_PROM_GAUGE,
+				  file, s->labels, value);
+		}
+	}
+	if (ret == -ENAMETOOLONG)
+		ret = 0;	/* a label that does not fit: that sample left out */
+cleanup:
+	free(buf);
+	return ret;
+}
+
+static bool is_table(const char *file)
+{
+	return !strcmp(file, "node_pages") || !strcmp(file, "guest_stats") ||
+	       !strcmp(file, "guest_classes");
+}
+
+/* classes/<class>: pages per class, one family with a class label. */
+static int add_classes(struct scope *s, const char *dir)
+{
+	char name[2 * NAME_LEN], labels[LABELS_LEN], value[VALUE_LEN];
+	struct msctl_sysfs_ent *ents = NULL;
+	size_t nr = 0, i;
+	u64 v;
+	int ret;
+
+	ret = msctl_sysfs_list(dir, MSCTL_SYSFS_VALUE, true, &ents, &nr);
+	snprintf(name, sizeof(name), "%sclass_bytes", s->prefix);
+	for (i = 0; !ret && i < nr; i++) {
+		if (!msctl_sysfs_parse_u64(ents[i].value, &v))
+			continue;
+		ret = with_label(s, labels, sizeof(labels), "class", ents[i].name);
+		to_base("_pages", v, value, sizeof(value), value, sizeof(value));
+		if (!ret)
+			ret = add(s, name, MSCTL_PROM_GAUGE, "classes/", labels, value);
+	}
+	free(ents);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The subdirectories of @dir (not following links), sorted. */
+static int list_subdirs(const char *dir, char ***namesp, size_t *nrp)
+{
+	char **names = NULL, **tmp;
+	size_t nr = 0, size = 0;
+	struct dirent *de;
+	struct stat st;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (nr == size) {
+			size = size ? 2 * size : 8;
+			tmp = realloc(names, size * sizeof(*names));
+			if (!tmp) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			names = tmp;
+		}
+		names[nr] = strdup(de->d_name);
+		if (!names[nr]) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		nr++;
+	}
+	if (nr)
+		qsort(names, nr, sizeof(*names), cmp_str);
+	*namesp = names;
+	*nrp = nr;
+	names = NULL;
+cleanup:
+	closedir(d);
+	while (names && nr)
+		free(names[--nr]);
+	free(names);
+	return ret;
+}
+
+/*
+ * Every value of directory @dir (full path) and of its subdirectories, but
+ * the top-level ones named in @skip_dirs (NULL-ended). Return: 0 or -errno.
+ */
+static int export_dir(struct scope *s, const char *dir, bool counters,
+		      const char *const *skip_dirs)
+{
+	struct msctl_sysfs_ent *ents = NULL;
+	char sub[PATH_MAX], **subdirs = NULL;
+	const char *const *skip;
+	size_t nr = 0, nr_sub = 0, i;
+	struct scope child;
+	u64 v;
+	int ret;
+
+	ret = msctl_sysfs_list(dir, MSCTL_SYSFS_VALUE | MSCTL_SYSFS_KNOB, true,
+			       &ents, &nr);
+	for (i = 0; !ret && i < nr; i++) {
+		if (in_list(skipped, ARRAY_SIZE(skipped), ents[i].name))
+			continue;
+		if (is_table(ents[i].name))
+			ret = add_table(s, dir, ents[i].name);
+		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
+			ret = add_value(s, ents[i].name, v, counters);
+		/* else a table of its own, -1, "max" or a word: not a number */
+	}
+	if (!ret)
+		ret = list_subdirs(dir, &subdirs, &nr_sub);
+	for (i = 0; !ret && i < nr_sub; i++) {
+		for (skip = skip_dirs; skip && *skip; skip++)
+			if (!strcmp(*skip, subdirs[i]))
+				break;
+		if (skip && *skip)
+			continue;
+		child = *s;
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, subdirs[i]) >= (int)sizeof(sub) ||
+		    snprintf(child.rel, sizeof(child.rel), "%s%s/", s->rel,
+			     subdirs[i]) >= (int)sizeof(child.rel)) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		if (!strcmp(subdirs[i], "stats")) {
+			ret = export_dir(&child, sub, true, NULL);
+		} else if (!strcmp(subdirs[i], "classes")) {
+			ret = add_classes(&child, sub);
+		} else {
+			if (snprintf(child.prefix, sizeof(child.prefix), "%s%s_",
+				     s->prefix, subdirs[i]) >= (int)sizeof(child.prefix)) {
+				ret = -ENAMETOOLONG;
+				break;
+			}
+			ret = export_dir(&child, sub, counters, NULL);
+		}
+	}
+	while (subdirs && nr_sub)
+		free(subdirs[--nr_sub]);
+	free(subdirs);
+	free(ents);
+	return ret;
+}
+
+/*
+ * The VM's name: QEMU's -name (guest=NAME,... or NAME,...; ",," is a
+ * comma), else the process's comm, else "".
+ */
+static void vm_name(int pid, char *buf, size_t size)
+{
+	char path[64], *all = NULL, *arg, *end, *o;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (!msctl_sysfs_slurp(path, &all, &len)) {
+		for (arg = all; arg < all + len; arg += strlen(arg) + 1) {
+			if (strcmp(arg, "-name") && strcmp(arg, "--name"))
+				continue;
+			arg += strlen(arg) + 1;
+			if (arg >= all + len)
+				break;
+			if (!strncmp(arg, "guest=", 6))
+				arg += 6;
+			else if (strstr(arg, ",guest="))
+				arg = strstr(arg, ",guest=") + 7;
+			for (end = arg, o = arg; *end; end++, o++) {
+				if (*end == ',' && end[1] != ',')
+					break;
+				*o = *end;
+				if (*end == ',')
+					end++;
+			}
+			*o = '\0';
+			snprintf(buf, size, "%s", arg);
+			break;
+		}
+		free(all);
+	}
+	if (buf[0])
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (msctl_sysfs_read_line(path, buf, size))
+		buf[0] = '\0';
+}
+
+static int export_vms(struct msctl_prom *prom)
+{
+	char dir[PATH_MAX], labels[LABELS_LEN], pid_s[16], name[256];
+	struct scope s = { .prom = prom };
+	int *pids = NULL, ret = 0;
+	size_t nr, i;
+
+	if (msctl_vm_list(&pids, &nr))
+		return -1;
+	for (i = 0; !ret && i < nr; i++) {
+		vm_name(pids[i], name, sizeof(name));
+		snprintf(pid_s, sizeof(pid_s), "%d", pids[i]);
+		labels[0] = '\0';
+		ret = msctl_prom_label(labels, sizeof(labels), "pid", pid_s);
+		if (!ret)
+			ret = msctl_prom_label(labels, sizeof(labels), "name", name);
+		if (!ret)
+			ret = msctl_vm_path(dir, sizeof(dir), pids[i], NULL);
+		snprintf(s.prefix, sizeof(s.prefix), "memsched_vm_");
+		snprintf(s.rel, sizeof(s.rel), "vms/<pid>/");
+		s.labels = labels;
+		if (!ret)
+			ret = export_dir(&s, dir, false, NULL);
+		if (ret == -ENOENT && !msctl_vm_exists(pids[i]))
+			ret = 0;	/* detached while we read it */
+	}
+	if (ret)
+		msctl_vm_report(ret, pids[i - 1]);
+	free(pids);
+	return ret ? -1 : 0;
+}
+
+static int export_files(struct msctl_prom *prom)
+{
+	char dir[PATH_MAX], labels[LABELS_LEN], ino_s[24], name[NAME_MAX + 1];
+	struct scope s = { .prom = prom };
+	u64 *inos = NULL;
+	size_t nr = 0, i;
+	int ret;
+
+	ret = msctl_sysfs_path(dir, sizeof(dir), "files");
+	if (!ret)
+		ret = msctl_sysfs_list_ids(dir, &inos, &nr);
+	if (ret == -ENOENT && !msctl_sysfs_is_dir("files"))
+		ret = 0;	/* a tree without memschedfs files */
+	for (i = 0; !ret && i < nr; i++) {
+		snprintf(ino_s, sizeof(ino_s), "%llu", inos[i]);
+		ret = msctl_sysfs_path(dir, sizeof(dir), "files/%llu", inos[i]);
+		if (!ret)
+			ret = msctl_sysfs_read_line(strcat(dir, "/name"), name, sizeof(name));
+		dir[strlen(dir) - 5] = '\0';
+		labels[0] = '\0';
+		if (!ret)
+			ret = msctl_prom_label(labels, sizeof(labels), "ino", ino_s);
+		if (!ret)
+			ret = msctl_prom_label(labels, sizeof(labels), "name", name);
+		snprintf(s.prefix, sizeof(s.prefix), "memsched_file_");
+		snprintf(s.rel, sizeof(s.rel), "files/<ino>/");
+		s.labels = labels;
+		if (!ret)
+			ret = export_dir(&s, dir, false, NULL);
+		if (ret == -ENOENT && access(dir, F_OK))
+			ret = 0;	/* unlinked while we read it */
+	}
+	free(inos);
+	if (ret)
+		msctl_sysfs_report(ret);
+	return ret ? -1 : 0;
+}
+
+/* The values at the top of the tree and in its other directories (balloon/). */
+static int export_host(struct msctl_prom *prom)
+{
+	static const char *const objects[] = { "vms", "files", NULL };
+	struct scope s = { .prom = prom, .prefix = "memsched_", .labels = "" };
+	char dir[PATH_MAX];
+	int ret;
+
+	ret = msctl_sysfs_path(dir, sizeof(dir), "%s", "");
+	if (!ret) {
+		dir[strlen(dir) - 1] = '\0';	/* no trailing slash */
+		ret = export_dir(&s, dir, false, objects);
+	}
+	if (ret)
+		msctl_sysfs_report(ret);
+	return ret ? -1 : 0;
+}
+
+/*
+ * Writes @prom to @path through a temporary file of the same directory
+ * and rename(2), so a reader (node_exporter) sees the old file or the new
+ * one, never half of one; @path "-" is stdout. The temporary name starts
+ * with a dot and does not end in .prom: the textfile collector skips it.
+ * Return: 0 or -1 (said).
+ */
+static int write_prom(struct msctl_prom *prom, const char *path)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], base[PATH_MAX];
+	FILE *f = NULL;
+	int fd = -1, ret = -1, err;
+
+	if (!strcmp(path, "-")) {
+		if (msctl_prom_write(prom, stdout) || fflush(stdout)) {
+			msctl_err("stdout: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dir),
+		     basename(base)) >= (int)sizeof(tmp)) {
+		msctl_err("%s: name too long", path);
+		return -1;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		msctl_err("%s: cannot create a file in this directory: %s (%s)",
+			  dir, strerror(err), msctl_errno_name(err));
+		return -1;
+	}
+	/* node_exporter runs as its own user: the file must be readable */
+	if (fchmod(fd, 0644))
+		goto write_err;
+	f = fdopen(fd, "w");
+	if (!f)
+		goto write_err;
+	fd = -1;
+	if (msctl_prom_write(prom, f) || fflush(f) || fsync(fileno(f)))
+		goto write_err;
+	err = fclose(f);
+	f = NULL;
+	if (err)
+		goto write_err;
+	if (rename(tmp, path)) {
+		err = errno;
+		msctl_err("%s: cannot rename %s to it: %s (%s)", path, tmp,
+			  strerror(err), msctl_errno_name(err));
+		goto cleanup;
+	}
+	ret = 0;
+	goto cleanup;
+write_err:
+	err = errno;
+	msctl_err("%s: cannot write: %s (%s)", tmp, strerror(err),
+		  msctl_errno_name(err));
+cleanup:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int msctl_cmd_export(int argc, char **argv, const struct msctl_cmd *cmd)
+{
+	static const struct option opts[] = {
+		MSCTL_CLI_COMMON_OPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "textfile-dir", required_argument, NULL, MSCTL_OPT_TEXTFILE_DIR },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *textdir = NULL;
+	struct msctl_prom prom = { 0 };
+	char path[PATH_MAX];
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, MSCTL_CLI_COMMON_SHORT "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case MSCTL_OPT_TEXTFILE_DIR:
+			textdir = optarg;
+			break;
+		default:
+			ret = msctl_cli_common_opt(c, argv, cmd);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	if (argc != optind)
+		return msctl_cli_usage_err(cmd, "too many arguments");
+	if (out && textdir)
+		return msctl_cli_usage_err(cmd, "-o and --textfile-dir exclude each other");
+	if (!out) {
+		if (snprintf(path, sizeof(path), "%s/" TEXTFILE_NAME,
+			     textdir ? textdir : TEXTFILE_DIR) >= (int)sizeof(path))
+			return msctl_cli_usage_err(cmd, "--textfile-dir: name too long");
+		out = path;
+	}
+	if (msctl_sysfs_check_root())
+		return EXIT_ERR;
+	ret = EXIT_ERR;
+	if (export_host(&prom) || export_vms(&prom) || export_files(&prom) ||
+	    write_prom(&prom, out))
+		goto cleanup;
+	ret = EXIT_OK;
+cleanup:
+	msctl_prom_free(&prom);
+	return ret;
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memschedctl: the Prometheus text format of prom.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom.h"
+
+#define PROM_NAME_MAX	128
+
+struct msctl_prom_family {
+	char name[PROM_NAME_MAX];
+	enum msctl_prom_type type;
+	char *help;
+};
+
+struct msctl_prom_sample {
+	size_t fam;		/* index in fams */
+	size_t seq;		/* order of addition, to keep it within a family */
+	char *labels;
+	char *value;
+};
+
+int msctl_prom_label(char *buf, size_t size, const char *key, const char *value)
+{
+	size_t len = strlen(buf), start = len;
+	const char *s;
+	int n;
+
+	n = snprintf(buf + len, size - len, "%s%s=\"", len ? "," : "", key);
+	if (n < 0 || (size_t)n >= size - len)
+		goto too_long;
+	len += (size_t)n;
+	for (s = value; *s; s++) {
+		const char *esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" :
+				  *s == '\n' ? "\\n" : NULL;
+		size_t need = esc ? 2 : 1;
+
+		if (len + need >= size)
+			goto too_long;
+		if (esc)
+			memcpy(buf + len, esc, 2);
+		else
+			buf[len] = *s;
+		len += need;
+	}
+	if (len + 2 > size)
+		goto too_long;
+	buf[len++] = '"';
+	buf[len] = '\0';
+	return 0;
+too_long:
+	buf[start] = '\0';
+	return -ENAMETOOLONG;
+}
+
+static bool valid_name(const char *name)
+{
+	const char *s;
+
+	if (!*name || isdigit((unsigned char)*name) || strlen(name) >= PROM_NAME_MAX)
+		return false;
+	for (s = name; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != ':')
+			return false;
+	return true;
+}
+
+/* The index of family @name, creating it; (size_t)-1 on error (*@err). */
+static size_t family(struct msctl_prom *p, const char *name,
+		     enum msctl_prom_type type, const char *help, int *err)
+{
+	struct msctl_prom_family *tmp;
+	size_t i;
+
+	for (i = 0; i < p->nr_fams; i++) {
+		if (strcmp(p->fams[i].name, name))
+			continue;
+		if (p->fams[i].type != type) {
+			*err = -EINVAL;
+			return (size_t)-1;
+		}
+		return i;
+	}
+	if (p->nr_fams == p->size_fams) {
+		p->size_fams = p->size_fams ? 2 * p->size_fams : 32;
+		tmp = realloc(p->fams, p->size_fams * sizeof(*tmp));
+		if (!tmp) {
+			*err = -ENOMEM;
+			return (size_t)-1;
+		}
+		p->fams = tmp;
+	}
+	snprintf(p->fams[i].name, sizeof(p->fams[i].name), "%s", name);
+	p->fams[i].type = type;
+	p->fams[i].help = strdup(help);
+	if (!p->fams[i].help) {
+		*err = -ENOMEM;
+		return (size_t)-1;
+	}
+	p->nr_fams++;
+	return i;
+}
+
+int msctl_prom_add(struct msctl_prom *p, const char *name,
+		   enum msctl_prom_type type, const char *help,
+		   const char *labels, const char *value)
+{
+	struct msctl_prom_sample *s, *tmp;
+	int err = 0;
+	size_t fam;
+
+	if (!valid_name(name))
+		return -EINVAL;
+	fam = family(p, name, type, help, &err);
+	if (err)
+		return err;
+	if (p->nr_samples == p->size_samples) {
+		p->size_samples = p->size_samples ? 2 * p->size_samples : 128;
+		tmp = realloc(p->samples, p->size_samples * sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		p->samples = tmp;
+	}
+	s = &p->samples[p->nr_samples];
+	s->fam = fam;
+	s->seq = p->nr_samples;
+	s->labels = strdup(labels);
+	s->value = strdup(value);
+	if (!s->labels || !s->value) {
+		free(s->labels);
+		free(s->value);
+		return -ENOMEM;
+	}
+	p->nr_samples++;
+	return 0;
+}
+
+/* HELP text: backslash and newline escaped. */
+static void put_help(FILE *f, const char *help)
+{
+	for (; *help; help++) {
+		if (*help == '\\')
+			fputs("\\\\", f);
+		else if (*help == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*help, f);
+	}
+}
+
+static const struct msctl_prom *sort_prom;
+
+/* By family name, then in the order added. */
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct msctl_prom_sample *x = a, *y = b;
+	int c = strcmp(sort_prom->fams[x->fam].name, sort_prom->fams[y->fam].name);
+
+	if (c)
+		return c;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int msctl_prom_write(struct msctl_prom *p, FILE *f)
+{
+	const struct msctl_prom_sample *s;
+	size_t i, prev = (size_t)-1;
+
+	if (p->nr_samples) {
+		sort_prom = p;
+		qsort(p->samples, p->nr_samples, sizeof(*p->samples), cmp_sample);
+	}
+	for (i = 0; i < p->nr_samples; i++) {
+		s = &p->samples[i];
+		if (s->fam != prev) {
+			fprintf(f, "# HELP %s ", p->fams[s->fam].name);
+			put_help(f, p->fams[s->fam].help);
+			fprintf(f, "\n# TYPE %s %s\n", p->fams[s->fam].name,
+				p->fams[s->fam].type == MSCTL_PROM_COUNTER ?
+				"counter" : "gauge");
+			prev = s->fam;
+		}
+		if (*s->labels)
+			fprintf(f, "%s{%s} %s\n", p->fams[s->fam].name, s->labels,
+				s->value);
+		else
+			fprintf(f, "%s %s\n", p->fams[s->fam].name, s->value);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+void msctl_prom_free(struct msctl_prom *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_fams; i++)
+		free(p->fams[i].help);
+	for (i = 0; i < p->nr_samples; i++) {
+		free(p->samples[i].labels);
+		free(p->samples[i].value);
+	}
+	free(p->fams);
+	free(p->samples);
+	memset(p, 0, sizeof(*p));
+}
