@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 188
+tap_plan 209
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -604,5 +604,64 @@ mkdir -p "$ROOT/vms/$qpid/balloon"
 run attach "$qpid"
 kill "$qpid"
 tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/42" "attach sets balloon/cid from guest-cid="
+
+
+# export: the Prometheus text format. Actions are write-only (0200) in the
+# real tree, so they are not read as values.
+chmod 0200 "$ROOT/attach" "$ROOT/detach" "$ROOT/balloon/transfer" "$b/request_stats"
+fake_file 77 'vm"a\b' 512 256 "0 256 1 0"
+# exact LINE NAME: the export holds LINE as it is
+exact() {
+	if printf '%s\n' "$OUT" | grep -qxF -- "$1"; then
+		tap_pass "$2"
+	else
+		tap_fail "$2" "want line '$1' in:" "$(printf '%s\n' "$OUT" | grep "^${1%%[{ ]*}" | head -5)"
+	fi
+}
+sh -c 'sleep 30; true' -name 'guest=we"b,,1,debug-threads=on' &
+npid=$!
+fake_vm "$npid" 2048 128 512 512 "512 0 0 1536" 250
+run export -o -
+is_rc 0 "export -o -: exit 0"
+if command -v promtool > /dev/null; then
+	tap_is "$(printf '%s\n' "$OUT" | promtool check metrics 2>&1)" "" "export: promtool check metrics finds nothing"
+else
+	tap_skip "export: promtool check metrics finds nothing" "no promtool (Debian's prometheus package)"
+fi
+exact '# TYPE memsched_vm_wss_bytes gauge' "export: wss_pages is a gauge in bytes"
+wss=$(cat "$ROOT/vms/4242/wss_pages")
+exact "memsched_vm_wss_bytes{pid=\"4242\",name=\"\"} $((wss * 4096))" "export: wss_pages $wss in bytes, labels pid and name"
+exact '# TYPE memsched_vm_scans_total counter' "export: stats/nr_scans is a counter ending in _total"
+exact 'memsched_vm_scans_total{pid="4242",name=""} 120' "export: stats/nr_scans value"
+exact 'memsched_vm_scan_seconds_total{pid="4242",name=""} 0.08388608' "export: nr_scan_ns in seconds, exact"
+exact 'memsched_vm_last_scan_seconds{pid="4242",name=""} 0.0007' "export: last_scan_ns in seconds"
+exact 'memsched_vm_scan_interval_seconds{pid="5151",name=""} 0.5' "export: scan_interval_ms in seconds"
+exact 'memsched_vm_class_bytes{pid="5151",name="",class="idle"} 409600000' "export: classes/ as a class label"
+exact "memsched_vm_guest_bytes{pid=\"$npid\",name=\"we\\\"b,1\"} 8388608" \
+	"export: the VM's name from QEMU's -name guest=, with ',,' and '\"' escaped"
+exact 'memsched_file_rate_limit_bytes_per_second{ino="77",name="vm\"a\\b"} 268435456' \
+	"export: rate_limit_mib_per_s in bytes per second, the file's name escaped"
+exact 'memsched_file_node_bytes{ino="77",name="vm\"a\\b",node="0"} 1048576' "export: node_pages as a node label"
+exact 'memsched_balloon_unmatched_total 5' "export: the host's balloon counters, no labels"
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_file_dram_budget_bytes{ino="77"' -e '^memsched_attach' -e '^memsched_vm_pid')" 0 \
+	"export: max, actions and identifiers are left out"
+tap_is "$(printf '%s\n' "$OUT" | awk '/^# TYPE/ { n++; if (seen[$3]++) d++; if (($4 == "counter") != ($3 ~ /_total$/)) b++ }
+	END { print (n > 30), d + 0, b + 0 }')" "1 0 0" "export: each family once, counters and only counters end in _total"
+kill "$npid"
+mkdir -p "$work/tf"
+echo stale > "$work/tf/memsched.prom"
+run export --textfile-dir "$work/tf"
+tap_is "$RC/$(stat -c %a "$work/tf/memsched.prom")/$(ls -A "$work/tf" | wc -l)/$(grep -c '^memsched_vm_wss_bytes' "$work/tf/memsched.prom")" \
+	"0/644/1/3" "export --textfile-dir: memsched.prom replaced, mode 0644, no temporary file left"
+run export --textfile-dir "$work/nodir"
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "$work/nodir: cannot create a file in this directory: .*(ENOENT)")" "1/1" \
+	"export to a missing directory: exit 1, the directory named"
+run export --bogus
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "unknown option '--bogus'")" "2/1" "export --bogus: exit 2, usage"
+run export -o - --textfile-dir "$work/tf"
+is_rc 2 "export -o with --textfile-dir: exit 2"
+MEMSCHED_SYSFS=$work/none run export -o -
+tap_is "$RC/$(printf '%s\n' "$ERR" | wc -l)/$(printf '%s\n' "$ERR" | grep -c 'is memsched.ko loaded?')" "1/1/1" \
+	"export without memsched: exit 1, one line that says so"
 
 tap_done
