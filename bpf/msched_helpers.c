@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/btf.h>
+#include <linux/btf.h>
 #include <bpf/libbpf.h>
 #include "msched_helpers.h"
 
@@ -107,13 +107,79 @@ static const char *prog_event(struct bpf_program *prog, bool *is_btf)
 	return NULL;
 }
 
+/*
+ * The string section of the module's split BTF (/sys/kernel/btf/memsched),
+ * read whole: a tracepoint EV has BTF when "btf_trace_EV" is one of its
+ * strings (the typedef's name). This avoids parsing vmlinux's BTF (5 MB),
+ * which takes many seconds under TCG; libbpf resolves the types on load.
+ */
+struct mod_btf {
+	char *buf;
+	size_t len;
+	const char *strs;
+	size_t strs_len;
+};
+
+static int mod_btf_read(struct mod_btf *m)
+{
+	const struct btf_header *hdr;
+	size_t cap = 1 << 16;
+	ssize_t n;
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	fd = open("/sys/kernel/btf/memsched", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	m->buf = malloc(cap);
+	while (m->buf && (n = read(fd, m->buf + m->len, cap - m->len)) > 0) {
+		m->len += n;
+		if (m->len == cap) {
+			char *bigger = realloc(m->buf, cap * 2);
+
+			if (!bigger) {
+				free(m->buf);
+				m->buf = NULL;
+				break;
+			}
+			m->buf = bigger;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (!m->buf)
+		return -1;
+	hdr = (const struct btf_header *)m->buf;
+	if (m->len < sizeof(*hdr) || hdr->magic != BTF_MAGIC ||
+	    (size_t)hdr->hdr_len + hdr->str_off + hdr->str_len > m->len) {
+		free(m->buf);
+		m->buf = NULL;
+		return -1;
+	}
+	m->strs = m->buf + hdr->hdr_len + hdr->str_off;
+	m->strs_len = hdr->str_len;
+	return 0;
+}
+
+static bool mod_btf_has(const struct mod_btf *m, const char *name)
+{
+	size_t off, l;
+
+	for (off = 0; off < m->strs_len; off += l + 1) {
+		l = strnlen(m->strs + off, m->strs_len - off);
+		if (!strcmp(m->strs + off, name))
+			return true;
+	}
+	return false;
+}
+
 int msched_choose_attach(struct bpf_object *obj, const char *tool)
 {
-	struct btf *vmlinux = NULL, *mod = NULL;
 	const char *env = getenv("MSCHED_BPF_ATTACH");
 	struct bpf_program *prog;
 	const char *why = NULL, *ev;
-	bool use_btf, is_btf;
+	bool use_btf, is_btf, has_btf;
+	struct mod_btf mod;
 	char tname[128];
 	int ret = -1;
 
@@ -131,40 +197,32 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	if (msched_check_loaded(tool))
 		return -1;
 
-	if (access("/sys/kernel/btf/memsched", F_OK)) {
+	if (access("/sys/kernel/btf/memsched", F_OK))
 		why = "memsched has no BTF (/sys/kernel/btf/memsched is missing; build it with make modules)";
-	} else {
-		vmlinux = btf__load_vmlinux_btf();
-		if (!vmlinux)
-			why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-		else if (!(mod = btf__parse_split("/sys/kernel/btf/memsched", vmlinux)))
-			why = "memsched's BTF does not parse";
-	}
+	else if (access("/sys/kernel/btf/vmlinux", F_OK))
+		why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
+	else if (mod_btf_read(&mod))
+		why = "memsched's BTF (/sys/kernel/btf/memsched) does not read";
+	has_btf = !why;
 
 	/* Every tracepoint the programs name must exist. */
 	bpf_object__for_each_program(prog, obj) {
 		ev = prog_event(prog, &is_btf);
 		if (!ev || !is_btf)
 			continue;
-		if (mod) {
-			snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
-			if (btf__find_by_name_kind(mod, tname, BTF_KIND_TYPEDEF) < 0) {
-				fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
-					tool, ev);
-				goto out;
-			}
-		} else if (tracefs_has(ev) == 0) {
+		snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
+		if (has_btf ? !mod_btf_has(&mod, tname) : tracefs_has(ev) == 0) {
 			fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
 				tool, ev);
 			goto out;
 		}
 	}
 
-	if (mode == MODE_TP_BTF && !mod) {
+	if (mode == MODE_TP_BTF && !has_btf) {
 		fprintf(stderr, "%s: tp_btf asked for, but %s\n", tool, why);
 		goto out;
 	}
-	use_btf = mod && mode != MODE_RAW_TP;
+	use_btf = has_btf && mode != MODE_RAW_TP;
 	if (!use_btf && mode != MODE_RAW_TP)
 		fprintf(stderr, "%s: %s: attaching with raw_tp\n", tool, why);
 	if (msched_verbose)
@@ -179,8 +237,8 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	}
 	ret = 0;
 out:
-	btf__free(mod);
-	btf__free(vmlinux);
+	if (has_btf)
+		free(mod.buf);
 	return ret;
 }
 
