@@ -500,10 +500,11 @@ static int export_files(struct msctl_prom *prom)
 		ret = 0;	/* a tree without memschedfs files */
 	for (i = 0; !ret && i < nr; i++) {
 		snprintf(ino_s, sizeof(ino_s), "%llu", inos[i]);
-		ret = msctl_sysfs_path(dir, sizeof(dir), "files/%llu", inos[i]);
+		ret = msctl_sysfs_path(dir, sizeof(dir), "files/%llu/name", inos[i]);
 		if (!ret)
-			ret = msctl_sysfs_read_line(strcat(dir, "/name"), name, sizeof(name));
-		dir[strlen(dir) - 5] = '\0';
+			ret = msctl_sysfs_read_line(dir, name, sizeof(name));
+		if (!ret)
+			ret = msctl_sysfs_path(dir, sizeof(dir), "files/%llu", inos[i]);
 		labels[0] = '\0';
 		if (!ret)
 			ret = msctl_prom_label(labels, sizeof(labels), "ino", ino_s);
