@@ -39,6 +39,13 @@ static __always_inline void record(u32 kind, u64 id, u64 us)
 	slot = msched_log2(us);
 	if (slot >= MSCHEDLAT_MAX_SLOTS)
 		slot = MSCHEDLAT_MAX_SLOTS - 1;
+	/*
+	 * clang may bound one copy of slot and index with another; the
+	 * verifier then sees an unbounded index. A mask on the register
+	 * used, after a barrier, is what it needs (MAX_SLOTS: a power of 2).
+	 */
+	asm volatile("" : "+r"(slot));
+	slot &= MSCHEDLAT_MAX_SLOTS - 1;
 	__sync_fetch_and_add(&h->slots[slot], 1);
 }
 

@@ -1,0 +1,235 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The eBPF tools of bpf/ (make bpf) against a live attached VM whose RAM is
+# a memschedfs file, balloon guest played by balloon_peer over
+# vsock_loopback (issue 13):
+#  - memsched.ko carries BTF (make modules adds it, scripts/module-btf.sh):
+#    /sys/kernel/btf/memsched exists, the kernel took it.
+#  - Over one exact interval (the sampler quiesced before and after: a
+#    scan_interval_ms write takes the sampler's lock, so no scan is under
+#    way once it returns, and the next is 60 s away) the BPF side's counts
+#    equal the sysfs counters' deltas: mschedtop's scans, pages scanned,
+#    inflated and deflated balloon pages, pages moved (per VM, through the
+#    vms/<pid>/ram link, and per file), and its WSS is wss_pages.
+#  - mschedlat's histograms have as many entries as there were events
+#    (a tracefs instance counts them over the same interval).
+#  - mschedsnoop prints the balloon target, its settling and a tiering plan
+#    with their values.
+#  - All of it once with tp_btf (the default where the module has BTF) and
+#    once forced to raw_tp (--raw-tp).
+#  - Bad options are refused (exit 2); without memsched the tools say so.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+ms_require_kvm
+[ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
+tap_plan 29
+
+BPF=$TAP_REPO/bpf/build
+PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
+work=$(mktemp -d)
+mnt=$work/mnt
+tools=""
+cleanup() {
+	# shellcheck disable=SC2086
+	[ -n "$tools" ] && kill -INT $tools 2>/dev/null
+	wait 2>/dev/null
+	ms_trace_remove
+	ms_vmm_stop
+	umount "$mnt" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+for t in mschedtop mschedlat mschedsnoop; do
+	[ -x "$BPF/$t" ] || { tap_fail "bpf/build/$t is built" "run make bpf"; tap_done; }
+done
+
+# Bad input, before anything is loaded.
+ms_loaded memsched && rmmod memsched
+bad=""
+for t in mschedtop mschedlat mschedsnoop; do
+	"$BPF/$t" --no-such-option > "$work/bad.out" 2>&1
+	rc=$?
+	{ [ $rc = 2 ] && grep -q "Try \`$t --help'" "$work/bad.out"; } || bad="$bad $t:rc=$rc:$(head -c 200 "$work/bad.out")"
+done
+tap_is "${bad:-none}" none "an unknown option is refused with the usage hint, exit 2"
+"$BPF/mschedtop" -b 1 1 > "$work/unloaded.out" 2>&1
+rc=$?
+tap_ok "without memsched: \"memsched is not loaded\", exit 1 (rc $rc)" \
+	all_of [ $rc = 1 ] -- grep -q "memsched is not loaded (insmod kmod/memsched/memsched.ko)" "$work/unloaded.out"
+
+ms_klog_mark
+ms_load || { tap_fail "load memsched"; tap_done; }
+tap_ok "memsched.ko loads with its BTF (/sys/kernel/btf/memsched)" test -e /sys/kernel/btf/memsched
+tap_ok "the kernel took the module's BTF (no \"failed to validate module\")" \
+	eval '! ms_klog | grep -q "failed to validate module\|BTF"'
+if [ -e /sys/kernel/btf/memsched ]; then has_btf=1; else has_btf=0; fi
+modprobe vsock_loopback
+
+# A 32 MiB VM on memschedfs, every page populated; balloon CID 1.
+mkdir -p "$mnt"
+mount -t memschedfs none "$mnt" || { tap_fail "mount memschedfs"; tap_done; }
+ms_vmm_start "$work/ready" --mem-mb 32 --wss-pages 64 --populate --mem-path "$mnt/ram" ||
+	{ tap_fail "start the VMM"; tap_done; }
+pid=$MS_VMM_PID
+v=$(ms_vm "$pid")
+b=$v/balloon
+ino=$(stat -c %i "$mnt/ram")
+f=$MS_ROOT/files/$ino
+tap_ok "attach the VM (pid $pid), balloon cid 1" \
+	sh -c "$(declare -f ms_write); ms_write $pid $MS_ROOT/attach && ms_write 1 $b/cid"
+tap_is "$(readlink -f "$v/ram")" "$(readlink -f "$f")" "vms/$pid/ram links to its RAM file (ino $ino)"
+ms_write 1 "$f/pmem_node"
+
+ms_trace_new bpf_tools
+ms_trace_on memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached
+echo 0 > "$MS_INST/tracing_on"
+
+# quiesce: no scan under way and none for 60 s. The write waits for a scan
+# holding the sampler's lock; one already dequeued but still waiting for
+# the lock gets it within the second, and the second write waits for it.
+quiesce() {
+	ms_write 60000 "$v/scan_interval_ms"
+	sleep 1
+	ms_write 60000 "$v/scan_interval_ms"
+}
+snap() {
+	echo "$(cat "$v/stats/nr_scans") $(cat "$v/stats/nr_pages_scanned")" \
+	     "$(cat "$b/stats/nr_inflated_pages") $(cat "$b/stats/nr_deflated_pages")" \
+	     "$(cat "$f/stats/nr_moved_pages")"
+}
+# wait_line FILE PATTERN PID: until FILE has a line matching PATTERN, while
+# PID lives, at most 300 s (loading BPF under TCG takes long)
+wait_line() {
+	local end=$((SECONDS + 300))
+	while [ $SECONDS -lt $end ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.2
+	done
+	grep -q -- "$2" "$1" 2>/dev/null
+}
+# top_sum FILE COLUMN: the VM's rows of mschedtop, one column summed
+top_sum() {
+	awk -v p="$pid" -v c="$2" '/^PID / { s = 1; next } /^INO / { s = 0 }
+		s && $1 == p { n += $c } END { print n + 0 }' "$1"
+}
+# top_file_sum FILE COLUMN: the RAM file's rows
+top_file_sum() {
+	awk -v i="$ino" -v c="$2" '/^INO / { s = 1; next } /^PID / { s = 0 }
+		s && $1 == i { n += $c } END { print n + 0 }' "$1"
+}
+# lat_total FILE TITLE: the entries of the histograms titled TITLE
+lat_total() {
+	awk -v t="$2" 'index($0, t " (") == 1 { s = 1; next } /^$/ { s = 0 }
+		s && $2 == "->" { n += $5 } END { print n + 0 }' "$1"
+}
+
+# round NAME ARGS...: the three tools (with ARGS) over one exact interval
+# of scans, a balloon round trip and two moves of the whole RAM file; then,
+# mschedsnoop still running, one tiering pass for its plan line.
+round() {
+	local name=$1 s0 s1 d top lat snoop mode scans pages infl defl moved
+	shift
+	quiesce
+	ms_write 0 "$b/target_pages"
+	s0=$(snap)
+	echo > "$MS_INST/trace"
+	echo 1 > "$MS_INST/tracing_on"
+	"$BPF/mschedtop" -v -b -p "$pid" "$@" 1 > "$work/$name.top" 2> "$work/$name.top.err" &
+	top=$!
+	"$BPF/mschedlat" -v -p "$pid" "$@" > "$work/$name.lat" 2> "$work/$name.lat.err" &
+	lat=$!
+	"$BPF/mschedsnoop" -v -p "$pid" "$@" > "$work/$name.snoop" 2> "$work/$name.snoop.err" &
+	snoop=$!
+	tools="$top $lat $snoop"
+	if ! wait_line "$work/$name.top" "tracing memsched" "$top" ||
+	   ! wait_line "$work/$name.lat" "Tracing memsched" "$lat" ||
+	   ! wait_line "$work/$name.snoop" "^TIME" "$snoop"; then
+		tap_fail "$name: the three tools attach" \
+			"$(grep -h -B2 -A30 "BEGIN PROG LOAD LOG" "$work/$name".*.err | tail -n 40)" \
+			"$(grep -hv "^libbpf: " "$work/$name".*.err)"
+		# shellcheck disable=SC2086
+		kill -INT $tools 2>/dev/null
+		wait $tools 2>/dev/null
+		tools=""
+		return 1
+	fi
+	mode="$(grep -h "attaching with" "$work/$name".*.err | sed 's/^[a-z]*: //' | sort -u | tr '\n' ';')"
+	tap_pass "$name: the three tools attach: $mode"
+
+	ms_write 200 "$v/scan_interval_ms"
+	sleep 3
+	ms_write 1000 "$b/target_pages"
+	"$PEER" hello 8192 expect-target 1000 inflate-range 2048 1000 expect-ack 0 \
+		deflate-range 2048 500 expect-ack 0 > "$work/$name.peer" 2>&1 ||
+		tap_diag "balloon_peer: $(tail -n 3 "$work/$name.peer")"
+	ms_wait_val "$b/connected" 0 > /dev/null
+	ms_write 1 "$f/move"
+	ms_write 0 "$f/move"
+	quiesce
+	s1=$(snap)
+	echo 0 > "$MS_INST/tracing_on"
+	kill -INT "$top" "$lat"
+	wait "$top"; rc_top=$?
+	wait "$lat"; rc_lat=$?
+	tools=$snoop
+
+	# shellcheck disable=SC2086
+	d=$(paste -d' ' <(echo $s1 | tr ' ' '\n') <(echo $s0 | tr ' ' '\n') | awk '{ printf "%d ", $1 - $2 }')
+	read -r scans pages infl defl moved <<< "$d"
+	tap_diag "$name: sysfs deltas: scans $scans, pages scanned $pages, inflated $infl, deflated $defl, moved $moved"
+	tap_ok "$name: tools exit 0 on SIGINT (top $rc_top, lat $rc_lat)" all_of [ $rc_top = 0 ] -- [ $rc_lat = 0 ]
+	tap_ok "$name: mschedtop's scans and pages scanned = stats/nr_scans, nr_pages_scanned deltas ($scans, $pages)" \
+		all_of [ "$scans" -gt 0 ] -- [ "$(top_sum "$work/$name.top" 3)" = "$scans" ] -- \
+		[ "$(top_sum "$work/$name.top" 5)" = "$pages" ]
+	tap_is "$(top_sum "$work/$name.top" 9)/$(top_sum "$work/$name.top" 10)" "$infl/$defl" \
+		"$name: mschedtop's balloon pages = balloon/stats/nr_inflated_pages, nr_deflated_pages deltas"
+	tap_is "$(top_sum "$work/$name.top" 11)/$(top_file_sum "$work/$name.top" 4)" "$moved/$moved" \
+		"$name: mschedtop's moved pages, per VM and per file = files/$ino/stats/nr_moved_pages delta"
+	tap_is "$(awk -v p="$pid" '$1 == p { w = $7 } END { print w }' "$work/$name.top")" \
+		"$(cat "$v/wss_pages")" "$name: mschedtop's WSS = wss_pages"
+	tap_is "$(lat_total "$work/$name.lat" "scan duration")/$(lat_total "$work/$name.lat" "move-batch latency")/$(lat_total "$work/$name.lat" "balloon target-to-settled latency")" \
+		"$(ms_trace_count "msched_scan: pid=$pid ")/$(ms_trace_count "msched_fs_move: ino=$ino ")/$(ms_trace_count "msched_balloon_reached: pid=$pid ")" \
+		"$name: mschedlat's histograms have one entry per scan, move batch, balloon target reached"
+	tap_is "$(ms_trace_count "msched_scan: pid=$pid ")/$(ms_trace_overruns)" "$scans/0" \
+		"$name: (the trace instance saw every scan)"
+
+	# A tiering pass: its plan, under a budget of 1024 DRAM pages.
+	ms_write 1024 "$f/dram_budget_pages"
+	ms_write 500 "$f/scan_interval_ms"
+	local p0
+	p0=$(cat "$f/stats/nr_scans")
+	ms_write 1 "$f/tiering"
+	for _ in $(seq 300); do [ "$(cat "$f/stats/nr_scans")" -gt "$p0" ] && break; sleep 0.1; done
+	ms_write 0 "$f/tiering"
+	wait_line "$work/$name.snoop" " plan " "$snoop"
+	sleep 0.5
+	kill -INT "$snoop"
+	wait "$snoop"
+	tools=""
+	tap_diag "$name: mschedsnoop: $(grep -v '^TIME' "$work/$name.snoop" | head -n 4 | tr -s ' ' | tr '\n' ';')"
+	tap_ok "$name: mschedsnoop: the balloon target (target=1000 actual=0) and its settling" \
+		all_of grep -Eq "^[0-9:]+ +balloon_target +$pid +target=1000 actual=0$" "$work/$name.snoop" -- \
+		grep -Eq "^[0-9:]+ +balloon_reached +$pid +target=1000 latency_us=[0-9]+$" "$work/$name.snoop"
+	tap_ok "$name: mschedsnoop: the RAM file's tiering plan (ino $ino, VM $pid, $(cat "$f/resident_pages") resident)" \
+		grep -Eq "^[0-9:]+ +plan +$pid +ino=$ino resident=$(cat "$f/resident_pages") dram=[0-9]+ demote=[0-9]+/[0-9]+ promote=[0-9]+/[0-9]+ rate_stalls=[0-9]+$" \
+		"$work/$name.snoop"
+	ms_write 0 "$f/move"
+}
+
+if [ $has_btf = 1 ]; then
+	round tp_btf
+	tap_ok "tp_btf: every tool attached with tp_btf" \
+		eval '[ "$(grep -h "attaching with" "$work"/tp_btf.*.err | grep -c "attaching with tp_btf (memsched has BTF)")" = 3 ]'
+else
+	for _ in $(seq 11); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
+fi
+round raw_tp --raw-tp
+tap_ok "raw_tp: every tool attached with raw_tp, as asked" \
+	eval '[ "$(grep -h "attaching with" "$work"/raw_tp.*.err | grep -c "attaching with raw_tp (asked for)")" = 3 ]'
+
+ms_vmm_stop
+umount "$mnt"
+tap_ok "unload memsched" rmmod memsched
+tap_done
