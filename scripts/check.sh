@@ -63,6 +63,7 @@ if [ "$debug_lab" != 0 ]; then
 	dk_pid=$!
 fi
 step "modules (W=1, -Werror)" $MAKE -s modules || finish
+step "eBPF tools (make bpf, -Werror)" $MAKE -s bpf || finish
 step "unit tests" $MAKE -s -C lib/tests all check-core || finish
 step "selftests" $MAKE -s -C selftests all || finish
 step "tools" $MAKE -s tools || finish
