@@ -103,6 +103,7 @@ prom=$tdir/memsched.prom
 tap_is "$rc/$(stat -c %a "$prom" 2>&1)/$(ls -A "$tdir" | wc -l)" "0/644/1" \
 	"export --textfile-dir: exit 0, memsched.prom mode 0644, no temporary file left"
 [ "$rc" = 0 ] || tap_diag "export: $(cat "$work/export.out")"
+tap_diag "families: $(awk '/^# TYPE/ { printf "%s ", $3 }' "$prom")"
 if [ -x /usr/bin/promtool ] || command -v promtool > /dev/null; then
 	tap_ok "promtool check metrics passes on the file" sh -c "promtool check metrics < '$prom'"
 else
