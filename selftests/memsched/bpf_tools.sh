@@ -125,11 +125,12 @@ lat_total() {
 		s && $2 == "->" { n += $5 } END { print n + 0 }' "$1"
 }
 
-# round NAME ARGS...: the three tools (with ARGS) over one exact interval
+# round NAME ARGS...: the three tools (with ARGS; mschedlat also with
+# $LAT_ARGS) over one exact interval
 # of scans, a balloon round trip and two moves of the whole RAM file; then,
 # mschedsnoop still running, one tiering pass for its plan line.
 round() {
-	local name=$1 s0 s1 d top lat snoop mode scans pages infl defl moved
+	local name=$1 s0 s1 top lat snoop mode scans pages infl defl moved
 	shift
 	quiesce
 	ms_write 0 "$b/target_pages"
@@ -138,7 +139,8 @@ round() {
 	echo 1 > "$MS_INST/tracing_on"
 	"$BPF/mschedtop" -v -b -p "$pid" "$@" 1 > "$work/$name.top" 2> "$work/$name.top.err" &
 	top=$!
-	"$BPF/mschedlat" -v -p "$pid" "$@" > "$work/$name.lat" 2> "$work/$name.lat.err" &
+	# shellcheck disable=SC2086
+	"$BPF/mschedlat" -v -p "$pid" ${LAT_ARGS:-} "$@" > "$work/$name.lat" 2> "$work/$name.lat.err" &
 	lat=$!
 	"$BPF/mschedsnoop" -v -p "$pid" "$@" > "$work/$name.snoop" 2> "$work/$name.snoop.err" &
 	snoop=$!
@@ -175,23 +177,31 @@ round() {
 	wait "$lat"; rc_lat=$?
 	tools=$snoop
 
-	# shellcheck disable=SC2086
-	d=$(paste -d' ' <(echo $s1 | tr ' ' '\n') <(echo $s0 | tr ' ' '\n') | awk '{ printf "%d ", $1 - $2 }')
-	read -r scans pages infl defl moved <<< "$d"
+	local a0 a1
+	read -ra a0 <<< "$s0"
+	read -ra a1 <<< "$s1"
+	scans=$((a1[0] - a0[0])) pages=$((a1[1] - a0[1])) infl=$((a1[2] - a0[2]))
+	defl=$((a1[3] - a0[3])) moved=$((a1[4] - a0[4]))
 	tap_diag "$name: sysfs deltas: scans $scans, pages scanned $pages, inflated $infl, deflated $defl, moved $moved"
 	tap_ok "$name: tools exit 0 on SIGINT (top $rc_top, lat $rc_lat)" all_of [ $rc_top = 0 ] -- [ $rc_lat = 0 ]
 	tap_ok "$name: mschedtop's scans and pages scanned = stats/nr_scans, nr_pages_scanned deltas ($scans, $pages)" \
 		all_of [ "$scans" -gt 0 ] -- [ "$(top_sum "$work/$name.top" 3)" = "$scans" ] -- \
 		[ "$(top_sum "$work/$name.top" 5)" = "$pages" ]
-	tap_is "$(top_sum "$work/$name.top" 9)/$(top_sum "$work/$name.top" 10)" "$infl/$defl" \
-		"$name: mschedtop's balloon pages = balloon/stats/nr_inflated_pages, nr_deflated_pages deltas"
-	tap_is "$(top_sum "$work/$name.top" 11)/$(top_file_sum "$work/$name.top" 4)" "$moved/$moved" \
-		"$name: mschedtop's moved pages, per VM and per file = files/$ino/stats/nr_moved_pages delta"
+	tap_is "$(top_sum "$work/$name.top" 9)/$(top_sum "$work/$name.top" 10) $infl/$defl" "1000/500 1000/500" \
+		"$name: mschedtop's inflated/deflated balloon pages = balloon/stats/nr_inflated_pages, nr_deflated_pages deltas (1000/500)"
+	tap_is "$(top_sum "$work/$name.top" 11)/$(top_file_sum "$work/$name.top" 4)/$((moved > 0))" "$moved/$moved/1" \
+		"$name: mschedtop's moved pages, per VM and per file = files/$ino/stats/nr_moved_pages delta ($moved)"
 	tap_is "$(awk -v p="$pid" '$1 == p { w = $7 } END { print w }' "$work/$name.top")" \
-		"$(cat "$v/wss_pages")" "$name: mschedtop's WSS = wss_pages"
-	tap_is "$(lat_total "$work/$name.lat" "scan duration")/$(lat_total "$work/$name.lat" "move-batch latency")/$(lat_total "$work/$name.lat" "balloon target-to-settled latency")" \
-		"$(ms_trace_count "msched_scan: pid=$pid ")/$(ms_trace_count "msched_fs_move: ino=$ino ")/$(ms_trace_count "msched_balloon_reached: pid=$pid ")" \
-		"$name: mschedlat's histograms have one entry per scan, move batch, balloon target reached"
+		"$(cat "$v/wss_pages")" "$name: mschedtop's WSS = wss_pages ($(cat "$v/wss_pages"))"
+	local ls lm lb ts tm tb
+	ls=$(lat_total "$work/$name.lat" "scan duration")
+	lm=$(lat_total "$work/$name.lat" "move-batch latency")
+	lb=$(lat_total "$work/$name.lat" "balloon target-to-settled latency")
+	ts=$(ms_trace_count "msched_scan: pid=$pid ")
+	tm=$(ms_trace_count "msched_fs_move: ino=$ino ")
+	tb=$(ms_trace_count "msched_balloon_reached: pid=$pid ")
+	tap_ok "$name: mschedlat's histograms have one entry per scan, move batch, balloon target reached ($ls/$lm/$lb entries, $ts/$tm/$tb events)" \
+		all_of [ "$ls/$lm/$lb" = "$ts/$tm/$tb" ] -- [ "$ts" -gt 0 ] -- [ "$tm" -gt 0 ] -- [ "$tb" = 1 ]
 	tap_is "$(ms_trace_count "msched_scan: pid=$pid ")/$(ms_trace_overruns)" "$scans/0" \
 		"$name: (the trace instance saw every scan)"
 
@@ -225,7 +235,7 @@ if [ $has_btf = 1 ]; then
 else
 	for _ in $(seq 11); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
 fi
-round raw_tp --raw-tp
+LAT_ARGS=-P round raw_tp --raw-tp	# and mschedlat's histograms per VM
 tap_ok "raw_tp: every tool attached with raw_tp, as asked" \
 	eval '[ "$(grep -h "attaching with" "$work"/raw_tp.*.err | grep -c "attaching with raw_tp (asked for)")" = 3 ]'
 
