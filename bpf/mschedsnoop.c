@@ -190,7 +190,8 @@ int main(int argc, char **argv)
 
 	end = env.duration ? time(NULL) + env.duration : 0;
 	while (!exiting && (!end || time(NULL) < end)) {
-		err = ring_buffer__poll(rb, 100);
+		/* A signal ends the wait at once (-EINTR). */
+		err = ring_buffer__poll(rb, 1000);
 		if (err == -EINTR) {
 			err = 0;
 			break;

@@ -295,8 +295,8 @@ int main(int argc, char **argv)
 		.children = children,
 	};
 	struct mschedtop_bpf *obj = NULL;
-	struct timespec nap;
-	double t0, t1, end;
+	struct timespec next;
+	double t0, t1;
 	int err;
 
 	argp_err_exit_status = 2;
@@ -334,14 +334,14 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &next);
 	t0 = mono();
 	while (env.count) {
-		end = t0 + env.interval;
-		while (!exiting && (t1 = mono()) < end) {
-			nap.tv_sec = 0;
-			nap.tv_nsec = (end - t1 > 0.1 ? 0.1 : end - t1) * 1e9;
-			nanosleep(&nap, NULL);
-		}
+		/* One wakeup per interval; a signal ends the sleep (EINTR). */
+		next.tv_sec += env.interval;
+		while (!exiting &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
 		t1 = mono();
 		read_maps(obj);
 		print_interval(t1 - t0);
