@@ -73,16 +73,29 @@ static void msched_fs_lru_release(struct folio *src)
 	folio_set_lru(src);
 }
 
-/* Move the page at @idx to @nid. Caller holds the invalidate lock shared. */
+/*
+ * Move the page at @idx to @nid. Caller holds the invalidate lock shared.
+ * The new page is allocated before the old one is locked, as the kernel's
+ * migration does (migrate_folio_unmap()): an allocation may reclaim, or
+ * wait for kswapd when the node is short of memory, and the old page's
+ * lock must not be held meanwhile, or a fault on it waits as long.
+ */
 static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *src, *dst;
 	int ret = MOVED;
 
+	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
+					    __GFP_THISNODE | __GFP_NOWARN |
+					    __GFP_NORETRY, 0, nid, NULL));
+	if (!dst)
+		return NOMEM;
 	src = msched_compat_lock_folio(mapping, idx);
-	if (!src)
-		return GONE;
+	if (!src) {
+		ret = GONE;
+		goto out_put_dst;
+	}
 	if (src->mapping != mapping) {
 		ret = GONE;
 		goto out_src;
@@ -97,18 +110,11 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 		ret = BUSY;
 		goto out_src;
 	}
-	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
-					    __GFP_THISNODE | __GFP_NOWARN |
-					    __GFP_NORETRY, 0, nid, NULL));
-	if (!dst) {
-		ret = NOMEM;
+	if (!msched_fs_lru_hold(src)) {
+		ret = BUSY;
 		goto out_src;
 	}
 	__folio_set_locked(dst);
-	if (!msched_fs_lru_hold(src)) {
-		ret = BUSY;
-		goto out_dst;
-	}
 	/*
 	 * Our reference stands for the isolation reference of the kernel's
 	 * migration: migrate_folio() freezes the count at ours plus the page
@@ -116,19 +122,20 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 	 */
 	if (migrate_folio(mapping, dst, src, MIGRATE_SYNC) != MIGRATEPAGE_SUCCESS) {
 		folio_set_lru(src);	/* untouched: the freeze failed */
+		folio_unlock(dst);
 		ret = BUSY;
-		goto out_dst;
+		goto out_src;
 	}
 	src->mapping = NULL;	/* as move_to_new_folio() does */
 	msched_fs_lru_release(src);
 	folio_add_lru(dst);
 	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
-out_dst:
 	folio_unlock(dst);
-	folio_put(dst);
 out_src:
 	folio_unlock(src);
 	folio_put(src);
+out_put_dst:
+	folio_put(dst);
 	return ret;
 }
 

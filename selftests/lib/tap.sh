@@ -126,3 +126,43 @@ ms_loaded() { [ -d "/sys/module/$1" ]; }
 # ms_abi VAR: the ABI version constant from include/uapi/memsched.h
 ms_abi() { sed -n "s/^#define $1[[:space:]]*\([0-9]*\)$/\1/p" "$TAP_REPO/include/uapi/memsched.h"; }
 
+
+# ms_stall_watch [SECONDS]: in the background, every 5 s, look for a task
+# that has slept uninterruptibly (state D) for 20 s on end, or (with
+# SECONDS) for the test still running SECONDS from now, and then print
+# the state and kernel stack of every task once, as TAP diagnostics: the
+# sleeper's stack says what it waits for, the others' say who holds it.
+# Sets MS_STALL_PID; the caller kills it (its EXIT trap) when done.
+ms_stall_watch() {
+	local limit=${1:-0}
+	(
+		declare -A seen
+		t=0
+		while sleep 5; do
+			local p s d=
+			declare -A now=()
+			t=$((t + 5))
+			for p in /proc/[0-9]*/task/[0-9]*; do
+				read -r s 2>/dev/null < "$p/stat" || continue
+				s=${s##*) }
+				[ "${s%% *}" = D ] || continue
+				p=${p##*/}
+				now[$p]=$(( ${seen[$p]:-0} + 1 ))
+				[ "${now[$p]}" -ge 4 ] && d="pid $p ($(cat "/proc/$p/comm" 2>/dev/null)) in state D for 20 s"
+			done
+			seen=()
+			for p in "${!now[@]}"; do seen[$p]=${now[$p]}; done
+			[ "$limit" -gt 0 ] && [ "$t" -ge "$limit" ] && d="still running after $limit s"
+			[ -n "$d" ] || continue
+			echo "# stall: $d; every task's state and kernel stack:"
+			for p in /proc/[0-9]*/task/[0-9]*; do
+				s=$(cat "$p/stack" 2>/dev/null) || continue
+				[ -n "$s" ] || continue
+				echo "# stall: ${p##*/} $(cat "$p/comm" 2>/dev/null) $(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null) $(cat "$p/wchan" 2>/dev/null)"
+				echo "$s" | sed 's/^/# stall:   /'
+			done
+			exit 0
+		done
+	) &
+	MS_STALL_PID="$MS_STALL_PID $!"
+}

@@ -32,6 +32,7 @@ PATTERN=$VMM_BIN/fs_pattern
 BLOCKS=$VMM_BIN/fs_blocks
 MEMDIR=/sys/devices/system/memory
 OFFLINE_S=${OFFLINE_S:-120}	# an offline that migrates 64 MiB under TCG takes seconds
+STRESS_S=${STRESS_S:-20}	# how long the moves race compaction and offline, at least
 work=$(mktemp -d)
 mnt=$work/mnt
 bgpids=""
@@ -45,7 +46,7 @@ restore_blocks() {
 	done
 }
 cleanup() {
-	kill $bgpids 2>/dev/null
+	kill $bgpids $MS_STALL_PID 2>/dev/null
 	wait 2>/dev/null
 	restore_blocks
 	umount "$mnt" 2>/dev/null
@@ -53,6 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$mnt"
+ms_stall_watch
 
 fdir() { echo "$MS_ROOT/files/$(stat -c %i "$1")"; }
 node_pages() { awk -v n="$2" '$1 == n { print $2 }' "$1/node_pages"; }
@@ -86,11 +88,18 @@ block_online_cmd() {
 # (seen once on the debug kernel). Each still races memsched's moves,
 # which is what this test is about.
 HOTPLUG_LOCK=$work/hotplug.lock
-# set_state N offline|online: bounded; prints the exit status (124: hung)
+# Every wait is bounded, so a stall fails a check and names itself (and
+# ms_stall_watch prints every task's stack) instead of hanging the test.
+# locked CMD...: run CMD under HOTPLUG_LOCK, for OFFLINE_S at most; exit
+# status 124 or 137: CMD hung, 125: the lock stayed taken that long.
+locked() {
+	flock -E 125 -w $((OFFLINE_S + 10)) "$HOTPLUG_LOCK" timeout -k 5 "$OFFLINE_S" "$@"
+}
+# set_state N offline|online: prints the exit status (see locked)
 set_state() {
 	local want=$2
 	[ "$want" = online ] && want=${zone_of[$1]}
-	flock "$HOTPLUG_LOCK" timeout -k 5 "$OFFLINE_S" bash -c 'echo "$1" > "$2"' set_state "$want" \
+	locked bash -c 'echo "$1" > "$2"' set_state "$want" \
 		"$MEMDIR/memory$1/state" 2> "$work/state.err"
 	echo $?
 }
@@ -154,15 +163,17 @@ ppid=$!; bgpids="$bgpids $ppid"
 for _ in $(seq 600); do [ -s "$work/p.ready" ] && break; sleep 0.1; done
 moved0=$(stat_of "$d" nr_moved_pages)
 kmoved0=$(stat_of "$d" nr_kernel_moved_pages)
-end=$(( $(date +%s) + 20 ))
+end=$(( $(date +%s) + STRESS_S ))
 hard_end=$(( end + 120 ))
 stop=$work/stop
+bounded_move() { timeout -k 5 "$OFFLINE_S" bash -c 'echo "$1" > "$2"' move "$1" "$d/move"; }
 ( while [ ! -e "$stop" ]; do
-	ms_write 0 "$d/move" && ms_write 1 "$d/move" || exit 1
+	bounded_move 0 && bounded_move 1 || { echo "move: exit $?"; exit 1; }
 done ) > "$work/mover.out" 2>&1 &
 mover=$!; bgpids="$bgpids $mover"
+ms_stall_watch $(( STRESS_S + 300 )); stress_watch=$!
 ( n=0; while [ ! -e "$stop" ]; do
-	flock "$HOTPLUG_LOCK" sh -c 'echo 1 > /proc/sys/vm/compact_memory' || exit 1
+	locked sh -c 'echo 1 > /proc/sys/vm/compact_memory' || { echo "compaction: exit $?"; exit 1; }
 	n=$((n + 1))
 done; echo "$n" ) > "$work/compact.out" 2>&1 &
 compactor=$!; bgpids="$bgpids $compactor"
@@ -184,7 +195,8 @@ while more; do
 		cycles=$((cycles + 1))
 		case "$rc" in
 		0) ok=$((ok + 1)) ;;
-		124) hung=$((hung + 1)); tap_diag "offline of block $b hung: $(cat "$work/state.err")" ;;
+		124|137) hung=$((hung + 1)); tap_diag "offline of block $b hung: $(cat "$work/state.err")" ;;
+		125) hung=$((hung + 1)); tap_diag "offline of block $b: compaction held the lock for $((OFFLINE_S + 10)) s" ;;
 		*) busy=$((busy + 1)); tap_diag "offline of block $b: $(cat "$work/state.err")" ;;
 		esac
 		[ "$(cat "$MEMDIR/memory$b/state")" = offline ] && set_state "$b" online > /dev/null
@@ -193,9 +205,11 @@ done
 touch "$stop"
 wait $mover; mrc=$?
 wait $compactor; crc=$?
+kill "$stress_watch" 2>/dev/null
 restore_blocks
 tap_diag "offline cycles: $cycles ($ok done, $busy refused, $hung hung); compaction runs: $(cat "$work/compact.out")"
-tap_is "$mrc" 0 "memsched's moves kept working ($(( $(stat_of "$d" nr_moved_pages) - moved0 )) pages moved)"
+tap_is "$mrc" 0 "memsched's moves kept working ($(( $(stat_of "$d" nr_moved_pages) - moved0 )) pages moved)" ||
+	tap_diag "$(cat "$work/mover.out")"
 tap_ok "compaction ran throughout ($(cat "$work/compact.out") runs)" [ "$crc" = 0 ]
 tap_is "$hung" 0 "no offline hung (each bounded by ${OFFLINE_S} s)"
 tap_ok "blocks of node 1 went offline under the moves ($ok of $cycles)" [ "$ok" -gt 0 ]
