@@ -17,12 +17,13 @@
 #    with their values.
 #  - All of it once with tp_btf (the default where the module has BTF) and
 #    once forced to raw_tp (--raw-tp).
-#  - Bad options are refused (exit 2); without memsched the tools say so.
+#  - Bad options are refused (exit 2); without memsched the tools say so;
+#    with a memsched.ko stripped of its BTF they say so and use raw_tp.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 29
+tap_plan 33
 
 BPF=$TAP_REPO/bpf/build
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
@@ -242,4 +243,21 @@ tap_ok "raw_tp: every tool attached with raw_tp, as asked" \
 ms_vmm_stop
 umount "$mnt"
 tap_ok "unload memsched" rmmod memsched
+
+# Without BTF (memsched.ko with its .BTF section removed): the tools say so
+# and fall back to raw_tp; --tp-btf is refused with the reason.
+objcopy --remove-section .BTF "$KMOD_DIR/memsched/memsched.ko" "$work/memsched.ko"
+tap_ok "memsched.ko without .BTF loads, no /sys/kernel/btf/memsched" \
+	all_of insmod "$work/memsched.ko" -- test ! -e /sys/kernel/btf/memsched
+"$BPF/mschedtop" -b 1 1 > "$work/nobtf.out" 2> "$work/nobtf.err"
+rc=$?
+tap_ok "without BTF, mschedtop says so and attaches with raw_tp (rc $rc: $(head -n 1 "$work/nobtf.err"))" \
+	all_of [ $rc = 0 ] -- grep -q "^PID " "$work/nobtf.out" -- \
+	grep -qx "mschedtop: memsched has no BTF (/sys/kernel/btf/memsched is missing; build it with make modules): attaching with raw_tp" \
+	"$work/nobtf.err"
+"$BPF/mschedsnoop" --tp-btf -d 1 > "$work/nobtf2.out" 2>&1
+rc=$?
+tap_ok "without BTF, --tp-btf is refused with the reason (rc $rc)" \
+	all_of [ $rc = 1 ] -- grep -q "mschedsnoop: tp_btf asked for, but memsched has no BTF" "$work/nobtf2.out"
+tap_ok "unload it" rmmod memsched
 tap_done
