@@ -16,6 +16,7 @@ repo=$(pwd)
 MAKE=${MAKE:-make}
 scripts/deps.sh
 $MAKE -s modules > /dev/null
+$MAKE -s bpf > /dev/null
 $MAKE -s -C selftests all
 mkdir -p build/bench
 if [ "${MEMSCHED_BENCH_KERNEL:-bench}" = stock ]; then
