@@ -33,6 +33,10 @@ BLOCKS=$VMM_BIN/fs_blocks
 MEMDIR=/sys/devices/system/memory
 OFFLINE_S=${OFFLINE_S:-120}	# an offline that migrates 64 MiB under TCG takes seconds
 STRESS_S=${STRESS_S:-20}	# how long the moves race compaction and offline, at least
+# A move, a compaction or a wait for the hotplug lock that takes longer is
+# stuck: longer than the emulator's longest pause of the lab seen so far
+# (151 s; tools/lab/README), so that a pause is not taken for a hang.
+BOUND_S=${BOUND_S:-300}
 work=$(mktemp -d)
 mnt=$work/mnt
 bgpids=""
@@ -90,16 +94,18 @@ block_online_cmd() {
 HOTPLUG_LOCK=$work/hotplug.lock
 # Every wait is bounded, so a stall fails a check and names itself (and
 # ms_stall_watch prints every task's stack) instead of hanging the test.
-# locked CMD...: run CMD under HOTPLUG_LOCK, for OFFLINE_S at most; exit
-# status 124 or 137: CMD hung, 125: the lock stayed taken that long.
+# locked SECS CMD...: run CMD under HOTPLUG_LOCK, for SECS at most; exit
+# status 124 or 137: CMD hung, 125: the lock stayed taken for BOUND_S.
 locked() {
-	flock -E 125 -w $((OFFLINE_S + 10)) "$HOTPLUG_LOCK" timeout -k 5 "$OFFLINE_S" "$@"
+	local secs=$1
+	shift
+	flock -E 125 -w "$BOUND_S" "$HOTPLUG_LOCK" timeout -k 5 "$secs" "$@"
 }
 # set_state N offline|online: prints the exit status (see locked)
 set_state() {
 	local want=$2
 	[ "$want" = online ] && want=${zone_of[$1]}
-	locked bash -c 'echo "$1" > "$2"' set_state "$want" \
+	locked "$OFFLINE_S" bash -c 'echo "$1" > "$2"' set_state "$want" \
 		"$MEMDIR/memory$1/state" 2> "$work/state.err"
 	echo $?
 }
@@ -166,14 +172,14 @@ kmoved0=$(stat_of "$d" nr_kernel_moved_pages)
 end=$(( $(date +%s) + STRESS_S ))
 hard_end=$(( end + 120 ))
 stop=$work/stop
-bounded_move() { timeout -k 5 "$OFFLINE_S" bash -c 'echo "$1" > "$2"' move "$1" "$d/move"; }
+bounded_move() { timeout -k 5 "$BOUND_S" bash -c 'echo "$1" > "$2"' move "$1" "$d/move"; }
 ( while [ ! -e "$stop" ]; do
 	bounded_move 0 && bounded_move 1 || { echo "move: exit $?"; exit 1; }
 done ) > "$work/mover.out" 2>&1 &
 mover=$!; bgpids="$bgpids $mover"
 ms_stall_watch $(( STRESS_S + 300 )); stress_watch=$!
 ( n=0; while [ ! -e "$stop" ]; do
-	locked sh -c 'echo 1 > /proc/sys/vm/compact_memory' || { echo "compaction: exit $?"; exit 1; }
+	locked "$BOUND_S" sh -c 'echo 1 > /proc/sys/vm/compact_memory' || { echo "compaction: exit $?"; exit 1; }
 	n=$((n + 1))
 done; echo "$n" ) > "$work/compact.out" 2>&1 &
 compactor=$!; bgpids="$bgpids $compactor"
@@ -196,7 +202,7 @@ while more; do
 		case "$rc" in
 		0) ok=$((ok + 1)) ;;
 		124|137) hung=$((hung + 1)); tap_diag "offline of block $b hung: $(cat "$work/state.err")" ;;
-		125) hung=$((hung + 1)); tap_diag "offline of block $b: compaction held the lock for $((OFFLINE_S + 10)) s" ;;
+		125) hung=$((hung + 1)); tap_diag "offline of block $b: compaction held the lock for $BOUND_S s" ;;
 		*) busy=$((busy + 1)); tap_diag "offline of block $b: $(cat "$work/state.err")" ;;
 		esac
 		[ "$(cat "$MEMDIR/memory$b/state")" = offline ] && set_state "$b" online > /dev/null
