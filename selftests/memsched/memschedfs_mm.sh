@@ -181,6 +181,11 @@ ms_stall_watch $(( STRESS_S + 300 )); stress_watch=$!
 ( n=0; while [ ! -e "$stop" ]; do
 	locked "$BOUND_S" sh -c 'echo 1 > /proc/sys/vm/compact_memory' || { echo "compaction: exit $?"; exit 1; }
 	n=$((n + 1))
+	# flock(1) is not fair: without a pause here the next compaction can
+	# take the lock before the woken offline does, round after round (the
+	# likely cause of a soak run that hit the test's timeout with no task
+	# in D and no output from this loop).
+	sleep 1
 done; echo "$n" ) > "$work/compact.out" 2>&1 &
 compactor=$!; bgpids="$bgpids $compactor"
 ok=0 busy=0 hung=0 cycles=0
