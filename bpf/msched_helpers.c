@@ -178,9 +178,9 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	const char *env = getenv("MSCHED_BPF_ATTACH");
 	struct bpf_program *prog;
 	const char *why = NULL, *ev;
-	bool use_btf, is_btf, has_btf;
+	bool use_btf, is_btf, has_btf, btf_ok;
 	struct mod_btf mod;
-	char tname[128];
+	char tname[128], nobtf[256];
 	int ret = -1;
 
 	if (mode == MODE_AUTO && env && *env) {
@@ -204,25 +204,40 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	else if (mod_btf_read(&mod))
 		why = "memsched's BTF (/sys/kernel/btf/memsched) does not read";
 	has_btf = !why;
+	btf_ok = has_btf;
 
-	/* Every tracepoint the programs name must exist. */
+	/*
+	 * Every tracepoint the programs name must exist: in the module's BTF
+	 * for tp_btf, else in tracefs for raw_tp. A tracepoint that tracefs
+	 * has but the BTF lacks (a BTF out of step with the module) still
+	 * attaches with raw_tp.
+	 */
 	bpf_object__for_each_program(prog, obj) {
 		ev = prog_event(prog, &is_btf);
 		if (!ev || !is_btf)
 			continue;
 		snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
-		if (has_btf ? !mod_btf_has(&mod, tname) : tracefs_has(ev) == 0) {
+		if (btf_ok && mod_btf_has(&mod, tname))
+			continue;
+		if (tracefs_has(ev) == 0) {
 			fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
 				tool, ev);
 			goto out;
 		}
+		if (btf_ok) {
+			snprintf(nobtf, sizeof(nobtf),
+				 "memsched's BTF (/sys/kernel/btf/memsched) has no %s (BTF out of step with the module?)",
+				 tname);
+			why = nobtf;
+			btf_ok = false;
+		}
 	}
 
-	if (mode == MODE_TP_BTF && !has_btf) {
+	if (mode == MODE_TP_BTF && !btf_ok) {
 		fprintf(stderr, "%s: tp_btf asked for, but %s\n", tool, why);
 		goto out;
 	}
-	use_btf = has_btf && mode != MODE_RAW_TP;
+	use_btf = btf_ok && mode != MODE_RAW_TP;
 	if (!use_btf && mode != MODE_RAW_TP)
 		fprintf(stderr, "%s: %s: attaching with raw_tp\n", tool, why);
 	if (msched_verbose)
