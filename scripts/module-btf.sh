@@ -13,8 +13,12 @@
 # cached as CACHE/vmlinux-KVER. resolve_btfids is not needed: it patches
 # .BTF_ids sections, and our modules have none (checked below).
 #
-# KVER is the installed kernel KDIR belongs to (scripts/kver.sh; Debian's
-# kernel.release in KDIR is the upstream version, not the package's). A KDIR
+# KVER is the installed kernel KDIR should belong to (scripts/kver.sh;
+# Debian's kernel.release in KDIR is the upstream version, not the
+# package's); when /lib/modules/KVER/build is not KDIR, the installed kernel
+# whose build link is KDIR is used, and with none, no BTF is added (a base
+# from another kernel would be refused at load). Nothing here fails the
+# build: without BTF the tools attach with raw_tp. A KDIR
 # that holds vmlinux (a full build tree, e.g. the debug kernel) needs none
 # of this: kbuild did it. A module that already has .BTF (kbuild relinks a
 # changed module, which drops it) is left alone.
@@ -24,15 +28,28 @@ shift 3
 here=$(dirname "$(readlink -f "$0")")
 
 [ -f "$kdir/vmlinux" ] && exit 0
-command -v pahole > /dev/null ||
-	{ echo "module-btf: no pahole (make deps): modules built without BTF" >&2; exit 0; }
+nobtf() { echo "module-btf: $*: modules built without BTF" >&2; exit 0; }
+real=$(readlink -f "$kdir")
+if [ "$(readlink -f "/lib/modules/$kver/build" 2>/dev/null)" != "$real" ]; then
+	kver=""
+	for d in /lib/modules/*/build; do
+		[ "$(readlink -f "$d")" = "$real" ] && kver=$(basename "$(dirname "$d")")
+	done
+	[ -n "$kver" ] || nobtf "no installed kernel has $kdir as its build tree"
+fi
+command -v pahole > /dev/null || nobtf "no pahole (make deps)"
 grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "/boot/config-$kver" 2>/dev/null ||
-	{ echo "module-btf: $kver has no CONFIG_DEBUG_INFO_BTF_MODULES: modules built without BTF" >&2; exit 0; }
+	nobtf "$kver has no CONFIG_DEBUG_INFO_BTF_MODULES"
 
+# Cached per kernel, and made again when the image is newer (a rebuilt
+# package of the same version).
 vmlinux=$cache/vmlinux-$kver
-if [ ! -s "$vmlinux" ]; then
+if [ ! -s "$vmlinux" ] || [ "/boot/vmlinuz-$kver" -nt "$vmlinux" ]; then
 	mkdir -p "$cache"
-	"$here/vmlinux-btf.sh" "$kver" "$vmlinux.tmp"
+	if ! "$here/vmlinux-btf.sh" "$kver" "$vmlinux.tmp"; then
+		rm -f "$vmlinux.tmp"
+		nobtf "cannot extract vmlinux from /boot/vmlinuz-$kver"
+	fi
 	mv "$vmlinux.tmp" "$vmlinux"
 fi
 flags=$(PAHOLE=pahole sh "$kdir/scripts/pahole-flags.sh")

@@ -85,7 +85,22 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *src, *dst;
 	int ret = MOVED;
+	void *entry;
 
+	/*
+	 * A look without the lock first, so that a page gone or already on
+	 * @nid costs no allocation and is not counted as short of memory;
+	 * both are checked again under the lock.
+	 */
+	rcu_read_lock();
+	entry = xa_load(&mapping->i_pages, idx);
+	if (entry && !xa_is_value(entry) && folio_nid(entry) == nid)
+		ret = ALREADY;
+	rcu_read_unlock();
+	if (!entry || xa_is_value(entry))
+		return GONE;
+	if (ret == ALREADY)
+		return ALREADY;
 	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
 					    __GFP_THISNODE | __GFP_NOWARN |
 					    __GFP_NORETRY, 0, nid, NULL));

@@ -128,17 +128,19 @@ ms_abi() { sed -n "s/^#define $1[[:space:]]*\([0-9]*\)$/\1/p" "$TAP_REPO/include
 
 
 # ms_stall_watch [SECONDS]: in the background, every 5 s, look for a task
-# that has slept uninterruptibly (state D) for 20 s on end, or (with
-# SECONDS) for the test still running SECONDS from now, and then print
-# the state and kernel stack of every task once, as TAP diagnostics: the
-# sleeper's stack says what it waits for, the others' say who holds it.
-# Sets MS_STALL_PID; the caller kills it (its EXIT trap) when done.
+# that has slept uninterruptibly (state D) for 200 s on end (longer than
+# the emulator's pauses of the lab, tools/lab/README), or (with SECONDS)
+# for the test still running SECONDS from now, and then print the state
+# and kernel stack of every task, as TAP diagnostics: the sleeper's stack
+# says what it waits for, the others' say who holds it. Three reports at
+# most, a minute apart. Sets MS_STALL_PID; the caller kills it (its EXIT
+# trap) when done.
 ms_stall_watch() {
 	local limit=${1:-0}
 	(
 		declare -A seen
-		t=0
-		while sleep 5; do
+		t=0 reports=0 quiet=0
+		while [ "$reports" -lt 3 ] && sleep 5; do
 			local p s d=
 			declare -A now=()
 			t=$((t + 5))
@@ -148,12 +150,13 @@ ms_stall_watch() {
 				[ "${s%% *}" = D ] || continue
 				p=${p##*/}
 				now[$p]=$(( ${seen[$p]:-0} + 1 ))
-				[ "${now[$p]}" -ge 4 ] && d="pid $p ($(cat "/proc/$p/comm" 2>/dev/null)) in state D for 20 s"
+				[ "${now[$p]}" -ge 40 ] && d="pid $p ($(cat "/proc/$p/comm" 2>/dev/null)) in state D for 200 s"
 			done
 			seen=()
 			for p in "${!now[@]}"; do seen[$p]=${now[$p]}; done
-			[ "$limit" -gt 0 ] && [ "$t" -ge "$limit" ] && d="still running after $limit s"
-			[ -n "$d" ] || continue
+			[ "$limit" -gt 0 ] && [ "$t" -ge "$limit" ] && d="still running after $t s"
+			[ -n "$d" ] && [ "$t" -ge "$quiet" ] || continue
+			reports=$((reports + 1)) quiet=$((t + 60))
 			echo "# stall: $d; every task's state and kernel stack:"
 			for p in /proc/[0-9]*/task/[0-9]*; do
 				s=$(cat "$p/stack" 2>/dev/null) || continue
@@ -161,7 +164,6 @@ ms_stall_watch() {
 				echo "# stall: ${p##*/} $(cat "$p/comm" 2>/dev/null) $(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null) $(cat "$p/wchan" 2>/dev/null)"
 				echo "$s" | sed 's/^/# stall:   /'
 			done
-			exit 0
 		done
 	) &
 	MS_STALL_PID="$MS_STALL_PID $!"

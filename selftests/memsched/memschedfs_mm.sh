@@ -93,7 +93,9 @@ block_online_cmd() {
 # which is what this test is about.
 HOTPLUG_LOCK=$work/hotplug.lock
 # Every wait is bounded, so a stall fails a check and names itself (and
-# ms_stall_watch prints every task's stack) instead of hanging the test.
+# ms_stall_watch prints every task's stack) instead of hanging the test;
+# a write stuck in the kernel in state D outlives its timeout's SIGKILL,
+# and then only ms_stall_watch's stacks and the kselftest timeout tell.
 # locked SECS CMD...: run CMD under HOTPLUG_LOCK, for SECS at most; exit
 # status 124 or 137: CMD hung, 125: the lock stayed taken for BOUND_S.
 locked() {
