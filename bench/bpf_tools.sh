@@ -6,7 +6,10 @@
 # three attached at once, with tp_btf where the module has BTF) cost
 # memsched, in one run, alternating without and with them:
 #  1. Sampling: the scan time per sampled page of a 256 MiB VM (period 1,
-#     every page sampled), over 6 scans, stats/nr_scan_ns.
+#     every page sampled), over 6 scans: stats/nr_scan_ns plus, with the
+#     tools on, the run time of their BPF programs (kernel.bpf_stats_enabled,
+#     bpftool's run_time_ns): nr_scan_ns is taken before msched_scan fires,
+#     so it never includes the programs' cost.
 #  2. Moves: all pages of a 64 MiB memschedfs file, held by a VMM, moved
 #     node 0 -> 1 -> 0 (files/INO/move, synchronous), wall time.
 # 5 rounds of each, off and on in turn; medians. Goal: at most 2% slower.
@@ -23,19 +26,37 @@ ROUNDS=5
 for t in mschedtop mschedlat mschedsnoop; do
 	[ -x "$BPF/$t" ] || { echo "bench: no $BPF/$t (make bpf)"; exit 1; }
 done
+for t in bpftool jq; do
+	command -v $t > /dev/null || { echo "bench: needs $t (scripts/deps.sh installs it)"; exit 1; }
+done
+[ -n "$stats0" ] || { echo "bench: no kernel.bpf_stats_enabled sysctl"; exit 1; }
 ms_load || exit 1
 work=$(mktemp -d)
 mnt=$work/mnt
 tools=""
+stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
 cleanup() {
 	# shellcheck disable=SC2086
-	[ -n "$tools" ] && { kill -INT $tools; wait $tools; } 2>/dev/null
+	[ -n "$tools" ] && { stop_pids $tools; wait $tools; } 2>/dev/null
+	[ -n "$stats0" ] && sysctl -qw kernel.bpf_stats_enabled="$stats0"
 	ms_vmm_stop
 	umount "$mnt" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
+# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
+# with SIGINT ignored, and the tools handle signals only once loaded), up to
+# 30 s for them to exit, then SIGKILL. The caller reaps them (wait).
+stop_pids() {
+	local end=$((SECONDS + 30)) p
+	kill -TERM "$@" 2>/dev/null
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
+		kill -0 "$p" 2>/dev/null && { echo "bench: pid $p ignored SIGTERM for 30 s: SIGKILL" >&2; kill -KILL "$p"; }
+	done
+	return 0
+}
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) * 100 / a }'; }
 
@@ -61,7 +82,7 @@ tools_on() {
 }
 tools_off() {
 	# shellcheck disable=SC2086
-	kill -INT $tools
+	stop_pids $tools
 	# shellcheck disable=SC2086
 	wait $tools
 	tools=""
@@ -76,21 +97,36 @@ d=$(ms_vm "$pid")
 echo 1000 > "$d/cpu_quota_ms"
 echo 1 > "$d/sample_period"
 echo 500 > "$d/scan_interval_ms"
-ms_wait_scans "$d" 2
-# scan_cost: tenths of ns per page over the next 6 scans
+ms_wait_scans "$d" 2 || { echo "bench: the VM was not scanned twice" >&2; exit 1; }
+# bpf_ns: run_time_ns summed over the loaded BPF programs of the tools (one
+# per msched_* tracepoint, named after it; kernel.bpf_stats_enabled=1)
+bpf_ns() {
+	bpftool prog show -j | jq '[.[] | select(.name // "" | startswith("msched_")) | .run_time_ns // 0] | add // 0'
+}
+# scan_cost: tenths of ns per page over the next 6 scans: nr_scan_ns, plus
+# the tools' BPF programs' run time when they are on (nr_scan_ns stops
+# before msched_scan fires)
 scan_cost() {
-	local ns0 p0
-	ms_wait_scans "$d" 1
+	local ns0 p0 b0=0 b1=0 ns1 p1
+	ms_wait_scans "$d" 1 || { echo "bench: no scan within the wait" >&2; exit 1; }
+	[ -n "$tools" ] && b0=$(bpf_ns)
 	ns0=$(cat "$d/stats/nr_scan_ns") p0=$(cat "$d/stats/nr_pages_scanned")
-	ms_wait_scans "$d" 6
-	echo $(( ($(cat "$d/stats/nr_scan_ns") - ns0) * 10 / ($(cat "$d/stats/nr_pages_scanned") - p0) ))
+	ms_wait_scans "$d" 6 || { echo "bench: fewer than 6 scans within the wait" >&2; exit 1; }
+	ns1=$(cat "$d/stats/nr_scan_ns") p1=$(cat "$d/stats/nr_pages_scanned")
+	[ -n "$tools" ] && b1=$(bpf_ns)
+	[ $((p1 - p0)) -gt 0 ] || { echo "bench: 6 scans and no page scanned ($p0 -> $p1)" >&2; exit 1; }
+	[ -z "$tools" ] || [ "$b1" -gt "$b0" ] ||
+		{ echo "bench: the tools' BPF programs show no run time ($b0 -> $b1): not attached to msched_*?" >&2; exit 1; }
+	echo $(( (ns1 - ns0 + b1 - b0) * 10 / (p1 - p0) ))
 }
 : > "$work/scan_off"; : > "$work/scan_on"
 for _ in $(seq $ROUNDS); do
 	scan_cost >> "$work/scan_off"
+	sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
 	tools_on || exit 1
 	scan_cost >> "$work/scan_on"
 	tools_off
+	sysctl -qw kernel.bpf_stats_enabled="$stats0"
 done
 ms_vmm_stop
 off=$(median < "$work/scan_off") on=$(median < "$work/scan_on")
@@ -108,7 +144,8 @@ ms_write "$MS_VMM_PID" "$MS_ROOT/attach" || exit 1
 move_us() {
 	local t0 t1
 	t0=$EPOCHREALTIME
-	echo 1 > "$f/move" && echo 0 > "$f/move"
+	{ echo 1 > "$f/move" && echo 0 > "$f/move"; } 2> "$work/move.err" ||
+		{ echo "bench: moving $f failed: $(cat "$work/move.err")" >&2; exit 1; }
 	t1=$EPOCHREALTIME
 	echo $(( (${t1/./} - ${t0/./}) ))
 }
