@@ -388,6 +388,41 @@ void msched_print_log2_hist(const unsigned int *vals, int vals_size,
 	}
 }
 
+static sigset_t exit_signals;
+
+void msched_block_signals(void)
+{
+	struct sigaction old;
+
+	sigemptyset(&exit_signals);
+	/* A SIGINT ignored on entry (a shell's background job) stays ignored */
+	if (sigaction(SIGINT, NULL, &old) || old.sa_handler != SIG_IGN)
+		sigaddset(&exit_signals, SIGINT);
+	sigaddset(&exit_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &exit_signals, NULL);
+}
+
+bool msched_wait_until(const struct timespec *deadline)
+{
+	struct timespec now, left;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline->tv_sec ||
+		    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+			return false;
+		left.tv_sec = deadline->tv_sec - now.tv_sec;
+		left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		/* A pending SIGINT/SIGTERM is taken at once; EAGAIN: timeout */
+		if (sigtimedwait(&exit_signals, NULL, &left) > 0)
+			return true;
+	}
+}
+
 const char *msched_now(char *buf, size_t len)
 {
 	time_t t = time(NULL);

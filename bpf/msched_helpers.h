@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/types.h>
 #include <bpf/libbpf.h>
 
@@ -48,6 +50,16 @@ pid_t msched_ino_owner(unsigned long ino);
 /* libbpf-tools' print_log2_hist: rows "lo -> hi : count |***|". */
 void msched_print_log2_hist(const unsigned int *vals, int vals_size,
 			    const char *val_type);
+
+/*
+ * SIGINT and SIGTERM end the tools: msched_block_signals() blocks them (so
+ * that none arrives between a test and a sleep, unseen), then
+ * msched_wait_until() waits for one of them until @deadline
+ * (CLOCK_MONOTONIC). It returns true when one arrived (exit), false at the
+ * deadline.
+ */
+void msched_block_signals(void);
+bool msched_wait_until(const struct timespec *deadline);
 
 /* "HH:MM:SS" now */
 const char *msched_now(char *buf, size_t len);

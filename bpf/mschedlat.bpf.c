@@ -2,7 +2,9 @@
 /*
  * mschedlat: log2 histograms (usecs) of memsched's scan durations
  * (msched_scan), move batches (msched_fs_move) and balloon target-to-
- * settled latencies (msched_balloon_reached), per VM or per file.
+ * settled latencies (msched_balloon_reached), per VM or per file. A VM's
+ * histograms are deleted when it detaches (msched_detach), so that exited
+ * VMs do not fill the map and a reused pid starts from zero.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,6 +14,9 @@
 
 const volatile pid_t targ_pid = 0;	/* 0: every VM (files: user space filters) */
 const volatile bool targ_ms = false;	/* milliseconds instead of usecs */
+
+/* Events not counted because the map was full (user space reports them). */
+__u64 nr_lost = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -31,8 +36,10 @@ static __always_inline void record(u32 kind, u64 id, u64 us)
 	if (!h) {
 		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h)
+		if (!h) {
+			__sync_fetch_and_add(&nr_lost, 1);
 			return;
+		}
 	}
 	if (targ_ms)
 		us /= 1000;
@@ -76,8 +83,21 @@ static __always_inline int on_balloon_reached(u64 *ctx)
 	return 0;
 }
 
+/* msched_detach(pid, reason): the VM's histograms go with it */
+static __always_inline int on_detach(u64 *ctx)
+{
+	struct mschedlat_key key = { .id = (u32)MSCHED_ARG_S32(0) };
+
+	key.kind = MSCHEDLAT_SCAN;
+	bpf_map_delete_elem(&hists, &key);
+	key.kind = MSCHEDLAT_BALLOON;
+	bpf_map_delete_elem(&hists, &key);
+	return 0;
+}
+
 MSCHED_TP(msched_scan, on_scan)
 MSCHED_TP(msched_fs_move, on_fs_move)
 MSCHED_TP(msched_balloon_reached, on_balloon_reached)
+MSCHED_TP(msched_detach, on_detach)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -29,7 +29,7 @@ static struct env {
 	.count = -1,
 };
 
-static volatile sig_atomic_t exiting;
+static bool exiting;
 
 const char argp_program_doc[] =
 "Summarize memsched's latencies as log2 histograms.\n"
@@ -104,16 +104,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void sig_handler(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 /* Each map key's histogram now and at the last print. */
 struct row {
 	struct mschedlat_key key;
 	struct mschedlat_hist now, prev;
+	bool seen;		/* in the map at the last read */
 };
 static struct row rows[MSCHEDLAT_MAX_KEYS];
 static int nr_rows;
@@ -174,13 +169,35 @@ static void read_map(struct mschedlat_bpf *obj)
 	int fd = bpf_map__fd(obj->maps.hists);
 	struct mschedlat_key key, *prev = NULL;
 	struct row *r;
+	int i, n, s;
 
+	for (i = 0; i < nr_rows; i++)
+		rows[i].seen = false;
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		prev = &key;
 		r = row_of(&key);
-		if (r)
-			bpf_map_lookup_elem(fd, &key, &r->now);
+		if (r && !bpf_map_lookup_elem(fd, &key, &r->now))
+			r->seen = true;
 	}
+	/*
+	 * A VM that detached is gone from the map (mschedlat.bpf.c): drop its
+	 * rows. One whose pid came back within the interval restarted from 0.
+	 */
+	for (i = n = 0; i < nr_rows; i++) {
+		r = &rows[i];
+		if (!r->seen)
+			continue;
+		for (s = 0; s < MSCHEDLAT_MAX_SLOTS; s++)
+			if (r->now.slots[s] < r->prev.slots[s])
+				break;
+		if (s < MSCHEDLAT_MAX_SLOTS)
+			memset(&r->prev, 0, sizeof(r->prev));
+		rows[n++] = *r;
+	}
+	nr_rows = n;
+	if (msched_verbose && obj->bss->nr_lost)
+		fprintf(stderr, "mschedlat: %llu events not counted so far (map full)\n",
+			(unsigned long long)obj->bss->nr_lost);
 }
 
 static void print_interval(void)
@@ -258,7 +275,7 @@ int main(int argc, char **argv)
 		.children = children,
 	};
 	struct mschedlat_bpf *obj = NULL;
-	long left;
+	struct timespec next;
 	int err;
 
 	argp_err_exit_status = 2;
@@ -290,15 +307,15 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
+	msched_block_signals();
 	printf("Tracing memsched's latencies... Hit Ctrl-C to end.\n");
 	fflush(stdout);
 
 	while (env.count) {
-		/* sleep(3) returns early on a signal */
-		for (left = env.interval; left > 0 && !exiting; )
-			left = sleep(left);
+		/* SIGINT/SIGTERM ends the wait */
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		next.tv_sec += env.interval;
+		exiting = msched_wait_until(&next);
 		read_map(obj);
 		print_interval();
 		if (exiting)
@@ -306,6 +323,10 @@ int main(int argc, char **argv)
 		if (env.count > 0)
 			env.count--;
 	}
+
+	if (obj->bss->nr_lost)
+		fprintf(stderr, "mschedlat: %llu events not counted (map full: more than %d histograms)\n",
+			(unsigned long long)obj->bss->nr_lost, MSCHEDLAT_MAX_KEYS);
 
 cleanup:
 	mschedlat_bpf__destroy(obj);

@@ -2,7 +2,9 @@
 /*
  * mschedtop: per-VM and per-file counters from memsched's tracepoints
  * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move.
- * Counters are cumulative; user space prints the differences.
+ * Counters are cumulative; user space prints the differences. A VM's entry
+ * is deleted when it detaches (msched_detach), so that exited VMs do not
+ * fill the map and a reused pid starts from zero.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -11,6 +13,9 @@
 #include "msched_bpf.h"
 
 const volatile pid_t targ_pid = 0;	/* 0: every VM */
+
+/* Events not counted because a map was full (user space reports them). */
+__u64 nr_lost = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -38,7 +43,10 @@ static __always_inline struct mschedtop_vm *vm_of(s32 pid)
 	if (v)
 		return v;
 	bpf_map_update_elem(&vms, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&vms, &key);
+	v = bpf_map_lookup_elem(&vms, &key);
+	if (!v)
+		__sync_fetch_and_add(&nr_lost, 1);
+	return v;
 }
 
 /* msched_scan(pid, scan, nr_scanned, nr_young, ns, truncated, wss_pages) */
@@ -92,8 +100,10 @@ static __always_inline int on_fs_move(u64 *ctx)
 	if (!f) {
 		bpf_map_update_elem(&files, &ino, &zero, BPF_NOEXIST);
 		f = bpf_map_lookup_elem(&files, &ino);
-		if (!f)
+		if (!f) {
+			__sync_fetch_and_add(&nr_lost, 1);
 			return 0;
+		}
 	}
 	__sync_fetch_and_add(&f->nr_move_batches, 1);
 	if (moved > 0)
@@ -102,9 +112,19 @@ static __always_inline int on_fs_move(u64 *ctx)
 	return 0;
 }
 
+/* msched_detach(pid, reason): the VM's counters go with it */
+static __always_inline int on_detach(u64 *ctx)
+{
+	u32 key = (u32)MSCHED_ARG_S32(0);
+
+	bpf_map_delete_elem(&vms, &key);
+	return 0;
+}
+
 MSCHED_TP(msched_scan, on_scan)
 MSCHED_TP(msched_balloon_batch, on_balloon_batch)
 MSCHED_TP(msched_balloon_stats, on_balloon_stats)
 MSCHED_TP(msched_fs_move, on_fs_move)
+MSCHED_TP(msched_detach, on_detach)
 
 char LICENSE[] SEC("license") = "GPL";

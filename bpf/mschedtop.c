@@ -33,7 +33,7 @@ static struct env {
 	.count = -1,
 };
 
-static volatile sig_atomic_t exiting;
+static bool exiting;
 
 const char argp_program_doc[] =
 "Show memsched's activity per VM and per memschedfs file, every interval.\n"
@@ -111,18 +111,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void sig_handler(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 /* One VM's or file's counters now and at the last print. */
 struct vm_row {
 	__u32 pid;
 	struct mschedtop_vm now, prev;
 	__u64 moved;		/* pages moved in its RAM file, this interval */
-	bool seen;
+	bool seen;		/* in the map at the last read */
 };
 struct file_row {
 	__u64 ino;
@@ -168,7 +162,10 @@ static int read_maps(struct mschedtop_bpf *obj)
 	__u64 ino, *fk = NULL;
 	struct vm_row *v;
 	struct file_row *f;
+	int i, n;
 
+	for (i = 0; i < nr_vm_rows; i++)
+		vm_rows[i].seen = false;
 	while (!bpf_map_get_next_key(vfd, pk, &pid)) {
 		pk = &pid;
 		v = vm_row(pid);
@@ -181,6 +178,27 @@ static int read_maps(struct mschedtop_bpf *obj)
 		if (f && !bpf_map_lookup_elem(ffd, &ino, &f->now))
 			f->seen = true;
 	}
+	/*
+	 * A VM that detached is gone from the map (mschedtop.bpf.c): drop its
+	 * row. One whose pid came back within the interval restarted from 0.
+	 */
+	for (i = n = 0; i < nr_vm_rows; i++) {
+		v = &vm_rows[i];
+		if (!v->seen)
+			continue;
+		if (v->now.nr_scans < v->prev.nr_scans ||
+		    v->now.nr_pages_scanned < v->prev.nr_pages_scanned ||
+		    v->now.nr_young_pages < v->prev.nr_young_pages ||
+		    v->now.nr_balloon_msgs < v->prev.nr_balloon_msgs ||
+		    v->now.nr_inflated_pages < v->prev.nr_inflated_pages ||
+		    v->now.nr_deflated_pages < v->prev.nr_deflated_pages)
+			memset(&v->prev, 0, sizeof(v->prev));
+		vm_rows[n++] = *v;
+	}
+	nr_vm_rows = n;
+	if (msched_verbose && obj->bss->nr_lost)
+		fprintf(stderr, "mschedtop: %llu events not counted so far (map full)\n",
+			(unsigned long long)obj->bss->nr_lost);
 	return 0;
 }
 
@@ -327,8 +345,7 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
+	msched_block_signals();
 	if (env.batch) {
 		printf("mschedtop: tracing memsched, every %ld s\n", env.interval);
 		fflush(stdout);
@@ -337,11 +354,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	t0 = mono();
 	while (env.count) {
-		/* One wakeup per interval; a signal ends the sleep (EINTR). */
+		/* One wakeup per interval; SIGINT/SIGTERM ends the wait. */
 		next.tv_sec += env.interval;
-		while (!exiting &&
-		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
+		exiting = msched_wait_until(&next);
 		t1 = mono();
 		read_maps(obj);
 		print_interval(t1 - t0);
@@ -351,6 +366,11 @@ int main(int argc, char **argv)
 		if (env.count > 0)
 			env.count--;
 	}
+
+	if (obj->bss->nr_lost)
+		fprintf(stderr, "mschedtop: %llu events not counted (map full: more than %d VMs or %d files)\n",
+			(unsigned long long)obj->bss->nr_lost, MSCHEDTOP_MAX_VMS,
+			MSCHEDTOP_MAX_FILES);
 
 cleanup:
 	mschedtop_bpf__destroy(obj);
