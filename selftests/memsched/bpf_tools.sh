@@ -5,9 +5,10 @@
 # vsock_loopback (issue 13):
 #  - memsched.ko carries BTF (make modules adds it, scripts/module-btf.sh):
 #    /sys/kernel/btf/memsched exists, the kernel took it.
-#  - Over one exact interval (the sampler quiesced before and after: a
-#    scan_interval_ms write takes the sampler's lock, so no scan is under
-#    way once it returns, and the next is 60 s away) the BPF side's counts
+#  - Over one exact interval (the sampler quiesced, once the tools are
+#    attached, and again at the end: a changed scan_interval_ms takes the
+#    sampler's lock, so no scan is under way once it returns, and reschedules
+#    the next 60 s away) the BPF side's counts
 #    equal the sysfs counters' deltas: mschedtop's scans, pages scanned,
 #    inflated and deflated balloon pages, pages moved (per VM, through the
 #    vms/<pid>/ram link, and per file), and its WSS is wss_pages.
@@ -30,10 +31,21 @@ PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
 mnt=$work/mnt
 tools=""
+# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
+# with SIGINT ignored, and the tools handle signals only once loaded), up to
+# 30 s for them to exit, then SIGKILL. The caller reaps them (wait PID).
+stop_pids() {
+	local end=$((SECONDS + 30)) p
+	kill -TERM "$@" 2>/dev/null
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
+		kill -0 "$p" 2>/dev/null && { tap_diag "pid $p ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$p"; }
+	done
+	return 0
+}
 cleanup() {
 	# shellcheck disable=SC2086
-	[ -n "$tools" ] && kill -INT $tools 2>/dev/null
-	wait 2>/dev/null
+	[ -n "$tools" ] && { stop_pids $tools; wait $tools; } 2>/dev/null
 	ms_trace_remove
 	ms_vmm_stop
 	umount "$mnt" 2>/dev/null
@@ -63,7 +75,7 @@ ms_klog_mark
 ms_load || { tap_fail "load memsched"; tap_done; }
 tap_ok "memsched.ko loads with its BTF (/sys/kernel/btf/memsched)" test -e /sys/kernel/btf/memsched
 tap_ok "the kernel took the module's BTF (no \"failed to validate module\")" \
-	eval '! ms_klog | grep -q "failed to validate module\|BTF"'
+	eval '! ms_klog | grep -E "failed to (validate|register) module \[memsched\] BTF|missing module BTF"'
 if [ -e /sys/kernel/btf/memsched ]; then has_btf=1; else has_btf=0; fi
 modprobe vsock_loopback
 
@@ -86,13 +98,26 @@ ms_trace_new bpf_tools
 ms_trace_on memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached
 echo 0 > "$MS_INST/tracing_on"
 
-# quiesce: no scan under way and none for 60 s. The write waits for a scan
-# holding the sampler's lock; one already dequeued but still waiting for
-# the lock gets it within the second, and the second write waits for it.
+# quiesce: no scan under way and none for 60 s. A changed value takes the
+# sampler's lock (waits for a scan holding it) and reschedules the next scan
+# (an unchanged one does neither: knob_store returns early), hence 59999
+# first. A scan already dequeued but still waiting for the lock gets it
+# within the second, and the second write waits for it and re-arms again.
 quiesce() {
-	ms_write 60000 "$v/scan_interval_ms"
+	ms_write 59999 "$v/scan_interval_ms"
 	sleep 1
 	ms_write 60000 "$v/scan_interval_ms"
+}
+# keep_quiet: while the tools attach (minutes under TCG, longer than the
+# 60 s maximum interval), every 20 s push the next scan 60 s away again
+# (alternating values: an unchanged one does not reschedule); on with
+# KEEP_QUIET=1, which round() sets after a quiesce.
+KEEP_QUIET=0 quiet_next=0 quiet_val=60000
+keep_quiet() {
+	[ "$KEEP_QUIET" = 1 ] && [ $SECONDS -ge $quiet_next ] || return 0
+	quiet_val=$((quiet_val == 60000 ? 59999 : 60000))
+	ms_write $quiet_val "$v/scan_interval_ms"
+	quiet_next=$((SECONDS + 20))
 }
 snap() {
 	echo "$(cat "$v/stats/nr_scans") $(cat "$v/stats/nr_pages_scanned")" \
@@ -106,6 +131,7 @@ wait_line() {
 	while [ $SECONDS -lt $end ]; do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		kill -0 "$3" 2>/dev/null || break
+		keep_quiet
 		sleep 0.2
 	done
 	grep -q -- "$2" "$1" 2>/dev/null
@@ -126,18 +152,21 @@ lat_total() {
 		s && $2 == "->" { n += $5 } END { print n + 0 }' "$1"
 }
 
+# ROUND_CHECKS: the checks of round() after "the three tools attach"
+ROUND_CHECKS="tools exit 0 on SIGTERM;mschedtop's scans and pages scanned;mschedtop's inflated/deflated balloon pages;mschedtop's moved pages;mschedtop's WSS;mschedlat's histograms;(the trace instance saw every scan);mschedsnoop: the balloon target;mschedsnoop: the tiering plan"
+
 # round NAME ARGS...: the three tools (with ARGS; mschedlat also with
-# $LAT_ARGS) over one exact interval
-# of scans, a balloon round trip and two moves of the whole RAM file; then,
-# mschedsnoop still running, one tiering pass for its plan line.
+# $LAT_ARGS), once all are attached, over one exact interval of scans, a
+# balloon round trip and two moves of the whole RAM file; then, mschedsnoop
+# still running, one tiering pass for its plan line.
 round() {
 	local name=$1 s0 s1 top lat snoop mode scans pages infl defl moved
 	shift
-	quiesce
 	ms_write 0 "$b/target_pages"
-	s0=$(snap)
-	echo > "$MS_INST/trace"
-	echo 1 > "$MS_INST/tracing_on"
+	echo 0 > "$MS_INST/tracing_on"
+	# mschedtop counts from its attach on: no scan from here to s0
+	quiesce
+	KEEP_QUIET=1 quiet_next=$((SECONDS + 20)) quiet_val=60000
 	"$BPF/mschedtop" -v -b -p "$pid" "$@" 1 > "$work/$name.top" 2> "$work/$name.top.err" &
 	top=$!
 	# shellcheck disable=SC2086
@@ -149,17 +178,31 @@ round() {
 	if ! wait_line "$work/$name.top" "tracing memsched" "$top" ||
 	   ! wait_line "$work/$name.lat" "Tracing memsched" "$lat" ||
 	   ! wait_line "$work/$name.snoop" "^TIME" "$snoop"; then
+		KEEP_QUIET=0
 		tap_fail "$name: the three tools attach" \
 			"$(grep -h -B2 -A30 "BEGIN PROG LOAD LOG" "$work/$name".*.err | tail -n 40)" \
 			"$(grep -hv "^libbpf: " "$work/$name".*.err)"
 		# shellcheck disable=SC2086
-		kill -INT $tools 2>/dev/null
+		stop_pids $tools
+		# shellcheck disable=SC2086
 		wait $tools 2>/dev/null
 		tools=""
+		local c
+		IFS=';' read -ra c <<< "$ROUND_CHECKS"
+		for c in "${c[@]}"; do tap_fail "$name: $c (not run: the tools did not attach)"; done
 		return 1
 	fi
 	mode="$(grep -h "attaching with" "$work/$name".*.err | sed 's/^[a-z]*: //' | sort -u | tr '\n' ';')"
 	tap_pass "$name: the three tools attach: $mode"
+	KEEP_QUIET=0
+
+	# Only now (attaching can take minutes under TCG) the exact interval
+	# starts: the sampler re-armed 60 s away, the sysfs counters and the
+	# trace from here (no scan since the tools attached: keep_quiet).
+	quiesce
+	s0=$(snap)
+	echo > "$MS_INST/trace"
+	echo 1 > "$MS_INST/tracing_on"
 
 	ms_write 200 "$v/scan_interval_ms"
 	sleep 3
@@ -173,7 +216,7 @@ round() {
 	quiesce
 	s1=$(snap)
 	echo 0 > "$MS_INST/tracing_on"
-	kill -INT "$top" "$lat"
+	stop_pids "$top" "$lat"
 	wait "$top"; rc_top=$?
 	wait "$lat"; rc_lat=$?
 	tools=$snoop
@@ -184,7 +227,7 @@ round() {
 	scans=$((a1[0] - a0[0])) pages=$((a1[1] - a0[1])) infl=$((a1[2] - a0[2]))
 	defl=$((a1[3] - a0[3])) moved=$((a1[4] - a0[4]))
 	tap_diag "$name: sysfs deltas: scans $scans, pages scanned $pages, inflated $infl, deflated $defl, moved $moved"
-	tap_ok "$name: tools exit 0 on SIGINT (top $rc_top, lat $rc_lat)" all_of [ $rc_top = 0 ] -- [ $rc_lat = 0 ]
+	tap_ok "$name: tools exit 0 on SIGTERM (top $rc_top, lat $rc_lat)" all_of [ $rc_top = 0 ] -- [ $rc_lat = 0 ]
 	tap_ok "$name: mschedtop's scans and pages scanned = stats/nr_scans, nr_pages_scanned deltas ($scans, $pages)" \
 		all_of [ "$scans" -gt 0 ] -- [ "$(top_sum "$work/$name.top" 3)" = "$scans" ] -- \
 		[ "$(top_sum "$work/$name.top" 5)" = "$pages" ]
@@ -216,7 +259,7 @@ round() {
 	ms_write 0 "$f/tiering"
 	wait_line "$work/$name.snoop" " plan " "$snoop"
 	sleep 0.5
-	kill -INT "$snoop"
+	stop_pids "$snoop"
 	wait "$snoop"
 	tools=""
 	tap_diag "$name: mschedsnoop: $(grep -v '^TIME' "$work/$name.snoop" | head -n 4 | tr -s ' ' | tr '\n' ';')"
