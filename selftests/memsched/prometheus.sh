@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # memschedctl export against the real module and Debian's node_exporter:
-# a live attached VM (kvm_wss_vm) and a memschedfs file with pages on both
-# nodes are exported to a textfile directory that node_exporter (textfile
+# a live attached VM (kvm_wss_vm) and a memschedfs file moved to node 1
+# are exported to a textfile directory that node_exporter (textfile
 # collector only) serves; curl's /metrics has every series of the file with
-# its value, the values equal what sysfs holds (pages in bytes, ns in
+# its value, the values equal what sysfs held at the export (pages in bytes, ns in
 # seconds, counters named _total), labels pid/name and ino/name (escaped),
 # promtool check metrics passes, node_exporter reports no scrape error.
 # Bad input: module not loaded, unknown option, unwritable directory.
@@ -17,14 +17,27 @@ PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 [ -x "$ctl" ] || tap_skip_all "tools/build/memschedctl not built (make tools)"
 [ -x "$NE" ] || tap_skip_all "no $NE (scripts/deps.sh installs Debian's prometheus-node-exporter)"
 command -v curl > /dev/null || tap_skip_all "no curl (scripts/deps.sh installs it)"
-tap_plan 30
+tap_plan 34
 
 work=$(mktemp -d)
 mnt=$work/mnt
 tdir=$work/textfile
 mkdir -p "$mnt" "$tdir"
 ne_pid=""
-trap 'kill $ne_pid 2>/dev/null; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
+# with SIGINT ignored), up to 30 s for them to exit, then SIGKILL; reaps them.
+stop_pids() {
+	local end=$((SECONDS + 30)) p
+	kill -TERM "$@" 2>/dev/null
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
+		kill -0 "$p" 2>/dev/null && { tap_diag "pid $p ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$p"; }
+	done
+	wait "$@" 2>/dev/null
+	return 0
+}
+# shellcheck disable=SC2086
+trap '[ -n "$ne_pid" ] && stop_pids $ne_pid; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Bad input first: no module, an unknown option, -o with --textfile-dir.
 ms_loaded memsched && rmmod memsched
@@ -64,15 +77,19 @@ for _ in $(seq 30); do
 done
 
 # A memschedfs file named with a quote and a backslash (label escaping),
-# 16 MiB filled, then half of it moved to node 1 when there is one.
+# 16 MiB filled, then all of it moved to node 1 (fs move moves every page
+# of the file) when there is one.
 tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
 fname='ram"0\x'
 f=$mnt/$fname
-"$PATTERN" --file "$f" --mb 16 --seconds 0 > "$work/pattern.out" 2>&1 ||
-	tap_diag "fs_pattern: $(cat "$work/pattern.out")"
+tap_ok "fs_pattern fills the 16 MiB file" "$PATTERN" --file "$f" --mb 16 --seconds 0
 ino=$(stat -c %i "$f")
 fd=$MS_ROOT/files/$ino
-[ -d /sys/devices/system/node/node1 ] && "$ctl" fs move "$f" 1 > /dev/null
+if [ -d /sys/devices/system/node/node1 ]; then
+	tap_ok "memschedctl fs move: the file to node 1" "$ctl" fs move "$f" 1
+else
+	tap_skip "memschedctl fs move: the file to node 1" "no NUMA node 1 (the lab runs with --pmem)"
+fi
 
 # node_exporter with the textfile collector only, on a free local port.
 port=$((20000 + $$ % 20000))
@@ -85,20 +102,33 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
-# Export while the values hold still: the sysfs values read before and
-# after the export are the same (else once more).
+# Export while the values hold still: the sysfs values copied right before
+# and right after the export are the same (else the export once more). The
+# checks below compare the file with the copy taken right after it ($sv,
+# $sf), not with sysfs read later: a scan may land in between (the lab can
+# pause for minutes).
+# snap DIR: copy the exported sysfs values to DIR/vm and DIR/file
 snap() {
-	cat "$vm/guest_pages" "$vm/wss_pages" "$vm/classes/active" "$vm/stats/nr_scans" \
-		"$vm/stats/nr_young_pages" "$vm/stats/nr_scan_ns" "$vm/balloon/target_pages" \
-		"$fd/size_pages" "$fd/resident_pages" "$fd/stats/nr_faults" "$fd/node_pages" | tr '\n' ' '
+	local k
+	mkdir -p "$1/vm/classes" "$1/vm/stats" "$1/vm/balloon" "$1/file/stats"
+	for k in guest_pages wss_pages classes/active stats/nr_scans stats/nr_young_pages \
+		 stats/nr_scan_ns balloon/target_pages; do
+		cat "$vm/$k" > "$1/vm/$k"
+	done
+	for k in size_pages resident_pages stats/nr_faults node_pages; do
+		cat "$fd/$k" > "$1/file/$k"
+	done
 }
-for _ in 1 2 3; do
-	before=$(snap)
+for try in 1 2; do
+	rm -rf "$work/before" "$work/after"
+	snap "$work/before"
 	"$ctl" export --textfile-dir "$tdir" > "$work/export.out" 2>&1; rc=$?
-	after=$(snap)
-	[ "$before" = "$after" ] && break
-	tap_diag "sysfs changed during the export: $before / $after"
+	snap "$work/after"
+	diff -r "$work/before" "$work/after" > "$work/snap.diff" && break
+	tap_diag "try $try: sysfs changed during the export: $(tr '\n' ' ' < "$work/snap.diff")"
 done
+tap_ok "sysfs held still during the export (try $try)" diff -r "$work/before" "$work/after"
+sv=$work/after/vm sf=$work/after/file
 prom=$tdir/memsched.prom
 tap_is "$rc/$(stat -c %a "$prom" 2>&1)/$(ls -A "$tdir" | wc -l)" "0/644/1" \
 	"export --textfile-dir: exit 0, memsched.prom mode 0644, no temporary file left"
@@ -119,8 +149,10 @@ tap_ok "node_exporter: the file's mtime is exported" grep -q 'node_textfile_mtim
 series() { awk '/^memsched_/ { f = $1; sub(/[{ ].*/, "", f); printf "%s %.17g\n", f, $NF }' "$1" | sort; }
 series "$prom" > "$work/file.series"
 series "$work/scrape" > "$work/scrape.series"
-tap_is "$(wc -l < "$work/scrape.series")/$(diff "$work/file.series" "$work/scrape.series" > /dev/null && echo same)" \
-	"$(wc -l < "$work/file.series")/same" "node_exporter serves every memsched series of the file with its value"
+n=$(wc -l < "$work/file.series")
+tap_ok "node_exporter serves every memsched series of the file ($n) with its value" \
+	all_of [ "$n" -gt 0 ] -- [ "$(wc -l < "$work/scrape.series")" = "$n" ] -- \
+	diff "$work/file.series" "$work/scrape.series"
 tap_ok "families: counters end in _total, gauges do not" awk '
 	/^# TYPE / { t[$3] = $4; n++ }
 	END { for (m in t) if ((t[m] == "counter") != (m ~ /_total$/)) { print m, t[m]; exit 1 }
@@ -155,34 +187,35 @@ v="pid=\"$pid\""
 comm=$(cat "/proc/$pid/comm")
 tap_ok "VM labels: pid and name (the process's comm, $comm)" \
 	grep -qF "memsched_vm_guest_bytes{pid=\"$pid\",name=\"$comm\"}" "$prom"
-is_sysfs memsched_vm_guest_bytes "$v" "$(pages "$vm/guest_pages")" "guest_pages in bytes"
-is_sysfs memsched_vm_wss_bytes "$v" "$(pages "$vm/wss_pages")" "wss_pages in bytes"
-is_sysfs memsched_vm_class_bytes "$v class=\"active\"" "$(pages "$vm/classes/active")" "classes/active in bytes"
-scans=$(cat "$vm/stats/nr_scans")
+is_sysfs memsched_vm_guest_bytes "$v" "$(pages "$sv/guest_pages")" "guest_pages in bytes"
+is_sysfs memsched_vm_wss_bytes "$v" "$(pages "$sv/wss_pages")" "wss_pages in bytes"
+is_sysfs memsched_vm_class_bytes "$v class=\"active\"" "$(pages "$sv/classes/active")" "classes/active in bytes"
+scans=$(cat "$sv/stats/nr_scans")
 tap_ok "the VM was scanned ($scans scans)" [ "$scans" -ge 3 ]
 is_sysfs memsched_vm_scans_total "$v" "$scans" "stats/nr_scans as a counter"
-is_sysfs memsched_vm_young_bytes_total "$v" "$(pages "$vm/stats/nr_young_pages")" "stats/nr_young_pages in bytes"
-ns=$(cat "$vm/stats/nr_scan_ns")
+is_sysfs memsched_vm_young_bytes_total "$v" "$(pages "$sv/stats/nr_young_pages")" "stats/nr_young_pages in bytes"
+ns=$(cat "$sv/stats/nr_scan_ns")
 is_sysfs memsched_vm_scan_seconds_total "$v" "$(awk -v n="$ns" 'BEGIN { s = sprintf("%d.%09d", n / 1e9, n % 1e9); sub(/0+$/, "", s); sub(/\.$/, "", s); print s }')" \
 	"stats/nr_scan_ns in seconds"
 is_sysfs memsched_vm_scan_interval_seconds "$v" 60 "scan_interval_ms 60000 is 60 s"
-is_sysfs memsched_vm_balloon_target_bytes "$v" $((2048 * 4096)) "balloon/target_pages in bytes"
+is_sysfs memsched_vm_balloon_target_bytes "$v" "$(pages "$sv/balloon/target_pages")" "balloon/target_pages in bytes"
+tap_is "$(cat "$sv/balloon/target_pages")" 2048 "balloon/target_pages is the 2048 written"
 
 fl="ino=\"$ino\""
 tap_ok "file labels: ino and the name escaped (\\\" and \\\\)" \
 	grep -qF "memsched_file_size_bytes{ino=\"$ino\",name=\"ram\\\"0\\\\x\"}" "$prom"
 tap_ok "node_exporter keeps the escaped name" \
 	grep -qF "memsched_file_size_bytes{ino=\"$ino\",name=\"ram\\\"0\\\\x\"}" "$work/scrape"
-is_sysfs memsched_file_size_bytes "$fl" "$(pages "$fd/size_pages")" "file size_pages in bytes"
-is_sysfs memsched_file_resident_bytes "$fl" "$(pages "$fd/resident_pages")" "file resident_pages in bytes"
-is_sysfs memsched_file_faults_total "$fl" "$(cat "$fd/stats/nr_faults")" "file stats/nr_faults as a counter"
-n=$(awk 'END { print NR }' "$fd/node_pages")
+is_sysfs memsched_file_size_bytes "$fl" "$(pages "$sf/size_pages")" "file size_pages in bytes"
+is_sysfs memsched_file_resident_bytes "$fl" "$(pages "$sf/resident_pages")" "file resident_pages in bytes"
+is_sysfs memsched_file_faults_total "$fl" "$(cat "$sf/stats/nr_faults")" "file stats/nr_faults as a counter"
+n=$(awk 'END { print NR }' "$sf/node_pages")
 bad=""
 while read -r node p; do
 	[ "$(val "$prom" memsched_file_node_bytes "$fl" "node=\"$node\"")" = $((p * 4096)) ] || bad="$bad $node"
-done < "$fd/node_pages"
-tap_is "$n/$(grep -c "^memsched_file_node_bytes{$fl" "$prom")/$bad" "$n/$n/" \
-	"node_pages: one series per node, in bytes ($(tr '\n' ' ' < "$fd/node_pages"))"
+done < "$sf/node_pages"
+tap_is "$((n > 0))/$n/$(grep -c "^memsched_file_node_bytes{$fl" "$prom")/$bad" "1/$n/$n/" \
+	"node_pages: one series per node, in bytes ($(tr '\n' ' ' < "$sf/node_pages"))"
 
 tap_ok "detach" "$ctl" detach "$pid"
 ms_vmm_stop
