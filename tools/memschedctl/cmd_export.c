@@ -186,10 +186,13 @@ static int add(struct scope *s, const char *name, enum msctl_prom_type type,
 		if (!strcmp(helps[i].name, name))
 			snprintf(help, sizeof(help), "%s", helps[i].help);
 	ret = msctl_prom_add(s->prom, name, type, help, labels, value);
-	if (ret == -EINVAL)	/* two files that map to one name: keep the first */
+	if (ret == -EINVAL)
 		msctl_err("warning: %s%s: metric %s: not a valid name, or another type already; left out",
 			  s->rel, file, name);
-	return ret == -EINVAL ? 0 : ret;
+	else if (ret == -EEXIST)	/* two files that map to one name: keep the first */
+		msctl_err("warning: %s%s: metric %s{%s} exported already (from another file); left out",
+			  s->rel, file, name, labels);
+	return ret == -EINVAL || ret == -EEXIST ? 0 : ret;
 }
 
 /* A single value: @file (nr_<what> when @counter) reading @v. */

@@ -13,6 +13,9 @@ struct msctl_prom_family {
 	char name[PROM_NAME_MAX];
 	enum msctl_prom_type type;
 	char *help;
+	/* its samples' label sets (the samples' strings), to refuse a second */
+	const char **labelsets;
+	size_t nr_labelsets, size_labelsets;
 };
 
 struct msctl_prom_sample {
@@ -72,7 +75,7 @@ static size_t family(struct msctl_prom *p, const char *name,
 		     enum msctl_prom_type type, const char *help, int *err)
 {
 	struct msctl_prom_family *tmp;
-	size_t i;
+	size_t i, size;
 
 	for (i = 0; i < p->nr_fams; i++) {
 		if (strcmp(p->fams[i].name, name))
@@ -84,14 +87,16 @@ static size_t family(struct msctl_prom *p, const char *name,
 		return i;
 	}
 	if (p->nr_fams == p->size_fams) {
-		p->size_fams = p->size_fams ? 2 * p->size_fams : 32;
-		tmp = realloc(p->fams, p->size_fams * sizeof(*tmp));
+		size = p->size_fams ? 2 * p->size_fams : 32;
+		tmp = realloc(p->fams, size * sizeof(*tmp));
 		if (!tmp) {
 			*err = -ENOMEM;
 			return (size_t)-1;
 		}
 		p->fams = tmp;
+		p->size_fams = size;
 	}
+	memset(&p->fams[i], 0, sizeof(p->fams[i]));
 	snprintf(p->fams[i].name, sizeof(p->fams[i].name), "%s", name);
 	p->fams[i].type = type;
 	p->fams[i].help = strdup(help);
@@ -108,20 +113,35 @@ int msctl_prom_add(struct msctl_prom *p, const char *name,
 		   const char *labels, const char *value)
 {
 	struct msctl_prom_sample *s, *tmp;
+	struct msctl_prom_family *fm;
+	const char **sets;
+	size_t fam, i, size;
 	int err = 0;
-	size_t fam;
 
 	if (!valid_name(name))
 		return -EINVAL;
 	fam = family(p, name, type, help, &err);
 	if (err)
 		return err;
+	fm = &p->fams[fam];
+	for (i = 0; i < fm->nr_labelsets; i++)
+		if (!strcmp(fm->labelsets[i], labels))
+			return -EEXIST;
+	if (fm->nr_labelsets == fm->size_labelsets) {
+		size = fm->size_labelsets ? 2 * fm->size_labelsets : 16;
+		sets = realloc(fm->labelsets, size * sizeof(*sets));
+		if (!sets)
+			return -ENOMEM;
+		fm->labelsets = sets;
+		fm->size_labelsets = size;
+	}
 	if (p->nr_samples == p->size_samples) {
-		p->size_samples = p->size_samples ? 2 * p->size_samples : 128;
-		tmp = realloc(p->samples, p->size_samples * sizeof(*tmp));
+		size = p->size_samples ? 2 * p->size_samples : 128;
+		tmp = realloc(p->samples, size * sizeof(*tmp));
 		if (!tmp)
 			return -ENOMEM;
 		p->samples = tmp;
+		p->size_samples = size;
 	}
 	s = &p->samples[p->nr_samples];
 	s->fam = fam;
@@ -133,6 +153,7 @@ int msctl_prom_add(struct msctl_prom *p, const char *name,
 		free(s->value);
 		return -ENOMEM;
 	}
+	fm->labelsets[fm->nr_labelsets++] = s->labels;
 	p->nr_samples++;
 	return 0;
 }
@@ -195,8 +216,10 @@ void msctl_prom_free(struct msctl_prom *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr_fams; i++)
+	for (i = 0; i < p->nr_fams; i++) {
 		free(p->fams[i].help);
+		free(p->fams[i].labelsets);
+	}
 	for (i = 0; i < p->nr_samples; i++) {
 		free(p->samples[i].labels);
 		free(p->samples[i].value);

@@ -41,8 +41,11 @@ int msctl_prom_label(char *buf, size_t size, const char *key, const char *value)
  * Adds one sample of family @name (a valid metric name: [a-zA-Z_:][a-zA-Z0-9_:]*)
  * with the label set @labels (from msctl_prom_label(), "" for none) and
  * @value (a number as text). The family is created at its first sample
- * with @type and @help; a later sample of another type is refused.
- * Return: 0, -EINVAL (bad name, or the type differs) or -ENOMEM.
+ * with @type and @help; a later sample of another type is refused, and so
+ * is a second sample with the same label set (node_exporter rejects a
+ * file with duplicates): the first is kept.
+ * Return: 0, -EINVAL (bad name, or the type differs), -EEXIST (the family
+ * has a sample with @labels already) or -ENOMEM.
  */
 int msctl_prom_add(struct msctl_prom *p, const char *name,
 		   enum msctl_prom_type type, const char *help,

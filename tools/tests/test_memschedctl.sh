@@ -621,8 +621,13 @@ exact() {
 sh -c 'sleep 30; true' -name 'guest=we"b,,1,debug-threads=on' &
 npid=$!
 fake_vm "$npid" 2048 128 512 512 "512 0 0 1536" 250
+# last_scan_us and last_scan_ns both map to last_scan_seconds: the first kept
+echo 5 > "$ROOT/vms/4242/last_scan_us"
 run export -o -
 is_rc 0 "export -o -: exit 0"
+tap_is "$(printf '%s\n' "$OUT" | grep -c '^memsched_vm_last_scan_seconds{pid="4242",')/$(printf '%s\n' "$ERR" | grep -c 'vms/<pid>/last_scan_us: metric memsched_vm_last_scan_seconds{pid="4242",name=""} exported already')" \
+	"1/1" "export: two files with one metric name and labels: the first kept, one warning"
+rm "$ROOT/vms/4242/last_scan_us"
 if command -v promtool > /dev/null; then
 	tap_is "$(printf '%s\n' "$OUT" | promtool check metrics 2>&1)" "" "export: promtool check metrics finds nothing"
 else
