@@ -25,28 +25,70 @@ struct msctl_prom_sample {
 	char *value;
 };
 
+/*
+ * The length of the valid UTF-8 sequence at @s (1 to 4), or 0 when @s
+ * does not start one (a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short).
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)	/* also the string's end */
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
 int msctl_prom_label(char *buf, size_t size, const char *key, const char *value)
 {
-	size_t len = strlen(buf), start = len;
-	const char *s;
+	size_t len = strlen(buf), start = len, need;
+	const char *s, *esc;
 	int n;
 
 	n = snprintf(buf + len, size - len, "%s%s=\"", len ? "," : "", key);
 	if (n < 0 || (size_t)n >= size - len)
 		goto too_long;
 	len += (size_t)n;
-	for (s = value; *s; s++) {
-		const char *esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" :
-				  *s == '\n' ? "\\n" : NULL;
-		size_t need = esc ? 2 : 1;
-
-		if (len + need >= size)
+	for (s = value; *s; s += need) {
+		esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" :
+		      *s == '\n' ? "\\n" : NULL;
+		need = esc ? 1 : utf8_len((const unsigned char *)s);
+		/* a byte that is not UTF-8 becomes U+FFFD, as the format wants UTF-8 */
+		if (!need)
+			esc = "\xef\xbf\xbd";
+		if (len + (esc ? strlen(esc) : need) >= size)
 			goto too_long;
-		if (esc)
-			memcpy(buf + len, esc, 2);
-		else
-			buf[len] = *s;
-		len += need;
+		if (esc) {
+			memcpy(buf + len, esc, strlen(esc));
+			len += strlen(esc);
+			need = 1;
+		} else {
+			memcpy(buf + len, s, need);
+			len += need;
+		}
 	}
 	if (len + 2 > size)
 		goto too_long;

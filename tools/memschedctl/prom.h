@@ -32,7 +32,8 @@ struct msctl_prom {
 /*
  * Appends ,KEY="VALUE" (the comma only after a first label) to the label
  * set @buf of @size bytes, VALUE escaped as the format wants (backslash,
- * double quote and newline).
+ * double quote and newline) and made valid UTF-8 (a byte that does not
+ * belong to a valid sequence becomes U+FFFD).
  * Return: 0, or -ENAMETOOLONG when it does not fit (@buf is left as it was).
  */
 int msctl_prom_label(char *buf, size_t size, const char *key, const char *value);

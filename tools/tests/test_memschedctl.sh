@@ -610,6 +610,8 @@ tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/42" "attach sets balloon/ci
 # real tree, so they are not read as values.
 chmod 0200 "$ROOT/attach" "$ROOT/detach" "$ROOT/balloon/transfer" "$b/request_stats"
 fake_file 77 'vm"a\b' 512 256 "0 256 1 0"
+# a name that is not UTF-8: é kept, 0xff and a cut-short sequence replaced
+fake_file 78 "$(printf 'caf\303\251\377\342\202')" 512 256 "0 256 1 0"
 # exact LINE NAME: the export holds LINE as it is
 exact() {
 	if printf '%s\n' "$OUT" | grep -qxF -- "$1"; then
@@ -648,11 +650,14 @@ exact 'memsched_file_rate_limit_bytes_per_second{ino="77",name="vm\"a\\b"} 26843
 	"export: rate_limit_mib_per_s in bytes per second, the file's name escaped"
 exact 'memsched_file_node_bytes{ino="77",name="vm\"a\\b",node="0"} 1048576' "export: node_pages as a node label"
 exact 'memsched_balloon_unmatched_total 5' "export: the host's balloon counters, no labels"
+exact "memsched_file_size_bytes{ino=\"78\",name=\"$(printf 'caf\303\251\357\277\275\357\277\275\357\277\275')\"} 2097152" \
+	"export: a label value that is not UTF-8: each bad byte becomes U+FFFD"
 tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_file_dram_budget_bytes{ino="77"' -e '^memsched_attach' -e '^memsched_vm_pid')" 0 \
 	"export: max, actions and identifiers are left out"
 tap_is "$(printf '%s\n' "$OUT" | awk '/^# TYPE/ { n++; if (seen[$3]++) d++; if (($4 == "counter") != ($3 ~ /_total$/)) b++ }
 	END { print (n > 30), d + 0, b + 0 }')" "1 0 0" "export: each family once, counters and only counters end in _total"
 kill "$npid"
+rm -rf "$ROOT/files/78"
 mkdir -p "$work/tf"
 echo stale > "$work/tf/memsched.prom"
 run export --textfile-dir "$work/tf"
