@@ -11,7 +11,8 @@
  *   memsched_<object>_<what>_total;
  * - the unit at the end of a name becomes the base unit: _pages -> _bytes
  *   (4 KiB pages), _ns, _us, _ms -> _seconds, _mib_per_s ->
- *   _bytes_per_second; the value is converted exactly;
+ *   _bytes_per_second; the value is converted exactly; but for the files
+ *   of renamed[], whose suffix does not say what they hold;
  * - classes/<class> becomes memsched_<object>_class_bytes{class="..."};
  *   any other directory adds its name (balloon/ -> memsched_vm_balloon_);
  * - the tables node_pages, guest_stats and guest_classes have a reader
@@ -64,6 +65,20 @@ static const struct {
 	{ "_ms", "_seconds", 0, 3 },
 };
 
+/*
+ * Files whose unit suffix does not say what they hold: cpu_quota_ms is ms
+ * of CPU per second (a ratio), nr_young_pages a count of sampled pages
+ * (as nr_pages_scanned), not a size. @what: the name less nr_.
+ */
+static const struct {
+	const char *what;
+	const char *name;	/* the metric name less prefix and _total */
+	int div_digits;		/* value / 10^div_digits */
+} renamed[] = {
+	{ "cpu_quota_ms", "cpu_quota_ratio", 3 },
+	{ "young_pages", "young_pages", 0 },
+};
+
 /* Files that are labels or identifiers, not values. */
 static const char *const skipped[] = { "pid", "name", "sample_seed", "version" };
 
@@ -89,7 +104,10 @@ static const struct {
 	{ "memsched_vm_scans_total", "Scans of the VM's sampled pages completed." },
 	{ "memsched_vm_truncated_scans_total", "Scans cut short by the CPU quota." },
 	{ "memsched_vm_pages_scanned_total", "Sampled pages scanned (a count of 4 KiB pages)." },
-	{ "memsched_vm_young_bytes_total", "Memory found accessed (young) by scans." },
+	{ "memsched_vm_young_pages_total",
+	  "Sampled pages found accessed (young) by scans (a count of 4 KiB pages)." },
+	{ "memsched_vm_cpu_quota_ratio",
+	  "CPU time the VM's scans may use per second of wall time (cpu_quota_ms / 1000)." },
 	{ "memsched_vm_scan_seconds_total", "Time spent scanning the VM." },
 	{ "memsched_vm_balloon_target_bytes",
 	  "Balloon target: memory the guest is asked to give back." },
@@ -201,9 +219,19 @@ static int add_value(struct scope *s, const char *file, u64 v, bool counter)
 	char base[NAME_LEN], name[2 * NAME_LEN], value[VALUE_LEN];
 	const char *what = file;
 
+	size_t i;
+
 	if (counter && !strncmp(file, "nr_", 3))
 		what = file + 3;
-	to_base(what, v, base, sizeof(base), value, sizeof(value));
+	for (i = 0; i < ARRAY_SIZE(renamed); i++)
+		if (!strcmp(renamed[i].what, what))
+			break;
+	if (i < ARRAY_SIZE(renamed)) {
+		snprintf(base, sizeof(base), "%s", renamed[i].name);
+		fmt_div(value, sizeof(value), v, renamed[i].div_digits);
+	} else {
+		to_base(what, v, base, sizeof(base), value, sizeof(value));
+	}
 	if (snprintf(name, sizeof(name), "%s%s%s", s->prefix, base,
 		     counter ? "_total" : "") >= (int)sizeof(name))
 		return 0;	/* too long for a metric name: left out */

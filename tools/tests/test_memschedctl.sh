@@ -643,6 +643,11 @@ exact 'memsched_vm_scans_total{pid="4242",name=""} 120' "export: stats/nr_scans 
 exact 'memsched_vm_scan_seconds_total{pid="4242",name=""} 0.08388608' "export: nr_scan_ns in seconds, exact"
 exact 'memsched_vm_last_scan_seconds{pid="4242",name=""} 0.0007' "export: last_scan_ns in seconds"
 exact 'memsched_vm_scan_interval_seconds{pid="5151",name=""} 0.5' "export: scan_interval_ms in seconds"
+exact 'memsched_vm_cpu_quota_ratio{pid="5151",name=""} 0.1' "export: cpu_quota_ms (ms per s) as a ratio"
+exact "memsched_vm_young_pages_total{pid=\"4242\",name=\"\"} $(cat "$ROOT/vms/4242/stats/nr_young_pages")" \
+	"export: stats/nr_young_pages a count of pages, not bytes"
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_vm_cpu_quota_seconds' -e '^memsched_vm_young_bytes_total')" 0 \
+	"export: no cpu_quota_seconds, no young_bytes_total"
 exact 'memsched_vm_class_bytes{pid="5151",name="",class="idle"} 409600000' "export: classes/ as a class label"
 exact "memsched_vm_guest_bytes{pid=\"$npid\",name=\"we\\\"b,1\"} 8388608" \
 	"export: the VM's name from QEMU's -name guest=, with ',,' and '\"' escaped"
