@@ -19,7 +19,11 @@ struct mschedlat_key {
 	__u32 pad;
 };
 
-/* Cumulative since the tool started; slot i counts values in [2^i, 2^(i+1)) usecs. */
+/*
+ * Cumulative since the tool started (a VM's are deleted when it detaches):
+ * slot i counts values in [2^i, 2^(i+1)) usecs, but slot 0 also counts 0,
+ * and the last slot every value from 2^(MAX_SLOTS-1) up.
+ */
 struct mschedlat_hist {
 	__u32 slots[MSCHEDLAT_MAX_SLOTS];
 };
