@@ -187,9 +187,9 @@ round() {
 		# shellcheck disable=SC2086
 		wait $tools 2>/dev/null
 		tools=""
-		local c
-		IFS=';' read -ra c <<< "$ROUND_CHECKS"
-		for c in "${c[@]}"; do tap_fail "$name: $c (not run: the tools did not attach)"; done
+		local checks c
+		IFS=';' read -ra checks <<< "$ROUND_CHECKS"
+		for c in "${checks[@]}"; do tap_fail "$name: $c (not run: the tools did not attach)"; done
 		return 1
 	fi
 	mode="$(grep -h "attaching with" "$work/$name".*.err | sed 's/^[a-z]*: //' | sort -u | tr '\n' ';')"
