@@ -329,58 +329,6 @@ static int add_classes(struct scope *s, const char *dir)
 	return ret;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The subdirectories of @dir (not following links), sorted. */
-static int list_subdirs(const char *dir, char ***namesp, size_t *nrp)
-{
-	char **names = NULL, **tmp;
-	size_t nr = 0, size = 0;
-	struct dirent *de;
-	struct stat st;
-	int ret = 0;
-	DIR *d;
-
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISDIR(st.st_mode))
-			continue;
-		if (nr == size) {
-			size = size ? 2 * size : 8;
-			tmp = realloc(names, size * sizeof(*names));
-			if (!tmp) {
-				ret = -ENOMEM;
-				goto cleanup;
-			}
-			names = tmp;
-		}
-		names[nr] = strdup(de->d_name);
-		if (!names[nr]) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		nr++;
-	}
-	if (nr)
-		qsort(names, nr, sizeof(*names), cmp_str);
-	*namesp = names;
-	*nrp = nr;
-	names = NULL;
-cleanup:
-	closedir(d);
-	while (names && nr)
-		free(names[--nr]);
-	free(names);
-	return ret;
-}
-
 /*
  * Every value of directory @dir (full path) and of its subdirectories, but
  * the top-level ones named in @skip_dirs (NULL-ended). Return: 0 or -errno.
@@ -388,8 +336,8 @@ cleanup:
 static int export_dir(struct scope *s, const char *dir, bool counters,
 		      const char *const *skip_dirs)
 {
-	struct msctl_sysfs_ent *ents = NULL;
-	char sub[PATH_MAX], **subdirs = NULL;
+	struct msctl_sysfs_ent *ents = NULL, *subdirs = NULL;
+	char sub[PATH_MAX];
 	const char *const *skip;
 	size_t nr = 0, nr_sub = 0, i;
 	struct scope child;
@@ -408,35 +356,33 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 		/* else a table of its own, -1, "max" or a word: not a number */
 	}
 	if (!ret)
-		ret = list_subdirs(dir, &subdirs, &nr_sub);
+		ret = msctl_sysfs_list(dir, MSCTL_SYSFS_DIR, false, &subdirs, &nr_sub);
 	for (i = 0; !ret && i < nr_sub; i++) {
 		for (skip = skip_dirs; skip && *skip; skip++)
-			if (!strcmp(*skip, subdirs[i]))
+			if (!strcmp(*skip, subdirs[i].name))
 				break;
 		if (skip && *skip)
 			continue;
 		child = *s;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, subdirs[i]) >= (int)sizeof(sub) ||
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, subdirs[i].name) >= (int)sizeof(sub) ||
 		    snprintf(child.rel, sizeof(child.rel), "%s%s/", s->rel,
-			     subdirs[i]) >= (int)sizeof(child.rel)) {
+			     subdirs[i].name) >= (int)sizeof(child.rel)) {
 			ret = -ENAMETOOLONG;
 			break;
 		}
-		if (!strcmp(subdirs[i], "stats")) {
+		if (!strcmp(subdirs[i].name, "stats")) {
 			ret = export_dir(&child, sub, true, NULL);
-		} else if (!strcmp(subdirs[i], "classes")) {
+		} else if (!strcmp(subdirs[i].name, "classes")) {
 			ret = add_classes(&child, sub);
 		} else {
 			if (snprintf(child.prefix, sizeof(child.prefix), "%s%s_",
-				     s->prefix, subdirs[i]) >= (int)sizeof(child.prefix)) {
+				     s->prefix, subdirs[i].name) >= (int)sizeof(child.prefix)) {
 				ret = -ENAMETOOLONG;
 				break;
 			}
 			ret = export_dir(&child, sub, counters, NULL);
 		}
 	}
-	while (subdirs && nr_sub)
-		free(subdirs[--nr_sub]);
 	free(subdirs);
 	free(ents);
 	return ret;

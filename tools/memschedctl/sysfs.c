@@ -241,6 +241,8 @@ static int cmp_ent(const void *a, const void *b)
 
 static enum msctl_sysfs_kind kind_of(mode_t mode)
 {
+	if (S_ISDIR(mode))
+		return MSCTL_SYSFS_DIR;
 	if ((mode & S_IRUSR) && (mode & S_IWUSR))
 		return MSCTL_SYSFS_KNOB;
 	if (mode & S_IWUSR)
@@ -267,7 +269,7 @@ int msctl_sysfs_list(const char *dir, unsigned int kinds, bool read_values,
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode))
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 			continue;
 		kind = kind_of(st.st_mode);
 		if (!(kinds & kind))
@@ -287,7 +289,7 @@ int msctl_sysfs_list(const char *dir, unsigned int kinds, bool read_values,
 		nr++;
 	}
 	for (size_t i = 0; read_values && i < nr; i++) {
-		if (ents[i].kind == MSCTL_SYSFS_ACTION)
+		if (ents[i].kind & (MSCTL_SYSFS_ACTION | MSCTL_SYSFS_DIR))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, ents[i].name) >=
 		    (int)sizeof(path)) {

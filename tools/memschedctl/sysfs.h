@@ -57,11 +57,12 @@ int msctl_sysfs_check_root(void);
 /* Whether ROOT/@rel is a directory. */
 bool msctl_sysfs_is_dir(const char *rel);
 
-/* What a regular file of the tree is, from its mode. */
+/* What an entry of the tree is, from its mode. */
 enum msctl_sysfs_kind {
 	MSCTL_SYSFS_VALUE = 1 << 0,	/* readable, not writable: a value or table */
 	MSCTL_SYSFS_KNOB = 1 << 1,	/* readable and writable (S_IWUSR): a knob */
 	MSCTL_SYSFS_ACTION = 1 << 2,	/* writable only: an action (reset, move) */
+	MSCTL_SYSFS_DIR = 1 << 3,	/* a directory (never read as a value) */
 };
 
 #define MSCTL_SYSFS_VALUE_MAX	80
@@ -73,10 +74,10 @@ struct msctl_sysfs_ent {
 };
 
 /*
- * The regular files of directory @dir (a full path) whose kind is in @kinds,
- * sorted by name, in *@entsp (the caller frees it); with @read_values, the
- * first line of each readable one. Directories and symbolic links are left
- * out. Return: 0 or -errno (a file that went away while listing is
+ * The regular files and directories of directory @dir (a full path) whose
+ * kind is in @kinds, sorted by name, in *@entsp (the caller frees it); with
+ * @read_values, the first line of each readable file. Symbolic links are
+ * left out. Return: 0 or -errno (a file that went away while listing is
  * -ENOENT).
  */
 int msctl_sysfs_list(const char *dir, unsigned int kinds, bool read_values,
