@@ -194,9 +194,7 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 			return -1;
 		}
 	}
-	if (msched_check_loaded(tool))
-		return -1;
-
+	/* The tool checked that memsched is loaded before opening @obj. */
 	if (access("/sys/kernel/btf/memsched", F_OK))
 		why = "memsched has no BTF (/sys/kernel/btf/memsched is missing; build it with make modules)";
 	else if (access("/sys/kernel/btf/vmlinux", F_OK))
