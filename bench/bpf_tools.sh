@@ -37,7 +37,7 @@ tools=""
 stats0=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
 cleanup() {
 	# shellcheck disable=SC2086
-	[ -n "$tools" ] && { stop_pids $tools; wait $tools; } 2>/dev/null
+	[ -n "$tools" ] && { ms_stop_pids $tools; wait $tools; } 2>/dev/null
 	[ -n "$stats0" ] && sysctl -qw kernel.bpf_stats_enabled="$stats0"
 	ms_vmm_stop
 	umount "$mnt" 2>/dev/null
@@ -45,18 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
-# with SIGINT ignored, and the tools handle signals only once loaded), up to
-# 30 s for them to exit, then SIGKILL. The caller reaps them (wait).
-stop_pids() {
-	local end=$((SECONDS + 30)) p
-	kill -TERM "$@" 2>/dev/null
-	for p in "$@"; do
-		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
-		kill -0 "$p" 2>/dev/null && { echo "bench: pid $p ignored SIGTERM for 30 s: SIGKILL" >&2; kill -KILL "$p"; }
-	done
-	return 0
-}
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) * 100 / a }'; }
 
@@ -82,7 +70,7 @@ tools_on() {
 }
 tools_off() {
 	# shellcheck disable=SC2086
-	stop_pids $tools
+	ms_stop_pids $tools
 	# shellcheck disable=SC2086
 	wait $tools
 	tools=""

@@ -127,6 +127,20 @@ ms_loaded() { [ -d "/sys/module/$1" ]; }
 ms_abi() { sed -n "s/^#define $1[[:space:]]*\([0-9]*\)$/\1/p" "$TAP_REPO/include/uapi/memsched.h"; }
 
 
+# ms_stop_pids PID...: SIGTERM (background jobs of a non-interactive shell
+# start with SIGINT ignored, and the eBPF tools handle signals only once
+# loaded), up to 30 s for them to exit, then SIGKILL. The caller reaps them
+# (wait PID, which gives their exit status).
+ms_stop_pids() {
+	local end=$((SECONDS + 30)) p
+	kill -TERM "$@" 2>/dev/null
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
+		kill -0 "$p" 2>/dev/null && { tap_diag "pid $p ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$p"; }
+	done
+	return 0
+}
+
 # ms_stall_watch [SECONDS]: in the background, every 5 s, look for a task
 # that has slept uninterruptibly (state D) for 100 s on end (the emulator
 # pauses the lab for up to 151 s, tools/lab/README, so a report may be one

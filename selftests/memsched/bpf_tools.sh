@@ -31,21 +31,9 @@ PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 work=$(mktemp -d)
 mnt=$work/mnt
 tools=""
-# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
-# with SIGINT ignored, and the tools handle signals only once loaded), up to
-# 30 s for them to exit, then SIGKILL. The caller reaps them (wait PID).
-stop_pids() {
-	local end=$((SECONDS + 30)) p
-	kill -TERM "$@" 2>/dev/null
-	for p in "$@"; do
-		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
-		kill -0 "$p" 2>/dev/null && { tap_diag "pid $p ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$p"; }
-	done
-	return 0
-}
 cleanup() {
 	# shellcheck disable=SC2086
-	[ -n "$tools" ] && { stop_pids $tools; wait $tools; } 2>/dev/null
+	[ -n "$tools" ] && { ms_stop_pids $tools; wait $tools; } 2>/dev/null
 	ms_trace_remove
 	ms_vmm_stop
 	umount "$mnt" 2>/dev/null
@@ -183,7 +171,7 @@ round() {
 			"$(grep -h -B2 -A30 "BEGIN PROG LOAD LOG" "$work/$name".*.err | tail -n 40)" \
 			"$(grep -hv "^libbpf: " "$work/$name".*.err)"
 		# shellcheck disable=SC2086
-		stop_pids $tools
+		ms_stop_pids $tools
 		# shellcheck disable=SC2086
 		wait $tools 2>/dev/null
 		tools=""
@@ -216,7 +204,7 @@ round() {
 	quiesce
 	s1=$(snap)
 	echo 0 > "$MS_INST/tracing_on"
-	stop_pids "$top" "$lat"
+	ms_stop_pids "$top" "$lat"
 	wait "$top"; rc_top=$?
 	wait "$lat"; rc_lat=$?
 	tools=$snoop
@@ -259,7 +247,7 @@ round() {
 	ms_write 0 "$f/tiering"
 	wait_line "$work/$name.snoop" " plan " "$snoop"
 	sleep 0.5
-	stop_pids "$snoop"
+	ms_stop_pids "$snoop"
 	wait "$snoop"
 	tools=""
 	tap_diag "$name: mschedsnoop: $(grep -v '^TIME' "$work/$name.snoop" | head -n 4 | tr -s ' ' | tr '\n' ';')"

@@ -24,20 +24,8 @@ mnt=$work/mnt
 tdir=$work/textfile
 mkdir -p "$mnt" "$tdir"
 ne_pid=""
-# stop_pids PID...: SIGTERM (background jobs of a non-interactive shell start
-# with SIGINT ignored), up to 30 s for them to exit, then SIGKILL; reaps them.
-stop_pids() {
-	local end=$((SECONDS + 30)) p
-	kill -TERM "$@" 2>/dev/null
-	for p in "$@"; do
-		while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
-		kill -0 "$p" 2>/dev/null && { tap_diag "pid $p ignored SIGTERM for 30 s: SIGKILL"; kill -KILL "$p"; }
-	done
-	wait "$@" 2>/dev/null
-	return 0
-}
 # shellcheck disable=SC2086
-trap '[ -n "$ne_pid" ] && stop_pids $ne_pid; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$ne_pid" ] && { ms_stop_pids $ne_pid; wait $ne_pid 2>/dev/null; }; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Bad input first: no module, an unknown option, -o with --textfile-dir.
 ms_loaded memsched && rmmod memsched
