@@ -18,6 +18,7 @@ scripts/deps.sh
 $MAKE -s modules > /dev/null
 $MAKE -s bpf > /dev/null
 $MAKE -s -C selftests all
+$MAKE -s -C bench
 mkdir -p build/bench
 if [ "${MEMSCHED_BENCH_KERNEL:-bench}" = stock ]; then
 	kargs=() env="" kernel="$(scripts/kver.sh) (Debian's stock kernel)"
