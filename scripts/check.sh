@@ -86,7 +86,7 @@ echo "# check: tool tests (native, against a fake sysfs tree)"
 
 echo "# check: the lab's own options (a peer lab host)"
 (cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
-	test_accel.sh test_splats.sh test_fallback.sh test_peer.sh) |
+	test_accel.sh test_splats.sh test_fallback.sh test_peer.sh test_disk.sh) |
 	tee "$out/lab-options.tap"
 
 lab_verdict() { # RUNDIR TAPFILE
@@ -101,8 +101,13 @@ lab_verdict() { # RUNDIR TAPFILE
 # The two labs run side by side, one vCPU each (nested KVM under TCG has
 # one): the stock kernel's streams here; the debug kernel's is printed
 # when it ends. The debug lab starts once its kernel is built.
+# Both get the swap tests' disks (each lab its own files on /dev/shm,
+# sparse): a good one, one that fails every write, one that fails every
+# read, a 1 MiB one (256 pages) to fill, and one for the kernel's swap.
+lab_disks=(--disk mswap:512M --disk mswapbad:64M:fail-writes
+	--disk mswapread:64M:fail-reads --disk mswapsmall:1M --disk kswap:512M)
 echo "# check: kselftests in the lab (nested KVM, PMEM node)"
-tools/lab/lab-run --nested --pmem 1G --mem 4G --timeout "$LAB_TIMEOUT" \
+tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$LAB_TIMEOUT" \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' > "$out/lab.tap" &
 stock_pid=$!
 tail -n +1 -F --pid="$stock_pid" "$out/lab.tap" 2>/dev/null &
@@ -118,7 +123,7 @@ if [ "$debug_lab" != 0 ]; then
 		# The host modules are the debug build's; nested guests boot the
 		# stock kernel with the stock balloon_guest.ko (GUEST_KMOD_DIR).
 		tools/lab/lab-run --kernel-dir "$dk" --nested --pmem 1G --mem 4G \
-			--timeout "$LAB_DEBUG_TIMEOUT" --out "$out/lab-debug" -- \
+			"${lab_disks[@]}" --timeout "$LAB_DEBUG_TIMEOUT" --out "$out/lab-debug" -- \
 			"KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod make -s -C selftests run_tests $debug_only" \
 			> "$out/lab-debug.tap" 2> "$out/lab-debug.err" &
 		debug_pid=$!

@@ -196,3 +196,25 @@ ms_stats_line() {
 		printf '%s=%s ' "${f##*/}" "$(cat "$f")"
 	done
 }
+
+# ms_disk SERIAL: print /dev/vdX, the virtio-blk disk whose serial is
+# SERIAL (tools/lab/lab-run --disk SERIAL:SIZE). Loads virtio_blk first (a
+# module on the stock kernel, built into the debug kernel) and waits up to
+# 10 s for the disk and its device node. Absent: says so on stderr and
+# returns 1.
+ms_disk() {
+	local serial=$1 f dev i
+	[ -d /sys/module/virtio_blk ] || modprobe virtio_blk 2>/dev/null
+	for i in $(seq 100); do
+		for f in /sys/block/vd*/serial; do
+			[ -r "$f" ] && [ "$(cat "$f")" = "$serial" ] || continue
+			dev=${f%/serial}
+			dev=/dev/${dev##*/}
+			[ -b "$dev" ] && { echo "$dev"; return 0; }
+		done
+		sleep 0.1
+	done
+	echo "ms_disk: no virtio-blk disk with serial '$serial' (serials:" \
+		"$(cat /sys/block/vd*/serial 2>/dev/null | tr '\n' ' ')); lab-run --disk $serial:SIZE adds one" >&2
+	return 1
+}
