@@ -6,6 +6,7 @@
  *
  *   fs_pattern --file PATH --mb N [--seconds S] [--threads T]
  *              [--ready-file F] [--hold-seconds H] [--verify-only]
+ *              [--hot-mb W] [--sigbus-ok] [--page P] [--skip-mb K]
  *
  * PATH is opened O_RDWR|O_CREAT, extended to N MiB if it is smaller (never
  * shrunk) and its first N MiB are mapped MAP_SHARED. Steps:
@@ -15,7 +16,9 @@
  *  4. run: for S seconds (default 10; 0 = no run), T threads (default 2)
  *     each loop over a disjoint, contiguous share of the pages: verify the
  *     page, then rewrite it with the next generation (skipped with
- *     --verify-only);
+ *     --verify-only). With --hot-mb W, only the first W MiB (the hot set)
+ *     are shared out; the rest is written by step 1 only and not touched
+ *     again until step 5 (so it goes cold);
  *  5. verify every page once more and print one line to stdout:
  *       fs_pattern: pages=P rounds=R mismatches=M
  *     R is the number of page rewrites of step 4 over all threads, M the
@@ -27,6 +30,20 @@
  * PROT_READ, must already be at least N MiB, and every page is checked
  * against whatever generation it holds (>= 1). It checks that a file kept
  * its contents across e.g. the writer exiting and a re-open.
+ *
+ * With --verify-only only:
+ *  --page P      step 5 checks page P alone (a SIGBUS on it kills the
+ *                program, as it would any process: exit status 135 in a
+ *                shell). Prints "fs_pattern: page=P generation=G" (G = -1
+ *                for a mismatch).
+ *  --skip-mb K   step 5 leaves out the first K MiB (e.g. the hot set of a
+ *                writer still running: its pages may be half-written);
+ *                "pages=" counts the pages checked.
+ *  --sigbus-ok   a page whose access raises SIGBUS (e.g. its data could not
+ *                be read back from a swap device) is counted, not fatal,
+ *                and the check goes on with the next page; the line of
+ *                step 5 gets " sigbus=B first_sigbus=F" appended (F = the
+ *                first such page, -1 if none). A SIGBUS is not a mismatch.
  *
  * Page layout (512 64-bit words, native byte order):
  *   word i, 0 <= i < 511:  mix(page << 41 | i << 32 | generation), mix =
@@ -50,6 +67,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -71,12 +89,15 @@
 #define MAX_THREADS	256
 #define MAX_REPORTS	5
 #define USAGE		"usage: " PROG " --file PATH --mb N [--seconds S] [--threads T] " \
-			"[--ready-file F] [--hold-seconds H] [--verify-only]"
+			"[--ready-file F] [--hold-seconds H] [--verify-only] " \
+			"[--hot-mb W] [--sigbus-ok] [--page P] [--skip-mb K]"
 
 /* Tell the compiler that the mapping may have changed behind its back. */
 #define barrier()	__asm__ __volatile__("" ::: "memory")
 
 static volatile sig_atomic_t g_signalled;
+static sigjmp_buf g_bus_jmp;		/* --sigbus-ok: where a SIGBUS returns */
+static volatile sig_atomic_t g_bus_armed;
 static int g_stop;		/* atomic: the run is over */
 static int g_reports;		/* atomic: mismatches printed so far */
 
@@ -204,6 +225,50 @@ static void on_signal(int sig)
 	g_signalled = 1;
 }
 
+/* --sigbus-ok: leave the page being checked; otherwise die of it. */
+static void on_sigbus(int sig)
+{
+	if (g_bus_armed)
+		siglongjmp(g_bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Step 5 with --sigbus-ok: verify pages [0, pages), counting those whose
+ * access raises SIGBUS in *sigbus and the first of them in *first.
+ * Returns the mismatches.
+ */
+static unsigned long verify_all_sigbus(uint64_t *mem, unsigned long from,
+				       unsigned long pages, unsigned long *sigbus,
+				       long *first)
+{
+	struct sigaction sa;
+	volatile unsigned long pg, bad = 0, bus = 0;
+	volatile long first_bus = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGBUS, &sa, NULL);
+	for (pg = from; pg < pages; pg++) {
+		if (sigsetjmp(g_bus_jmp, 1)) {
+			g_bus_armed = 0;
+			if (first_bus < 0)
+				first_bus = pg;
+			bus++;
+			continue;
+		}
+		g_bus_armed = 1;
+		if (verify_page(mem + pg * WORDS, pg, "final") < 0)
+			bad++;
+		g_bus_armed = 0;
+	}
+	*sigbus = bus;
+	*first = first_bus;
+	return bad;
+}
+
 /* Sleep up to SECS seconds; a SIGTERM/SIGINT ends it early. */
 static void sleep_s(long secs)
 {
@@ -242,12 +307,16 @@ int main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "hold-seconds", required_argument, NULL, 'H' },
 		{ "verify-only", no_argument, NULL, 'v' },
+		{ "hot-mb", required_argument, NULL, 'w' },
+		{ "sigbus-ok", no_argument, NULL, 'b' },
+		{ "page", required_argument, NULL, 'p' },
+		{ "skip-mb", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long mb = 0, seconds = 10, threads = 2, hold = 0;
-	int verify_only = 0, seconds_given = 0, fd, c;
-	unsigned long pages, pg, rounds = 0, mismatches = 0;
+	long mb = 0, seconds = 10, threads = 2, hold = 0, hot_mb = 0, page = -1, skip_mb = 0;
+	int verify_only = 0, seconds_given = 0, sigbus_ok = 0, fd, c;
+	unsigned long pages, run_pages, from, pg, rounds = 0, mismatches = 0;
 	const char *path = NULL, *ready = NULL;
 	struct worker *w;
 	struct sigaction sa;
@@ -266,6 +335,10 @@ int main(int argc, char **argv)
 		case 'r': ready = optarg; break;
 		case 'H': hold = parse("hold-seconds", optarg, 0, 1L << 30); break;
 		case 'v': verify_only = 1; break;
+		case 'w': hot_mb = parse("hot-mb", optarg, 1, MAX_MB); break;
+		case 'b': sigbus_ok = 1; break;
+		case 'k': skip_mb = parse("skip-mb", optarg, 0, MAX_MB); break;
+		case 'p': page = parse("page", optarg, 0, MAX_MB * (1L << 20) / PAGE - 1); break;
 		case 'h': puts(USAGE); return 0;
 		default: die("option '%s' is unknown or lacks its value; " USAGE, argv[optind - 1]);
 		}
@@ -282,11 +355,25 @@ int main(int argc, char **argv)
 		die("--verify-only does not run, so it takes no --seconds");
 	if (verify_only)
 		seconds = 0;
+	if (hot_mb > mb)
+		die("--hot-mb %ld is beyond --mb %ld", hot_mb, mb);
+	if (hot_mb && verify_only)
+		die("--verify-only does not run, so it takes no --hot-mb");
+	if ((sigbus_ok || page >= 0 || skip_mb) && !verify_only)
+		die("--sigbus-ok, --page and --skip-mb go with --verify-only");
+	if ((sigbus_ok || skip_mb) && page >= 0)
+		die("--page checks one page: it takes no --sigbus-ok or --skip-mb");
+	if (skip_mb >= mb)
+		die("--skip-mb %ld leaves nothing of --mb %ld to check", skip_mb, mb);
 
 	size = (size_t)mb << 20;
 	pages = size / PAGE;
-	if ((unsigned long)threads > pages)
-		threads = pages;
+	if (page >= 0 && (unsigned long)page >= pages)
+		die("--page %ld is beyond --mb %ld (%lu pages)", page, mb, pages);
+	run_pages = hot_mb ? (unsigned long)hot_mb << 20 >> 12 : pages;
+	from = (unsigned long)skip_mb << 20 >> 12;
+	if ((unsigned long)threads > run_pages)
+		threads = run_pages;
 
 	if (verify_only) {
 		fd = open(path, O_RDONLY);
@@ -330,8 +417,8 @@ int main(int argc, char **argv)
 			die("out of memory");
 		for (i = 0; i < threads; i++) {
 			w[i].mem = mem;
-			w[i].first = pages * i / threads;
-			w[i].end = pages * (i + 1) / threads;
+			w[i].first = run_pages * i / threads;
+			w[i].end = run_pages * (i + 1) / threads;
 			errno = pthread_create(&w[i].tid, NULL, run, &w[i]);
 			if (errno)
 				die("pthread_create: %s", strerror(errno));
@@ -346,9 +433,24 @@ int main(int argc, char **argv)
 		free(w);
 	}
 
-	for (pg = 0; pg < pages; pg++)
+	if (page >= 0) {
+		int64_t gen = verify_page(mem + page * WORDS, page, "final");
+
+		printf(PROG ": page=%ld generation=%" PRId64 "\n", page, gen);
+		return gen < 0 ? 1 : 0;
+	}
+	if (sigbus_ok) {
+		unsigned long bus;
+		long first;
+
+		mismatches += verify_all_sigbus(mem, from, pages, &bus, &first);
+		printf(PROG ": pages=%lu rounds=%lu mismatches=%lu sigbus=%lu first_sigbus=%ld\n",
+		       pages - from, rounds, mismatches, bus, first);
+		return mismatches ? 1 : 0;
+	}
+	for (pg = from; pg < pages; pg++)
 		if (verify_page(mem + pg * WORDS, pg, "final") < 0)
 			mismatches++;
-	printf(PROG ": pages=%lu rounds=%lu mismatches=%lu\n", pages, rounds, mismatches);
+	printf(PROG ": pages=%lu rounds=%lu mismatches=%lu\n", pages - from, rounds, mismatches);
 	return mismatches ? 1 : 0;
 }
