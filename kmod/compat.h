@@ -12,6 +12,8 @@
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
 #include <linux/fs.h>
+#include <linux/blkdev.h>
+#include <linux/file.h>
 
 /*
  * Age one range of a VM's secondary MMU through KVM's own notifier ops:
@@ -69,6 +71,19 @@ static inline struct folio *msched_compat_lock_folio(struct address_space *m,
 	return folio;
 }
 
+/* The folio at @idx, referenced but not locked, or NULL when there is none. */
+static inline struct folio *msched_compat_get_folio(struct address_space *m,
+						    pgoff_t idx)
+{
+	struct folio *folio = __filemap_get_folio(m, idx, 0, 0);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	if (IS_ERR(folio))
+		return NULL;
+#endif
+	return folio;
+}
+
 /* Set atime, mtime and ctime of @inode to now. */
 static inline void msched_compat_inode_touch(struct inode *inode)
 {
@@ -79,6 +94,81 @@ static inline void msched_compat_inode_touch(struct inode *inode)
 #else
 	simple_inode_init_ts(inode);
 #endif
+}
+
+/*
+ * Block devices, opened by path for reading and writing, exclusively for
+ * @holder (swapon, a mount or another exclusive opener makes it -EBUSY):
+ * 6.5 replaced fmode_t with blk_mode_t (a non-NULL holder alone means
+ * exclusive) and blkdev_put() takes the holder; 6.7 returns a
+ * struct bdev_handle (bdev_open_by_path()/bdev_release()); 6.9 opens the
+ * device as a struct file (bdev_file_open_by_path(), closed with fput()).
+ * msched_compat_bdev_open() fills @h and returns 0 or -errno (-ENOENT,
+ * -ENOTBLK, -EBUSY, -EACCES...); msched_compat_bdev_close() closes it and
+ * may sleep (the last close syncs the device).
+ */
+struct msched_compat_bdev {
+	struct block_device *bdev;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	struct file *file;
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	struct bdev_handle *handle;
+#else
+	void *holder;
+#endif
+};
+
+static inline int msched_compat_bdev_open(const char *path, void *holder,
+					  struct msched_compat_bdev *h)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	struct file *file = bdev_file_open_by_path(path,
+				BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	h->file = file;
+	h->bdev = file_bdev(file);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	struct bdev_handle *handle = bdev_open_by_path(path,
+				BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(handle))
+		return PTR_ERR(handle);
+	h->handle = handle;
+	h->bdev = handle->bdev;
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	struct block_device *bdev = blkdev_get_by_path(path,
+				BLK_OPEN_READ | BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	h->holder = holder;
+	h->bdev = bdev;
+#else
+	struct block_device *bdev = blkdev_get_by_path(path,
+				FMODE_READ | FMODE_WRITE | FMODE_EXCL, holder);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	h->holder = holder;
+	h->bdev = bdev;
+#endif
+	return 0;
+}
+
+static inline void msched_compat_bdev_close(struct msched_compat_bdev *h)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	fput(h->file);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	bdev_release(h->handle);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	blkdev_put(h->bdev, h->holder);
+#else
+	blkdev_put(h->bdev, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+#endif
+	h->bdev = NULL;
 }
 
 #endif /* _MEMSCHED_KCOMPAT_H */

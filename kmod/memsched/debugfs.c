@@ -16,6 +16,7 @@
 #include "balloon.h"
 #include "sample.h"
 #include "fs.h"
+#include "swap.h"
 
 static struct dentry *msched_debugfs_dir;
 
@@ -59,6 +60,22 @@ static int live_fs_pages_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(live_fs_pages_fops, live_fs_pages_get, NULL,
 			 "%llu\n");
 
+static int live_swap_slots_get(void *data, u64 *val)
+{
+	*val = msched_swap_used_pages();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_swap_slots_fops, live_swap_slots_get, NULL,
+			 "%llu\n");
+
+static int live_swap_batches_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&msched_live_swap_batches);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(live_swap_batches_fops, live_swap_batches_get, NULL,
+			 "%llu\n");
+
 static int live_chans_get(void *data, u64 *val)
 {
 	*val = atomic64_read(&msched_live_chans);
@@ -88,6 +105,11 @@ void msched_debugfs_init(void)
 	msched_fail_alloc_debugfs(&msched_fail_alloc_attr, msched_debugfs_dir);
 	debugfs_create_file_unsafe("live_fs_pages", 0400, msched_debugfs_dir,
 				   NULL, &live_fs_pages_fops);
+	debugfs_create_file_unsafe("live_swap_slots", 0400, msched_debugfs_dir,
+				   NULL, &live_swap_slots_fops);
+	debugfs_create_file_unsafe("live_swap_batches", 0400,
+				   msched_debugfs_dir, NULL,
+				   &live_swap_batches_fops);
 }
 
 /**

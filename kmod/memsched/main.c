@@ -13,6 +13,7 @@
 #include "memsched.h"
 #include "balloon.h"
 #include "fs.h"
+#include "swap.h"
 
 static int __init msched_init(void)
 {
@@ -34,13 +35,18 @@ static int __init msched_init(void)
 	ret = msched_sysfs_add_control();	/* attach may start right away */
 	if (ret)
 		goto out_balloon_exit;
-	ret = msched_fs_init();	/* last: mounts may start right away */
+	ret = msched_swap_init(msched_sysfs_root());
 	if (ret)
 		goto out_remove_control;
+	ret = msched_fs_init();	/* last: mounts may start right away */
+	if (ret)
+		goto out_swap_exit;
 
 	pr_info("loaded (abi %d)\n", MEMSCHED_ABI_VERSION);
 	return 0;
 
+out_swap_exit:
+	msched_swap_exit();
 out_remove_control:
 	msched_sysfs_remove_control();	/* waits for attach writes in flight */
 out_balloon_exit:
@@ -62,6 +68,7 @@ out_sysfs_exit:
 static void __exit msched_exit(void)
 {
 	msched_fs_exit();	/* a mount pins the module: none is left */
+	msched_swap_exit();	/* so no page is out: close the device */
 	msched_sysfs_remove_control();
 	msched_balloon_exit();
 	msched_debugfs_exit();
