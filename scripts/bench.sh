@@ -30,7 +30,10 @@ else
 	env="export KMOD_DIR=$repo/build/kmod-bench/kmod GUEST_KMOD_DIR=$repo/kmod; "
 	kernel="$(cat "$bk/kernelrelease") (scripts/debug-kernel.sh --variant bench, $(basename "$bk")), nested guests $(scripts/kver.sh)"
 fi
+# bench/swap.sh: memsched swaps to "mswap", the kernel's swapon uses
+# "kswap" (the same kind of disk: virtio-blk on a /dev/shm file).
 tools/lab/lab-run "${kargs[@]}" --nested --pmem 1G --mem 4G --timeout 1800 --out build/bench/lab \
+	--disk mswap:512M --disk kswap:512M \
 	-- "${env}for b in bench/*.sh; do echo \"== \$b\"; bash \"\$b\"; done" | tee build/bench/output.txt
 {
 	# The accelerator lab-run used (after any fall-back), as it recorded it.
