@@ -5,7 +5,7 @@
 # preallocates the file (prealloc=on), so every page of it is in memory
 # before the guest boots and a page can only be resident or out. The VM is
 # attached: the file's tiering reads its KVM accessed bits, which age the
-# pages (tiering on, DRAM budget max: the scans only age, nothing moves).
+# pages (tiering on with pmem_node -1: the scans only age, nothing moves).
 # In the guest:
 #  - hot: fs_pattern writes and checks 16 MiB of patterns, in 10 s runs
 #    one after the other (the working set, and the checker that runs while
@@ -66,8 +66,8 @@ d=$MS_ROOT/files/$(stat -c %i "$f")
 size=$(cat "$d/size_pages")
 tap_ok "swap device $disk (serial mswap)" ms_write "$disk" "$SW/device"
 ms_write 500 "$d/scan_interval_ms"
-tap_ok "tiering on for the guest's RAM file (it ages pages; budget max, nothing moves)" \
-	ms_write 1 "$d/tiering"
+tap_ok "tiering on for the guest's RAM file, pmem_node -1 (scans age pages, move none)" \
+	all_of ms_write -1 "$d/pmem_node" -- ms_write 1 "$d/tiering"
 
 # The host's word to the guest: the guest's ttyS1 is a QEMU pipe chardev
 # (QEMU opens $work/sig.in read-write, so writing it never blocks).
