@@ -182,6 +182,7 @@ bounded_move() { timeout -k 5 "$BOUND_S" bash -c 'echo "$1" > "$2"' move "$1" "$
 	bounded_move 0 && bounded_move 1 || { echo "move: exit $?"; exit 1; }
 done ) > "$work/mover.out" 2>&1 &
 mover=$!; bgpids="$bgpids $mover"
+ms_klog_mark
 ms_stall_watch $(( STRESS_S + 300 )); stress_watch=$!
 ( n=0; while [ ! -e "$stop" ]; do
 	locked "$BOUND_S" sh -c 'echo 1 > /proc/sys/vm/compact_memory'
@@ -216,7 +217,10 @@ while more; do
 		cycles=$((cycles + 1))
 		case "$rc" in
 		0) ok=$((ok + 1)) ;;
-		124|137) hung=$((hung + 1)); tap_diag "offline of block $b hung: $(cat "$work/state.err")" ;;
+		124|137) hung=$((hung + 1)); tap_diag "offline of block $b hung: $(cat "$work/state.err")"
+			# offline_pages() retries until a signal; its reasons are
+			# the kernel's "migrating pfn .. failed" and dump_page lines
+			tap_diag "$(ms_klog | grep -A6 -E 'migrat|isolat|offlin|page dumped' | tail -n 60)" ;;
 		125) busy=$((busy + 1)); tap_diag "offline of block $b: compaction held the lock for $BOUND_S s" ;;
 		*) busy=$((busy + 1)); tap_diag "offline of block $b: $(cat "$work/state.err")" ;;
 		esac
