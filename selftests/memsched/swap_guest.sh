@@ -162,8 +162,9 @@ tap_ok "the working set was not swapped out ($((in1 - in0)) pages came back duri
 tap_ok "write batches counted, no write error" \
 	all_of [ "$(stat_of "$d" nr_swap_write_batches)" -gt 0 ] -- [ "$(stat_of "$d" nr_swap_write_errors)" = 0 ]
 
-# The guest touches its cold patterns back.
-echo go > "$work/sig.in"
+# The guest touches its cold patterns back. (Bounded: with QEMU gone the
+# FIFO has no reader and an open for writing would wait forever.)
+timeout 10 bash -c 'echo go > "$1"' go "$work/sig.in" || tap_diag "could not say go to the guest (QEMU gone?)"
 wait "$runner"
 rc=$?
 runner=""
