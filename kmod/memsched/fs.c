@@ -13,7 +13,8 @@
  * Pages stay dirty and the mapping unevictable: the kernel never drops or
  * reclaims them. memsched moves them (fs_move.c), and so may the kernel's
  * own migration (memory offline, CMA, compaction), through
- * msched_fs_migrate_folio().
+ * msched_fs_migrate_folio(); memsched may also swap them out to its swap
+ * device (fs_swap.c), and a fault reads such a page back.
  *
  * Flat: regular files only, no directories, no read()/write() (mmap,
  * ftruncate and fallocate are what a VMM uses).
@@ -113,15 +114,23 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 	return READ_ONCE(mf->dram_node);
 }
 
-/*
- * A fault's page is in the page cache (@folio) or not (NULL: allocation or
- * insertion failed): settle its DRAM reservation and count its arrival.
+/**
+ * msched_fs_place_done() - a new page of a file (from
+ * msched_fs_alloc_folio()) is in the page cache, or not: settle its DRAM
+ * reservation and count its arrival.
+ * @mf: the file
+ * @folio: the page, in the page cache; NULL when allocation or insertion
+ *	failed, or the page was taken out again before it was ever used
+ * @reserved: what msched_fs_alloc_folio() set
+ *
  * The arrival is counted before the reservation ends, and before the count
  * rises for an unreserved page (ordered), so that msched_fs_dram_recount()
  * sees the page in one of them or in both, never in neither.
+ *
+ * Context: any process context.
  */
-static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
-				 bool reserved)
+void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
+			  bool reserved)
 {
 	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
 
@@ -135,39 +144,77 @@ static void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 	}
 }
 
+/**
+ * msched_fs_alloc_folio() - a new page for a file, on the node placement
+ * picks (DRAM while under budget, else PMEM; anywhere when that is full).
+ * @mf: the file
+ * @extra: GFP flags added to the mapping's (__GFP_ZERO for a new page)
+ * @reserved: set when a DRAM page of the budget was reserved for it
+ *
+ * Settle the placement with msched_fs_place_done() once the page is in
+ * the page cache, or failed to get there; on NULL it is settled already.
+ *
+ * Context: process context; may sleep.
+ * Return: the folio (one reference, not locked), or NULL (no memory).
+ */
+struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
+				    bool *reserved)
+{
+	gfp_t gfp = mapping_gfp_mask(mf->vfs_inode.i_mapping) | extra;
+	struct folio *folio;
+	int nid;
+
+	nid = msched_fs_place(mf, reserved);
+	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
+					      0, nid, NULL));
+	if (!folio)	/* the node is full: anywhere beats failing the VM */
+		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
+	if (!folio)
+		msched_fs_place_done(mf, NULL, *reserved);
+	return folio;
+}
+
 /*
- * Find the folio of @idx, allocating it when missing, and return it locked
- * and referenced. @new is set when this call allocated it. Caller holds
- * the invalidate lock (shared), so truncation cannot run.
+ * Find the folio of @idx, reading it back from the swap device when it is
+ * out, allocating it when missing, and return it locked and referenced.
+ * @new is set when this call allocated a zeroed page. Caller holds the
+ * invalidate lock (shared), so truncation cannot run. A folio that is not
+ * uptodate (a failed swap-in that was not removed) is never returned.
  */
 static struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 					 bool *new)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
-	gfp_t gfp = mapping_gfp_mask(mapping) | __GFP_ZERO;
 	struct folio *folio;
-	bool reserved;
-	int nid, err;
+	bool reserved, ours;
+	int err;
 
 	*new = false;
 again:
 	folio = msched_compat_lock_folio(mapping, idx);
 	if (folio) {
-		if (folio->mapping == mapping)
+		ours = folio->mapping == mapping;
+		if (ours && folio_test_uptodate(folio))
 			return folio;
 		folio_unlock(folio);
 		folio_put(folio);
+		if (ours) {
+			pr_warn_ratelimited("%s: page %lu is in the page cache but not uptodate: SIGBUS for this access\n",
+					    mf->name, idx);
+			return ERR_PTR(-EIO);
+		}
 		goto again;
 	}
-	nid = msched_fs_place(mf, &reserved);
-	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
-					      0, nid, NULL));
-	if (!folio)	/* the node is full: anywhere beats failing the VM */
-		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
-	if (!folio) {
-		msched_fs_place_done(mf, NULL, reserved);
-		return ERR_PTR(-ENOMEM);
+	folio = msched_fs_swap_in(mf, idx);
+	if (folio == ERR_PTR(-EAGAIN)) {	/* being written, or cached */
+		cond_resched();
+		goto again;
 	}
+	if (folio)
+		return folio;
+	folio = msched_fs_alloc_folio(mf, __GFP_ZERO, &reserved);
+	if (!folio)
+		return ERR_PTR(-ENOMEM);
 	__folio_set_locked(folio);
 	folio_mark_uptodate(folio);
 	err = filemap_add_folio(mapping, folio, idx, GFP_KERNEL);
@@ -268,6 +315,10 @@ static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 
 		if (first < last) {
 			filemap_invalidate_lock(mapping);
+			/* Pages that are out too: their slots, unread. */
+			msched_fs_swap_free_range(MSCHED_FILE(inode),
+						  first >> PAGE_SHIFT,
+						  (last >> PAGE_SHIFT) - 1);
 			truncate_pagecache_range(inode, first, last - 1);
 			filemap_invalidate_unlock(mapping);
 		}
@@ -290,6 +341,29 @@ static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 					       PAGE_SIZE));
 }
 
+/*
+ * Before a shrink to @size bytes: free the slots of the pages past the new
+ * end, and read back a partial last page that is out, so that truncation
+ * zeroes its tail (a later grow must read zeroes there). Caller holds the
+ * invalidate lock exclusive. Returns 0 or -errno (the read failed).
+ */
+static int msched_fs_swap_shrink(struct msched_file *mf, loff_t size)
+{
+	pgoff_t idx = size >> PAGE_SHIFT;
+	struct folio *folio;
+	bool new;
+
+	msched_fs_swap_free_range(mf, DIV_ROUND_UP(size, PAGE_SIZE), ULONG_MAX);
+	if (!offset_in_page(size) || !xa_load(&mf->swap_map, idx))
+		return 0;
+	folio = msched_fs_get_folio(mf, idx, &new);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
 static int msched_fs_setattr(msched_compat_idmap *idmap,
 			     struct dentry *dentry, struct iattr *attr)
 {
@@ -308,6 +382,14 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 					    dentry, i_size_read(inode),
 					    attr->ia_size);
 			return -EBUSY;
+		}
+		if (attr->ia_size < i_size_read(inode)) {
+			err = msched_fs_swap_shrink(MSCHED_FILE(inode),
+						    attr->ia_size);
+			if (err) {
+				filemap_invalidate_unlock(mapping);
+				return err;
+			}
 		}
 		truncate_setsize(inode, attr->ia_size);
 		filemap_invalidate_unlock(mapping);
@@ -450,6 +532,7 @@ static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 	mf->demote_heat = 32;	/* then three idle scans cool it */
 	mf->rate_mib_per_s = 256;
 	msched_fs_tier_init(mf);
+	msched_fs_swap_init(mf);
 	atomic64_inc(&msched_live_fs_files);
 	return &mf->vfs_inode;
 }
@@ -484,6 +567,7 @@ static void msched_fs_evict_inode(struct inode *inode)
 	if (S_ISREG(inode->i_mode)) {
 		msched_fs_sysfs_del(mf);
 		msched_fs_tier_teardown(mf);
+		msched_fs_swap_evict(mf);	/* slots first: unread */
 	}
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memschedfs: a file system whose files are VM RAM (fs.c), the page mover
- * (fs_move.c), the tiering scan (fs_tier.c) and each file's sysfs directory
+ * (fs_move.c), the tiering scan (fs_tier.c), swapping to the swap device
+ * (fs_swap.c; the device is swap.h) and each file's sysfs directory
  * (fs_sysfs.c). See Documentation/design/memschedfs.rst and Documentation/design/locking.rst.
  */
 #ifndef _MEMSCHED_FS_H
@@ -35,6 +36,17 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_KERNEL_MOVED,	/* pages the kernel migrated (offline...) */
 	MSCHED_FS_ST_KNOB_CONFLICTS,	/* scans skipped: demote_heat >= promote_heat */
 	MSCHED_FS_ST_TRAP_REARMS,	/* passes that unmapped the file (the trap) */
+	MSCHED_FS_ST_SWAP_OUT,		/* pages that left memory for the swap device */
+	MSCHED_FS_ST_SWAP_IN,		/* pages read back from it */
+	MSCHED_FS_ST_SWAP_WRITE_BYTES,	/* bytes written to it (completed) */
+	MSCHED_FS_ST_SWAP_READ_BYTES,	/* bytes read from it (completed) */
+	MSCHED_FS_ST_SWAP_WRITE_BATCHES,
+	MSCHED_FS_ST_SWAP_WRITE_ERRORS,	/* pages whose write failed (kept) */
+	MSCHED_FS_ST_SWAP_READ_ERRORS,	/* pages whose read failed (kept out) */
+	MSCHED_FS_ST_SWAP_BUSY,		/* selected but kept: in use */
+	MSCHED_FS_ST_SWAP_STALL_NS,	/* the preparer waited for the queue */
+	MSCHED_FS_ST_SWAP_PREPARE_NS,	/* selecting, locking, unmapping */
+	MSCHED_FS_ST_SWAP_WRITE_NS,	/* batches' submit-to-completion */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -88,6 +100,14 @@ struct msched_fs_tierer {
  *	the attached VM whose guest RAM this file is; under @move_lock
  * @scan_work: the periodic scan
  * @dying: set once teardown started; the scan does not requeue
+ * @swap_map: pages out on the swap device: page index -> xa_mk_value(slot);
+ *	XA_MARK_0 while the write of the page is in flight (the page is then
+ *	still in the page cache, locked). Its own xa_lock; the entries of a
+ *	range change only with the invalidate lock held (shared: swap-out,
+ *	swap-in; exclusive: truncate, punch), or at write completion
+ *	(fs_swap.c).
+ * @nr_swapped: entries of @swap_map whose page is out (not in flight);
+ *	changed under @swap_map's lock
  * @stats: enum msched_fs_stat counters
  */
 struct msched_file {
@@ -114,6 +134,8 @@ struct msched_file {
 	struct msched_access_src *access;
 	struct delayed_work scan_work;
 	bool dying;
+	struct xarray swap_map;
+	atomic64_t nr_swapped;
 	atomic64_t stats[MSCHED_FS_NR_STATS];
 };
 
@@ -203,6 +225,10 @@ void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
 int msched_fs_default_dram_node(void);
 int msched_fs_default_pmem_node(void);
+struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
+				    bool *reserved);
+void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
+			  bool reserved);
 
 /* fs_move.c */
 long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
@@ -220,6 +246,14 @@ void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_lend_access(struct msched_file *mf, struct msched_access_src *src);
 void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *src);
+
+/* fs_swap.c */
+void msched_fs_swap_init(struct msched_file *mf);
+void msched_fs_swap_evict(struct msched_file *mf);
+long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force);
+struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx);
+void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,
+			       pgoff_t last);
 
 /* fs_sysfs.c */
 int msched_fs_sysfs_init(struct kobject *parent);

@@ -115,6 +115,14 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 		ret = GONE;
 		goto out_src;
 	}
+	/*
+	 * Being written to the swap device (fs_swap.c; migrate_folio()
+	 * BUG()s on writeback), or a failed swap-in about to be removed.
+	 */
+	if (folio_test_writeback(src) || !folio_test_uptodate(src)) {
+		ret = BUSY;
+		goto out_src;
+	}
 	if (folio_nid(src) == nid) {
 		ret = ALREADY;
 		goto out_src;

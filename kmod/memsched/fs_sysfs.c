@@ -105,6 +105,17 @@ MSCHED_FS_STAT(nr_budget_demoted_pages, MSCHED_FS_ST_BUDGET_DEMOTIONS);
 MSCHED_FS_STAT(nr_kernel_moved_pages, MSCHED_FS_ST_KERNEL_MOVED);
 MSCHED_FS_STAT(nr_knob_conflicts, MSCHED_FS_ST_KNOB_CONFLICTS);
 MSCHED_FS_STAT(nr_trap_rearms, MSCHED_FS_ST_TRAP_REARMS);
+MSCHED_FS_STAT(nr_swapped_out_pages, MSCHED_FS_ST_SWAP_OUT);
+MSCHED_FS_STAT(nr_swapped_in_pages, MSCHED_FS_ST_SWAP_IN);
+MSCHED_FS_STAT(nr_swap_write_bytes, MSCHED_FS_ST_SWAP_WRITE_BYTES);
+MSCHED_FS_STAT(nr_swap_read_bytes, MSCHED_FS_ST_SWAP_READ_BYTES);
+MSCHED_FS_STAT(nr_swap_write_batches, MSCHED_FS_ST_SWAP_WRITE_BATCHES);
+MSCHED_FS_STAT(nr_swap_write_errors, MSCHED_FS_ST_SWAP_WRITE_ERRORS);
+MSCHED_FS_STAT(nr_swap_read_errors, MSCHED_FS_ST_SWAP_READ_ERRORS);
+MSCHED_FS_STAT(nr_swap_busy_pages, MSCHED_FS_ST_SWAP_BUSY);
+MSCHED_FS_STAT(nr_swap_stall_ns, MSCHED_FS_ST_SWAP_STALL_NS);
+MSCHED_FS_STAT(nr_swap_prepare_ns, MSCHED_FS_ST_SWAP_PREPARE_NS);
+MSCHED_FS_STAT(nr_swap_write_ns, MSCHED_FS_ST_SWAP_WRITE_NS);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -120,6 +131,17 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_kernel_moved_pages_attr.attr.attr,
 	&nr_knob_conflicts_attr.attr.attr,
 	&nr_trap_rearms_attr.attr.attr,
+	&nr_swapped_out_pages_attr.attr.attr,
+	&nr_swapped_in_pages_attr.attr.attr,
+	&nr_swap_write_bytes_attr.attr.attr,
+	&nr_swap_read_bytes_attr.attr.attr,
+	&nr_swap_write_batches_attr.attr.attr,
+	&nr_swap_write_errors_attr.attr.attr,
+	&nr_swap_read_errors_attr.attr.attr,
+	&nr_swap_busy_pages_attr.attr.attr,
+	&nr_swap_stall_ns_attr.attr.attr,
+	&nr_swap_prepare_ns_attr.attr.attr,
+	&nr_swap_write_ns_attr.attr.attr,
 	NULL,
 };
 
@@ -197,10 +219,6 @@ static ssize_t pmem_node_store(struct kobject *kobj, struct kobj_attribute *a,
 		pr_info("%s: pmem_node: %d is the dram_node (accepted: a different node, or -1)\n",
 			mf->name, nid);
 		ret = -EINVAL;
-	} else if (nid == NUMA_NO_NODE && mf->tiering) {
-		pr_info("%s: pmem_node: tiering is on (accepted: -1 once tiering is 0)\n",
-			mf->name);
-		ret = -EBUSY;
 	} else {
 		WRITE_ONCE(mf->pmem_node, nid);
 		msched_fs_tier_kick(mf);
@@ -260,14 +278,12 @@ static ssize_t tiering_store(struct kobject *kobj, struct kobj_attribute *a,
 		return -EINVAL;
 	}
 	mutex_lock(&mf->move_lock);
-	if (on && mf->pmem_node == NUMA_NO_NODE) {
-		pr_info("%s: tiering: no pmem_node (accepted: 1 once pmem_node is set)\n",
-			mf->name);
-		ret = -EINVAL;
-	} else {
-		WRITE_ONCE(mf->tiering, on);
-		msched_fs_tier_kick(mf);
-	}
+	/*
+	 * Without a pmem_node the scans only age pages (nothing to demote
+	 * to): the heat swap_out reads to tell the working set.
+	 */
+	WRITE_ONCE(mf->tiering, on);
+	msched_fs_tier_kick(mf);
 	/* Off: a scan in progress finishes; the work does not requeue. */
 	mutex_unlock(&mf->move_lock);
 	return ret ? ret : count;
@@ -340,6 +356,48 @@ static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a,
 	return moved < 0 ? moved : count;
 }
 
+/*
+ * "PAGES" swaps out up to PAGES pages outside the working set, coldest
+ * first; "PAGES force" may take working-set pages too. The write returns
+ * when done: its byte count when PAGES went out, else the error.
+ */
+static ssize_t swap_out_store(struct kobject *kobj, struct kobj_attribute *a,
+			      const char *buf, size_t count)
+{
+	struct msched_file *mf = kobj_mf(kobj);
+	char *copy, *p, *num, *opt;
+	bool force = false;
+	long ret;
+	u64 n;
+
+	copy = msched_fallible(kstrndup(buf, count, GFP_KERNEL));
+	if (!copy)
+		return -ENOMEM;
+	p = strim(copy);
+	num = strsep(&p, " \t");
+	opt = p ? skip_spaces(p) : NULL;
+	if (opt && !strcmp(opt, "force"))
+		force = true;
+	else if (opt && *opt)
+		num = NULL;
+	if (!num || kstrtou64(num, 10, &n) || !n) {
+		kfree(copy);
+		pr_info("%s: swap_out: accepted: PAGES (>= 1), or PAGES force\n",
+			mf->name);
+		return -EINVAL;
+	}
+	kfree(copy);
+	ret = msched_fs_swap_out(mf, n, force);
+	return ret < 0 ? ret : count;
+}
+
+static ssize_t swapped_pages_show(struct kobject *kobj,
+				  struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&kobj_mf(kobj)->nr_swapped));
+}
+
 static struct kobj_attribute name_attr = __ATTR_RO(name);
 static struct kobj_attribute size_pages_attr = __ATTR_RO(size_pages);
 static struct kobj_attribute resident_pages_attr = __ATTR_RO(resident_pages);
@@ -349,6 +407,8 @@ static struct kobj_attribute pmem_node_attr = __ATTR_RW(pmem_node);
 static struct kobj_attribute dram_budget_pages_attr = __ATTR_RW(dram_budget_pages);
 static struct kobj_attribute tiering_attr = __ATTR_RW(tiering);
 static struct kobj_attribute move_attr = __ATTR_WO(move);
+static struct kobj_attribute swap_out_attr = __ATTR_WO(swap_out);
+static struct kobj_attribute swapped_pages_attr = __ATTR_RO(swapped_pages);
 
 static struct attribute *msched_file_attrs[] = {
 	&name_attr.attr,
@@ -365,6 +425,8 @@ static struct attribute *msched_file_attrs[] = {
 	&demote_heat_attr.attr,
 	&access_source_attr.attr,
 	&move_attr.attr,
+	&swap_out_attr.attr,
+	&swapped_pages_attr.attr,
 	NULL,
 };
 

@@ -344,6 +344,100 @@ TRACE_EVENT(msched_fs_plan,
 		  __entry->promote_planned, __entry->stalls)
 );
 
+/* A swap_out's selection (one per selection round): @below MSCHED_SWAP_FORCE = any heat. */
+TRACE_EVENT(msched_swap_out,
+	TP_PROTO(unsigned long ino, u64 want, u32 candidates, u32 selected,
+		 bool force, u32 below),
+	TP_ARGS(ino, want, candidates, selected, force, below),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(u64, want)
+		__field(u32, candidates)
+		__field(u32, selected)
+		__field(bool, force)
+		__field(u32, below)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->want = want;
+		__entry->candidates = candidates;
+		__entry->selected = selected;
+		__entry->force = force;
+		__entry->below = below;
+	),
+	TP_printk("ino=%lu want=%llu candidates=%u selected=%u force=%d below=%u",
+		  __entry->ino, __entry->want, __entry->candidates,
+		  __entry->selected, __entry->force, __entry->below)
+);
+
+/* One write batch handed to submission: @runs bios. */
+TRACE_EVENT(msched_swap_batch,
+	TP_PROTO(unsigned long ino, u32 pages, u32 runs, u64 prepare_ns),
+	TP_ARGS(ino, pages, runs, prepare_ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(u32, pages)
+		__field(u32, runs)
+		__field(u64, prepare_ns)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->pages = pages;
+		__entry->runs = runs;
+		__entry->prepare_ns = prepare_ns;
+	),
+	TP_printk("ino=%lu pages=%u runs=%u prepare_ns=%llu", __entry->ino,
+		  __entry->pages, __entry->runs, __entry->prepare_ns)
+);
+
+/* One write batch completed: @pages written, of which @errors failed and @busy were kept. */
+TRACE_EVENT(msched_swap_write_done,
+	TP_PROTO(unsigned long ino, u32 pages, u32 errors, u32 busy,
+		 u64 write_ns),
+	TP_ARGS(ino, pages, errors, busy, write_ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(u32, pages)
+		__field(u32, errors)
+		__field(u32, busy)
+		__field(u64, write_ns)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->pages = pages;
+		__entry->errors = errors;
+		__entry->busy = busy;
+		__entry->write_ns = write_ns;
+	),
+	TP_printk("ino=%lu pages=%u errors=%u busy=%u write_ns=%llu",
+		  __entry->ino, __entry->pages, __entry->errors, __entry->busy,
+		  __entry->write_ns)
+);
+
+/* A swap-in fault: @nr pages read with read-ahead; @err 0 or -errno. */
+TRACE_EVENT(msched_swap_in,
+	TP_PROTO(unsigned long ino, unsigned long idx, u32 nr, int err,
+		 u64 latency_ns),
+	TP_ARGS(ino, idx, nr, err, latency_ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(unsigned long, idx)
+		__field(u32, nr)
+		__field(int, err)
+		__field(u64, latency_ns)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->idx = idx;
+		__entry->nr = nr;
+		__entry->err = err;
+		__entry->latency_ns = latency_ns;
+	),
+	TP_printk("ino=%lu idx=%lu nr=%u err=%d latency_ns=%llu",
+		  __entry->ino, __entry->idx, __entry->nr, __entry->err,
+		  __entry->latency_ns)
+);
+
 #endif /* _MEMSCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedfs: hypervisor swap of a file's pages to the swap device
+ * (swap_dev.c).
+ *
+ * A page is in one of three places: resident (a folio in the page cache),
+ * being written (a folio in the page cache, locked and under writeback, and
+ * an entry in mf->swap_map marked XA_MARK_0), or out (no folio, an entry in
+ * mf->swap_map holding its slot). The slot map is the file's own xarray,
+ * never value entries in the page cache: on 6.1 drop_caches and the
+ * workingset shadow shrinker would erase those (a silent zero page).
+ *
+ * Swap-out (msched_fs_swap_out(), files/<ino>/swap_out) is a pipeline:
+ * select the coldest resident pages (lib/msched_swap, from the heat of the
+ * file's tiering engine); per batch of swap/batch_pages, trylock each
+ * folio, unmap the batch's span with one unmap_mapping_pages() call (one
+ * TLB flush and one MMU-notifier round trip; KVM zaps its SPTEs), keep the
+ * folios that are still unmapped and that nobody else holds (reference
+ * count: the page cache's and ours), give them runs of contiguous slots,
+ * publish the slots in swap_map (in flight) and start writeback. A work
+ * item then writes one bio per run of contiguous slots, under one plug,
+ * while the preparer goes on with the next batch (at most
+ * swap/queue_depth batches in flight; swap/pipeline 0 waits for each). The
+ * folios stay locked through the write, so a fault or a move of one of
+ * them waits for it. The last bio's completion queues the batch's
+ * completion work, which, per page whose write succeeded, takes the folio
+ * out of the page cache if nobody took a reference meanwhile
+ * (folio_ref_freeze(), the check migration uses) and frees it; a page
+ * whose write failed, or that became busy, stays resident and intact and
+ * its slot is freed.
+ *
+ * Swap-in (msched_fs_swap_in(), from the fault path) reads the page back
+ * into a new folio, locked and !uptodate in the page cache during the
+ * read, together with up to swap/readahead_pages neighbours whose slots
+ * continue its run, in one bio. A read that fails leaves the page out
+ * (SIGBUS for that access); a zero page is never made up.
+ *
+ * Truncate, punch hole and evict free the slots of the range without
+ * reading them (msched_fs_swap_free_range()); an entry whose write is in
+ * flight is only erased, and its completion, finding it gone, frees the
+ * slot and leaves the folio to the truncation.
+ *
+ * Lock order (Documentation/design/locking.rst): move_lock ->
+ * msched_swap_rwsem (read) -> invalidate_lock (shared) -> folio locks
+ * (trylock only, while others are held) -> swap_map's xa_lock -> the page
+ * cache's xa_lock (irq) / msched_swap_lock.
+ */
+#define pr_fmt(fmt) "memschedfs: " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/vmstat.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "../compat.h"
+#include "msched_swap.h"
+#include "memsched.h"
+#include "fs.h"
+#include "swap.h"
+#include "trace.h"
+
+/* Selection rounds of one swap_out: busy pages are replaced by others. */
+#define MSCHED_FS_SWAP_ROUNDS	4
+
+struct msched_fs_swapper;
+
+/**
+ * struct msched_swap_batch - one write batch of a swap_out.
+ * @sw: the swap_out it belongs to
+ * @submit_work: builds and submits the bios
+ * @done_work: the completion, after the last bio
+ * @pending: bios not completed yet, plus one while @submit_work builds them
+ * @active: in flight (under the swapper's lock)
+ * @nr: pages
+ * @nr_runs: bios
+ * @folios: the pages, locked, referenced and under writeback, by index
+ * @slots: their slots
+ * @failed: bitmap: the write of that page failed (set by end_io)
+ * @submit_ns: when the batch was handed to submission
+ * @done_ns: when its last bio completed
+ */
+struct msched_swap_batch {
+	struct msched_fs_swapper *sw;
+	struct work_struct submit_work;
+	struct work_struct done_work;
+	atomic_t pending;
+	bool active;
+	u32 nr;
+	u32 nr_runs;
+	struct folio **folios;
+	u64 *slots;
+	unsigned long *failed;
+	u64 submit_ns;
+	u64 done_ns;
+};
+
+/**
+ * struct msched_fs_swapper - the state of one swap_out call.
+ * @mf: the file
+ * @k: the knobs, read at the start
+ * @lock: protects @inflight, @out, @errors, @busy and the batches' @active;
+ *	the preparer waits on @wq under it
+ * @wq: the preparer waits here for a batch to complete
+ * @inflight: batches in flight
+ * @batches: @k.queue_depth batches, allocated on first use
+ * @out: pages that left memory
+ * @errors: pages whose write failed
+ * @busy: pages selected but kept (in use), at prepare time or completion
+ * @nospc: the device ran out of slots
+ */
+struct msched_fs_swapper {
+	struct msched_file *mf;
+	struct msched_swap_knobs k;
+	spinlock_t lock;
+	wait_queue_head_t wq;
+	u32 inflight;
+	struct msched_swap_batch *batches;
+	u64 out;
+	u64 errors;
+	u64 busy;
+	bool nospc;
+};
+
+/**
+ * msched_fs_swap_init() - set up a new inode's swap state.
+ * @mf: the file
+ *
+ * Context: process context (inode allocation).
+ */
+void msched_fs_swap_init(struct msched_file *mf)
+{
+	xa_init(&mf->swap_map);
+	atomic64_set(&mf->nr_swapped, 0);
+}
+
+/**
+ * msched_fs_swap_free_range() - free the slots of pages that are out, in a
+ * range of a file, without reading them.
+ * @mf: the file
+ * @first: first page index
+ * @last: last page index (inclusive; ULONG_MAX for the end of the file)
+ *
+ * Call it before the page cache of the range is truncated. An entry whose
+ * write is in flight is only erased: its completion frees the slot, and
+ * leaves the folio (locked until then) to the truncation.
+ *
+ * Context: process context. Caller holds the mapping's invalidate lock
+ * exclusive; takes the swap_map's lock and msched_swap_lock.
+ */
+void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,
+			       pgoff_t last)
+{
+	XA_STATE(xas, &mf->swap_map, first);
+	u64 run = 0, len = 0, slot;
+	void *entry;
+
+	lockdep_assert_held_write(&mf->vfs_inode.i_mapping->invalidate_lock);
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last) {
+		bool inflight = xas_get_mark(&xas, XA_MARK_0);
+
+		slot = xa_to_value(entry);
+		xas_store(&xas, NULL);
+		if (!inflight) {	/* else the completion frees the slot */
+			atomic64_dec(&mf->nr_swapped);
+			if (len && slot == run + len) {
+				len++;
+			} else {
+				if (len)
+					msched_swap_slots_put(run, len);
+				run = slot;
+				len = 1;
+			}
+		}
+		if (need_resched()) {
+			xas_pause(&xas);
+			xas_unlock(&xas);
+			cond_resched();
+			xas_lock(&xas);
+		}
+	}
+	xas_unlock(&xas);
+	if (len)
+		msched_swap_slots_put(run, len);
+}
+
+/**
+ * msched_fs_swap_evict() - free every slot of a file being evicted, and
+ * its swap map.
+ * @mf: the file; nobody else holds it, so no write of it is in flight
+ *
+ * Context: process context (evict_inode); takes the invalidate lock.
+ */
+void msched_fs_swap_evict(struct msched_file *mf)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+
+	/* A swap_out holds a reference (or is a callback of files/<ino>/). */
+	WARN_ON_ONCE(xa_marked(&mf->swap_map, XA_MARK_0));
+	filemap_invalidate_lock(mapping);
+	msched_fs_swap_free_range(mf, 0, ULONG_MAX);
+	filemap_invalidate_unlock(mapping);
+	xa_destroy(&mf->swap_map);
+}
+
+/*
+ * Take @folio (locked, unmapped, ours: @folio_ref_count 2) out of the page
+ * cache, as filemap_remove_folio() does, which is not exported: only if
+ * nobody else took a reference (frozen at the page cache's plus ours).
+ * ->free_folio is not called: the caller does its accounting. Returns
+ * false, and changes nothing, when the folio is busy.
+ */
+static bool msched_fs_swap_remove_folio(struct address_space *mapping,
+					struct folio *folio)
+{
+	XA_STATE(xas, &mapping->i_pages, folio->index);
+
+	if (folio->mapping != mapping || folio_mapped(folio))
+		return false;
+	xas_lock_irq(&xas);
+	if (xas_load(&xas) != folio || !folio_ref_freeze(folio, 2)) {
+		xas_unlock_irq(&xas);
+		return false;
+	}
+	xas_store(&xas, NULL);
+	xas_init_marks(&xas);
+	folio->mapping = NULL;
+	mapping->nrpages--;
+	__lruvec_stat_mod_folio(folio, NR_FILE_PAGES, -1);
+	xas_unlock_irq(&xas);
+	folio_ref_unfreeze(folio, 1);	/* the page cache's reference is gone */
+	/* Dirty only so that the page cache never dropped it; nothing to account. */
+	folio_clear_dirty(folio);
+	return true;
+}
+
+enum { SWAP_OUT, SWAP_ERROR, SWAP_BUSY, SWAP_GONE };
+
+/*
+ * The write of @folio (locked, referenced, writeback ended) to @slot
+ * completed: free the folio, or keep it and free the slot. Drops the lock
+ * and the reference.
+ */
+static int msched_fs_swap_finish_one(struct msched_file *mf,
+				     struct folio *folio, u64 slot, bool failed)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	XA_STATE(xas, &mf->swap_map, folio->index);
+	int nid = folio_nid(folio), ret;
+
+	xas_lock(&xas);
+	if (xas_load(&xas) != xa_mk_value(slot)) {
+		ret = SWAP_GONE;	/* truncated meanwhile: erased, slot ours */
+	} else if (failed) {
+		xas_store(&xas, NULL);
+		ret = SWAP_ERROR;
+	} else if (!msched_fs_swap_remove_folio(mapping, folio)) {
+		xas_store(&xas, NULL);
+		ret = SWAP_BUSY;
+	} else {
+		xas_clear_mark(&xas, XA_MARK_0);
+		atomic64_inc(&mf->nr_swapped);
+		ret = SWAP_OUT;
+	}
+	xas_unlock(&xas);
+	if (ret != SWAP_OUT) {
+		msched_swap_slots_put(slot, 1);
+	} else {
+		atomic64_dec(&msched_live_fs_pages);
+		msched_fs_note_moved(mf, nid, NUMA_NO_NODE);
+	}
+	folio_unlock(folio);
+	folio_put(folio);	/* the last reference when it went out */
+	return ret;
+}
+
+/* A batch's last bio completed: settle each page (process context). */
+static void msched_fs_swap_done(struct work_struct *work)
+{
+	struct msched_swap_batch *b = container_of(work, struct msched_swap_batch,
+						   done_work);
+	struct msched_fs_swapper *sw = b->sw;
+	struct msched_file *mf = sw->mf;
+	u32 i, n[4] = {}, failed = 0;
+	u64 write_ns = b->done_ns - b->submit_ns;
+
+	for (i = 0; i < b->nr; i++) {
+		bool f = test_bit(i, b->failed);
+
+		failed += f;
+		n[msched_fs_swap_finish_one(mf, b->folios[i], b->slots[i], f)]++;
+	}
+	if (failed)
+		pr_warn_ratelimited("%s: %u of %u pages failed to write to the swap device; they stay in memory, intact\n",
+				    mf->name, failed, b->nr);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_OUT, n[SWAP_OUT]);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_WRITE_BYTES,
+			(u64)(b->nr - failed) << PAGE_SHIFT);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_WRITE_ERRORS, failed);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, n[SWAP_BUSY]);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_WRITE_NS, write_ns);
+	trace_msched_swap_write_done(mf->vfs_inode.i_ino, b->nr, failed,
+				     n[SWAP_BUSY], write_ns);
+
+	spin_lock_irq(&sw->lock);
+	sw->out += n[SWAP_OUT];
+	sw->errors += failed;
+	sw->busy += n[SWAP_BUSY];
+	b->active = false;
+	sw->inflight--;
+	atomic64_dec(&msched_live_swap_batches);
+	wake_up(&sw->wq);
+	/* The preparer frees @sw once it sees this under the lock. */
+	spin_unlock_irq(&sw->lock);
+}
+
+/* Any context (hardirq included): record, end writeback, pass the baton. */
+static void msched_fs_swap_end_write(struct bio *bio)
+{
+	struct msched_swap_bio *sb = container_of(bio, struct msched_swap_bio,
+						  bio);
+	struct msched_swap_batch *b = sb->batch;
+	u32 i;
+
+	for (i = sb->first; i < sb->first + sb->nr; i++) {
+		if (bio->bi_status)
+			set_bit(i, b->failed);
+		folio_end_writeback(b->folios[i]);
+	}
+	bio_put(bio);
+	if (atomic_dec_and_test(&b->pending)) {
+		b->done_ns = ktime_get_ns();
+		msched_swap_queue_work(&b->done_work);
+	}
+}
+
+/*
+ * Build and submit one bio per run of contiguous slots, under one plug,
+ * one bio at a time (a mempool wait flushes the plug, so the bio_set
+ * always makes progress).
+ */
+static void msched_fs_swap_submit(struct work_struct *work)
+{
+	struct msched_swap_batch *b = container_of(work, struct msched_swap_batch,
+						   submit_work);
+	struct blk_plug plug;
+	u32 i, j;
+
+	blk_start_plug(&plug);
+	for (i = 0; i < b->nr; i = j) {
+		struct msched_swap_bio *sb;
+		struct bio *bio;
+
+		for (j = i + 1; j < b->nr && j - i < BIO_MAX_VECS &&
+		     b->slots[j] == b->slots[j - 1] + 1; j++)
+			;
+		bio = msched_swap_bio_alloc(j - i, REQ_OP_WRITE | REQ_SWAP |
+					    REQ_SYNC | REQ_IDLE);
+		sb = container_of(bio, struct msched_swap_bio, bio);
+		bio->bi_iter.bi_sector = b->slots[i] << (PAGE_SHIFT - SECTOR_SHIFT);
+		bio->bi_end_io = msched_fs_swap_end_write;
+		sb->batch = b;
+		sb->first = i;
+		for (sb->nr = 0; i + sb->nr < j; sb->nr++)
+			if (bio_add_page(bio, &b->folios[i + sb->nr]->page,
+					 PAGE_SIZE, 0) != PAGE_SIZE)
+				break;	/* full: the rest goes in the next bio */
+		if (WARN_ON_ONCE(!sb->nr)) {	/* cannot happen: room for one */
+			bio->bi_status = BLK_STS_RESOURCE;
+			sb->nr = 1;
+			atomic_inc(&b->pending);
+			bio_endio(bio);
+			j = i + 1;
+			continue;
+		}
+		j = i + sb->nr;
+		atomic_inc(&b->pending);
+		submit_bio(bio);
+	}
+	blk_finish_plug(&plug);
+	if (atomic_dec_and_test(&b->pending)) {
+		b->done_ns = ktime_get_ns();
+		msched_fs_swap_done(&b->done_work);
+	}
+}
+
+static void msched_fs_swap_free_batches(struct msched_fs_swapper *sw)
+{
+	u32 i;
+
+	if (!sw->batches)
+		return;
+	for (i = 0; i < sw->k.queue_depth; i++) {
+		kvfree(sw->batches[i].folios);
+		kvfree(sw->batches[i].slots);
+		bitmap_free(sw->batches[i].failed);
+	}
+	kfree(sw->batches);
+	sw->batches = NULL;
+}
+
+/*
+ * Wait until fewer than @max batches are in flight; returns a free batch
+ * (allocating its arrays on first use), or NULL on -ENOMEM. The wait is
+ * the pipeline's stall.
+ */
+static struct msched_swap_batch *msched_fs_swap_get_batch(struct msched_fs_swapper *sw,
+							  u32 max)
+{
+	struct msched_swap_batch *b = NULL;
+	u64 t0 = ktime_get_ns();
+	u32 i, n = sw->k.batch_pages;
+
+	spin_lock_irq(&sw->lock);
+	wait_event_lock_irq(sw->wq, sw->inflight < max, sw->lock);
+	for (i = 0; i < sw->k.queue_depth; i++) {
+		if (!sw->batches[i].active) {
+			b = &sw->batches[i];
+			break;
+		}
+	}
+	spin_unlock_irq(&sw->lock);
+	msched_fs_count(sw->mf, MSCHED_FS_ST_SWAP_STALL_NS, ktime_get_ns() - t0);
+	if (WARN_ON_ONCE(!b) || b->folios)
+		return b;
+	b->folios = msched_fallible(kvmalloc_array(n, sizeof(*b->folios),
+						   GFP_KERNEL));
+	b->slots = msched_fallible(kvmalloc_array(n, sizeof(*b->slots),
+						  GFP_KERNEL));
+	b->failed = msched_fallible(bitmap_alloc(n, GFP_KERNEL));
+	if (!b->folios || !b->slots || !b->failed) {
+		kvfree(b->folios);
+		kvfree(b->slots);
+		bitmap_free(b->failed);
+		b->folios = NULL;
+		b->slots = NULL;
+		b->failed = NULL;
+		return NULL;
+	}
+	b->sw = sw;
+	INIT_WORK(&b->submit_work, msched_fs_swap_submit);
+	INIT_WORK(&b->done_work, msched_fs_swap_done);
+	return b;
+}
+
+/* Give a folio back untouched: it stays resident. */
+static void msched_fs_swap_unhold(struct folio *folio)
+{
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/*
+ * Lock the pages @sel[0..@nr) that are still resident and idle, unmap
+ * their span once, and keep those that nobody maps or holds. Returns how
+ * many are in @b->folios, locked and referenced; adds the rest to *busy.
+ */
+static u32 msched_fs_swap_lock_batch(struct msched_fs_swapper *sw,
+				     struct msched_swap_batch *b,
+				     const u32 *sel, u32 nr, u64 *busy)
+{
+	struct address_space *mapping = sw->mf->vfs_inode.i_mapping;
+	struct folio *folio;
+	u32 i, n = 0, kept = 0;
+
+	for (i = 0; i < nr; i++) {
+		folio = msched_compat_get_folio(mapping, sel[i]);
+		if (!folio)
+			continue;	/* gone meanwhile */
+		if (!folio_trylock(folio)) {
+			folio_put(folio);
+			(*busy)++;
+			continue;
+		}
+		if (folio->mapping != mapping || folio_test_large(folio) ||
+		    !folio_test_uptodate(folio) || folio_test_writeback(folio)) {
+			msched_fs_swap_unhold(folio);
+			(*busy)++;
+			continue;
+		}
+		b->folios[n++] = folio;
+	}
+	if (!n)
+		return 0;
+	/* One TLB flush and one MMU-notifier round trip for the batch. */
+	unmap_mapping_pages(mapping, b->folios[0]->index,
+			    b->folios[n - 1]->index - b->folios[0]->index + 1,
+			    false);
+	for (i = 0; i < n; i++) {
+		folio = b->folios[i];
+		/* Mapped again, mlocked, or held: GUP, KVM mid-fault, LRU batch. */
+		if (folio_mapped(folio) || folio_test_mlocked(folio) ||
+		    folio_ref_count(folio) != 2) {
+			msched_fs_swap_unhold(folio);
+			(*busy)++;
+			continue;
+		}
+		b->folios[kept++] = folio;
+	}
+	return kept;
+}
+
+/*
+ * Give the @n locked pages of @b slots, one run per run of consecutive
+ * indexes (split where the allocator returns a shorter run), publish them
+ * in swap_map as in flight and start writeback. Pages left without a slot
+ * (the device is full) or an entry (no memory) are given back. Returns
+ * the pages kept.
+ */
+static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
+				 struct msched_swap_batch *b, u32 n)
+{
+	struct msched_file *mf = sw->mf;
+	u32 i = 0, j, got, kept = 0;
+	u64 start;
+
+	while (i < n && !sw->nospc) {
+		for (j = i + 1; j < n && b->folios[j]->index ==
+				     b->folios[j - 1]->index + 1; j++)
+			;
+		while (i < j) {
+			got = msched_swap_slots_get(j - i, &start);
+			if (!got) {
+				sw->nospc = true;
+				break;
+			}
+			for (; got; got--, i++)
+				b->slots[i] = start++;
+		}
+	}
+	for (j = i; j < n; j++)		/* no slot */
+		msched_fs_swap_unhold(b->folios[j]);
+	n = i;
+	xa_lock(&mf->swap_map);
+	for (i = 0; i < n; i++) {
+		struct folio *folio = b->folios[i];
+		void *old;
+
+		old = __xa_cmpxchg(&mf->swap_map, folio->index, NULL,
+				   xa_mk_value(b->slots[i]), GFP_NOIO);
+		if (old) {
+			/* -ENOMEM, or (a bug) an entry for a resident page */
+			WARN_ON_ONCE(!xa_is_err(old));
+			xa_unlock(&mf->swap_map);
+			msched_swap_slots_put(b->slots[i], 1);
+			msched_fs_swap_unhold(folio);
+			sw->busy++;
+			xa_lock(&mf->swap_map);
+			continue;
+		}
+		__xa_set_mark(&mf->swap_map, folio->index, XA_MARK_0);
+		b->folios[kept] = folio;
+		b->slots[kept++] = b->slots[i];
+	}
+	xa_unlock(&mf->swap_map);
+	for (i = 0; i < kept; i++)
+		folio_start_writeback(b->folios[i]);
+	return kept;
+}
+
+/* Bios a batch will take: runs of contiguous slots, BIO_MAX_VECS at most. */
+static u32 msched_fs_swap_runs(const struct msched_swap_batch *b)
+{
+	u32 i, runs = 0, len = 0;
+
+	for (i = 0; i < b->nr; i++) {
+		if (i && b->slots[i] == b->slots[i - 1] + 1 && len < BIO_MAX_VECS) {
+			len++;
+			continue;
+		}
+		runs++;
+		len = 1;
+	}
+	return runs;
+}
+
+/*
+ * Write out the pages @sel[0..@nr) (ascending), batch by batch. Returns 0,
+ * or -EINTR on a fatal signal (batches in flight still complete).
+ */
+static int msched_fs_swap_write(struct msched_fs_swapper *sw, const u32 *sel,
+				u32 nr)
+{
+	struct msched_file *mf = sw->mf;
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	u32 depth = sw->k.pipeline ? sw->k.queue_depth : 1;
+	struct msched_swap_batch *b;
+	u32 i = 0, take, n;
+	u64 t0, busy;
+
+	while (i < nr && !sw->nospc) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		b = msched_fs_swap_get_batch(sw, depth);
+		if (!b)
+			return -ENOMEM;
+		t0 = ktime_get_ns();
+		take = min(nr - i, sw->k.batch_pages);
+		busy = 0;
+		filemap_invalidate_lock_shared(mapping);
+		n = msched_fs_swap_lock_batch(sw, b, sel + i, take, &busy);
+		if (n)
+			n = msched_fs_swap_assign(sw, b, n);
+		filemap_invalidate_unlock_shared(mapping);
+		i += take;
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, busy);
+		spin_lock_irq(&sw->lock);
+		sw->busy += busy;
+		spin_unlock_irq(&sw->lock);
+		if (!n)
+			continue;
+		b->nr = n;
+		b->nr_runs = msched_fs_swap_runs(b);
+		bitmap_zero(b->failed, n);
+		atomic_set(&b->pending, 1);	/* dropped when all bios are out */
+		spin_lock_irq(&sw->lock);
+		b->active = true;
+		sw->inflight++;
+		spin_unlock_irq(&sw->lock);
+		atomic64_inc(&msched_live_swap_batches);
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_WRITE_BATCHES, 1);
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_PREPARE_NS,
+				ktime_get_ns() - t0);
+		trace_msched_swap_batch(mf->vfs_inode.i_ino, n, b->nr_runs,
+					ktime_get_ns() - t0);
+		b->submit_ns = ktime_get_ns();
+		msched_swap_queue_work(&b->submit_work);
+	}
+	return 0;
+}
+
+/* Wait for every batch in flight: its pages are settled after this. */
+static void msched_fs_swap_drain(struct msched_fs_swapper *sw)
+{
+	spin_lock_irq(&sw->lock);
+	wait_event_lock_irq(sw->wq, !sw->inflight, sw->lock);
+	spin_unlock_irq(&sw->lock);
+}
+
+/*
+ * The resident pages of @mf that swap_out may take (index < 2^32, the
+ * selection's range), ascending, in a new array: *@nr entries.
+ */
+static u32 *msched_fs_swap_candidates(struct msched_file *mf, u32 *nr)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	pgoff_t end = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode), U32_MAX);
+	u32 cap = min_t(unsigned long, READ_ONCE(mapping->nrpages) + 64, end);
+	struct folio *folio;
+	u32 *cand, n = 0;
+
+	cand = msched_fallible(kvmalloc_array(max(cap, 1U), sizeof(*cand),
+					      GFP_KERNEL));
+	if (!cand)
+		return NULL;
+	rcu_read_lock();
+	xas_for_each(&xas, folio, end ? end - 1 : 0) {
+		if (xas_retry(&xas, folio) || xa_is_value(folio) || !end)
+			continue;
+		if (n == cap)
+			break;	/* faulted in during the walk: next time */
+		cand[n++] = xas.xa_index;
+		msched_fs_xas_resched(&xas);
+	}
+	rcu_read_unlock();
+	*nr = n;
+	return cand;
+}
+
+/* Drop the entries of @sel (ascending, a subset of @cand) from @cand. */
+static u32 msched_fs_swap_drop_tried(u32 *cand, u32 nr_cand, const u32 *sel,
+				     u32 nr_sel)
+{
+	u32 i, j = 0, n = 0;
+
+	for (i = 0; i < nr_cand; i++) {
+		while (j < nr_sel && sel[j] < cand[i])
+			j++;
+		if (j < nr_sel && sel[j] == cand[i])
+			continue;
+		cand[n++] = cand[i];
+	}
+	return n;
+}
+
+/* The reason why fewer than @want pages went out: -errno, logged. */
+static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
+				 bool force, bool aged, u64 eligible)
+{
+	struct msched_file *mf = sw->mf;
+
+	if (sw->nospc) {
+		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device is full (%llu pages in use)\n",
+			mf->name, sw->out, want, msched_swap_used_pages());
+		return -ENOSPC;
+	}
+	if (sw->errors) {
+		pr_info("%s: swap_out: %llu of %llu pages went out: %llu pages failed to write (they stay in memory, intact)\n",
+			mf->name, sw->out, want, sw->errors);
+		return -EIO;
+	}
+	if (!force && !aged)
+		pr_info("%s: swap_out: no page went out: no page has an age yet (accepted: PAGES force, or tiering 1 for a few scans first)\n",
+			mf->name);
+	else if (eligible < want)
+		pr_info("%s: swap_out: %llu of %llu pages went out: only %llu resident pages %s\n",
+			mf->name, sw->out, want, eligible,
+			force ? "in all" : "outside the working set (heat < demote_heat)");
+	else
+		pr_info("%s: swap_out: %llu of %llu pages went out: %llu pages were busy (mapped again, pinned or locked)\n",
+			mf->name, sw->out, want, sw->busy);
+	return -EAGAIN;
+}
+
+/**
+ * msched_fs_swap_out() - swap out pages of a file, coldest first.
+ * @mf: the file
+ * @want: pages to swap out, >= 1
+ * @force: take pages of the working set too (heat >= demote_heat), and
+ *	pages with no age yet (no tiering scan ran)
+ *
+ * Pages go out as described at the top of this file; the call returns once
+ * every write it started completed. Pages that went out stay out when the
+ * call fails; files/<ino>/swapped_pages and stats/ say how many.
+ *
+ * Context: process context; may sleep. Takes @mf->move_lock (killable),
+ * then the swap device (msched_swap_hold()) and the invalidate lock
+ * (shared) per batch. The caller holds a reference on the inode, or is a
+ * callback of files/<ino>/.
+ * Return: @want when that many pages went out; otherwise -ENODEV (no swap
+ * device), -ENOSPC (the device is full), -EIO (writes failed), -EAGAIN
+ * (fewer cold or idle pages than @want), -EINTR, -ENOMEM or -ENOENT (the
+ * file is being evicted); each logged with how many went out and why.
+ */
+long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force)
+{
+	struct msched_fs_swapper sw = { .mf = mf };
+	u32 *cand = NULL, *sel = NULL, nr_cand = 0, nr_sel, below, round;
+	u64 eligible = 0, left;
+	bool aged;
+	long ret;
+
+	if (!want)
+		return 0;
+	if (mutex_lock_killable(&mf->move_lock))
+		return -EINTR;
+	if (mf->dying) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	ret = msched_swap_hold();
+	if (ret) {
+		if (ret == -ENODEV)
+			pr_info("%s: swap_out: no swap device (accepted: once a block device is written to swap/device)\n",
+				mf->name);
+		goto out_unlock;
+	}
+	msched_swap_get_knobs(&sw.k);
+	spin_lock_init(&sw.lock);
+	init_waitqueue_head(&sw.wq);
+	sw.batches = msched_fallible(kcalloc(sw.k.queue_depth,
+					     sizeof(*sw.batches), GFP_KERNEL));
+	cand = msched_fs_swap_candidates(mf, &nr_cand);
+	sel = msched_fallible(kvmalloc_array(max_t(u64, min_t(u64, want, nr_cand), 1),
+					     sizeof(*sel), GFP_KERNEL));
+	if (!sw.batches || !cand || !sel) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	/* Heat comes from the tiering engine: none before its first scan. */
+	aged = !!mf->tier.heat;
+	below = force ? MSCHED_SWAP_FORCE : mf->demote_heat;
+	ret = 0;
+	for (round = 0; round < MSCHED_FS_SWAP_ROUNDS; round++) {
+		u64 out0 = sw.out;
+
+		left = want - sw.out;
+		nr_sel = msched_swap_select(aged ? mf->tier.heat : NULL,
+					    aged ? mf->tier.nr_pages : 0, cand,
+					    nr_cand, min_t(u64, left, U32_MAX),
+					    below, sel);
+		trace_msched_swap_out(mf->vfs_inode.i_ino, left, nr_cand,
+				      nr_sel, force, below);
+		if (!round)
+			eligible = nr_sel;
+		else
+			eligible += nr_sel;
+		if (!nr_sel)
+			break;
+		ret = msched_fs_swap_write(&sw, sel, nr_sel);
+		msched_fs_swap_drain(&sw);
+		if (ret || sw.out >= want || sw.nospc || sw.errors ||
+		    sw.out == out0)
+			break;
+		/* Busy pages are left; others of the candidates replace them. */
+		nr_cand = msched_fs_swap_drop_tried(cand, nr_cand, sel, nr_sel);
+		cond_resched();
+	}
+	msched_fs_swap_drain(&sw);
+	if (!ret)
+		ret = sw.out >= want ? (long)want :
+			msched_fs_swap_short(&sw, want, force, aged, eligible);
+
+out_free:
+	kvfree(sel);
+	kvfree(cand);
+	msched_fs_swap_free_batches(&sw);
+	msched_swap_release();
+out_unlock:
+	mutex_unlock(&mf->move_lock);
+	return ret;
+}
+
+/* A folio being read back, and whether it holds a DRAM reservation. */
+struct msched_swap_ra {
+	struct folio *folio;
+	bool reserved;
+};
+
+/*
+ * Take a folio of a failed read out of the page cache (it is locked,
+ * !uptodate and unmapped), as truncation would; its slot stays.
+ */
+static void msched_fs_swap_drop_folio(struct msched_file *mf,
+				      struct msched_swap_ra *ra)
+{
+	generic_error_remove_page(mf->vfs_inode.i_mapping, &ra->folio->page);
+	msched_fs_place_done(mf, NULL, ra->reserved);
+	folio_unlock(ra->folio);
+	folio_put(ra->folio);
+}
+
+/*
+ * A new folio for page @idx, locked, !uptodate, in the page cache: NULL
+ * when @idx is cached already or no memory is left (*@err says which).
+ */
+static struct folio *msched_fs_swap_new_folio(struct msched_file *mf,
+					      pgoff_t idx, bool *reserved,
+					      int *err)
+{
+	struct folio *folio;
+
+	folio = msched_fs_alloc_folio(mf, 0, reserved);
+	if (!folio) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	__folio_set_locked(folio);
+	*err = filemap_add_folio(mf->vfs_inode.i_mapping, folio, idx,
+				 GFP_KERNEL);
+	if (*err) {
+		msched_fs_place_done(mf, NULL, *reserved);
+		folio_unlock(folio);
+		folio_put(folio);
+		return NULL;
+	}
+	atomic64_inc(&msched_live_fs_pages);	/* ->free_folio drops it */
+	return folio;
+}
+
+/*
+ * Whether page @idx is out on slot @slot, with no write in flight.
+ * Caller holds the invalidate lock (the entry cannot go meanwhile).
+ */
+static bool msched_fs_swap_is_out_at(struct msched_file *mf, pgoff_t idx,
+				     u64 slot)
+{
+	void *entry;
+	bool ok;
+
+	xa_lock(&mf->swap_map);
+	entry = xa_load(&mf->swap_map, idx);
+	ok = entry == xa_mk_value(slot) &&
+	     !xa_get_mark(&mf->swap_map, idx, XA_MARK_0);
+	xa_unlock(&mf->swap_map);
+	return ok;
+}
+
+/* Read @nr pages from @slot on into @folios (one bio); 0 or -errno. */
+static int msched_fs_swap_read(struct msched_swap_ra *run, u32 nr, u64 slot)
+{
+	struct bio *bio;
+	u32 i;
+	int err;
+
+	bio = msched_swap_bio_alloc(nr, REQ_OP_READ | REQ_SYNC | REQ_SWAP);
+	bio->bi_iter.bi_sector = slot << (PAGE_SHIFT - SECTOR_SHIFT);
+	for (i = 0; i < nr; i++) {
+		if (bio_add_page(bio, &run[i].folio->page, PAGE_SIZE, 0) !=
+		    PAGE_SIZE) {
+			bio_put(bio);
+			return -EIO;
+		}
+	}
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+/**
+ * msched_fs_swap_in() - read a page that is out back into the page cache.
+ * @mf: the file
+ * @idx: the page; it has no folio in the page cache
+ *
+ * With up to swap/readahead_pages neighbours whose slots continue the
+ * page's run on the device, in one bio; they are left unlocked, uptodate
+ * and dirty in the page cache. A failed read of several pages is retried
+ * for @idx alone; when that fails too, the page stays out (its slot is
+ * kept) and -EIO says SIGBUS for this access.
+ *
+ * Context: process context (the fault path); may sleep for the read.
+ * Caller holds the mapping's invalidate lock (shared or exclusive).
+ * Return: the folio of @idx, locked, referenced, uptodate and dirty; NULL
+ * when @idx is not out; ERR_PTR(-EAGAIN) when its write is in flight or
+ * it was cached meanwhile (look the page cache up again), -EIO, -ENOMEM.
+ */
+struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
+{
+	pgoff_t end = msched_fs_nr_pages(&mf->vfs_inode);
+	struct msched_swap_ra one, *run = &one;
+	struct msched_swap_knobs k;
+	u32 nr, fwd = 0, back = 0, i, f0;
+	u64 t0 = ktime_get_ns(), slot;
+	struct folio *folio, *nb;
+	bool inflight, r;
+	void *entry;
+	int err;
+
+	xa_lock(&mf->swap_map);
+	entry = xa_load(&mf->swap_map, idx);
+	inflight = entry && xa_get_mark(&mf->swap_map, idx, XA_MARK_0);
+	xa_unlock(&mf->swap_map);
+	if (!entry)
+		return NULL;
+	if (inflight)	/* the folio is in the page cache, locked */
+		return ERR_PTR(-EAGAIN);
+	slot = xa_to_value(entry);
+
+	msched_swap_get_knobs(&k);
+	if (k.readahead_pages)
+		run = kmalloc_array(k.readahead_pages + 1, sizeof(*run),
+				    GFP_NOIO | __GFP_NOWARN);
+	if (!run) {	/* no read-ahead then */
+		run = &one;
+		k.readahead_pages = 0;
+	}
+	folio = msched_fs_swap_new_folio(mf, idx, &r, &err);
+	if (!folio) {
+		if (run != &one)
+			kfree(run);
+		return ERR_PTR(err == -EEXIST ? -EAGAIN : err);
+	}
+	/*
+	 * @run holds the pages in file (and slot) order: the neighbours
+	 * before @idx, @idx, the neighbours after. Forward neighbours first:
+	 * memory is mostly touched upwards.
+	 */
+	run[0].folio = folio;
+	run[0].reserved = r;
+	while (fwd < k.readahead_pages && idx + fwd + 1 < end &&
+	       msched_fs_swap_is_out_at(mf, idx + fwd + 1, slot + fwd + 1)) {
+		nb = msched_fs_swap_new_folio(mf, idx + fwd + 1, &r, &err);
+		if (!nb)
+			break;
+		fwd++;
+		run[fwd].folio = nb;
+		run[fwd].reserved = r;
+	}
+	while (fwd + back < k.readahead_pages && idx > back && slot > back &&
+	       msched_fs_swap_is_out_at(mf, idx - back - 1, slot - back - 1)) {
+		nb = msched_fs_swap_new_folio(mf, idx - back - 1, &r, &err);
+		if (!nb)
+			break;
+		back++;
+		memmove(&run[1], &run[0], (back + fwd) * sizeof(*run));
+		run[0].folio = nb;
+		run[0].reserved = r;
+	}
+	f0 = back;
+	nr = back + 1 + fwd;
+
+	err = msched_fs_swap_read(run, nr, slot - back);
+	if (err && nr > 1) {
+		/* The neighbours stay out; retry the faulting page alone. */
+		for (i = 0; i < nr; i++)
+			if (i != f0)
+				msched_fs_swap_drop_folio(mf, &run[i]);
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_ERRORS, nr - 1);
+		run[0] = run[f0];
+		f0 = 0;
+		nr = 1;
+		back = 0;
+		err = msched_fs_swap_read(run, 1, slot);
+	}
+	if (err) {
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_ERRORS, 1);
+		pr_warn_ratelimited("%s: reading page %lu back from slot %llu of the swap device failed (error %d): SIGBUS for this access; the page stays out\n",
+				    mf->name, idx, slot, err);
+		msched_fs_swap_drop_folio(mf, &run[0]);
+		trace_msched_swap_in(mf->vfs_inode.i_ino, idx, 0, err,
+				     ktime_get_ns() - t0);
+		if (run != &one)
+			kfree(run);
+		return ERR_PTR(-EIO);
+	}
+	xa_lock(&mf->swap_map);
+	for (i = 0; i < nr; i++) {
+		folio_mark_uptodate(run[i].folio);
+		folio_mark_dirty(run[i].folio);	/* never dropped by the page cache */
+		__xa_erase(&mf->swap_map, run[i].folio->index);
+		atomic64_dec(&mf->nr_swapped);
+	}
+	xa_unlock(&mf->swap_map);
+	msched_swap_slots_put(slot - back, nr);
+	for (i = 0; i < nr; i++) {
+		msched_fs_place_done(mf, run[i].folio, run[i].reserved);
+		if (i != f0) {
+			folio_unlock(run[i].folio);
+			folio_put(run[i].folio);
+		}
+	}
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN, nr);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_BYTES, (u64)nr << PAGE_SHIFT);
+	trace_msched_swap_in(mf->vfs_inode.i_ino, idx, nr, 0,
+			     ktime_get_ns() - t0);
+	if (run != &one)
+		kfree(run);
+	return folio;
+}
