@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mschedlat: log2 histograms (usecs) of memsched's scan durations
- * (msched_scan), move batches (msched_fs_move) and balloon target-to-
- * settled latencies (msched_balloon_reached), per VM or per file. A VM's
+ * (msched_scan), move batches (msched_fs_move), balloon target-to-settled
+ * latencies (msched_balloon_reached), hypervisor swap's write batches
+ * (msched_swap_write_done) and swap-in faults (msched_swap_in), per VM or
+ * per file. A VM's
  * histograms are deleted when it detaches (msched_detach), so that exited
  * VMs do not fill the map and a reused pid starts from zero.
  */
@@ -83,6 +85,20 @@ static __always_inline int on_balloon_reached(u64 *ctx)
 	return 0;
 }
 
+/* msched_swap_write_done(ino, pages, errors, busy, write_ns): submit to completion */
+static __always_inline int on_swap_write_done(u64 *ctx)
+{
+	record(MSCHEDLAT_SWAP_WRITE, MSCHED_ARG_U64(0), MSCHED_ARG_U64(4) / 1000);
+	return 0;
+}
+
+/* msched_swap_in(ino, idx, nr, err, latency_ns): a fault's read, failed ones too */
+static __always_inline int on_swap_in(u64 *ctx)
+{
+	record(MSCHEDLAT_SWAP_IN, MSCHED_ARG_U64(0), MSCHED_ARG_U64(4) / 1000);
+	return 0;
+}
+
 /* msched_detach(pid, reason): the VM's histograms go with it */
 static __always_inline int on_detach(u64 *ctx)
 {
@@ -98,6 +114,8 @@ static __always_inline int on_detach(u64 *ctx)
 MSCHED_TP(msched_scan, on_scan)
 MSCHED_TP(msched_fs_move, on_fs_move)
 MSCHED_TP(msched_balloon_reached, on_balloon_reached)
+MSCHED_TP(msched_swap_write_done, on_swap_write_done)
+MSCHED_TP(msched_swap_in, on_swap_in)
 MSCHED_TP(msched_detach, on_detach)
 
 char LICENSE[] SEC("license") = "GPL";

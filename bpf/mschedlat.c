@@ -2,7 +2,8 @@
 /*
  * mschedlat: log2 histograms of memsched's latencies, from its tracepoints
  * (mschedlat.bpf.c): scan duration, move-batch latency, balloon
- * target-to-settled latency; for all VMs or per VM.
+ * target-to-settled latency, swap write latency, swap-in latency; for all
+ * VMs or per VM.
  */
 #include <argp.h>
 #include <errno.h>
@@ -37,9 +38,11 @@ const char argp_program_doc[] =
 "USAGE: mschedlat [-p PID] [-P] [-m] [-T] [-v] [INTERVAL [COUNT]]\n"
 "\n"
 "Histograms: scan duration (msched_scan), move-batch latency of memschedfs\n"
-"(msched_fs_move; a file counts for the VM whose RAM it is), balloon\n"
-"target-to-settled latency (msched_balloon_reached). Counts are for the\n"
-"interval; without one, until Ctrl-C.\n"
+"(msched_fs_move), balloon target-to-settled latency\n"
+"(msched_balloon_reached), hypervisor swap's write latency per batch\n"
+"(msched_swap_write_done) and swap-in latency per fault (msched_swap_in).\n"
+"A file counts for the VM whose RAM it is. Counts are for the interval;\n"
+"without one, until Ctrl-C.\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedlat            # until Ctrl-C\n"
@@ -200,12 +203,21 @@ static void read_map(struct mschedlat_bpf *obj)
 			(unsigned long long)obj->bss->nr_lost);
 }
 
+/* Histograms of memschedfs files (id: inode), not of VMs (id: pid). */
+static bool kind_is_file(__u32 kind)
+{
+	return kind == MSCHEDLAT_MOVE || kind == MSCHEDLAT_SWAP_WRITE ||
+	       kind == MSCHEDLAT_SWAP_IN;
+}
+
 static void print_interval(void)
 {
 	static const char *const titles[] = {
 		[MSCHEDLAT_SCAN] = "scan duration",
 		[MSCHEDLAT_MOVE] = "move-batch latency",
 		[MSCHEDLAT_BALLOON] = "balloon target-to-settled latency",
+		[MSCHEDLAT_SWAP_WRITE] = "swap write latency",
+		[MSCHEDLAT_SWAP_IN] = "swap-in latency",
 	};
 	char ts[16], name[64];
 	struct group *g;
@@ -222,7 +234,7 @@ static void print_interval(void)
 			group_of(k, false, 0);
 	for (i = 0; i < nr_rows; i++) {
 		r = &rows[i];
-		owner = r->key.kind == MSCHEDLAT_MOVE ?
+		owner = kind_is_file(r->key.kind) ?
 			msched_ino_owner(r->key.id) : (pid_t)r->key.id;
 		if (env.pid && owner != env.pid)
 			continue;

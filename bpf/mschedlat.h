@@ -10,6 +10,8 @@ enum mschedlat_kind {
 	MSCHEDLAT_SCAN,		/* msched_scan ns: one VM's scan (key id: pid) */
 	MSCHEDLAT_MOVE,		/* msched_fs_move ns: one move batch (id: inode) */
 	MSCHEDLAT_BALLOON,	/* msched_balloon_reached latency_us (id: pid) */
+	MSCHEDLAT_SWAP_WRITE,	/* msched_swap_write_done write_ns: a batch (id: inode) */
+	MSCHEDLAT_SWAP_IN,	/* msched_swap_in latency_ns: a fault (id: inode) */
 	MSCHEDLAT_NR_KINDS,
 };
 

@@ -3,7 +3,8 @@
  * mschedsnoop: one event per memsched decision, through a ring buffer:
  * tiering plans (msched_fs_plan), balloon targets and their settling
  * (msched_balloon_target, msched_balloon_reached), balloon transfers
- * (msched_balloon_transfer), attach and detach.
+ * (msched_balloon_transfer), attach and detach, hypervisor swap's
+ * selections (msched_swap_out) and write batches (msched_swap_write_done).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -11,7 +12,7 @@
 #include "mschedsnoop.h"
 #include "msched_bpf.h"
 
-const volatile pid_t targ_pid = 0;	/* 0: every VM (plans: user space filters) */
+const volatile pid_t targ_pid = 0;	/* 0: every VM (files' events: user space filters) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -51,6 +52,39 @@ static __always_inline int on_plan(u64 *ctx)
 	for (i = 0; i < 6; i++)
 		e->v[i] = (u32)ctx[i + 1];
 	e->v[6] = MSCHED_ARG_U64(7);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_swap_out(ino, want, candidates, selected, force, below) */
+static __always_inline int on_swap_out(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_SWAP_OUT, 0);
+
+	if (!e)
+		return 0;
+	e->ino = MSCHED_ARG_U64(0);
+	e->v[0] = MSCHED_ARG_U64(1);
+	e->v[1] = MSCHED_ARG_U32(2);
+	e->v[2] = MSCHED_ARG_U32(3);
+	e->v[3] = MSCHED_ARG_BOOL(4);
+	e->v[4] = MSCHED_ARG_U32(5);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_swap_write_done(ino, pages, errors, busy, write_ns) */
+static __always_inline int on_swap_write_done(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_SWAP_WRITE, 0);
+
+	if (!e)
+		return 0;
+	e->ino = MSCHED_ARG_U64(0);
+	e->v[0] = MSCHED_ARG_U32(1);
+	e->v[1] = MSCHED_ARG_U32(2);
+	e->v[2] = MSCHED_ARG_U32(3);
+	e->v[3] = MSCHED_ARG_U64(4);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -126,5 +160,7 @@ MSCHED_TP(msched_balloon_reached, on_reached)
 MSCHED_TP(msched_balloon_transfer, on_transfer)
 MSCHED_TP(msched_attach, on_attach)
 MSCHED_TP(msched_detach, on_detach)
+MSCHED_TP(msched_swap_out, on_swap_out)
+MSCHED_TP(msched_swap_write_done, on_swap_write_done)
 
 char LICENSE[] SEC("license") = "GPL";

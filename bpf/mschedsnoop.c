@@ -2,7 +2,8 @@
 /*
  * mschedsnoop: one line per memsched decision, from its tracepoints
  * (mschedsnoop.bpf.c): tiering plans, balloon targets and when they
- * settled, balloon transfers, attach and detach.
+ * settled, balloon transfers, attach and detach, hypervisor swap's
+ * selections and write batches.
  */
 #include <argp.h>
 #include <errno.h>
@@ -33,7 +34,10 @@ const char argp_program_doc[] =
 "Events: plan (a memschedfs file's tiering plan: pages resident, on DRAM,\n"
 "demoted/planned, promoted/planned), balloon_target (a target set),\n"
 "balloon_reached (the guest settled on it, and how long it took), transfer\n"
-"(balloon pages from one VM to another), attach, detach.\n"
+"(balloon pages from one VM to another), attach, detach, swap_out (a\n"
+"memschedfs file's swap-out selection: pages wanted, resident candidates,\n"
+"selected, force, the heat bound), swap_write (a swap write batch\n"
+"completed: pages, of which errors failed and busy were kept; its time).\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedsnoop          # until Ctrl-C\n"
@@ -106,6 +110,28 @@ static int handle_event(void *ctx, void *data, size_t len)
 		printf("%-8s %-16s %-7d ino=%llu resident=%llu dram=%llu demote=%llu/%llu promote=%llu/%llu rate_stalls=%llu\n",
 		       ts, "plan", owner, e->ino, e->v[0], e->v[1], e->v[3],
 		       e->v[2], e->v[5], e->v[4], e->v[6]);
+		break;
+	case MSCHEDSNOOP_SWAP_OUT:
+		msched_refresh_owners();
+		owner = msched_ino_owner(e->ino);
+		if (env.pid && owner != env.pid)
+			break;
+		if (e->v[4] == MSCHED_SWAP_BELOW_ANY)
+			snprintf(name, sizeof(name), "any");
+		else
+			snprintf(name, sizeof(name), "%llu", e->v[4]);
+		printf("%-8s %-16s %-7d ino=%llu want=%llu candidates=%llu selected=%llu force=%llu below=%s\n",
+		       ts, "swap_out", owner, e->ino, e->v[0], e->v[1], e->v[2],
+		       e->v[3], name);
+		break;
+	case MSCHEDSNOOP_SWAP_WRITE:
+		msched_refresh_owners();
+		owner = msched_ino_owner(e->ino);
+		if (env.pid && owner != env.pid)
+			break;
+		printf("%-8s %-16s %-7d ino=%llu pages=%llu errors=%llu busy=%llu write_us=%llu\n",
+		       ts, "swap_write", owner, e->ino, e->v[0], e->v[1], e->v[2],
+		       e->v[3] / 1000);
 		break;
 	case MSCHEDSNOOP_BALLOON_TARGET:
 		printf("%-8s %-16s %-7d target=%llu actual=%llu\n", ts,

@@ -4,6 +4,8 @@
 #define __MSCHEDSNOOP_H
 
 #define MSCHEDSNOOP_REASON_LEN	32
+/* msched_swap_out's below for "any heat" (MSCHED_SWAP_FORCE, lib/msched_swap.h) */
+#define MSCHED_SWAP_BELOW_ANY	0xffffffffULL
 
 enum mschedsnoop_type {
 	MSCHEDSNOOP_PLAN,		/* msched_fs_plan: a tiering plan */
@@ -12,6 +14,8 @@ enum mschedsnoop_type {
 	MSCHEDSNOOP_TRANSFER,		/* msched_balloon_transfer */
 	MSCHEDSNOOP_ATTACH,		/* msched_attach */
 	MSCHEDSNOOP_DETACH,		/* msched_detach */
+	MSCHEDSNOOP_SWAP_OUT,		/* msched_swap_out: a selection */
+	MSCHEDSNOOP_SWAP_WRITE,		/* msched_swap_write_done: a batch */
 };
 
 struct mschedsnoop_event {
@@ -20,7 +24,7 @@ struct mschedsnoop_event {
 	__s32 pid;		/* the VM; transfer: from */
 	__s32 pid2;		/* transfer: to */
 	__u32 pad;
-	__u64 ino;		/* plan */
+	__u64 ino;		/* plan, swap_out, swap_write */
 	__u64 v[7];		/* the event's values, in TP_PROTO order */
 	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach */
 };

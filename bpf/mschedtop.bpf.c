@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mschedtop: per-VM and per-file counters from memsched's tracepoints
- * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move.
- * Counters are cumulative; user space prints the differences. A VM's entry
- * is deleted when it detaches (msched_detach), so that exited VMs do not
- * fill the map and a reused pid starts from zero.
+ * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move,
+ * and hypervisor swap's msched_swap_batch, msched_swap_write_done and
+ * msched_swap_in. Counters are cumulative; user space prints the
+ * differences. A VM's entry is deleted when it detaches (msched_detach),
+ * so that exited VMs do not fill the map and a reused pid starts from zero.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -88,27 +89,74 @@ static __always_inline int on_balloon_stats(u64 *ctx)
 	return 0;
 }
 
+static __always_inline struct mschedtop_file *file_of(u64 ino)
+{
+	static const struct mschedtop_file zero;
+	struct mschedtop_file *f;
+
+	f = bpf_map_lookup_elem(&files, &ino);
+	if (f)
+		return f;
+	bpf_map_update_elem(&files, &ino, &zero, BPF_NOEXIST);
+	f = bpf_map_lookup_elem(&files, &ino);
+	if (!f)
+		__sync_fetch_and_add(&nr_lost, 1);
+	return f;
+}
+
 /* msched_fs_move(ino, nid, nr, moved, busy, nomem, ns) */
 static __always_inline int on_fs_move(u64 *ctx)
 {
-	static const struct mschedtop_file zero;
-	u64 ino = MSCHED_ARG_U64(0);
-	struct mschedtop_file *f;
+	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));
 	s64 moved = (s64)ctx[3];
 
-	f = bpf_map_lookup_elem(&files, &ino);
-	if (!f) {
-		bpf_map_update_elem(&files, &ino, &zero, BPF_NOEXIST);
-		f = bpf_map_lookup_elem(&files, &ino);
-		if (!f) {
-			__sync_fetch_and_add(&nr_lost, 1);
-			return 0;
-		}
-	}
+	if (!f)
+		return 0;
 	__sync_fetch_and_add(&f->nr_move_batches, 1);
 	if (moved > 0)
 		__sync_fetch_and_add(&f->nr_moved_pages, moved);
 	__sync_fetch_and_add(&f->move_ns, MSCHED_ARG_U64(6));
+	return 0;
+}
+
+/* msched_swap_batch(ino, pages, runs, prepare_ns): one write batch submitted */
+static __always_inline int on_swap_batch(u64 *ctx)
+{
+	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));
+
+	if (f)
+		__sync_fetch_and_add(&f->nr_swap_write_batches, 1);
+	return 0;
+}
+
+/*
+ * msched_swap_write_done(ino, pages, errors, busy, write_ns): of @pages
+ * written, @errors failed and @busy were in use again (both stay in
+ * memory); the others left memory. (A page truncated while its write was
+ * in flight is in neither: it counts here as out, not in the file's
+ * stats/nr_swapped_out_pages.)
+ */
+static __always_inline int on_swap_write_done(u64 *ctx)
+{
+	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));
+	u32 pages = MSCHED_ARG_U32(1), errors = MSCHED_ARG_U32(2);
+	u32 busy = MSCHED_ARG_U32(3);
+
+	if (!f)
+		return 0;
+	if (pages > errors + busy)
+		__sync_fetch_and_add(&f->nr_swapped_out_pages, pages - errors - busy);
+	__sync_fetch_and_add(&f->nr_swap_write_errors, errors);
+	return 0;
+}
+
+/* msched_swap_in(ino, idx, nr, err, latency_ns): nr is 0 when the read failed */
+static __always_inline int on_swap_in(u64 *ctx)
+{
+	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));
+
+	if (f)
+		__sync_fetch_and_add(&f->nr_swapped_in_pages, MSCHED_ARG_U32(2));
 	return 0;
 }
 
@@ -125,6 +173,9 @@ MSCHED_TP(msched_scan, on_scan)
 MSCHED_TP(msched_balloon_batch, on_balloon_batch)
 MSCHED_TP(msched_balloon_stats, on_balloon_stats)
 MSCHED_TP(msched_fs_move, on_fs_move)
+MSCHED_TP(msched_swap_batch, on_swap_batch)
+MSCHED_TP(msched_swap_write_done, on_swap_write_done)
+MSCHED_TP(msched_swap_in, on_swap_in)
 MSCHED_TP(msched_detach, on_detach)
 
 char LICENSE[] SEC("license") = "GPL";

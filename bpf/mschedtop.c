@@ -17,9 +17,12 @@
 #include "mschedtop.skel.h"
 #include "msched_helpers.h"
 
-enum sort_col { SORT_SCANS, SORT_PAGES, SORT_YOUNG, SORT_WSS, SORT_BALLOON, SORT_MOVED, SORT_PID };
+enum sort_col {
+	SORT_SCANS, SORT_PAGES, SORT_YOUNG, SORT_WSS, SORT_BALLOON, SORT_MOVED,
+	SORT_SWAP, SORT_PID,
+};
 static const char *const sort_names[] = {
-	"scans", "pages", "young", "wss", "balloon", "moved", "pid",
+	"scans", "pages", "young", "wss", "balloon", "moved", "swap", "pid",
 };
 
 static struct env {
@@ -42,9 +45,11 @@ const char argp_program_doc[] =
 "\n"
 "Per VM: scans, scans/s, pages scanned, young % of them, working set\n"
 "(pages, after the last scan), balloon messages, inflated and deflated\n"
-"pages, pages memschedfs moved in the VM's RAM file. Per file: move batches,\n"
-"pages moved, time moving. Counts are for the interval; on SIGINT the\n"
-"interval under way is printed before exiting.\n"
+"pages, pages memschedfs moved in the VM's RAM file, and its pages swapped\n"
+"out and in. Per file: move batches, pages moved, time moving, swap write\n"
+"batches, pages swapped out, pages whose swap write failed, pages swapped\n"
+"in. Counts are for the interval; on SIGINT the interval under way is\n"
+"printed before exiting.\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedtop            # every second, until Ctrl-C\n"
@@ -54,7 +59,7 @@ const char argp_program_doc[] =
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "only this VM (its VMM's pid)", 0 },
-	{ "sort", 's', "COL", 0, "sort VMs by scans (default), pages, young, wss, balloon, moved or pid", 0 },
+	{ "sort", 's', "COL", 0, "sort VMs by scans (default), pages, young, wss, balloon, moved, swap or pid", 0 },
 	{ "batch", 'b', NULL, 0, "do not clear the screen (logs, tests)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
@@ -90,7 +95,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			if (!strcmp(arg, sort_names[i]))
 				break;
 		if (i == sizeof(sort_names) / sizeof(sort_names[0]))
-			argp_error(state, "invalid sort column: %s (accepted: scans, pages, young, wss, balloon, moved, pid)", arg);
+			argp_error(state, "invalid sort column: %s (accepted: scans, pages, young, wss, balloon, moved, swap, pid)", arg);
 		env.sort = i;
 		break;
 	case 'b':
@@ -116,6 +121,8 @@ struct vm_row {
 	__u32 pid;
 	struct mschedtop_vm now, prev;
 	__u64 moved;		/* pages moved in its RAM file, this interval */
+	__u64 swapped_out;	/* pages of its RAM file swapped out, this interval */
+	__u64 swapped_in;	/* ... and swapped in */
 	bool seen;		/* in the map at the last read */
 };
 struct file_row {
@@ -214,6 +221,7 @@ static __u64 sort_key(const struct vm_row *v)
 	case SORT_WSS:     return v->now.wss_pages;
 	case SORT_BALLOON: return D(v, nr_inflated_pages) + D(v, nr_deflated_pages);
 	case SORT_MOVED:   return v->moved;
+	case SORT_SWAP:    return v->swapped_out + v->swapped_in;
 	case SORT_PID:     return ~(__u64)v->pid;	/* ascending */
 	}
 	return 0;
@@ -236,12 +244,15 @@ static void print_interval(double secs)
 
 	msched_refresh_owners();
 	for (i = 0; i < nr_vm_rows; i++)
-		vm_rows[i].moved = 0;
+		vm_rows[i].moved = vm_rows[i].swapped_out = vm_rows[i].swapped_in = 0;
 	for (i = 0; i < nr_file_rows; i++) {
 		f = &file_rows[i];
 		owner = msched_ino_owner(f->ino);
-		if (owner && (v = vm_row(owner)))
+		if (owner && (v = vm_row(owner))) {
 			v->moved += D(f, nr_moved_pages);
+			v->swapped_out += D(f, nr_swapped_out_pages);
+			v->swapped_in += D(f, nr_swapped_in_pages);
+		}
 	}
 	qsort(vm_rows, nr_vm_rows, sizeof(vm_rows[0]), cmp_vm);
 	for (i = 0; i < nr_vm_rows; i++)
@@ -253,23 +264,25 @@ static void print_interval(double secs)
 		printf("\033[H\033[2J");
 	printf("%s mschedtop: %d VMs, %d files, interval %.2f s\n",
 	       msched_now(ts, sizeof(ts)), nv, nf, secs);
-	printf("%-8s %-16s %6s %7s %9s %6s %9s %6s %7s %7s %8s\n", "PID", "NAME",
-	       "SCANS", "SCANS/s", "PAGES", "YOUNG%", "WSS", "BMSGS", "INFL",
-	       "DEFL", "MOVED");
+	printf("%-8s %-16s %6s %7s %9s %6s %9s %6s %7s %7s %8s %8s %8s\n",
+	       "PID", "NAME", "SCANS", "SCANS/s", "PAGES", "YOUNG%", "WSS",
+	       "BMSGS", "INFL", "DEFL", "MOVED", "SWOUT", "SWIN");
 	for (i = 0; i < nr_vm_rows; i++) {
 		v = &vm_rows[i];
 		if (env.pid && v->pid != (__u32)env.pid)
 			continue;
-		printf("%-8u %-16.16s %6llu %7.1f %9llu %6.1f %9llu %6llu %7llu %7llu %8llu\n",
+		printf("%-8u %-16.16s %6llu %7.1f %9llu %6.1f %9llu %6llu %7llu %7llu %8llu %8llu %8llu\n",
 		       v->pid, msched_vm_name(v->pid, name, sizeof(name)),
 		       D(v, nr_scans), secs > 0 ? D(v, nr_scans) / secs : 0.0,
 		       D(v, nr_pages_scanned),
 		       D(v, nr_pages_scanned) ?
 		       100.0 * D(v, nr_young_pages) / D(v, nr_pages_scanned) : 0.0,
 		       v->now.wss_pages, D(v, nr_balloon_msgs),
-		       D(v, nr_inflated_pages), D(v, nr_deflated_pages), v->moved);
+		       D(v, nr_inflated_pages), D(v, nr_deflated_pages), v->moved,
+		       v->swapped_out, v->swapped_in);
 	}
-	printf("%-10s %-8s %8s %9s %9s\n", "INO", "VM", "BATCHES", "MOVED", "MOVE_MS");
+	printf("%-10s %-8s %8s %9s %9s %8s %8s %6s %8s\n", "INO", "VM", "BATCHES",
+	       "MOVED", "MOVE_MS", "SWBATCH", "SWOUT", "SWERR", "SWIN");
 	for (i = 0; i < nr_file_rows; i++) {
 		f = &file_rows[i];
 		owner = msched_ino_owner(f->ino);
@@ -279,9 +292,11 @@ static void print_interval(double secs)
 			snprintf(name, sizeof(name), "%d", owner);
 		else
 			snprintf(name, sizeof(name), "-");
-		printf("%-10llu %-8s %8llu %9llu %9.1f\n", f->ino, name,
-		       D(f, nr_move_batches), D(f, nr_moved_pages),
-		       D(f, move_ns) / 1e6);
+		printf("%-10llu %-8s %8llu %9llu %9.1f %8llu %8llu %6llu %8llu\n",
+		       f->ino, name, D(f, nr_move_batches), D(f, nr_moved_pages),
+		       D(f, move_ns) / 1e6, D(f, nr_swap_write_batches),
+		       D(f, nr_swapped_out_pages), D(f, nr_swap_write_errors),
+		       D(f, nr_swapped_in_pages));
 	}
 	printf("\n");
 	fflush(stdout);

@@ -22,6 +22,10 @@ struct mschedtop_file {
 	__u64 nr_move_batches;
 	__u64 nr_moved_pages;
 	__u64 move_ns;
+	__u64 nr_swap_write_batches;	/* msched_swap_batch */
+	__u64 nr_swapped_out_pages;	/* msched_swap_write_done: written and freed */
+	__u64 nr_swap_write_errors;	/* msched_swap_write_done: pages */
+	__u64 nr_swapped_in_pages;	/* msched_swap_in, read-ahead included */
 };
 
 #endif /* __MSCHEDTOP_H */
