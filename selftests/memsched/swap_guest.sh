@@ -26,7 +26,7 @@
 . "$(dirname "$0")/../lib/guest.sh"
 ms_require_kvm
 disk=$(ms_disk mswap 2>&1) || tap_skip_all "$disk"
-tap_plan 27
+tap_plan 28
 
 MEM_MB=256
 HOT_MB=16
@@ -187,11 +187,14 @@ tap_is "$(stat_of "$d" nr_swap_read_errors)" 0 "no read error"
 # back from the host (one byte read per page), remove the file with the
 # rest still out.
 sw=$(cat "$d/swapped_pages") in3=$(stat_of "$d" nr_swapped_in_pages)
+tap_is "$(cat "$SW/used_pages")/$(cat "$MS_DEBUG/live_swap_slots")" "$sw/$sw" \
+	"after the guest's swap-ins: one slot per page still out (used_pages/live_swap_slots = swapped_pages)"
 "$NODES" --file "$f" --count "0:$((size / 2 - 1))" > "$work/half" 2>&1
 sw2=$(cat "$d/swapped_pages") in4=$(stat_of "$d" nr_swapped_in_pages)
 tap_diag "after the VM: swapped $sw; host touched pages 0..$((size / 2 - 1)) ($(cat "$work/half")): swapped $sw2, $((in4 - in3)) swapped in"
-tap_ok "the host's touches swapped pages back in ($sw -> $sw2, counted)" \
-	all_of [ "$sw2" -lt "$sw" ] -- [ $((sw - sw2)) = $((in4 - in3)) ] -- [ $(( $(cat "$d/resident_pages") + sw2 )) = "$size" ]
+tap_ok "the host's touches swapped pages back in ($sw -> $sw2, counted; used_pages $(cat "$SW/used_pages"))" \
+	all_of [ "$sw2" -lt "$sw" ] -- [ $((sw - sw2)) = $((in4 - in3)) ] -- \
+	[ $(( $(cat "$d/resident_pages") + sw2 )) = "$size" ] -- [ "$(cat "$SW/used_pages")" = "$sw2" ]
 tap_ok "pages still out when the file is removed ($sw2)" [ "$sw2" -gt 0 ]
 rm -f "$f"
 ms_wait_val "$MS_DEBUG/live_fs_pages" 0 20 > /dev/null
