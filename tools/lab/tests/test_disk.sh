@@ -3,8 +3,9 @@
 # The lab's --disk option: virtio-blk disks found by serial (ms_disk), a
 # good one that keeps what is written, one whose every write fails with EIO
 # while reads work, one whose every read fails with EIO while writes work;
-# their backing files are gone once lab-run has ended. With --in-lab, the
-# part that runs inside the lab (prints "RESULT NAME VALUE" lines).
+# their backing files are gone once lab-run has ended, also when the run
+# failed. With --in-lab, the part that runs inside the lab (prints "RESULT
+# NAME VALUE" lines).
 if [ "${1:-}" = --in-lab ]; then
 	. "$(dirname "$0")/../../../selftests/lib/tap.sh"
 	. "$TAP_REPO/selftests/lib/memsched.sh"
@@ -45,7 +46,7 @@ if [ "${1:-}" = --in-lab ]; then
 fi
 
 . "$(dirname "$0")/../../../selftests/lib/tap.sh"
-tap_plan 16
+tap_plan 17
 lab=$TAP_REPO/tools/lab/lab-run
 out=$TAP_REPO/build/lab/test-disk
 mkdir -p "$(dirname "$out")"
@@ -71,4 +72,11 @@ tap_is "$(wc -l < "$out/disks" 2>/dev/null)" 4 "the run directory lists the four
 left=$(awk '{ print $4 }' "$out/disks" 2>/dev/null | while read -r f; do [ -e "$f" ] && echo "$f"; done)
 tap_is "$left" "" "no backing file is left once lab-run has ended"
 tap_ok "backing files were on /dev/shm" grep -q ' /dev/shm/memsched-lab-disk-mswap\.' "$out/disks"
+# A run that fails (QEMU killed by the timeout as it boots) removes them too.
+"$lab" --timeout 2 --mem 1G --out "$out-fail" --disk mswap:16M --disk mswapbad:16M:fail-writes \
+	-- true > "$out-fail.log" 2>&1
+rc=$?
+left=$(awk '{ print $4 }' "$out-fail/disks" 2>/dev/null | while read -r f; do [ -e "$f" ] && echo "$f"; done)
+tap_is "$rc/$(wc -l < "$out-fail/disks" 2>/dev/null)/$left" "124/2/" \
+	"a run that times out (status 124) removes its two backing files too"
 tap_done
