@@ -550,6 +550,7 @@ static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
 			xa_unlock(&mf->swap_map);
 			msched_swap_slots_put(b->slots[i], 1);
 			msched_fs_swap_unhold(folio);
+			msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, 1);
 			sw->busy++;
 			xa_lock(&mf->swap_map);
 			continue;
@@ -992,7 +993,6 @@ struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
 		for (i = 0; i < nr; i++)
 			if (i != f0)
 				msched_fs_swap_drop_folio(mf, &run[i]);
-		msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_ERRORS, nr - 1);
 		run[0] = run[f0];
 		f0 = 0;
 		nr = 1;
@@ -1000,6 +1000,7 @@ struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
 		err = msched_fs_swap_read(run, 1, slot);
 	}
 	if (err) {
+		/* One per SIGBUS: neighbours count when they are accessed. */
 		msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_ERRORS, 1);
 		pr_warn_ratelimited("%s: reading page %lu back from slot %llu of the swap device failed (error %d): SIGBUS for this access; the page stays out\n",
 				    mf->name, idx, slot, err);
