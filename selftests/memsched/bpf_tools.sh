@@ -16,6 +16,16 @@
 #    (a tracefs instance counts them over the same interval).
 #  - mschedsnoop prints the balloon target, its settling and a tiering plan
 #    with their values.
+#  - Hypervisor swap (issue 14), in the same interval, on the lab's mswap
+#    disk: swap_out "1024 force" of the VM's RAM file, every page touched
+#    back (fs_nodes reads each one): mschedtop's pages swapped out and in
+#    (per VM and per file), swap write batches and write errors equal the
+#    deltas of files/<ino>/stats/nr_swapped_out_pages (1024),
+#    nr_swapped_in_pages (1024), nr_swap_write_batches,
+#    nr_swap_write_errors (0); mschedlat's swap write and swap-in
+#    histograms hold one entry per batch and per swap-in fault (tracefs
+#    counts them); mschedsnoop prints the swap_out decision and one
+#    swap_write line per batch whose pages add up to the pages out.
 #  - All of it once with tp_btf (the default where the module has BTF) and
 #    once forced to raw_tp (--raw-tp).
 #  - Bad options are refused (exit 2); without memsched the tools say so;
@@ -24,10 +34,13 @@
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 33
+tap_plan 42
 
 BPF=$TAP_REPO/bpf/build
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
+NODES=$TAP_REPO/selftests/memsched/vmm/build/fs_nodes
+SW=$MS_ROOT/swap
+SWAP_PAGES=1024
 work=$(mktemp -d)
 mnt=$work/mnt
 tools=""
@@ -37,6 +50,7 @@ cleanup() {
 	ms_trace_remove
 	ms_vmm_stop
 	umount "$mnt" 2>/dev/null
+	[ -w "$SW/device" ] && echo none > "$SW/device" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,8 +96,18 @@ tap_ok "attach the VM (pid $pid), balloon cid 1" \
 tap_is "$(readlink -f "$v/ram")" "$(readlink -f "$f")" "vms/$pid/ram links to its RAM file (ino $ino)"
 ms_write 1 "$f/pmem_node"
 
+# The swap disk (make check's labs have it: --disk mswap:512M).
+if sdev=$(ms_disk mswap 2> "$work/disk.err"); then
+	tap_ok "swap/device: the lab's mswap disk ($sdev)" ms_write "$sdev" "$SW/device"
+	[ "$(cat "$SW/device")" = "$sdev" ] || sdev=""
+else
+	sdev=""
+	tap_skip "swap/device: the lab's mswap disk" "$(cat "$work/disk.err")"
+fi
+
 ms_trace_new bpf_tools
-ms_trace_on memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached
+ms_trace_on memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached \
+	memsched/msched_swap_write_done memsched/msched_swap_in
 echo 0 > "$MS_INST/tracing_on"
 
 # quiesce: no scan under way and none for 60 s. A changed value takes the
@@ -110,7 +134,9 @@ keep_quiet() {
 snap() {
 	echo "$(cat "$v/stats/nr_scans") $(cat "$v/stats/nr_pages_scanned")" \
 	     "$(cat "$b/stats/nr_inflated_pages") $(cat "$b/stats/nr_deflated_pages")" \
-	     "$(cat "$f/stats/nr_moved_pages")"
+	     "$(cat "$f/stats/nr_moved_pages")" \
+	     "$(cat "$f/stats/nr_swapped_out_pages") $(cat "$f/stats/nr_swapped_in_pages")" \
+	     "$(cat "$f/stats/nr_swap_write_batches") $(cat "$f/stats/nr_swap_write_errors")"
 }
 # wait_line FILE PATTERN PID: until FILE has a line matching PATTERN, while
 # PID lives, at most 300 s (loading BPF under TCG takes long)
@@ -141,14 +167,18 @@ lat_total() {
 }
 
 # ROUND_CHECKS: the checks of round() after "the three tools attach"
-ROUND_CHECKS="tools exit 0 on SIGTERM;mschedtop's scans and pages scanned;mschedtop's inflated/deflated balloon pages;mschedtop's moved pages;mschedtop's WSS;mschedlat's histograms;(the trace instance saw every scan);mschedsnoop: the balloon target;mschedsnoop: the tiering plan"
+ROUND_CHECKS="tools exit 0 on SIGTERM;swap_out of the RAM file and every page back;mschedtop's scans and pages scanned;mschedtop's inflated/deflated balloon pages;mschedtop's moved pages;mschedtop's swapped pages and swap write batches;mschedtop's WSS;mschedlat's histograms;mschedlat's swap histograms;(the trace instance saw every scan);mschedsnoop: the balloon target;mschedsnoop: the tiering plan;mschedsnoop: the swap_out decision and its write batches"
+# swap_skip NAME CHECK: skip CHECK of round NAME when there is no swap disk
+swap_skip() { tap_skip "$1: $2" "no swap disk (lab-run --disk mswap:512M)"; }
 
 # round NAME ARGS...: the three tools (with ARGS; mschedlat also with
 # $LAT_ARGS), once all are attached, over one exact interval of scans, a
-# balloon round trip and two moves of the whole RAM file; then, mschedsnoop
+# balloon round trip, two moves of the whole RAM file and, with the swap
+# disk, SWAP_PAGES of it swapped out and touched back in; then, mschedsnoop
 # still running, one tiering pass for its plan line.
 round() {
 	local name=$1 s0 s1 top lat snoop mode scans pages infl defl moved
+	local swout swin swbatch swerr swrc=1 swleft=-1 nodes=""
 	shift
 	ms_write 0 "$b/target_pages"
 	echo 0 > "$MS_INST/tracing_on"
@@ -201,6 +231,16 @@ round() {
 	ms_wait_val "$b/connected" 0 > /dev/null
 	ms_write 1 "$f/move"
 	ms_write 0 "$f/move"
+	if [ -n "$sdev" ]; then
+		# Any SWAP_PAGES pages (force: the guest's hot ones too, which it
+		# faults back at once); then every page read back in.
+		ms_write "$SWAP_PAGES force" "$f/swap_out" 2> "$work/$name.swap"
+		swrc=$?
+		# "0 8191 N0 N1 OTHER" -> "N0+N1/OTHER" (placement may use node 1)
+		nodes=$("$NODES" --file "$mnt/ram" --count 0:8191 2>&1) &&
+			nodes=$(echo "$nodes" | awk '{ print $3 + $4 "/" $5 }')
+		swleft=$(cat "$f/swapped_pages")
+	fi
 	quiesce
 	s1=$(snap)
 	echo 0 > "$MS_INST/tracing_on"
@@ -214,8 +254,18 @@ round() {
 	read -ra a1 <<< "$s1"
 	scans=$((a1[0] - a0[0])) pages=$((a1[1] - a0[1])) infl=$((a1[2] - a0[2]))
 	defl=$((a1[3] - a0[3])) moved=$((a1[4] - a0[4]))
-	tap_diag "$name: sysfs deltas: scans $scans, pages scanned $pages, inflated $infl, deflated $defl, moved $moved"
+	swout=$((a1[5] - a0[5])) swin=$((a1[6] - a0[6])) swbatch=$((a1[7] - a0[7]))
+	swerr=$((a1[8] - a0[8]))
+	tap_diag "$name: sysfs deltas: scans $scans, pages scanned $pages, inflated $infl, deflated $defl, moved $moved," \
+		"swapped out $swout, swapped in $swin, swap write batches $swbatch, swap write errors $swerr"
 	tap_ok "$name: tools exit 0 on SIGTERM (top $rc_top, lat $rc_lat)" all_of [ $rc_top = 0 ] -- [ $rc_lat = 0 ]
+	if [ -n "$sdev" ]; then
+		tap_is "$swrc/$swout/$swin/$swleft/$nodes" "0/$SWAP_PAGES/$SWAP_PAGES/0/8192/0" \
+			"$name: swap_out '$SWAP_PAGES force' of the RAM file: stats/nr_swapped_out_pages +$SWAP_PAGES; every page read back (fs_nodes): nr_swapped_in_pages +$SWAP_PAGES, swapped_pages 0, all 8192 pages resident" ||
+			tap_diag "$name: swap_out: $(cat "$work/$name.swap")"
+	else
+		swap_skip "$name" "swap_out of the RAM file and every page back"
+	fi
 	tap_ok "$name: mschedtop's scans and pages scanned = stats/nr_scans, nr_pages_scanned deltas ($scans, $pages)" \
 		all_of [ "$scans" -gt 0 ] -- [ "$(top_sum "$work/$name.top" 3)" = "$scans" ] -- \
 		[ "$(top_sum "$work/$name.top" 5)" = "$pages" ]
@@ -223,6 +273,13 @@ round() {
 		"$name: mschedtop's inflated/deflated balloon pages = balloon/stats/nr_inflated_pages, nr_deflated_pages deltas (1000/500)"
 	tap_is "$(top_sum "$work/$name.top" 11)/$(top_file_sum "$work/$name.top" 4)/$((moved > 0))" "$moved/$moved/1" \
 		"$name: mschedtop's moved pages, per VM and per file = files/$ino/stats/nr_moved_pages delta ($moved)"
+	if [ -n "$sdev" ]; then
+		tap_is "$(top_sum "$work/$name.top" 12)/$(top_sum "$work/$name.top" 13) $(top_file_sum "$work/$name.top" 7)/$(top_file_sum "$work/$name.top" 9) $(top_file_sum "$work/$name.top" 6)/$(top_file_sum "$work/$name.top" 8)" \
+			"$swout/$swin $swout/$swin $swbatch/$swerr" \
+			"$name: mschedtop's pages swapped out/in, per VM and per file, and the file's swap write batches/write errors = files/$ino/stats/nr_swapped_out_pages, nr_swapped_in_pages, nr_swap_write_batches, nr_swap_write_errors deltas ($swout/$swin, $swbatch/$swerr)"
+	else
+		swap_skip "$name" "mschedtop's swapped pages and swap write batches"
+	fi
 	tap_is "$(awk -v p="$pid" '$1 == p { w = $7 } END { print w }' "$work/$name.top")" \
 		"$(cat "$v/wss_pages")" "$name: mschedtop's WSS = wss_pages ($(cat "$v/wss_pages"))"
 	local ls lm lb ts tm tb
@@ -234,6 +291,17 @@ round() {
 	tb=$(ms_trace_count "msched_balloon_reached: pid=$pid ")
 	tap_ok "$name: mschedlat's histograms have one entry per scan, move batch, balloon target reached ($ls/$lm/$lb entries, $ts/$tm/$tb events)" \
 		all_of [ "$ls/$lm/$lb" = "$ts/$tm/$tb" ] -- [ "$ts" -gt 0 ] -- [ "$tm" -gt 0 ] -- [ "$tb" = 1 ]
+	if [ -n "$sdev" ]; then
+		local lw li tw ti
+		lw=$(lat_total "$work/$name.lat" "swap write latency")
+		li=$(lat_total "$work/$name.lat" "swap-in latency")
+		tw=$(ms_trace_count "msched_swap_write_done: ino=$ino ")
+		ti=$(ms_trace_count "msched_swap_in: ino=$ino ")
+		tap_ok "$name: mschedlat's swap histograms have one entry per write batch and per swap-in fault ($lw/$li entries, $tw/$ti events, $swbatch batches)" \
+			all_of [ "$lw/$li" = "$tw/$ti" ] -- [ "$tw" = "$swbatch" ] -- [ "$tw" -gt 0 ] -- [ "$ti" -gt 0 ]
+	else
+		swap_skip "$name" "mschedlat's swap histograms"
+	fi
 	tap_is "$(ms_trace_count "msched_scan: pid=$pid ")/$(ms_trace_overruns)" "$scans/0" \
 		"$name: (the trace instance saw every scan)"
 
@@ -257,6 +325,20 @@ round() {
 	tap_ok "$name: mschedsnoop: the RAM file's tiering plan (ino $ino, VM $pid, $(cat "$f/resident_pages") resident)" \
 		grep -Eq "^[0-9:]+ +plan +$pid +ino=$ino resident=$(cat "$f/resident_pages") dram=[0-9]+ demote=[0-9]+/[0-9]+ promote=[0-9]+/[0-9]+ rate_stalls=[0-9]+$" \
 		"$work/$name.snoop"
+	if [ -n "$sdev" ]; then
+		# swap_write lines: how many, and their pages - errors - busy summed
+		local wl
+		wl=$(awk -v p="$pid" -v i="ino=$ino" '$2 == "swap_write" && $3 == p && $4 == i {
+			n++; for (k = 5; k <= 7; k++) { split($k, kv, "="); v[kv[1]] = kv[2] }
+			out += v["pages"] - v["errors"] - v["busy"] } END { print n + 0 "/" out + 0 }' "$work/$name.snoop")
+		tap_diag "$name: mschedsnoop: $(grep -m 2 -E ' swap_(out|write) ' "$work/$name.snoop" | tr -s ' ' | tr '\n' ';')"
+		tap_ok "$name: mschedsnoop: the swap_out decision (want=$SWAP_PAGES force=1 below=any) and one swap_write line per batch, no error, pages out summed ($wl lines/pages; $swbatch batches, $swout pages)" \
+			all_of grep -Eq "^[0-9:]+ +swap_out +$pid +ino=$ino want=$SWAP_PAGES candidates=[0-9]+ selected=$SWAP_PAGES force=1 below=any$" "$work/$name.snoop" -- \
+			[ "$wl" = "$swbatch/$swout" ] -- \
+			[ "$(grep -Ec "^[0-9:]+ +swap_write +$pid +ino=$ino pages=[0-9]+ errors=0 busy=[0-9]+ write_us=[0-9]+$" "$work/$name.snoop")" = "$swbatch" ]
+	else
+		swap_skip "$name" "mschedsnoop: the swap_out decision and its write batches"
+	fi
 	ms_write 0 "$f/move"
 }
 
@@ -265,7 +347,7 @@ if [ $has_btf = 1 ]; then
 	tap_ok "tp_btf: every tool attached with tp_btf" \
 		eval '[ "$(grep -h "attaching with" "$work"/tp_btf.*.err | grep -c "attaching with tp_btf (memsched has BTF)")" = 3 ]'
 else
-	for _ in $(seq 11); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
+	for _ in $(seq 15); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
 fi
 LAT_ARGS=-P round raw_tp --raw-tp	# and mschedlat's histograms per VM
 tap_ok "raw_tp: every tool attached with raw_tp, as asked" \
@@ -273,7 +355,8 @@ tap_ok "raw_tp: every tool attached with raw_tp, as asked" \
 
 ms_vmm_stop
 umount "$mnt"
-tap_ok "unload memsched" rmmod memsched
+tap_ok "close the swap device (no page left out) and unload memsched" \
+	all_of ms_write none "$SW/device" -- rmmod memsched
 
 # Without BTF (memsched.ko with its .BTF section removed): the tools say so
 # and fall back to raw_tp; --tp-btf is refused with the reason.
