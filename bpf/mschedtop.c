@@ -243,12 +243,16 @@ static void print_interval(double secs)
 	int i, nv = 0, nf = 0;
 
 	msched_refresh_owners();
-	for (i = 0; i < nr_vm_rows; i++)
-		vm_rows[i].moved = vm_rows[i].swapped_out = vm_rows[i].swapped_in = 0;
+	for (i = 0; i < nr_vm_rows; i++) {
+		vm_rows[i].moved = 0;
+		vm_rows[i].swapped_out = 0;
+		vm_rows[i].swapped_in = 0;
+	}
 	for (i = 0; i < nr_file_rows; i++) {
 		f = &file_rows[i];
 		owner = msched_ino_owner(f->ino);
-		if (owner && (v = vm_row(owner))) {
+		v = owner ? vm_row(owner) : NULL;
+		if (v) {
 			v->moved += D(f, nr_moved_pages);
 			v->swapped_out += D(f, nr_swapped_out_pages);
 			v->swapped_in += D(f, nr_swapped_in_pages);
