@@ -70,6 +70,18 @@ trace_sum() {
 	awk -v e="$1:" -v f="$2" '$0 ~ e { for (i = 1; i <= NF; i++)
 		if (index($i, f "=") == 1) n += substr($i, length(f) + 2) } END { print n + 0 }' "$MS_INST/trace"
 }
+# wait_for SECS CMD...: until CMD succeeds, SECS seconds of wall time at
+# most (a count of tries would stretch with a slow kernel)
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+# val_gt FILE N: FILE reads a number above N
+val_gt() { [ "$(cat "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
 # wait_ready FILE PID: wait for a helper's ready file (BOUND_S at most)
 wait_ready() {
 	local i
@@ -338,21 +350,33 @@ tap_is "$(cat "$d/swapped_pages")/$(slots)" "0/0/0/0" "  ... every slot freed"
 tap_ok "swap_out '1024 force', then unlink" all_of ms_write "1024 force" "$d/swap_out" -- rm -f "$f"
 tap_is "$(slots)" "0/0/0" "  ... every slot freed"
 tap_ok "  ... the file's directory is gone" [ ! -d "$d" ]
-# The mapper killed with -9 while a swap_out runs, its file unlinked.
+# The mapper killed with -9 while a swap_out runs, its file unlinked. One
+# page per batch, each written before the next is prepared (pipeline 0):
+# the swap_out takes seconds, so the unlink and the kill land in its middle.
+ms_write 1 "$SW/batch_pages"; ms_write 0 "$SW/pipeline"
 f=$mnt/kill
 truncate -s 32M "$f"
 d=$(fdir "$f")
 hold "$f" 32
 ms_write "8192 force" "$d/swap_out" 2> "$work/k.err" &
 spid=$!
-sleep 0.5
+wait_for 60 val_gt "$d/stats/nr_swapped_out_pages" 0
+out0=$(stat_of "$d" nr_swapped_out_pages)
 rm -f "$f"
 kill -9 "$hpid"; wait "$hpid" 2>/dev/null
+kill -0 "$spid" 2>/dev/null; running=$?
 wait "$spid"; src=$?
-tap_diag "swap_out during the kill: status $src $(cat "$work/k.err")"
-tap_ok "mapper killed -9 during a swap_out of its unlinked file: every slot freed" \
-	ms_wait_val "$MS_DEBUG/live_swap_slots" 0 "$BOUND_S"
-tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" "  ... used_pages, batches, live_fs_pages 0"
+tap_diag "swap_out during the unlink and the kill: status $src $(cat "$work/k.err")"
+tap_ok "the swap_out was under way when the file was unlinked and its mapper killed ($out0 of 8192 pages out)" \
+	all_of [ "$out0" -gt 0 ] -- [ "$out0" -lt 8192 ] -- [ "$running" = 0 ]
+slots_free() { [ "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" = "0/0/0/0" ]; }
+wait_for "$BOUND_S" slots_free
+tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" \
+	"  ... within ${BOUND_S} s: every slot freed (used_pages, live_swap_slots, batches), no page left" ||
+	tap_diag "live_fs_files $(cat "$MS_DEBUG/live_fs_files"); the file's directory $([ -d "$d" ] &&
+		echo "is still there: swapped_pages $(cat "$d/swapped_pages"), resident_pages $(cat "$d/resident_pages")" ||
+		echo "is gone")"
+ms_write 256 "$SW/batch_pages"; ms_write 1 "$SW/pipeline"
 # Unmount with pages out of two files.
 for n in 1 2; do
 	"$PATTERN" --file "$mnt/u$n" --mb 2 --seconds 0 > /dev/null
