@@ -335,7 +335,9 @@ static int msched_fs_scan(struct msched_file *mf)
 
 	stalls0 = tr->t.stats.nr_rate_stalls;
 	budget0 = tr->t.stats.nr_budget_demotions;
-	moves = msched_tier_plan(&tr->t, tr->pages, n, tr->moves, cap);
+	/* Without a slow tier the scan only ages pages (for swap_out). */
+	moves = pmem_node == NUMA_NO_NODE ? 0 :
+		msched_tier_plan(&tr->t, tr->pages, n, tr->moves, cap);
 	if (moves < 0)
 		moves = 0;
 	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
