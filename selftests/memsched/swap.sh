@@ -31,7 +31,7 @@ for s in mswap mswapsmall mswapbad mswapread; do
 done
 [ -z "$missing" ] || tap_skip_all "no virtio-blk disk with serial $missing (make check runs the lab with --disk mswap:512M --disk mswapbad:64M:fail-writes --disk mswapread:64M:fail-reads --disk mswapsmall:1M)"
 good=$(ms_disk mswap) small=$(ms_disk mswapsmall) bad=$(ms_disk mswapbad) rd=$(ms_disk mswapread)
-tap_plan 121
+tap_plan 123
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
@@ -350,32 +350,41 @@ tap_is "$(cat "$d/swapped_pages")/$(slots)" "0/0/0/0" "  ... every slot freed"
 tap_ok "swap_out '1024 force', then unlink" all_of ms_write "1024 force" "$d/swap_out" -- rm -f "$f"
 tap_is "$(slots)" "0/0/0" "  ... every slot freed"
 tap_ok "  ... the file's directory is gone" [ ! -d "$d" ]
-# The mapper killed with -9 while a swap_out runs, its file unlinked. One
-# page per batch, each written before the next is prepared (pipeline 0):
-# the swap_out takes seconds, so the unlink and the kill land in its middle.
-ms_write 1 "$SW/batch_pages"; ms_write 0 "$SW/pipeline"
-f=$mnt/kill
-truncate -s 32M "$f"
-d=$(fdir "$f")
-hold "$f" 32
-ms_write "8192 force" "$d/swap_out" 2> "$work/k.err" &
-spid=$!
-wait_for 60 val_gt "$d/stats/nr_swapped_out_pages" 0
-out0=$(stat_of "$d" nr_swapped_out_pages)
-rm -f "$f"
-kill -9 "$hpid"; wait "$hpid" 2>/dev/null
-kill -0 "$spid" 2>/dev/null; running=$?
-wait "$spid"; src=$?
-tap_diag "swap_out during the unlink and the kill: status $src $(cat "$work/k.err")"
-tap_ok "the swap_out was under way when the file was unlinked and its mapper killed ($out0 of 8192 pages out)" \
-	all_of [ "$out0" -gt 0 ] -- [ "$out0" -lt 8192 ] -- [ "$running" = 0 ]
+# The mapper killed with -9 while a swap_out runs, its file unlinked:
+# first one page per batch, each written before the next is prepared
+# (pipeline 0), then pipelined batches of 8 (several in flight while the
+# dying mapper's pages are unmapped under them). Either way the swap_out
+# takes seconds, so the unlink and the kill land in its middle. The
+# tracepoints say what the batches met (busy pages, errors) if a slot leaks.
 slots_free() { [ "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" = "0/0/0/0" ]; }
-wait_for "$BOUND_S" slots_free
-tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" \
-	"  ... within ${BOUND_S} s: every slot freed (used_pages, live_swap_slots, batches), no page left" ||
-	tap_diag "live_fs_files $(cat "$MS_DEBUG/live_fs_files"); the file's directory $([ -d "$d" ] &&
-		echo "is still there: swapped_pages $(cat "$d/swapped_pages"), resident_pages $(cat "$d/resident_pages")" ||
-		echo "is gone")"
+for cfg in "1 0 32" "8 1 128"; do
+	read -r bp pl mb <<< "$cfg"
+	pages=$((mb * 256))
+	ms_write "$bp" "$SW/batch_pages"; ms_write "$pl" "$SW/pipeline"
+	f=$mnt/kill
+	truncate -s "${mb}M" "$f"
+	d=$(fdir "$f")
+	hold "$f" "$mb"
+	ms_trace_new swap_kill && ms_trace_on memsched/msched_swap_write_done
+	ms_write "$pages force" "$d/swap_out" 2> "$work/k.err" &
+	spid=$!
+	wait_for 60 val_gt "$d/stats/nr_swapped_out_pages" 0
+	out0=$(stat_of "$d" nr_swapped_out_pages)
+	rm -f "$f"
+	kill -9 "$hpid"; wait "$hpid" 2>/dev/null
+	kill -0 "$spid" 2>/dev/null; running=$?
+	wait "$spid"; src=$?
+	tap_diag "batch_pages $bp, pipeline $pl: swap_out status $src $(cat "$work/k.err")"
+	tap_ok "batch_pages $bp, pipeline $pl: the swap_out was under way when the file was unlinked and its mapper killed ($out0 of $pages pages out)" \
+		all_of [ "$out0" -gt 0 ] -- [ "$out0" -lt "$pages" ] -- [ "$running" = 0 ]
+	wait_for "$BOUND_S" slots_free
+	tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" \
+		"  ... within ${BOUND_S} s: every slot freed (used_pages, live_swap_slots, batches), no page left" ||
+		tap_diag "live_fs_files $(cat "$MS_DEBUG/live_fs_files"); the file's directory $([ -d "$d" ] &&
+			echo "is still there: swapped_pages $(cat "$d/swapped_pages"), resident_pages $(cat "$d/resident_pages")" ||
+			echo "is gone"); msched_swap_write_done: $(ms_trace_count msched_swap_write_done:) batches, pages $(trace_sum msched_swap_write_done pages), errors $(trace_sum msched_swap_write_done errors), busy $(trace_sum msched_swap_write_done busy)"
+	ms_trace_remove
+done
 ms_write 256 "$SW/batch_pages"; ms_write 1 "$SW/pipeline"
 # Unmount with pages out of two files.
 for n in 1 2; do
