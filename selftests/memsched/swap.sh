@@ -80,8 +80,16 @@ wait_for() {
 		sleep 0.2
 	done
 }
-# val_gt FILE N: FILE reads a number above N
-val_gt() { [ "$(cat "$1" 2>/dev/null || echo 0)" -gt "$2" ]; }
+# wait_started FILE: spin (no fork, no sleep: a pipelined swap_out is over
+# in a fraction of a second) until FILE reads above 0, 60 s at most
+wait_started() {
+	local v i=0 end=$((SECONDS + 60))
+	while :; do
+		read -r v < "$1" 2> /dev/null && [ "${v:-0}" -gt 0 ] && return 0
+		i=$((i + 1))
+		[ $((i % 1000)) != 0 ] || [ "$SECONDS" -lt "$end" ] || return 1
+	done
+}
 # wait_ready FILE PID: wait for a helper's ready file (BOUND_S at most)
 wait_ready() {
 	local i
@@ -353,8 +361,8 @@ tap_ok "  ... the file's directory is gone" [ ! -d "$d" ]
 # The mapper killed with -9 while a swap_out runs, its file unlinked:
 # first one page per batch, each written before the next is prepared
 # (pipeline 0), then pipelined batches of 8 (several in flight while the
-# dying mapper's pages are unmapped under them). Either way the swap_out
-# takes seconds, so the unlink and the kill land in its middle. The
+# dying mapper's pages are unmapped under them). The kill follows the
+# first pages out at once, so it lands in the swap_out's middle. The
 # tracepoints say what the batches met (busy pages, errors) if a slot leaks.
 slots_free() { [ "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" = "0/0/0/0" ]; }
 for cfg in "1 0 32" "8 1 128"; do
@@ -368,14 +376,15 @@ for cfg in "1 0 32" "8 1 128"; do
 	ms_trace_new swap_kill && ms_trace_on memsched/msched_swap_write_done
 	ms_write "$pages force" "$d/swap_out" 2> "$work/k.err" &
 	spid=$!
-	wait_for 60 val_gt "$d/stats/nr_swapped_out_pages" 0
-	out0=$(stat_of "$d" nr_swapped_out_pages)
-	rm -f "$f"
-	kill -9 "$hpid"; wait "$hpid" 2>/dev/null
+	wait_started "$d/stats/nr_swapped_out_pages"
+	kill -9 "$hpid"
 	kill -0 "$spid" 2>/dev/null; running=$?
+	read -r out0 < "$d/stats/nr_swapped_out_pages"
+	rm -f "$f"
+	wait "$hpid" 2>/dev/null
 	wait "$spid"; src=$?
 	tap_diag "batch_pages $bp, pipeline $pl: swap_out status $src $(cat "$work/k.err")"
-	tap_ok "batch_pages $bp, pipeline $pl: the swap_out was under way when the file was unlinked and its mapper killed ($out0 of $pages pages out)" \
+	tap_ok "batch_pages $bp, pipeline $pl: the swap_out was under way when the mapper was killed and the file unlinked ($out0 of $pages pages out)" \
 		all_of [ "$out0" -gt 0 ] -- [ "$out0" -lt "$pages" ] -- [ "$running" = 0 ]
 	wait_for "$BOUND_S" slots_free
 	tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" \
