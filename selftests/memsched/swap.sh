@@ -381,7 +381,7 @@ for cfg in "1 0 32" "8 1 128"; do
 	kill -0 "$spid" 2>/dev/null; running=$?
 	read -r out0 < "$d/stats/nr_swapped_out_pages"
 	rm -f "$f"
-	wait "$hpid" 2>/dev/null
+	{ wait "$hpid"; } 2> /dev/null	# (no "Killed" line from this shell)
 	wait "$spid"; src=$?
 	tap_diag "batch_pages $bp, pipeline $pl: swap_out status $src $(cat "$work/k.err")"
 	tap_ok "batch_pages $bp, pipeline $pl: the swap_out was under way when the mapper was killed and the file unlinked ($out0 of $pages pages out)" \
