@@ -205,29 +205,35 @@ again:
 		}
 		goto again;
 	}
-	folio = msched_fs_swap_in(mf, idx);
-	if (folio == ERR_PTR(-EAGAIN)) {	/* being written, or cached */
-		cond_resched();
-		goto again;
-	}
-	if (folio)
-		return folio;
+	/*
+	 * The page is new, or out on the swap device: which one is decided
+	 * once our locked folio holds the index (msched_fs_swap_in()), since
+	 * until then a swap-in and a swap-out of the page by others can run.
+	 */
 	folio = msched_fs_alloc_folio(mf, __GFP_ZERO, &reserved);
 	if (!folio)
 		return ERR_PTR(-ENOMEM);
 	__folio_set_locked(folio);
-	folio_mark_uptodate(folio);
 	err = filemap_add_folio(mapping, folio, idx, GFP_KERNEL);
-	if (err) {
+	if (err) {	/* it unlocked the folio */
 		msched_fs_place_done(mf, NULL, reserved);
-		folio_unlock(folio);
 		folio_put(folio);
 		if (err == -EEXIST)
 			goto again;
 		return ERR_PTR(err);
 	}
+	atomic64_inc(&msched_live_fs_pages);	/* ->free_folio drops it */
+	err = msched_fs_swap_in(mf, folio, reserved);
+	if (!err)
+		return folio;	/* read back */
+	if (err == -EAGAIN) {	/* it took the folio out again */
+		cond_resched();
+		goto again;
+	}
+	if (err != -ENOENT)
+		return ERR_PTR(err);	/* it took the folio out */
+	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);	/* never dropped by the page cache */
-	atomic64_inc(&msched_live_fs_pages);
 	msched_fs_place_done(mf, folio, reserved);
 	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, 1);
 	*new = true;
@@ -353,14 +359,15 @@ static int msched_fs_swap_shrink(struct msched_file *mf, loff_t size)
 	struct folio *folio;
 	bool new;
 
+	/* The partial page first: if its read fails, nothing changed. */
+	if (offset_in_page(size) && xa_load(&mf->swap_map, idx)) {
+		folio = msched_fs_get_folio(mf, idx, &new);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+	}
 	msched_fs_swap_free_range(mf, DIV_ROUND_UP(size, PAGE_SIZE), ULONG_MAX);
-	if (!offset_in_page(size) || !xa_load(&mf->swap_map, idx))
-		return 0;
-	folio = msched_fs_get_folio(mf, idx, &new);
-	if (IS_ERR(folio))
-		return PTR_ERR(folio);
-	folio_unlock(folio);
-	folio_put(folio);
 	return 0;
 }
 

@@ -102,9 +102,11 @@ struct msched_fs_tierer {
  * @dying: set once teardown started; the scan does not requeue
  * @swap_map: pages out on the swap device: page index -> xa_mk_value(slot);
  *	XA_MARK_0 while the write of the page is in flight (the page is then
- *	still in the page cache, locked). Its own xa_lock; the entries of a
- *	range change only with the invalidate lock held (shared: swap-out,
- *	swap-in; exclusive: truncate, punch), or at write completion
+ *	still in the page cache, locked). Its own xa_lock. An entry changes
+ *	at swap-out (invalidate lock shared) and its write's completion (no
+ *	invalidate lock), at swap-in (shared) and at truncate or punch
+ *	(exclusive); so under the shared lock only a folio of ours, locked
+ *	in the page cache at the index, keeps the entry of a page stable
  *	(fs_swap.c).
  * @nr_swapped: entries of @swap_map whose page is out (not in flight);
  *	changed under @swap_map's lock
@@ -251,7 +253,8 @@ void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *s
 void msched_fs_swap_init(struct msched_file *mf);
 void msched_fs_swap_evict(struct msched_file *mf);
 long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force);
-struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx);
+int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
+		      bool reserved);
 void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,
 			       pgoff_t last);
 

@@ -179,10 +179,18 @@ void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,
 			}
 		}
 		if (need_resched()) {
-			xas_pause(&xas);
+			/*
+			 * Not xas_pause(): after a store that emptied a node
+			 * the walk stands on the parent, and a pause there
+			 * skips the rest of the emptied node's range (63
+			 * slots leaked, seen on the debug kernel).
+			 */
+			unsigned long next = xas.xa_index + 1;
+
 			xas_unlock(&xas);
 			cond_resched();
 			xas_lock(&xas);
+			xas_set(&xas, next);
 		}
 	}
 	xas_unlock(&xas);
@@ -551,7 +559,9 @@ static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
 			msched_swap_slots_put(b->slots[i], 1);
 			msched_fs_swap_unhold(folio);
 			msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, 1);
+			spin_lock_irq(&sw->lock);
 			sw->busy++;
+			spin_unlock_irq(&sw->lock);
 			xa_lock(&mf->swap_map);
 			continue;
 		}
@@ -856,9 +866,8 @@ static struct folio *msched_fs_swap_new_folio(struct msched_file *mf,
 	__folio_set_locked(folio);
 	*err = filemap_add_folio(mf->vfs_inode.i_mapping, folio, idx,
 				 GFP_KERNEL);
-	if (*err) {
+	if (*err) {	/* it unlocked the folio */
 		msched_fs_place_done(mf, NULL, *reserved);
-		folio_unlock(folio);
 		folio_put(folio);
 		return NULL;
 	}
@@ -867,8 +876,10 @@ static struct folio *msched_fs_swap_new_folio(struct msched_file *mf,
 }
 
 /*
- * Whether page @idx is out on slot @slot, with no write in flight.
- * Caller holds the invalidate lock (the entry cannot go meanwhile).
+ * Whether page @idx is out on slot @slot, with no write in flight. Only
+ * a folio of ours, locked in the page cache at @idx, keeps the answer
+ * true: until then a swap-in and a swap-out of the page by others can run
+ * (both hold the invalidate lock shared, the write's completion none).
  */
 static bool msched_fs_swap_is_out_at(struct msched_file *mf, pgoff_t idx,
 				     u64 slot)
@@ -905,43 +916,114 @@ static int msched_fs_swap_read(struct msched_swap_ra *run, u32 nr, u64 slot)
 	return err;
 }
 
+/*
+ * Settle a run of pages read back: erase their entries, which must still
+ * hold the slots the read used (their folios, locked in the page cache,
+ * have held the indexes since the entries were checked), and free the
+ * slots. A mismatch is a bug: its slot stays allocated, never freed twice.
+ * Returns the pages settled.
+ */
+static u32 msched_fs_swap_settle(struct msched_file *mf,
+				 struct msched_swap_ra *run, u32 nr, u64 first)
+{
+	u64 start = 0, len = 0;
+	u32 i, done = 0;
+	void *old;
+
+	xa_lock(&mf->swap_map);
+	for (i = 0; i < nr; i++) {
+		old = __xa_cmpxchg(&mf->swap_map, run[i].folio->index,
+				   xa_mk_value(first + i), NULL, 0);
+		if (WARN_ON_ONCE(old != xa_mk_value(first + i)))
+			continue;
+		atomic64_dec(&mf->nr_swapped);
+		done++;
+		if (len && first + i == start + len) {
+			len++;
+			continue;
+		}
+		if (len)
+			msched_swap_slots_put(start, len);
+		start = first + i;
+		len = 1;
+	}
+	xa_unlock(&mf->swap_map);
+	if (len)
+		msched_swap_slots_put(start, len);
+	return done;
+}
+
+/*
+ * A neighbour of a page being read back: page @idx, out at @slot. NULL
+ * when it is not (checked again once its new folio holds the index),
+ * cached already, or no memory is left.
+ */
+static struct folio *msched_fs_swap_neighbour(struct msched_file *mf,
+					      pgoff_t idx, u64 slot,
+					      bool *reserved)
+{
+	struct msched_swap_ra ra;
+	int err;
+
+	if (!msched_fs_swap_is_out_at(mf, idx, slot))
+		return NULL;	/* cheap: most often no new folio */
+	ra.folio = msched_fs_swap_new_folio(mf, idx, &ra.reserved, &err);
+	if (!ra.folio)
+		return NULL;
+	if (!msched_fs_swap_is_out_at(mf, idx, slot)) {
+		msched_fs_swap_drop_folio(mf, &ra);
+		return NULL;
+	}
+	*reserved = ra.reserved;
+	return ra.folio;
+}
+
 /**
- * msched_fs_swap_in() - read a page that is out back into the page cache.
+ * msched_fs_swap_in() - read a page back from the swap device if it is
+ * out.
  * @mf: the file
- * @idx: the page; it has no folio in the page cache
+ * @folio: a new folio of the page, locked, !uptodate and in the page
+ *	cache (so that nobody else can swap the page in or out meanwhile)
+ * @reserved: whether msched_fs_alloc_folio() reserved a DRAM page for it
  *
  * With up to swap/readahead_pages neighbours whose slots continue the
  * page's run on the device, in one bio; they are left unlocked, uptodate
  * and dirty in the page cache. A failed read of several pages is retried
- * for @idx alone; when that fails too, the page stays out (its slot is
+ * for the page alone; when that fails too, the page stays out (its slot is
  * kept) and -EIO says SIGBUS for this access.
  *
  * Context: process context (the fault path); may sleep for the read.
  * Caller holds the mapping's invalidate lock (shared or exclusive).
- * Return: the folio of @idx, locked, referenced, uptodate and dirty; NULL
- * when @idx is not out; ERR_PTR(-EAGAIN) when its write is in flight or
- * it was cached meanwhile (look the page cache up again), -EIO, -ENOMEM.
+ * Return: 0: read back, @folio is uptodate, dirty and still locked, its
+ * placement settled; -ENOENT: the page is not out, @folio is untouched
+ * (the caller makes it a new page). Otherwise @folio was taken out of the
+ * page cache, its placement settled, and unlocked and put: -EIO, or
+ * -EAGAIN (look the page up again).
  */
-struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
+int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
+		      bool reserved)
 {
-	pgoff_t end = msched_fs_nr_pages(&mf->vfs_inode);
-	struct msched_swap_ra one, *run = &one;
+	pgoff_t idx = folio->index, end = msched_fs_nr_pages(&mf->vfs_inode);
+	struct msched_swap_ra one = { folio, reserved }, *run = &one;
 	struct msched_swap_knobs k;
 	u32 nr, fwd = 0, back = 0, i, f0;
 	u64 t0 = ktime_get_ns(), slot;
-	struct folio *folio, *nb;
+	struct folio *nb;
 	bool inflight, r;
 	void *entry;
 	int err;
 
+	/* Stable from here: our folio holds the index. */
 	xa_lock(&mf->swap_map);
 	entry = xa_load(&mf->swap_map, idx);
 	inflight = entry && xa_get_mark(&mf->swap_map, idx, XA_MARK_0);
 	xa_unlock(&mf->swap_map);
 	if (!entry)
-		return NULL;
-	if (inflight)	/* the folio is in the page cache, locked */
-		return ERR_PTR(-EAGAIN);
+		return -ENOENT;
+	if (WARN_ON_ONCE(inflight)) {	/* a write needs the page's folio */
+		msched_fs_swap_drop_folio(mf, &one);
+		return -EAGAIN;
+	}
 	slot = xa_to_value(entry);
 
 	msched_swap_get_knobs(&k);
@@ -952,31 +1034,24 @@ struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
 		run = &one;
 		k.readahead_pages = 0;
 	}
-	folio = msched_fs_swap_new_folio(mf, idx, &r, &err);
-	if (!folio) {
-		if (run != &one)
-			kfree(run);
-		return ERR_PTR(err == -EEXIST ? -EAGAIN : err);
-	}
 	/*
 	 * @run holds the pages in file (and slot) order: the neighbours
 	 * before @idx, @idx, the neighbours after. Forward neighbours first:
 	 * memory is mostly touched upwards.
 	 */
-	run[0].folio = folio;
-	run[0].reserved = r;
-	while (fwd < k.readahead_pages && idx + fwd + 1 < end &&
-	       msched_fs_swap_is_out_at(mf, idx + fwd + 1, slot + fwd + 1)) {
-		nb = msched_fs_swap_new_folio(mf, idx + fwd + 1, &r, &err);
+	run[0] = one;
+	while (fwd < k.readahead_pages && idx + fwd + 1 < end) {
+		nb = msched_fs_swap_neighbour(mf, idx + fwd + 1, slot + fwd + 1,
+					      &r);
 		if (!nb)
 			break;
 		fwd++;
 		run[fwd].folio = nb;
 		run[fwd].reserved = r;
 	}
-	while (fwd + back < k.readahead_pages && idx > back && slot > back &&
-	       msched_fs_swap_is_out_at(mf, idx - back - 1, slot - back - 1)) {
-		nb = msched_fs_swap_new_folio(mf, idx - back - 1, &r, &err);
+	while (fwd + back < k.readahead_pages && idx > back && slot > back) {
+		nb = msched_fs_swap_neighbour(mf, idx - back - 1,
+					      slot - back - 1, &r);
 		if (!nb)
 			break;
 		back++;
@@ -1009,17 +1084,13 @@ struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
 				     ktime_get_ns() - t0);
 		if (run != &one)
 			kfree(run);
-		return ERR_PTR(-EIO);
+		return -EIO;
 	}
-	xa_lock(&mf->swap_map);
 	for (i = 0; i < nr; i++) {
 		folio_mark_uptodate(run[i].folio);
 		folio_mark_dirty(run[i].folio);	/* never dropped by the page cache */
-		__xa_erase(&mf->swap_map, run[i].folio->index);
-		atomic64_dec(&mf->nr_swapped);
 	}
-	xa_unlock(&mf->swap_map);
-	msched_swap_slots_put(slot - back, nr);
+	msched_fs_swap_settle(mf, run, nr, slot - back);
 	for (i = 0; i < nr; i++) {
 		msched_fs_place_done(mf, run[i].folio, run[i].reserved);
 		if (i != f0) {
@@ -1033,5 +1104,5 @@ struct folio *msched_fs_swap_in(struct msched_file *mf, pgoff_t idx)
 			     ktime_get_ns() - t0);
 	if (run != &one)
 		kfree(run);
-	return folio;
+	return 0;
 }

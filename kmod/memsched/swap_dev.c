@@ -38,6 +38,9 @@
 #include "memsched.h"
 #include "swap.h"
 
+/* Slots of one device at most: 16 TiB, a 512 MiB bitmap. */
+#define MSCHED_SWAP_MAX_SLOTS	(1ULL << 32)
+
 #define MSCHED_SWAP_BATCH_MAX		4096
 #define MSCHED_SWAP_DEPTH_MAX		64
 #define MSCHED_SWAP_READAHEAD_MAX	64
@@ -250,6 +253,12 @@ static int msched_swap_open(const char *path, struct msched_compat_bdev *dev,
 			path, lbs, nr, PAGE_SIZE);
 		ret = -EINVAL;
 		goto out_close;
+	}
+	if (nr > MSCHED_SWAP_MAX_SLOTS) {
+		/* The slot bitmap stays below kvmalloc()'s INT_MAX. */
+		pr_info("device: '%s' has %llu pages; memsched uses its first %llu (16 TiB)\n",
+			path, nr, MSCHED_SWAP_MAX_SLOTS);
+		nr = MSCHED_SWAP_MAX_SLOTS;
 	}
 	*mem = msched_fallible(kvzalloc(msched_swap_slots_mem_bytes(nr),
 					GFP_KERNEL));
