@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * memschedfs: a file system whose files are VM RAM (fs.c), the page mover
+ * memschedfs: a file system whose files are VM RAM (fs.c), where new pages
+ * go (fs_place.c), the page mover
  * (fs_move.c), the tiering scan (fs_tier.c), swapping to the swap device
  * (fs_swap.c; the device is swap.h) and each file's sysfs directory
  * (fs_sysfs.c). See Documentation/design/memschedfs.rst and Documentation/design/locking.rst.
@@ -221,12 +222,14 @@ static inline void msched_fs_xas_resched(struct xa_state *xas)
 
 /* fs.c */
 extern atomic64_t msched_live_fs_files;
-extern atomic64_t msched_live_fs_pages;
 int msched_fs_init(void);
 void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
 int msched_fs_default_dram_node(void);
 int msched_fs_default_pmem_node(void);
+
+/* fs_place.c */
+extern atomic64_t msched_live_fs_pages;
 struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 				    bool *reserved);
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memschedfs: where a file's new page goes. A page is allocated on the
+ * file's DRAM node while the file is under its DRAM budget, else on its
+ * PMEM node; under a budget the DRAM page is reserved first, so that
+ * concurrent faults, swap-ins and promotions never take more than the
+ * budget together. Used by the fault path (fs.c) and by swap-in
+ * (fs_swap.c), which both sit above this file.
+ */
+#define pr_fmt(fmt) "memschedfs: " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+
+#include "memsched.h"
+#include "fs.h"
+
+/* Pages of every memschedfs file in a page cache now (debugfs). */
+atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
+
+/*
+ * Pick the node of a new page: DRAM while under budget, else PMEM. Under a
+ * budget the DRAM page is reserved first (@reserved), so that concurrent
+ * faults and promotions can never take more than the budget together.
+ */
+static int msched_fs_place(struct msched_file *mf, bool *reserved)
+{
+	int pmem = READ_ONCE(mf->pmem_node);
+	u64 budget = READ_ONCE(mf->dram_budget);
+
+	*reserved = false;
+	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
+		return READ_ONCE(mf->dram_node);
+	/* In flight before reserved: see msched_fs_dram_recount(). */
+	atomic64_inc(&mf->nr_dram_inflight);
+	smp_mb__after_atomic();
+	if (!msched_fs_dram_take(mf, 1, budget)) {
+		atomic64_dec(&mf->nr_dram_inflight);
+		return pmem;
+	}
+	*reserved = true;
+	return READ_ONCE(mf->dram_node);
+}
+
+/**
+ * msched_fs_place_done() - a new page of a file (from
+ * msched_fs_alloc_folio()) is in the page cache, or not: settle its DRAM
+ * reservation and count its arrival.
+ * @mf: the file
+ * @folio: the page, in the page cache; NULL when allocation or insertion
+ *	failed, or the page was taken out again before it was ever used
+ * @reserved: what msched_fs_alloc_folio() set
+ *
+ * The arrival is counted before the reservation ends, and before the count
+ * rises for an unreserved page (ordered), so that msched_fs_dram_recount()
+ * sees the page in one of them or in both, never in neither.
+ *
+ * Context: any process context.
+ */
+void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
+			  bool reserved)
+{
+	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+
+	if (on_dram)
+		msched_fs_dram_arrived(mf, reserved);
+	else if (reserved)
+		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
+	if (reserved) {
+		smp_mb__before_atomic();
+		atomic64_dec(&mf->nr_dram_inflight);
+	}
+}
+
+/**
+ * msched_fs_alloc_folio() - a new page for a file, on the node placement
+ * picks (DRAM while under budget, else PMEM; anywhere when that is full).
+ * @mf: the file
+ * @extra: GFP flags added to the mapping's (__GFP_ZERO for a new page)
+ * @reserved: set when a DRAM page of the budget was reserved for it
+ *
+ * Settle the placement with msched_fs_place_done() once the page is in
+ * the page cache, or failed to get there; on NULL it is settled already.
+ *
+ * Context: process context; may sleep.
+ * Return: the folio (one reference, not locked), or NULL (no memory).
+ */
+struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
+				    bool *reserved)
+{
+	gfp_t gfp = mapping_gfp_mask(mf->vfs_inode.i_mapping) | extra;
+	struct folio *folio;
+	int nid;
+
+	nid = msched_fs_place(mf, reserved);
+	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
+					      0, nid, NULL));
+	if (!folio)	/* the node is full: anywhere beats failing the VM */
+		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
+	if (!folio)
+		msched_fs_place_done(mf, NULL, *reserved);
+	return folio;
+}
