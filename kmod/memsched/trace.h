@@ -438,6 +438,64 @@ TRACE_EVENT(msched_swap_in,
 		  __entry->latency_ns)
 );
 
+TRACE_EVENT(msched_sched_period,
+	TP_PROTO(u64 period, const char *policy, u32 nr_vms, u64 pool_pages,
+		 u64 target_pages, int overcommitted),
+	TP_ARGS(period, policy, nr_vms, pool_pages, target_pages, overcommitted),
+	TP_STRUCT__entry(
+		__field(u64, period)
+		__string(policy, policy)
+		__field(u32, nr_vms)
+		__field(u64, pool_pages)
+		__field(u64, target_pages)
+		__field(int, overcommitted)
+	),
+	TP_fast_assign(
+		__entry->period = period;
+		__assign_str(policy, policy);
+		__entry->nr_vms = nr_vms;
+		__entry->pool_pages = pool_pages;
+		__entry->target_pages = target_pages;
+		__entry->overcommitted = overcommitted;
+	),
+	TP_printk("period=%llu policy=%s nr_vms=%u pool=%llu targets=%llu overcommitted=%d",
+		  __entry->period, __get_str(policy), __entry->nr_vms,
+		  __entry->pool_pages, __entry->target_pages,
+		  __entry->overcommitted)
+);
+
+TRACE_EVENT(msched_sched_decision,
+	TP_PROTO(pid_t pid, u64 period, const char *action,
+		 const char *mechanism, u64 pages, u64 target_pages,
+		 u64 actual_pages, const char *reason),
+	TP_ARGS(pid, period, action, mechanism, pages, target_pages,
+		actual_pages, reason),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, period)
+		__string(action, action)
+		__string(mechanism, mechanism)
+		__field(u64, pages)
+		__field(u64, target_pages)
+		__field(u64, actual_pages)
+		__string(reason, reason)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->period = period;
+		__assign_str(action, action);
+		__assign_str(mechanism, mechanism);
+		__entry->pages = pages;
+		__entry->target_pages = target_pages;
+		__entry->actual_pages = actual_pages;
+		__assign_str(reason, reason);
+	),
+	TP_printk("pid=%d period=%llu action=%s mechanism=%s pages=%llu target=%llu actual=%llu reason=%s",
+		  __entry->pid, __entry->period, __get_str(action),
+		  __get_str(mechanism), __entry->pages, __entry->target_pages,
+		  __entry->actual_pages, __get_str(reason))
+);
+
 #endif /* _MEMSCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH
