@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_alloc.c - the memory scheduler's allocator: shares with an idle
+ * tax (ESX, OSDI'02) and the miss-curve policy.
+ */
+#include "test_util.h"
+#include "msched_alloc.h"
+
+#define NO_TARGET	0xdeadULL
+
+static void vm_set(struct msched_alloc_vm *v, u64 shares, u64 min, u64 max,
+		   u64 active)
+{
+	memset(v, 0, sizeof(*v));
+	v->shares = shares;
+	v->min_pages = min;
+	v->max_pages = max;
+	v->active_pages = active;
+	v->target_pages = NO_TARGET;
+}
+
+static void vm_curve(struct msched_alloc_vm *v, const u64 *miss, u32 nr,
+		     u64 step)
+{
+	v->miss = miss;
+	v->nr_miss = nr;
+	v->miss_step_pages = step;
+}
+
+/* msched_alloc() with its own scratch memory (filled with garbage). */
+static int run_alloc(u64 pool, u32 tax, u32 policy,
+		     struct msched_alloc_vm *vms, u32 nr)
+{
+	struct msched_alloc_params p = {
+		.pool_pages = pool, .idle_tax_pct = tax, .policy = policy,
+	};
+	size_t bytes = msched_alloc_mem_bytes(vms, nr);
+	void *mem = tmalloc(bytes);
+	int ret;
+
+	memset(mem, 0x5a, bytes);
+	ret = msched_alloc(&p, vms, nr, mem);
+	free(mem);
+	return ret;
+}
+
+static u64 sum_targets(const struct msched_alloc_vm *vms, u32 nr)
+{
+	u64 s = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		s += vms[i].target_pages;
+	return s;
+}
+
+/*
+ * (100 - tau) * the VM's cost at its target: an active page costs 1, an
+ * idle one k = 100 / (100 - tau) (so 100 here); a target below the active
+ * pages counts every page as active.
+ */
+static u64 cost100(const struct msched_alloc_vm *v, u64 pages, u32 tax)
+{
+	u64 act = v->active_pages < v->max_pages ? v->active_pages :
+						   v->max_pages;
+
+	if (pages <= act)
+		return (100 - tax) * pages;
+	return (100 - tax) * act + 100 * (pages - act);
+}
+
+/*
+ * rho_a = S_a / cost_a equals rho_b within one idle page of cost:
+ * |S_b * cost_a - S_a * cost_b| <= 100 * max(S_a, S_b), exact integers.
+ */
+static void assert_rho_equal(const struct msched_alloc_vm *a,
+			     const struct msched_alloc_vm *b, u32 tax)
+{
+	unsigned __int128 x = (unsigned __int128)b->shares *
+			      cost100(a, a->target_pages, tax);
+	unsigned __int128 y = (unsigned __int128)a->shares *
+			      cost100(b, b->target_pages, tax);
+	unsigned __int128 d = x > y ? x - y : y - x;
+	u64 smax = a->shares > b->shares ? a->shares : b->shares;
+
+	if (d > (unsigned __int128)100 * smax)
+		fail_msg("rho differs: %llu/%llu vs %llu/%llu (tau %u)",
+			 (unsigned long long)a->target_pages,
+			 (unsigned long long)a->shares,
+			 (unsigned long long)b->target_pages,
+			 (unsigned long long)b->shares, tax);
+}
+
+static void assert_in(u64 v, u64 lo, u64 hi)
+{
+	if (v < lo || v > hi)
+		fail_msg("%llu not in [%llu, %llu]", (unsigned long long)v,
+			 (unsigned long long)lo, (unsigned long long)hi);
+}
+
+/*
+ * OSDI'02 section 5.3's setting: two VMs of equal shares, one idle, one
+ * with half its memory active.
+ *
+ * tau = 0: 500/500 whatever the activity.
+ * tau = 50% (k = 2): idle gets X/2, active 500 + (X - 500)/2, sum
+ *   X + 250 = 1000 -> X = 750: idle 375, active 625; costs 2*375 = 750
+ *   and 500 + 2*125 = 750, so rho is equal.
+ * tau = 75% (k = 4): X/4 + 500 + (X - 500)/4 = 1000 -> X = 1250: idle
+ *   312.5, active 687.5.
+ * Scaled by 262.144 (pool 262144): tau 50% 98304/163840, 75% 81920/180224
+ * exactly.
+ */
+static void osdi_case(u64 pool, u32 tax, u64 idle_lo, u64 idle_hi)
+{
+	struct msched_alloc_vm v[2];
+	u32 policy;
+
+	for (policy = 0; policy < MSCHED_ALLOC_NR_POLICIES; policy++) {
+		vm_set(&v[0], 1000, 0, pool, 0);
+		vm_set(&v[1], 1000, 0, pool, pool / 2);
+		assert_int_equal(run_alloc(pool, tax, policy, v, 2), 0);
+		assert_in(v[0].target_pages, idle_lo, idle_hi);
+		assert_in(v[1].target_pages, pool - idle_hi, pool - idle_lo);
+		assert_int_equal(sum_targets(v, 2), pool);
+		assert_rho_equal(&v[0], &v[1], tax);
+		/* the same with the VMs swapped */
+		vm_set(&v[1], 1000, 0, pool, 0);
+		vm_set(&v[0], 1000, 0, pool, pool / 2);
+		assert_int_equal(run_alloc(pool, tax, policy, v, 2), 0);
+		assert_in(v[1].target_pages, idle_lo, idle_hi);
+		assert_int_equal(sum_targets(v, 2), pool);
+	}
+}
+
+static void test_osdi_idle_tax(void **state)
+{
+	(void)state;
+	osdi_case(1000, 0, 499, 501);
+	osdi_case(1000, 50, 375, 375);
+	osdi_case(1000, 75, 312, 313);
+	osdi_case(262144, 0, 131071, 131073);
+	osdi_case(262144, 50, 98304, 98304);
+	osdi_case(262144, 75, 81920, 81920);
+	/* tau 99 (k = 100): X/100 + 500 + (X - 500)/100 = 1000 -> X = 25250 */
+	osdi_case(1000, 99, 252, 253);
+}
+
+/* tau = 0, no bounds: proportional to shares. */
+static void test_proportional(void **state)
+{
+	static const u64 sh[][4] = {
+		{ 1000, 2000, 3000, 0 },
+		{ 1, 2, 3, 0 },
+		{ 1, 1, 1, 1 },
+		{ 7, 13, 999999, 500000 },
+		{ 1000000, 1, 1000000, 3 },
+	};
+	static const u64 pools[] = { 60000, 1000, 12345, 1ULL << 30 };
+	struct msched_alloc_vm v[4];
+	u32 c, k, i, nr;
+
+	(void)state;
+	for (c = 0; c < ARRAY_SIZE(sh); c++) {
+		for (k = 0; k < ARRAY_SIZE(pools); k++) {
+			u64 total = 0, pool = pools[k];
+
+			nr = sh[c][3] ? 4 : 3;
+			for (i = 0; i < nr; i++) {
+				vm_set(&v[i], sh[c][i], 0, 1ULL << 36,
+				       (i * 7919) % 5000);
+				total += sh[c][i];
+			}
+			assert_int_equal(run_alloc(pool, 0, MSCHED_ALLOC_SHARES,
+						   v, nr), 0);
+			assert_int_equal(sum_targets(v, nr), pool);
+			for (i = 0; i < nr; i++) {
+				u64 exp = (u64)((unsigned __int128)pool *
+						sh[c][i] / total);
+
+				assert_in(v[i].target_pages,
+					  exp > nr ? exp - nr : 0, exp + nr);
+			}
+		}
+	}
+	/* 1:2:3 with pool 60000 is exact. */
+	vm_set(&v[0], 1000, 0, 1ULL << 36, 0);
+	vm_set(&v[1], 2000, 0, 1ULL << 36, 50000);
+	vm_set(&v[2], 3000, 0, 1ULL << 36, 7);
+	assert_int_equal(run_alloc(60000, 0, MSCHED_ALLOC_SHARES, v, 3), 0);
+	assert_int_equal(v[0].target_pages, 10000);
+	assert_int_equal(v[1].target_pages, 20000);
+	assert_int_equal(v[2].target_pages, 30000);
+}
+
+/*
+ * Four VMs of equal shares, pool 10000: VM0's min of 5000 is above its
+ * share, VM1's max of 500 below it; VM2 and VM3 split the 4500 left.
+ * tau = 0: 2250 each.  tau = 75%, VM2 active 2000, VM3 idle:
+ * 2000 + (X - 2000)/4 + X/4 = 4500 -> X = 6000: 3000 and 1500.
+ */
+static void test_min_max(void **state)
+{
+	struct msched_alloc_vm v[4];
+	u32 policy;
+
+	(void)state;
+	for (policy = 0; policy < MSCHED_ALLOC_NR_POLICIES; policy++) {
+		vm_set(&v[0], 1000, 5000, 10000, 0);
+		vm_set(&v[1], 1000, 0, 500, 500);
+		vm_set(&v[2], 1000, 0, 10000, 2000);
+		vm_set(&v[3], 1000, 0, 10000, 0);
+		assert_int_equal(run_alloc(10000, 0, policy, v, 4), 0);
+		assert_int_equal(v[0].target_pages, 5000);
+		assert_int_equal(v[1].target_pages, 500);
+		assert_int_equal(v[2].target_pages, 2250);
+		assert_int_equal(v[3].target_pages, 2250);
+
+		assert_int_equal(run_alloc(10000, 75, policy, v, 4), 0);
+		assert_int_equal(v[0].target_pages, 5000);
+		assert_int_equal(v[1].target_pages, 500);
+		assert_int_equal(v[2].target_pages, 3000);
+		assert_int_equal(v[3].target_pages, 1500);
+		assert_rho_equal(&v[2], &v[3], 75);
+
+		/* Active above max counts as max: VM1 stays at 500. */
+		v[1].active_pages = 1ULL << 40;
+		assert_int_equal(run_alloc(10000, 75, policy, v, 4), 0);
+		assert_int_equal(v[1].target_pages, 500);
+		assert_int_equal(v[2].target_pages, 3000);
+
+		/* Pool above the sum of the maxes: everyone at max. */
+		assert_int_equal(run_alloc(1ULL << 20, 75, policy, v, 4), 0);
+		assert_int_equal(v[0].target_pages, 10000);
+		assert_int_equal(v[1].target_pages, 500);
+		assert_int_equal(v[2].target_pages, 10000);
+		assert_int_equal(v[3].target_pages, 10000);
+
+		/* Pool 0, no mins: all 0. */
+		v[0].min_pages = 0;
+		assert_int_equal(run_alloc(0, 75, policy, v, 4), 0);
+		assert_int_equal(sum_targets(v, 4), 0);
+	}
+}
+
+static void test_overcommitted(void **state)
+{
+	struct msched_alloc_vm v[3];
+	static const u64 miss[] = { 100, 50, 0 };
+	u32 policy;
+
+	(void)state;
+	for (policy = 0; policy < MSCHED_ALLOC_NR_POLICIES; policy++) {
+		vm_set(&v[0], 1000, 400, 1000, 1000);
+		vm_set(&v[1], 5, 300, 300, 0);
+		vm_set(&v[2], 999999, 301, 5000, 0);
+		vm_curve(&v[2], miss, 3, 100);
+		assert_int_equal(run_alloc(1000, 75, policy, v, 3),
+				 MSCHED_ALLOC_OVERCOMMITTED);
+		assert_int_equal(v[0].target_pages, 400);
+		assert_int_equal(v[1].target_pages, 300);
+		assert_int_equal(v[2].target_pages, 301);
+		/* Mins exactly the pool: not overcommitted, targets = mins. */
+		v[2].min_pages = 300;
+		assert_int_equal(run_alloc(1000, 75, policy, v, 3), 0);
+		assert_int_equal(v[0].target_pages, 400);
+		assert_int_equal(v[1].target_pages, 300);
+		assert_int_equal(v[2].target_pages, 300);
+		/* Mins summing past U64_MAX. */
+		v[0].min_pages = MSCHED_U64_MAX - 10;
+		v[0].max_pages = MSCHED_U64_MAX - 10;
+		v[1].min_pages = 100;
+		v[1].max_pages = 100;
+		assert_int_equal(run_alloc(MSCHED_U64_MAX - 1, 0, policy, v, 3),
+				 MSCHED_ALLOC_OVERCOMMITTED);
+		assert_int_equal(v[0].target_pages, MSCHED_U64_MAX - 10);
+	}
+}
+
+static void expect_einval(const struct msched_alloc_params *p,
+			  struct msched_alloc_vm *v, u32 nr, void *mem,
+			  const char *what)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		v[i].target_pages = NO_TARGET;
+	if (msched_alloc(p, v, nr, mem) != -MSCHED_EINVAL)
+		fail_msg("%s: not refused", what);
+	for (i = 0; i < nr; i++)
+		assert_int_equal(v[i].target_pages, NO_TARGET);
+}
+
+static void test_bad_inputs(void **state)
+{
+	static u64 miss[4] = { 10, 5, 1, 0 };
+	static u64 big[MSCHED_ALLOC_POINTS_MAX + 1];
+	struct msched_alloc_params p = { .pool_pages = 1000, .idle_tax_pct = 75,
+					 .policy = MSCHED_ALLOC_MRC };
+	struct msched_alloc_vm v[2];
+	u64 mem[256];
+
+	(void)state;
+	vm_set(&v[0], 1000, 0, 1000, 0);
+	vm_set(&v[1], 1000, 0, 1000, 500);
+	vm_curve(&v[1], miss, 4, 100);
+	assert_true(msched_alloc_mem_bytes(v, 2) <= sizeof(mem));
+	assert_int_equal(msched_alloc(&p, v, 2, mem), 0);
+
+	v[0].shares = 0;
+	expect_einval(&p, v, 2, mem, "shares 0");
+	v[0].shares = MSCHED_ALLOC_SHARES_MAX + 1;
+	expect_einval(&p, v, 2, mem, "shares above max");
+	v[0].shares = MSCHED_ALLOC_SHARES_MAX;
+	v[0].min_pages = 1001;
+	expect_einval(&p, v, 2, mem, "min > max");
+	v[0].min_pages = 1000;
+	p.idle_tax_pct = 100;
+	expect_einval(&p, v, 2, mem, "tax 100");
+	p.idle_tax_pct = MSCHED_ALLOC_TAX_MAX_PCT;
+	p.policy = MSCHED_ALLOC_NR_POLICIES;
+	expect_einval(&p, v, 2, mem, "unknown policy");
+	p.policy = MSCHED_ALLOC_MRC;
+	v[1].nr_miss = 1;
+	expect_einval(&p, v, 2, mem, "one point");
+	v[1].nr_miss = 0;
+	expect_einval(&p, v, 2, mem, "no points");
+	v[1].nr_miss = 4;
+	v[1].miss_step_pages = 0;
+	expect_einval(&p, v, 2, mem, "step 0");
+	v[1].miss_step_pages = 100;
+	miss[2] = MSCHED_ALLOC_MISS_MAX + 1;
+	expect_einval(&p, v, 2, mem, "miss above MISS_MAX");
+	miss[2] = MSCHED_ALLOC_MISS_MAX;
+	expect_einval(NULL, v, 2, mem, "no params");
+	expect_einval(&p, v, 2, NULL, "mrc without memory");
+	assert_int_equal(msched_alloc(&p, NULL, 2, mem), -MSCHED_EINVAL);
+	/* The shares policy refuses the same curve errors. */
+	p.policy = MSCHED_ALLOC_SHARES;
+	v[1].miss_step_pages = 0;
+	expect_einval(&p, v, 2, NULL, "shares: step 0");
+	v[1].miss_step_pages = 100;
+	v[1].miss = big;
+	v[1].nr_miss = MSCHED_ALLOC_POINTS_MAX + 1;
+	expect_einval(&p, v, 2, NULL, "too many points");
+
+	/* The limits themselves are accepted. */
+	v[1].nr_miss = MSCHED_ALLOC_POINTS_MAX;
+	big[7] = MSCHED_ALLOC_MISS_MAX;
+	assert_int_equal(msched_alloc(&p, v, 2, NULL), 0);
+	assert_int_equal(sum_targets(v, 2), 1000);
+	p.policy = MSCHED_ALLOC_MRC;
+	assert_int_equal(run_alloc(1000, 99, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(sum_targets(v, 2), 1000);
+	/* No VMs: fine, for either policy, without memory. */
+	assert_int_equal(msched_alloc(&p, NULL, 0, NULL), 0);
+	assert_int_equal(msched_alloc_mem_bytes(NULL, 0), 0);
+	assert_int_equal(msched_alloc_mem_bytes(v, 0), 0);
+}
+
+/* Interpolation, the flat tail, and the weighted sum. */
+static void test_miss_at(void **state)
+{
+	static const u64 down[] = { 100, 50, 50, 20 };
+	static const u64 up[] = { 0, 10 };
+	static const u64 fall[] = { 10, 0 };
+	struct msched_alloc_vm v[3];
+
+	(void)state;
+	vm_set(&v[0], 3, 0, 100, 0);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 5), 0);	/* no curve */
+	vm_curve(&v[0], down, 4, 10);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 0), 100);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 5), 75);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 10), 50);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 15), 50);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 21), 47);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 30), 20);
+	assert_int_equal(msched_alloc_miss_at(&v[0], 1ULL << 62), 20);
+	vm_set(&v[1], 5, 0, 100, 0);
+	vm_curve(&v[1], up, 2, 4);
+	assert_int_equal(msched_alloc_miss_at(&v[1], 1), 2);	/* 2.5 down */
+	vm_set(&v[2], 7, 0, 100, 0);
+	vm_curve(&v[2], fall, 2, 4);
+	assert_int_equal(msched_alloc_miss_at(&v[2], 1), 8);	/* 7.5 up */
+	assert_int_equal(msched_alloc_miss_at(&v[2], MSCHED_U64_MAX), 0);
+
+	v[0].target_pages = 5;		/* 3 * 75 */
+	v[1].target_pages = 4;		/* 5 * 10 */
+	v[2].target_pages = 2;		/* 7 * 5 */
+	assert_int_equal(msched_alloc_weighted_misses(v, 3), 225 + 50 + 35);
+	assert_int_equal(msched_alloc_weighted_misses(v, 0), 0);
+}
+
+/*
+ * mrc where it helps: equal shares, pool 1000.  VM0's curve falls from
+ * 1000 to 0 over its first 100 pages (WSS 100), VM1's from 900 to 0 over
+ * 900 pages.  Both have 500 active pages, so shares splits 500/500: VM1
+ * then misses 400.  mrc gives 100/900: no misses at all.
+ */
+static void test_mrc_wins(void **state)
+{
+	static const u64 wss100[] = { 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const u64 lin900[] = { 900, 800, 700, 600, 500, 400, 300,
+				      200, 100, 0, 0 };
+	struct msched_alloc_vm v[2];
+	u64 w_shares, w_mrc;
+
+	(void)state;
+	vm_set(&v[0], 1000, 0, 1000, 500);
+	vm_set(&v[1], 1000, 0, 1000, 500);
+	vm_curve(&v[0], wss100, ARRAY_SIZE(wss100), 100);
+	vm_curve(&v[1], lin900, ARRAY_SIZE(lin900), 100);
+	assert_int_equal(run_alloc(1000, 75, MSCHED_ALLOC_SHARES, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 500);
+	assert_int_equal(v[1].target_pages, 500);
+	w_shares = msched_alloc_weighted_misses(v, 2);
+	assert_int_equal(w_shares, 1000 * 400);
+
+	assert_int_equal(run_alloc(1000, 75, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 100);
+	assert_int_equal(v[1].target_pages, 900);
+	w_mrc = msched_alloc_weighted_misses(v, 2);
+	assert_int_equal(w_mrc, 0);
+	tdiag("mrc: 100/900 pages, weighted misses %llu (shares: 500/500, %llu)",
+	      (unsigned long long)w_mrc, (unsigned long long)w_shares);
+
+	/*
+	 * Pool 1200: 200 pages no curve wants, shared by the shares policy
+	 * above 100/900: VM0's cost is the lower, so all 200 go to it.
+	 */
+	assert_int_equal(run_alloc(1200, 75, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 300);
+	assert_int_equal(v[1].target_pages, 900);
+	assert_int_equal(msched_alloc_weighted_misses(v, 2), 0);
+
+	/* Shares weigh the gains: VM1 with 20x the shares goes first. */
+	v[1].shares = 20000;
+	assert_int_equal(run_alloc(700, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 0);
+	assert_int_equal(v[1].target_pages, 700);
+	v[1].shares = 5000;	/* 10/page * 1000 vs 1/page * 5000: VM0 first */
+	assert_int_equal(run_alloc(700, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 100);
+	assert_int_equal(v[1].target_pages, 600);
+}
+
+/*
+ * A non-convex (cliff) curve: VM0 misses 1000 until 400 pages, 0 from
+ * 500.  VM1 falls linearly from 1000 at 0 to 0 at 1000.  The hull of VM0
+ * is the chord 0..500 (2 misses a page), steeper than VM1's 1 a page.
+ */
+static void test_mrc_cliff(void **state)
+{
+	static const u64 cliff[] = { 1000, 1000, 1000, 1000, 1000, 0 };
+	static const u64 lin[] = { 1000, 900, 800, 700, 600, 500, 400, 300,
+				   200, 100, 0 };
+	struct msched_alloc_vm v[3];
+
+	(void)state;
+	vm_set(&v[0], 1000, 0, 1000, 1000);
+	vm_set(&v[1], 1000, 0, 1000, 1000);
+	vm_curve(&v[0], cliff, ARRAY_SIZE(cliff), 100);
+	vm_curve(&v[1], lin, ARRAY_SIZE(lin), 100);
+	/* Pool 600: VM0 takes its whole chord, VM1 the rest. */
+	assert_int_equal(run_alloc(600, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 500);
+	assert_int_equal(v[1].target_pages, 100);
+	assert_int_equal(msched_alloc_weighted_misses(v, 2), 1000 * 900);
+	/*
+	 * Pool 300: the greedy stops inside VM0's chord (300/0: misses
+	 * 1000 + 1000), worse than shares' 150/150 (1000 + 850): the
+	 * shares targets are kept.
+	 */
+	assert_int_equal(run_alloc(300, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 150);
+	assert_int_equal(v[1].target_pages, 150);
+	assert_int_equal(msched_alloc_weighted_misses(v, 2), 1000 * 1850);
+
+	/*
+	 * A VM without a curve keeps its shares target (tau 0, pool 2500:
+	 * 834/833/833, the odd page to the first VM); the curves compete for
+	 * the 1467 pages above their mins (200, 0).  VM0's chord 200..500
+	 * (1000/300 a page) goes first, then VM1's 1000 pages; the 167 left
+	 * go by shares above 500/1000/833: all to VM0 (667).
+	 */
+	vm_set(&v[2], 1000, 0, 5000, 0);
+	v[0].min_pages = 200;
+	assert_int_equal(run_alloc(2500, 0, MSCHED_ALLOC_MRC, v, 3), 0);
+	assert_int_equal(v[0].target_pages, 667);
+	assert_int_equal(v[1].target_pages, 1000);
+	assert_int_equal(v[2].target_pages, 833);
+	assert_int_equal(msched_alloc_weighted_misses(v, 3), 0);
+	assert_int_equal(run_alloc(2500, 0, MSCHED_ALLOC_SHARES, v, 3), 0);
+	assert_int_equal(v[0].target_pages, 834);
+	assert_int_equal(v[1].target_pages, 833);
+	assert_int_equal(msched_alloc_weighted_misses(v, 3), 1000 * 167);
+}
+
+/* A random miss curve: convex, non-convex, rising parts, or flat. */
+static u32 rand_curve(struct trng *r, u64 *miss, u32 room)
+{
+	u32 nr = 2 + (u32)trng_below(r, room - 1), j, kind = trng_below(r, 4);
+	u64 y = trng_below(r, 2) ? trng_below(r, 1ULL << 20) :
+				   MSCHED_ALLOC_MISS_MAX - trng_below(r, 100);
+
+	for (j = 0; j < nr; j++) {
+		miss[j] = y;
+		switch (kind) {
+		case 0:		/* convex-ish falling */
+			y -= y / (2 + trng_below(r, 4));
+			break;
+		case 1:		/* falling with cliffs and plateaus */
+			if (trng_below(r, 3) == 0)
+				y -= trng_below(r, y + 1);
+			break;
+		case 2:		/* random walk, clamped */
+			if (trng_below(r, 2))
+				y -= trng_below(r, y / 2 + 1);
+			else if (y < MSCHED_ALLOC_MISS_MAX / 2)
+				y += trng_below(r, y / 4 + 10);
+			break;
+		default:	/* flat */
+			break;
+		}
+	}
+	return nr;
+}
+
+static u64 rand_pages(struct trng *r)
+{
+	switch (trng_below(r, 4)) {
+	case 0:
+		return trng_below(r, 100);
+	case 1:
+		return trng_below(r, 100000);
+	case 2:
+		return trng_below(r, 1ULL << 24);
+	default:
+		return trng_below(r, 1ULL << 34);
+	}
+}
+
+#define RAND_CASES	3000
+#define RAND_MAXVM	16
+#define RAND_POINTS	40
+
+static void check_bounds(const struct msched_alloc_vm *v, u32 nr, u64 pool,
+			 int ret)
+{
+	u64 sum_min = 0, sum_max = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		sum_min += v[i].min_pages;
+		sum_max += v[i].max_pages;
+		assert_in(v[i].target_pages, v[i].min_pages, v[i].max_pages);
+	}
+	if (sum_min > pool) {
+		assert_int_equal(ret, MSCHED_ALLOC_OVERCOMMITTED);
+		for (i = 0; i < nr; i++)
+			assert_int_equal(v[i].target_pages, v[i].min_pages);
+		return;
+	}
+	assert_int_equal(ret, 0);
+	/* Every page is handed out while some VM is below its max. */
+	assert_int_equal(sum_targets(v, nr), sum_max < pool ? sum_max : pool);
+}
+
+/*
+ * No VM could take a page from another and be closer to equal rho:
+ * if a is below its max and b above its min, b's cost per share without
+ * its last page is at most a's with one more page, give or take one page
+ * of rounding (the allocator floors S * L and the taxed part).
+ */
+static void check_fair(const struct msched_alloc_vm *v, u32 nr, u32 tax)
+{
+	u32 a, b;
+
+	for (a = 0; a < nr; a++) {
+		if (v[a].target_pages >= v[a].max_pages)
+			continue;
+		for (b = 0; b < nr; b++) {
+			double ca, cb;
+
+			if (b == a || v[b].target_pages <= v[b].min_pages)
+				continue;
+			ca = (double)cost100(&v[a], v[a].target_pages + 2, tax) /
+			     (double)v[a].shares;
+			cb = (double)cost100(&v[b], v[b].target_pages - 1, tax) /
+			     (double)v[b].shares;
+			if (cb > ca * 1.000000000001 + 0.000000001) {
+				u32 i;
+
+				for (i = 0; i < nr; i++)
+					tdiag("vm%u s %llu min %llu max %llu act %llu t %llu", i,
+					      (unsigned long long)v[i].shares,
+					      (unsigned long long)v[i].min_pages,
+					      (unsigned long long)v[i].max_pages,
+					      (unsigned long long)v[i].active_pages,
+					      (unsigned long long)v[i].target_pages);
+				fail_msg("unfair: vm%u %llu/%llu vs vm%u %llu/%llu tau %u",
+					 a, (unsigned long long)v[a].target_pages,
+					 (unsigned long long)v[a].shares, b,
+					 (unsigned long long)v[b].target_pages,
+					 (unsigned long long)v[b].shares, tax);
+			}
+		}
+	}
+}
+
+static void test_random_properties(void **state)
+{
+	struct msched_alloc_vm v[RAND_MAXVM], w[RAND_MAXVM];
+	u64 curves[RAND_MAXVM][RAND_POINTS], t_sh[RAND_MAXVM];
+	u64 nr_over = 0, nr_better = 0, nr_curves = 0, c;
+	struct trng r;
+
+	(void)state;
+	trng_seed(&r, 15);
+	for (c = 0; c < RAND_CASES; c++) {
+		u32 nr = 1 + (u32)trng_below(&r, RAND_MAXVM), i, j;
+		u32 tax = trng_below(&r, 3) ? (u32)trng_below(&r, 100) :
+				(trng_below(&r, 2) ? 0 : 99);
+		u64 pool, sum_max = 0, w_sh, w_mrc, raised;
+		int ret;
+
+		for (i = 0; i < nr; i++) {
+			u64 a = rand_pages(&r), b = rand_pages(&r);
+			u64 s = trng_below(&r, 2) ?
+				1 + trng_below(&r, MSCHED_ALLOC_SHARES_MAX) :
+				1 + trng_below(&r, 4000);
+
+			if (a > b) {
+				u64 t = a;
+
+				a = b;
+				b = t;
+			}
+			if (trng_below(&r, 3) == 0)
+				a = 0;
+			vm_set(&v[i], s, a, b, trng_below(&r, 4) ?
+			       trng_below(&r, b + 1) : rand_pages(&r));
+			if (trng_below(&r, 4)) {
+				vm_curve(&v[i], curves[i],
+					 rand_curve(&r, curves[i], RAND_POINTS),
+					 1 + rand_pages(&r) / 8);
+				nr_curves++;
+			}
+			sum_max += b;
+		}
+		pool = trng_below(&r, 8) ? trng_below(&r, sum_max + 2) :
+					   rand_pages(&r);
+
+		ret = run_alloc(pool, tax, MSCHED_ALLOC_SHARES, v, nr);
+		check_bounds(v, nr, pool, ret);
+		if (ret)
+			nr_over++;
+		else
+			check_fair(v, nr, tax);
+		for (i = 0; i < nr; i++)
+			t_sh[i] = v[i].target_pages;
+		w_sh = msched_alloc_weighted_misses(v, nr);
+
+		memcpy(w, v, sizeof(v[0]) * nr);
+		ret = run_alloc(pool, tax, MSCHED_ALLOC_MRC, w, nr);
+		check_bounds(w, nr, pool, ret);
+		w_mrc = msched_alloc_weighted_misses(w, nr);
+		if (w_mrc > w_sh)
+			fail_msg("case %llu: mrc %llu > shares %llu",
+				 (unsigned long long)c,
+				 (unsigned long long)w_mrc,
+				 (unsigned long long)w_sh);
+		nr_better += w_mrc < w_sh;
+
+		/* Raising one VM's shares never lowers its target. */
+		j = (u32)trng_below(&r, nr);
+		raised = v[j].shares +
+			 trng_below(&r, MSCHED_ALLOC_SHARES_MAX - v[j].shares + 1);
+		memcpy(w, v, sizeof(v[0]) * nr);
+		w[j].shares = raised;
+		ret = run_alloc(pool, tax, MSCHED_ALLOC_SHARES, w, nr);
+		check_bounds(w, nr, pool, ret);
+		if (w[j].target_pages < t_sh[j])
+			fail_msg("case %llu: vm%u shares %llu -> %llu, target %llu -> %llu",
+				 (unsigned long long)c, j,
+				 (unsigned long long)v[j].shares,
+				 (unsigned long long)raised,
+				 (unsigned long long)t_sh[j],
+				 (unsigned long long)w[j].target_pages);
+	}
+	tdiag("alloc: %u random cases (%llu curves), %llu overcommitted, mrc better in %llu",
+	      RAND_CASES, (unsigned long long)nr_curves,
+	      (unsigned long long)nr_over, (unsigned long long)nr_better);
+	assert_true(nr_over > 0 && nr_better > 100);
+}
+
+static void test_smooth_active(void **state)
+{
+	u64 a = 1000, prev;
+	u32 n = 0;
+
+	(void)state;
+	assert_int_equal(msched_alloc_smooth_active(0, 5000), 5000);
+	assert_int_equal(msched_alloc_smooth_active(4999, 5000), 5000);
+	assert_int_equal(msched_alloc_smooth_active(1000, 1000), 1000);
+	assert_int_equal(msched_alloc_smooth_active(1000, 0), 750);
+	assert_int_equal(msched_alloc_smooth_active(750, 0), 562);
+	assert_int_equal(msched_alloc_smooth_active(1000, 600), 900);
+	assert_int_equal(msched_alloc_smooth_active(10, 9), 9);
+	assert_int_equal(msched_alloc_smooth_active(10, 8), 9);
+	assert_int_equal(msched_alloc_smooth_active(MSCHED_U64_MAX, 0),
+			 MSCHED_U64_MAX - (1ULL << 62));
+	/* Falls by a quarter per call, never below, reaches the value. */
+	while (a > 100) {
+		prev = a;
+		a = msched_alloc_smooth_active(a, 100);
+		assert_true(a >= 100 && a < prev);
+		assert_true(prev - a >= (prev - 100) / 4);
+		n++;
+	}
+	assert_int_equal(a, 100);
+	assert_true(n >= 10 && n <= 30);
+	tdiag("smooth_active: 1000 -> 100 in %u periods", n);
+	/* A rise in the middle of a fall is taken at once. */
+	assert_int_equal(msched_alloc_smooth_active(500, 2000), 2000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_osdi_idle_tax),
+		cmocka_unit_test(test_proportional),
+		cmocka_unit_test(test_min_max),
+		cmocka_unit_test(test_overcommitted),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_miss_at),
+		cmocka_unit_test(test_mrc_wins),
+		cmocka_unit_test(test_mrc_cliff),
+		cmocka_unit_test(test_random_properties),
+		cmocka_unit_test(test_smooth_active),
+	};
+
+	return cmocka_run_group_tests_name("alloc", tests, NULL, NULL);
+}
