@@ -62,7 +62,12 @@ static inline bool msched_access_young(struct msched_access_src *src, u64 key)
 }
 
 struct msched_vm;
-/* kvm_access.c: the source of an attached VM's pages (host page numbers) */
+struct msched_file;
+/*
+ * kvm_access.c: the source of an attached VM's pages (host page numbers),
+ * and the memschedfs file of its guest RAM
+ */
 struct msched_access_src *msched_vm_access(struct msched_vm *vm);
+struct msched_file *msched_vm_ram(struct msched_vm *vm);
 
 #endif /* _MEMSCHED_ACCESS_H */

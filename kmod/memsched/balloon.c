@@ -320,6 +320,39 @@ int msched_balloon_set_cid(struct msched_balloon *b, u64 cid)
 }
 
 /**
+ * msched_balloon_read() - the balloon's state, for the scheduler.
+ * @b: the balloon
+ * @v: filled in
+ *
+ * Context: process context; takes the balloon lock.
+ */
+void msched_balloon_read(struct msched_balloon *b,
+			 struct msched_balloon_view *v)
+{
+	u64 bytes = 0;
+
+	mutex_lock(&b->lock);
+	v->connected = b->chan != NULL;
+	v->target_pages = b->target_pages;
+	v->actual_pages = b->actual_pages;
+	v->guest_pages = b->chan ? b->guest_pages :
+				   balloon_vm_memslot_pages(b->vm);
+	if (b->classes_present & BIT(MSCHED_BALLOON_CLASS_FREE)) {
+		bytes = b->classes[MSCHED_BALLOON_CLASS_FREE];
+		if (b->classes_present & BIT(MSCHED_BALLOON_CLASS_FILE_INACTIVE))
+			bytes += b->classes[MSCHED_BALLOON_CLASS_FILE_INACTIVE];
+		if (b->classes_present & BIT(MSCHED_BALLOON_CLASS_FILE_ACTIVE))
+			bytes += b->classes[MSCHED_BALLOON_CLASS_FILE_ACTIVE];
+	} else if (b->stats_present & BIT(MSCHED_BALLOON_STAT_FREE)) {
+		bytes = b->stats[MSCHED_BALLOON_STAT_FREE];
+		if (b->stats_present & BIT(MSCHED_BALLOON_STAT_CACHES))
+			bytes += b->stats[MSCHED_BALLOON_STAT_CACHES];
+	}
+	v->reclaimable_pages = v->connected ? bytes >> PAGE_SHIFT : 0;
+	mutex_unlock(&b->lock);
+}
+
+/**
  * msched_balloon_request_stats() - ask the guest for STATS and CLASSES now.
  * @b: the balloon
  *

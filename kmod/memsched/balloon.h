@@ -123,6 +123,23 @@ int msched_balloon_init(void);
  */
 void msched_balloon_exit(void);
 
+/**
+ * struct msched_balloon_view - a balloon as the scheduler reads it.
+ * @connected: the guest driver's channel is up.
+ * @target_pages: the balloon size asked for.
+ * @actual_pages: the balloon size the guest reports.
+ * @guest_pages: the guest's size (its HELLO; memslot pages without one).
+ * @reclaimable_pages: what the guest last reported free or in its page
+ *	cache (CLASSES, else STATS), in pages; 0 when it reported nothing.
+ */
+struct msched_balloon_view {
+	bool connected;
+	u64 target_pages;
+	u64 actual_pages;
+	u64 guest_pages;
+	u64 reclaimable_pages;
+};
+
 /* balloon.c: per-VM state and the message handlers */
 extern atomic64_t msched_live_ballooned;
 extern const struct msched_chan_ops msched_balloon_chan_ops;
@@ -134,6 +151,8 @@ int __msched_balloon_set_target(struct msched_balloon *b, u64 target);
 int msched_balloon_set_cid(struct msched_balloon *b, u64 cid);
 int msched_balloon_set_target(struct msched_balloon *b, u64 target);
 int msched_balloon_request_stats(struct msched_balloon *b);
+void msched_balloon_read(struct msched_balloon *b,
+			 struct msched_balloon_view *v);
 
 /* balloon_release.c: releasing the host memory behind ballooned frames */
 void msched_balloon_release(struct mm_struct *mm, const unsigned long *hvas,

@@ -4,7 +4,7 @@
  *
  * A VM (vm.c) is a pid, its KVM VM, its mm, a sysfs directory and a
  * reference count; it knows nothing of what is done with it. Each feature
- * (access sources, the sampler, the balloon, next the scheduler, swap and
+ * (access sources, the sampler, the balloon, the scheduler; next
  * replication) has one struct msched_feature_ops, which main.c registers
  * with vm.c at load (msched_vm_register_feature()), as DAMON's operations
  * register with its core: vm.c calls the features and never names them.
@@ -25,6 +25,7 @@ enum msched_feature_id {
 	MSCHED_FEAT_ACCESS,	/* first: the others read accesses through it */
 	MSCHED_FEAT_SAMPLE,
 	MSCHED_FEAT_BALLOON,
+	MSCHED_FEAT_SCHED,	/* last: reads the others */
 	MSCHED_NR_FEATURES
 };
 
@@ -60,5 +61,6 @@ struct msched_feature_ops {
 extern const struct msched_feature_ops msched_kvm_access_ops;
 extern const struct msched_feature_ops msched_sample_ops;
 extern const struct msched_feature_ops msched_balloon_ops;
+extern const struct msched_feature_ops msched_sched_ops;
 
 #endif /* _MEMSCHED_FEATURE_H */

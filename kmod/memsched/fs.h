@@ -225,6 +225,26 @@ extern atomic64_t msched_live_fs_files;
 int msched_fs_init(void);
 void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
+/**
+ * struct msched_fs_view - a file as the scheduler reads it (fs_place.c).
+ * @resident_pages: pages in the page cache, on any node.
+ * @dram_pages: pages on the DRAM node (never below the truth).
+ * @swapped_pages: pages out on the swap device.
+ * @dram_budget: the DRAM budget, MSCHED_FS_BUDGET_MAX for none.
+ * @tiering: the tiering scan runs (pages have ages, budgets are applied).
+ * @pmem_free_pages: free pages on the file's PMEM node (0 without one).
+ * @swap_free_pages: free slots on the swap device (0 without one).
+ */
+struct msched_fs_view {
+	u64 resident_pages;
+	u64 dram_pages;
+	u64 swapped_pages;
+	u64 dram_budget;
+	bool tiering;
+	u64 pmem_free_pages;
+	u64 swap_free_pages;
+};
+
 int msched_fs_default_dram_node(void);
 int msched_fs_default_pmem_node(void);
 
@@ -232,6 +252,8 @@ int msched_fs_default_pmem_node(void);
 extern atomic64_t msched_live_fs_pages;
 struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 				    bool *reserved);
+void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v);
+u64 msched_fs_node_free_pages(int nid);
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 			  bool reserved);
 
@@ -246,6 +268,7 @@ void msched_fs_tier_init(struct msched_file *mf);
 void msched_fs_tier_teardown(struct msched_file *mf);
 void msched_fs_tier_kick(struct msched_file *mf);
 int msched_fs_tier_apply(struct msched_file *mf);
+int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
@@ -255,7 +278,10 @@ void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *s
 /* fs_swap.c */
 void msched_fs_swap_init(struct msched_file *mf);
 void msched_fs_swap_evict(struct msched_file *mf);
-long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force);
+#define MSCHED_FS_SWAP_FORCE	0x1	/* msched_fs_swap_out(): any page */
+#define MSCHED_FS_SWAP_QUIET	0x2	/* msched_fs_swap_out(): no log line */
+long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
+			u64 *nr_out);
 int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		      bool reserved);
 void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,

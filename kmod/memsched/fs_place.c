@@ -15,6 +15,7 @@
 
 #include "memsched.h"
 #include "fs.h"
+#include "swap.h"
 
 /* Pages of every memschedfs file in a page cache now (debugfs). */
 atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
@@ -101,4 +102,49 @@ struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 	if (!folio)
 		msched_fs_place_done(mf, NULL, *reserved);
 	return folio;
+}
+
+/**
+ * msched_fs_node_free_pages() - free pages on a node now.
+ * @nid: a node id, or NUMA_NO_NODE.
+ *
+ * Context: any.
+ * Return: the free pages of @nid's zones (0 for NUMA_NO_NODE or a node
+ * without memory).
+ */
+u64 msched_fs_node_free_pages(int nid)
+{
+	u64 free = 0;
+	int z;
+
+	if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
+		return 0;
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+
+		if (populated_zone(zone))
+			free += zone_page_state(zone, NR_FREE_PAGES);
+	}
+	return free;
+}
+
+/**
+ * msched_fs_read() - what the scheduler reads of a file: where its pages
+ * are and what room its slow tier and the swap device have.
+ * @mf: the file (the caller holds a reference on its inode).
+ * @v: filled in.
+ *
+ * Context: any context but hardirq; lockless reads of counters that move.
+ */
+void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v)
+{
+	s64 dram = atomic64_read(&mf->nr_dram);
+
+	v->resident_pages = READ_ONCE(mf->vfs_inode.i_mapping->nrpages);
+	v->dram_pages = dram > 0 ? dram : 0;
+	v->swapped_pages = atomic64_read(&mf->nr_swapped);
+	v->dram_budget = READ_ONCE(mf->dram_budget);
+	v->tiering = READ_ONCE(mf->tiering);
+	v->pmem_free_pages = msched_fs_node_free_pages(READ_ONCE(mf->pmem_node));
+	v->swap_free_pages = msched_swap_free_pages();
 }

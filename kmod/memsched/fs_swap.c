@@ -703,9 +703,12 @@ static u32 msched_fs_swap_drop_tried(u32 *cand, u32 nr_cand, const u32 *sel,
 
 /* The reason why fewer than @want pages went out: -errno, logged. */
 static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
-				 bool force, bool aged, u64 eligible)
+				 bool force, bool aged, u64 eligible, bool quiet)
 {
 	struct msched_file *mf = sw->mf;
+
+	if (quiet)
+		return sw->nospc ? -ENOSPC : sw->errors ? -EIO : -EAGAIN;
 
 	if (sw->nospc) {
 		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device is full (%llu pages in use)\n",
@@ -734,8 +737,11 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
  * msched_fs_swap_out() - swap out pages of a file, coldest first.
  * @mf: the file
  * @want: pages to swap out, >= 1
- * @force: take pages of the working set too (heat >= demote_heat), and
- *	pages with no age yet (no tiering scan ran)
+ * @flags: MSCHED_FS_SWAP_FORCE: take pages of the working set too (heat
+ *	>= demote_heat), and pages with no age yet (no tiering scan ran);
+ *	MSCHED_FS_SWAP_QUIET: log nothing (the scheduler records its own
+ *	reasons)
+ * @nr_out: if not NULL, set to the pages that went out (also on failure)
  *
  * Pages go out as described at the top of this file; the call returns once
  * every write it started completed. Pages that went out stay out when the
@@ -750,14 +756,19 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
  * (fewer cold or idle pages than @want), -EINTR, -ENOMEM or -ENOENT (the
  * file is being evicted); each logged with how many went out and why.
  */
-long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force)
+long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
+			u64 *nr_out)
 {
+	bool force = flags & MSCHED_FS_SWAP_FORCE;
+	bool quiet = flags & MSCHED_FS_SWAP_QUIET;
 	struct msched_fs_swapper sw = { .mf = mf };
 	u32 *cand = NULL, *sel = NULL, nr_cand = 0, nr_sel, below, round;
 	u64 eligible = 0, left;
 	bool aged;
 	long ret;
 
+	if (nr_out)
+		*nr_out = 0;
 	if (!want)
 		return 0;
 	if (mutex_lock_killable(&mf->move_lock))
@@ -768,7 +779,7 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force)
 	}
 	ret = msched_swap_hold();
 	if (ret) {
-		if (ret == -ENODEV)
+		if (ret == -ENODEV && !quiet)
 			pr_info("%s: swap_out: no swap device (accepted: once a block device is written to swap/device)\n",
 				mf->name);
 		goto out_unlock;
@@ -817,7 +828,10 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, bool force)
 	msched_fs_swap_drain(&sw);
 	if (!ret)
 		ret = sw.out >= want ? (long)want :
-			msched_fs_swap_short(&sw, want, force, aged, eligible);
+			msched_fs_swap_short(&sw, want, force, aged, eligible,
+					     quiet);
+	if (nr_out)
+		*nr_out = sw.out;
 
 out_free:
 	kvfree(sel);

@@ -252,11 +252,7 @@ static ssize_t dram_budget_pages_store(struct kobject *kobj,
 			mf->name, limit);
 		return -EINVAL;
 	}
-	mutex_lock(&mf->move_lock);
-	WRITE_ONCE(mf->dram_budget, b);
-	ret = msched_fs_tier_apply(mf);
-	msched_fs_tier_kick(mf);
-	mutex_unlock(&mf->move_lock);
+	ret = msched_fs_set_dram_budget(mf, b);
 	return ret ? ret : count;
 }
 
@@ -387,7 +383,7 @@ static ssize_t swap_out_store(struct kobject *kobj, struct kobj_attribute *a,
 		return -EINVAL;
 	}
 	kfree(copy);
-	ret = msched_fs_swap_out(mf, n, force);
+	ret = msched_fs_swap_out(mf, n, force ? MSCHED_FS_SWAP_FORCE : 0, NULL);
 	return ret < 0 ? ret : count;
 }
 

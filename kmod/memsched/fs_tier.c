@@ -468,6 +468,27 @@ int msched_fs_tier_apply(struct msched_file *mf)
 }
 
 /**
+ * msched_fs_set_dram_budget() - set a file's DRAM budget and apply it (the
+ * file dram_budget_pages, and the scheduler's demote mechanism).
+ * @mf: the file
+ * @budget: pages, or MSCHED_FS_BUDGET_MAX for none
+ *
+ * Context: process context; takes @mf->move_lock.
+ * Return: 0, or -EINVAL if the engine rejects the parameters.
+ */
+int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget)
+{
+	int ret;
+
+	mutex_lock(&mf->move_lock);
+	WRITE_ONCE(mf->dram_budget, budget);
+	ret = msched_fs_tier_apply(mf);
+	msched_fs_tier_kick(mf);
+	mutex_unlock(&mf->move_lock);
+	return ret;
+}
+
+/**
  * msched_fs_tier_teardown() - stop the scan and free the tiering state.
  * @mf: the file, being evicted
  *

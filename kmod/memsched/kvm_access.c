@@ -111,6 +111,21 @@ struct msched_access_src *msched_vm_access(struct msched_vm *vm)
 	return &ka->vm_src;
 }
 
+/**
+ * msched_vm_ram() - the memschedfs file that holds a VM's guest RAM.
+ * @vm: an attached VM.
+ *
+ * Context: any, between the access feature's attach and detach (it
+ * attaches first and detaches last, and holds a reference on the file).
+ * Return: the file, or NULL when no memslot of the VM is a memschedfs file.
+ */
+struct msched_file *msched_vm_ram(struct msched_vm *vm)
+{
+	struct msched_kvm_access *ka = msched_vm_feature(vm, MSCHED_FEAT_ACCESS);
+
+	return ka->ram ? ka_file(ka) : NULL;
+}
+
 static bool msched_kvm_access_match(struct file *file)
 {
 	return msched_fs_is_file(file);

@@ -380,6 +380,34 @@ void __msched_sample_snapshot(struct msched_sampler *s)
 }
 
 /**
+ * msched_sample_read() - a VM's estimates, as the scheduler uses them.
+ * @vm: an attached VM (between the sampler's attach and detach).
+ * @v: filled in.
+ * @ppm: where the miss-rate curve goes (miss ratio in ppm at k *
+ *	@v->mrc_step_pages pages, k = 0 ..), or NULL.
+ * @nr_points: room in @ppm.
+ *
+ * Context: process context, may sleep; takes the sampler's lock.
+ */
+void msched_sample_read(struct msched_vm *vm, struct msched_sample_view *v,
+			u32 *ppm, u32 nr_points)
+{
+	struct msched_sampler *s = msched_vm_feature(vm, MSCHED_FEAT_SAMPLE);
+
+	mutex_lock(&s->lock);
+	v->guest_pages = s->guest_pages;
+	v->wss_pages = s->snap.wss_pages;
+	v->nr_scans = s->stats.nr_scans;
+	v->nr_young_pages = s->stats.nr_young_pages;
+	v->period = s->period_eff;
+	v->mrc_step_pages = s->mrc.bucket_pages;
+	v->nr_points = 0;
+	if (ppm && s->mrc_mem && s->mrc.nr_refs)
+		v->nr_points = msched_mrc_curve(&s->mrc, ppm, nr_points);
+	mutex_unlock(&s->lock);
+}
+
+/**
  * msched_sample_attach() - give a VM being attached its sampler: default
  * knobs and the first sample set.
  * @vm: the VM (not yet visible).

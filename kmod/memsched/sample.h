@@ -124,6 +124,27 @@ struct msched_sampler {
 	struct msched_class snap;
 };
 
+/**
+ * struct msched_sample_view - what the scheduler reads of a VM's sampling.
+ * @guest_pages: guest pages in the VM's memslots.
+ * @wss_pages: working set estimate (accessed within wss_scans scans).
+ * @nr_scans: scans done (since attach or the last reset).
+ * @nr_young_pages: sampled pages found accessed, ever (since the same).
+ * @period: the sampling period in effect: one sampled page stands for this
+ *	many.
+ * @mrc_step_pages: pages between two points of the miss-rate curve.
+ * @nr_points: points written to the caller's array (0: no curve yet).
+ */
+struct msched_sample_view {
+	u64 guest_pages;
+	u64 wss_pages;
+	u64 nr_scans;
+	u64 nr_young_pages;
+	u64 period;
+	u64 mrc_step_pages;
+	u32 nr_points;
+};
+
 /* sample.c: the scanner and what it estimates */
 extern atomic64_t msched_live_bytes;
 int msched_sample_attach(struct msched_vm *vm);
@@ -131,6 +152,8 @@ void msched_sample_start(struct msched_vm *vm);
 void msched_sample_detach(struct msched_vm *vm);
 int __msched_sample_reset(struct msched_sampler *s);
 void __msched_sample_snapshot(struct msched_sampler *s);
+void msched_sample_read(struct msched_vm *vm, struct msched_sample_view *v,
+			u32 *ppm, u32 nr_points);
 
 /* sample_sysfs.c: the sampler's files in vms/<pid>/, and its feature ops */
 

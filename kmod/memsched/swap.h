@@ -56,6 +56,7 @@ void msched_swap_release(void);
 u32 msched_swap_slots_get(u32 want, u64 *start);
 void msched_swap_slots_put(u64 start, u64 len);
 u64 msched_swap_used_pages(void);
+u64 msched_swap_free_pages(void);
 struct bio *msched_swap_bio_alloc(unsigned short nr_vecs, blk_opf_t opf);
 void msched_swap_queue_work(struct work_struct *work);
 int msched_swap_init(struct kobject *root);

@@ -175,6 +175,24 @@ u64 msched_swap_used_pages(void)
 }
 
 /**
+ * msched_swap_free_pages() - slots free now.
+ *
+ * Context: any context but hardirq; takes msched_swap_lock.
+ * Return: free slots, 0 without a device.
+ */
+u64 msched_swap_free_pages(void)
+{
+	u64 free = 0;
+
+	spin_lock(&msched_swap_lock);
+	if (msched_swap_slots_mem)
+		free = msched_swap_slot_map.nr -
+		       msched_swap_slots_used(&msched_swap_slot_map);
+	spin_unlock(&msched_swap_lock);
+	return free;
+}
+
+/**
  * msched_swap_bio_alloc() - a bio on the swap device, from the swap bio_set.
  * @nr_vecs: pages it will carry, at most BIO_MAX_VECS
  * @opf: operation and flags

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memsched: the memory scheduler, a feature of every attached VM
+ * (feature.h). Every period it divides the pool among the attached VMs
+ * (lib/msched_alloc: shares with an idle-memory tax, or marginal gains on
+ * the miss-rate curves) and moves each VM toward its target with one
+ * mechanism, recording why. Its files call each other as a tree:
+ *
+ *   sched_sysfs.c   sched/ and vms/<pid>/sched/, and the feature ops
+ *   sched.c         the period: inputs, allocation, one decision per VM
+ *   sched_act.c     the mechanisms: balloon, demotion, swap
+ *
+ * See Documentation/design/scheduler.rst; lock rules in
+ * Documentation/design/locking.rst.
+ */
+#ifndef _MEMSCHED_SCHED_H
+#define _MEMSCHED_SCHED_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+
+#include "memsched.h"
+#include "msched_alloc.h"
+
+/* Knob limits; writes outside them get -EINVAL and one log line. */
+#define MSCHED_SCHED_PERIOD_MIN_MS	100U
+#define MSCHED_SCHED_PERIOD_MAX_MS	60000U
+#define MSCHED_SCHED_STEP_MAX		(1ULL << 30)
+#define MSCHED_SCHED_RATE_MAX		1048576U
+#define MSCHED_SCHED_TIMEOUT_MIN_MS	1000U
+#define MSCHED_SCHED_TIMEOUT_MAX_MS	600000U
+#define MSCHED_SCHED_SHARES_DEFAULT	1000U
+#define MSCHED_SCHED_NO_MAX		U64_MAX	/* max_pages "max" */
+
+/* What a decision does, how, and why (the decision file's words). */
+enum msched_sched_action { MSCHED_ACT_HOLD, MSCHED_ACT_RECLAIM,
+			   MSCHED_ACT_RETURN };
+enum msched_sched_mech { MSCHED_MECH_NONE, MSCHED_MECH_BALLOON,
+			 MSCHED_MECH_DEMOTE, MSCHED_MECH_SWAP };
+enum msched_sched_reason {
+	MSCHED_WHY_NONE,		/* no decision yet */
+	MSCHED_WHY_GUEST_FREE,		/* balloon: guest has free/cache pages */
+	MSCHED_WHY_GUEST_RECLAIMS,	/* balloon: the guest reclaims itself */
+	MSCHED_WHY_PMEM_ROOM,		/* demote: the PMEM node has room */
+	MSCHED_WHY_HOST_SWAP,		/* swap: a swap device is set */
+	MSCHED_WHY_BALLOON_STALLED,	/* the balloon did not follow */
+	MSCHED_WHY_TARGET_ABOVE,	/* return: deflate or promote */
+	MSCHED_WHY_WITHIN_STEP,		/* hold: gap below min_step_pages */
+	MSCHED_WHY_BALLOON_PENDING,	/* hold: a balloon request in flight */
+	MSCHED_WHY_NO_MECHANISM,	/* hold: nothing can move pages */
+	MSCHED_WHY_AT_MIN,		/* hold: at min_pages */
+	MSCHED_NR_WHY
+};
+
+extern const char *const msched_sched_action_names[];
+extern const char *const msched_sched_mech_names[];
+extern const char *const msched_sched_reason_names[];
+
+/**
+ * struct msched_sched_decision - one VM's decision of one period.
+ * @period: the period (stats/nr_periods when it was made).
+ * @action: enum msched_sched_action.
+ * @mech: enum msched_sched_mech.
+ * @reason: enum msched_sched_reason.
+ * @pages: pages asked of the mechanism.
+ * @target: the VM's target then.
+ * @actual: the VM's actual pages then.
+ */
+struct msched_sched_decision {
+	u64 period;
+	u8 action;
+	u8 mech;
+	u8 reason;
+	u64 pages;
+	u64 target;
+	u64 actual;
+};
+
+/**
+ * struct msched_sched_vm_stats - a VM's counters (vms/<pid>/sched/stats/).
+ * @nr_decisions: reclaim and return decisions.
+ * @nr_balloon_pages: pages reclaimed by inflating the balloon.
+ * @nr_demoted_pages: pages reclaimed by lowering the RAM file's DRAM budget.
+ * @nr_swapped_pages: pages reclaimed by swapping the RAM file out.
+ * @nr_returned_pages: pages given back (deflate, promote).
+ * @nr_balloon_timeouts: balloon requests given up.
+ */
+struct msched_sched_vm_stats {
+	u64 nr_decisions;
+	u64 nr_balloon_pages;
+	u64 nr_demoted_pages;
+	u64 nr_swapped_pages;
+	u64 nr_returned_pages;
+	u64 nr_balloon_timeouts;
+};
+
+/**
+ * struct msched_sched_vm - the scheduler's state of one VM. Everything is
+ * under msched_sched_lock.
+ * @node: entry in msched_sched_vms.
+ * @vm: the VM.
+ * @shares: knob.
+ * @min_pages: knob: reservation.
+ * @max_pages: knob: limit, MSCHED_SCHED_NO_MAX for none.
+ * @target_pages: the target of the last period.
+ * @actual_pages: the pages the VM held at the last period.
+ * @active_pages: the smoothed active estimate of the last period.
+ * @guest_pages: the VM's size at the last period.
+ * @last_young: the sampler's nr_young_pages at the last period.
+ * @balloon_asked: a balloon request of ours is not yet reached.
+ * @balloon_stalled: the last one timed out; the balloon is skipped until
+ *	the guest moves it again.
+ * @balloon_seen: the balloon's actual pages when last checked.
+ * @balloon_moved_ns: when the balloon last moved, or was asked to.
+ * @last_dir: the direction of the last reclaim (-1) or return (+1).
+ * @last_dir_period: the period of that decision.
+ * @dec: the last decision.
+ * @stats: counters.
+ */
+struct msched_sched_vm {
+	struct list_head node;
+	struct msched_vm *vm;
+	u64 shares;
+	u64 min_pages;
+	u64 max_pages;
+	u64 target_pages;
+	u64 actual_pages;
+	u64 active_pages;
+	u64 guest_pages;
+	u64 last_young;
+	bool balloon_asked;
+	bool balloon_stalled;
+	u64 balloon_seen;
+	u64 balloon_moved_ns;
+	int last_dir;
+	u64 last_dir_period;
+	struct msched_sched_decision dec;
+	struct msched_sched_vm_stats stats;
+};
+
+/**
+ * struct msched_sched_knobs - the global knobs (sched/).
+ * @enabled: the period runs.
+ * @policy: enum msched_alloc_policy.
+ * @period_ms: time between two periods.
+ * @pool_pages: the pool, 0 for auto (msched_sched_pool()).
+ * @idle_tax_pct: tau.
+ * @min_step_pages: the smallest gap acted on.
+ * @rate_limit_mib_per_s: most memory moved per VM per second.
+ * @balloon_timeout_ms: how long a balloon that does not move is waited for.
+ */
+struct msched_sched_knobs {
+	bool enabled;
+	u32 policy;
+	u32 period_ms;
+	u64 pool_pages;
+	u32 idle_tax_pct;
+	u64 min_step_pages;
+	u32 rate_limit_mib_per_s;
+	u32 balloon_timeout_ms;
+};
+
+/**
+ * struct msched_sched_stats - global counters (sched/stats/).
+ * @nr_periods: periods run.
+ * @nr_decisions: reclaim and return decisions.
+ * @nr_reclaimed_pages: pages reclaimed by any mechanism.
+ * @nr_returned_pages: pages given back.
+ * @nr_overcommitted_periods: periods where the mins exceeded the pool.
+ */
+struct msched_sched_stats {
+	u64 nr_periods;
+	u64 nr_decisions;
+	u64 nr_reclaimed_pages;
+	u64 nr_returned_pages;
+	u64 nr_overcommitted_periods;
+};
+
+/* sched.c: the period; these are guarded by msched_sched_lock */
+extern struct mutex msched_sched_lock;
+extern struct list_head msched_sched_vms;
+extern struct msched_sched_knobs msched_sched_knobs;
+extern struct msched_sched_stats msched_sched_stats;
+u64 msched_sched_pool(void);
+u64 msched_sched_auto_pool(void);
+u64 msched_sched_min_sum(const struct msched_sched_vm *except);
+void msched_sched_kick(void);
+int msched_sched_vm_attach(struct msched_vm *vm);
+void msched_sched_vm_detach(struct msched_vm *vm);
+void msched_sched_setup(void);
+void msched_sched_stop(void);
+
+/* sched_act.c: reaching a target */
+void msched_sched_act(struct msched_sched_vm *sv, u64 period,
+		      const struct msched_sched_knobs *k,
+		      struct msched_sched_stats *st);
+u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages);
+
+/* sched_sysfs.c: the files and the module-wide start and stop */
+int msched_sched_init(struct kobject *root);
+void msched_sched_exit(void);
+
+/**
+ * msched_sched_of() - the scheduler's state of a VM.
+ * @vm: an attached VM.
+ *
+ * Context: any; from the feature's ->attach to its ->detach.
+ * Return: the state.
+ */
+static inline struct msched_sched_vm *msched_sched_of(struct msched_vm *vm)
+{
+	return msched_vm_feature(vm, MSCHED_FEAT_SCHED);
+}
+
+#endif /* _MEMSCHED_SCHED_H */

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memsched scheduler: reaching a VM's target. Each period every VM gets one
+ * decision: reclaim, return or hold, with one mechanism and one reason.
+ *
+ * Reclaim tries, in order: the balloon, when the guest driver is connected
+ * and the guest reports free or cache pages; demotion to PMEM, when the
+ * VM's RAM is a memschedfs file that tiers and its PMEM node has room
+ * (the file's DRAM budget is lowered; its tiering scan moves the coldest
+ * pages); hypervisor swap, when the RAM is a memschedfs file and a swap
+ * device has room; and last the balloon anyway, where the guest reclaims
+ * (swaps) itself. Return deflates the balloon first, then raises the DRAM
+ * budget. A balloon request the guest does not follow within
+ * balloon_timeout_ms is withdrawn and the balloon skipped until the guest
+ * moves it again.
+ *
+ * Everything here runs under msched_sched_lock, in the period (sched.c
+ * holds it; this file sits below sched.c and does not name it).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/numa.h>
+
+#include "sched.h"
+#include "access.h"
+#include "balloon.h"
+#include "fs.h"
+#include "trace.h"
+
+const char *const msched_sched_action_names[] = {
+	[MSCHED_ACT_HOLD]	= "hold",
+	[MSCHED_ACT_RECLAIM]	= "reclaim",
+	[MSCHED_ACT_RETURN]	= "return",
+};
+
+const char *const msched_sched_mech_names[] = {
+	[MSCHED_MECH_NONE]	= "none",
+	[MSCHED_MECH_BALLOON]	= "balloon",
+	[MSCHED_MECH_DEMOTE]	= "demote",
+	[MSCHED_MECH_SWAP]	= "swap",
+};
+
+const char *const msched_sched_reason_names[] = {
+	[MSCHED_WHY_NONE]		= "none",
+	[MSCHED_WHY_GUEST_FREE]		= "guest_free_or_cache",
+	[MSCHED_WHY_GUEST_RECLAIMS]	= "guest_reclaims",
+	[MSCHED_WHY_PMEM_ROOM]		= "pmem_room",
+	[MSCHED_WHY_HOST_SWAP]		= "host_swap",
+	[MSCHED_WHY_BALLOON_STALLED]	= "balloon_unresponsive",
+	[MSCHED_WHY_TARGET_ABOVE]	= "target_above_actual",
+	[MSCHED_WHY_WITHIN_STEP]	= "within_step",
+	[MSCHED_WHY_BALLOON_PENDING]	= "balloon_pending",
+	[MSCHED_WHY_NO_MECHANISM]	= "no_mechanism",
+	[MSCHED_WHY_AT_MIN]		= "at_min",
+};
+
+/* A decision in the opposite direction within this many periods needs twice the step. */
+#define MSCHED_SCHED_SETTLE_PERIODS	3
+
+/* What one VM offers this period. */
+struct msched_sched_env {
+	struct msched_balloon *b;
+	struct msched_balloon_view bv;
+	struct msched_file *mf;
+	struct msched_fs_view fv;
+};
+
+static void sched_env(struct msched_sched_vm *sv, struct msched_sched_env *e)
+{
+	e->b = msched_balloon_of(sv->vm);
+	msched_balloon_read(e->b, &e->bv);
+	e->mf = msched_vm_ram(sv->vm);
+	if (e->mf)
+		msched_fs_read(e->mf, &e->fv);
+}
+
+/* Pages of the file that are resident but not on its DRAM node. */
+static u64 sched_pmem_pages(const struct msched_fs_view *fv)
+{
+	return fv->resident_pages > fv->dram_pages ?
+	       fv->resident_pages - fv->dram_pages : 0;
+}
+
+/**
+ * msched_sched_actual() - the pages a VM holds in host DRAM, as the
+ * scheduler counts them: its guest pages, minus ballooned pages, minus
+ * (memschedfs RAM) pages out on the swap device or on the PMEM node.
+ * @sv: the VM's state.
+ * @guest_pages: the VM's size now.
+ *
+ * Context: process context; msched_sched_lock held; takes the balloon lock.
+ * Return: the pages.
+ */
+u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages)
+{
+	struct msched_sched_env e;
+	u64 held, off;
+
+	sched_env(sv, &e);
+	held = guest_pages - min(guest_pages, e.bv.actual_pages);
+	if (e.mf) {
+		off = e.fv.swapped_pages + sched_pmem_pages(&e.fv);
+		held -= min(held, off);
+	}
+	return held;
+}
+
+static void sched_decide(struct msched_sched_vm *sv, u64 period,
+			 struct msched_sched_stats *st,
+			 enum msched_sched_action action,
+			 enum msched_sched_mech mech,
+			 enum msched_sched_reason reason, u64 pages)
+{
+	bool repeat = sv->dec.action == action && sv->dec.mech == mech &&
+		      sv->dec.reason == reason;
+
+	sv->dec = (struct msched_sched_decision) {
+		.period = period, .action = action, .mech = mech,
+		.reason = reason, .pages = pages,
+		.target = sv->target_pages, .actual = sv->actual_pages,
+	};
+	if (action == MSCHED_ACT_HOLD) {
+		/* A hold is traced when its reason is new. */
+		if (!repeat)
+			trace_msched_sched_decision(sv->vm->pid, period,
+				msched_sched_action_names[action],
+				msched_sched_mech_names[mech], pages,
+				sv->target_pages, sv->actual_pages,
+				msched_sched_reason_names[reason]);
+		return;
+	}
+	sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
+	sv->last_dir_period = period;
+	sv->stats.nr_decisions++;
+	st->nr_decisions++;
+	if (action == MSCHED_ACT_RECLAIM) {
+		st->nr_reclaimed_pages += pages;
+		if (mech == MSCHED_MECH_BALLOON)
+			sv->stats.nr_balloon_pages += pages;
+		else if (mech == MSCHED_MECH_DEMOTE)
+			sv->stats.nr_demoted_pages += pages;
+		else
+			sv->stats.nr_swapped_pages += pages;
+	} else {
+		st->nr_returned_pages += pages;
+		sv->stats.nr_returned_pages += pages;
+	}
+	trace_msched_sched_decision(sv->vm->pid, period,
+				    msched_sched_action_names[action],
+				    msched_sched_mech_names[mech], pages,
+				    sv->target_pages, sv->actual_pages,
+				    msched_sched_reason_names[reason]);
+}
+
+/* Ask the balloon for @target pages and start waiting for it. */
+static bool sched_balloon_ask(struct msched_sched_vm *sv,
+			      struct msched_sched_env *e, u64 target)
+{
+	if (msched_balloon_set_target(e->b, target))
+		return false;
+	sv->balloon_asked = true;
+	sv->balloon_moved_ns = ktime_get_ns();
+	return true;
+}
+
+/*
+ * Follow the balloon: note when it moved, stop waiting when it arrived,
+ * and give up on a request it has not moved for within the timeout (the
+ * request is withdrawn: the target goes back to where the balloon is).
+ * Return: true if a request timed out now.
+ */
+static bool sched_balloon_follow(struct msched_sched_vm *sv,
+				 struct msched_sched_env *e,
+				 const struct msched_sched_knobs *k)
+{
+	u64 now = ktime_get_ns();
+
+	if (e->bv.actual_pages != sv->balloon_seen) {
+		sv->balloon_seen = e->bv.actual_pages;
+		sv->balloon_moved_ns = now;
+		sv->balloon_stalled = false;
+	}
+	if (!sv->balloon_asked)
+		return false;
+	if (!e->bv.connected || e->bv.actual_pages == e->bv.target_pages) {
+		sv->balloon_asked = false;
+		return false;
+	}
+	if (now - sv->balloon_moved_ns <= (u64)k->balloon_timeout_ms * NSEC_PER_MSEC)
+		return false;
+	sv->balloon_asked = false;
+	sv->balloon_stalled = true;
+	sv->stats.nr_balloon_timeouts++;
+	pr_info_ratelimited("pid %d: scheduler: the balloon did not move for %u ms (at %llu pages, asked %llu); trying the next mechanism\n",
+			    sv->vm->pid, k->balloon_timeout_ms,
+			    e->bv.actual_pages, e->bv.target_pages);
+	msched_balloon_set_target(e->b, e->bv.actual_pages);
+	e->bv.target_pages = e->bv.actual_pages;
+	return true;
+}
+
+/* Lower the RAM file's DRAM budget by @need below what it holds now. */
+static bool sched_demote(struct msched_sched_env *e, u64 need)
+{
+	u64 dram = e->fv.dram_pages;
+
+	if (!e->fv.tiering || e->fv.pmem_free_pages < need)
+		return false;
+	if (e->fv.dram_budget != MSCHED_FS_BUDGET_MAX)
+		dram = min(dram, e->fv.dram_budget);
+	return !msched_fs_set_dram_budget(e->mf, dram - min(dram, need));
+}
+
+static void sched_reclaim(struct msched_sched_vm *sv, u64 period,
+			  const struct msched_sched_knobs *k,
+			  struct msched_sched_stats *st,
+			  struct msched_sched_env *e, u64 need, bool stalled)
+{
+	enum msched_sched_reason why;
+	u64 out = 0;
+
+	if (sv->actual_pages - need < sv->min_pages)
+		need = sv->actual_pages > sv->min_pages ?
+		       sv->actual_pages - sv->min_pages : 0;
+	if (!need)
+		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
+				    MSCHED_MECH_NONE, MSCHED_WHY_AT_MIN, 0);
+	need = min(need, e->bv.guest_pages - min(e->bv.guest_pages,
+						 e->bv.actual_pages));
+	if (e->bv.connected && !sv->balloon_stalled &&
+	    e->bv.reclaimable_pages >= min(need, k->min_step_pages) &&
+	    sched_balloon_ask(sv, e, e->bv.actual_pages + need))
+		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+				    MSCHED_MECH_BALLOON, MSCHED_WHY_GUEST_FREE,
+				    need);
+	if (e->mf && sched_demote(e, need))
+		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+				    MSCHED_MECH_DEMOTE,
+				    stalled ? MSCHED_WHY_BALLOON_STALLED :
+					      MSCHED_WHY_PMEM_ROOM, need);
+	if (e->mf && e->fv.swap_free_pages) {
+		msched_fs_swap_out(e->mf, min(need, e->fv.swap_free_pages),
+				   MSCHED_FS_SWAP_FORCE | MSCHED_FS_SWAP_QUIET,
+				   &out);
+		if (out)
+			return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+					    MSCHED_MECH_SWAP,
+					    stalled ? MSCHED_WHY_BALLOON_STALLED :
+						      MSCHED_WHY_HOST_SWAP, out);
+	}
+	if (e->bv.connected && !sv->balloon_stalled &&
+	    sched_balloon_ask(sv, e, e->bv.actual_pages + need))
+		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+				    MSCHED_MECH_BALLOON,
+				    MSCHED_WHY_GUEST_RECLAIMS, need);
+	why = stalled || sv->balloon_stalled ? MSCHED_WHY_BALLOON_STALLED :
+					       MSCHED_WHY_NO_MECHANISM;
+	sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE, why, 0);
+}
+
+static void sched_return(struct msched_sched_vm *sv, u64 period,
+			 struct msched_sched_stats *st,
+			 struct msched_sched_env *e, u64 give)
+{
+	u64 budget;
+
+	if (e->bv.connected && e->bv.target_pages) {
+		give = min(give, e->bv.target_pages);
+		if (sched_balloon_ask(sv, e, e->bv.target_pages - give))
+			return sched_decide(sv, period, st, MSCHED_ACT_RETURN,
+					    MSCHED_MECH_BALLOON,
+					    MSCHED_WHY_TARGET_ABOVE, give);
+	}
+	if (e->mf && e->fv.dram_budget != MSCHED_FS_BUDGET_MAX) {
+		budget = e->fv.dram_pages + give;
+		if (budget >= sv->guest_pages)
+			budget = MSCHED_FS_BUDGET_MAX;
+		if (!msched_fs_set_dram_budget(e->mf, budget))
+			return sched_decide(sv, period, st, MSCHED_ACT_RETURN,
+					    MSCHED_MECH_DEMOTE,
+					    MSCHED_WHY_TARGET_ABOVE, give);
+	}
+	sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
+		     MSCHED_WHY_NO_MECHANISM, 0);
+}
+
+/**
+ * msched_sched_act() - make this period's decision for one VM and carry it
+ * out: move it toward sv->target_pages by at most the rate limit.
+ * @sv: the VM's state, with target_pages and actual_pages of this period.
+ * @period: the period's number.
+ * @k: the knobs.
+ * @st: the global counters.
+ *
+ * Context: process context, may sleep (a balloon message, a swap-out);
+ * msched_sched_lock held.
+ */
+void msched_sched_act(struct msched_sched_vm *sv, u64 period,
+		      const struct msched_sched_knobs *k,
+		      struct msched_sched_stats *st)
+{
+	u64 target = sv->target_pages, actual = sv->actual_pages, gap, step;
+	struct msched_sched_env e;
+	bool stalled, reclaim = actual > target, settling;
+
+	sched_env(sv, &e);
+	stalled = sched_balloon_follow(sv, &e, k);
+	if (sv->balloon_asked)
+		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
+				    MSCHED_MECH_BALLOON,
+				    MSCHED_WHY_BALLOON_PENDING, 0);
+	gap = reclaim ? actual - target : target - actual;
+	/* Turning back soon after a move needs twice the step: no ping-pong. */
+	settling = sv->last_dir == (reclaim ? 1 : -1) &&
+		   period - sv->last_dir_period < MSCHED_SCHED_SETTLE_PERIODS;
+	if (gap < k->min_step_pages * (settling ? 2 : 1))
+		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
+				    MSCHED_MECH_NONE, MSCHED_WHY_WITHIN_STEP, 0);
+	step = max_t(u64, 1, div_u64((u64)k->rate_limit_mib_per_s *
+				     k->period_ms << (20 - PAGE_SHIFT), 1000));
+	gap = min(gap, step);
+	if (reclaim)
+		sched_reclaim(sv, period, k, st, &e, gap, stalled);
+	else
+		sched_return(sv, period, st, &e, gap);
+}
