@@ -28,11 +28,17 @@ struct alloc_pt {
 	u64 miss;
 };
 
-/* A VM's lower convex hull in the scratch memory; @pos: current point. */
+/*
+ * A VM's lower convex hull in the scratch memory: @nr points from @pt,
+ * @pos the point the VM is at; @drop (miss drop times shares) and @len
+ * (pages) describe the segment from there, while the VM is in the heap.
+ */
 struct alloc_hull {
 	struct alloc_pt *pt;
 	u32 nr;
 	u32 pos;
+	u64 drop;
+	u64 len;
 };
 
 static u64 alloc_min(u64 a, u64 b)
@@ -231,12 +237,13 @@ static size_t alloc_vm_points(const struct msched_alloc_vm *v)
  * @vms: the VMs, as they will be passed to msched_alloc()
  * @nr: number of VMs
  *
- * Two u64 per VM, a hull descriptor per VM and room for the lower convex
- * hull of every miss curve (its points plus two).  The miss pointers and
+ * Per VM two u64, a hull descriptor and a heap slot, and room for the
+ * lower convex hull of every miss curve (its points plus two).  The miss pointers and
  * nr_miss of @vms must not change between this call and msched_alloc().
  *
  * Context: any.  O(@nr).
- * Return: bytes for msched_alloc()'s @mem (8-byte aligned); 0 when @nr is 0.
+ * Return: bytes for msched_alloc()'s @mem, a multiple of 8; 0 when @nr is
+ * 0.
  */
 size_t msched_alloc_mem_bytes(const struct msched_alloc_vm *vms, u32 nr)
 {
@@ -245,10 +252,11 @@ size_t msched_alloc_mem_bytes(const struct msched_alloc_vm *vms, u32 nr)
 
 	if (!nr || !vms)
 		return 0;
-	bytes = (size_t)nr * (2 * sizeof(u64) + sizeof(struct alloc_hull));
+	bytes = (size_t)nr * (2 * sizeof(u64) + sizeof(struct alloc_hull) +
+			      sizeof(u32));
 	for (i = 0; i < nr; i++)
 		bytes += alloc_vm_points(&vms[i]) * sizeof(struct alloc_pt);
-	return bytes;
+	return (bytes + 7) & ~(size_t)7;
 }
 
 /**
@@ -312,10 +320,11 @@ u64 msched_alloc_weighted_misses(const struct msched_alloc_vm *vms, u32 nr)
 
 /*
  * Append q = (@pages, @miss) to the lower convex hull @h (points in
- * increasing pages): first drop the last point b while it lies on or
- * above the chord from the one before it, a, to q (Andrew's monotone
- * chain), that is while (b.y - a.y) * (q.x - a.x) >= (q.y - a.y) *
- * (b.x - a.x), with signed miss differences.
+ * increasing pages): first drop the last point b while it lies above the
+ * chord from the one before it, a, to q (Andrew's monotone chain), that
+ * is while (b.y - a.y) * (q.x - a.x) > (q.y - a.y) * (b.x - a.x), with
+ * signed miss differences.  Points on the chord are kept: a straight run
+ * stays cut at the curve's points, so equal VMs can take turns on it.
  */
 static void alloc_hull_push(struct alloc_hull *h, u64 pages, u64 miss)
 {
@@ -327,7 +336,7 @@ static void alloc_hull_push(struct alloc_hull *h, u64 pages, u64 miss)
 		u64 daq = neg_aq ? a->miss - miss : miss - a->miss;
 
 		if (alloc_cmp_signed(neg_ab, dab, pages - a->pages, neg_aq, daq,
-				     b->pages - a->pages) < 0)
+				     b->pages - a->pages) <= 0)
 			break;
 		h->nr--;
 	}
@@ -358,12 +367,12 @@ static void alloc_hull_build(struct alloc_hull *h,
 }
 
 /*
- * The shares-weighted gain of @h's next segment: @*drop = miss drop times
- * shares, @*len = its pages.  False when the hull is done or the segment
- * saves nothing (then no later one does either: the hull is convex).
+ * Load the shares-weighted gain of @h's next segment into @h->drop (miss
+ * drop times shares) and @h->len (pages).  False when the hull is done or
+ * the segment saves nothing (then no later one does either: the hull is
+ * convex).
  */
-static bool alloc_hull_next(const struct alloc_hull *h, u64 shares,
-			    u64 *drop, u64 *len)
+static bool alloc_hull_next(struct alloc_hull *h, u64 shares)
 {
 	const struct alloc_pt *a, *b;
 
@@ -373,19 +382,63 @@ static bool alloc_hull_next(const struct alloc_hull *h, u64 shares,
 	b = &h->pt[h->pos + 1];
 	if (b->miss >= a->miss)
 		return false;
-	*drop = alloc_mul_sat(a->miss - b->miss, shares);
-	*len = b->pages - a->pages;
+	h->drop = alloc_mul_sat(a->miss - b->miss, shares);
+	h->len = b->pages - a->pages;
 	return true;
+}
+
+/*
+ * Heap order of the greedy: VM @i's next segment goes before @j's if it
+ * saves more per page (drop_i / len_i > drop_j / len_j, cross-multiplied
+ * exactly); on a tie, the VM holding fewer pages per share goes first (so
+ * equal VMs with equal curves take turns, segment by segment), then the
+ * lower index, so the result does not depend on the heap's shape.  A key
+ * changes only when its VM advances, so the heap stays valid.
+ */
+static bool alloc_before(const struct alloc_hull *hull, const u64 *cur,
+			 const struct msched_alloc_vm *vms, u32 i, u32 j)
+{
+	int c = alloc_cmp_products(hull[i].drop, hull[j].len, hull[j].drop,
+				   hull[i].len);
+
+	if (c)
+		return c > 0;
+	c = alloc_cmp_products(cur[i], vms[j].shares, cur[j], vms[i].shares);
+	if (c)
+		return c < 0;
+	return i < j;
+}
+
+/* Restore the heap order below @at (a max-heap of @nr VM indices). */
+static void alloc_sift_down(const struct alloc_hull *hull, const u64 *cur,
+			    const struct msched_alloc_vm *vms, u32 *heap,
+			    u32 nr, u32 at)
+{
+	u32 v = heap[at];
+
+	for (;;) {
+		u32 c = 2 * at + 1;
+
+		if (c >= nr)
+			break;
+		if (c + 1 < nr && alloc_before(hull, cur, vms, heap[c + 1], heap[c]))
+			c++;
+		if (!alloc_before(hull, cur, vms, heap[c], v))
+			break;
+		heap[at] = heap[c];
+		at = c;
+	}
+	heap[at] = v;
 }
 
 /* The mrc policy (see msched_alloc.h); inputs valid, mins fit the pool. */
 static void alloc_mrc(const struct msched_alloc_params *p,
 		      struct msched_alloc_vm *vms, u32 nr, void *mem)
 {
-	u64 *sh = mem, *cur = sh + nr, left = p->pool_pages;
+	u64 *sh = mem, *cur = sh + nr, left = p->pool_pages, len;
 	struct alloc_hull *hull = (struct alloc_hull *)(cur + nr);
 	struct alloc_pt *pt = (struct alloc_pt *)(hull + nr);
-	u32 i;
+	u32 *heap, nr_heap = 0, i;
 
 	alloc_shares(vms, nr, NULL, p->pool_pages, p->idle_tax_pct, sh);
 
@@ -402,33 +455,32 @@ static void alloc_mrc(const struct msched_alloc_params *p,
 			cur[i] = sh[i] > v->min_pages ? sh[i] : v->min_pages;
 		left -= cur[i];	/* sum(cur) <= sum(sh) <= pool */
 	}
-	for (i = 0; i < nr; i++)
-		if (vms[i].miss)
-			alloc_hull_build(&hull[i], &vms[i], cur[i]);
+	heap = (u32 *)pt;
+	for (i = 0; i < nr; i++) {
+		if (!vms[i].miss)
+			continue;
+		alloc_hull_build(&hull[i], &vms[i], cur[i]);
+		if (alloc_hull_next(&hull[i], vms[i].shares))
+			heap[nr_heap++] = i;
+	}
+	for (i = nr_heap / 2; i-- > 0;)
+		alloc_sift_down(hull, cur, vms, heap, nr_heap, i);
 
-	/* Greedy on the hulls: the best shares-weighted gain per page first. */
-	while (left) {
-		u64 best_drop = 0, best_len = 1, drop, len;
-		u32 best = nr;
-
-		for (i = 0; i < nr; i++) {
-			if (!alloc_hull_next(&hull[i], vms[i].shares, &drop,
-					     &len))
-				continue;
-			if (best == nr ||
-			    alloc_cmp_products(drop, best_len, best_drop,
-					       len) > 0) {
-				best = i;
-				best_drop = drop;
-				best_len = len;
-			}
-		}
-		if (best == nr)
-			break;
-		len = alloc_min(best_len, left);
-		cur[best] += len;
+	/*
+	 * Greedy on the hulls: the best shares-weighted gain per page first.
+	 * Along one hull the gains fall, so the top of the heap is the best
+	 * segment of all; a segment only partly given ends the loop.
+	 */
+	while (left && nr_heap) {
+		i = heap[0];
+		len = alloc_min(hull[i].len, left);
+		cur[i] += len;
 		left -= len;
-		hull[best].pos++;
+		hull[i].pos++;
+		if (!alloc_hull_next(&hull[i], vms[i].shares))
+			heap[0] = heap[--nr_heap];
+		if (nr_heap)
+			alloc_sift_down(hull, cur, vms, heap, nr_heap, 0);
 	}
 
 	/* What no curve wants: by shares, above what each VM has now. */

@@ -10,16 +10,29 @@
  *    (1 - f))) with f = A / P; P < A counts every page as active).  The
  *    targets give every VM that is not held at its min or max the same
  *    rho: reclaiming from the lowest rho until they are equal.  With
- *    tau = 0 that is a split proportional to shares.
+ *    tau = 0 that is a split proportional to shares.  1 / rho is found
+ *    as a level in steps of 2^-20 pages per share, up to 2^44: a VM is
+ *    within a page or two of its exact share, the pages below the pool
+ *    after the level search go to the first VMs in array order that grow
+ *    at the next level, and a VM's target never falls when only its
+ *    shares rise.  (A VM of S shares can be given a cost A + k * (P - A)
+ *    of up to S * 2^44 pages; past that, far beyond any real VM, the
+ *    targets may sum to less than the pool.)
  *
  *  - MSCHED_ALLOC_MRC: each VM first gets its min (and a VM without a
  *    miss curve its shares target); the pages above go, page run by page
  *    run, where they save the most modelled misses per page weighted by
  *    shares: marginal gains along the lower convex hull of each VM's
- *    curve between its min and max.  Pages no curve wants are then shared
- *    out by the shares policy.  If the result models more weighted misses
- *    than the shares policy's targets, the shares targets are used: the
- *    policy is never worse than MSCHED_ALLOC_SHARES on its own measure.
+ *    curve between its min and max.  Segments of equal gain go first to
+ *    the VM holding fewer pages per share, then to the lower index; the
+ *    last segment may be given in part.  Pages no curve wants are then
+ *    shared out by the shares policy, above what each VM holds by then.
+ *    If the result models more weighted misses than the shares policy's
+ *    targets (msched_alloc_weighted_misses()), the shares targets are
+ *    used: the policy is never worse than MSCHED_ALLOC_SHARES on its own
+ *    measure.  For convex curves the greedy is optimal (up to rounding of
+ *    interpolated points); for others the hull can overrate a partly
+ *    given segment, which the comparison with shares bounds.
  *
  * A miss curve is points miss[j] = modelled misses (per unit of time, in
  * any unit common to all VMs, at most MSCHED_ALLOC_MISS_MAX) when the VM
@@ -86,19 +99,31 @@ struct msched_alloc_params {
 	u32 policy;
 };
 
-/* Scratch memory msched_alloc() needs for these VMs (their curves). */
+/*
+ * Scratch memory msched_alloc() needs for these VMs (a multiple of 8; 0
+ * for no VMs): O(nr + the curves' points).  Only the VMs' miss and
+ * nr_miss count, so it may be called before the other fields are set.
+ */
 size_t msched_alloc_mem_bytes(const struct msched_alloc_vm *vms, u32 nr);
 
 /*
  * Set every vms[i].target_pages.  Returns 0; MSCHED_ALLOC_OVERCOMMITTED
  * when the mins sum to more than the pool (every target is then its min);
- * or -MSCHED_EINVAL for an input outside the limits above (targets are
- * then unchanged).  Otherwise the targets sum to at most the pool.
+ * or -MSCHED_EINVAL for an input outside the limits above, a NULL @p, a
+ * NULL @vms with @nr > 0 or a NULL @mem for MSCHED_ALLOC_MRC (targets are
+ * then unchanged).  Otherwise the targets sum to at most the pool: to
+ * exactly min(pool, sum of the maxes), with both policies.  @mem: 8-byte
+ * aligned scratch of msched_alloc_mem_bytes(@vms, @nr) bytes, not needed
+ * (may be NULL) for MSCHED_ALLOC_SHARES.  @nr == 0 returns 0.
  */
 int msched_alloc(const struct msched_alloc_params *p,
 		 struct msched_alloc_vm *vms, u32 nr, void *mem);
 
-/* The modelled misses of @v at @pages (0 without a curve). */
+/*
+ * The modelled misses of @v at @pages (0 without a curve); between two
+ * points the linear value rounded up on a falling part, down on a rising
+ * one.
+ */
 u64 msched_alloc_miss_at(const struct msched_alloc_vm *v, u64 pages);
 
 /* sum of shares * misses at each VM's target, saturating at U64_MAX. */
@@ -107,7 +132,8 @@ u64 msched_alloc_weighted_misses(const struct msched_alloc_vm *vms, u32 nr);
 /*
  * ESX's estimate of active memory: rises at once, falls by a quarter of
  * the difference per period.  Returns the smoothed value from the previous
- * one and this period's measurement.
+ * one and this period's measurement: @now if @now >= @prev, else
+ * @prev - ceil((@prev - @now) / 4) (at least one page, never below @now).
  */
 u64 msched_alloc_smooth_active(u64 prev, u64 now);
 

@@ -27,19 +27,27 @@ static void vm_curve(struct msched_alloc_vm *v, const u64 *miss, u32 nr,
 	v->miss_step_pages = step;
 }
 
-/* msched_alloc() with its own scratch memory (filled with garbage). */
+#define GUARD_BYTES	64
+
+/*
+ * msched_alloc() with its own scratch memory, filled with garbage and
+ * followed by a guard that must stay untouched.
+ */
 static int run_alloc(u64 pool, u32 tax, u32 policy,
 		     struct msched_alloc_vm *vms, u32 nr)
 {
 	struct msched_alloc_params p = {
 		.pool_pages = pool, .idle_tax_pct = tax, .policy = policy,
 	};
-	size_t bytes = msched_alloc_mem_bytes(vms, nr);
-	void *mem = tmalloc(bytes);
+	size_t bytes = msched_alloc_mem_bytes(vms, nr), i;
+	u8 *mem = tmalloc(bytes + GUARD_BYTES);
 	int ret;
 
-	memset(mem, 0x5a, bytes);
+	assert_int_equal(bytes % 8, 0);
+	memset(mem, 0x5a, bytes + GUARD_BYTES);
 	ret = msched_alloc(&p, vms, nr, mem);
+	for (i = bytes; i < bytes + GUARD_BYTES; i++)
+		assert_int_equal(mem[i], 0x5a);
 	free(mem);
 	return ret;
 }
@@ -434,6 +442,19 @@ static void test_mrc_wins(void **state)
 	assert_int_equal(v[1].target_pages, 900);
 	assert_int_equal(msched_alloc_weighted_misses(v, 2), 0);
 
+	/*
+	 * The same with the VMs swapped: VM0 (linear) 900, VM1 100; the
+	 * 200 pages no curve wants go by shares, all to VM1 (lower cost),
+	 * not to whichever VM comes first.
+	 */
+	vm_curve(&v[1], wss100, ARRAY_SIZE(wss100), 100);
+	vm_curve(&v[0], lin900, ARRAY_SIZE(lin900), 100);
+	assert_int_equal(run_alloc(1200, 75, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 900);
+	assert_int_equal(v[1].target_pages, 300);
+	vm_curve(&v[0], wss100, ARRAY_SIZE(wss100), 100);
+	vm_curve(&v[1], lin900, ARRAY_SIZE(lin900), 100);
+
 	/* Shares weigh the gains: VM1 with 20x the shares goes first. */
 	v[1].shares = 20000;
 	assert_int_equal(run_alloc(700, 0, MSCHED_ALLOC_MRC, v, 2), 0);
@@ -495,6 +516,38 @@ static void test_mrc_cliff(void **state)
 	assert_int_equal(v[0].target_pages, 834);
 	assert_int_equal(v[1].target_pages, 833);
 	assert_int_equal(msched_alloc_weighted_misses(v, 3), 1000 * 167);
+}
+
+/*
+ * Equal gains: VMs take turns segment by segment, the one with fewer
+ * pages per share first, then the lower index.  Two equal VMs with the
+ * same straight curve (1000 down to 0 over 1000 pages, points every 100),
+ * pool 500: VM0, VM1, VM0, VM1, then half a segment to VM0: 300/200
+ * (shares' 250/250 models as many misses, so mrc's result stays).  With
+ * twice the shares, VM1's drops weigh twice: it gets everything.
+ */
+static void test_mrc_ties(void **state)
+{
+	static const u64 lin[] = { 1000, 900, 800, 700, 600, 500, 400, 300,
+				   200, 100, 0 };
+	struct msched_alloc_vm v[2];
+
+	(void)state;
+	vm_set(&v[0], 1000, 0, 1000, 1000);
+	vm_set(&v[1], 1000, 0, 1000, 1000);
+	vm_curve(&v[0], lin, ARRAY_SIZE(lin), 100);
+	vm_curve(&v[1], lin, ARRAY_SIZE(lin), 100);
+	assert_int_equal(run_alloc(500, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 300);
+	assert_int_equal(v[1].target_pages, 200);
+	assert_int_equal(msched_alloc_weighted_misses(v, 2), 1000 * 1500);
+	assert_int_equal(run_alloc(400, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 200);
+	assert_int_equal(v[1].target_pages, 200);
+	v[1].shares = 2000;
+	assert_int_equal(run_alloc(500, 0, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 0);
+	assert_int_equal(v[1].target_pages, 500);
 }
 
 /* A random miss curve: convex, non-convex, rising parts, or flat. */
@@ -695,6 +748,112 @@ static void test_random_properties(void **state)
 	assert_true(nr_over > 0 && nr_better > 100);
 }
 
+#define OPT_MAXVM	3
+#define OPT_MAXPAGES	40
+
+/*
+ * For convex, non-increasing curves the greedy on the hulls is optimal:
+ * against every allocation (brute force) the mrc targets model no more
+ * weighted misses, up to the rounding of interpolated points (< 1 miss
+ * per VM, so < the sum of shares), exactly when every step is 1 page.
+ */
+static void test_mrc_optimal_convex(void **state)
+{
+	u64 curves[OPT_MAXVM][12], g[OPT_MAXVM][OPT_MAXPAGES + 1];
+	struct msched_alloc_vm v[OPT_MAXVM];
+	u64 nr_exact = 0, nr_cases = 0, c;
+	struct trng r;
+
+	(void)state;
+	trng_seed(&r, 1502);
+	for (c = 0; c < 600; c++) {
+		u32 nr = 2 + (u32)trng_below(&r, OPT_MAXVM - 1), i, j;
+		u64 sum_min = 0, sum_max = 0, sum_s = 0, pool, opt, got;
+		u64 t[OPT_MAXVM];
+		bool unit = trng_below(&r, 2);
+
+		for (i = 0; i < nr; i++) {
+			u32 n = 2 + (u32)trng_below(&r, 11);
+			u64 d[12], y = trng_below(&r, 50);
+			u64 mx = 1 + trng_below(&r, OPT_MAXPAGES);
+			u64 mn = trng_below(&r, 3) ? 0 : trng_below(&r, mx + 1);
+
+			/* Drops in falling order: a convex curve. */
+			for (j = 0; j < n; j++)
+				d[j] = trng_below(&r, 1000);
+			for (j = 1; j < n; j++) {
+				u32 k = j;
+
+				while (k && d[k] > d[k - 1]) {
+					u64 tmp = d[k];
+
+					d[k] = d[k - 1];
+					d[k - 1] = tmp;
+					k--;
+				}
+			}
+			for (j = 0; j < n; j++)
+				y += d[j];
+			for (j = 0; j < n; j++) {
+				curves[i][j] = y;
+				y -= d[j];
+			}
+			vm_set(&v[i], 1 + trng_below(&r, 20), mn, mx,
+			       trng_below(&r, mx + 1));
+			vm_curve(&v[i], curves[i], n,
+				 unit ? 1 : 1 + trng_below(&r, 6));
+			for (j = 0; j <= mx; j++)
+				g[i][j] = v[i].shares *
+					  msched_alloc_miss_at(&v[i], j);
+			sum_min += mn;
+			sum_max += mx;
+			sum_s += v[i].shares;
+		}
+		pool = sum_min + trng_below(&r, sum_max - sum_min + 1);
+
+		/* Brute force over every allocation within the bounds. */
+		opt = MSCHED_U64_MAX;
+		for (i = 0; i < nr; i++)
+			t[i] = v[i].min_pages;
+		for (;;) {
+			u64 used = 0, w = 0;
+
+			for (i = 0; i < nr; i++) {
+				used += t[i];
+				w += g[i][t[i]];
+			}
+			if (used <= pool && w < opt)
+				opt = w;
+			for (i = 0; i < nr; i++) {
+				if (t[i] < v[i].max_pages) {
+					t[i]++;
+					break;
+				}
+				t[i] = v[i].min_pages;
+			}
+			if (i == nr)
+				break;
+		}
+
+		assert_int_equal(run_alloc(pool, (u32)trng_below(&r, 100),
+					   MSCHED_ALLOC_MRC, v, nr), 0);
+		check_bounds(v, nr, pool, 0);
+		got = msched_alloc_weighted_misses(v, nr);
+		assert_true(got >= opt);
+		if (unit)
+			assert_int_equal(got, opt);
+		else if (got - opt >= sum_s)
+			fail_msg("case %llu: mrc %llu, optimum %llu",
+				 (unsigned long long)c,
+				 (unsigned long long)got,
+				 (unsigned long long)opt);
+		nr_exact += got == opt;
+		nr_cases++;
+	}
+	tdiag("mrc on convex curves: optimal in %llu of %llu cases, within rounding in all",
+	      (unsigned long long)nr_exact, (unsigned long long)nr_cases);
+}
+
 static void test_smooth_active(void **state)
 {
 	u64 a = 1000, prev;
@@ -737,7 +896,9 @@ int main(void)
 		cmocka_unit_test(test_miss_at),
 		cmocka_unit_test(test_mrc_wins),
 		cmocka_unit_test(test_mrc_cliff),
+		cmocka_unit_test(test_mrc_ties),
 		cmocka_unit_test(test_random_properties),
+		cmocka_unit_test(test_mrc_optimal_convex),
 		cmocka_unit_test(test_smooth_active),
 	};
 
