@@ -18,9 +18,11 @@
  */
 #include "msched_alloc.h"
 
-/* Fraction bits of the level: 2^-20 pages per share. */
+/* Fraction bits of the level: 2^-20 pages per share (shares < 2^20). */
 #define ALLOC_LEVEL_SHIFT	20
-#define ALLOC_LEVEL_ONE		(1ULL << ALLOC_LEVEL_SHIFT)
+#if MSCHED_ALLOC_SHARES_MAX >= (1U << ALLOC_LEVEL_SHIFT)
+#error "shares * level must fit in 64 + ALLOC_LEVEL_SHIFT bits"
+#endif
 
 /* One point of a miss curve or of its lower convex hull. */
 struct alloc_pt {
@@ -113,9 +115,11 @@ static u64 alloc_active(const struct msched_alloc_vm *v)
 static u64 alloc_level_pages(const struct msched_alloc_vm *v, u64 lo,
 			     u32 keep_pct, u64 level)
 {
-	u64 act = alloc_active(v);
-	u64 x = msched_mul_div_u64(v->shares, level, ALLOC_LEVEL_ONE, NULL);
-	u64 pages;
+	u64 act = alloc_active(v), ph, pl, x, pages;
+
+	/* x = shares * level >> 20, exact: shares < 2^20 keeps it < 2^64. */
+	alloc_mul128(v->shares, level, &ph, &pl);
+	x = (ph << (64 - ALLOC_LEVEL_SHIFT)) | (pl >> ALLOC_LEVEL_SHIFT);
 
 	if (x <= act)
 		pages = x;
@@ -195,9 +199,9 @@ static int alloc_shares(struct msched_alloc_vm *vms, u32 nr, const u64 *lo,
 	left = pool - alloc_level_sum(vms, nr, lo, keep_pct, level_lo);
 
 	/*
-	 * Pages left: to the VMs that grow at the next level, in VM order
-	 * (less than one level step each, so at most a page or two when
-	 * shares are below 2^20).
+	 * Pages left: to the VMs that grow at the next level, in VM order.
+	 * A level step is S / 2^20 < 1 page of cost, so each VM gets at
+	 * most one or two.
 	 */
 	for (i = 0; i < nr; i++) {
 		u64 floor_i = alloc_lo(vms, lo, i);

@@ -430,6 +430,7 @@ static void test_mrc_wins(void **state)
 	assert_int_equal(v[1].target_pages, 900);
 	w_mrc = msched_alloc_weighted_misses(v, 2);
 	assert_int_equal(w_mrc, 0);
+	assert_true(w_mrc < w_shares);
 	tdiag("mrc: 100/900 pages, weighted misses %llu (shares: 500/500, %llu)",
 	      (unsigned long long)w_mrc, (unsigned long long)w_shares);
 
@@ -452,10 +453,27 @@ static void test_mrc_wins(void **state)
 	assert_int_equal(run_alloc(1200, 75, MSCHED_ALLOC_MRC, v, 2), 0);
 	assert_int_equal(v[0].target_pages, 900);
 	assert_int_equal(v[1].target_pages, 300);
+	/*
+	 * And by the idle tax: VM0 all active, VM1 idle, tau 99: at 900
+	 * VM0 costs 900, VM1 at 100 idle pages 10000; VM0 is filled to its
+	 * max (1000) first, VM1 gets the other 100.
+	 */
+	v[0].active_pages = 1000;
+	v[1].active_pages = 0;
+	assert_int_equal(run_alloc(1200, 99, MSCHED_ALLOC_MRC, v, 2), 0);
+	assert_int_equal(v[0].target_pages, 1000);
+	assert_int_equal(v[1].target_pages, 200);
+	v[0].active_pages = 500;
+	v[1].active_pages = 500;
 	vm_curve(&v[0], wss100, ARRAY_SIZE(wss100), 100);
 	vm_curve(&v[1], lin900, ARRAY_SIZE(lin900), 100);
 
-	/* Shares weigh the gains: VM1 with 20x the shares goes first. */
+	/*
+	 * Shares weigh the gains: VM1 with 20x the shares saves 20000 a
+	 * page against VM0's 10000 and gets the whole pool, 0/700 (misses
+	 * 1000 * 1000 + 20000 * 200 = 5.0e6; shares' 33/667 would model
+	 * 1000 * 670 + 20000 * 233 = 5.33e6).
+	 */
 	v[1].shares = 20000;
 	assert_int_equal(run_alloc(700, 0, MSCHED_ALLOC_MRC, v, 2), 0);
 	assert_int_equal(v[0].target_pages, 0);
