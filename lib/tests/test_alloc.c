@@ -652,15 +652,18 @@ static void check_fair(const struct msched_alloc_vm *v, u32 nr, u32 tax)
 		if (v[a].target_pages >= v[a].max_pages)
 			continue;
 		for (b = 0; b < nr; b++) {
-			double ca, cb;
+			unsigned __int128 ca, cb;
 
 			if (b == a || v[b].target_pages <= v[b].min_pages)
 				continue;
-			ca = (double)cost100(&v[a], v[a].target_pages + 2, tax) /
-			     (double)v[a].shares;
-			cb = (double)cost100(&v[b], v[b].target_pages - 1, tax) /
-			     (double)v[b].shares;
-			if (cb > ca * 1.000000000001 + 0.000000001) {
+			/* cost_b(t_b - 1) / S_b <= cost_a(t_a + 2) / S_a */
+			ca = (unsigned __int128)cost100(&v[a],
+							v[a].target_pages + 2,
+							tax) * v[b].shares;
+			cb = (unsigned __int128)cost100(&v[b],
+							v[b].target_pages - 1,
+							tax) * v[a].shares;
+			if (cb > ca) {
 				u32 i;
 
 				for (i = 0; i < nr; i++)
