@@ -280,6 +280,7 @@ void msched_fs_swap_init(struct msched_file *mf);
 void msched_fs_swap_evict(struct msched_file *mf);
 #define MSCHED_FS_SWAP_FORCE	0x1	/* msched_fs_swap_out(): any page */
 #define MSCHED_FS_SWAP_QUIET	0x2	/* msched_fs_swap_out(): no log line */
+#define MSCHED_FS_SWAP_DRAM	0x4	/* msched_fs_swap_out(): DRAM pages only */
 long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 			u64 *nr_out);
 int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,

@@ -134,7 +134,8 @@ u64 msched_fs_node_free_pages(int nid)
  * @mf: the file (the caller holds a reference on its inode).
  * @v: filled in.
  *
- * Context: any context but hardirq; lockless reads of counters that move.
+ * Context: process context (the swap device's lock is not bh-safe);
+ * lockless reads of counters that move.
  */
 void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v)
 {

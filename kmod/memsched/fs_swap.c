@@ -658,7 +658,8 @@ static void msched_fs_swap_drain(struct msched_fs_swapper *sw)
  * The resident pages of @mf that swap_out may take (index < 2^32, the
  * selection's range), ascending, in a new array: *@nr entries.
  */
-static u32 *msched_fs_swap_candidates(struct msched_file *mf, u32 *nr)
+static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
+				      u32 *nr)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	XA_STATE(xas, &mapping->i_pages, 0);
@@ -677,6 +678,8 @@ static u32 *msched_fs_swap_candidates(struct msched_file *mf, u32 *nr)
 			continue;
 		if (n == cap)
 			break;	/* faulted in during the walk: next time */
+		if (nid != NUMA_NO_NODE && folio_nid(folio) != nid)
+			continue;
 		cand[n++] = xas.xa_index;
 		msched_fs_xas_resched(&xas);
 	}
@@ -740,7 +743,7 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
  * @flags: MSCHED_FS_SWAP_FORCE: take pages of the working set too (heat
  *	>= demote_heat), and pages with no age yet (no tiering scan ran);
  *	MSCHED_FS_SWAP_QUIET: log nothing (the scheduler records its own
- *	reasons)
+ *	reasons); MSCHED_FS_SWAP_DRAM: only pages on the file's DRAM node
  * @nr_out: if not NULL, set to the pages that went out (also on failure)
  *
  * Pages go out as described at the top of this file; the call returns once
@@ -754,7 +757,8 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
  * Return: @want when that many pages went out; otherwise -ENODEV (no swap
  * device), -ENOSPC (the device is full), -EIO (writes failed), -EAGAIN
  * (fewer cold or idle pages than @want), -EINTR, -ENOMEM or -ENOENT (the
- * file is being evicted); each logged with how many went out and why.
+ * file is being evicted); each logged with how many went out and why,
+ * unless MSCHED_FS_SWAP_QUIET.
  */
 long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 			u64 *nr_out)
@@ -789,7 +793,9 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 	init_waitqueue_head(&sw.wq);
 	sw.batches = msched_fallible(kcalloc(sw.k.queue_depth,
 					     sizeof(*sw.batches), GFP_KERNEL));
-	cand = msched_fs_swap_candidates(mf, &nr_cand);
+	cand = msched_fs_swap_candidates(mf, flags & MSCHED_FS_SWAP_DRAM ?
+					 READ_ONCE(mf->dram_node) : NUMA_NO_NODE,
+					 &nr_cand);
 	sel = msched_fallible(kvmalloc_array(max_t(u64, min_t(u64, want, nr_cand), 1),
 					     sizeof(*sel), GFP_KERNEL));
 	if (!sw.batches || !cand || !sel) {

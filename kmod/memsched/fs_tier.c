@@ -474,16 +474,22 @@ int msched_fs_tier_apply(struct msched_file *mf)
  * @budget: pages, or MSCHED_FS_BUDGET_MAX for none
  *
  * Context: process context; takes @mf->move_lock.
- * Return: 0, or -EINVAL if the engine rejects the parameters.
+ * Return: 0, or -EINVAL if the engine rejects the parameters (the budget
+ * is then left as it was).
  */
 int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget)
 {
+	u64 old;
 	int ret;
 
 	mutex_lock(&mf->move_lock);
+	old = mf->dram_budget;
 	WRITE_ONCE(mf->dram_budget, budget);
 	ret = msched_fs_tier_apply(mf);
-	msched_fs_tier_kick(mf);
+	if (ret)
+		WRITE_ONCE(mf->dram_budget, old);	/* refused: as it was */
+	else
+		msched_fs_tier_kick(mf);
 	mutex_unlock(&mf->move_lock);
 	return ret;
 }

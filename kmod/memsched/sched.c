@@ -137,6 +137,12 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 	a->miss_step_pages = max_t(u64, 1, v.mrc_step_pages);
 }
 
+/* A VM takes part once complete, and no longer once its teardown began. */
+static bool sched_in_period(const struct msched_sched_vm *sv)
+{
+	return sv->live && !READ_ONCE(sv->vm->dead);
+}
+
 static void sched_period(void)
 {
 	struct msched_sched_knobs *k = &msched_sched_knobs;
@@ -155,7 +161,7 @@ static void sched_period(void)
 	period = ++msched_sched_stats.nr_periods;
 	p.pool_pages = msched_sched_pool();
 	list_for_each_entry(sv, &msched_sched_vms, node)
-		nr++;
+		nr += sched_in_period(sv);
 	if (!nr)
 		goto out_trace;
 	avm = msched_fallible(kvcalloc(nr, sizeof(*avm), GFP_KERNEL));
@@ -168,6 +174,8 @@ static void sched_period(void)
 		goto out_free;
 	}
 	list_for_each_entry(sv, &msched_sched_vms, node) {
+		if (!sched_in_period(sv))
+			continue;
 		sched_observe(sv, &avm[i], ppm, miss + (size_t)i * MSCHED_SCHED_POINTS);
 		i++;
 	}
@@ -187,6 +195,8 @@ static void sched_period(void)
 		msched_sched_stats.nr_overcommitted_periods++;
 	i = 0;
 	list_for_each_entry(sv, &msched_sched_vms, node) {
+		if (!sched_in_period(sv))
+			continue;
 		sv->target_pages = avm[i++].target_pages;
 		sum += sv->target_pages;
 	}
@@ -195,7 +205,8 @@ out_trace:
 				  "mrc" : "shares", nr, p.pool_pages, sum,
 				  ret == MSCHED_ALLOC_OVERCOMMITTED);
 	list_for_each_entry(sv, &msched_sched_vms, node)
-		msched_sched_act(sv, period, k, &msched_sched_stats);
+		if (sched_in_period(sv))
+			msched_sched_act(sv, period, k, &msched_sched_stats);
 out_free:
 	if (ret == -ENOMEM)
 		pr_warn_ratelimited("scheduler: out of memory for a period; nothing moved\n");
@@ -217,16 +228,22 @@ static void msched_sched_workfn(struct work_struct *work)
 }
 
 /**
- * msched_sched_kick() - start the period now if enabled (a knob changed);
- * a disabled scheduler's next period finds it disabled and stops.
+ * msched_sched_kick() - the scheduler was turned on: forget requests of
+ * before (their clock stood still) and run a period now. A disabled
+ * scheduler's next period finds it disabled and stops.
  *
  * Context: msched_sched_lock held.
  */
 void msched_sched_kick(void)
 {
+	struct msched_sched_vm *sv;
+
 	lockdep_assert_held(&msched_sched_lock);
-	if (msched_sched_knobs.enabled && !msched_sched_stopping)
-		mod_delayed_work(msched_wq, &msched_sched_work, 0);
+	if (!msched_sched_knobs.enabled || msched_sched_stopping)
+		return;
+	list_for_each_entry(sv, &msched_sched_vms, node)
+		msched_sched_forget(sv);
+	mod_delayed_work(msched_wq, &msched_sched_work, 0);
 }
 
 /**
@@ -256,6 +273,19 @@ int msched_sched_vm_attach(struct msched_vm *vm)
 	msched_vm_set_feature(vm, MSCHED_FEAT_SCHED, sv);
 	mutex_unlock(&msched_sched_lock);
 	return 0;
+}
+
+/**
+ * msched_sched_vm_start() - the VM is complete: periods take it from now.
+ * @vm: the VM.
+ *
+ * Context: process context; takes msched_sched_lock.
+ */
+void msched_sched_vm_start(struct msched_vm *vm)
+{
+	mutex_lock(&msched_sched_lock);
+	msched_sched_of(vm)->live = true;
+	mutex_unlock(&msched_sched_lock);
 }
 
 /**

@@ -36,7 +36,7 @@
 enum msched_sched_action { MSCHED_ACT_HOLD, MSCHED_ACT_RECLAIM,
 			   MSCHED_ACT_RETURN };
 enum msched_sched_mech { MSCHED_MECH_NONE, MSCHED_MECH_BALLOON,
-			 MSCHED_MECH_DEMOTE, MSCHED_MECH_SWAP };
+			 MSCHED_MECH_DEMOTE, MSCHED_MECH_SWAP, MSCHED_NR_MECH };
 enum msched_sched_reason {
 	MSCHED_WHY_NONE,		/* no decision yet */
 	MSCHED_WHY_GUEST_FREE,		/* balloon: guest has free/cache pages */
@@ -47,9 +47,37 @@ enum msched_sched_reason {
 	MSCHED_WHY_TARGET_ABOVE,	/* return: deflate or promote */
 	MSCHED_WHY_WITHIN_STEP,		/* hold: gap below min_step_pages */
 	MSCHED_WHY_BALLOON_PENDING,	/* hold: a balloon request in flight */
+	MSCHED_WHY_DEMOTE_PENDING,	/* hold: a lowered budget not reached */
+	MSCHED_WHY_DEMOTE_STALLED,	/* tiering did not follow the budget */
 	MSCHED_WHY_NO_MECHANISM,	/* hold: nothing can move pages */
 	MSCHED_WHY_AT_MIN,		/* hold: at min_pages */
 	MSCHED_NR_WHY
+};
+
+/*
+ * A mechanism that did not follow a request within balloon_timeout_ms is
+ * skipped for this many timeouts, then tried again.
+ */
+#define MSCHED_SCHED_STALL_TIMEOUTS	6
+
+/**
+ * struct msched_sched_pending - a request in flight: the balloon asked
+ * for a size, or the RAM file's DRAM budget lowered below what it holds.
+ * Further moves of the VM wait for it; one that makes no progress within
+ * balloon_timeout_ms is given up.
+ * @mech: MSCHED_MECH_BALLOON or MSCHED_MECH_DEMOTE; MSCHED_MECH_NONE when
+ *	nothing is in flight.
+ * @left: pages still to go when progress was last seen.
+ * @min_progress: pages of progress that count as following (1/16 of the
+ *	request, at least 1): a guest cannot hold a request open forever by
+ *	moving a page now and then.
+ * @moved_ns: when that progress was seen (or the request made).
+ */
+struct msched_sched_pending {
+	u8 mech;
+	u64 left;
+	u64 min_progress;
+	u64 moved_ns;
 };
 
 extern const char *const msched_sched_action_names[];
@@ -84,6 +112,8 @@ struct msched_sched_decision {
  * @nr_swapped_pages: pages reclaimed by swapping the RAM file out.
  * @nr_returned_pages: pages given back (deflate, promote).
  * @nr_balloon_timeouts: balloon requests given up.
+ * @nr_demote_timeouts: lowered DRAM budgets that tiering did not follow in
+ *	time.
  */
 struct msched_sched_vm_stats {
 	u64 nr_decisions;
@@ -92,6 +122,7 @@ struct msched_sched_vm_stats {
 	u64 nr_swapped_pages;
 	u64 nr_returned_pages;
 	u64 nr_balloon_timeouts;
+	u64 nr_demote_timeouts;
 };
 
 /**
@@ -107,11 +138,10 @@ struct msched_sched_vm_stats {
  * @active_pages: the smoothed active estimate of the last period.
  * @guest_pages: the VM's size at the last period.
  * @last_young: the sampler's nr_young_pages at the last period.
- * @balloon_asked: a balloon request of ours is not yet reached.
- * @balloon_stalled: the last one timed out; the balloon is skipped until
- *	the guest moves it again.
- * @balloon_seen: the balloon's actual pages when last checked.
- * @balloon_moved_ns: when the balloon last moved, or was asked to.
+ * @live: the VM is complete (->start ran); the period skips it until then.
+ * @pending: the request in flight, if any.
+ * @stalled_until_ns: per mechanism, until when it is skipped after a
+ *	request it did not follow (0: usable).
  * @last_dir: the direction of the last reclaim (-1) or return (+1).
  * @last_dir_period: the period of that decision.
  * @dec: the last decision.
@@ -128,10 +158,9 @@ struct msched_sched_vm {
 	u64 active_pages;
 	u64 guest_pages;
 	u64 last_young;
-	bool balloon_asked;
-	bool balloon_stalled;
-	u64 balloon_seen;
-	u64 balloon_moved_ns;
+	bool live;
+	struct msched_sched_pending pending;
+	u64 stalled_until_ns[MSCHED_NR_MECH];
 	int last_dir;
 	u64 last_dir_period;
 	struct msched_sched_decision dec;
@@ -186,6 +215,7 @@ u64 msched_sched_auto_pool(void);
 u64 msched_sched_min_sum(const struct msched_sched_vm *except);
 void msched_sched_kick(void);
 int msched_sched_vm_attach(struct msched_vm *vm);
+void msched_sched_vm_start(struct msched_vm *vm);
 void msched_sched_vm_detach(struct msched_vm *vm);
 void msched_sched_setup(void);
 void msched_sched_stop(void);
@@ -195,6 +225,7 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 		      const struct msched_sched_knobs *k,
 		      struct msched_sched_stats *st);
 u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages);
+void msched_sched_forget(struct msched_sched_vm *sv);
 
 /* sched_sysfs.c: the files and the module-wide start and stop */
 int msched_sched_init(struct kobject *root);

@@ -10,9 +10,11 @@
  * pages); hypervisor swap, when the RAM is a memschedfs file and a swap
  * device has room; and last the balloon anyway, where the guest reclaims
  * (swaps) itself. Return deflates the balloon first, then raises the DRAM
- * budget. A balloon request the guest does not follow within
- * balloon_timeout_ms is withdrawn and the balloon skipped until the guest
- * moves it again.
+ * budget. A balloon request or a lowered budget is one request in flight
+ * (struct msched_sched_pending): the VM waits for it, and one that makes no
+ * progress within balloon_timeout_ms is given up (a balloon request is
+ * withdrawn) and its mechanism skipped for MSCHED_SCHED_STALL_TIMEOUTS
+ * timeouts.
  *
  * Everything here runs under msched_sched_lock, in the period (sched.c
  * holds it; this file sits below sched.c and does not name it).
@@ -51,6 +53,8 @@ const char *const msched_sched_reason_names[] = {
 	[MSCHED_WHY_TARGET_ABOVE]	= "target_above_actual",
 	[MSCHED_WHY_WITHIN_STEP]	= "within_step",
 	[MSCHED_WHY_BALLOON_PENDING]	= "balloon_pending",
+	[MSCHED_WHY_DEMOTE_PENDING]	= "demote_pending",
+	[MSCHED_WHY_DEMOTE_STALLED]	= "demote_unresponsive",
 	[MSCHED_WHY_NO_MECHANISM]	= "no_mechanism",
 	[MSCHED_WHY_AT_MIN]		= "at_min",
 };
@@ -102,6 +106,8 @@ u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages)
 	if (e.mf) {
 		off = e.fv.swapped_pages + sched_pmem_pages(&e.fv);
 		held -= min(held, off);
+		/* Pages the guest never touched hold no DRAM. */
+		held = min(held, e.fv.dram_pages);
 	}
 	return held;
 }
@@ -153,110 +159,175 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 				    msched_sched_reason_names[reason]);
 }
 
-/* Ask the balloon for @target pages and start waiting for it. */
+static u64 sched_dist(u64 a, u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Pages the request in flight still has to go. */
+static u64 sched_pending_left(const struct msched_sched_vm *sv,
+			      const struct msched_sched_env *e)
+{
+	if (sv->pending.mech == MSCHED_MECH_BALLOON)
+		return e->bv.connected ? sched_dist(e->bv.target_pages,
+						    e->bv.actual_pages) : 0;
+	if (!e->mf || !e->fv.tiering ||
+	    e->fv.dram_budget == MSCHED_FS_BUDGET_MAX)
+		return 0;
+	return e->fv.dram_pages > e->fv.dram_budget ?
+	       e->fv.dram_pages - e->fv.dram_budget : 0;
+}
+
+static void sched_pending_start(struct msched_sched_vm *sv,
+				enum msched_sched_mech mech, u64 left)
+{
+	sv->pending = (struct msched_sched_pending) {
+		.mech = mech,
+		.left = left,
+		.min_progress = max_t(u64, 1, left / 16),
+		.moved_ns = ktime_get_ns(),
+	};
+}
+
+static bool sched_usable(const struct msched_sched_vm *sv,
+			 enum msched_sched_mech mech)
+{
+	u64 until = sv->stalled_until_ns[mech];
+
+	return !until || ktime_get_ns() >= until;
+}
+
+/*
+ * Follow the request in flight: done when it arrived; progress when it
+ * came closer by min_progress; given up when it did not within the
+ * timeout (a balloon request is withdrawn: the target goes back to where
+ * the balloon is). Return: the mechanism that was given up now, or
+ * MSCHED_MECH_NONE.
+ */
+static enum msched_sched_mech sched_follow(struct msched_sched_vm *sv,
+					   struct msched_sched_env *e,
+					   const struct msched_sched_knobs *k)
+{
+	u64 now = ktime_get_ns(), timeout_ns, left;
+	enum msched_sched_mech mech = sv->pending.mech;
+
+	if (mech == MSCHED_MECH_NONE)
+		return MSCHED_MECH_NONE;
+	left = sched_pending_left(sv, e);
+	if (!left) {
+		sv->pending.mech = MSCHED_MECH_NONE;
+		return MSCHED_MECH_NONE;
+	}
+	if (left + sv->pending.min_progress <= sv->pending.left) {
+		sv->pending.left = left;
+		sv->pending.moved_ns = now;
+	}
+	timeout_ns = (u64)k->balloon_timeout_ms * NSEC_PER_MSEC;
+	if (now - sv->pending.moved_ns <= timeout_ns)
+		return MSCHED_MECH_NONE;
+	sv->pending.mech = MSCHED_MECH_NONE;
+	sv->stalled_until_ns[mech] = now + MSCHED_SCHED_STALL_TIMEOUTS * timeout_ns;
+	if (mech == MSCHED_MECH_BALLOON) {
+		sv->stats.nr_balloon_timeouts++;
+		pr_info_ratelimited("pid %d: scheduler: the balloon did not follow for %u ms (at %llu pages, asked %llu); trying the next mechanism\n",
+				    sv->vm->pid, k->balloon_timeout_ms,
+				    e->bv.actual_pages, e->bv.target_pages);
+		msched_balloon_set_target(e->b, e->bv.actual_pages);
+		e->bv.target_pages = e->bv.actual_pages;
+	} else {
+		sv->stats.nr_demote_timeouts++;
+		pr_info_ratelimited("pid %d: scheduler: tiering did not bring the RAM file under its DRAM budget for %u ms (%llu pages, budget %llu); trying the next mechanism\n",
+				    sv->vm->pid, k->balloon_timeout_ms,
+				    e->fv.dram_pages, e->fv.dram_budget);
+	}
+	return mech;
+}
+
+/* Ask the balloon for @target pages and wait for it. */
 static bool sched_balloon_ask(struct msched_sched_vm *sv,
 			      struct msched_sched_env *e, u64 target)
 {
 	if (msched_balloon_set_target(e->b, target))
 		return false;
-	sv->balloon_asked = true;
-	sv->balloon_moved_ns = ktime_get_ns();
+	sched_pending_start(sv, MSCHED_MECH_BALLOON,
+			    sched_dist(target, e->bv.actual_pages));
 	return true;
 }
 
 /*
- * Follow the balloon: note when it moved, stop waiting when it arrived,
- * and give up on a request it has not moved for within the timeout (the
- * request is withdrawn: the target goes back to where the balloon is).
- * Return: true if a request timed out now.
+ * Lower the RAM file's DRAM budget to @need below the DRAM it holds now,
+ * and wait for the tiering scan to get there.
  */
-static bool sched_balloon_follow(struct msched_sched_vm *sv,
-				 struct msched_sched_env *e,
-				 const struct msched_sched_knobs *k)
-{
-	u64 now = ktime_get_ns();
-
-	if (e->bv.actual_pages != sv->balloon_seen) {
-		sv->balloon_seen = e->bv.actual_pages;
-		sv->balloon_moved_ns = now;
-		sv->balloon_stalled = false;
-	}
-	if (!sv->balloon_asked)
-		return false;
-	if (!e->bv.connected || e->bv.actual_pages == e->bv.target_pages) {
-		sv->balloon_asked = false;
-		return false;
-	}
-	if (now - sv->balloon_moved_ns <= (u64)k->balloon_timeout_ms * NSEC_PER_MSEC)
-		return false;
-	sv->balloon_asked = false;
-	sv->balloon_stalled = true;
-	sv->stats.nr_balloon_timeouts++;
-	pr_info_ratelimited("pid %d: scheduler: the balloon did not move for %u ms (at %llu pages, asked %llu); trying the next mechanism\n",
-			    sv->vm->pid, k->balloon_timeout_ms,
-			    e->bv.actual_pages, e->bv.target_pages);
-	msched_balloon_set_target(e->b, e->bv.actual_pages);
-	e->bv.target_pages = e->bv.actual_pages;
-	return true;
-}
-
-/* Lower the RAM file's DRAM budget by @need below what it holds now. */
-static bool sched_demote(struct msched_sched_env *e, u64 need)
+static bool sched_demote(struct msched_sched_vm *sv,
+			 struct msched_sched_env *e, u64 need)
 {
 	u64 dram = e->fv.dram_pages;
 
-	if (!e->fv.tiering || e->fv.pmem_free_pages < need)
+	if (!e->fv.tiering || !sched_usable(sv, MSCHED_MECH_DEMOTE) ||
+	    e->fv.pmem_free_pages < need || dram < need)
 		return false;
-	if (e->fv.dram_budget != MSCHED_FS_BUDGET_MAX)
-		dram = min(dram, e->fv.dram_budget);
-	return !msched_fs_set_dram_budget(e->mf, dram - min(dram, need));
+	if (msched_fs_set_dram_budget(e->mf, dram - need))
+		return false;
+	sched_pending_start(sv, MSCHED_MECH_DEMOTE, need);
+	return true;
 }
 
 static void sched_reclaim(struct msched_sched_vm *sv, u64 period,
 			  const struct msched_sched_knobs *k,
 			  struct msched_sched_stats *st,
-			  struct msched_sched_env *e, u64 need, bool stalled)
+			  struct msched_sched_env *e, u64 need,
+			  enum msched_sched_reason stalled)
 {
+	bool balloon = e->bv.connected && sched_usable(sv, MSCHED_MECH_BALLOON);
 	enum msched_sched_reason why;
-	u64 out = 0;
+	u64 out = 0, room;
 
-	if (sv->actual_pages - need < sv->min_pages)
+	if (sv->actual_pages < sv->min_pages + need)
 		need = sv->actual_pages > sv->min_pages ?
 		       sv->actual_pages - sv->min_pages : 0;
-	if (!need)
-		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
-				    MSCHED_MECH_NONE, MSCHED_WHY_AT_MIN, 0);
-	need = min(need, e->bv.guest_pages - min(e->bv.guest_pages,
-						 e->bv.actual_pages));
-	if (e->bv.connected && !sv->balloon_stalled &&
+	if (!need) {
+		sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
+			     MSCHED_WHY_AT_MIN, 0);
+		return;
+	}
+	/* The balloon can take what the host's memslots hold, no more. */
+	room = sv->guest_pages - min(sv->guest_pages, e->bv.actual_pages);
+	if (balloon && need <= room &&
 	    e->bv.reclaimable_pages >= min(need, k->min_step_pages) &&
-	    sched_balloon_ask(sv, e, e->bv.actual_pages + need))
-		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
-				    MSCHED_MECH_BALLOON, MSCHED_WHY_GUEST_FREE,
-				    need);
-	if (e->mf && sched_demote(e, need))
-		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
-				    MSCHED_MECH_DEMOTE,
-				    stalled ? MSCHED_WHY_BALLOON_STALLED :
-					      MSCHED_WHY_PMEM_ROOM, need);
+	    sched_balloon_ask(sv, e, e->bv.actual_pages + need)) {
+		sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+			     MSCHED_MECH_BALLOON, MSCHED_WHY_GUEST_FREE, need);
+		return;
+	}
+	if (e->mf && sched_demote(sv, e, need)) {
+		sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+			     MSCHED_MECH_DEMOTE, stalled ?: MSCHED_WHY_PMEM_ROOM,
+			     need);
+		return;
+	}
 	if (e->mf && e->fv.swap_free_pages) {
 		msched_fs_swap_out(e->mf, min(need, e->fv.swap_free_pages),
-				   MSCHED_FS_SWAP_FORCE | MSCHED_FS_SWAP_QUIET,
-				   &out);
-		if (out)
-			return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
-					    MSCHED_MECH_SWAP,
-					    stalled ? MSCHED_WHY_BALLOON_STALLED :
-						      MSCHED_WHY_HOST_SWAP, out);
+				   MSCHED_FS_SWAP_FORCE | MSCHED_FS_SWAP_QUIET |
+				   MSCHED_FS_SWAP_DRAM, &out);
+		if (out) {
+			sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+				     MSCHED_MECH_SWAP,
+				     stalled ?: MSCHED_WHY_HOST_SWAP, out);
+			return;
+		}
 	}
-	if (e->bv.connected && !sv->balloon_stalled &&
-	    sched_balloon_ask(sv, e, e->bv.actual_pages + need))
-		return sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
-				    MSCHED_MECH_BALLOON,
-				    MSCHED_WHY_GUEST_RECLAIMS, need);
-	why = stalled || sv->balloon_stalled ? MSCHED_WHY_BALLOON_STALLED :
-					       MSCHED_WHY_NO_MECHANISM;
-	sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE, why, 0);
+	if (balloon && need <= room &&
+	    sched_balloon_ask(sv, e, e->bv.actual_pages + need)) {
+		sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
+			     MSCHED_MECH_BALLOON, MSCHED_WHY_GUEST_RECLAIMS,
+			     need);
+		return;
+	}
+	why = stalled;
+	if (!why && e->bv.connected && !balloon)
+		why = MSCHED_WHY_BALLOON_STALLED;
+	sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
+		     why ?: MSCHED_WHY_NO_MECHANISM, 0);
 }
 
 static void sched_return(struct msched_sched_vm *sv, u64 period,
@@ -265,24 +336,43 @@ static void sched_return(struct msched_sched_vm *sv, u64 period,
 {
 	u64 budget;
 
-	if (e->bv.connected && e->bv.target_pages) {
+	if (e->bv.connected && e->bv.target_pages &&
+	    sched_usable(sv, MSCHED_MECH_BALLOON)) {
 		give = min(give, e->bv.target_pages);
-		if (sched_balloon_ask(sv, e, e->bv.target_pages - give))
-			return sched_decide(sv, period, st, MSCHED_ACT_RETURN,
-					    MSCHED_MECH_BALLOON,
-					    MSCHED_WHY_TARGET_ABOVE, give);
+		if (sched_balloon_ask(sv, e, e->bv.target_pages - give)) {
+			sched_decide(sv, period, st, MSCHED_ACT_RETURN,
+				     MSCHED_MECH_BALLOON,
+				     MSCHED_WHY_TARGET_ABOVE, give);
+			return;
+		}
 	}
-	if (e->mf && e->fv.dram_budget != MSCHED_FS_BUDGET_MAX) {
-		budget = e->fv.dram_pages + give;
+	if (e->mf && e->fv.tiering && e->fv.dram_budget != MSCHED_FS_BUDGET_MAX) {
+		budget = max(e->fv.dram_budget, e->fv.dram_pages) + give;
 		if (budget >= sv->guest_pages)
 			budget = MSCHED_FS_BUDGET_MAX;
-		if (!msched_fs_set_dram_budget(e->mf, budget))
-			return sched_decide(sv, period, st, MSCHED_ACT_RETURN,
-					    MSCHED_MECH_DEMOTE,
-					    MSCHED_WHY_TARGET_ABOVE, give);
+		if (!msched_fs_set_dram_budget(e->mf, budget)) {
+			sched_decide(sv, period, st, MSCHED_ACT_RETURN,
+				     MSCHED_MECH_DEMOTE,
+				     MSCHED_WHY_TARGET_ABOVE, give);
+			return;
+		}
 	}
 	sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
 		     MSCHED_WHY_NO_MECHANISM, 0);
+}
+
+/**
+ * msched_sched_forget() - drop a VM's request in flight and stalls, as
+ * when the scheduler is turned on again: old requests are not timed out
+ * against a clock that stood still.
+ * @sv: the VM's state.
+ *
+ * Context: msched_sched_lock held.
+ */
+void msched_sched_forget(struct msched_sched_vm *sv)
+{
+	sv->pending.mech = MSCHED_MECH_NONE;
+	memset(sv->stalled_until_ns, 0, sizeof(sv->stalled_until_ns));
 }
 
 /**
@@ -301,22 +391,37 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 		      struct msched_sched_stats *st)
 {
 	u64 target = sv->target_pages, actual = sv->actual_pages, gap, step;
+	enum msched_sched_reason stalled = MSCHED_WHY_NONE;
+	bool reclaim = actual > target, settling;
 	struct msched_sched_env e;
-	bool stalled, reclaim = actual > target, settling;
 
 	sched_env(sv, &e);
-	stalled = sched_balloon_follow(sv, &e, k);
-	if (sv->balloon_asked)
-		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
-				    MSCHED_MECH_BALLOON,
-				    MSCHED_WHY_BALLOON_PENDING, 0);
+	switch (sched_follow(sv, &e, k)) {
+	case MSCHED_MECH_BALLOON:
+		stalled = MSCHED_WHY_BALLOON_STALLED;
+		break;
+	case MSCHED_MECH_DEMOTE:
+		stalled = MSCHED_WHY_DEMOTE_STALLED;
+		break;
+	default:
+		break;
+	}
+	if (sv->pending.mech != MSCHED_MECH_NONE) {
+		sched_decide(sv, period, st, MSCHED_ACT_HOLD, sv->pending.mech,
+			     sv->pending.mech == MSCHED_MECH_BALLOON ?
+			     MSCHED_WHY_BALLOON_PENDING :
+			     MSCHED_WHY_DEMOTE_PENDING, 0);
+		return;
+	}
 	gap = reclaim ? actual - target : target - actual;
 	/* Turning back soon after a move needs twice the step: no ping-pong. */
 	settling = sv->last_dir == (reclaim ? 1 : -1) &&
 		   period - sv->last_dir_period < MSCHED_SCHED_SETTLE_PERIODS;
-	if (gap < k->min_step_pages * (settling ? 2 : 1))
-		return sched_decide(sv, period, st, MSCHED_ACT_HOLD,
-				    MSCHED_MECH_NONE, MSCHED_WHY_WITHIN_STEP, 0);
+	if (gap < k->min_step_pages * (settling ? 2 : 1)) {
+		sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
+			     MSCHED_WHY_WITHIN_STEP, 0);
+		return;
+	}
 	step = max_t(u64, 1, div_u64((u64)k->rate_limit_mib_per_s *
 				     k->period_ms << (20 - PAGE_SHIFT), 1000));
 	gap = min(gap, step);

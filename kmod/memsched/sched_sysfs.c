@@ -42,6 +42,8 @@ struct msched_sched_knob_attr {
 
 #define to_sknob(a) container_of(a, struct msched_sched_knob_attr, attr)
 
+static struct msched_sched_knob_attr sknob_enabled;
+
 static ssize_t sknob_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -57,7 +59,7 @@ static ssize_t sknob_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct msched_sched_knob_attr *ka = to_sknob(attr);
-	u64 v;
+	u64 v, old;
 
 	if (kstrtou64(buf, 0, &v) || v < ka->min || v > ka->max) {
 		pr_info("sched/%s: accepted: an integer from %llu to %llu\n",
@@ -65,9 +67,12 @@ static ssize_t sknob_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return -EINVAL;
 	}
 	mutex_lock(&msched_sched_lock);
+	old = ka->get();
 	ka->set(v);
 	trace_msched_knob(0, attr->attr.name, v);
-	msched_sched_kick();
+	/* Knobs apply from the next period; turning it on runs one now. */
+	if (ka == &sknob_enabled && !old && v)
+		msched_sched_kick();
 	mutex_unlock(&msched_sched_lock);
 	return count;
 }
@@ -116,7 +121,6 @@ static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_lock(&msched_sched_lock);
 	msched_sched_knobs.policy = p;
 	trace_msched_knob(0, "policy", p);
-	msched_sched_kick();
 	mutex_unlock(&msched_sched_lock);
 	return count;
 }
@@ -156,7 +160,6 @@ static ssize_t pool_pages_store(struct kobject *kobj,
 	} else {
 		msched_sched_knobs.pool_pages = v;
 		trace_msched_knob(0, "pool_pages", v);
-		msched_sched_kick();
 	}
 	mutex_unlock(&msched_sched_lock);
 	return ret;
@@ -287,9 +290,10 @@ static ssize_t min_pages_store(struct kobject *kobj,
 		pr_info("pid %d: sched/min_pages: refused: %llu is above max_pages (%llu); raise max_pages first\n",
 			sv->vm->pid, v, sv->max_pages);
 		ret = -EINVAL;
-	} else if (v > pool || others > pool - v) {
-		pr_info("pid %d: sched/min_pages: refused: the VMs' reservations would sum to %llu, above the pool (%llu pages)\n",
-			sv->vm->pid, others + v, pool);
+	} else if (v > sv->min_pages && (v > pool || others > pool - v)) {
+		pr_info("pid %d: sched/min_pages: refused: the other VMs reserve %llu pages of a pool of %llu; accepted: at most %llu\n",
+			sv->vm->pid, others, pool,
+			pool > others ? pool - others : 0);
 		ret = -EINVAL;
 	} else {
 		sv->min_pages = v;
@@ -364,6 +368,7 @@ MSCHED_SV_RO(nr_demoted_pages, sv->stats.nr_demoted_pages);
 MSCHED_SV_RO(nr_swapped_pages, sv->stats.nr_swapped_pages);
 MSCHED_SV_RO(nr_returned_pages, sv->stats.nr_returned_pages);
 MSCHED_SV_RO(nr_balloon_timeouts, sv->stats.nr_balloon_timeouts);
+MSCHED_SV_RO(nr_demote_timeouts, sv->stats.nr_demote_timeouts);
 
 /* decision: the last decision, one line of key=value. */
 static ssize_t decision_show(struct kobject *kobj,
@@ -403,6 +408,7 @@ static struct attribute *msched_sched_vm_stats_attrs[] = {
 	&sv_nr_swapped_pages_attr.attr,
 	&sv_nr_returned_pages_attr.attr,
 	&sv_nr_balloon_timeouts_attr.attr,
+	&sv_nr_demote_timeouts_attr.attr,
 	NULL,
 };
 
@@ -421,6 +427,7 @@ const struct msched_feature_ops msched_sched_ops = {
 	.name	= "sched",
 	.groups	= msched_sched_vm_groups,
 	.attach	= msched_sched_vm_attach,
+	.start	= msched_sched_vm_start,
 	.detach	= msched_sched_vm_detach,
 };
 

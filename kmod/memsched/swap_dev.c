@@ -177,7 +177,7 @@ u64 msched_swap_used_pages(void)
 /**
  * msched_swap_free_pages() - slots free now.
  *
- * Context: any context but hardirq; takes msched_swap_lock.
+ * Context: process context; takes msched_swap_lock.
  * Return: free slots, 0 without a device.
  */
 u64 msched_swap_free_pages(void)
