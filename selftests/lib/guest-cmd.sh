@@ -36,3 +36,45 @@ quiet_cat() {
 	cat "$1"
 	dmesg -n 7
 }
+# zram_swap MB: swap on a zram disk of MB MiB (the initramfs carries the
+# zram module: guest_initrd ... -m zram), so that a guest its balloon
+# squeezes swaps instead of OOM-killing
+zram_swap() {
+	[ -e /sys/block/zram0/disksize ] || { echo "zram_swap: no /sys/block/zram0 (zram not loaded)"; return 1; }
+	echo "$1M" > /sys/block/zram0/disksize && mkswap /dev/zram0 > /dev/null && swapon /dev/zram0
+}
+# vmline NAME: one console line with the guest's memory pressure counters
+# (read by the host with guest_field), held clear of kernel messages
+vmline() {
+	dmesg -n 1
+	echo "$1 avail=$(mi MemAvailable) total=$(mi MemTotal) balloon=$(cat $bg/balloon_pages) oom_kill=$(vs oom_kill) pgmajfault=$(vs pgmajfault) pswpin=$(vs pswpin) pswpout=$(vs pswpout)"
+	dmesg -n 7
+}
+# host_cmds NAME WSS_TOUCH_ARGS...: obey the host's one-word commands, one a
+# line on fd 3 (the guest's second serial port, opened by the caller):
+# "run" starts wss_touch with WSS_TOUCH_ARGS (its lines go to the console),
+# "toggle" switches it between busy and idle (SIGUSR1), "work" makes it print
+# its work counter, "stop" ends it (its done line carries the total; "run"
+# may start another), "end" ends it and returns. Every command is
+# acknowledged with a vmline "NAME COMMAND".
+host_cmds() {
+	name=$1
+	shift
+	w=""
+	while read -r c <&3; do
+		case "$c" in
+		run) wss_touch "$@" & w=$! ;;
+		toggle) [ -n "$w" ] && kill -USR1 "$w" ;;
+		work) [ -n "$w" ] && kill -USR2 "$w" ;;
+		stop) [ -n "$w" ] && { kill -TERM "$w"; wait "$w"; w=""; } ;;
+		end) break ;;
+		*) echo "$name: unknown command '$c'"; continue ;;
+		esac
+		vmline "$name $c"
+	done
+	if [ -n "$w" ]; then
+		kill -TERM "$w"
+		wait "$w"
+	fi
+	vmline "$name end"
+}
