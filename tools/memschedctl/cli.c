@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "sysfs.h"
@@ -99,6 +100,40 @@ bool msctl_cli_parse_u64(const char *s, u64 *v)
 	errno = 0;
 	*v = strtoull(s, &end, base);
 	return !errno && end != s && !*end;
+}
+
+bool msctl_cli_parse_size(const char *s, u64 *pages)
+{
+	static const struct {
+		const char *unit;
+		unsigned int shift;	/* bytes = value << shift */
+	} units[] = {
+		{ "", 20 }, { "k", 10 }, { "kib", 10 }, { "m", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gib", 30 }, { "t", 40 }, { "tib", 40 },
+		{ "p", 12 }, { "pages", 12 },
+	};
+	char *end;
+	size_t i;
+	u64 v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(end, units[i].unit))
+			continue;
+		if (v > (~0ULL >> units[i].shift))
+			return false;
+		v <<= units[i].shift;
+		if (v % 4096)
+			return false;
+		*pages = v / 4096;
+		return true;
+	}
+	return false;
 }
 
 bool msctl_cli_parse_secs_max(const char *s, double max, double *secs)

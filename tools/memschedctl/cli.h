@@ -64,6 +64,14 @@ int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
 /* A decimal or 0x-prefixed hexadecimal unsigned 64-bit number. */
 bool msctl_cli_parse_u64(const char *s, u64 *v);
 
+/*
+ * A size in 4 KiB pages, *@pages: a decimal number in MiB (the tool's unit)
+ * or with a unit: K, M, G, T (KiB, MiB, GiB, TiB; also written KiB, MiB,
+ * ...; any case) or p / pages (pages). It must be a whole number of pages:
+ * 6K is refused, 8K is 2 pages.
+ */
+bool msctl_cli_parse_size(const char *s, u64 *pages);
+
 /* Seconds, more than 0 and at most @max, may be fractional. */
 bool msctl_cli_parse_secs_max(const char *s, double max, double *secs);
 

@@ -14,7 +14,12 @@
  *   _bytes_per_second; the value is converted exactly; but for the files
  *   of renamed[], whose suffix does not say what they hold;
  * - classes/<class> becomes memsched_<object>_class_bytes{class="..."};
- *   any other directory adds its name (balloon/ -> memsched_vm_balloon_);
+ *   any other directory adds its name (balloon/ -> memsched_vm_balloon_,
+ *   sched/ -> memsched_sched_ and memsched_vm_sched_);
+ * - the files of labelled[] become one family with a label: the
+ *   scheduler's reclaim counters per mechanism;
+ * - a word of words[] (sched/policy) becomes an info gauge, 1, labelled
+ *   with the word;
  * - the tables node_pages, guest_stats and guest_classes have a reader
  *   each; mrc and age_histogram are left out (see prometheus.rst).
  * VMs are labelled pid and name (QEMU's -name, else the process's comm),
@@ -79,6 +84,34 @@ static const struct {
 	{ "young_pages", "young_pages", 0 },
 };
 
+/*
+ * Counters that are one family with a label: the pages the scheduler
+ * reclaimed from a VM, per mechanism (issue 15).
+ */
+static const struct {
+	const char *rel;	/* the scope's directory, as in scope.rel */
+	const char *file;
+	const char *name;	/* the whole metric name */
+	const char *key, *value;	/* the label */
+} labelled[] = {
+	{ "vms/<pid>/sched/stats/", "nr_balloon_pages",
+	  "memsched_vm_sched_reclaimed_bytes_total", "mechanism", "balloon" },
+	{ "vms/<pid>/sched/stats/", "nr_demoted_pages",
+	  "memsched_vm_sched_reclaimed_bytes_total", "mechanism", "demote" },
+	{ "vms/<pid>/sched/stats/", "nr_swapped_pages",
+	  "memsched_vm_sched_reclaimed_bytes_total", "mechanism", "swap" },
+};
+
+/* Files that read a word: an info gauge 1 labelled with it. */
+static const struct {
+	const char *rel;
+	const char *file;
+	const char *name;
+	const char *key;
+} words[] = {
+	{ "sched/", "policy", "memsched_sched_policy_info", "policy" },
+};
+
 /* Files that are labels or identifiers, not values. */
 static const char *const skipped[] = { "pid", "name", "sample_seed", "version" };
 
@@ -119,6 +152,27 @@ static const struct {
 	{ "memsched_vm_balloon_messages_total", "Messages received from the guest's balloon." },
 	{ "memsched_vm_balloon_guest_class_bytes",
 	  "Guest memory per class, as the guest's last CLASSES message reported it." },
+	{ "memsched_sched_enabled", "1 while the memory scheduler runs, else 0." },
+	{ "memsched_sched_policy_info", "The scheduler's allocation policy (shares or mrc), as a label; always 1." },
+	{ "memsched_sched_pool_bytes", "Memory the scheduler divides among the attached VMs (the pool in effect)." },
+	{ "memsched_sched_periods_total", "Scheduler periods run." },
+	{ "memsched_sched_decisions_total", "Scheduler decisions to reclaim from or return memory to a VM (holds not counted)." },
+	{ "memsched_sched_reclaimed_bytes_total", "Memory the scheduler reclaimed from VMs, by any mechanism." },
+	{ "memsched_sched_returned_bytes_total", "Memory the scheduler gave back to VMs." },
+	{ "memsched_sched_overcommitted_periods_total",
+	  "Scheduler periods in which the VMs' minimums summed to more than the pool." },
+	{ "memsched_vm_sched_shares", "The VM's scheduler shares." },
+	{ "memsched_vm_sched_min_bytes", "The VM's reservation: memory never reclaimed from it (memory.min)." },
+	{ "memsched_vm_sched_max_bytes", "The VM's limit (memory.max); absent while it is max." },
+	{ "memsched_vm_sched_target_bytes", "The VM's target from the scheduler's last period." },
+	{ "memsched_vm_sched_actual_bytes",
+	  "Memory the VM holds in host DRAM as the scheduler counts it (guest RAM less ballooned, swapped and PMEM pages)." },
+	{ "memsched_vm_sched_active_bytes", "The smoothed active memory of the VM that the scheduler's allocator used." },
+	{ "memsched_vm_sched_decisions_total", "Scheduler decisions to reclaim from or return memory to the VM." },
+	{ "memsched_vm_sched_reclaimed_bytes_total",
+	  "Memory the scheduler reclaimed from the VM, per mechanism (balloon, demote, swap)." },
+	{ "memsched_vm_sched_returned_bytes_total", "Memory the scheduler gave back to the VM (deflate, promote)." },
+	{ "memsched_vm_sched_balloon_timeouts_total", "Balloon requests to the VM that the scheduler gave up." },
 	{ "memsched_file_size_bytes", "Size of the memschedfs file." },
 	{ "memsched_file_resident_bytes", "Memory the memschedfs file holds now." },
 	{ "memsched_file_node_bytes", "Memory of the memschedfs file per NUMA node." },
@@ -213,6 +267,45 @@ static int add(struct scope *s, const char *name, enum msctl_prom_type type,
 	return ret == -EINVAL || ret == -EEXIST ? 0 : ret;
 }
 
+/* s->labels plus KEY="VALUE" in @buf. */
+static int with_label(struct scope *s, char *buf, size_t size, const char *key,
+		      const char *value)
+{
+	snprintf(buf, size, "%s", s->labels);
+	return msctl_prom_label(buf, size, key, value);
+}
+
+/* A file of labelled[]: its family, the label added. */
+static int add_labelled(struct scope *s, const char *file, u64 v, size_t i)
+{
+	char labels[LABELS_LEN], value[VALUE_LEN];
+	int ret;
+
+	ret = with_label(s, labels, sizeof(labels), labelled[i].key, labelled[i].value);
+	if (ret)
+		return ret == -ENAMETOOLONG ? 0 : ret;
+	to_base("_pages", v, value, sizeof(value), value, sizeof(value));
+	return add(s, labelled[i].name, MSCTL_PROM_COUNTER, file, labels, value);
+}
+
+/* A word (@file reads @word): an info gauge of words[], or nothing. */
+static int add_word(struct scope *s, const char *file, const char *word)
+{
+	char labels[LABELS_LEN];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strcmp(words[i].rel, s->rel) || strcmp(words[i].file, file))
+			continue;
+		ret = with_label(s, labels, sizeof(labels), words[i].key, word);
+		if (ret)
+			return ret == -ENAMETOOLONG ? 0 : ret;
+		return add(s, words[i].name, MSCTL_PROM_GAUGE, file, labels, "1");
+	}
+	return 0;
+}
+
 /* A single value: @file (nr_<what> when @counter) reading @v. */
 static int add_value(struct scope *s, const char *file, u64 v, bool counter)
 {
@@ -221,6 +314,9 @@ static int add_value(struct scope *s, const char *file, u64 v, bool counter)
 
 	size_t i;
 
+	for (i = 0; i < ARRAY_SIZE(labelled); i++)
+		if (!strcmp(labelled[i].rel, s->rel) && !strcmp(labelled[i].file, file))
+			return add_labelled(s, file, v, i);
 	if (counter && !strncmp(file, "nr_", 3))
 		what = file + 3;
 	for (i = 0; i < ARRAY_SIZE(renamed); i++)
@@ -237,14 +333,6 @@ static int add_value(struct scope *s, const char *file, u64 v, bool counter)
 		return 0;	/* too long for a metric name: left out */
 	return add(s, name, counter ? MSCTL_PROM_COUNTER : MSCTL_PROM_GAUGE,
 		   file, s->labels, value);
-}
-
-/* s->labels plus KEY="VALUE" in @buf. */
-static int with_label(struct scope *s, char *buf, size_t size, const char *key,
-		      const char *value)
-{
-	snprintf(buf, size, "%s", s->labels);
-	return msctl_prom_label(buf, size, key, value);
 }
 
 /*
@@ -353,7 +441,9 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 			ret = add_table(s, dir, ents[i].name);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
 			ret = add_value(s, ents[i].name, v, counters);
-		/* else a table of its own, -1, "max" or a word: not a number */
+		else
+			ret = add_word(s, ents[i].name, ents[i].value);
+		/* a table of its own, -1, "max", other words: not a number */
 	}
 	if (!ret)
 		ret = msctl_sysfs_list(dir, MSCTL_SYSFS_DIR, false, &subdirs, &nr_sub);
@@ -388,48 +478,6 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 	return ret;
 }
 
-/*
- * The VM's name: QEMU's -name (guest=NAME,... or NAME,...; ",," is a
- * comma), else the process's comm, else "".
- */
-static void vm_name(int pid, char *buf, size_t size)
-{
-	char path[64], *all = NULL, *arg, *end, *o;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	if (!msctl_sysfs_slurp(path, &all, &len)) {
-		for (arg = all; arg < all + len; arg += strlen(arg) + 1) {
-			if (strcmp(arg, "-name") && strcmp(arg, "--name"))
-				continue;
-			arg += strlen(arg) + 1;
-			if (arg >= all + len)
-				break;
-			if (!strncmp(arg, "guest=", 6))
-				arg += 6;
-			else if (strstr(arg, ",guest="))
-				arg = strstr(arg, ",guest=") + 7;
-			for (end = arg, o = arg; *end; end++, o++) {
-				if (*end == ',' && end[1] != ',')
-					break;
-				*o = *end;
-				if (*end == ',')
-					end++;
-			}
-			*o = '\0';
-			snprintf(buf, size, "%s", arg);
-			break;
-		}
-		free(all);
-	}
-	if (buf[0])
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if (msctl_sysfs_read_line(path, buf, size))
-		buf[0] = '\0';
-}
-
 static int export_vms(struct msctl_prom *prom)
 {
 	char dir[PATH_MAX], labels[LABELS_LEN], pid_s[16], name[256];
@@ -440,7 +488,7 @@ static int export_vms(struct msctl_prom *prom)
 	if (msctl_vm_list(&pids, &nr))
 		return -1;
 	for (i = 0; !ret && i < nr; i++) {
-		vm_name(pids[i], name, sizeof(name));
+		msctl_vm_name(pids[i], name, sizeof(name));
 		snprintf(pid_s, sizeof(pid_s), "%d", pids[i]);
 		labels[0] = '\0';
 		ret = msctl_prom_label(labels, sizeof(labels), "pid", pid_s);

@@ -2,7 +2,8 @@
 /*
  * memschedctl: the commands, one file per group: cmd_vm.c (attach, detach,
  * list, status, knobs, set, mrc, watch), cmd_balloon.c (balloon, transfer),
- * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report), cmd_export.c (export). main.c
+ * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report), cmd_export.c (export), cmd_sched.c
+ * (sched). main.c
  * holds the table.
  */
 #ifndef MSCTL_CMDS_H
@@ -29,5 +30,6 @@ MSCTL_CMD_FN(fs_move);
 MSCTL_CMD_FN(record);
 MSCTL_CMD_FN(report);
 MSCTL_CMD_FN(export);
+MSCTL_CMD_FN(sched);
 
 #endif /* MSCTL_CMDS_H */

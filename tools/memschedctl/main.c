@@ -5,7 +5,8 @@
  * Attaches VMs to memsched.ko, lists them, shows their working set,
  * miss-rate curve (MRC), usage classes and page ages, sets their knobs,
  * watches and records them over time and draws the record; steers guest
- * balloons; lists and tunes memschedfs files; exports everything for
+ * balloons; lists and tunes memschedfs files; shows the memory scheduler
+ * and sets a VM's shares, minimum and limit; exports everything for
  * Prometheus. Everything goes through
  * /sys/kernel/mm/memsched (Documentation/ABI/testing/sysfs-kernel-mm-memsched);
  * -r ROOT or $MEMSCHED_SYSFS point it at another tree, e.g. the fake one of
@@ -118,6 +119,20 @@ static const struct msctl_cmd cmds[] = {
 	  "move MIB MiB of memory from one VM to another",
 	  "Inflates FROM's balloon by MIB, waits for its guest (at most 30 s),\n"
 	  "then deflates TO's balloon by what FROM gave.\n", 0, NULL },
+	{ "sched", msctl_cmd_sched, "[PID [shares=N] [min=SIZE] [max=SIZE|max]]",
+	  "show the memory scheduler, or set a VM's shares, minimum and limit",
+	  "Without PID: a line with the scheduler's policy, whether it runs, the\n"
+	  "pool, the idle-memory tax and the period, then one row per VM: PID,\n"
+	  "NAME (QEMU's -name, else the process's name), SHARES, ACTIVE% (active\n"
+	  "pages per page the VM holds, at most 100), TARGET and ACTUAL (MiB), and\n"
+	  "the MECHANISM and REASON of the VM's last decision.\n"
+	  "With PID, one or more of:\n"
+	  "  shares=N     the VM's shares (the kernel accepts 1..1000000)\n"
+	  "  min=SIZE     memory never reclaimed from the VM (cgroup's memory.min)\n"
+	  "  max=SIZE     the most the VM is given (memory.max); max: no limit\n"
+	  "SIZE is in MiB, or has a unit: K, M, G, T (KiB ... TiB) or p (4 KiB\n"
+	  "pages): 512, 512M, 1G, 131072p. A value the kernel refuses is reported\n"
+	  "with its errno and the accepted range.\n", MSCTL_CMD_JSON, NULL },
 	{ "export", msctl_cmd_export, "[-o FILE|-] [--textfile-dir DIR]",
 	  "write every VM's and file's values for Prometheus",
 	  "  -o, --output FILE      write FILE (- for stdout)\n"

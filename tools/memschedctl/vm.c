@@ -271,3 +271,41 @@ int msctl_vm_list(int **pidsp, size_t *nrp)
 	*nrp = nr;
 	return 0;
 }
+
+void msctl_vm_name(int pid, char *buf, size_t size)
+{
+	char path[64], *all = NULL, *arg, *end, *o;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (!msctl_sysfs_slurp(path, &all, &len)) {
+		for (arg = all; arg < all + len; arg += strlen(arg) + 1) {
+			if (strcmp(arg, "-name") && strcmp(arg, "--name"))
+				continue;
+			arg += strlen(arg) + 1;
+			if (arg >= all + len)
+				break;
+			if (!strncmp(arg, "guest=", 6))
+				arg += 6;
+			else if (strstr(arg, ",guest="))
+				arg = strstr(arg, ",guest=") + 7;
+			for (end = arg, o = arg; *end; end++, o++) {
+				if (*end == ',' && end[1] != ',')
+					break;
+				*o = *end;
+				if (*end == ',')
+					end++;
+			}
+			*o = '\0';
+			snprintf(buf, size, "%s", arg);
+			break;
+		}
+		free(all);
+	}
+	if (buf[0])
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (msctl_sysfs_read_line(path, buf, size))
+		buf[0] = '\0';
+}

@@ -104,6 +104,13 @@ int msctl_vm_knobs(int pid, struct msctl_sysfs_ent **entsp, size_t *nrp);
 int msctl_vm_counters(int pid, const char *dir, struct msctl_sysfs_ent **entsp,
 		      size_t *nrp);
 
+/*
+ * The VM's name: QEMU's -name (guest=NAME,... or NAME,...; ",," is a
+ * comma), else the process's comm, else "". export labels VMs with it and
+ * sched shows it.
+ */
+void msctl_vm_name(int pid, char *buf, size_t size);
+
 /* The attached pids, increasing. Return: 0 or -1 (said). */
 int msctl_vm_list(int **pidsp, size_t *nrp);
 

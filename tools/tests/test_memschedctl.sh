@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 209
+tap_plan 244
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -606,6 +606,95 @@ kill "$qpid"
 tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/42" "attach sets balloon/cid from guest-cid="
 
 
+# sched: the memory scheduler (issue 15), sched/ and vms/<pid>/sched/
+rm -rf "${ROOT:?}/vms/$qpid"	# attach's VM, which had only balloon/cid
+run sched
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'sched: no such directory: this memsched.ko has no scheduler')" "1/1" \
+	"sched without sched/: exit 1, says the module has no scheduler"
+# fake_sched_vm PID SHARES MIN MAX TARGET ACTUAL ACTIVE "DECISION" "NR_DECISIONS BALLOON DEMOTED SWAPPED RETURNED TIMEOUTS"
+fake_sched_vm() {
+	local d=$ROOT/vms/$1/sched c
+	mkdir -p "$d/stats"
+	echo "$2" > "$d/shares"
+	echo "$3" > "$d/min_pages"
+	echo "$4" > "$d/max_pages"
+	chmod 0600 "$d"/shares "$d"/min_pages "$d"/max_pages
+	echo "$5" > "$d/target_pages"
+	echo "$6" > "$d/actual_pages"
+	echo "$7" > "$d/active_pages"
+	echo "$8" > "$d/decision"
+	chmod 0400 "$d"/target_pages "$d"/actual_pages "$d"/active_pages "$d"/decision
+	set -- $9
+	for c in nr_decisions nr_balloon_pages nr_demoted_pages nr_swapped_pages \
+		 nr_returned_pages nr_balloon_timeouts; do
+		echo "$1" > "$d/stats/$c"
+		shift
+	done
+	chmod 0400 "$d"/stats/*
+}
+sd=$ROOT/sched
+mkdir -p "$sd/stats"
+echo 1 > "$sd/enabled"
+echo shares > "$sd/policy"
+echo 1000 > "$sd/period_ms"
+echo 524288 > "$sd/pool_pages"
+echo 75 > "$sd/idle_tax_pct"
+echo 1024 > "$sd/min_step_pages"
+echo 256 > "$sd/rate_limit_mib_per_s"
+echo 10000 > "$sd/balloon_timeout_ms"
+chmod 0600 "$sd"/*
+for c in "nr_periods 12" "nr_decisions 5" "nr_reclaimed_pages 3072" "nr_returned_pages 512" \
+	 "nr_overcommitted_periods 0"; do
+	set -- $c
+	echo "$2" > "$sd/stats/$1"
+done
+chmod 0400 "$sd"/stats/*
+fake_sched_vm 4242 1000 0 max 51200 65536 16384 \
+	"period=12 action=reclaim mechanism=balloon pages=2048 target=51200 actual=65536 reason=guest_free_or_cache" \
+	"3 2048 1024 0 512 1"
+fake_sched_vm 5151 2000 1024 262144 100000 90000 95000 \
+	"period=0 action=hold mechanism=none pages=0 target=100000 actual=90000 reason=none" "0 0 0 0 0 0"
+run sched
+is_rc 0 "sched exits 0"
+tap_is "$(line 1 "$OUT")" "policy=shares enabled=1 pool=2048MiB idle_tax=75% period=1000ms" \
+	"sched: the header line (pool_pages 524288 in MiB)"
+tap_is "$(line 2 "$OUT")" "PID NAME SHARES ACTIVE% TARGET ACTUAL MECHANISM REASON" "sched: the column header"
+tap_is "$(line 3 "$OUT")" "4242 - 1000 25.0 200.0 256.0 balloon guest_free_or_cache" \
+	"sched: VM 4242: shares, active/actual %, target and actual in MiB, the last decision's mechanism and reason"
+tap_is "$(line 4 "$OUT")" "5151 - 2000 100.0 390.6 351.6 - -" \
+	"sched: VM 5151: ACTIVE% capped at 100, no decision yet (period 0, reason none)"
+run sched --json
+jq_is '[.enabled, .policy, .pool_pages, .idle_tax_pct, .period_ms, (.vms | length)] | @csv' \
+	'true,"shares",524288,75,1000,2' "sched --json: the settings"
+jq_is '[.vms[0].pid, .vms[0].shares, .vms[0].max_pages, .vms[0].target_pages, .vms[0].active_pct, .vms[0].decision.period, .vms[0].decision.action, .vms[0].decision.pages, .vms[0].decision.reason, .vms[1].max_pages, .vms[1].decision] | @csv' \
+	'4242,1000,"max",51200,25,12,"reclaim",2048,"guest_free_or_cache",262144,' "sched --json: the VMs and their last decision"
+run sched 4242 shares=500 min=64M max=1G
+tap_is "$RC/$(cat "$ROOT/vms/4242/sched/shares") $(cat "$ROOT/vms/4242/sched/min_pages") $(cat "$ROOT/vms/4242/sched/max_pages")" \
+	"0/500 16384 262144" "sched PID shares=500 min=64M max=1G writes shares, min_pages and max_pages in pages"
+run sched 4242 max=max min=8K
+tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages") $(cat "$ROOT/vms/4242/sched/max_pages")" "0/2 max" \
+	"sched PID max=max min=8K: max, 2 pages"
+run sched 4242 min=512p
+tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "0/512" "sched PID min=512p: pages"
+run sched 4242 min=2
+tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "0/512" "sched PID min=2: a bare number is MiB (512 pages)"
+for bad in "min=6K" "min=-1" "max=lots" "shares=x" "bogus=1" "shares" "min=2G max=1G" "shares=1 shares=2"; do
+	# shellcheck disable=SC2086
+	run sched 4242 $bad
+	[ "$RC" = 2 ] || break
+done
+tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "2/512" "sched PID with a bad control ($bad ...): exit 2, nothing written"
+run sched 4242 min=2G max=1G
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'min (524288 pages) is above max (262144 pages)')" "2/1" \
+	"sched PID min above max: exit 2, both in pages"
+run sched 4242
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'want shares=N, min=SIZE or max=SIZE|max')" "2/1" "sched PID alone: exit 2, says what it wants"
+run sched 999999 shares=1
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'pid 999999 is not attached')" "1/1" "sched PID of no VM: exit 1"
+run sched 4242 shares=1 --json
+is_rc 2 "sched PID ... --json: exit 2"
+run sched 4242 min=0 max=max
+
 # export: the Prometheus text format. Actions are write-only (0200) in the
 # real tree, so they are not read as values.
 chmod 0200 "$ROOT/attach" "$ROOT/detach" "$ROOT/balloon/transfer" "$b/request_stats"
@@ -655,6 +744,22 @@ exact 'memsched_file_rate_limit_bytes_per_second{ino="77",name="vm\"a\\b"} 26843
 	"export: rate_limit_mib_per_s in bytes per second, the file's name escaped"
 exact 'memsched_file_node_bytes{ino="77",name="vm\"a\\b",node="0"} 1048576' "export: node_pages as a node label"
 exact 'memsched_balloon_unmatched_total 5' "export: the host's balloon counters, no labels"
+exact 'memsched_sched_enabled 1' "export: sched/enabled"
+exact 'memsched_sched_pool_bytes 2147483648' "export: sched/pool_pages in bytes"
+exact 'memsched_sched_periods_total 12' "export: sched/stats/nr_periods"
+exact 'memsched_sched_decisions_total 5' "export: sched/stats/nr_decisions"
+exact 'memsched_sched_policy_info{policy="shares"} 1' "export: sched/policy as an info gauge"
+exact 'memsched_vm_sched_shares{pid="4242",name=""} 500' "export: a VM's sched/shares"
+exact 'memsched_vm_sched_target_bytes{pid="4242",name=""} 209715200' "export: a VM's sched/target_pages in bytes"
+exact 'memsched_vm_sched_actual_bytes{pid="4242",name=""} 268435456' "export: a VM's sched/actual_pages in bytes"
+exact 'memsched_vm_sched_active_bytes{pid="4242",name=""} 67108864' "export: a VM's sched/active_pages in bytes"
+exact 'memsched_vm_sched_returned_bytes_total{pid="4242",name=""} 2097152' "export: a VM's sched/stats/nr_returned_pages in bytes"
+tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_vm_sched_reclaimed_bytes_total{pid="4242",' | tr '\n' ' ')" \
+	'memsched_vm_sched_reclaimed_bytes_total{pid="4242",name="",mechanism="balloon"} 8388608 memsched_vm_sched_reclaimed_bytes_total{pid="4242",name="",mechanism="demote"} 4194304 memsched_vm_sched_reclaimed_bytes_total{pid="4242",name="",mechanism="swap"} 0 ' \
+	"export: a VM's sched/stats/nr_{balloon,demoted,swapped}_pages as one family with a mechanism label"
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_vm_sched_balloon_bytes' -e '^memsched_vm_sched_demoted' -e '^memsched_vm_sched_max_bytes{pid="4242"' -e '^memsched_vm_sched_decision[{_ ]' -e '^memsched_vm_sched_decision_')" 0 \
+	"export: the per-mechanism files only in that family; max and the decision line left out"
+exact 'memsched_vm_sched_max_bytes{pid="5151",name=""} 1073741824' "export: a VM's numeric sched/max_pages in bytes"
 exact "memsched_file_size_bytes{ino=\"78\",name=\"$(printf 'caf\303\251\357\277\275\357\277\275\357\277\275')\"} 2097152" \
 	"export: a label value that is not UTF-8: each bad byte becomes U+FFFD"
 tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_file_dram_budget_bytes{ino="77"' -e '^memsched_attach' -e '^memsched_vm_pid')" 0 \
