@@ -212,7 +212,7 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	 */
 	bpf_object__for_each_program(prog, obj) {
 		ev = prog_event(prog, &is_btf);
-		if (!ev || !is_btf)
+		if (!ev || !is_btf || !bpf_program__autoload(prog))
 			continue;
 		snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
 		if (btf_ok && mod_btf_has(&mod, tname))
@@ -244,8 +244,9 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 			use_btf ? "memsched has BTF" :
 			mode == MODE_RAW_TP ? "asked for" : why);
 
+	/* a pair the tool turned off stays off */
 	bpf_object__for_each_program(prog, obj) {
-		if (prog_event(prog, &is_btf))
+		if (prog_event(prog, &is_btf) && bpf_program__autoload(prog))
 			bpf_program__set_autoload(prog, is_btf == use_btf);
 	}
 	ret = 0;

@@ -32,7 +32,9 @@ int msched_check_loaded(const char *tool);
  * skeleton's load): tp_btf where the module's BTF has every tracepoint the
  * programs name, raw_tp otherwise or when asked. Says which with -v, says
  * so when it fell back, and fails with a message when a tracepoint is
- * absent. Returns 0 or -1.
+ * absent. A pair whose two programs the tool turned off before
+ * (bpf_program__set_autoload(prog, false): an event it was not asked to
+ * trace) stays off and is not checked. Returns 0 or -1.
  */
 int msched_choose_attach(struct bpf_object *obj, const char *tool);
 

@@ -4,7 +4,9 @@
  * tiering plans (msched_fs_plan), balloon targets and their settling
  * (msched_balloon_target, msched_balloon_reached), balloon transfers
  * (msched_balloon_transfer), attach and detach, hypervisor swap's
- * selections (msched_swap_out) and write batches (msched_swap_write_done).
+ * selections (msched_swap_out) and write batches (msched_swap_write_done),
+ * the scheduler's decisions (msched_sched_decision) and, when user space
+ * loads those programs (-P), its periods (msched_sched_period).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -154,6 +156,45 @@ static __always_inline int on_detach(u64 *ctx)
 	return 0;
 }
 
+/*
+ * msched_sched_decision(pid, period, action, mechanism, pages, target_pages,
+ * actual_pages, reason): the three words are strings the tracepoint copies
+ * (__string); its arguments point at them.
+ */
+static __always_inline int on_sched_decision(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_SCHED_DECISION, MSCHED_ARG_S32(0));
+
+	if (!e)
+		return 0;
+	e->v[0] = MSCHED_ARG_U64(1);
+	bpf_probe_read_kernel_str(e->action, sizeof(e->action), (const void *)ctx[2]);
+	bpf_probe_read_kernel_str(e->mechanism, sizeof(e->mechanism), (const void *)ctx[3]);
+	e->v[1] = MSCHED_ARG_U64(4);
+	e->v[2] = MSCHED_ARG_U64(5);
+	e->v[3] = MSCHED_ARG_U64(6);
+	bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), (const void *)ctx[7]);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* msched_sched_period(period, policy, nr_vms, pool_pages, target_pages, overcommitted) */
+static __always_inline int on_sched_period(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_SCHED_PERIOD, 0);
+
+	if (!e)
+		return 0;
+	e->v[0] = MSCHED_ARG_U64(0);
+	bpf_probe_read_kernel_str(e->policy, sizeof(e->policy), (const void *)ctx[1]);
+	e->v[1] = MSCHED_ARG_U32(2);
+	e->v[2] = MSCHED_ARG_U64(3);
+	e->v[3] = MSCHED_ARG_U64(4);
+	e->v[4] = (u64)(s64)MSCHED_ARG_S32(5);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 MSCHED_TP(msched_fs_plan, on_plan)
 MSCHED_TP(msched_balloon_target, on_target)
 MSCHED_TP(msched_balloon_reached, on_reached)
@@ -162,5 +203,7 @@ MSCHED_TP(msched_attach, on_attach)
 MSCHED_TP(msched_detach, on_detach)
 MSCHED_TP(msched_swap_out, on_swap_out)
 MSCHED_TP(msched_swap_write_done, on_swap_write_done)
+MSCHED_TP(msched_sched_decision, on_sched_decision)
+MSCHED_TP(msched_sched_period, on_sched_period)
 
 char LICENSE[] SEC("license") = "GPL";

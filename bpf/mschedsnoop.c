@@ -3,7 +3,8 @@
  * mschedsnoop: one line per memsched decision, from its tracepoints
  * (mschedsnoop.bpf.c): tiering plans, balloon targets and when they
  * settled, balloon transfers, attach and detach, hypervisor swap's
- * selections and write batches.
+ * selections and write batches, the scheduler's decisions and (-P) its
+ * periods.
  */
 #include <argp.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 static struct env {
 	pid_t pid;
 	long duration;
+	bool periods;
 } env;
 
 static volatile sig_atomic_t exiting;
@@ -29,7 +31,7 @@ static volatile sig_atomic_t exiting;
 const char argp_program_doc[] =
 "Print memsched's decisions as they happen, one line each.\n"
 "\n"
-"USAGE: mschedsnoop [-p PID] [-d SECS] [-v]\n"
+"USAGE: mschedsnoop [-p PID] [-d SECS] [-P] [-v]\n"
 "\n"
 "Events: plan (a memschedfs file's tiering plan: pages resident, on DRAM,\n"
 "demoted/planned, promoted/planned), balloon_target (a target set),\n"
@@ -37,16 +39,22 @@ const char argp_program_doc[] =
 "(balloon pages from one VM to another), attach, detach, swap_out (a\n"
 "memschedfs file's swap-out selection: pages wanted, resident candidates,\n"
 "selected, force, the heat bound), swap_write (a swap write batch\n"
-"completed: pages, of which errors failed and busy were kept; its time).\n"
+"completed: pages, of which errors failed and busy were kept; its time),\n"
+"sched_decision (the scheduler reclaims from a VM, returns memory to it,\n"
+"or holds: the period, action, mechanism, pages, the VM's target and\n"
+"actual pages, and the reason), with -P sched_period (a period: policy,\n"
+"VMs, pool, the targets' sum, whether the minimums overcommit the pool).\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedsnoop          # until Ctrl-C\n"
 "    mschedsnoop -p 1234  # one VM and its RAM file\n"
-"    mschedsnoop -d 10    # for 10 s\n";
+"    mschedsnoop -d 10    # for 10 s\n"
+"    mschedsnoop -P       # also one line per scheduler period\n";
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "only this VM (its VMM's pid) and its RAM file", 0 },
 	{ "duration", 'd', "SECS", 0, "stop after SECS seconds", 0 },
+	{ "periods", 'P', NULL, 0, "also one line per scheduler period (msched_sched_period)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
 };
@@ -75,6 +83,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'd':
 		env.duration = parse_num(arg, 1, state, "duration");
+		break;
+	case 'P':
+		env.periods = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_usage(state);
@@ -149,6 +160,16 @@ static int handle_event(void *ctx, void *data, size_t len)
 		printf("%-8s %-16s %-7d nr_features=%llu name=%s\n", ts, "attach",
 		       e->pid, e->v[0], msched_vm_name(e->pid, name, sizeof(name)));
 		break;
+	case MSCHEDSNOOP_SCHED_DECISION:
+		printf("%-8s %-16s %-7d period=%llu action=%s mechanism=%s pages=%llu target=%llu actual=%llu reason=%s\n",
+		       ts, "sched_decision", e->pid, e->v[0], e->action,
+		       e->mechanism, e->v[1], e->v[2], e->v[3], e->reason);
+		break;
+	case MSCHEDSNOOP_SCHED_PERIOD:
+		printf("%-8s %-16s %-7s period=%llu policy=%s nr_vms=%llu pool=%llu targets=%llu overcommitted=%lld\n",
+		       ts, "sched_period", "-", e->v[0], e->policy, e->v[1],
+		       e->v[2], e->v[3], (long long)e->v[4]);
+		break;
 	case MSCHEDSNOOP_DETACH:
 		printf("%-8s %-16s %-7d reason=\"%s\"\n", ts, "detach", e->pid,
 		       e->reason);
@@ -189,6 +210,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	obj->rodata->targ_pid = env.pid;
+	if (!env.periods) {
+		/* left off: msched_choose_attach() neither checks nor loads them */
+		bpf_program__set_autoload(obj->progs.msched_sched_period_btf, false);
+		bpf_program__set_autoload(obj->progs.msched_sched_period_raw, false);
+	}
 	err = msched_choose_attach(obj->obj, "mschedsnoop");
 	if (err)
 		goto cleanup;

@@ -4,6 +4,7 @@
 #define __MSCHEDSNOOP_H
 
 #define MSCHEDSNOOP_REASON_LEN	32
+#define MSCHEDSNOOP_WORD_LEN	16
 /* msched_swap_out's below for "any heat" (MSCHED_SWAP_FORCE, lib/msched_swap.h) */
 #define MSCHED_SWAP_BELOW_ANY	0xffffffffULL
 
@@ -16,6 +17,8 @@ enum mschedsnoop_type {
 	MSCHEDSNOOP_DETACH,		/* msched_detach */
 	MSCHEDSNOOP_SWAP_OUT,		/* msched_swap_out: a selection */
 	MSCHEDSNOOP_SWAP_WRITE,		/* msched_swap_write_done: a batch */
+	MSCHEDSNOOP_SCHED_DECISION,	/* msched_sched_decision */
+	MSCHEDSNOOP_SCHED_PERIOD,	/* msched_sched_period (with -P) */
 };
 
 struct mschedsnoop_event {
@@ -26,7 +29,10 @@ struct mschedsnoop_event {
 	__u32 pad;
 	__u64 ino;		/* plan, swap_out, swap_write */
 	__u64 v[7];		/* the event's values, in TP_PROTO order */
-	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach */
+	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach, sched_decision */
+	char action[MSCHEDSNOOP_WORD_LEN];	/* sched_decision */
+	char mechanism[MSCHEDSNOOP_WORD_LEN];	/* sched_decision */
+	char policy[MSCHEDSNOOP_WORD_LEN];	/* sched_period */
 };
 
 #endif /* __MSCHEDSNOOP_H */

@@ -2,8 +2,8 @@
 /*
  * mschedtop: per-VM and per-file counters from memsched's tracepoints
  * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move,
- * and hypervisor swap's msched_swap_batch, msched_swap_write_done and
- * msched_swap_in. Counters are cumulative; user space prints the
+ * hypervisor swap's msched_swap_batch, msched_swap_write_done and
+ * msched_swap_in, and the scheduler's msched_sched_decision. Counters are cumulative; user space prints the
  * differences. A VM's entry is deleted when it detaches (msched_detach),
  * so that exited VMs do not fill the map and a reused pid starts from zero.
  */
@@ -86,6 +86,28 @@ static __always_inline int on_balloon_stats(u64 *ctx)
 
 	if (v)
 		__sync_fetch_and_add(&v->nr_balloon_msgs, 1);
+	return 0;
+}
+
+/*
+ * msched_sched_decision(pid, period, action, mechanism, pages, target_pages,
+ * actual_pages, reason): reclaims and returns are counted (as the VM's
+ * sched/stats/nr_decisions), holds are not; the mechanism of the last.
+ */
+static __always_inline int on_sched_decision(u64 *ctx)
+{
+	char action[MSCHEDTOP_MECH_LEN] = {};
+	struct mschedtop_vm *v;
+
+	bpf_probe_read_kernel_str(action, sizeof(action), (const void *)ctx[2]);
+	if (action[0] == 'h')	/* hold */
+		return 0;
+	v = vm_of(MSCHED_ARG_S32(0));
+	if (!v)
+		return 0;
+	bpf_probe_read_kernel_str(v->sched_mechanism, sizeof(v->sched_mechanism),
+				  (const void *)ctx[3]);
+	__sync_fetch_and_add(&v->nr_sched_decisions, 1);
 	return 0;
 }
 
@@ -176,6 +198,7 @@ MSCHED_TP(msched_fs_move, on_fs_move)
 MSCHED_TP(msched_swap_batch, on_swap_batch)
 MSCHED_TP(msched_swap_write_done, on_swap_write_done)
 MSCHED_TP(msched_swap_in, on_swap_in)
+MSCHED_TP(msched_sched_decision, on_sched_decision)
 MSCHED_TP(msched_detach, on_detach)
 
 char LICENSE[] SEC("license") = "GPL";

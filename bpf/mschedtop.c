@@ -19,10 +19,10 @@
 
 enum sort_col {
 	SORT_SCANS, SORT_PAGES, SORT_YOUNG, SORT_WSS, SORT_BALLOON, SORT_MOVED,
-	SORT_SWAP, SORT_PID,
+	SORT_SWAP, SORT_DECS, SORT_PID,
 };
 static const char *const sort_names[] = {
-	"scans", "pages", "young", "wss", "balloon", "moved", "swap", "pid",
+	"scans", "pages", "young", "wss", "balloon", "moved", "swap", "decs", "pid",
 };
 
 static struct env {
@@ -46,7 +46,8 @@ const char argp_program_doc[] =
 "Per VM: scans, scans/s, pages scanned, young % of them, working set\n"
 "(pages, after the last scan), balloon messages, inflated and deflated\n"
 "pages, pages memschedfs moved in the VM's RAM file, and its pages swapped\n"
-"out and in. Per file: move batches, pages moved, time moving, swap write\n"
+"out and in, the scheduler's decisions to reclaim or return memory and\n"
+"the mechanism of the last (balloon, demote, swap). Per file: move batches, pages moved, time moving, swap write\n"
 "batches, pages swapped out, pages whose swap write failed, pages swapped\n"
 "in. Counts are for the interval; on SIGINT the interval under way is\n"
 "printed before exiting.\n"
@@ -59,7 +60,7 @@ const char argp_program_doc[] =
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "only this VM (its VMM's pid)", 0 },
-	{ "sort", 's', "COL", 0, "sort VMs by scans (default), pages, young, wss, balloon, moved, swap or pid", 0 },
+	{ "sort", 's', "COL", 0, "sort VMs by scans (default), pages, young, wss, balloon, moved, swap, decs or pid", 0 },
 	{ "batch", 'b', NULL, 0, "do not clear the screen (logs, tests)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
@@ -95,7 +96,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			if (!strcmp(arg, sort_names[i]))
 				break;
 		if (i == sizeof(sort_names) / sizeof(sort_names[0]))
-			argp_error(state, "invalid sort column: %s (accepted: scans, pages, young, wss, balloon, moved, swap, pid)", arg);
+			argp_error(state, "invalid sort column: %s (accepted: scans, pages, young, wss, balloon, moved, swap, decs, pid)", arg);
 		env.sort = i;
 		break;
 	case 'b':
@@ -198,7 +199,8 @@ static int read_maps(struct mschedtop_bpf *obj)
 		    v->now.nr_young_pages < v->prev.nr_young_pages ||
 		    v->now.nr_balloon_msgs < v->prev.nr_balloon_msgs ||
 		    v->now.nr_inflated_pages < v->prev.nr_inflated_pages ||
-		    v->now.nr_deflated_pages < v->prev.nr_deflated_pages)
+		    v->now.nr_deflated_pages < v->prev.nr_deflated_pages ||
+		    v->now.nr_sched_decisions < v->prev.nr_sched_decisions)
 			memset(&v->prev, 0, sizeof(v->prev));
 		vm_rows[n++] = *v;
 	}
@@ -222,6 +224,7 @@ static __u64 sort_key(const struct vm_row *v)
 	case SORT_BALLOON: return D(v, nr_inflated_pages) + D(v, nr_deflated_pages);
 	case SORT_MOVED:   return v->moved;
 	case SORT_SWAP:    return v->swapped_out + v->swapped_in;
+	case SORT_DECS:    return D(v, nr_sched_decisions);
 	case SORT_PID:     return ~(__u64)v->pid;	/* ascending */
 	}
 	return 0;
@@ -268,14 +271,14 @@ static void print_interval(double secs)
 		printf("\033[H\033[2J");
 	printf("%s mschedtop: %d VMs, %d files, interval %.2f s\n",
 	       msched_now(ts, sizeof(ts)), nv, nf, secs);
-	printf("%-8s %-16s %6s %7s %9s %6s %9s %6s %7s %7s %8s %8s %8s\n",
+	printf("%-8s %-16s %6s %7s %9s %6s %9s %6s %7s %7s %8s %8s %8s %5s %-7s\n",
 	       "PID", "NAME", "SCANS", "SCANS/s", "PAGES", "YOUNG%", "WSS",
-	       "BMSGS", "INFL", "DEFL", "MOVED", "SWOUT", "SWIN");
+	       "BMSGS", "INFL", "DEFL", "MOVED", "SWOUT", "SWIN", "DECS", "MECH");
 	for (i = 0; i < nr_vm_rows; i++) {
 		v = &vm_rows[i];
 		if (env.pid && v->pid != (__u32)env.pid)
 			continue;
-		printf("%-8u %-16.16s %6llu %7.1f %9llu %6.1f %9llu %6llu %7llu %7llu %8llu %8llu %8llu\n",
+		printf("%-8u %-16.16s %6llu %7.1f %9llu %6.1f %9llu %6llu %7llu %7llu %8llu %8llu %8llu %5llu %-7.*s\n",
 		       v->pid, msched_vm_name(v->pid, name, sizeof(name)),
 		       D(v, nr_scans), secs > 0 ? D(v, nr_scans) / secs : 0.0,
 		       D(v, nr_pages_scanned),
@@ -283,7 +286,10 @@ static void print_interval(double secs)
 		       100.0 * D(v, nr_young_pages) / D(v, nr_pages_scanned) : 0.0,
 		       v->now.wss_pages, D(v, nr_balloon_msgs),
 		       D(v, nr_inflated_pages), D(v, nr_deflated_pages), v->moved,
-		       v->swapped_out, v->swapped_in);
+		       v->swapped_out, v->swapped_in, D(v, nr_sched_decisions),
+		       MSCHEDTOP_MECH_LEN,
+		       D(v, nr_sched_decisions) && v->now.sched_mechanism[0] ?
+		       v->now.sched_mechanism : "-");
 	}
 	printf("%-10s %-8s %8s %9s %9s %8s %8s %6s %8s\n", "INO", "VM", "BATCHES",
 	       "MOVED", "MOVE_MS", "SWBATCH", "SWOUT", "SWERR", "SWIN");

@@ -5,6 +5,7 @@
 
 #define MSCHEDTOP_MAX_VMS	1024
 #define MSCHEDTOP_MAX_FILES	1024
+#define MSCHEDTOP_MECH_LEN	8
 
 /* Per VM (key: pid), cumulative since the tool started. */
 struct mschedtop_vm {
@@ -15,6 +16,8 @@ struct mschedtop_vm {
 	__u64 nr_balloon_msgs;		/* INFLATED, DEFLATED and STATS messages */
 	__u64 nr_inflated_pages;
 	__u64 nr_deflated_pages;
+	__u64 nr_sched_decisions;	/* msched_sched_decision: reclaim or return */
+	char sched_mechanism[MSCHEDTOP_MECH_LEN];	/* ... the last one's */
 };
 
 /* Per memschedfs file (key: inode number), cumulative. */
