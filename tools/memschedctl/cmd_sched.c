@@ -187,6 +187,14 @@ static int vm_load(int pid, struct sched_vm *v)
 	return 0;
 }
 
+static bool vm_has_sched(int pid)
+{
+	char rel[48];
+
+	snprintf(rel, sizeof(rel), "vms/%d/sched", pid);
+	return msctl_sysfs_is_dir(rel);
+}
+
 /* ACTIVE%: 100 * active / actual, at most 100. */
 static double active_pct(const struct sched_vm *v)
 {
@@ -272,8 +280,11 @@ static int sched_show(void)
 	}
 	for (i = 0; i < nr; i++) {
 		ret = vm_load(pids[i], &v);
-		/* Detached while we were listing: not an error. */
-		if (ret == -ENOENT && !msctl_vm_exists(pids[i]))
+		/*
+		 * Detached while we were listing, or between attach and the
+		 * scheduler's part of it (no vms/PID/sched/ yet): left out.
+		 */
+		if (ret == -ENOENT && (!msctl_vm_exists(pids[i]) || !vm_has_sched(pids[i])))
 			continue;
 		if (ret) {
 			msctl_vm_report(ret, pids[i]);
