@@ -97,6 +97,7 @@ struct opts {
 	unsigned long wss;
 	unsigned long offset;
 	unsigned long seconds;
+	unsigned long pause_ms;
 	const char *mem_path;
 	const char *ready_file;
 	int populate;
@@ -128,6 +129,8 @@ static void usage(FILE *f)
 "  --wss-pages W         data pages touched per sweep (default %d, 0 allowed)\n"
 "  --wss-offset-pages O  first data page (gpa O*4096), >= 1 (default %d)\n"
 "  --seconds S           run time in seconds, 0 = until SIGTERM/SIGINT (default 0)\n"
+"  --pause-ms N          sleep N ms after every sweep (default 0: none), so that\n"
+"                        several VMs leave a slow (emulated) host CPU time\n"
 "  --mem-path FILE       back guest RAM with MAP_SHARED mmap of FILE\n"
 "                        (created if missing, extended to size if shorter)\n"
 "  --populate            host touches (reads+writes) every guest page once first\n"
@@ -428,6 +431,7 @@ int main(int argc, char **argv)
 		{ "wss-pages",		required_argument, NULL, 'w' },
 		{ "wss-offset-pages",	required_argument, NULL, 'o' },
 		{ "seconds",		required_argument, NULL, 's' },
+		{ "pause-ms",		required_argument, NULL, 'z' },
 		{ "mem-path",		required_argument, NULL, 'f' },
 		{ "populate",		no_argument,	   NULL, 'p' },
 		{ "ready-file",		required_argument, NULL, 'r' },
@@ -457,6 +461,7 @@ int main(int argc, char **argv)
 		case 'w': o.wss = parse_ul("wss-pages", optarg, 0, MAX_MEM_MB << 8); break;
 		case 'o': o.offset = parse_ul("wss-offset-pages", optarg, 1, MAX_MEM_MB << 8); break;
 		case 's': o.seconds = parse_ul("seconds", optarg, 0, UINT_MAX); break;
+		case 'z': o.pause_ms = parse_ul("pause-ms", optarg, 0, 60000); break;
 		case 'f': o.mem_path = optarg; break;
 		case 'p': o.populate = 1; break;
 		case 'r': o.ready_file = optarg; break;
@@ -567,6 +572,15 @@ int main(int argc, char **argv)
 			}
 			sweeps++;
 			phase_sweeps++;
+			if (o.pause_ms) {
+				/* A signal cuts it short: the flags are checked below. */
+				struct timespec ts = {
+					.tv_sec = (time_t)(o.pause_ms / 1000),
+					.tv_nsec = (long)(o.pause_ms % 1000) * 1000000L,
+				};
+
+				nanosleep(&ts, NULL);
+			}
 			if (phase_sweeps == 1) {
 				self_check(vcpu, mem, cur_base, (uint32_t)o.wss, o.read_only);
 				if (o.ready_file)

@@ -1,0 +1,409 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The memory scheduler without a guest driver: minimal VMMs (kvm_wss_vm),
+# some with their RAM on a memschedfs file (PMEM node 1, tiering on).
+#  1. Bad input: every refused write is EINVAL with one log line and leaves
+#     the value as it was (shares 0 and 1000001, min_pages above max_pages
+#     written in both orders, reservations above the pool, pool_pages 0 and
+#     above MemTotal, policy lru, period_ms 99, idle_tax_pct 100, enabled
+#     2); the defaults read back as documented.
+#  2. Mechanisms: two 64 MiB VMs and a 64 MiB pool: each is demoted
+#     (mechanism=demote reason=pmem_room) until its actual_pages is within
+#     min_step_pages of its target, with pages on node 1 and no overshoot;
+#     then, PMEM out of reach (pmem_node -1) and a swap device set, a 16 MiB
+#     pool: mechanism=swap reason=host_swap, pages on the swap device; one
+#     VM is killed in the middle of it (its directory goes, the periods go
+#     on); then the pool grows: action=return, the file's DRAM budget goes
+#     back to max; enabled 0 stops the periods; every page is intact.
+#  3. Shares: two fully active VMs get targets proportional to their shares
+#     (1:1, 1:3) within 10%; an idle VM next to an active one gets half the
+#     pool with idle_tax_pct 0 and what rho = S / (A + k (P - A)),
+#     k = 1 / (1 - tau), gives with 75 (computed here from active_pages and
+#     the pool), within 10%.
+#  4. Lifecycle: no leak, no splat, rmmod while enabled with VMs attached.
+#  5. Every decision traced (msched_sched_decision) has an action, a
+#     mechanism and a reason of the fixed sets; each reclaim a reclaim
+#     reason; the traced decisions are stats/nr_decisions.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+ms_require_kvm
+[ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
+good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
+tap_plan 83
+
+S=$MS_ROOT/sched
+PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
+PERIOD_MS=500
+# Periods a VM may take to reach its target (the mechanisms act at once;
+# tiering moves the demoted pages within a few of its 200 ms scans).
+CONVERGE_PERIODS=20
+work=$(mktemp -d)
+mnt=$work/mnt
+vmms=""
+cleanup() {
+	kill $vmms 2>/dev/null
+	wait 2>/dev/null
+	ms_trace_remove
+	[ -w "$S/enabled" ] && echo 0 > "$S/enabled"
+	rm -f "$mnt"/* 2>/dev/null
+	umount "$mnt" 2>/dev/null
+	[ -w "$MS_ROOT/swap/device" ] && echo none > "$MS_ROOT/swap/device" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$mnt"
+
+sv() { echo "$MS_ROOT/vms/$1/sched"; }
+fdir() { echo "$MS_ROOT/files/$(stat -c %i "$1")"; }
+node_pages() { awk -v n="$2" '$1 == n { print $2 + 0 }' "$1/node_pages"; }
+# refused FILE VALUE NAME LOGPATTERN: EINVAL, one log line, value kept
+refused() {
+	local before after log
+	read -r before < "$1"
+	ms_klog_mark
+	tap_fails_with "Invalid argument" "$3: EINVAL" ms_write "$2" "$1"
+	log=$(ms_klog | grep -- "$4")
+	read -r after < "$1"
+	# one line: not empty, no newline in it
+	tap_ok "  ... one log line (${log#*\] }), ${1##*/} still $before" \
+		all_of [ -n "$log" ] -- [ "${log//[^$'\n']/}" = "" ] -- [ "$after" = "$before" ]
+}
+# start_vm VAR ARGS...: start kvm_wss_vm, attach it, its pid into VAR
+start_vm() {
+	local var=$1
+	shift
+	ms_vmm_start "$work/ready.$var" "$@" || return 1
+	vmms="$vmms $MS_VMM_PID"
+	printf -v "$var" %s "$MS_VMM_PID"
+	ms_write "$MS_VMM_PID" "$MS_ROOT/attach"
+}
+# wait_periods N: until N more periods have run (10 s each at most)
+wait_periods() {
+	local want=$(( $(cat "$S/stats/nr_periods") + $1 )) end=$((SECONDS + 10 * $1))
+	until [ "$(cat "$S/stats/nr_periods")" -ge "$want" ]; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+# gap PID: |actual - target| of the VM's last period (one consistent read)
+gap() {
+	local t a
+	read -r t < "$(sv "$1")/target_pages"; read -r a < "$(sv "$1")/actual_pages"
+	echo $(( a > t ? a - t : t - a ))
+}
+# converge PID...: up to CONVERGE_PERIODS periods for every VM's actual
+# to be within min_step_pages of its target; prints the periods taken
+converge() {
+	local p0 p step ok
+	step=$(cat "$S/min_step_pages")
+	p0=$(cat "$S/stats/nr_periods")
+	for _ in $(seq $CONVERGE_PERIODS); do
+		wait_periods 1 || break
+		ok=1
+		for p in "$@"; do
+			[ "$(gap "$p")" -lt "$step" ] || ok=0
+		done
+		[ "$ok" = 1 ] && { echo $(( $(cat "$S/stats/nr_periods") - p0 )); return 0; }
+	done
+	echo "over $CONVERGE_PERIODS"
+	return 1
+}
+# traced PID ACTION MECHANISM REASON: decisions of the VM traced so far
+traced() {
+	grep -c -- "msched_sched_decision: pid=$1 .* action=$2 mechanism=$3 .* reason=$4\$" "$MS_INST/trace"
+}
+# vm_lines PID [N]: the VM's last N (6) traced decisions, for diagnostics
+vm_lines() { grep -- "msched_sched_decision: pid=$1 " "$MS_INST/trace" | sed 's/.*msched_sched_decision: //' | tail -n "${2:-6}"; }
+show_vm() {
+	local d
+	d=$(sv "$1")
+	tap_diag "pid $1: target $(cat "$d/target_pages") actual $(cat "$d/actual_pages") active $(cat "$d/active_pages"); decision: $(cat "$d/decision")"
+	tap_diag "pid $1: stats: $(ms_stats_line "$d")"
+}
+# verify FILE MB: fs_pattern --verify-only of all but the first 2 MiB (the
+# guest's code page and working set); prints "STATUS/LINE"
+verify() {
+	local out rc
+	out=$("$PATTERN" --file "$1" --mb "$2" --verify-only --skip-mb 2 2> "$work/v.err")
+	rc=$?
+	[ "$rc" = 0 ] || tap_diag "fs_pattern: $(head -n 3 "$work/v.err")"
+	echo "$rc/$out"
+}
+# expect POOL TAU S1 A1 M1 S2 A2 M2: the shares policy's targets (two VMs,
+# no min), as lib/msched_alloc.c defines them: at level L a VM of S shares
+# costs X = S*L; it holds X pages while X <= A, then A + (X - A)(1 - tau),
+# at most M; L is the largest level whose pages fit the pool. Every VM not
+# at its max then has the same rho = S / (A + k (P - A)) = 1 / L.
+expect() {
+	awk -v pool="$1" -v tau="$2" -v s1="$3" -v a1="$4" -v m1="$5" -v s2="$6" -v a2="$7" -v m2="$8" '
+	function pages(s, a, m, l,   x, p) {
+		if (a > m) a = m
+		x = s * l
+		p = x <= a ? x : a + (x - a) * (100 - tau) / 100
+		return p > m ? m : p
+	}
+	BEGIN {
+		if (m1 + m2 <= pool) { print m1, m2; exit }
+		lo = 0; hi = 2 * (m1 + m2) / (1 - 0.99) / (s1 < s2 ? s1 : s2)
+		for (i = 0; i < 200; i++) {
+			mid = (lo + hi) / 2
+			if (pages(s1, a1, m1, mid) + pages(s2, a2, m2, mid) <= pool) lo = mid; else hi = mid
+		}
+		printf "%d %d\n", pages(s1, a1, m1, lo), pages(s2, a2, m2, lo)
+	}'
+}
+# gone DIR: up to 10 s for DIR to go
+gone() {
+	local end=$((SECONDS + 10))
+	while [ -e "$1" ]; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+# freeze: stop the scheduler (no period in progress once the write
+# returns: the knob takes the scheduler's lock)
+freeze() { ms_write 0 "$S/enabled"; }
+splats() {
+	dmesg | awk -v m="$START_MARK" 'f; index($0, m) { f = 1 }' |
+		grep -E 'BUG:|WARNING:|KASAN|UBSAN|possible (circular|recursive) locking|general protection|Call Trace:' | head -n 5
+}
+
+t_start=$SECONDS
+sysctl -qw kernel.numa_balancing=0 2>/dev/null
+ms_load || { tap_fail "load memsched"; tap_done; }
+ms_klog_mark
+START_MARK=$MS_KLOG_MARK
+ms_trace_new sched_mech && ms_trace_on memsched/msched_sched_decision
+
+# ---- 1. Defaults and bad input (global).
+memtotal_pages=$(( $(ms_memtotal_kb) / 4 ))
+n0=$(( $(awk '/MemTotal:/ { print $4 }' /sys/devices/system/node/node0/meminfo) / 4 ))
+reserve=$(( n0 / 8 > 16384 ? n0 / 8 : 16384 ))
+tap_is "$(cat "$S/enabled")/$(cat "$S/policy")/$(cat "$S/period_ms")/$(cat "$S/idle_tax_pct")/$(cat "$S/min_step_pages")/$(cat "$S/rate_limit_mib_per_s")/$(cat "$S/balloon_timeout_ms")" \
+	"0/shares/1000/75/1024/256/10000" \
+	"defaults: enabled 0, policy shares, period_ms 1000, idle_tax_pct 75, min_step_pages 1024, rate_limit_mib_per_s 256, balloon_timeout_ms 10000"
+pool_auto=$(cat "$S/pool_pages")
+tap_is "$pool_auto" $((n0 - reserve)) \
+	"pool_pages (auto) = node 0's DRAM ($n0 pages) less 1/8, at least 16384 (PMEM node 1 not pooled); below MemTotal ($memtotal_pages)"
+tap_is "$(cat "$S/stats/nr_periods")/$(cat "$S/stats/nr_decisions")" "0/0" "stats: no period, no decision while disabled"
+refused "$S/pool_pages" 0 "pool_pages 0" "sched/pool_pages"
+refused "$S/pool_pages" $((memtotal_pages + 1)) "pool_pages MemTotal + 1 page ($((memtotal_pages + 1)))" "sched/pool_pages"
+refused "$S/policy" lru "policy lru" "sched/policy"
+refused "$S/period_ms" 99 "period_ms 99" "sched/period_ms"
+refused "$S/idle_tax_pct" 100 "idle_tax_pct 100" "sched/idle_tax_pct"
+refused "$S/enabled" 2 "enabled 2" "sched/enabled"
+
+# ---- 2. Two VMs with their RAM on memschedfs; demotion.
+tap_ok "mount memschedfs; swap/device $good" \
+	all_of mount -t memschedfs none "$mnt" -- ms_write "$good" "$MS_ROOT/swap/device"
+for n in a b; do
+	truncate -s 64M "$mnt/$n"
+	d=$(fdir "$mnt/$n")
+	ms_write 1 "$d/pmem_node"; ms_write 200 "$d/scan_interval_ms"; ms_write 1 "$d/tiering"
+	"$PATTERN" --file "$mnt/$n" --mb 64 --seconds 0 > /dev/null
+done
+fa=$(fdir "$mnt/a") fb=$(fdir "$mnt/b")
+ok=1
+start_vm A --mem-path "$mnt/a" --mem-mb 64 --wss-pages 256 --pause-ms 50 || ok=0
+start_vm B --mem-path "$mnt/b" --mem-mb 64 --wss-pages 256 --pause-ms 50 || ok=0
+tap_ok "two 64 MiB VMs (256 hot pages each) on memschedfs files, tiering on, pmem_node 1, attached" [ "$ok" = 1 ]
+[ "$ok" = 1 ] || tap_done
+tap_is "$(readlink -f "$MS_ROOT/vms/$A/ram")" "$(readlink -f "$fa")" "vms/<pid>/ram links to the file"
+
+# Per-VM bad input, on A.
+a=$(sv "$A")
+tap_is "$(cat "$a/shares")/$(cat "$a/min_pages")/$(cat "$a/max_pages")/$(cat "$a/target_pages")/$(cat "$a/actual_pages")" \
+	"1000/0/max/16384/16384" \
+	"per VM defaults: shares 1000, min_pages 0, max_pages max; target = actual = 16384 before the first period"
+refused "$a/shares" 0 "shares 0" "sched/shares"
+refused "$a/shares" 1000001 "shares 1000001" "sched/shares"
+ms_write 4096 "$a/max_pages"
+refused "$a/min_pages" 4097 "max_pages 4096, then min_pages 4097" "sched/min_pages"
+ms_write max "$a/max_pages"; ms_write 2048 "$a/min_pages"
+refused "$a/max_pages" 2047 "min_pages 2048, then max_pages 2047 (below min_pages)" "sched/max_pages"
+tap_ok "max_pages 2048 = min_pages accepted, then max and min_pages 0 again" \
+	all_of ms_write 2048 "$a/max_pages" -- ms_write max "$a/max_pages" -- ms_write 0 "$a/min_pages"
+ms_write 20000 "$S/pool_pages"
+tap_ok "pool 20000: A's min_pages 15000 accepted" ms_write 15000 "$a/min_pages"
+refused "$(sv "$B")/min_pages" 6000 "B's min_pages 6000 (reservations 21000 above the pool)" "sched/min_pages"
+refused "$S/pool_pages" 10000 "pool_pages 10000, below the reservations (15000)" "sched/pool_pages"
+ms_write 0 "$a/min_pages"
+
+# Demotion: a 64 MiB pool for 128 MiB of VMs: 8192 pages each.
+ms_write "$PERIOD_MS" "$S/period_ms"
+ms_write 16384 "$S/pool_pages"
+tap_ok "enabled 1 (period ${PERIOD_MS} ms, pool 16384)" ms_write 1 "$S/enabled"
+n=$(converge "$A" "$B"); rc=$?
+show_vm "$A"; show_vm "$B"
+tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
+tap_diag "file a: budget $(cat "$fa/dram_budget_pages"), node_pages $(tr '\n' ' ' < "$fa/node_pages"), stats: $(ms_stats_line "$fa")"
+tap_ok "both VMs within min_step_pages of their targets within $CONVERGE_PERIODS periods ($n)" [ "$rc" = 0 ]
+tap_within "$(cat "$a/target_pages")" 8192 2 "A's target: half the pool"
+tap_ok "A and B: mechanism=demote reason=pmem_room traced" \
+	all_of [ "$(traced "$A" reclaim demote pmem_room)" -ge 1 ] -- [ "$(traced "$B" reclaim demote pmem_room)" -ge 1 ]
+tap_within "$(node_pages "$fa" 1)" 8192 15 "file a: about 8192 pages on node 1"
+tap_ok "stats/nr_demoted_pages > 0 ($(cat "$a/stats/nr_demoted_pages")), global nr_reclaimed_pages > 0" \
+	all_of [ "$(cat "$a/stats/nr_demoted_pages")" -gt 0 ] -- [ "$(cat "$S/stats/nr_reclaimed_pages")" -gt 0 ]
+# Overshoot: the budget lowered again while the tiering scan was still
+# moving the first demotion's pages would take the VM below its target.
+step=$(cat "$S/min_step_pages")
+tap_ok "no overshoot: A's actual ($(cat "$a/actual_pages")) not below its target ($(cat "$a/target_pages")) by min_step_pages" \
+	[ $(( $(cat "$a/target_pages") - $(cat "$a/actual_pages") )) -lt "$step" ]
+wait_periods 4
+tap_is "$(traced "$A" return demote target_above_actual)/$(cat "$a/stats/nr_returned_pages")" "0/0" \
+	"4 periods later: no return decision for A (no ping-pong)"
+tap_ok "A holds within_step" grep -q 'action=hold mechanism=none .*reason=within_step' "$a/decision"
+
+demotes0=$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")
+# ---- Swap: PMEM out of reach, a 16 MiB pool, A limited to 2048 pages.
+ms_write -1 "$fa/pmem_node"; ms_write -1 "$fb/pmem_node"
+ms_write 2048 "$a/max_pages"
+ms_write 4096 "$S/pool_pages"
+# 4. B dies while a period swaps it out.
+# Spin (no fork): the swap-out of the next period is over in a moment.
+end=$((SECONDS + 30)) i=0
+while read -r sw_b < "$fb/swapped_pages" && [ "$sw_b" = 0 ]; do
+	i=$((i + 1))
+	[ $((i % 1000)) != 0 ] || [ "$SECONDS" -lt "$end" ] || break
+done
+kill -9 "$B"
+wait "$B" 2>/dev/null
+tap_ok "B's RAM is being swapped out ($sw_b pages out) when B is killed (-9)" [ "$sw_b" -gt 0 ]
+tap_ok "  ... its vms/$B goes away" gone "$MS_ROOT/vms/$B"
+tap_ok "  ... the periods go on" wait_periods 2
+tap_is "$(cut -d/ -f1 <<< "$(ms_live)")" 1 "  ... live_vms 1 (A)"
+n=$(converge "$A"); rc=$?
+show_vm "$A"
+tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
+tap_ok "A within min_step_pages of its target (its max_pages, 2048) within $CONVERGE_PERIODS periods ($n)" \
+	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_pages")" = 2048 ]
+tap_ok "A: mechanism=swap reason=host_swap traced, no demotion with PMEM out of reach" \
+	all_of [ "$(traced "$A" reclaim swap host_swap)" -ge 1 ] -- [ "$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")" = "$demotes0" ]
+sw_a=$(cat "$fa/swapped_pages")
+tap_ok "file a: swapped_pages $sw_a > 0; stats/nr_swapped_pages $(cat "$a/stats/nr_swapped_pages") >= it; swap/used_pages >= it" \
+	all_of [ "$sw_a" -gt 0 ] -- [ "$(cat "$a/stats/nr_swapped_pages")" -ge "$sw_a" ] -- [ "$(cat "$MS_ROOT/swap/used_pages")" -ge "$sw_a" ]
+
+# ---- Return: the pool grows back; A's limit goes.
+budget0=$(cat "$fa/dram_budget_pages")
+ms_write max "$a/max_pages"
+ms_write auto "$S/pool_pages"
+wait_periods 2
+show_vm "$A"
+tap_ok "pool auto: A's target back to 16384" [ "$(cat "$a/target_pages")" = 16384 ]
+tap_ok "action=return mechanism=demote reason=target_above_actual traced" \
+	[ "$(traced "$A" return demote target_above_actual)" -ge 1 ]
+tap_is "$budget0 -> $(cat "$fa/dram_budget_pages")" "$budget0 -> max" "file a's DRAM budget back to max"
+tap_ok "stats/nr_returned_pages > 0 (A $(cat "$a/stats/nr_returned_pages"), global $(cat "$S/stats/nr_returned_pages"))" \
+	all_of [ "$(cat "$a/stats/nr_returned_pages")" -gt 0 ] -- [ "$(cat "$S/stats/nr_returned_pages")" -gt 0 ]
+
+# ---- enabled 0 stops everything.
+freeze
+p0="$(cat "$S/stats/nr_periods")/$(cat "$S/stats/nr_decisions")/$(cat "$a/decision")"
+sleep $(( 3 * PERIOD_MS / 1000 + 1 ))
+tap_is "$(cat "$S/stats/nr_periods")/$(cat "$S/stats/nr_decisions")/$(cat "$a/decision")" "$p0" \
+	"enabled 0: nr_periods, nr_decisions and A's decision unchanged over 3 periods"
+
+# ---- The data: every page the scheduler moved comes back intact.
+tap_is "$(verify "$mnt/a" 64)" "0/fs_pattern: pages=15872 rounds=0 mismatches=0" \
+	"A's RAM outside its working set is intact (read back from swap and PMEM, A running)"
+tap_is "$(verify "$mnt/b" 64)" "0/fs_pattern: pages=15872 rounds=0 mismatches=0" \
+	"the RAM file of the killed B is intact"
+tap_is "$(cat "$fa/swapped_pages")/$(cat "$fb/swapped_pages")" "0/0" "  ... every page back in"
+kill "$A"; wait "$A" 2>/dev/null
+tap_ok "A stopped: no VM left" ms_wait_val "$MS_DEBUG/live_vms" 0 10
+rm -f "$mnt/a" "$mnt/b"
+tap_ok "files removed, umount, swap/device none" \
+	all_of umount "$mnt" -- ms_write none "$MS_ROOT/swap/device"
+tap_no_leaks "after the mechanisms"
+
+# ---- 3. Shares: two fully active 32 MiB VMs (8176 + 1 pages touched).
+ms_write 8192 "$S/pool_pages"
+for v in C D; do
+	start_vm "$v" --mem-mb 32 --wss-pages 8176 --pause-ms 20 --populate || tap_diag "start $v failed"
+done
+for p in "$C" "$D"; do
+	ms_write 200 "$MS_ROOT/vms/$p/scan_interval_ms"
+done
+c=$(sv "$C") dd=$(sv "$D")
+# measure N: run N periods, stop, and read "tC tD aC aD"
+measure() {
+	ms_write 1 "$S/enabled"
+	wait_periods "$1"
+	freeze
+	echo "$(cat "$c/target_pages") $(cat "$2/target_pages") $(cat "$c/active_pages") $(cat "$2/active_pages")"
+}
+ms_wait_scans "$MS_ROOT/vms/$C" 3; ms_wait_scans "$MS_ROOT/vms/$D" 3
+read -r tc td ac ad <<< "$(measure 3 "$dd")"
+tap_diag "equal shares: targets $tc $td, active $ac $ad"
+tap_ok "both fully active (active_pages $ac, $ad >= 90% of 8192)" \
+	all_of [ "$ac" -ge 7372 ] -- [ "$ad" -ge 7372 ]
+tap_within "$tc" 4096 10 "equal shares: C's target half the pool"
+tap_within "$td" "$tc" 10 "equal shares: D's target = C's"
+ms_write 3000 "$dd/shares"
+read -r tc td ac ad <<< "$(measure 3 "$dd")"
+read -r ec ed <<< "$(expect 8192 75 1000 "$ac" 8192 3000 "$ad" 8192)"
+tap_diag "shares 1:3: targets $tc $td (formula $ec $ed), active $ac $ad"
+tap_within "$td" $((3 * tc)) 10 "shares 1:3: D's target three times C's"
+tap_within "$tc" "$ec" 10 "  ... C's target as the formula gives"
+tap_within "$td" "$ed" 10 "  ... D's target as the formula gives"
+tap_is "$((tc + td <= 8192))" 1 "  ... the targets sum to at most the pool ($((tc + td)))"
+
+# Idle tax: D goes; E touches nothing but its code page.
+kill "$D"; wait "$D" 2>/dev/null
+start_vm E --mem-mb 32 --wss-pages 0 --pause-ms 50 --populate || tap_diag "start E failed"
+ms_write 200 "$MS_ROOT/vms/$E/scan_interval_ms"
+e=$(sv "$E")
+ms_write 1000 "$c/shares"
+ms_write 100 "$S/period_ms"
+ms_write 1 "$S/enabled"
+# Before two scans every page counts as active; then the estimate falls
+# by a quarter a period.
+for _ in $(seq 300); do
+	[ "$(cat "$e/active_pages")" -lt 400 ] && break
+	sleep 0.1
+done
+tap_ok "E idle: active_pages $(cat "$e/active_pages") < 400" [ "$(cat "$e/active_pages")" -lt 400 ]
+ms_write 0 "$S/idle_tax_pct"
+read -r tc te ac ae <<< "$(measure 3 "$e")"
+read -r ec ee <<< "$(expect 8192 0 1000 "$ac" 8192 1000 "$ae" 8192)"
+tap_diag "idle_tax_pct 0: targets active $tc, idle $te (formula $ec $ee), active $ac $ae"
+tap_within "$te" 4096 10 "idle_tax_pct 0: the idle VM gets half the pool"
+tap_within "$tc" 4096 10 "  ... and so does the active one"
+te0=$te
+ms_write 75 "$S/idle_tax_pct"
+read -r tc te ac ae <<< "$(measure 3 "$e")"
+read -r ec ee <<< "$(expect 8192 75 1000 "$ac" 8192 1000 "$ae" 8192)"
+tap_diag "idle_tax_pct 75: targets active $tc, idle $te (formula $ec $ee), active $ac $ae"
+tap_ok "idle_tax_pct 75: the idle VM's target lower than with 0 ($te < $te0)" [ "$te" -lt "$te0" ]
+tap_within "$te" "$ee" 10 "  ... the idle VM's target as rho = S / (A + k (P - A)) gives"
+tap_within "$tc" "$ec" 10 "  ... the active VM's target as the formula gives"
+tap_within "$((tc * 100 / (te ? te : 1)))" "$((ec * 100 / (ee ? ee : 1)))" 10 "  ... their ratio (x100) as the formula gives"
+
+# ---- 5. Every traced decision has words of the fixed sets.
+bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+	f["action"] !~ /^(reclaim|return|hold)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
+	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min)$/ ||
+	(f["action"] == "reclaim" && f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive)$/) ||
+	(f["action"] == "return" && f["reason"] != "target_above_actual") { print; n++ }
+	END { exit 0 }' | head -n 3)
+lines=$(grep -c 'msched_sched_decision:' "$MS_INST/trace")
+moves=$(grep -c 'msched_sched_decision: .*action=re' "$MS_INST/trace")
+tap_is "$bad" "" "every traced decision ($lines) has an action, mechanism and reason of the fixed sets; a reclaim a reclaim reason"
+tap_is "$moves/$(ms_trace_overruns)" "$(cat "$S/stats/nr_decisions")/0" \
+	"traced reclaim and return decisions = stats/nr_decisions (none lost)"
+tap_ok "holds for the anonymous VMs say no_mechanism" [ "$(traced "$C" hold none no_mechanism)" -ge 1 ]
+ms_trace_remove
+
+# ---- 4. rmmod while enabled, two VMs attached.
+ms_write 1 "$S/enabled"
+wait_periods 2
+tap_ok "rmmod while enabled with two VMs attached" rmmod memsched
+tap_ok "  ... both VMs still running" kill -0 "$C" "$E"
+kill "$C" "$E"; wait "$C" "$E" 2>/dev/null
+tap_ok "reload" ms_insmod memsched
+tap_is "$(cat "$S/enabled")/$(cat "$S/stats/nr_periods")" "0/0" "  ... the scheduler starts disabled, no period"
+tap_is "$(splats)" "" "no splat in the kernel log"
+tap_ok "rmmod" rmmod memsched
+tap_diag "runtime $((SECONDS - t_start)) s"
+tap_done
