@@ -26,6 +26,16 @@
 #    histograms hold one entry per batch and per swap-in fault (tracefs
 #    counts them); mschedsnoop prints the swap_out decision and one
 #    swap_write line per batch whose pages add up to the pages out.
+#  - The scheduler (issue 15), after that interval, for a few 100 ms periods
+#    on the default pool (the VM within its step), then on a 16 MiB pool
+#    (half the VM; with the swap disk it swaps pages out, host_swap, else it
+#    holds, no_mechanism): mschedtop's decisions (reclaims
+#    and returns) equal vms/<pid>/sched/stats/nr_decisions' delta and the
+#    traced ones, its mechanism the last traced one's; mschedsnoop's
+#    sched_decision lines are the traced events, value for value, with a
+#    reason of the fixed set, the last one's action, mechanism and reason
+#    those of vms/<pid>/sched/decision; with -P its sched_period lines are
+#    the traced periods.
 #  - All of it once with tp_btf (the default where the module has BTF) and
 #    once forced to raw_tp (--raw-tp).
 #  - Bad options are refused (exit 2); without memsched the tools say so;
@@ -34,7 +44,7 @@
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 42
+tap_plan 50
 
 BPF=$TAP_REPO/bpf/build
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
@@ -106,8 +116,10 @@ else
 fi
 
 ms_trace_new bpf_tools
-ms_trace_on memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached \
-	memsched/msched_swap_write_done memsched/msched_swap_in
+TRACE_EVENTS="memsched/msched_scan memsched/msched_fs_move memsched/msched_balloon_reached
+	memsched/msched_swap_write_done memsched/msched_swap_in"
+# shellcheck disable=SC2086
+ms_trace_on $TRACE_EVENTS
 echo 0 > "$MS_INST/tracing_on"
 
 # quiesce: no scan under way and none for 60 s. A changed value takes the
@@ -150,15 +162,81 @@ wait_line() {
 	done
 	grep -q -- "$2" "$1" 2>/dev/null
 }
-# top_sum FILE COLUMN: the VM's rows of mschedtop, one column summed
+# top_sum FILE COLUMN: the VM's rows of mschedtop, one column summed, in
+# its first TOP_BLOCKS intervals (0: all)
+TOP_BLOCKS=0
 top_sum() {
-	awk -v p="$pid" -v c="$2" '/^PID / { s = 1; next } /^INO / { s = 0 }
-		s && $1 == p { n += $c } END { print n + 0 }' "$1"
+	awk -v p="$pid" -v c="$2" -v m="$TOP_BLOCKS" '/^PID / { s = 1; b++; next } /^INO / { s = 0 }
+		s && $1 == p && (!m || b <= m) { n += $c } END { print n + 0 }' "$1"
 }
 # top_file_sum FILE COLUMN: the RAM file's rows
 top_file_sum() {
-	awk -v i="$ino" -v c="$2" '/^INO / { s = 1; next } /^PID / { s = 0 }
-		s && $1 == i { n += $c } END { print n + 0 }' "$1"
+	awk -v i="$ino" -v c="$2" -v m="$TOP_BLOCKS" '/^INO / { s = 1; next } /^PID / { s = 0; b++ }
+		s && $1 == i && (!m || b <= m) { n += $c } END { print n + 0 }' "$1"
+}
+# wait_blocks FILE N PID: until mschedtop (PID) printed N intervals, at most 30 s
+wait_blocks() {
+	local end=$((SECONDS + 30))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(grep -c '^PID ' "$1")" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+SCHED_REASONS="guest_free_or_cache guest_reclaims pmem_room host_swap balloon_unresponsive target_above_actual within_step balloon_pending demote_pending demote_unresponsive no_mechanism at_min"
+# sched_periods N: wait until sched/stats/nr_periods reached N (at most 30 s)
+sched_periods() {
+	for _ in $(seq 300); do
+		[ "$(cat "$MS_ROOT/sched/stats/nr_periods")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# sched_phase NAME: the scheduler, its two tracepoints alone traced, for
+# two or more 100 ms periods on the default pool (the host's memory: the
+# VM is within its step), then four or more on a 16 MiB pool (half the VM:
+# a reclaim, or a hold for want of a mechanism), so that each phase traces
+# a decision whatever the VM's previous one was; then off, and every page
+# it swapped out read back (the next round counts swap-ins). Sets
+# SCHED_DECS (the VM's stats/nr_decisions delta) and SCHED_PERIODS.
+sched_phase() {
+	local sd=$MS_ROOT/sched e p0 d0
+	for e in $TRACE_EVENTS; do echo 0 > "$MS_INST/events/$e/enable"; done
+	echo 1 > "$MS_INST/events/memsched/msched_sched_decision/enable"
+	echo 1 > "$MS_INST/events/memsched/msched_sched_period/enable"
+	echo 1 > "$MS_INST/tracing_on"
+	p0=$(cat "$sd/stats/nr_periods") d0=$(cat "$v/sched/stats/nr_decisions")
+	ms_write auto "$sd/pool_pages"
+	ms_write 100 "$sd/period_ms"
+	ms_write 1 "$sd/enabled"
+	sched_periods $((p0 + 2)) || tap_diag "$1: fewer than 2 periods on the default pool"
+	ms_write 4096 "$sd/pool_pages"
+	# (a knob applies from the next period)
+	sched_periods $(($(cat "$sd/stats/nr_periods") + 4)) || tap_diag "$1: fewer than 4 periods on the 16 MiB pool"
+	ms_write 0 "$sd/enabled"
+	# a period under way when enabled went 0 ends before nr_periods stops
+	for _ in $(seq 50); do
+		e=$(cat "$sd/stats/nr_periods")
+		sleep 0.3
+		[ "$(cat "$sd/stats/nr_periods")" = "$e" ] && break
+	done
+	echo 0 > "$MS_INST/tracing_on"
+	ms_write auto "$sd/pool_pages"
+	SCHED_PERIODS=$(($(cat "$sd/stats/nr_periods") - p0))
+	SCHED_DECS=$(($(cat "$v/sched/stats/nr_decisions") - d0))
+	echo 0 > "$MS_INST/events/memsched/msched_sched_decision/enable"
+	echo 0 > "$MS_INST/events/memsched/msched_sched_period/enable"
+	for e in $TRACE_EVENTS; do echo 1 > "$MS_INST/events/$e/enable"; done
+	tap_diag "$1: scheduler: $SCHED_PERIODS periods, $SCHED_DECS decisions; the last: $(cat "$v/sched/decision")"
+	if [ "$(cat "$f/swapped_pages")" != 0 ]; then
+		"$NODES" --file "$mnt/ram" --count 0:8191 > /dev/null 2>&1
+		[ "$(cat "$f/swapped_pages")" = 0 ] || tap_diag "$1: after the scheduler, $(cat "$f/swapped_pages") pages still swapped out"
+	fi
+}
+# sched_trace: the VM's traced decisions as "period=... reason=..." lines
+sched_trace() {
+	sed -n "s/.* msched_sched_decision: pid=$pid \(period=.*\)\$/\1/p" "$MS_INST/trace"
 }
 # lat_total FILE TITLE: the entries of the histograms titled TITLE
 lat_total() {
@@ -167,7 +245,7 @@ lat_total() {
 }
 
 # ROUND_CHECKS: the checks of round() after "the three tools attach"
-ROUND_CHECKS="tools exit 0 on SIGTERM;swap_out of the RAM file and every page back;mschedtop's scans and pages scanned;mschedtop's inflated/deflated balloon pages;mschedtop's moved pages;mschedtop's swapped pages and swap write batches;mschedtop's WSS;mschedlat's histograms;mschedlat's swap histograms;(the trace instance saw every scan);mschedsnoop: the balloon target;mschedsnoop: the tiering plan;mschedsnoop: the swap_out decision and its write batches"
+ROUND_CHECKS="the scheduler ran, its decisions traced;mschedtop's scheduler decisions;mschedsnoop: the scheduler's decisions;mschedsnoop -P: the scheduler's periods;tools exit 0 on SIGTERM;swap_out of the RAM file and every page back;mschedtop's scans and pages scanned;mschedtop's inflated/deflated balloon pages;mschedtop's moved pages;mschedtop's swapped pages and swap write batches;mschedtop's WSS;mschedlat's histograms;mschedlat's swap histograms;(the trace instance saw every scan);mschedsnoop: the balloon target;mschedsnoop: the tiering plan;mschedsnoop: the swap_out decision and its write batches"
 # swap_skip NAME CHECK: skip CHECK of round NAME when there is no swap disk
 swap_skip() { tap_skip "$1: $2" "no swap disk (lab-run --disk mswap:512M)"; }
 
@@ -190,7 +268,7 @@ round() {
 	# shellcheck disable=SC2086
 	"$BPF/mschedlat" -v -p "$pid" ${LAT_ARGS:-} "$@" > "$work/$name.lat" 2> "$work/$name.lat.err" &
 	lat=$!
-	"$BPF/mschedsnoop" -v -p "$pid" "$@" > "$work/$name.snoop" 2> "$work/$name.snoop.err" &
+	"$BPF/mschedsnoop" -v -P -p "$pid" "$@" > "$work/$name.snoop" 2> "$work/$name.snoop.err" &
 	snoop=$!
 	tools="$top $lat $snoop"
 	if ! wait_line "$work/$name.top" "tracing memsched" "$top" ||
@@ -244,10 +322,30 @@ round() {
 	quiesce
 	s1=$(snap)
 	echo 0 > "$MS_INST/tracing_on"
-	ms_stop_pids "$top" "$lat"
-	wait "$top"; rc_top=$?
+	ms_stop_pids "$lat"
 	wait "$lat"; rc_lat=$?
+	tools="$top $snoop"
+	# mschedtop's intervals up to the one that ends after s1: the
+	# interval's checks sum them; the scheduler comes after them
+	TOP_BLOCKS=$(($(grep -c '^PID ' "$work/$name.top") + 1))
+	wait_blocks "$work/$name.top" "$TOP_BLOCKS" "$top" || tap_diag "$name: mschedtop printed no interval after the snapshot"
+	sched_phase "$name"
+	# one more interval: mschedtop has read the map after the last period
+	wait_blocks "$work/$name.top" $(($(grep -c '^PID ' "$work/$name.top") + 1)) "$top"
+	ms_stop_pids "$top"
+	wait "$top"; rc_top=$?
 	tools=$snoop
+	local trdec trhold trlast topdec topmech
+	trdec=$(sched_trace | grep -vc ' action=hold ')
+	trhold=$(sched_trace | grep -c ' action=hold ')
+	trlast=$(sched_trace | grep -v ' action=hold ' | tail -n 1 | sed -n 's/.* mechanism=\([a-z]*\) .*/\1/p')
+	topdec=$(TOP_BLOCKS=0 top_sum "$work/$name.top" 14)
+	topmech=$(awk -v p="$pid" '/^PID / { s = 1; next } /^INO / { s = 0 }
+		s && $1 == p && $14 > 0 { m = $15 } END { print m }' "$work/$name.top")
+	tap_ok "$name: the scheduler ran ($SCHED_PERIODS periods), its decisions traced ($trdec reclaims/returns = stats/nr_decisions delta, $trhold holds)" \
+		all_of [ "$SCHED_PERIODS" -ge 6 ] -- [ $((trdec + trhold)) -ge 2 ] -- [ "$trdec" = "$SCHED_DECS" ]
+	tap_is "$topdec/$topmech" "$SCHED_DECS/$trlast" \
+		"$name: mschedtop's scheduler decisions = sched/stats/nr_decisions delta ($SCHED_DECS), its mechanism the last one's (${trlast:-none})"
 
 	local a0 a1
 	read -ra a0 <<< "$s0"
@@ -319,6 +417,22 @@ round() {
 	wait "$snoop"
 	tools=""
 	tap_diag "$name: mschedsnoop: $(grep -v '^TIME' "$work/$name.snoop" | head -n 4 | tr -s ' ' | tr '\n' ';')"
+	# the scheduler's lines: as traced, value for value
+	local sn bad="" r last
+	sn=$(awk -v p="$pid" '$2 == "sched_decision" && $3 == p { sub(/^.* period=/, "period="); print }' "$work/$name.snoop")
+	for r in $(printf '%s\n' "$sn" | sed -n 's/.* reason=//p' | sort -u); do
+		case " $SCHED_REASONS " in *" $r "*) ;; *) bad="$bad $r" ;; esac
+	done
+	last=$(printf '%s\n' "$sn" | tail -n 1 | awk '{ print $2, $3, $NF }')
+	tap_diag "$name: mschedsnoop: $(grep -m 3 ' sched_' "$work/$name.snoop" | tr -s ' ' | tr '\n' ';')"
+	tap_ok "$name: mschedsnoop: the scheduler's decisions for VM $pid are the traced ones ($(printf '%s\n' "$sn" | grep -c .) lines), reasons of the set, the last as sched/decision ($last)" \
+		all_of [ -n "$sn" ] -- [ "$sn" = "$(sched_trace)" ] -- [ -z "$bad" ] -- \
+		[ "$last" = "$(awk '{ print $2, $3, $NF }' "$v/sched/decision")" ]
+	sn=$(awk '$2 == "sched_period" && $3 == "-" { sub(/^.* period=/, "period="); print }' "$work/$name.snoop")
+	tap_ok "$name: mschedsnoop -P: the scheduler's periods are the traced ones ($(printf '%s\n' "$sn" | grep -c .) lines, $SCHED_PERIODS periods; nr_vms=1, pool=4096 in 3 or more)" \
+		all_of [ -n "$sn" ] -- [ "$sn" = "$(sed -n 's/.* msched_sched_period: //p' "$MS_INST/trace")" ] -- \
+		[ "$(printf '%s\n' "$sn" | grep -c ' nr_vms=1 ')" = "$(printf '%s\n' "$sn" | grep -c .)" ] -- \
+		[ "$(printf '%s\n' "$sn" | grep -c ' nr_vms=1 pool=4096 ')" -ge 3 ]
 	tap_ok "$name: mschedsnoop: the balloon target (target=1000 actual=0) and its settling" \
 		all_of grep -Eq "^[0-9:]+ +balloon_target +$pid +target=1000 actual=0$" "$work/$name.snoop" -- \
 		grep -Eq "^[0-9:]+ +balloon_reached +$pid +target=1000 latency_us=[0-9]+$" "$work/$name.snoop"
@@ -326,16 +440,18 @@ round() {
 		grep -Eq "^[0-9:]+ +plan +$pid +ino=$ino resident=$(cat "$f/resident_pages") dram=[0-9]+ demote=[0-9]+/[0-9]+ promote=[0-9]+/[0-9]+ rate_stalls=[0-9]+$" \
 		"$work/$name.snoop"
 	if [ -n "$sdev" ]; then
-		# swap_write lines: how many, and their pages - errors - busy summed
+		# swap_write lines: how many, and their pages - errors - busy
+		# summed, before the scheduler's first period (its swap-outs follow)
 		local wl
+		awk '$2 ~ /^sched_/ { exit } { print }' "$work/$name.snoop" > "$work/$name.snoop.pre"
 		wl=$(awk -v p="$pid" -v i="ino=$ino" '$2 == "swap_write" && $3 == p && $4 == i {
 			n++; for (k = 5; k <= 7; k++) { split($k, kv, "="); v[kv[1]] = kv[2] }
-			out += v["pages"] - v["errors"] - v["busy"] } END { print n + 0 "/" out + 0 }' "$work/$name.snoop")
+			out += v["pages"] - v["errors"] - v["busy"] } END { print n + 0 "/" out + 0 }' "$work/$name.snoop.pre")
 		tap_diag "$name: mschedsnoop: $(grep -m 2 -E ' swap_(out|write) ' "$work/$name.snoop" | tr -s ' ' | tr '\n' ';')"
 		tap_ok "$name: mschedsnoop: the swap_out decision (want=$SWAP_PAGES force=1 below=any) and one swap_write line per batch, no error, pages out summed ($wl lines/pages; $swbatch batches, $swout pages)" \
 			all_of grep -Eq "^[0-9:]+ +swap_out +$pid +ino=$ino want=$SWAP_PAGES candidates=[0-9]+ selected=$SWAP_PAGES force=1 below=any$" "$work/$name.snoop" -- \
 			[ "$wl" = "$swbatch/$swout" ] -- \
-			[ "$(grep -Ec "^[0-9:]+ +swap_write +$pid +ino=$ino pages=[0-9]+ errors=0 busy=[0-9]+ write_us=[0-9]+$" "$work/$name.snoop")" = "$swbatch" ]
+			[ "$(grep -Ec "^[0-9:]+ +swap_write +$pid +ino=$ino pages=[0-9]+ errors=0 busy=[0-9]+ write_us=[0-9]+$" "$work/$name.snoop.pre")" = "$swbatch" ]
 	else
 		swap_skip "$name" "mschedsnoop: the swap_out decision and its write batches"
 	fi
@@ -347,7 +463,7 @@ if [ $has_btf = 1 ]; then
 	tap_ok "tp_btf: every tool attached with tp_btf" \
 		eval '[ "$(grep -h "attaching with" "$work"/tp_btf.*.err | grep -c "attaching with tp_btf (memsched has BTF)")" = 3 ]'
 else
-	for _ in $(seq 15); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
+	for _ in $(seq 19); do tap_skip "tp_btf round" "memsched.ko has no BTF"; done
 fi
 LAT_ARGS=-P round raw_tp --raw-tp	# and mschedlat's histograms per VM
 tap_ok "raw_tp: every tool attached with raw_tp, as asked" \

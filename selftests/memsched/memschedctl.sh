@@ -4,13 +4,15 @@
 # error maps the kernel's errno to its message and exit code 1; status,
 # list and mrc report the values sysfs holds, in text and --json (parsed
 # with jq); knobs lists the module's knobs; record and report draw a VM;
-# fs list/show/set/move work on a real memschedfs mount.
+# fs list/show/set/move work on a real memschedfs mount; sched sets a VM's
+# shares, min and max (the kernel's refusals with errno and range) and
+# shows its row as sysfs has it after a few periods on a small pool.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 ctl=$TAP_REPO/tools/build/memschedctl
 [ -x "$ctl" ] || tap_skip_all "tools/build/memschedctl not built (make tools)"
-tap_plan 35
+tap_plan 46
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; umount "$work/mnt" 2>/dev/null; rm -rf "$work"' EXIT
@@ -26,6 +28,16 @@ expect_err() {
 	else
 		tap_fail "$name" "exit $rc, output: $out"
 	fi
+}
+
+# wait_ge FILE N [SECS]: until FILE reads N or more (default 30 s)
+wait_ge() {
+	local i
+	for i in $(seq $(( ${3:-30} * 10 ))); do
+		[ "$(cat "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 true & dead=$!
@@ -103,6 +115,46 @@ if command -v gnuplot > /dev/null; then
 else
 	tap_skip "report: PNG and SVG of the MRC and the working set" "no gnuplot (scripts/deps.sh installs gnuplot-nox)"
 fi
+# sched (issue 15): the VM's controls through memschedctl, the kernel's
+# refusals with their errno and range, then a few periods on a 16 MiB pool
+# (the VM's RAM is anonymous and it has no balloon: nothing can reclaim).
+sd=$MS_ROOT/sched
+vs=$d/sched
+tap_ok "sched PID shares=500 min=8M max=48M" "$ctl" sched "$pid" shares=500 min=8M max=48M
+tap_is "$(cat "$vs/shares") $(cat "$vs/min_pages") $(cat "$vs/max_pages")" "500 2048 12288" \
+	"sched: vms/PID/sched/shares, min_pages, max_pages hold 500, 8 MiB and 48 MiB in pages"
+expect_err "refused shares 0 (EINVAL); accepted: 1..1000000" "sched shares=0: EINVAL and the range" sched "$pid" shares=0
+expect_err "refused min_pages 15360 (EINVAL); accepted: 0..max_pages (12288 pages now)" \
+	"sched min above max: EINVAL and the range" sched "$pid" min=60M
+expect_err "refused max_pages 1024 (EINVAL); accepted: max, or an integer from 1, at least min_pages (2048 pages now)" \
+	"sched max below min: EINVAL and the range" sched "$pid" max=4M
+tap_is "$(cat "$vs/shares") $(cat "$vs/min_pages") $(cat "$vs/max_pages")" "500 2048 12288" \
+	"sched: the refused writes changed nothing"
+p0=$(cat "$sd/stats/nr_periods")
+echo 4096 > "$sd/pool_pages"
+echo 100 > "$sd/period_ms"
+echo 1 > "$sd/enabled"
+wait_ge "$sd/stats/nr_periods" $((p0 + 3)) || tap_diag "fewer than 3 periods: $(cat "$sd/stats/nr_periods")"
+out=$("$ctl" sched)
+echo 0 > "$sd/enabled"
+tap_is "$(echo "$out" | head -n 1)" "policy=$(cat "$sd/policy") enabled=1 pool=16MiB idle_tax=$(cat "$sd/idle_tax_pct")% period=100ms" \
+	"sched: the header line (enabled, a 4096-page pool in MiB, period_ms 100)"
+# targets are frozen once enabled is 0: the row compares with sysfs now
+out=$("$ctl" sched)
+tp=$(cat "$vs/target_pages") ap=$(cat "$vs/actual_pages") acp=$(cat "$vs/active_pages")
+tap_diag "sched: $(echo "$out" | sed -n 3p | tr -s ' '); decision: $(cat "$vs/decision")"
+tap_is "$(echo "$out" | awk -v p="$pid" '$1 == p { print $2, $3, $5, $6 }')" \
+	"$(cat "/proc/$pid/comm") 500 $(awk -v t="$tp" -v a="$ap" 'BEGIN { printf "%.1f %.1f", t / 256, a / 256 }')" \
+	"sched: the VM's row: name, shares 500, TARGET and ACTUAL = target_pages $tp, actual_pages $ap in MiB"
+tap_ok "sched: the target is within min and max and the pool (2048 <= $tp <= 4096)" \
+	all_of [ "$tp" -ge 2048 ] -- [ "$tp" -le 4096 ]
+tap_is "$(echo "$out" | awk -v p="$pid" '$1 == p { print $4, $7, $8 }')" \
+	"$(awk -v c="$acp" -v a="$ap" 'BEGIN { x = a ? 100 * c / a : 0; printf "%.1f", (x > 100 ? 100 : x) }') none no_mechanism" \
+	"sched: ACTIVE% of active_pages $acp; nothing can reclaim from an anonymous VM without a balloon: none, no_mechanism"
+tap_is "$("$ctl" sched --json | jq -r --argjson p "$pid" '.vms[] | select(.pid == $p) | [.shares, .min_pages, .max_pages, .target_pages, .decision.reason] | @csv')" \
+	"500,2048,12288,$tp,\"$(sed -n 's/.*reason=\([a-z_]*\).*/\1/p' "$vs/decision")\"" "sched --json: the VM's controls, target and reason as sysfs has them"
+echo auto > "$sd/pool_pages"
+"$ctl" sched "$pid" min=0 max=max shares=1000
 tap_ok "detach" "$ctl" detach "$pid"
 
 # fs: a real memschedfs mount; files by path (stat) and by inode

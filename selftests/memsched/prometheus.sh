@@ -7,6 +7,9 @@
 # its value, the values equal what sysfs held at the export (pages in bytes, ns in
 # seconds, counters named _total), labels pid/name and ino/name (escaped),
 # promtool check metrics passes, node_exporter reports no scrape error.
+# The scheduler (issue 15): after a few periods on a 16 MiB pool, the VM's
+# shares, target, actual and active memory and its reclaim counters, and
+# the global pool, periods and decisions, as sysfs has them.
 # Bad input: module not loaded, unknown option, unwritable directory.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
@@ -17,7 +20,7 @@ PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 [ -x "$ctl" ] || tap_skip_all "tools/build/memschedctl not built (make tools)"
 [ -x "$NE" ] || tap_skip_all "no $NE (scripts/deps.sh installs Debian's prometheus-node-exporter)"
 command -v curl > /dev/null || tap_skip_all "no curl (scripts/deps.sh installs it)"
-tap_plan 34
+tap_plan 45
 
 work=$(mktemp -d)
 mnt=$work/mnt
@@ -64,6 +67,20 @@ for _ in $(seq 30); do
 	sleep 1
 done
 
+# The scheduler: shares 1500, three periods or more on a 16 MiB pool, then
+# off, so that its targets and counters hold still for the export.
+sd=$MS_ROOT/sched
+echo 1500 > "$vm/sched/shares"
+echo 4096 > "$sd/pool_pages"
+echo 100 > "$sd/period_ms"
+p0=$(cat "$sd/stats/nr_periods")
+echo 1 > "$sd/enabled"
+for _ in $(seq 300); do
+	[ "$(cat "$sd/stats/nr_periods")" -ge $((p0 + 3)) ] && break
+	sleep 0.1
+done
+echo 0 > "$sd/enabled"
+
 # A memschedfs file named with a quote and a backslash (label escaping),
 # 16 MiB filled, then all of it moved to node 1 (fs move moves every page
 # of the file) when there is one.
@@ -98,10 +115,16 @@ done
 # snap DIR: copy the exported sysfs values to DIR/vm and DIR/file
 snap() {
 	local k
-	mkdir -p "$1/vm/classes" "$1/vm/stats" "$1/vm/balloon" "$1/file/stats"
+	mkdir -p "$1/vm/classes" "$1/vm/stats" "$1/vm/balloon" "$1/vm/sched/stats" \
+		"$1/file/stats" "$1/sched/stats"
 	for k in guest_pages wss_pages classes/active stats/nr_scans stats/nr_young_pages \
-		 stats/nr_scan_ns balloon/target_pages; do
+		 stats/nr_scan_ns balloon/target_pages sched/shares sched/target_pages \
+		 sched/actual_pages sched/active_pages sched/stats/nr_balloon_pages \
+		 sched/stats/nr_returned_pages; do
 		cat "$vm/$k" > "$1/vm/$k"
+	done
+	for k in enabled pool_pages stats/nr_periods stats/nr_decisions; do
+		cat "$sd/$k" > "$1/sched/$k"
 	done
 	for k in size_pages resident_pages stats/nr_faults node_pages; do
 		cat "$fd/$k" > "$1/file/$k"
@@ -116,7 +139,7 @@ for try in 1 2; do
 	tap_diag "try $try: sysfs changed during the export: $(tr '\n' ' ' < "$work/snap.diff")"
 done
 tap_ok "sysfs held still during the export (try $try)" diff -r "$work/before" "$work/after"
-sv=$work/after/vm sf=$work/after/file
+sv=$work/after/vm sf=$work/after/file ss=$work/after/sched
 prom=$tdir/memsched.prom
 tap_is "$rc/$(stat -c %a "$prom" 2>&1)/$(ls -A "$tdir" | wc -l)" "0/644/1" \
 	"export --textfile-dir: exit 0, memsched.prom mode 0644, no temporary file left"
@@ -188,6 +211,33 @@ is_sysfs memsched_vm_scan_seconds_total "$v" "$(awk -v n="$ns" 'BEGIN { s = spri
 is_sysfs memsched_vm_scan_interval_seconds "$v" 60 "scan_interval_ms 60000 is 60 s"
 is_sysfs memsched_vm_balloon_target_bytes "$v" "$(pages "$sv/balloon/target_pages")" "balloon/target_pages in bytes"
 tap_is "$(cat "$sv/balloon/target_pages")" 2048 "balloon/target_pages is the 2048 written"
+
+# The scheduler's metrics (unlabelled ones through is_global)
+# is_global FAMILY WANT NAME: the file's sample of FAMILY without labels
+is_global() {
+	local got scraped
+	got=$(awk -v f="$1" '$1 == f { print $2 }' "$prom")
+	scraped=$(awk -v f="$1" '$1 == f { print $2 }' "$work/scrape")
+	if [ "$got" = "$2" ] && awk -v a="$scraped" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 == b + 0) }'; then
+		tap_pass "$3 ($1 $2)"
+	else
+		tap_fail "$3" "$1: file '$got', scrape '$scraped', sysfs says $2"
+	fi
+}
+tap_diag "sched: $(cat "$vm/sched/decision"); target $(cat "$sv/sched/target_pages"), actual $(cat "$sv/sched/actual_pages"), active $(cat "$sv/sched/active_pages") pages"
+is_sysfs memsched_vm_sched_shares "$v" 1500 "sched/shares as written"
+tp=$(cat "$sv/sched/target_pages")
+tap_ok "sched/target_pages is within the 4096-page pool ($tp)" [ "$tp" -le 4096 ]
+is_sysfs memsched_vm_sched_target_bytes "$v" $((tp * 4096)) "sched/target_pages in bytes"
+is_sysfs memsched_vm_sched_actual_bytes "$v" "$(pages "$sv/sched/actual_pages")" "sched/actual_pages in bytes"
+is_sysfs memsched_vm_sched_active_bytes "$v" "$(pages "$sv/sched/active_pages")" "sched/active_pages in bytes"
+is_sysfs memsched_vm_sched_reclaimed_bytes_total "$v mechanism=\"balloon\"" "$(pages "$sv/sched/stats/nr_balloon_pages")" \
+	"sched/stats/nr_balloon_pages as the balloon series of the reclaimed family"
+is_global memsched_sched_enabled 0 "sched/enabled, off again"
+is_global memsched_sched_pool_bytes $((4096 * 4096)) "sched/pool_pages 4096 in bytes"
+tap_ok "three periods or more ran ($p0 -> $(cat "$ss/stats/nr_periods"))" [ "$(cat "$ss/stats/nr_periods")" -ge $((p0 + 3)) ]
+is_global memsched_sched_periods_total "$(cat "$ss/stats/nr_periods")" "sched/stats/nr_periods as a counter"
+is_global memsched_sched_decisions_total "$(cat "$ss/stats/nr_decisions")" "sched/stats/nr_decisions as a counter"
 
 fl="ino=\"$ino\""
 tap_ok "file labels: ino and the name escaped (\\\" and \\\\)" \

@@ -173,6 +173,8 @@ static const struct {
 	  "Memory the scheduler reclaimed from the VM, per mechanism (balloon, demote, swap)." },
 	{ "memsched_vm_sched_returned_bytes_total", "Memory the scheduler gave back to the VM (deflate, promote)." },
 	{ "memsched_vm_sched_balloon_timeouts_total", "Balloon requests to the VM that the scheduler gave up." },
+	{ "memsched_vm_sched_demote_timeouts_total",
+	  "Lowered DRAM budgets of the VM's RAM file that the scheduler gave up (no progress in time)." },
 	{ "memsched_file_size_bytes", "Size of the memschedfs file." },
 	{ "memsched_file_resident_bytes", "Memory the memschedfs file holds now." },
 	{ "memsched_file_node_bytes", "Memory of the memschedfs file per NUMA node." },
