@@ -48,7 +48,7 @@ step "deps" scripts/deps.sh || finish
 # it (well over an hour); =0 skips it.
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
 DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh memschedctl.sh \
-	memschedfs_mm.sh fault_injection.sh balloon_hold.sh swap.sh}
+	memschedfs_mm.sh fault_injection.sh balloon_hold.sh swap.sh sched_mech.sh}
 # shellcheck disable=SC2086
 DEBUG_TESTS=$(echo $DEBUG_TESTS)	# one line
 case "$debug_lab" in
