@@ -47,14 +47,14 @@ zram_swap() {
 # (read by the host with guest_field), held clear of kernel messages
 vmline() {
 	dmesg -n 1
-	echo "$1 avail=$(mi MemAvailable) total=$(mi MemTotal) balloon=$(cat $bg/balloon_pages) oom_kill=$(vs oom_kill) pgmajfault=$(vs pgmajfault) pswpin=$(vs pswpin) pswpout=$(vs pswpout)"
+	echo "$1 avail=$(mi MemAvailable) total=$(mi MemTotal) balloon=$(cat $bg/balloon_pages) btarget=$(cat $bg/target_pages) binflated=$(cat $bg/stats/nr_inflated_pages) bfail=$(cat $bg/stats/nr_alloc_failures) oom_kill=$(vs oom_kill) pgmajfault=$(vs pgmajfault) pswpin=$(vs pswpin) pswpout=$(vs pswpout)"
 	dmesg -n 7
 }
 # host_cmds NAME WSS_TOUCH_ARGS...: obey the host's one-word commands, one a
 # line on fd 3 (the guest's second serial port, opened by the caller):
 # "run" starts wss_touch with WSS_TOUCH_ARGS (its lines go to the console),
 # "toggle" switches it between busy and idle (SIGUSR1), "work" makes it print
-# its work counter, "stop" ends it (its done line carries the total; "run"
+# its work counter, "vm" only acknowledges, "stop" ends it (its done line carries the total; "run"
 # may start another), "end" ends it and returns. Every command is
 # acknowledged with a vmline "NAME COMMAND".
 host_cmds() {
@@ -67,6 +67,7 @@ host_cmds() {
 		toggle) [ -n "$w" ] && kill -USR1 "$w" ;;
 		work) [ -n "$w" ] && kill -USR2 "$w" ;;
 		stop) [ -n "$w" ] && { kill -TERM "$w"; wait "$w"; w=""; } ;;
+		vm) ;;
 		end) break ;;
 		*) echo "$name: unknown command '$c'"; continue ;;
 		esac
