@@ -32,8 +32,7 @@ expect_err() {
 
 # wait_ge FILE N [SECS]: until FILE reads N or more (default 30 s)
 wait_ge() {
-	local i
-	for i in $(seq $(( ${3:-30} * 10 ))); do
+	for _ in $(seq $(( ${3:-30} * 10 ))); do
 		[ "$(cat "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
