@@ -106,14 +106,22 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 			  u32 *ppm, u64 *miss)
 {
 	struct msched_sample_view v;
-	u64 young, refs, measured;
+	u64 young, scans, refs, measured;
 	u32 i;
 
 	msched_sample_read(sv->vm, &v, ppm, MSCHED_SCHED_POINTS);
 	sv->guest_pages = v.guest_pages;
 	sv->actual_pages = msched_sched_actual(sv, v.guest_pages);
-	young = v.nr_young_pages >= sv->last_young ?
-		v.nr_young_pages - sv->last_young : v.nr_young_pages;
+	/* A reset of the sampler's counters starts the deltas again. */
+	if (v.nr_scans < sv->last_scans || v.nr_young_pages < sv->last_young)
+		sv->last_scans = sv->last_young = 0;
+	scans = v.nr_scans - sv->last_scans;
+	young = v.nr_young_pages - sv->last_young;
+	/* The first look has no period to count over: no curve yet. */
+	if (!sv->seen)
+		scans = 0;
+	sv->seen = true;
+	sv->last_scans = v.nr_scans;
 	sv->last_young = v.nr_young_pages;
 	/* Before two scans nothing is known: count every page held as active. */
 	measured = v.nr_scans >= 2 ? v.wss_pages : sv->actual_pages;
@@ -125,8 +133,12 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 		.active_pages = sv->active_pages,
 	};
 	a->min_pages = min(sv->min_pages, a->max_pages);
-	/* References seen this period stand for the VM's access rate. */
-	refs = young * v.period;
+	/*
+	 * The VM's access rate: sampled pages found young per scan this
+	 * period, times the pages each sample stands for. Per scan, so a VM
+	 * scanned more often does not weigh more.
+	 */
+	refs = scans ? div64_u64(young * v.period, scans) : 0;
 	if (v.nr_points < 2 || !refs)
 		return;
 	for (i = 0; i < v.nr_points; i++)
@@ -137,10 +149,13 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 	a->miss_step_pages = max_t(u64, 1, v.mrc_step_pages);
 }
 
-/* A VM takes part once complete, and no longer once its teardown began. */
+/*
+ * A VM takes part once complete, and no longer once its teardown began;
+ * decided once per period (teardown sets dead without our lock).
+ */
 static bool sched_in_period(const struct msched_sched_vm *sv)
 {
-	return sv->live && !READ_ONCE(sv->vm->dead);
+	return sv->in_period;
 }
 
 static void sched_period(void)
@@ -160,8 +175,10 @@ static void sched_period(void)
 	lockdep_assert_held(&msched_sched_lock);
 	period = ++msched_sched_stats.nr_periods;
 	p.pool_pages = msched_sched_pool();
-	list_for_each_entry(sv, &msched_sched_vms, node)
-		nr += sched_in_period(sv);
+	list_for_each_entry(sv, &msched_sched_vms, node) {
+		sv->in_period = sv->live && !READ_ONCE(sv->vm->dead);
+		nr += sv->in_period;
+	}
 	if (!nr)
 		goto out_trace;
 	avm = msched_fallible(kvcalloc(nr, sizeof(*avm), GFP_KERNEL));

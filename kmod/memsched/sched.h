@@ -138,7 +138,11 @@ struct msched_sched_vm_stats {
  * @active_pages: the smoothed active estimate of the last period.
  * @guest_pages: the VM's size at the last period.
  * @last_young: the sampler's nr_young_pages at the last period.
+ * @last_scans: the sampler's nr_scans at the last period.
+ * @seen: a period has read the VM before.
  * @live: the VM is complete (->start ran); the period skips it until then.
+ * @in_period: the VM takes part in the period running now (live, not
+ *	dying when the period began).
  * @pending: the request in flight, if any.
  * @stalled_until_ns: per mechanism, until when it is skipped after a
  *	request it did not follow (0: usable).
@@ -158,7 +162,10 @@ struct msched_sched_vm {
 	u64 active_pages;
 	u64 guest_pages;
 	u64 last_young;
+	u64 last_scans;
+	bool seen;
 	bool live;
+	bool in_period;
 	struct msched_sched_pending pending;
 	u64 stalled_until_ns[MSCHED_NR_MECH];
 	int last_dir;

@@ -87,7 +87,7 @@ static void sknob_set_##_name(u64 v)					\
 	msched_sched_knobs._name = v;					\
 }									\
 static struct msched_sched_knob_attr sknob_##_name = {			\
-	.attr = __ATTR(_name, 0644, sknob_show, sknob_store),		\
+	.attr = __ATTR(_name, 0600, sknob_show, sknob_store),		\
 	.min = _min, .max = _max,					\
 	.get = sknob_get_##_name, .set = sknob_set_##_name,		\
 }
@@ -124,7 +124,7 @@ static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&msched_sched_lock);
 	return count;
 }
-static struct kobj_attribute policy_attr = __ATTR_RW_MODE(policy, 0644);
+static struct kobj_attribute policy_attr = __ATTR_RW_MODE(policy, 0600);
 
 /* pool_pages: reads the pool in effect; "auto" goes back to the default. */
 static ssize_t pool_pages_show(struct kobject *kobj,
@@ -164,7 +164,7 @@ static ssize_t pool_pages_store(struct kobject *kobj,
 	mutex_unlock(&msched_sched_lock);
 	return ret;
 }
-static struct kobj_attribute pool_pages_attr = __ATTR_RW_MODE(pool_pages, 0644);
+static struct kobj_attribute pool_pages_attr = __ATTR_RW_MODE(pool_pages, 0600);
 
 #define MSCHED_SCHED_STAT(_name)					\
 static ssize_t stat_##_name##_show(struct kobject *kobj,		\
@@ -178,7 +178,7 @@ static ssize_t stat_##_name##_show(struct kobject *kobj,		\
 	return sysfs_emit(buf, "%llu\n", v);				\
 }									\
 static struct kobj_attribute stat_##_name##_attr =			\
-	__ATTR(_name, 0444, stat_##_name##_show, NULL)
+	__ATTR(_name, 0400, stat_##_name##_show, NULL)
 
 MSCHED_SCHED_STAT(nr_periods);
 MSCHED_SCHED_STAT(nr_decisions);
@@ -257,7 +257,7 @@ static ssize_t shares_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&msched_sched_lock);
 	return count;
 }
-static struct kobj_attribute shares_attr = __ATTR_RW_MODE(shares, 0644);
+static struct kobj_attribute shares_attr = __ATTR_RW_MODE(shares, 0600);
 
 static ssize_t min_pages_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -302,7 +302,7 @@ static ssize_t min_pages_store(struct kobject *kobj,
 	mutex_unlock(&msched_sched_lock);
 	return ret;
 }
-static struct kobj_attribute min_pages_attr = __ATTR_RW_MODE(min_pages, 0644);
+static struct kobj_attribute min_pages_attr = __ATTR_RW_MODE(min_pages, 0600);
 
 static ssize_t max_pages_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -342,7 +342,7 @@ static ssize_t max_pages_store(struct kobject *kobj,
 	mutex_unlock(&msched_sched_lock);
 	return ret;
 }
-static struct kobj_attribute max_pages_attr = __ATTR_RW_MODE(max_pages, 0644);
+static struct kobj_attribute max_pages_attr = __ATTR_RW_MODE(max_pages, 0600);
 
 #define MSCHED_SV_RO(_name, _expr)					\
 static ssize_t sv_##_name##_show(struct kobject *kobj,			\
@@ -357,7 +357,7 @@ static ssize_t sv_##_name##_show(struct kobject *kobj,			\
 	return sysfs_emit(buf, "%llu\n", v);				\
 }									\
 static struct kobj_attribute sv_##_name##_attr =			\
-	__ATTR(_name, 0444, sv_##_name##_show, NULL)
+	__ATTR(_name, 0400, sv_##_name##_show, NULL)
 
 MSCHED_SV_RO(target_pages, sv->target_pages);
 MSCHED_SV_RO(actual_pages, sv->actual_pages);
@@ -384,7 +384,7 @@ static ssize_t decision_show(struct kobject *kobj,
 			  msched_sched_mech_names[d.mech], d.pages, d.target,
 			  d.actual, msched_sched_reason_names[d.reason]);
 }
-static struct kobj_attribute decision_attr = __ATTR_RO_MODE(decision, 0444);
+static struct kobj_attribute decision_attr = __ATTR_RO_MODE(decision, 0400);
 
 static struct attribute *msched_sched_vm_attrs[] = {
 	&shares_attr.attr,
