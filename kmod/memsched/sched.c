@@ -34,7 +34,7 @@ struct msched_sched_knobs msched_sched_knobs = {
 	.idle_tax_pct = 75,
 	.min_step_pages = 1024,
 	.rate_limit_mib_per_s = 256,
-	.balloon_timeout_ms = 10000,
+	.balloon_timeout_ms = 30000,	/* a nested guest may take ~20 s to start */
 };
 
 struct msched_sched_stats msched_sched_stats;
