@@ -126,20 +126,12 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 		.reason = reason, .pages = pages,
 		.target = sv->target_pages, .actual = sv->actual_pages,
 	};
-	if (action == MSCHED_ACT_HOLD) {
-		/* A hold is traced when its reason is new. */
-		if (!repeat)
-			trace_msched_sched_decision(sv->vm->pid, period,
-				msched_sched_action_names[action],
-				msched_sched_mech_names[mech], pages,
-				sv->target_pages, sv->actual_pages,
-				msched_sched_reason_names[reason]);
-		return;
+	if (action != MSCHED_ACT_HOLD) {
+		sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
+		sv->last_dir_period = period;
+		sv->stats.nr_decisions++;
+		st->nr_decisions++;
 	}
-	sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
-	sv->last_dir_period = period;
-	sv->stats.nr_decisions++;
-	st->nr_decisions++;
 	if (action == MSCHED_ACT_RECLAIM) {
 		st->nr_reclaimed_pages += pages;
 		if (mech == MSCHED_MECH_BALLOON)
@@ -148,9 +140,11 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 			sv->stats.nr_demoted_pages += pages;
 		else
 			sv->stats.nr_swapped_pages += pages;
-	} else {
+	} else if (action == MSCHED_ACT_RETURN) {
 		st->nr_returned_pages += pages;
 		sv->stats.nr_returned_pages += pages;
+	} else if (repeat) {
+		return;	/* a hold is traced when its reason is new */
 	}
 	trace_msched_sched_decision(sv->vm->pid, period,
 				    msched_sched_action_names[action],
