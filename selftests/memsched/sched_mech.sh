@@ -181,7 +181,7 @@ memtotal_pages=$(( $(ms_memtotal_kb) / 4 ))
 n0=$(( $(awk '/MemTotal:/ { print $4 }' /sys/devices/system/node/node0/meminfo) / 4 ))
 reserve=$(( n0 / 8 > 16384 ? n0 / 8 : 16384 ))
 tap_is "$(cat "$S/enabled")/$(cat "$S/policy")/$(cat "$S/period_ms")/$(cat "$S/idle_tax_pct")/$(cat "$S/min_step_pages")/$(cat "$S/rate_limit_mib_per_s")/$(cat "$S/balloon_timeout_ms")" \
-	"0/shares/1000/75/1024/256/10000" \
+	"0/shares/1000/75/1024/256/30000" \
 	"defaults: enabled 0, policy shares, period_ms 1000, idle_tax_pct 75, min_step_pages 1024, rate_limit_mib_per_s 256, balloon_timeout_ms 30000"
 pool_auto=$(cat "$S/pool_pages")
 tap_is "$pool_auto" $((n0 - reserve)) \
