@@ -678,9 +678,8 @@ static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
 			continue;
 		if (n == cap)
 			break;	/* faulted in during the walk: next time */
-		if (nid != NUMA_NO_NODE && folio_nid(folio) != nid)
-			continue;
-		cand[n++] = xas.xa_index;
+		if (nid == NUMA_NO_NODE || folio_nid(folio) == nid)
+			cand[n++] = xas.xa_index;
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
