@@ -9,7 +9,7 @@
 /* Bumped whenever a sysfs file changes name or meaning; shown in .../version. */
 #define MEMSCHED_ABI_VERSION		2
 #define BALLOON_GUEST_ABI_VERSION	2
-#define RDMA_FAILOVER_ABI_VERSION	1
+#define RDMA_FAILOVER_ABI_VERSION	2
 
 #define MEMSCHED_SYSFS_ROOT		"/sys/kernel/mm/memsched"
 #define BALLOON_GUEST_SYSFS_ROOT	"/sys/kernel/mm/balloon_guest"
