@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * records: the replication tests' writer and offline checker.
+ *
+ * The writer maps a file (memschedfs has no write(2): mmap only) and writes
+ * a ring of 8-byte records at its full rate, one aligned 64-bit store each,
+ * so that no cut of the file, at any instant, can tear a record:
+ *
+ *   bits 63..24  sequence number n (1, 2, ...)
+ *   bits 23..0   a 24-bit checksum of n and the slot (a fold of a 64-bit mix)
+ *
+ * Record n goes to slot (n - 1) % nslots: the whole file is rewritten round
+ * after round. One thread, plain stores in program order (x86 is TSO), so
+ * the file at any instant holds a prefix of the store sequence.
+ *
+ * The checker reads an image (the file by mmap, or a plain copy with
+ * --from-file, by read(2)) and verifies that
+ *   - every non-zero slot's checksum is valid for its slot, and
+ *   - the image is ONE instant: with M the largest sequence number seen,
+ *     slot s holds exactly the largest n <= M with (n - 1) % nslots == s,
+ *     or 0 if that n would be < 1.
+ * It prints "records N torn T max_seq M" (N: non-zero slots) and exits 1
+ * on any torn or invalid record, after printing the first few.
+ *
+ *   records write FILE [--log LOG] [--every N] [--progress PFILE]
+ *                      [--seconds S] [--max-seq N] [--ready-file F]
+ *       LOG gets "seq ns_realtime" every N records (default 65536) and,
+ *       on SIGTERM/SIGINT or at the end, "seq ns_realtime end" for the
+ *       last record written. PFILE (a tmpfs file, not replicated) holds the
+ *       last seq as a u64 at offset 0, stored just before each record (so
+ *       the ring's largest seq is PFILE's or one less), so even a SIGKILLed
+ *       writer's last record is known.
+ *   records check [--from-file] FILE [--log LOG] [--progress PFILE]
+ *       With LOG, also prints the RPO: "rpo_records R rpo_ms X" (R = the
+ *       writer's last seq - M; X = the time between the record M was
+ *       written, interpolated from LOG, and the writer's last record).
+ *   records sum FILE [--from-file]   "sum HEX nonzero_slots N"
+ *   records cmp FILE1 FILE2          exit 0 if equal, else first difference
+ *   records copy FILE OUT            the image as a plain file (for --from-file)
+ *   records forge FILE SLOT SEQ      store a valid record SEQ into SLOT
+ *                                    (makes a consistent image torn; tests)
+ *   records lastseq PFILE            the seq in a progress file
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REC_CSUM_BITS	24
+#define REC_CSUM_MASK	((1ULL << REC_CSUM_BITS) - 1)
+#define REC_SEQ_MAX	((1ULL << (64 - REC_CSUM_BITS)) - 1)
+#define MAX_REPORTS	8
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	/* splitmix64's finalizer */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t rec_csum(uint64_t seq, uint64_t slot)
+{
+	uint64_t h = mix64(seq * 0x9e3779b97f4a7c15ULL ^ mix64(slot + 1));
+
+	return (h ^ (h >> 24) ^ (h >> 48)) & REC_CSUM_MASK;
+}
+
+static uint64_t rec_make(uint64_t seq, uint64_t slot)
+{
+	return (seq << REC_CSUM_BITS) | rec_csum(seq, slot);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void die(const char *what, const char *arg)
+{
+	fprintf(stderr, "records: %s %s: %s\n", what, arg ? arg : "",
+		strerror(errno));
+	exit(2);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: records write FILE [--log LOG] [--every N] [--progress PFILE]\n"
+		"                       [--seconds S] [--max-seq N] [--ready-file F]\n"
+		"       records check [--from-file] FILE [--log LOG] [--progress PFILE]\n"
+		"       records sum [--from-file] FILE\n"
+		"       records cmp FILE1 FILE2\n"
+		"       records copy FILE OUT\n"
+		"       records forge FILE SLOT SEQ\n"
+		"       records lastseq PFILE\n");
+	exit(2);
+}
+
+/* map_file PATH WRITE &SIZE: the whole file, shared */
+static uint64_t *map_file(const char *path, int writable, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = open(path, writable ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		die("open", path);
+	if (fstat(fd, &st))
+		die("fstat", path);
+	if (st.st_size < 8 || st.st_size % 8) {
+		fprintf(stderr, "records: %s: size %lld is not a positive multiple of 8\n",
+			path, (long long)st.st_size);
+		exit(2);
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap", path);
+	close(fd);
+	*size = st.st_size;
+	return p;
+}
+
+/* read_file PATH &SIZE: a private copy by read(2) */
+static uint64_t *read_file(const char *path, size_t *size)
+{
+	struct stat st;
+	size_t done = 0;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("open", path);
+	if (fstat(fd, &st))
+		die("fstat", path);
+	if (st.st_size < 8 || st.st_size % 8) {
+		fprintf(stderr, "records: %s: size %lld is not a positive multiple of 8\n",
+			path, (long long)st.st_size);
+		exit(2);
+	}
+	buf = malloc(st.st_size);
+	if (!buf)
+		die("malloc", path);
+	while (done < (size_t)st.st_size) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read", path);
+		if (n == 0) {
+			fprintf(stderr, "records: %s: short read\n", path);
+			exit(2);
+		}
+		done += n;
+	}
+	close(fd);
+	*size = st.st_size;
+	return (uint64_t *)buf;
+}
+
+static const uint64_t *load_image(const char *path, int from_file, size_t *size)
+{
+	return from_file ? read_file(path, size) : map_file(path, 0, size);
+}
+
+static void log_line(int fd, uint64_t seq, const char *tail)
+{
+	char buf[96];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "%s\n", seq,
+		     now_ns(), tail);
+	if (fd >= 0 && write(fd, buf, n) != n)
+		_exit(3);
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	const char *path = NULL, *logp = NULL, *progp = NULL, *ready = NULL;
+	uint64_t every = 65536, max_seq = REC_SEQ_MAX, n, slot, nslots;
+	volatile uint64_t *prog = NULL;
+	volatile uint64_t *ring;
+	double seconds = 0;
+	uint64_t deadline = 0;
+	struct sigaction sa;
+	size_t size;
+	int logfd = -1, i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--log") && i + 1 < argc)
+			logp = argv[++i];
+		else if (!strcmp(argv[i], "--every") && i + 1 < argc)
+			every = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--progress") && i + 1 < argc)
+			progp = argv[++i];
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--max-seq") && i + 1 < argc)
+			max_seq = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--ready-file") && i + 1 < argc)
+			ready = argv[++i];
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (!path || !every || !max_seq || max_seq > REC_SEQ_MAX)
+		usage();
+
+	ring = map_file(path, 1, &size);
+	nslots = size / 8;
+	if (logp) {
+		logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+		if (logfd < 0)
+			die("open", logp);
+	}
+	if (progp) {
+		int fd = open(progp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || ftruncate(fd, 4096))
+			die("progress file", progp);
+		prog = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (prog == MAP_FAILED)
+			die("mmap", progp);
+		close(fd);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (seconds > 0)
+		deadline = now_ns() + (uint64_t)(seconds * 1e9);
+
+	log_line(logfd, 0, " start");
+	if (ready) {
+		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || write(fd, "ready\n", 6) != 6)
+			die("ready file", ready);
+		close(fd);
+	}
+	slot = 0;
+	for (n = 1; n <= max_seq; n++) {
+		/* progress first: the ring never holds more than it says */
+		if (prog)
+			prog[0] = n;
+		/* one aligned 64-bit store: never torn */
+		ring[slot] = rec_make(n, slot);
+		if (++slot == nslots)
+			slot = 0;
+		if (n % every == 0) {
+			log_line(logfd, n, "");
+			if (deadline && now_ns() >= deadline)
+				break;
+		}
+		if (stop_flag)
+			break;
+	}
+	if (n > max_seq)
+		n = max_seq;
+	log_line(logfd, n, " end");
+	printf("wrote %" PRIu64 " records, last_seq %" PRIu64 "\n", n, n);
+	return 0;
+}
+
+/*
+ * rpo_from_log LOG M LAST: the time the writer wrote record M and its last
+ * record, from the "seq ns" lines of LOG (interpolated between the two
+ * lines around M); LAST is the writer's last seq (0: the last logged one).
+ */
+static int rpo_from_log(const char *logp, uint64_t m, uint64_t last,
+			uint64_t *t_m, uint64_t *t_last, uint64_t *last_seq)
+{
+	uint64_t s, t, ls = 0, lt = 0, rate_s = 0, rate_t = 0;
+	int have_m = 0, have_prev = 0;
+	char line[128];
+	FILE *f;
+
+	f = fopen(logp, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNu64 " %" SCNu64, &s, &t) != 2)
+			continue;
+		if (!have_m && s >= m) {
+			/* between (ls, lt) and (s, t) */
+			*t_m = t;
+			if (have_prev && s > ls)
+				*t_m = lt + (uint64_t)((double)(t - lt) * (m - ls) / (s - ls));
+			have_m = 1;
+		}
+		if (have_prev && s > ls) {
+			rate_s = s - ls;
+			rate_t = t - lt;
+		}
+		ls = s;
+		lt = t;
+		have_prev = 1;
+	}
+	fclose(f);
+	if (!have_prev)
+		return -1;
+	if (!have_m) {
+		/* M after the last logged line: extrapolate at the last rate */
+		*t_m = lt + (rate_s ? (uint64_t)((double)rate_t * (m - ls) / rate_s) : 0);
+	}
+	*last_seq = last > ls ? last : ls;
+	*t_last = lt;
+	if (last > ls && rate_s)
+		*t_last = lt + (uint64_t)((double)rate_t * (last - ls) / rate_s);
+	return 0;
+}
+
+static uint64_t read_progress(const char *progp)
+{
+	uint64_t v = 0;
+	int fd;
+
+	fd = open(progp, O_RDONLY);
+	if (fd < 0)
+		die("open", progp);
+	if (pread(fd, &v, sizeof(v), 0) != sizeof(v))
+		die("read", progp);
+	close(fd);
+	return v;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *path = NULL, *logp = NULL, *progp = NULL;
+	uint64_t nslots, s, m = 0, nonzero = 0, torn = 0, seq, want, last = 0;
+	const uint64_t *img;
+	int from_file = 0, i, reports = 0;
+	size_t size;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--from-file"))
+			from_file = 1;
+		else if (!strcmp(argv[i], "--log") && i + 1 < argc)
+			logp = argv[++i];
+		else if (!strcmp(argv[i], "--progress") && i + 1 < argc)
+			progp = argv[++i];
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (!path)
+		usage();
+	img = load_image(path, from_file, &size);
+	nslots = size / 8;
+
+	/* pass 1: checksums, and M among the valid records */
+	for (s = 0; s < nslots; s++) {
+		uint64_t r = img[s];
+
+		if (!r)
+			continue;
+		nonzero++;
+		seq = r >> REC_CSUM_BITS;
+		if (!seq || (r & REC_CSUM_MASK) != rec_csum(seq, s) ||
+		    (seq - 1) % nslots != s) {
+			torn++;
+			if (reports++ < MAX_REPORTS)
+				printf("# invalid record at slot %" PRIu64 ": 0x%016" PRIx64
+				       " (seq %" PRIu64 ")\n", s, r, seq);
+			continue;
+		}
+		if (seq > m)
+			m = seq;
+	}
+	/* pass 2: one instant */
+	for (s = 0; s < nslots; s++) {
+		uint64_t r = img[s];
+
+		/* the largest n <= m with (n - 1) % nslots == s */
+		if (m < s + 1)
+			want = 0;
+		else
+			want = m - ((m - 1 - s) % nslots);
+		seq = r >> REC_CSUM_BITS;
+		if (r && ((r & REC_CSUM_MASK) != rec_csum(seq, s) || !seq ||
+			  (seq - 1) % nslots != s))
+			continue; /* counted in pass 1 */
+		if (seq != want) {
+			torn++;
+			if (reports++ < MAX_REPORTS)
+				printf("# torn: slot %" PRIu64 " holds seq %" PRIu64
+				       ", the instant of max_seq %" PRIu64 " wants %" PRIu64 "\n",
+				       s, seq, m, want);
+		}
+	}
+	printf("records %" PRIu64 " torn %" PRIu64 " max_seq %" PRIu64 "\n",
+	       nonzero, torn, m);
+	if (progp) {
+		last = read_progress(progp);
+		printf("writer_last_seq %" PRIu64 "\n", last);
+	}
+	if (logp) {
+		uint64_t t_m, t_last, last_seq;
+
+		if (rpo_from_log(logp, m, last, &t_m, &t_last, &last_seq) == 0)
+			printf("rpo_records %" PRId64 " rpo_ms %.3f\n",
+			       (int64_t)(last_seq - m),
+			       ((double)t_last - (double)t_m) / 1e6);
+		else
+			printf("# no seq lines in %s\n", logp);
+	}
+	return torn ? 1 : 0;
+}
+
+static int cmd_sum(int argc, char **argv)
+{
+	uint64_t h = 0xcbf29ce484222325ULL, nonzero = 0, s;
+	const char *path = NULL;
+	const uint64_t *img;
+	int from_file = 0, i;
+	size_t size;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--from-file"))
+			from_file = 1;
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (!path)
+		usage();
+	img = load_image(path, from_file, &size);
+	for (s = 0; s < size / 8; s++) {
+		h = mix64(h ^ img[s]) + s;
+		nonzero += !!img[s];
+	}
+	printf("sum %016" PRIx64 " nonzero_slots %" PRIu64 "\n", h, nonzero);
+	return 0;
+}
+
+static int cmd_cmp(int argc, char **argv)
+{
+	const uint64_t *a, *b;
+	size_t sa, sb, s;
+
+	if (argc != 2)
+		usage();
+	a = map_file(argv[0], 0, &sa);
+	b = map_file(argv[1], 0, &sb);
+	if (sa != sb) {
+		printf("sizes differ: %zu and %zu\n", sa, sb);
+		return 1;
+	}
+	for (s = 0; s < sa / 8; s++) {
+		if (a[s] != b[s]) {
+			printf("differ at byte %zu (slot %zu): 0x%016" PRIx64
+			       " and 0x%016" PRIx64 "\n", s * 8, s, a[s], b[s]);
+			return 1;
+		}
+	}
+	printf("equal, %zu bytes\n", sa);
+	return 0;
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+	const uint64_t *img;
+	size_t size, done = 0;
+	ssize_t n;
+	int fd;
+
+	if (argc != 2)
+		usage();
+	img = map_file(argv[0], 0, &size);
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("open", argv[1]);
+	while (done < size) {
+		n = write(fd, (const char *)img + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("write", argv[1]);
+		done += n;
+	}
+	if (close(fd))
+		die("close", argv[1]);
+	return 0;
+}
+
+static int cmd_forge(int argc, char **argv)
+{
+	uint64_t slot, seq;
+	uint64_t *img;
+	size_t size;
+
+	if (argc != 3)
+		usage();
+	img = map_file(argv[0], 1, &size);
+	slot = strtoull(argv[1], NULL, 0);
+	seq = strtoull(argv[2], NULL, 0);
+	if (slot >= size / 8 || !seq || seq > REC_SEQ_MAX) {
+		fprintf(stderr, "records: forge: slot or seq out of range\n");
+		return 2;
+	}
+	img[slot] = rec_make(seq, slot);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "write"))
+		return cmd_write(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sum"))
+		return cmd_sum(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "cmp"))
+		return cmd_cmp(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "copy"))
+		return cmd_copy(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "forge"))
+		return cmd_forge(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "lastseq") && argc == 3) {
+		printf("%" PRIu64 "\n", read_progress(argv[2]));
+		return 0;
+	}
+	usage();
+	return 2;
+}
