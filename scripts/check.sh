@@ -106,8 +106,12 @@ lab_verdict() { # RUNDIR TAPFILE
 # read, a 1 MiB one (256 pages) to fill, and one for the kernel's swap.
 lab_disks=(--disk mswap:512M --disk mswapbad:64M:fail-writes
 	--disk mswapread:64M:fail-reads --disk mswapsmall:1M --disk kswap:512M)
-echo "# check: kselftests in the lab (nested KVM, PMEM node)"
+# The stock lab has a peer lab host for the two-host rdma_failover tests
+# (rxe on the peer link; the peer serves peer_run, selftests/lib/rdma.sh)
+# and a directory both hosts share at /mnt/lab-shared.
+echo "# check: kselftests in the lab (nested KVM, PMEM node, peer host)"
 tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$LAB_TIMEOUT" \
+	--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared \
 	--out "$out/lab" -- 'make -s -C selftests run_tests' > "$out/lab.tap" &
 stock_pid=$!
 tail -n +1 -F --pid="$stock_pid" "$out/lab.tap" 2>/dev/null &
