@@ -24,6 +24,13 @@
  *   each; mrc and age_histogram are left out (see prometheus.rst).
  * VMs are labelled pid and name (QEMU's -name, else the process's comm),
  * memschedfs files ino and name (files/<ino>/name).
+ *
+ * rdma_failover's replicas (replicas/<name>/ of msctl_repl_root(), when
+ * that module is loaded) are memsched_replica_*, labelled replica and role,
+ * by the same rules, and: a stats/ file named last_* is a gauge (the last
+ * epoch's, detection's or promotion's value), not a counter; state is one
+ * gauge per state of the role, 1 for the one it is in; path and peer go in
+ * memsched_replica_info.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -82,6 +89,17 @@ static const struct {
 } renamed[] = {
 	{ "cpu_quota_ms", "cpu_quota_ratio", 3 },
 	{ "young_pages", "young_pages", 0 },
+	/* rdma_failover: the epoch's length (epoch is its number); COW copies made */
+	{ "epoch_ms", "epoch_length_seconds", 3 },
+	{ "cow_pages", "cow_pages", 0 },
+};
+
+/* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
+static const char *const primary_states[] = {
+	"stopped", "connecting", "syncing", "replicating", "reconnecting",
+};
+static const char *const standby_states[] = {
+	"stopped", "listening", "syncing", "replicating", "primary_lost", "promoted",
 };
 
 /*
@@ -181,6 +199,36 @@ static const struct {
 	{ "memsched_file_moved_bytes_total", "Memory of the file moved between NUMA nodes." },
 	{ "memsched_file_promoted_bytes_total", "Memory of the file promoted to the DRAM node." },
 	{ "memsched_file_demoted_bytes_total", "Memory of the file demoted to the PMEM node." },
+	{ "memsched_replica_info",
+	  "A replicated memschedfs file: its path and its peer (the standby's IPV4:PORT) as labels; always 1." },
+	{ "memsched_replica_state",
+	  "1 for the state the replica is in, 0 for the other states of its role." },
+	{ "memsched_replica_epoch",
+	  "The replica's last complete epoch (primary: committed by the standby; standby: applied)." },
+	{ "memsched_replica_epoch_length_seconds", "The replica's epoch length (the epoch_ms knob)." },
+	{ "memsched_replica_heartbeat_seconds", "Heartbeat interval when no other message goes (heartbeat_ms)." },
+	{ "memsched_replica_timeout_seconds", "Silence after which the peer is declared lost (timeout_ms)." },
+	{ "memsched_replica_epochs_total", "Epochs completed (primary: committed; standby: applied)." },
+	{ "memsched_replica_pages_total", "Pages shipped (primary) or applied (standby), a count of 4 KiB pages." },
+	{ "memsched_replica_bytes_total", "Page bytes shipped (primary) or applied (standby)." },
+	{ "memsched_replica_cow_pages_total",
+	  "Pages copied aside because the guest wrote them before they were shipped (a count of 4 KiB pages)." },
+	{ "memsched_replica_writer_stall_seconds_total",
+	  "Time writers of the file waited for epoch cuts, summed over writers." },
+	{ "memsched_replica_last_writer_stall_max_seconds",
+	  "The longest time one writer waited for the last epoch cut." },
+	{ "memsched_replica_last_epoch_latency_seconds",
+	  "The last epoch's latency: cut to commit acknowledgement (primary), first batch received to applied (standby)." },
+	{ "memsched_replica_last_cut_seconds", "How long the last epoch cut took." },
+	{ "memsched_replica_heartbeat_timeouts_total", "Heartbeat timeouts (the peer went silent)." },
+	{ "memsched_replica_reconnects_total", "Connections re-established after a link loss." },
+	{ "memsched_replica_resyncs_total", "Full resynchronisations (every page shipped again) after a reconnect." },
+	{ "memsched_replica_bad_messages_total", "Malformed or out-of-range messages from the peer (each drops the connection)." },
+	{ "memsched_replica_registration_errors_total", "RDMA memory registration failures." },
+	{ "memsched_replica_rollbacks_total", "Partial epochs undone on the standby." },
+	{ "memsched_replica_last_detect_seconds",
+	  "Standby: time from the primary's last message to declaring it lost, the last time." },
+	{ "memsched_replica_last_promote_seconds", "Standby: how long the last promotion took." },
 };
 
 static bool in_list(const char *const *list, size_t nr, const char *s)
@@ -442,7 +490,9 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 		if (is_table(ents[i].name))
 			ret = add_table(s, dir, ents[i].name);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
-			ret = add_value(s, ents[i].name, v, counters);
+			/* stats/last_*: the last event's value, a gauge */
+			ret = add_value(s, ents[i].name, v,
+					counters && strncmp(ents[i].name, "last_", 5));
 		else
 			ret = add_word(s, ents[i].name, ents[i].value);
 		/* a table of its own, -1, "max", other words: not a number */
@@ -546,6 +596,97 @@ static int export_files(struct msctl_prom *prom)
 			ret = 0;	/* unlinked while we read it */
 	}
 	free(inos);
+	if (ret)
+		msctl_sysfs_report(ret);
+	return ret ? -1 : 0;
+}
+
+/* memsched_replica_state{state=...}: 1 for @state, 0 for the role's others. */
+static int add_replica_state(struct scope *s, const char *role, const char *state)
+{
+	const char *const *states = standby_states;
+	size_t nr = ARRAY_SIZE(standby_states), i;
+	char labels[LABELS_LEN];
+	bool known = false;
+	int ret = 0;
+
+	if (strcmp(role, "standby")) {
+		states = primary_states;
+		nr = ARRAY_SIZE(primary_states);
+	}
+	for (i = 0; !ret && i < nr; i++) {
+		known |= !strcmp(states[i], state);
+		ret = with_label(s, labels, sizeof(labels), "state", states[i]);
+		if (!ret)
+			ret = add(s, "memsched_replica_state", MSCTL_PROM_GAUGE, "state",
+				  labels, strcmp(states[i], state) ? "0" : "1");
+	}
+	/* a state this tool does not know: still shown */
+	if (!ret && !known && *state) {
+		ret = with_label(s, labels, sizeof(labels), "state", state);
+		if (!ret)
+			ret = add(s, "memsched_replica_state", MSCTL_PROM_GAUGE, "state",
+				  labels, "1");
+	}
+	return ret == -ENAMETOOLONG ? 0 : ret;
+}
+
+/* One replica: replicas/@name/ of the replication root. */
+static int export_replica(struct msctl_prom *prom, const char *root, const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], labels[LABELS_LEN], info[LABELS_LEN];
+	char role[32], state[32], file[PATH_MAX], peer[64];
+	struct scope s = { .prom = prom, .prefix = "memsched_replica_",
+			   .rel = "replicas/<name>/", .labels = labels };
+	static const char *const files[] = { "role", "state", "path", "peer" };
+	char *bufs[] = { role, state, file, peer };
+	size_t sizes[] = { sizeof(role), sizeof(state), sizeof(file), sizeof(peer) };
+	size_t i;
+	int ret = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s/replicas/%s", root, name) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (i = 0; !ret && i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		ret = msctl_sysfs_read_line(path, bufs[i], sizes[i]);
+	}
+	labels[0] = '\0';
+	if (!ret)
+		ret = msctl_prom_label(labels, sizeof(labels), "replica", name);
+	if (!ret)
+		ret = msctl_prom_label(labels, sizeof(labels), "role", role);
+	if (!ret)
+		ret = export_dir(&s, dir, false, NULL);
+	if (!ret)
+		ret = add_replica_state(&s, role, state);
+	snprintf(info, sizeof(info), "%s", labels);
+	if (!ret && !msctl_prom_label(info, sizeof(info), "path", file) &&
+	    !msctl_prom_label(info, sizeof(info), "peer", peer))
+		ret = add(&s, "memsched_replica_info", MSCTL_PROM_GAUGE, "path", info, "1");
+	return ret == -ENAMETOOLONG ? 0 : ret;
+}
+
+/* rdma_failover's replicas, when that module is loaded. */
+static int export_replicas(struct msctl_prom *prom)
+{
+	const char *root = msctl_repl_root();
+	struct msctl_sysfs_ent *names = NULL;
+	char dir[PATH_MAX], gone[PATH_MAX + NAME_MAX + 16];
+	size_t nr = 0, i;
+	int ret;
+
+	if (snprintf(dir, sizeof(dir), "%s/replicas", root) >= (int)sizeof(dir))
+		return 0;
+	if (access(dir, F_OK))
+		return 0;	/* rdma_failover.ko not loaded: no replicas */
+	ret = msctl_sysfs_list(dir, MSCTL_SYSFS_DIR, false, &names, &nr);
+	for (i = 0; !ret && i < nr; i++) {
+		ret = export_replica(prom, root, names[i].name);
+		snprintf(gone, sizeof(gone), "%s/%s", dir, names[i].name);
+		if (ret == -ENOENT && access(gone, F_OK))
+			ret = 0;	/* removed while we read it */
+	}
+	free(names);
 	if (ret)
 		msctl_sysfs_report(ret);
 	return ret ? -1 : 0;
@@ -680,7 +821,7 @@ int msctl_cmd_export(int argc, char **argv, const struct msctl_cmd *cmd)
 		return EXIT_ERR;
 	ret = EXIT_ERR;
 	if (export_host(&prom) || export_vms(&prom) || export_files(&prom) ||
-	    write_prom(&prom, out))
+	    export_replicas(&prom) || write_prom(&prom, out))
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:

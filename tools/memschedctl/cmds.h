@@ -3,7 +3,7 @@
  * memschedctl: the commands, one file per group: cmd_vm.c (attach, detach,
  * list, status, knobs, set, mrc, watch), cmd_balloon.c (balloon, transfer),
  * cmd_fs.c (fs list/show/set/move), cmd_record.c (record, report), cmd_export.c (export), cmd_sched.c
- * (sched). main.c
+ * (sched), cmd_repl.c (repl). main.c
  * holds the table.
  */
 #ifndef MSCTL_CMDS_H
@@ -31,5 +31,13 @@ MSCTL_CMD_FN(record);
 MSCTL_CMD_FN(report);
 MSCTL_CMD_FN(export);
 MSCTL_CMD_FN(sched);
+MSCTL_CMD_FN(repl);
+
+/*
+ * rdma_failover's sysfs directory (cmd_repl.c): $RDMA_FAILOVER_SYSFS, else
+ * /sys/kernel/rdma_failover; but when memsched's root was moved (-r ROOT,
+ * $MEMSCHED_SYSFS: a test tree), the directory rdma_failover beside it.
+ */
+const char *msctl_repl_root(void);
 
 #endif /* MSCTL_CMDS_H */

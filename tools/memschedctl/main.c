@@ -6,9 +6,11 @@
  * miss-rate curve (MRC), usage classes and page ages, sets their knobs,
  * watches and records them over time and draws the record; steers guest
  * balloons; lists and tunes memschedfs files; shows the memory scheduler
- * and sets a VM's shares, minimum and limit; exports everything for
+ * and sets a VM's shares, minimum and limit; lists, shows and drives the
+ * replicas of rdma_failover.ko; exports everything for
  * Prometheus. Everything goes through
- * /sys/kernel/mm/memsched (Documentation/ABI/testing/sysfs-kernel-mm-memsched);
+ * /sys/kernel/mm/memsched (Documentation/ABI/testing/sysfs-kernel-mm-memsched)
+ * and /sys/kernel/rdma_failover (sysfs-kernel-rdma_failover);
  * -r ROOT or $MEMSCHED_SYSFS point it at another tree, e.g. the fake one of
  * tools/tests/test_memschedctl.sh. Documentation/admin-guide/memschedctl.rst
  * documents every command.
@@ -133,6 +135,28 @@ static const struct msctl_cmd cmds[] = {
 	  "SIZE is in MiB, or has a unit: K, M, G, T (KiB ... TiB) or p (4 KiB\n"
 	  "pages): 512, 512M, 1G, 131072p. A value the kernel refuses is reported\n"
 	  "with its errno and the accepted range.\n", MSCTL_CMD_JSON, NULL },
+	{ "repl", msctl_cmd_repl,
+	  "[NAME | ACTION ARGS]",
+	  "list, show or drive the replicated memschedfs files (rdma_failover)",
+	  "Without arguments: one line per replica: NAME (its file's base name),\n"
+	  "ROLE, STATE, PEER (the standby's IPV4:PORT), EPOCH (the last complete\n"
+	  "one), EPOCH_MS, LATENCY_MS (the last epoch, cut to commit), STALL_MS\n"
+	  "(the longest writer stall of the last cut; primary) and MiB sent or\n"
+	  "applied. With NAME (or show NAME): the replica in full. ACTION:\n"
+	  "  add PATH             replicate the memschedfs file PATH (a primary,\n"
+	  "                       stopped; its name is PATH's base name)\n"
+	  "  remove NAME          stop it and forget it (the file stays)\n"
+	  "  set NAME KNOB VALUE  role (primary|standby), peer (IPV4:PORT: the\n"
+	  "                       standby's address), epoch_ms, heartbeat_ms,\n"
+	  "                       timeout_ms; role and peer only while stopped\n"
+	  "  start NAME           connect (primary) or listen (standby)\n"
+	  "  stop NAME            disconnect; the standby keeps its last epoch\n"
+	  "  promote NAME         standby: stop receiving, roll a partial epoch\n"
+	  "                       back; the file then holds the last complete one\n"
+	  "  reconnect NAME       primary: drop the connection, connect again now\n"
+	  "The tree: $RDMA_FAILOVER_SYSFS, else /sys/kernel/rdma_failover (a -r\n"
+	  "ROOT tree: ROOT/../rdma_failover). The kernel's errors come back in\n"
+	  "words with the replica's role and state.\n", MSCTL_CMD_JSON, NULL },
 	{ "export", msctl_cmd_export, "[-o FILE|-] [--textfile-dir DIR]",
 	  "write every VM's and file's values for Prometheus",
 	  "  -o, --output FILE      write FILE (- for stdout)\n"

@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 244
+tap_plan 307
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -783,5 +783,215 @@ is_rc 2 "export -o with --textfile-dir: exit 2"
 MEMSCHED_SYSFS=$work/none run export -o -
 tap_is "$RC/$(printf '%s\n' "$ERR" | wc -l)/$(printf '%s\n' "$ERR" | grep -c 'is memsched.ko loaded?')" "1/1/1" \
 	"export without memsched: exit 1, one line that says so"
+
+# repl: rdma_failover's replicas (issue 16), a fake /sys/kernel/rdma_failover
+# beside the fake memsched tree (where the tool looks when -r or
+# MEMSCHED_SYSFS moved memsched's root). Modes as the module sets them.
+RF=$work/rdma_failover
+run repl
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "$RF: not found; is rdma_failover.ko loaded?")" "1/1" \
+	"repl without rdma_failover: exit 1, says which module"
+# fake_repl NAME ROLE STATE PEER EPOCH "STAT=VALUE..."
+fake_repl() {
+	local d=$RF/replicas/$1 c
+	mkdir -p "$d/stats"
+	echo "/run/ms/$1" > "$d/path"
+	echo "$5" > "$d/epoch"
+	echo "$3" > "$d/state"
+	chmod 0444 "$d"/path "$d"/epoch "$d"/state
+	echo "$2" > "$d/role"
+	echo "$4" > "$d/peer"
+	echo 10 > "$d/epoch_ms"
+	echo 100 > "$d/heartbeat_ms"
+	echo 1000 > "$d/timeout_ms"
+	chmod 0644 "$d"/role "$d"/peer "$d"/epoch_ms "$d"/heartbeat_ms "$d"/timeout_ms
+	: > "$d/command"
+	chmod 0200 "$d/command"
+	for c in nr_epochs nr_pages nr_bytes nr_cow_pages writer_stall_ns \
+		 last_writer_stall_max_ns last_epoch_latency_us last_cut_ns \
+		 nr_heartbeat_timeouts nr_reconnects nr_resyncs nr_bad_messages \
+		 nr_registration_errors nr_rollbacks last_detect_ms last_promote_us; do
+		echo 0 > "$d/stats/$c"
+	done
+	for c in $6; do
+		echo "${c#*=}" > "$d/stats/${c%%=*}"
+	done
+	chmod 0444 "$d"/stats/*
+	: > "$d/stats/reset_all"
+	chmod 0200 "$d/stats/reset_all"
+}
+mkdir -p "$RF/replicas"
+ms_abi RDMA_FAILOVER_ABI_VERSION > "$RF/version"
+: > "$RF/add"
+: > "$RF/remove"
+chmod 0200 "$RF/add" "$RF/remove"
+fake_repl vm1.ram primary replicating 169.254.77.2:7471 1234 \
+	"nr_epochs=1234 nr_pages=51200 nr_bytes=209715200 nr_cow_pages=77 writer_stall_ns=1500000000 last_writer_stall_max_ns=250000 last_epoch_latency_us=2345 last_cut_ns=120000 nr_reconnects=2 nr_resyncs=1"
+fake_repl vm2.ram standby primary_lost 169.254.77.2:7472 99 \
+	"nr_epochs=99 nr_pages=2560 nr_bytes=10485760 nr_rollbacks=1 last_detect_ms=1012 last_promote_us=0 nr_bad_messages=3"
+run repl
+is_rc 0 "repl exits 0"
+tap_is "$(line 1 "$OUT")" "NAME ROLE STATE PEER EPOCH EPOCH_MS LATENCY_MS STALL_MS MiB" "repl: header"
+tap_is "$(line 2 "$OUT")" "vm1.ram primary replicating 169.254.77.2:7471 1234 10 2.345 0.250 200.0" \
+	"repl: the primary: epoch, epoch_ms, last latency and stall in ms, MiB sent"
+tap_is "$(line 3 "$OUT")" "vm2.ram standby primary_lost 169.254.77.2:7472 99 10 0.000 - 10.0" \
+	"repl: the standby: no writer stall column"
+run repl vm1.ram
+is_rc 0 "repl NAME exits 0"
+has "$OUT" "replica vm1.ram (primary)" "repl NAME: name and role"
+has "$OUT" "epoch 1234 (the last complete one: committed by the standby)" "repl NAME: epoch"
+has "$OUT" "last epoch latency 2.345 ms, cut 0.120 ms, writer stall max 0.250 ms" "repl NAME: the last epoch in ms"
+has "$OUT" "sent 1234 epochs, 51200 pages (200.0 MiB), 77 COW copies, writer stall 1.500 s in all" "repl NAME: the totals"
+has "$OUT" "link 0 heartbeat timeouts, 2 reconnects, 1 resyncs, 0 bad messages, 0 registration errors" "repl NAME: the link's counters"
+has "$OUT" "timeout_ms 1000" "repl NAME: the knobs"
+has "$OUT" "nr_cow_pages 77" "repl NAME: stats/"
+run repl vm2.ram
+has "$OUT" "failover 1 partial epochs rolled back, last detection 1012 ms, last promotion 0.000 ms" \
+	"repl NAME: a standby's failover line"
+run repl vm1.ram --json
+jq_is '[.name, .role, .state, .peer, .epoch, .knobs.epoch_ms, .stats.nr_bytes, .stats.last_epoch_latency_us] | @csv' \
+	'"vm1.ram","primary","replicating","169.254.77.2:7471",1234,10,209715200,2345' "repl NAME --json"
+run repl --json
+jq_is '[.replicas[].name, .replicas[1].stats.last_detect_ms] | @csv' '"vm1.ram","vm2.ram",1012' "repl --json: every replica"
+tap_is "$(printf '%s\n' "$OUT" | python3 -m json.tool > /dev/null 2>&1 && echo ok)" ok "repl --json: valid JSON"
+run repl nosuch
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no replica 'nosuch'")" "1/1" "repl NAME of no replica: exit 1"
+# writes
+run repl set vm1.ram epoch_ms 20
+tap_is "$RC/$(cat "$RF/replicas/vm1.ram/epoch_ms")" "0/20" "repl set: writes the knob"
+run repl set vm1.ram peer 10.0.0.2:7471
+tap_is "$RC/$(cat "$RF/replicas/vm1.ram/peer")" "0/10.0.0.2:7471" "repl set peer: IPV4:PORT as it is"
+run repl set vm1.ram state stopped
+tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: repl set: unknown knob 'state'; the knobs of replica vm1.ram: epoch_ms heartbeat_ms peer role timeout_ms" \
+	"repl set: a value is not a knob; the message lists the knobs"
+run repl set vm1.ram epoch_ms
+is_rc 2 "repl set without VALUE: exit 2"
+run repl start vm1.ram
+tap_is "$RC/$(cat "$RF/replicas/vm1.ram/command")" "0/start" "repl start: writes start into command"
+has "$OUT" "vm1.ram: start done (role primary, state replicating)" "repl start: says the role and state after"
+for c in stop promote reconnect; do
+	run repl $c vm2.ram
+	[ "$RC/$(cat "$RF/replicas/vm2.ram/command")" = "0/$c" ] || break
+done
+tap_is "$RC/$(cat "$RF/replicas/vm2.ram/command")" "0/reconnect" "repl stop, promote, reconnect: write the command"
+has "$OUT" "vm2.ram: reconnect done (role standby, state primary_lost)" "repl reconnect: says the role and state after"
+run repl promote vm2.ram
+has "$OUT" "vm2.ram: promoted (state primary_lost): the file holds epoch 99, the last complete one; promotion took 0.000 ms, detection 1012 ms" \
+	"repl promote: the epoch and the times"
+mkdir -p "$work/msfs"
+: > "$work/msfs/vm3.ram"
+run repl add "$work/msfs/../msfs/vm3.ram"
+tap_is "$RC/$(cat "$RF/add")" "0/$work/msfs/vm3.ram" "repl add: writes the absolute, resolved path into add"
+has "$OUT" "replica vm3.ram added" "repl add: names the replica"
+run repl add "$work/msfs/none"
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'No such file or directory (ENOENT)')" "1/1" "repl add of a missing file: exit 1"
+run repl remove vm2.ram
+tap_is "$RC/$(cat "$RF/remove")" "0/vm2.ram" "repl remove: writes the name into remove"
+run repl remove ../x
+is_rc 2 "repl remove of a name with a slash: exit 2"
+run repl frob vm1.ram
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "unknown action 'frob'")" "2/1" "repl with an unknown action: exit 2"
+run repl start vm1.ram --json
+is_rc 2 "repl start --json: exit 2"
+# The kernel's errors: an LD_PRELOAD shim fails the write(2) to a file named
+# $FAKE_ERRNO_FILE with errno $FAKE_ERRNO (the fake tree accepts every write).
+cat > "$work/fail.c" <<'SHIM'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	const char *file = getenv("FAKE_ERRNO_FILE"), *e = getenv("FAKE_ERRNO");
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (file && e && len > 0) {
+		path[len] = '\0';
+		if (strlen(path) >= strlen(file) &&
+		    !strcmp(path + strlen(path) - strlen(file), file)) {
+			errno = atoi(e);
+			return -1;
+		}
+	}
+	return real(fd, buf, n);
+}
+SHIM
+if cc -shared -fPIC -o "$work/fail.so" "$work/fail.c" -ldl 2> "$work/cc.log"; then
+	# kerr FILE ERRNO ARGS...: run memschedctl ARGS with that write failing
+	kerr() {
+		local f=$1 e=$2
+		shift 2
+		FAKE_ERRNO_FILE=$f FAKE_ERRNO=$e LD_PRELOAD=$work/fail.so run "$@"
+	}
+	kerr vm1.ram/command 89 repl start vm1.ram
+	tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: repl start vm1.ram: no peer: set the standby's address first ('memschedctl repl set vm1.ram peer IPV4:PORT') (EDESTADDRREQ)" \
+		"repl start without a peer: EDESTADDRREQ in words"
+	kerr vm2.ram/command 11 repl promote vm2.ram
+	has "$ERR" "no complete epoch yet: this standby holds no consistent image to promote (role standby, state primary_lost) (EAGAIN)" \
+		"repl promote before a complete epoch: EAGAIN in words, with role and state"
+	kerr vm1.ram/command 22 repl promote vm1.ram
+	has "$ERR" "promote is for a standby in state listening, replicating or primary_lost (role primary, state replicating) (EINVAL)" \
+		"repl promote of a primary: EINVAL in words"
+	kerr vm1.ram/command 22 repl start vm1.ram
+	has "$ERR" "timeout_ms must be more than 2 x heartbeat_ms (now 1000 and 100)" "repl start refused: EINVAL names the timing rule and values"
+	kerr vm1.ram/peer 16 repl set vm1.ram peer 10.0.0.3:1
+	has "$ERR" "peer is set only while the replica is stopped (role primary, state replicating; 'memschedctl repl stop vm1.ram' first) (EBUSY)" \
+		"repl set peer while started: EBUSY in words"
+	kerr vm1.ram/epoch_ms 22 repl set vm1.ram epoch_ms 0
+	has "$ERR" "the kernel refused the value (EINVAL); accepted: 1..10000 (default 10)" "repl set epoch_ms 0: EINVAL with the range"
+	kerr rdma_failover/add 17 repl add "$work/msfs/vm3.ram"
+	has "$ERR" "a replica named vm3.ram exists already" "repl add of a second file of that name: EEXIST in words"
+	kerr rdma_failover/add 22 repl add "$work/msfs/vm3.ram"
+	has "$ERR" "not a memschedfs file" "repl add refused: EINVAL in words"
+	kerr vm1.ram/command 1 repl stop vm1.ram
+	has "$ERR" "permission denied; run as root (EPERM)" "repl stop: EPERM in words"
+	# the fake files were opened with O_TRUNC before the write failed
+	echo 20 > "$RF/replicas/vm1.ram/epoch_ms"
+	echo 10.0.0.2:7471 > "$RF/replicas/vm1.ram/peer"
+else
+	for _ in $(seq 9); do tap_skip "repl: the kernel's errno in words" "no cc -shared: $(head -1 "$work/cc.log")"; done
+fi
+# export: memsched_replica_*
+run export -o -
+is_rc 0 "export with replicas: exit 0"
+exact 'memsched_replica_epochs_total{replica="vm1.ram",role="primary"} 1234' "export: stats/nr_epochs"
+exact 'memsched_replica_bytes_total{replica="vm1.ram",role="primary"} 209715200' "export: stats/nr_bytes in bytes"
+exact 'memsched_replica_pages_total{replica="vm1.ram",role="primary"} 51200' "export: stats/nr_pages a count"
+exact 'memsched_replica_cow_pages_total{replica="vm1.ram",role="primary"} 77' "export: stats/nr_cow_pages a count, not bytes"
+exact 'memsched_replica_writer_stall_seconds_total{replica="vm1.ram",role="primary"} 1.5' "export: stats/writer_stall_ns a counter in seconds"
+exact '# TYPE memsched_replica_last_epoch_latency_seconds gauge' "export: stats/last_* are gauges"
+exact 'memsched_replica_last_epoch_latency_seconds{replica="vm1.ram",role="primary"} 0.002345' "export: last_epoch_latency_us in seconds"
+exact 'memsched_replica_last_writer_stall_max_seconds{replica="vm1.ram",role="primary"} 0.00025' "export: last_writer_stall_max_ns in seconds"
+exact 'memsched_replica_last_detect_seconds{replica="vm2.ram",role="standby"} 1.012' "export: a standby's last_detect_ms"
+exact 'memsched_replica_bad_messages_total{replica="vm2.ram",role="standby"} 3' "export: stats/nr_bad_messages"
+exact 'memsched_replica_epoch{replica="vm1.ram",role="primary"} 1234' "export: epoch, a gauge"
+exact 'memsched_replica_epoch_length_seconds{replica="vm1.ram",role="primary"} 0.02' "export: epoch_ms as epoch_length_seconds"
+exact 'memsched_replica_timeout_seconds{replica="vm1.ram",role="primary"} 1' "export: timeout_ms in seconds"
+tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="vm2.ram"' | tr '\n' ' ')" \
+	'memsched_replica_state{replica="vm2.ram",role="standby",state="stopped"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="listening"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="syncing"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="replicating"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="primary_lost"} 1 memsched_replica_state{replica="vm2.ram",role="standby",state="promoted"} 0 ' \
+	"export: state one-hot over the standby's states"
+tap_is "$(printf '%s\n' "$OUT" | grep -c '^memsched_replica_state{replica="vm1.ram"')" 5 "export: state one-hot over the primary's five states"
+exact 'memsched_replica_info{replica="vm1.ram",role="primary",path="/run/ms/vm1.ram",peer="10.0.0.2:7471"} 1' \
+	"export: path and peer in memsched_replica_info"
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_replica_reset_all' -e '^memsched_replica_command' -e '^memsched_replica_role' -e '^memsched_replica_version')" 0 \
+	"export: actions, role and version are not metrics"
+if command -v promtool > /dev/null; then
+	tap_is "$(printf '%s\n' "$OUT" | promtool check metrics 2>&1)" "" "export with replicas: promtool check metrics finds nothing"
+else
+	tap_skip "export with replicas: promtool check metrics finds nothing" "no promtool (Debian's prometheus package)"
+fi
+rm -rf "$RF"
+run export -o -
+tap_is "$RC/$(printf '%s\n' "$OUT" | grep -c '^memsched_replica_')" "0/0" "export without rdma_failover: no replica metrics, no error"
 
 tap_done
