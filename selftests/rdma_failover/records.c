@@ -31,15 +31,20 @@
  *       the ring's largest seq is PFILE's or one less), so even a SIGKILLed
  *       writer's last record is known.
  *   records check [--from-file] FILE [--log LOG] [--progress PFILE]
+ *                 [--at-seq N]
  *       With LOG, also prints the RPO: "rpo_records R rpo_ms X" (R = the
  *       writer's last seq - M; X = the time between the record M was
  *       written, interpolated from LOG, and the writer's last record).
+ *       The writer's last seq is N with --at-seq (its seq at the failure),
+ *       else PFILE's, else LOG's last line.
  *   records sum FILE [--from-file]   "sum HEX nonzero_slots N"
  *   records cmp FILE1 FILE2          exit 0 if equal, else first difference
  *   records copy FILE OUT            the image as a plain file (for --from-file)
  *   records forge FILE SLOT SEQ      store a valid record SEQ into SLOT
  *                                    (makes a consistent image torn; tests)
  *   records lastseq PFILE            the seq in a progress file
+ *   records rpo LOG MAX_SEQ AT_SEQ   the RPO line of check, from LOG alone
+ *                                    (the image was checked on another host)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,12 +116,13 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: records write FILE [--log LOG] [--every N] [--progress PFILE]\n"
 		"                       [--seconds S] [--max-seq N] [--ready-file F]\n"
-		"       records check [--from-file] FILE [--log LOG] [--progress PFILE]\n"
+		"       records check [--from-file] FILE [--log LOG] [--progress PFILE] [--at-seq N]\n"
 		"       records sum [--from-file] FILE\n"
 		"       records cmp FILE1 FILE2\n"
 		"       records copy FILE OUT\n"
 		"       records forge FILE SLOT SEQ\n"
-		"       records lastseq PFILE\n");
+		"       records lastseq PFILE\n"
+		"       records rpo LOG MAX_SEQ AT_SEQ\n");
 	exit(2);
 }
 
@@ -290,52 +296,57 @@ static int cmd_write(int argc, char **argv)
 	return 0;
 }
 
-/*
- * rpo_from_log LOG M LAST: the time the writer wrote record M and its last
- * record, from the "seq ns" lines of LOG (interpolated between the two
- * lines around M); LAST is the writer's last seq (0: the last logged one).
- */
-static int rpo_from_log(const char *logp, uint64_t m, uint64_t last,
-			uint64_t *t_m, uint64_t *t_last, uint64_t *last_seq)
+/* The writer's log: "seq ns" points, seq ascending. */
+struct seq_log {
+	uint64_t *seq, *ns;
+	size_t n;
+};
+
+static int seq_log_read(const char *logp, struct seq_log *l)
 {
-	uint64_t s, t, ls = 0, lt = 0, rate_s = 0, rate_t = 0;
-	int have_m = 0, have_prev = 0;
+	size_t cap = 0;
+	uint64_t s, t;
 	char line[128];
 	FILE *f;
 
+	memset(l, 0, sizeof(*l));
 	f = fopen(logp, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%" SCNu64 " %" SCNu64, &s, &t) != 2)
 			continue;
-		if (!have_m && s >= m) {
-			/* between (ls, lt) and (s, t) */
-			*t_m = t;
-			if (have_prev && s > ls)
-				*t_m = lt + (uint64_t)((double)(t - lt) * (m - ls) / (s - ls));
-			have_m = 1;
+		if (l->n && s <= l->seq[l->n - 1])
+			continue;
+		if (l->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			l->seq = realloc(l->seq, cap * sizeof(*l->seq));
+			l->ns = realloc(l->ns, cap * sizeof(*l->ns));
+			if (!l->seq || !l->ns)
+				die("realloc", logp);
 		}
-		if (have_prev && s > ls) {
-			rate_s = s - ls;
-			rate_t = t - lt;
-		}
-		ls = s;
-		lt = t;
-		have_prev = 1;
+		l->seq[l->n] = s;
+		l->ns[l->n++] = t;
 	}
 	fclose(f);
-	if (!have_prev)
-		return -1;
-	if (!have_m) {
-		/* M after the last logged line: extrapolate at the last rate */
-		*t_m = lt + (rate_s ? (uint64_t)((double)rate_t * (m - ls) / rate_s) : 0);
-	}
-	*last_seq = last > ls ? last : ls;
-	*t_last = lt;
-	if (last > ls && rate_s)
-		*t_last = lt + (uint64_t)((double)rate_t * (last - ls) / rate_s);
-	return 0;
+	return l->n ? 0 : -1;
+}
+
+/*
+ * seq_time: when the writer wrote record @seq, interpolated between the
+ * two log points around it, or extrapolated from the last two at their rate.
+ */
+static double seq_time(const struct seq_log *l, uint64_t seq)
+{
+	size_t i = 1;
+
+	if (l->n == 1)
+		return l->ns[0];
+	while (i < l->n - 1 && l->seq[i] < seq)
+		i++;
+	/* the segment [i - 1, i] holds seq, or is the nearest one */
+	return l->ns[i - 1] + ((double)l->ns[i] - l->ns[i - 1]) *
+		((double)seq - l->seq[i - 1]) / ((double)l->seq[i] - l->seq[i - 1]);
 }
 
 static uint64_t read_progress(const char *progp)
@@ -356,6 +367,7 @@ static int cmd_check(int argc, char **argv)
 {
 	const char *path = NULL, *logp = NULL, *progp = NULL;
 	uint64_t nslots, s, m = 0, nonzero = 0, torn = 0, seq, want, last = 0;
+	uint64_t at_seq = 0;
 	const uint64_t *img;
 	int from_file = 0, i, reports = 0;
 	size_t size;
@@ -367,6 +379,8 @@ static int cmd_check(int argc, char **argv)
 			logp = argv[++i];
 		else if (!strcmp(argv[i], "--progress") && i + 1 < argc)
 			progp = argv[++i];
+		else if (!strcmp(argv[i], "--at-seq") && i + 1 < argc)
+			at_seq = strtoull(argv[++i], NULL, 0);
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else
@@ -423,15 +437,20 @@ static int cmd_check(int argc, char **argv)
 		last = read_progress(progp);
 		printf("writer_last_seq %" PRIu64 "\n", last);
 	}
+	if (at_seq)
+		last = at_seq;
 	if (logp) {
-		uint64_t t_m, t_last, last_seq;
+		struct seq_log l;
 
-		if (rpo_from_log(logp, m, last, &t_m, &t_last, &last_seq) == 0)
+		if (seq_log_read(logp, &l) == 0) {
+			if (!last)
+				last = l.seq[l.n - 1];
 			printf("rpo_records %" PRId64 " rpo_ms %.3f\n",
-			       (int64_t)(last_seq - m),
-			       ((double)t_last - (double)t_m) / 1e6);
-		else
+			       (int64_t)(last - m),
+			       (seq_time(&l, last) - seq_time(&l, m)) / 1e6);
+		} else {
 			printf("# no seq lines in %s\n", logp);
+		}
 	}
 	return torn ? 1 : 0;
 }
@@ -549,6 +568,19 @@ int main(int argc, char **argv)
 		return cmd_copy(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "forge"))
 		return cmd_forge(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "rpo") && argc == 5) {
+		uint64_t m = strtoull(argv[3], NULL, 0);
+		uint64_t at = strtoull(argv[4], NULL, 0);
+		struct seq_log l;
+
+		if (seq_log_read(argv[2], &l)) {
+			fprintf(stderr, "records: no seq lines in %s\n", argv[2]);
+			return 2;
+		}
+		printf("rpo_records %" PRId64 " rpo_ms %.3f\n", (int64_t)(at - m),
+		       (seq_time(&l, at) - seq_time(&l, m)) / 1e6);
+		return 0;
+	}
 	if (!strcmp(argv[1], "lastseq") && argc == 3) {
 		printf("%" PRIu64 "\n", read_progress(argv[2]));
 		return 0;

@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Push replication of a memschedfs file, primary A -> standby B, 32 MiB,
+# epoch_ms 10, soft-RoCE (rxe). One host: a veth pair va 10.77.0.1 <-> vb
+# 10.77.0.2 with an rxe device on each, both files on this host. With
+# RFO_TWO_HOSTS=1 (replicate.sh) B is on the peer lab host (169.254.77.2,
+# driven through peer_run) and the sysfs ABI checks are left out.
+#  - (one host) the sysfs ABI: version, add (not memschedfs: EINVAL; twice:
+#    EEXIST), defaults, bad role/peer/epoch_ms/heartbeat_ms/timeout_ms/
+#    command writes (EINVAL, a log line, nothing changed), start without a
+#    peer (EDESTADDRREQ), timeout_ms <= 2 x heartbeat_ms refused at start,
+#    promote on a primary refused, a standby file of the wrong size
+#    refused with a log line and counted;
+#  - B listening, A's first full epoch: both replicating; A's size cannot
+#    change while tracked (EBUSY);
+#  - the records writer on A at full rate for 10 s: epochs keep coming,
+#    both replicating, the counters move (pages, bytes, COW copies, writer
+#    stall, cut time, epoch latency);
+#  - the cut: stop A with the writer running, SIGKILL the writer, B goes
+#    primary_lost, promote B: B's image is one complete epoch (the records
+#    checker: 0 torn, 0 < max_seq <= the writer's seq at the stop; B's
+#    epoch is A's last committed one, or the one whose ack A missed); RPO
+#    (records, ms, epochs) and RTO (detection + promotion) as comments;
+#  - a second run after a resync: the writer killed, quiet epochs, then B
+#    equals A byte for byte and checks with max_seq = the writer's last.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/memsched.sh"
+. "$(dirname "$0")/../lib/rdma.sh"
+
+two=${RFO_TWO_HOSTS:-0}
+rfo_require
+[ "$two" = 1 ] && rfo_require_peer
+if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 81; fi
+
+MB=32
+NSLOTS=$((MB * 1024 * 1024 / 8))
+R=$RFO_RECORDS
+work=$(mktemp -d)
+wpid=""
+# on_b CMD: run CMD where B is (the peer, or here with the same libraries)
+on_b() {
+	if [ "$two" = 1 ]; then
+		peer_run "$1"
+	else
+		bash -c "cd '$TAP_REPO' && . selftests/lib/tap.sh && . selftests/lib/memsched.sh && . selftests/lib/rdma.sh && $1"
+	fi
+}
+cleanup() {
+	[ -n "$wpid" ] && kill -KILL "$wpid" 2>/dev/null
+	wait 2>/dev/null
+	kill $MS_STALL_PID 2>/dev/null
+	on_b "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
+	rfo_remove a
+	rfo_remove c
+	if [ "$two" = 0 ]; then
+		rfo_unload
+		rfo_umount
+		rfo_veth_down
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+ms_stall_watch
+# bail REASON: a step the rest depends on failed
+bail() { tap_diag "cannot go on: $*"; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+tap_ok "load rdma_rxe, memsched, rdma_failover" rfo_load || bail "modules"
+if [ "$two" = 1 ]; then
+	tap_ok "rxe0 on the peer link ($(rfo_peer_dev))" rfo_rxe_add rxe0 "$(rfo_peer_dev)" || bail "rxe"
+	SB_IP=$RFO_B_IP
+	on_b "timeout 60 rping -s -a $SB_IP -C 3 > /dev/null 2>&1 &"
+	sleep 1
+	tap_ok "rdma_cm to the peer: rping -c -a $SB_IP -C 3" \
+		bash -c "timeout 60 rping -c -a $SB_IP -C 3 -v | grep -c 'ping data' | grep -qx 3"
+else
+	tap_ok "veth pair va/vb with rxe_va and rxe_vb" rfo_veth_up || bail "veth/rxe"
+	SB_IP=$RFO_VB_IP
+	tap_ok "rdma_cm between the two local rxe devices: rping to $SB_IP" rfo_rping "$SB_IP"
+fi
+tap_ok "mount memschedfs at $RFO_MNT" rfo_mount || bail "memschedfs"
+A=$(rfo_file a "$MB") || bail "file a"
+B=$(on_b "rfo_file b $MB") || bail "file b: $B"
+RA=$RFO_ROOT/replicas/a RB=$RFO_ROOT/replicas/b
+PEER=$SB_IP:$RFO_PORT
+
+if [ "$two" = 0 ]; then
+	tap_is "$(cat "$RFO_ROOT/version")" "$(ms_abi RDMA_FAILOVER_ABI_VERSION)" "version is RDMA_FAILOVER_ABI_VERSION"
+	echo x > "$work/plain"
+	ms_klog_mark
+	tap_fails_with "Invalid argument" "add of a file that is not memschedfs: EINVAL" ms_write "$work/plain" "$RFO_ROOT/add"
+	tap_ok "... with a log line" bash -c "dmesg | awk -v m='$MS_KLOG_MARK' 'f; index(\$0, m) { f = 1 }' | grep -q rdma_failover"
+	tap_ok "add $A" rfo_add "$A"
+	tap_ok "replicas/a exists" test -d "$RA"
+	tap_is "$(cat "$RA/path")" "$A" "path is the file's"
+	tap_is "$(cat "$RA/role") $(cat "$RA/epoch_ms") $(cat "$RA/heartbeat_ms") $(cat "$RA/timeout_ms") $(cat "$RA/state") $(cat "$RA/epoch")" \
+		"primary 10 100 1000 stopped 0" "defaults: role primary, epoch_ms 10, heartbeat_ms 100, timeout_ms 1000, state stopped, epoch 0"
+	tap_is "$(cat "$RA/peer")" "" "peer is empty by default"
+	tap_fails_with "File exists" "adding the same name twice: EEXIST" ms_write "$A" "$RFO_ROOT/add"
+	for bad in "role bogus" "peer nonsense" "peer $SB_IP" "peer $SB_IP:99999" "peer 300.1.1.1:18515" \
+		   "epoch_ms 0" "epoch_ms 10001" "heartbeat_ms 9" "heartbeat_ms 10001" "timeout_ms 99" \
+		   "timeout_ms 60001" "command bogus"; do
+		set -- $bad
+		ms_klog_mark
+		tap_fails_with "Invalid argument" "$1 '$2': EINVAL" ms_write "$2" "$RA/$1"
+		tap_ok "... with a log line" bash -c "dmesg | awk -v m='$MS_KLOG_MARK' 'f; index(\$0, m) { f = 1 }' | grep -q rdma_failover"
+	done
+	tap_ok "the unknown command's log line lists the commands" \
+		bash -c "dmesg | awk -v m='$MS_KLOG_MARK' 'f; index(\$0, m) { f = 1 }' | grep rdma_failover | grep start | grep stop | grep promote | grep -q reconnect"
+	tap_is "$(cat "$RA/role") $(cat "$RA/peer") $(cat "$RA/epoch_ms") $(cat "$RA/heartbeat_ms") $(cat "$RA/timeout_ms")" \
+		"primary  10 100 1000" "nothing changed by the bad writes"
+	tap_fails_with "Destination address required" "start without a peer: EDESTADDRREQ" rfo_cmd "$RA" start
+	ms_write "$PEER" "$RA/peer"
+	ms_write 150 "$RA/timeout_ms"
+	ms_klog_mark
+	tap_fails_with "Invalid argument" "start with timeout_ms 150 <= 2 x heartbeat_ms 100: EINVAL" rfo_cmd "$RA" start
+	tap_is "$(cat "$RA/state")" stopped "... still stopped"
+	ms_write 1000 "$RA/timeout_ms"
+	tap_ok "promote on a primary is refused" bash -c "! echo promote > '$RA/command' 2>/dev/null"
+
+	# a standby file of the wrong size (16 MiB against 32)
+	C=$(rfo_file c 16)
+	rfo_add "$C" > /dev/null
+	RC=$RFO_ROOT/replicas/c
+	rfo_setup "$RC" standby "$SB_IP:$((RFO_PORT + 1))"
+	rfo_cmd "$RC" start
+	tap_ok "a 16 MiB standby listens" rfo_wait_state "$RC" listening 10
+	ms_write "$SB_IP:$((RFO_PORT + 1))" "$RA/peer"
+	ms_klog_mark
+	rfo_cmd "$RA" start
+	sleep 5
+	tap_ok "a 32 MiB primary is refused: not replicating after 5 s (state $(rfo_state "$RA"))" \
+		bash -c "! grep -qx replicating '$RA/state'"
+	tap_ok "... with the log line 'standby file has 4096 pages, primary 8192'" \
+		bash -c "dmesg | awk -v m='$MS_KLOG_MARK' 'f; index(\$0, m) { f = 1 }' | grep -q 'standby file has 4096 pages, primary 8192'"
+	tap_ok "... counted on the standby (nr_bad_messages $(rfo_stat "$RC" nr_bad_messages))" \
+		test "$(rfo_stat "$RC" nr_bad_messages)" -ge 1
+	tap_diag "wrong size: a: $(rfo_stats_line "$RA")"
+	tap_diag "wrong size: c: $(rfo_stats_line "$RC")"
+	rfo_cmd "$RA" stop
+	rfo_wait_state "$RA" stopped 30 > /dev/null
+	rfo_remove c
+	ms_write "$PEER" "$RA/peer"
+else
+	tap_ok "add $A" rfo_add "$A"
+	rfo_setup "$RA" primary "$PEER" 10
+fi
+
+# ---- replication ----
+tap_ok "B: add, standby, start: listening" \
+	on_b "rfo_add $B > /dev/null && rfo_setup $RB standby $PEER 10 && rfo_cmd $RB start && rfo_wait_state $RB listening 10"
+t0=$(now_ms)
+rfo_cmd "$RA" start
+tap_ok "A: start: replicating (first full epoch of $MB MiB committed)" rfo_wait_state "$RA" replicating 120
+tap_diag "first full epoch in $(( $(now_ms) - t0 )) ms; a: $(rfo_stats_line "$RA")"
+tap_ok "B: replicating" on_b "rfo_wait_state $RB replicating 30"
+tap_ok "A's epoch >= 1 ($(cat "$RA/epoch"))" test "$(cat "$RA/epoch")" -ge 1
+tap_fails_with "Device or resource busy" "A's size cannot change while tracked (EBUSY)" truncate -s 16M "$A"
+
+e0=$(rfo_stat "$RA" nr_epochs)
+tap_ok "the records writer starts on A" rfo_writer_start "$A" "$work" || bail "writer"
+wpid=$RFO_WRITER_PID
+t0=$(now_ms)
+sleep 10
+e1=$(rfo_stat "$RA" nr_epochs)
+secs_ms=$(( $(now_ms) - t0 ))
+tap_ok "epochs keep coming under the writer ($((e1 - e0)) in $secs_ms ms, >= 10)" test $((e1 - e0)) -ge 10
+tap_is "$(rfo_state "$RA")" replicating "A replicating under the writer"
+tap_is "$(on_b "rfo_state $RB")" replicating "B replicating under the writer"
+tap_ok "B applied epochs ($(on_b "cat $RB/epoch") >= $((e1 - e0)) / 2)" \
+	test "$(on_b "cat $RB/epoch")" -ge $(( (e1 - e0) / 2 ))
+for c in nr_pages nr_bytes nr_cow_pages writer_stall_ns last_cut_ns last_epoch_latency_us; do
+	v=$(rfo_stat "$RA" "$c")
+	tap_ok "A: stats/$c > 0 ($v)" test "${v:-0}" -gt 0
+done
+tap_diag "under the writer: a: $(rfo_stats_line "$RA")"
+tap_diag "under the writer: b: $(on_b "rfo_stats_line $RB")"
+mean_epoch_ms=$(( secs_ms / (e1 - e0 > 0 ? e1 - e0 : 1) ))
+
+# ---- the cut: stop A with the writer running ----
+p0=$("$R" lastseq "$work/prog")
+t_stop=$(now_ms)
+rfo_cmd "$RA" stop
+p1=$("$R" lastseq "$work/prog")
+kill -KILL "$wpid"
+wait "$wpid" 2>/dev/null
+wpid=""
+a_epoch=$(cat "$RA/epoch")
+tap_ok "A stopped" rfo_wait_state "$RA" stopped 30
+tap_ok "B: primary_lost" on_b "rfo_wait_state $RB primary_lost 10"
+t_lost=$(now_ms)
+out=$(on_b "t=\$(date +%s%N); rfo_cmd $RB promote && rfo_wait_state $RB promoted 10 && echo promote_ms \$(( (\$(date +%s%N) - t) / 1000000 ))")
+tap_ok "B: promote: promoted" grep -q '^promote_ms' <<< "$out" || tap_diag "$out"
+b_epoch=$(on_b "cat $RB/epoch")
+tap_ok "B's epoch $b_epoch is A's last committed $a_epoch (or the next, its ack lost in the stop)" \
+	all_of [ "$b_epoch" -ge "$a_epoch" ] -- [ "$b_epoch" -le $((a_epoch + 1)) ]
+chk=$(on_b "$R check $B")
+rc=$?
+tap_is "$rc" 0 "B's image checks: $(head -n 1 <<< "$chk")" || tap_diag "$chk"
+max=$(awk '/^records/ { print $6 }' <<< "$chk")
+tap_ok "0 < max_seq ${max:-?} <= the writer's seq at the stop $p1" all_of [ "${max:-0}" -gt 0 ] -- [ "${max:-0}" -le "$p1" ]
+rpo=$("$R" rpo "$work/log" "${max:-0}" "$p1")
+rpo_ms=$(awk '{ print $4 }' <<< "$rpo")
+tap_diag "RPO (stop of A with the writer at seq $p0..$p1): $rpo, about $(awk -v r="$rpo_ms" -v e="$mean_epoch_ms" 'BEGIN { printf "%.1f", e ? r / e : 0 }') epochs of $mean_epoch_ms ms; epochs: A committed $a_epoch, B applied $b_epoch"
+tap_diag "RTO: detection $(on_b "rfo_stat $RB last_detect_ms") ms (stats/last_detect_ms; $((t_lost - t_stop)) ms from the stop to seeing primary_lost) + promotion $(on_b "rfo_stat $RB last_promote_us") us (stats/last_promote_us; $(sed -n 's/^promote_ms //p' <<< "$out") ms from the command to state promoted)"
+tap_diag "after the cut: b: $(on_b "rfo_stats_line $RB")"
+
+# ---- second run: quiet epochs, then B = A ----
+tap_ok "B: stop, standby again, start: listening" \
+	on_b "rfo_cmd $RB stop && rfo_wait_state $RB stopped 30 && echo standby > $RB/role && rfo_cmd $RB start && rfo_wait_state $RB listening 10"
+rfo_cmd "$RA" start
+tap_ok "A: start again: replicating" rfo_wait_state "$RA" replicating 120
+tap_ok "the writer starts again" rfo_writer_start "$A" "$work" || bail "writer"
+wpid=$RFO_WRITER_PID
+# two whole rounds over the old records, 3 s at least
+sleep 3
+for _ in $(seq 600); do
+	[ "$("$R" lastseq "$work/prog")" -gt $((2 * NSLOTS)) ] && break
+	sleep 0.1
+done
+kill -KILL "$wpid"
+wait "$wpid" 2>/dev/null
+wpid=""
+last=$("$R" lastseq "$work/prog")
+e=$(rfo_stat "$RA" nr_epochs)
+tap_ok "three more epochs after the writer died" rfo_wait_stat_ge "$RA" nr_epochs $((e + 3)) 60
+if [ "$two" = 1 ]; then
+	tap_is "$(on_b "$R sum $B")" "$("$R" sum "$A")" "B equals A (sum of every byte)"
+else
+	tap_ok "B equals A byte for byte" "$R" cmp "$A" "$B"
+fi
+chk=$(on_b "$R check $B")
+max=$(awk '/^records/ { print $6 }' <<< "$chk")
+tap_ok "B checks with max_seq $max = the writer's last ($last, or one less: progress is stored first)" \
+	all_of grep -q '^records [0-9]* torn 0 ' <<< "$chk" -- [ "${max:-0}" -ge $((last - 1)) ] -- [ "${max:-0}" -le "$last" ]
+read -r np nb < <(echo "$(rfo_stat "$RA" nr_pages) $(rfo_stat "$RA" nr_bytes)")
+tap_is "$nb" $((np * 4096)) "A: nr_bytes = nr_pages x 4096 ($np pages)"
+tap_diag "second run: a: $(rfo_stats_line "$RA")"
+tap_diag "second run: b: $(on_b "rfo_stats_line $RB")"
+rfo_cmd "$RA" stop
+tap_ok "A stopped" rfo_wait_state "$RA" stopped 30
+tap_ok "remove a: replicas/a gone" all_of ms_write a "$RFO_ROOT/remove" -- test ! -e "$RA"
+if [ "$two" = 0 ]; then
+	tap_ok "rmmod rdma_failover with b still there (state $(cat "$RB/state"))" all_of test -d "$RB" -- rmmod rdma_failover
+	tap_ok "... and $RFO_ROOT is gone" test ! -e "$RFO_ROOT"
+	tap_ok "A's size can change once untracked" truncate -s 16M "$A"
+else
+	tap_ok "B: stop and remove" on_b "rfo_cmd $RB stop; rfo_wait_state $RB stopped 30 && ms_write b $RFO_ROOT/remove && test ! -e $RB"
+fi
+tap_done
