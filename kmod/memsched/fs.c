@@ -25,13 +25,16 @@
 #include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/highmem.h>
 #include <linux/idr.h>
+#include <linux/ktime.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include <uapi/memsched.h>
 #include "../compat.h"
@@ -89,15 +92,23 @@ int msched_fs_default_pmem_node(void)
 	return NUMA_NO_NODE;
 }
 
-/*
- * Find the folio of @idx, reading it back from the swap device when it is
- * out, allocating it when missing, and return it locked and referenced.
- * @new is set when this call allocated a zeroed page. Caller holds the
- * invalidate lock (shared), so truncation cannot run. A folio that is not
- * uptodate (a failed swap-in that was not removed) is never returned.
+/**
+ * msched_fs_get_folio() - the folio of a page, read back or allocated.
+ * @mf: the file
+ * @idx: the page index, below the file's size
+ * @new: set when this call allocated a zeroed page
+ *
+ * Finds the folio of @idx, reading it back from the swap device when it is
+ * out, allocating it when missing. A folio that is not uptodate (a failed
+ * swap-in that was not removed) is never returned.
+ *
+ * Context: process context; may sleep. Caller holds the invalidate lock
+ * (shared or exclusive), so truncation cannot run.
+ * Return: the folio, locked and referenced; ERR_PTR(-ENOMEM) or (the
+ * read failed) ERR_PTR(-EIO).
  */
-static struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
-					 bool *new)
+struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
+				  bool *new)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *folio;
@@ -155,6 +166,178 @@ again:
 	return folio;
 }
 
+/**
+ * msched_fs_find_folio() - the folio of a page, read back if it is out,
+ * but never allocated for a hole.
+ * @mf: the file
+ * @idx: the page index
+ *
+ * Whether a page is a hole is decided under the swap map's lock, which
+ * the swap-out's completion holds while it takes a folio out of the page
+ * cache, and a swap-in while it erases the entry of a folio already in
+ * the page cache: under it, a page that is not a hole is in the page
+ * cache or in the swap map, never in neither.
+ *
+ * Context: process context; may sleep (a swap-in). Caller holds the
+ * invalidate lock (shared or exclusive).
+ * Return: the folio, locked and referenced; NULL for a hole; or
+ * ERR_PTR(-errno) as msched_fs_get_folio().
+ */
+struct folio *msched_fs_find_folio(struct msched_file *mf, pgoff_t idx)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	struct folio *folio;
+	bool cached, out, new;
+	void *entry;
+
+	for (;;) {
+		folio = msched_compat_lock_folio(mapping, idx);
+		if (folio) {
+			bool ours = folio->mapping == mapping;
+
+			if (ours && folio_test_uptodate(folio))
+				return folio;
+			folio_unlock(folio);
+			folio_put(folio);
+			if (ours)	/* as msched_fs_get_folio() */
+				return ERR_PTR(-EIO);
+			cond_resched();	/* moved, or gone out: look again */
+			continue;
+		}
+		xa_lock(&mf->swap_map);
+		entry = xa_load(&mapping->i_pages, idx);
+		cached = entry && !xa_is_value(entry);
+		out = xa_load(&mf->swap_map, idx);
+		xa_unlock(&mf->swap_map);
+		if (cached)
+			continue;	/* back in meanwhile */
+		if (!out)
+			return NULL;
+		return msched_fs_get_folio(mf, idx, &new);
+	}
+}
+
+/*
+ * Make @d's pending page @idx's frozen contents, now in @folio (locked),
+ * a COW copy, unless it has one or was copied meanwhile. Caller holds
+ * @mf->dirty_rwsem (read). Returns 0 or -ENOMEM.
+ */
+static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
+			       struct folio *folio)
+{
+	XA_STATE(xas, &d->cow, idx);
+	struct page *page;
+
+	page = msched_fallible(alloc_page(GFP_HIGHUSER | __GFP_NOWARN));
+	if (!page)
+		return -ENOMEM;
+	copy_highpage(page, folio_page(folio, 0));
+	do {
+		xas_lock(&xas);
+		if (!test_bit(idx, d->pending) || xas_load(&xas)) {
+			xas_unlock(&xas);
+			__free_page(page);
+			return 0;
+		}
+		xas_store(&xas, page);
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_KERNEL));
+	if (xas_error(&xas)) {
+		__free_page(page);
+		return xas_error(&xas);
+	}
+	atomic64_inc(&d->nr_cow_pages);
+	return 0;
+}
+
+/**
+ * msched_fs_dirty_note_write() - a page of a tracked file is about to be
+ * written: keep its frozen contents, record it in the current epoch.
+ * @d: the file's tracker
+ * @folio: the page's folio, locked, in the page cache
+ * @idx: its index
+ *
+ * When @idx belongs to the frozen epoch and was not copied yet, its
+ * contents are copied aside first (COW), so that msched_dirty_copy()
+ * still returns them as they were at the cut.
+ *
+ * Context: process context; may sleep (allocation). Caller holds
+ * @d->mf->dirty_rwsem for read and the folio lock, in that order.
+ * Return: 0, or -ENOMEM when the COW copy could not be allocated (the
+ * write must not happen).
+ */
+int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
+			       pgoff_t idx)
+{
+	int err;
+
+	lockdep_assert_held_read(&d->mf->dirty_rwsem);
+	if (WARN_ON_ONCE(idx >= d->nr_pages))
+		return 0;	/* the size is fixed while tracked */
+	/* Set only by a cut (excluded by our lock), so no false "clear". */
+	if (test_bit(idx, d->pending) && !xa_load(&d->cow, idx)) {
+		err = msched_fs_dirty_cow(d, idx, folio);
+		if (err)
+			return err;
+	}
+	set_bit(idx, d->cur);
+	return 0;
+}
+
+/*
+ * Take the cut rwsem for read on the write path; a writer that has to wait
+ * (a cut holds it) records when it began, so that the cut knows the
+ * longest stall it causes, and adds its wait to the tracker's sum.
+ */
+static void msched_fs_dirty_read_lock(struct msched_file *mf)
+{
+	atomic64_t *first = &mf->dirty_first_wait_ns;
+	struct msched_dirty *d;
+	s64 t0, old, waited;
+
+	if (down_read_trylock(&mf->dirty_rwsem))
+		return;
+	t0 = ktime_get_ns();
+	old = atomic64_read(first);
+	while (t0 < old && !atomic64_try_cmpxchg(first, &old, t0))
+		;
+	down_read(&mf->dirty_rwsem);
+	waited = ktime_get_ns() - t0;
+	/* Ours unless an earlier waiter's: then that one clears it. */
+	atomic64_cmpxchg(first, t0, S64_MAX);
+	d = mf->dirty;
+	if (d)
+		atomic64_add(waited, &d->stall_ns);
+}
+
+/*
+ * Before a page of a shared writable mapping becomes writable (the first
+ * write after it was mapped, or after a cut write-protected it). Cheap
+ * for a file without a tracker: an uncontended rwsem and the folio lock.
+ * The cut rwsem is taken before the folio lock: a cut holds it for write
+ * while it waits for folio locks.
+ */
+static vm_fault_t msched_fs_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct msched_file *mf = MSCHED_FILE(inode);
+	struct folio *folio = page_folio(vmf->page);
+	vm_fault_t ret = VM_FAULT_LOCKED;
+
+	msched_fs_dirty_read_lock(mf);
+	folio_lock(folio);
+	if (folio->mapping != inode->i_mapping) {	/* truncated, moved */
+		folio_unlock(folio);
+		ret = VM_FAULT_NOPAGE;
+	} else if (mf->dirty &&
+		   msched_fs_dirty_note_write(mf->dirty, folio, vmf->pgoff)) {
+		folio_unlock(folio);
+		ret = VM_FAULT_OOM;
+	}
+	up_read(&mf->dirty_rwsem);
+	return ret;
+}
+
 static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
@@ -179,6 +362,7 @@ static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 
 static const struct vm_operations_struct msched_fs_vm_ops = {
 	.fault = msched_fs_fault,
+	.page_mkwrite = msched_fs_page_mkwrite,
 };
 
 static int msched_fs_mmap(struct file *file, struct vm_area_struct *vma)
@@ -221,11 +405,80 @@ static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
 	return 0;
 }
 
+/*
+ * Before the pages of [@first, @last] of a tracked file go: the frozen
+ * epoch's pages among them that were not copied yet keep their contents
+ * as COW copies (read back from the swap device if they are out; a hole
+ * is zeros either way), and the range is written in the current epoch
+ * (a hole ships as zeros). Caller holds the invalidate lock exclusive and
+ * the cut rwsem for read, so no cut falls between this and the removal.
+ */
+static int msched_fs_dirty_punch(struct msched_dirty *d, pgoff_t first,
+				 pgoff_t last)
+{
+	struct msched_file *mf = d->mf;
+	struct folio *folio;
+	pgoff_t idx, end;
+	int err;
+
+	if (first >= d->nr_pages)
+		return 0;
+	end = min_t(pgoff_t, last, d->nr_pages - 1) + 1;
+	for (idx = find_next_bit(d->pending, end, first); idx < end;
+	     idx = find_next_bit(d->pending, end, idx + 1)) {
+		if (xa_load(&d->cow, idx))
+			continue;
+		folio = msched_fs_find_folio(mf, idx);
+		if (!folio)
+			continue;
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		err = msched_fs_dirty_cow(d, idx, folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		if (err)
+			return err;
+		cond_resched();
+	}
+	for (idx = first; idx < end; idx++)
+		set_bit(idx, d->cur);	/* atomic: writers set bits too */
+	return 0;
+}
+
+/*
+ * Punch pages [@first, @last] out: their slots on the swap device, unread,
+ * and their folios. On a tracked file, a frozen page that was not copied
+ * yet and cannot be read back (-EIO) or copied aside (-ENOMEM) stops the
+ * punch before anything goes.
+ */
+static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
+			   pgoff_t last)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	int err = 0;
+
+	filemap_invalidate_lock(mapping);
+	down_read(&mf->dirty_rwsem);
+	if (mf->dirty)
+		err = msched_fs_dirty_punch(mf->dirty, first, last);
+	if (!err) {
+		msched_fs_swap_free_range(mf, first, last);
+		truncate_pagecache_range(&mf->vfs_inode,
+					 (loff_t)first << PAGE_SHIFT,
+					 ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
+	}
+	up_read(&mf->dirty_rwsem);
+	filemap_invalidate_unlock(mapping);
+	if (err)
+		pr_warn_ratelimited("%s: punching pages %lu-%lu failed (error %d): a page of the frozen dirty epoch could not be kept aside\n",
+				    mf->name, first, last, err);
+	return err;
+}
+
 static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 				loff_t len)
 {
 	struct inode *inode = file_inode(file);
-	struct address_space *mapping = inode->i_mapping;
 	loff_t end = off + len;
 	long ret;
 
@@ -234,15 +487,10 @@ static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 		loff_t first = round_up(off, PAGE_SIZE);
 		loff_t last = round_down(end, PAGE_SIZE);
 
-		if (first < last) {
-			filemap_invalidate_lock(mapping);
-			/* Pages that are out too: their slots, unread. */
-			msched_fs_swap_free_range(MSCHED_FILE(inode),
-						  first >> PAGE_SHIFT,
-						  (last >> PAGE_SHIFT) - 1);
-			truncate_pagecache_range(inode, first, last - 1);
-			filemap_invalidate_unlock(mapping);
-		}
+		if (first < last)
+			return msched_fs_punch(MSCHED_FILE(inode),
+					       first >> PAGE_SHIFT,
+					       (last >> PAGE_SHIFT) - 1);
 		return 0;
 	}
 	if (mode & ~FALLOC_FL_KEEP_SIZE) {
@@ -252,8 +500,15 @@ static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 	}
 	inode_lock(inode);
 	ret = inode_newsize_ok(inode, end);
-	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
-		i_size_write(inode, end);
+	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode)) {
+		if (MSCHED_FILE(inode)->dirty) {
+			pr_info_ratelimited("%pD: cannot grow from %lld to %lld bytes while its dirty pages are tracked (replication); accepted: FALLOC_FL_KEEP_SIZE, or stop the tracking first\n",
+					    file, i_size_read(inode), end);
+			ret = -EBUSY;
+		} else {
+			i_size_write(inode, end);
+		}
+	}
 	inode_unlock(inode);
 	if (ret)
 		return ret;
@@ -297,6 +552,13 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 	if (err)
 		return err;
 	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode)) {
+		/* The VFS holds the inode lock: tracking cannot start now. */
+		if (MSCHED_FILE(inode)->dirty) {
+			pr_info_ratelimited("%pd: cannot change the size from %lld to %lld bytes while its dirty pages are tracked (replication); stop the tracking first\n",
+					    dentry, i_size_read(inode),
+					    attr->ia_size);
+			return -EBUSY;
+		}
 		filemap_invalidate_lock(mapping);
 		if (attr->ia_size < i_size_read(inode) && mapping_mapped(mapping)) {
 			filemap_invalidate_unlock(mapping);
@@ -453,6 +715,8 @@ static struct inode *msched_fs_alloc_inode(struct super_block *sb)
 	mf->promote_heat = 96;	/* touched in two scans running */
 	mf->demote_heat = 32;	/* then three idle scans cool it */
 	mf->rate_mib_per_s = 256;
+	init_rwsem(&mf->dirty_rwsem);
+	atomic64_set(&mf->dirty_first_wait_ns, S64_MAX);
 	msched_fs_tier_init(mf);
 	msched_fs_swap_init(mf);
 	atomic64_inc(&msched_live_fs_files);

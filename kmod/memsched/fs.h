@@ -13,6 +13,7 @@
 #include <linux/kobject.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/xarray.h>
 #include <linux/workqueue.h>
@@ -111,6 +112,17 @@ struct msched_fs_tierer {
  *	(fs_swap.c).
  * @nr_swapped: entries of @swap_map whose page is out (not in flight);
  *	changed under @swap_map's lock
+ * @dirty_rwsem: the dirty-epoch cut (fs_dirty.c): held for write by a
+ *	cut, and by the start and stop of tracking; every ->page_mkwrite,
+ *	msched_file_write_page() and punch hole hold it for read while they
+ *	record a write. Lives in the file, not the tracker, so that a
+ *	writer can take it before knowing whether a tracker exists.
+ * @dirty: the file's dirty-page tracker, or NULL; set and cleared under
+ *	@dirty_rwsem (write) and the inode lock, so either lock held keeps
+ *	it (size changes read it under the inode lock)
+ * @dirty_first_wait_ns: ktime of the earliest writer now waiting for
+ *	@dirty_rwsem, S64_MAX when none: a cut reads it to measure the
+ *	longest writer stall it caused
  * @stats: enum msched_fs_stat counters
  */
 struct msched_file {
@@ -139,7 +151,69 @@ struct msched_file {
 	bool dying;
 	struct xarray swap_map;
 	atomic64_t nr_swapped;
+	struct rw_semaphore dirty_rwsem;
+	struct msched_dirty *dirty;
+	atomic64_t dirty_first_wait_ns;
 	atomic64_t stats[MSCHED_FS_NR_STATS];
+};
+
+/**
+ * struct msched_dirty - the dirty-page tracker of one memschedfs file
+ * (fs_dirty.c; include/memsched_dirty.h is its API).
+ * @mf: the file
+ * @file: the reference the tracker holds
+ * @lock: serializes the consumer's calls (cut, next, copy, commit,
+ *	abort, stop, stats); nests outside everything below
+ * @nr_pages: the file's size in pages, fixed while tracked
+ * @cur: pages written in the current epoch: set_bit() by writers under
+ *	@mf->dirty_rwsem (read); the pointer swapped, and the bitmap
+ *	cleared, only by a cut under it (write)
+ * @pending: the frozen epoch's pages not copied yet; set by a cut (write
+ *	lock), cleared by copy, commit, abort under @cow's xa_lock (and
+ *	@lock); writers read it
+ * @eset: the frozen epoch's pages, copied or not (abort); under @lock
+ * @redo: pages to ship in the next epoch that need no write protection
+ *	(an aborted epoch, the first epoch's every page, pinned pages);
+ *	under @lock
+ * @redo_any: @redo has a bit set; under @lock
+ * @frozen: an epoch is frozen (cut, not committed or aborted); under @lock
+ * @cow: page index -> struct page *, the frozen contents of pages written
+ *	before they were copied. Its xa_lock also orders @pending's clearing
+ *	against a writer's insertion: a COW is inserted only while the bit is
+ *	set, so none outlives its epoch
+ * @epoch: the number of the last cut; under @lock
+ * @frozen_pages: pages in the frozen epoch; under @lock
+ * @nr_cuts: cuts, under @lock
+ * @nr_dirty_pages: pages of all cut epochs, under @lock
+ * @nr_commits: under @lock
+ * @nr_aborts: under @lock
+ * @last_stall_max_ns: the longest writer stall of the last cut; under @lock
+ * @last_cut_ns: the last cut's length; under @lock
+ * @nr_cow_pages: COW copies made (atomic: writers)
+ * @stall_ns: time writers waited for cuts, summed (atomic: writers)
+ */
+struct msched_dirty {
+	struct msched_file *mf;
+	struct file *file;
+	struct mutex lock;
+	pgoff_t nr_pages;
+	unsigned long *cur;
+	unsigned long *pending;
+	unsigned long *eset;
+	unsigned long *redo;
+	bool redo_any;
+	bool frozen;
+	struct xarray cow;
+	u64 epoch;
+	u64 frozen_pages;
+	u64 nr_cuts;
+	u64 nr_dirty_pages;
+	u64 nr_commits;
+	u64 nr_aborts;
+	u64 last_stall_max_ns;
+	u64 last_cut_ns;
+	atomic64_t nr_cow_pages;
+	atomic64_t stall_ns;
 };
 
 static inline struct msched_file *MSCHED_FILE(struct inode *inode)
@@ -225,6 +299,11 @@ extern atomic64_t msched_live_fs_files;
 int msched_fs_init(void);
 void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
+struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
+				  bool *new);
+struct folio *msched_fs_find_folio(struct msched_file *mf, pgoff_t idx);
+int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
+			       pgoff_t idx);
 /**
  * struct msched_fs_view - a file as the scheduler reads it (fs_place.c).
  * @resident_pages: pages in the page cache, on any node.

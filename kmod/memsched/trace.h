@@ -313,6 +313,35 @@ TRACE_EVENT(msched_fs_move,
 		  __entry->busy, __entry->nomem, __entry->ns)
 );
 
+/*
+ * A dirty-page epoch was cut (fs_dirty.c): @pages in the frozen epoch,
+ * @cut_ns from asking for the cut lock to the instant, @stall_max_ns the
+ * longest time a writer waited for the cut (from the earliest waiter's
+ * arrival to the instant; 0 when none waited).
+ */
+TRACE_EVENT(msched_dirty_cut,
+	TP_PROTO(unsigned long ino, u64 epoch, u64 pages, u64 cut_ns,
+		 u64 stall_max_ns),
+	TP_ARGS(ino, epoch, pages, cut_ns, stall_max_ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(u64, epoch)
+		__field(u64, pages)
+		__field(u64, cut_ns)
+		__field(u64, stall_max_ns)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->epoch = epoch;
+		__entry->pages = pages;
+		__entry->cut_ns = cut_ns;
+		__entry->stall_max_ns = stall_max_ns;
+	),
+	TP_printk("ino=%lu epoch=%llu pages=%llu cut_ns=%llu stall_max_ns=%llu",
+		  __entry->ino, __entry->epoch, __entry->pages,
+		  __entry->cut_ns, __entry->stall_max_ns)
+);
+
 TRACE_EVENT(msched_fs_plan,
 	TP_PROTO(unsigned long ino, u32 resident, u32 dram, u32 demote_planned,
 		 u32 demoted, u32 promote_planned, u32 promoted, u64 stalls),
