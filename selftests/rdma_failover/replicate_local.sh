@@ -30,7 +30,7 @@
 two=${RFO_TWO_HOSTS:-0}
 rfo_require
 [ "$two" = 1 ] && rfo_require_peer
-if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 81; fi
+if [ "$two" = 1 ]; then tap_plan 36; else tap_plan 80; fi
 
 MB=32
 NSLOTS=$((MB * 1024 * 1024 / 8))
@@ -223,7 +223,10 @@ wait "$wpid" 2>/dev/null
 wpid=""
 last=$("$R" lastseq "$work/prog")
 e=$(rfo_stat "$RA" nr_epochs)
-tap_ok "three more epochs after the writer died" rfo_wait_stat_ge "$RA" nr_epochs $((e + 3)) 60
+# Quiet epochs (no pages) may or may not be counted: wait for 3 more, at
+# most 20 s, then compare anyway.
+rfo_wait_stat_ge "$RA" nr_epochs $((e + 3)) 20 > /dev/null ||
+	tap_diag "nr_epochs went from $e to $(rfo_stat "$RA" nr_epochs) in 20 s after the writer died"
 if [ "$two" = 1 ]; then
 	tap_is "$(on_b "$R sum $B")" "$("$R" sum "$A")" "B equals A (sum of every byte)"
 else
