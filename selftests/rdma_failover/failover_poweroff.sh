@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Failover with the primary host powered off mid-run. The PEER lab host is
 # the primary (its file a, the records writer on it at full rate); this
-# host is the standby (file b). The peer runs `poweroff -f` mid-run:
+# host is the standby (file b). The peer runs `poweroff -f` mid-run
+# (busybox's: Debian's poweroff is systemctl, and the lab has no systemd):
 #  - this host declares primary_lost within timeout_ms (+ margin), by the
 #    heartbeat timeout (stats/nr_heartbeat_timeouts, last_detect_ms);
 #  - promote: b's image is one complete epoch (the records checker: 0
@@ -65,7 +66,7 @@ tap_diag "before: b: $(rfo_stats_line "$RB")"
 timeout_ms=$(cat "$RB/timeout_ms")
 
 # ---- the peer powers off ----
-peer_run "setsid sh -c 'sleep 1; poweroff -f' > /dev/null 2>&1 < /dev/null &"
+peer_run "setsid sh -c 'sleep 1; busybox poweroff -f' > /dev/null 2>&1 < /dev/null &"
 t_cmd=$(now_ms)
 tap_ok "b: primary_lost within 1 s + timeout_ms ($timeout_ms) + 5 s of the poweroff command" \
 	rfo_wait_state "$RB" primary_lost $(( 1 + timeout_ms / 1000 + 5 ))

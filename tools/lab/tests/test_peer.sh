@@ -34,7 +34,7 @@ tap_ok "so the run ends without waiting out the peer's 120 s (took ${secs}s)" te
 wait_for() { # FILE
 	echo "for i in \$(seq 120); do [ -s $1 ] && break; sleep 1; done; cat $1"
 }
-peer="$(reach 169.254.77.1); echo from-b > /mnt/labshared/b; $(wait_for /mnt/labshared/a); sync; poweroff -f"
+peer="$(reach 169.254.77.1); echo from-b > /mnt/labshared/b; $(wait_for /mnt/labshared/a); busybox poweroff -f"
 cmd="echo from-a > /mnt/labshared/a; $(wait_for /mnt/labshared/b) | sed 's/^/GOT-/'; mount | grep -c ' /mnt/labshared type 9p' | sed 's/^/MOUNTS-/'; sleep 5; for i in \$(seq 30); do busybox ping -c 1 -W 1 169.254.77.2 > /dev/null || { echo PEER-GONE; break; }; sleep 1; done"
 "$lab" --timeout 300 --mem 1G --out "$out-shared" --shared /mnt/labshared \
 	--peer "$peer" -- "$cmd" > "$out-shared.log" 2>&1
