@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rdma_failover: RDMA push of dirty guest pages to a standby host.
+ * rdma_failover: push replication of memschedfs files' dirty-page epochs
+ * to a standby host over RDMA (rdma_cm, RC, kernel verbs), and failover.
  *
- * Module entry points: bring the parts up in dependency order and tear them
- * down in reverse.
+ * Module entry points: the sysfs tree is the only thing to bring up; its
+ * teardown stops and removes every replica (connected or not).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,7 +21,8 @@ static int __init rfo_init(void)
 	if (ret)
 		return ret;
 
-	pr_info("loaded (abi %d)\n", RDMA_FAILOVER_ABI_VERSION);
+	pr_info("loaded (abi %d, wire protocol %d)\n",
+		RDMA_FAILOVER_ABI_VERSION, RFO_WIRE_VERSION);
 	return 0;
 }
 
