@@ -10,7 +10,7 @@ linux-image-amd64 linux-headers-amd64 linux-source
 qemu-system-x86 busybox-static
 clang llvm libclang-rt-14-dev libbpf-dev bpftool pahole
 libcmocka-dev
-rdma-core ibverbs-utils rdmacm-utils perftest iproute2
+rdma-core ibverbs-utils rdmacm-utils perftest iproute2 libibverbs-dev librdmacm-dev
 ndctl daxctl numactl socat
 gnuplot-nox jq
 prometheus-node-exporter prometheus curl
