@@ -226,6 +226,8 @@ static const struct {
 	{ "memsched_replica_bad_messages_total", "Malformed or out-of-range messages from the peer (each drops the connection)." },
 	{ "memsched_replica_registration_errors_total", "RDMA memory registration failures." },
 	{ "memsched_replica_rollbacks_total", "Partial epochs undone on the standby." },
+	{ "memsched_replica_rejects_total",
+	  "Connections refused (standby: a bad HELLO, a file of another size; primary: refused by the standby)." },
 	{ "memsched_replica_last_detect_seconds",
 	  "Standby: time from the primary's last message to declaring it lost, the last time." },
 	{ "memsched_replica_last_promote_seconds", "Standby: how long the last promotion took." },

@@ -47,7 +47,8 @@ static const struct {
 	const char *accepted;
 } knob_ranges[] = {
 	{ "role", "primary or standby, while the replica is stopped" },
-	{ "peer", "IPV4:PORT, the standby's address (e.g. 192.168.1.2:7471), while the replica is stopped" },
+	{ "peer", "IPV4:PORT, the standby's address (e.g. 192.168.1.2:7471), or empty, while the replica is stopped" },
+	{ "source", "IPV4, the address the primary connects from, or empty for any, while the replica is stopped" },
 	{ "epoch_ms", "1..10000 (default 10)" },
 	{ "heartbeat_ms", "10..10000 (default 100)" },
 	{ "timeout_ms", "100..60000 (default 1000), more than 2 x heartbeat_ms (checked at start)" },
@@ -414,12 +415,15 @@ static int repl_show(const char *name)
 		       stat_str(c, sizeof(c), &r, "nr_cow_pages"),
 		       fmt_div(d, sizeof(d), &r, "writer_stall_ns", 1e9));
 	printf("\n");
-	printf("  link          %s heartbeat timeouts, %s reconnects, %s resyncs, %s bad messages, %s registration errors\n",
+	printf("  link          %s heartbeat timeouts, %s reconnects, %s resyncs, %s bad messages, %s registration errors",
 	       stat_str(a, sizeof(a), &r, "nr_heartbeat_timeouts"),
 	       stat_str(b, sizeof(b), &r, "nr_reconnects"),
 	       stat_str(c, sizeof(c), &r, "nr_resyncs"),
 	       stat_str(d, sizeof(d), &r, "nr_bad_messages"),
 	       stat_str(e, sizeof(e), &r, "nr_registration_errors"));
+	if (stat_u64(&r, "nr_rejects", &v))
+		printf(", %llu connections refused", v);
+	printf("\n");
 	if (is_standby(&r))
 		printf("  failover      %s partial epochs rolled back, last detection %s ms, last promotion %s ms\n",
 		       stat_str(a, sizeof(a), &r, "nr_rollbacks"),
@@ -536,6 +540,10 @@ static int repl_add(const char *arg)
 		break;
 	case EINVAL:
 		msctl_err("%s: the kernel refused it (EINVAL): not a memschedfs file, or the name is not usable; 'dmesg | tail' says which",
+			  what);
+		break;
+	case ENOENT:
+		msctl_err("%s: the kernel cannot open the file (ENOENT): is it in this mount namespace?",
 			  what);
 		break;
 	default:
@@ -679,20 +687,23 @@ static int repl_command(const char *command, const char *name,
 	} else if (ret == -EAGAIN && !strcmp(command, "promote")) {
 		msctl_err("%s: no complete epoch yet: this standby holds no consistent image to promote (%s) (EAGAIN)",
 			  what, rs);
+	} else if (ret == -EBUSY && !strcmp(command, "start")) {
+		msctl_err("%s: not stopped, or the file's writes are tracked already (another replica of it?) (%s) (EBUSY); 'dmesg | tail' says which",
+			  what, rs);
 	} else if (ret == -EBUSY || ret == -EALREADY || ret == -EISCONN) {
 		msctl_err("%s: not now (%s) (%s); 'dmesg | tail' says why",
 			  what, rs, errno_name(-ret));
 	} else if (ret == -EINVAL && !strcmp(command, "start")) {
-		msctl_err("%s: the kernel refused it (%s) (EINVAL): timeout_ms must be more than 2 x heartbeat_ms (now %s and %s); 'dmesg | tail' says why",
+		msctl_err("%s: the kernel refused it (%s) (EINVAL): timeout_ms must be more than 2 x heartbeat_ms (now %s and %s), and a standby needs rdma_failover's staging_slots parameter in range; 'dmesg | tail' says which",
 			  what, rs, read_word(to, sizeof(to), name, "timeout_ms"),
 			  read_word(hb, sizeof(hb), name, "heartbeat_ms"));
 	} else if ((ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP) &&
 		   !strcmp(command, "promote")) {
-		msctl_err("%s: promote is for a standby in state listening, replicating or primary_lost (%s) (%s)",
+		msctl_err("%s: promote is for a standby in state listening, syncing, replicating or primary_lost (%s) (%s)",
 			  what, rs, errno_name(-ret));
 	} else if ((ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP) &&
 		   !strcmp(command, "reconnect")) {
-		msctl_err("%s: reconnect is for a started primary (%s) (%s)",
+		msctl_err("%s: reconnect is for a started primary (connecting, syncing, replicating or reconnecting) (%s) (%s)",
 			  what, rs, errno_name(-ret));
 	} else if (ret == -EADDRINUSE || ret == -EADDRNOTAVAIL) {
 		msctl_err("%s: the peer address cannot be used here (%s): a standby listens on its peer address, which must be one of this host's, on a free port (%s)",

@@ -940,7 +940,7 @@ if cc -shared -fPIC -o "$work/fail.so" "$work/fail.c" -ldl 2> "$work/cc.log"; th
 	has "$ERR" "no complete epoch yet: this standby holds no consistent image to promote (role standby, state primary_lost) (EAGAIN)" \
 		"repl promote before a complete epoch: EAGAIN in words, with role and state"
 	kerr vm1.ram/command 22 repl promote vm1.ram
-	has "$ERR" "promote is for a standby in state listening, replicating or primary_lost (role primary, state replicating) (EINVAL)" \
+	has "$ERR" "promote is for a standby in state listening, syncing, replicating or primary_lost (role primary, state replicating) (EINVAL)" \
 		"repl promote of a primary: EINVAL in words"
 	kerr vm1.ram/command 22 repl start vm1.ram
 	has "$ERR" "timeout_ms must be more than 2 x heartbeat_ms (now 1000 and 100)" "repl start refused: EINVAL names the timing rule and values"
