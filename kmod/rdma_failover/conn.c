@@ -269,20 +269,23 @@ bool rfo_conn_usable(struct rfo_conn *c)
 int rfo_conn_wait_cm(struct rfo_conn *c, int event, unsigned long timeout)
 {
 	struct rfo_replica *r = c->r;
+	int got, status;
 	long left;
 
 	left = wait_event_timeout(r->waitq, READ_ONCE(c->cm_done) ||
 				  rfo_stopping(r), timeout);
 	spin_lock_bh(&r->ev_lock);
 	c->cm_done = false;
+	got = c->cm_event;
+	status = c->cm_status;
 	spin_unlock_bh(&r->ev_lock);
 	if (rfo_stopping(r))
 		return -EINTR;
 	if (!left)
 		return -ETIMEDOUT;
-	if (c->cm_status)
-		return c->cm_status;
-	return c->cm_event == event ? 0 : -EPROTO;
+	if (status)
+		return status;
+	return got == event ? 0 : -EPROTO;
 }
 
 static void rfo_recv_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -807,8 +810,8 @@ int rfo_conn_post_batch(struct rfo_conn *c, u32 count)
 }
 
 static int rfo_reg_one(struct rfo_conn *c, struct ib_reg_wr *wr,
-		       struct scatterlist *sg, u32 nents, int *mapped,
-		       struct ib_mr **mrp)
+		       struct scatterlist *sg, u32 nents, u32 nr_pages,
+		       int *mapped, struct ib_mr **mrp)
 {
 	struct ib_mr *mr;
 	int n;
@@ -817,7 +820,7 @@ static int rfo_reg_one(struct rfo_conn *c, struct ib_reg_wr *wr,
 	if (!n)
 		return -ENOMEM;
 	*mapped = n;
-	mr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, nents);
+	mr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, nr_pages);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
 	*mrp = mr;
@@ -890,7 +893,7 @@ int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
 		for (j = 0; j < n; j++)
 			sg_set_page(&c->chunk_sg[k][j], pages[k * per + j],
 				    PAGE_SIZE, 0);
-		ret = rfo_reg_one(c, &wrs[k], c->chunk_sg[k], n,
+		ret = rfo_reg_one(c, &wrs[k], c->chunk_sg[k], n, n,
 				  &c->chunk_mapped[k], &c->chunk_mr[k]);
 		if (ret)
 			goto err_free;
@@ -900,8 +903,8 @@ int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
 		wrs[k].wr.next = &wrs[k + 1].wr;
 	}
 	sg_init_one(&c->list_sg, list, list_bytes);
-	ret = rfo_reg_one(c, &wrs[nk], &c->list_sg, 1, &c->list_mapped,
-			  &c->list_mr);
+	ret = rfo_reg_one(c, &wrs[nk], &c->list_sg, 1, list_bytes >> PAGE_SHIFT,
+			  &c->list_mapped, &c->list_mr);
 	if (ret)
 		goto err_free;
 	wrs[nk].wr.send_flags = IB_SEND_SIGNALED;
