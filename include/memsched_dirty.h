@@ -17,6 +17,11 @@
  * msched_dirty_abort() (it does not: they are dirty again), and only then
  * can the next cut happen.
  *
+ * The first epoch holds every page of the file (a full image; holes read
+ * as zeros). While tracked, the file's size cannot change (-EBUSY). Every
+ * function may sleep (process context); the kernel-doc of each is in
+ * kmod/memsched/fs_dirty.c.
+ *
  * Documentation/design/dirty-epochs.rst describes the mechanism and
  * Documentation/design/locking.rst its locks.
  */
@@ -38,9 +43,12 @@ struct msched_dirty;
  * @nr_cow_pages: frozen pages copied aside because a write came first
  * @nr_commits: epochs committed
  * @nr_aborts: epochs aborted (made dirty again)
- * @stall_ns: time writers waited for cuts, summed over writers
- * @last_stall_max_ns: the longest such wait of the last cut's window
- * @last_cut_ns: how long the last cut took (write-protecting its pages)
+ * @stall_ns: time writers waited for cuts, summed over writers (each
+ *	waiter measures its own wait)
+ * @last_stall_max_ns: the longest such wait of the last cut: from the
+ *	earliest waiter's arrival to the cut's instant (0: nobody waited)
+ * @last_cut_ns: how long the last cut took, from asking for the cut lock
+ *	to the instant (write-protecting the epoch's written pages)
  */
 struct msched_dirty_stats {
 	u64 epoch;

@@ -13,12 +13,13 @@
  * access to a file's pages for the standby side (msched_file_*()).
  *
  * The cut: down_write(dirty_rwsem), so every writer that has not recorded
- * its write waits; then each page written in the epoch is locked (waiting
- * for a write fault that recorded its write and is installing its PTE
- * under the folio lock) and write-protected with folio_mkclean(), which
- * reaches KVM through the MMU notifier; then the epoch is frozen and
- * up_write. At that instant every write so far is in the pages, and every
- * later one faults and first copies a frozen page aside.
+ * its write waits; then each page written in the epoch has its folio lock
+ * taken and dropped (waiting for a write fault that recorded its write and
+ * is installing its PTE under the folio lock), and its mappings are
+ * zapped, one unmap_mapping_pages() per run of pages, which reaches KVM
+ * through the MMU notifier; then the epoch is frozen and up_write. At
+ * that instant every write so far is in the pages, and every later one
+ * faults and first copies a frozen page aside.
  */
 #define pr_fmt(fmt) "memschedfs: " fmt
 
@@ -30,7 +31,6 @@
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
-#include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -71,24 +71,14 @@ static void msched_dirty_free(struct msched_dirty *d)
 }
 
 /*
- * Write-protect @folio (locked; ours or not any more): false when it left
- * the page cache at its index (moved by a migration, truncated, out on the
- * swap device), so the caller looks the index up again.
- */
-static bool msched_dirty_protect_one(struct address_space *mapping,
-				     struct folio *folio)
-{
-	if (folio->mapping != mapping)
-		return false;
-	folio_mkclean(folio);
-	return true;
-}
-
-/*
  * Write-protect every page of the file in memory, once, when the tracking
  * starts: pages written before it may have writable PTEs, which must fault
- * on their next write. No lock: the tracker is published, so a page made
- * writable meanwhile went through ->page_mkwrite and is in the epoch.
+ * on their next write. Runs after the tracker is published, writers not
+ * stopped. Each folio's lock is taken and dropped first: a write fault
+ * that made its page writable before the tracker existed (so did not
+ * record it) holds the lock until its PTE is in, so after this every
+ * writable PTE either predates it, and the zap below removes it, or came
+ * through ->page_mkwrite with the tracker published, and is in the epoch.
  */
 static void msched_dirty_protect_all(struct msched_dirty *d)
 {
@@ -100,15 +90,13 @@ static void msched_dirty_protect_all(struct msched_dirty *d)
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
-
-			folio_lock(folio);
-			msched_dirty_protect_one(mapping, folio);
-			folio_unlock(folio);
+			folio_lock(fbatch.folios[i]);
+			folio_unlock(fbatch.folios[i]);
 		}
 		folio_batch_release(&fbatch);
 		cond_resched();
 	}
+	unmap_mapping_pages(mapping, 0, d->nr_pages, false);
 }
 
 /**
@@ -207,46 +195,79 @@ void msched_dirty_stop(struct msched_dirty *d)
 EXPORT_SYMBOL_GPL(msched_dirty_stop);
 
 /*
- * Write-protect page @idx for a cut. A folio locked by someone else is
- * waited for (a write fault holds it until its PTE is writable), except
- * one being written to the swap device or read back from it: that one is
- * unmapped and stays so while locked (a PTE is only installed under the
- * folio lock, through our fault handler), so it has nothing to protect,
- * and waiting would stall writers for a disk I/O.
+ * For a cut: wait until no write fault that recorded page @idx before the
+ * cut is still making it writable (such a fault holds the folio lock
+ * until its PTE is in). A folio locked for a swap-out's write or a
+ * swap-in's read is not waited for: it is unmapped, and stays so while
+ * locked (a PTE is only installed under the folio lock, by our fault
+ * handler), and waiting would stall writers for a disk I/O. A pinned
+ * page (FOLL_PIN: a device may write it without a fault) is shipped
+ * again in the next epoch too.
  */
-static void msched_dirty_protect_idx(struct address_space *mapping,
-				     struct msched_dirty *d, pgoff_t idx)
+static void msched_dirty_settle_idx(struct msched_dirty *d,
+				    struct address_space *mapping, pgoff_t idx)
 {
 	struct folio *folio;
 
-	for (;;) {
-		folio = msched_compat_get_folio(mapping, idx);
-		if (!folio)
-			return;
-		if (!folio_trylock(folio)) {
-			if (folio_test_writeback(folio) ||
-			    !folio_test_uptodate(folio)) {
-				folio_put(folio);
-				return;
-			}
-			folio_lock(folio);
-		}
-		if (msched_dirty_protect_one(mapping, folio)) {
-			/*
-			 * A device may write it through a pin, without a
-			 * fault: ship it again next epoch too.
-			 */
-			if (folio_maybe_dma_pinned(folio)) {
-				__set_bit(idx, d->redo);
-				d->redo_any = true;
-			}
-			folio_unlock(folio);
+	folio = msched_compat_get_folio(mapping, idx);
+	if (!folio)
+		return;
+	if (!folio_trylock(folio)) {
+		if (folio_test_writeback(folio) || !folio_test_uptodate(folio)) {
 			folio_put(folio);
 			return;
 		}
-		folio_unlock(folio);
-		folio_put(folio);
+		folio_lock(folio);
 	}
+	if (folio_maybe_dma_pinned(folio)) {
+		__set_bit(idx, d->redo);
+		d->redo_any = true;
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/*
+ * Runs of written pages closer than this are write-protected together:
+ * the clean pages between them lose their mappings too (a read refaults),
+ * which costs less than one more MMU-notifier round trip and TLB flush.
+ */
+#define MSCHED_DIRTY_RUN_GAP	8
+
+/*
+ * Write-protect every page written in the epoch (@d->cur), with the cut
+ * rwsem held for write. Their PTEs are zapped, one unmap_mapping_pages()
+ * per run of pages: one TLB flush and one MMU-notifier call (KVM zaps its
+ * SPTEs) per run, where folio_mkclean() would cost both per page. Once a
+ * page's folio lock was taken and dropped here, nobody can make the page
+ * writable again before the cut ends (->page_mkwrite waits for the
+ * rwsem), so zapping after that wait is as good as write-protecting
+ * under the lock; the next access faults, and a write goes through
+ * ->page_mkwrite.
+ */
+static void msched_dirty_protect_epoch(struct msched_dirty *d)
+{
+	struct address_space *mapping = d->mf->vfs_inode.i_mapping;
+	pgoff_t idx, start = 0, end = 0;	/* the run: [start, end) */
+	bool run = false;
+
+	for_each_set_bit(idx, d->cur, d->nr_pages) {
+		msched_dirty_settle_idx(d, mapping, idx);
+		if (run && idx <= end + MSCHED_DIRTY_RUN_GAP) {
+			end = idx + 1;
+		} else {
+			if (run)
+				unmap_mapping_pages(mapping, start, end - start,
+						    false);
+			start = idx;
+			end = idx + 1;
+			run = true;
+		}
+		if (!(idx & 255))
+			cond_resched();
+	}
+	if (run)
+		unmap_mapping_pages(mapping, start, end - start, false);
 }
 
 /**
@@ -268,10 +289,8 @@ static void msched_dirty_protect_idx(struct address_space *mapping,
 long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 {
 	struct msched_file *mf = d->mf;
-	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	u64 t0, t1, stall_max = 0;
 	unsigned long *tmp;
-	pgoff_t idx;
 	s64 first;
 	long n;
 
@@ -282,11 +301,7 @@ long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 	}
 	t0 = ktime_get_ns();
 	down_write(&mf->dirty_rwsem);
-	for_each_set_bit(idx, d->cur, d->nr_pages) {
-		msched_dirty_protect_idx(mapping, d, idx);
-		if (!(idx & 255))
-			cond_resched();
-	}
+	msched_dirty_protect_epoch(d);
 	/* @pending is empty: commit and abort emptied it. */
 	tmp = d->pending;
 	d->pending = d->cur;
