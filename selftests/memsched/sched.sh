@@ -30,7 +30,9 @@ GUEST_MB=256
 POOL_MB=384
 ZRAM_MB=192
 WSS_B=160 WSS_A=120 WSS_C=120
-STEP_PERIODS=45		# A's memory reaches B, memory follows C, within this
+STEP_PERIODS=90		# A's memory reaches B, memory follows C, within this
+			# (a CI run beside three other QEMUs took 49 for B; 10 to 30
+			# when the lab runs alone)
 SHARE_PERIODS=60	# the targets settle to the shares within this
 OFF_PERIODS=5
 # pages (32 MiB): "memory went there". The scheduler gives a guest what its
