@@ -173,8 +173,7 @@ struct msched_file {
  *	@lock); writers read it
  * @eset: the frozen epoch's pages, copied or not (abort); under @lock
  * @redo: pages to ship in the next epoch that need no write protection
- *	(an aborted epoch, the first epoch's every page, pinned pages);
- *	under @lock
+ *	(an aborted epoch, the first epoch's every page); under @lock
  * @redo_any: @redo has a bit set; under @lock
  * @frozen: an epoch is frozen (cut, not committed or aborted); under @lock
  * @cow: page index -> struct page *, the frozen contents of pages written

@@ -219,10 +219,12 @@ static void msched_dirty_settle_idx(struct msched_dirty *d,
 		}
 		folio_lock(folio);
 	}
-	if (folio_maybe_dma_pinned(folio)) {
-		__set_bit(idx, d->redo);
-		d->redo_any = true;
-	}
+	/*
+	 * @d->pending is empty during the cut and becomes the next epoch's
+	 * @cur: the page counts as written again after the instant.
+	 */
+	if (folio_maybe_dma_pinned(folio))
+		__set_bit(idx, d->pending);
 	folio_unlock(folio);
 	folio_put(folio);
 }
@@ -302,7 +304,7 @@ long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 	t0 = ktime_get_ns();
 	down_write(&mf->dirty_rwsem);
 	msched_dirty_protect_epoch(d);
-	/* @pending is empty: commit and abort emptied it. */
+	/* @pending was empty (commit and abort empty it): the next @cur. */
 	tmp = d->pending;
 	d->pending = d->cur;
 	d->cur = tmp;
