@@ -91,6 +91,7 @@ static const struct {
 	{ "young_pages", "young_pages", 0 },
 	/* rdma_failover: the epoch's length (epoch is its number); COW copies made */
 	{ "epoch_ms", "epoch_length_seconds", 3 },
+	{ "epoch_cut_ns", "epoch_cut_timestamp_seconds", 9 },	/* CLOCK_REALTIME */
 	{ "cow_pages", "cow_pages", 0 },
 };
 
@@ -206,6 +207,8 @@ static const struct {
 	{ "memsched_replica_epoch",
 	  "The replica's last complete epoch (primary: committed by the standby; standby: applied)." },
 	{ "memsched_replica_epoch_length_seconds", "The replica's epoch length (the epoch_ms knob)." },
+	{ "memsched_replica_epoch_cut_timestamp_seconds",
+	  "Standby: when the primary cut the epoch the file holds (Unix time; 0 before the first)." },
 	{ "memsched_replica_heartbeat_seconds", "Heartbeat interval when no other message goes (heartbeat_ms)." },
 	{ "memsched_replica_timeout_seconds", "Silence after which the peer is declared lost (timeout_ms)." },
 	{ "memsched_replica_epochs_total", "Epochs completed (primary: committed; standby: applied)." },

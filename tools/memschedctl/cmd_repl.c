@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 
 #include <uapi/memsched.h>
 
@@ -37,6 +38,7 @@ struct repl {
 	char peer[REPL_PEER_LEN];
 	char state[REPL_WORD_LEN];
 	u64 epoch;
+	u64 epoch_cut_ns;	/* standby: the primary's CLOCK_REALTIME at the cut; 0: none */
 	struct msctl_sysfs_ent *knobs, *stats;
 	size_t nr_knobs, nr_stats;
 };
@@ -212,6 +214,10 @@ static int repl_load(const char *name, struct repl *r)
 		ret = repl_path(path, sizeof(path), "replicas/%s/epoch", name);
 	if (!ret)
 		ret = msctl_sysfs_read_u64(path, &r->epoch);
+	/* epoch_cut_ns: optional (a module before it has none) */
+	if (!ret && !repl_path(path, sizeof(path), "replicas/%s/epoch_cut_ns", name) &&
+	    msctl_sysfs_read_u64(path, &r->epoch_cut_ns))
+		r->epoch_cut_ns = 0;
 	if (!ret)
 		ret = repl_path(path, sizeof(path), "replicas/%s", name);
 	if (!ret)
@@ -265,6 +271,29 @@ static const char *fmt_div(char *buf, size_t size, const struct repl *r,
 	return buf;
 }
 
+/* @ns of CLOCK_REALTIME as "2026-12-02 15:04:05.123 UTC". */
+static const char *fmt_utc(char *buf, size_t size, u64 ns)
+{
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+	char s[32];
+
+	if (!gmtime_r(&t, &tm) || !strftime(s, sizeof(s), "%F %T", &tm))
+		snprintf(s, sizeof(s), "?");
+	snprintf(buf, size, "%s.%03llu UTC", s, ns / 1000000ULL % 1000);
+	return buf;
+}
+
+/* Seconds from CLOCK_REALTIME @ns to now (negative if the clocks differ so). */
+static double age_secs(u64 ns)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (double)now.tv_sec - (double)(ns / 1000000000ULL) +
+	       ((double)now.tv_nsec - (double)(ns % 1000000000ULL)) / 1e9;
+}
+
 static bool is_standby(const struct repl *r)
 {
 	return !strcmp(r->role, "standby");
@@ -280,6 +309,7 @@ static void json_repl(struct msctl_json *j, const struct repl *r)
 	msctl_json_str(j, "peer", r->peer);
 	msctl_json_str(j, "state", r->state);
 	msctl_json_u64(j, "epoch", r->epoch);
+	msctl_json_u64(j, "epoch_cut_ns", r->epoch_cut_ns);
 	msctl_json_obj_open(j, "knobs");
 	for (i = 0; i < r->nr_knobs; i++)
 		msctl_json_value(j, r->knobs[i].name, r->knobs[i].value);
@@ -372,7 +402,7 @@ static const char *stat_str(char *buf, size_t size, const struct repl *r,
 /* repl NAME: the replica in full */
 static int repl_show(const char *name)
 {
-	char a[32], b[32], c[32], d[32], e[32];
+	char a[48], b[32], c[32], d[32], e[32];
 	struct msctl_json j;
 	struct repl r;
 	size_t i;
@@ -399,6 +429,10 @@ static int repl_show(const char *name)
 	printf("  state         %s\n", r.state);
 	printf("  epoch         %llu (the last complete one: %s)\n", r.epoch,
 	       is_standby(&r) ? "applied here" : "committed by the standby");
+	if (is_standby(&r) && r.epoch_cut_ns)
+		printf("  cut at        %s (%.3f s ago by this host's clock: at most what a failover now loses)\n",
+		       fmt_utc(a, sizeof(a), r.epoch_cut_ns),
+		       age_secs(r.epoch_cut_ns));
 	printf("  last epoch    latency %s ms, cut %s ms",
 	       fmt_div(a, sizeof(a), &r, "last_epoch_latency_us", 1e3),
 	       fmt_div(b, sizeof(b), &r, "last_cut_ns", 1e6));

@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 307
+tap_plan 310
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -798,7 +798,8 @@ fake_repl() {
 	echo "/run/ms/$1" > "$d/path"
 	echo "$5" > "$d/epoch"
 	echo "$3" > "$d/state"
-	chmod 0444 "$d"/path "$d"/epoch "$d"/state
+	echo 0 > "$d/epoch_cut_ns"
+	chmod 0444 "$d"/path "$d"/epoch "$d"/state "$d"/epoch_cut_ns
 	echo "$2" > "$d/role"
 	echo "$4" > "$d/peer"
 	echo 10 > "$d/epoch_ms"
@@ -845,9 +846,13 @@ has "$OUT" "sent 1234 epochs, 51200 pages (200.0 MiB), 77 COW copies, writer sta
 has "$OUT" "link 0 heartbeat timeouts, 2 reconnects, 1 resyncs, 0 bad messages, 0 registration errors" "repl NAME: the link's counters"
 has "$OUT" "timeout_ms 1000" "repl NAME: the knobs"
 has "$OUT" "nr_cow_pages 77" "repl NAME: stats/"
+put "$RF/replicas/vm2.ram/epoch_cut_ns" 1764687845123000000
 run repl vm2.ram
 has "$OUT" "failover 1 partial epochs rolled back, last detection 1012 ms, last promotion 0.000 ms" \
 	"repl NAME: a standby's failover line"
+has "$OUT" "cut at 2025-12-02 15:04:05.123 UTC (" "repl NAME: a standby's epoch_cut_ns as a UTC time"
+run repl vm2.ram --json
+jq_is '.epoch_cut_ns' 1764687845123000000 "repl NAME --json: epoch_cut_ns"
 run repl vm1.ram --json
 jq_is '[.name, .role, .state, .peer, .epoch, .knobs.epoch_ms, .stats.nr_bytes, .stats.last_epoch_latency_us] | @csv' \
 	'"vm1.ram","primary","replicating","169.254.77.2:7471",1234,10,209715200,2345' "repl NAME --json"
@@ -977,6 +982,7 @@ exact 'memsched_replica_bad_messages_total{replica="vm2.ram",role="standby"} 3' 
 exact 'memsched_replica_epoch{replica="vm1.ram",role="primary"} 1234' "export: epoch, a gauge"
 exact 'memsched_replica_epoch_length_seconds{replica="vm1.ram",role="primary"} 0.02' "export: epoch_ms as epoch_length_seconds"
 exact 'memsched_replica_timeout_seconds{replica="vm1.ram",role="primary"} 1' "export: timeout_ms in seconds"
+exact 'memsched_replica_epoch_cut_timestamp_seconds{replica="vm2.ram",role="standby"} 1764687845.123' "export: epoch_cut_ns as a Unix timestamp in seconds"
 tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="vm2.ram"' | tr '\n' ' ')" \
 	'memsched_replica_state{replica="vm2.ram",role="standby",state="stopped"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="listening"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="syncing"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="replicating"} 0 memsched_replica_state{replica="vm2.ram",role="standby",state="primary_lost"} 1 memsched_replica_state{replica="vm2.ram",role="standby",state="promoted"} 0 ' \
 	"export: state one-hot over the standby's states"
