@@ -132,11 +132,22 @@ rfo_remove() {
 	return 0
 }
 
-# rfo_setup DIR ROLE PEER [EPOCH_MS]: set a stopped replica's role, peer
-# (IPV4:PORT) and epoch length.
+# rfo_setup DIR ROLE PEER [EPOCH_MS [SOURCE]]: set a stopped replica's
+# role, peer (IPV4:PORT) and epoch length (default 10), and a primary's
+# source address. A primary of the one-host pair (peer on vb) connects from
+# va by default: with both ends in one host, rdma_cm needs the source to
+# bind the connection to rxe_va (the source knob, sysfs-kernel-rdma_failover).
 rfo_setup() {
+	local src=${5:-}
+	if [ -z "$src" ] && [ "$2" = primary ] && [ "${3%:*}" = "$RFO_VB_IP" ]; then
+		src=$RFO_VA_IP
+	fi
 	ms_write "$2" "$1/role" && ms_write "$3" "$1/peer" &&
-		ms_write "${4:-10}" "$1/epoch_ms"
+		ms_write "${4:-10}" "$1/epoch_ms" || return 1
+	if [ "$2" = primary ] && [ -e "$1/source" ]; then
+		ms_write "$src" "$1/source" || return 1
+	fi
+	return 0
 }
 
 rfo_cmd() { ms_write "$2" "$1/command"; }
@@ -170,6 +181,28 @@ rfo_wait_stat_ge() {
 		sleep 0.1
 	done
 	echo "$dir/stats/$name is '$(cat "$dir/stats/$name" 2>&1)' after ${secs}s, wanted >= $want"
+	return 1
+}
+
+# rfo_wait_quiet DIR [STABLE_S [MAX_S]]: wait until DIR/stats/nr_epochs
+# has not changed for STABLE_S seconds (default 2), at most MAX_S (60):
+# once the writers stopped, the epoch in flight and the one holding their
+# last writes are committed, and epochs without a written page are not
+# sent, so the count stands still. Prints the count.
+rfo_wait_quiet() {
+	local dir=$1 stable=${2:-2} max=${3:-60} n last t_same=0 i
+	last=$(cat "$dir/stats/nr_epochs" 2>/dev/null)
+	for i in $(seq $((max * 10))); do
+		sleep 0.1
+		n=$(cat "$dir/stats/nr_epochs" 2>/dev/null)
+		if [ "$n" = "$last" ]; then
+			t_same=$((t_same + 1))
+			[ "$t_same" -ge $((stable * 10)) ] && { echo "$n"; return 0; }
+		else
+			last=$n t_same=0
+		fi
+	done
+	echo "$n"
 	return 1
 }
 

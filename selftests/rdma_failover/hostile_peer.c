@@ -8,7 +8,10 @@
  *     message (RDMA WRITEs of the index list where the case needs it) and
  *     reports whether the standby dropped the connection.
  *
- *   hostile_peer ADDR PORT NR_PAGES CASE
+ *   hostile_peer ADDR PORT NR_PAGES CASE [SRC]
+ *
+ * SRC: the address to connect from (both ends in one host: the rxe device
+ * of SRC, as rdma_failover's source knob).
  *
  * Prints one line "result rejected reason N", "result accepted",
  * "result dropped", "result acked" (the standby acknowledged a bad BATCH),
@@ -167,7 +170,7 @@ int main(int argc, char **argv)
 	struct ibv_qp_init_attr qa;
 	struct msched_repl_msg regions;
 	struct rdma_cm_event *ev;
-	struct addrinfo *ai;
+	struct addrinfo *ai, *src = NULL;
 	struct ibv_wc wc;
 	struct timespec t0;
 	const char *c;
@@ -175,8 +178,8 @@ int main(int argc, char **argv)
 	uint32_t hello_len = RFO_WIRE_HELLO_LEN, len, nslots;
 	int i, err;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: hostile_peer ADDR PORT NR_PAGES CASE\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: hostile_peer ADDR PORT NR_PAGES CASE [SRC]\n");
 		return 2;
 	}
 	nr_pages = strtoull(argv[3], NULL, 0);
@@ -214,7 +217,14 @@ int main(int argc, char **argv)
 		printf("# hostile_peer: %s:%s: %s\n", argv[1], argv[2], gai_strerror(err));
 		return 2;
 	}
-	if (rdma_resolve_addr(id, NULL, ai->ai_addr, 2000))
+	if (argc == 6) {
+		err = getaddrinfo(argv[5], NULL, NULL, &src);
+		if (err) {
+			printf("# hostile_peer: %s: %s\n", argv[5], gai_strerror(err));
+			return 2;
+		}
+	}
+	if (rdma_resolve_addr(id, src ? src->ai_addr : NULL, ai->ai_addr, 2000))
 		fail("rdma_resolve_addr");
 	expect_event(RDMA_CM_EVENT_ADDR_RESOLVED);
 	if (rdma_resolve_route(id, 2000))
