@@ -554,6 +554,41 @@ static int bguest_balloon_migratepage(struct balloon_dev_info *info,
 	return MIGRATEPAGE_SUCCESS;
 }
 
+/* How long the OOM notifier waits for the host to acknowledge inflations. */
+#define BGUEST_OOM_SETTLE_MS	1000
+
+static bool bguest_balloon_settled(struct bguest_balloon *b)
+{
+	bool settled;
+
+	spin_lock(&b->log_lock);
+	settled = __bguest_log_settled(b);
+	spin_unlock(&b->log_lock);
+	return settled;
+}
+
+/*
+ * Before the OOM notifier takes pages out: a balloon whose last INFLATEDs
+ * the host has not acknowledged yet gives nothing back (balloon.c, top).
+ * Under load the host can take a while, and the OOM killer would then run
+ * with the balloon full. So stop inflating (the target becomes what the
+ * balloon holds), let the work send what waits, and wait a bounded time
+ * for the ACKs, as virtio_balloon's notifier waits for its host. Sending
+ * may need memory itself: past the bound the notifier goes on unsettled.
+ */
+static void bguest_balloon_oom_settle(struct bguest_balloon *b)
+{
+	if (!READ_ONCE(b->connected) || bguest_balloon_settled(b))
+		return;
+	mutex_lock(&b->lock);
+	if (b->target_pages > b->nr_pages)
+		WRITE_ONCE(b->target_pages, b->nr_pages);
+	mutex_unlock(&b->lock);
+	bguest_balloon_kick(b);
+	wait_event_timeout(b->settle_wq, bguest_balloon_settled(b),
+			   msecs_to_jiffies(BGUEST_OOM_SETTLE_MS));
+}
+
 /*
  * Out of memory: give back up to oom_deflate_pages pages and lower the
  * target to what is left, so the work stops inflating; the host learns
@@ -576,6 +611,7 @@ static int bguest_balloon_oom_notify(struct notifier_block *nb,
 	if (!want)
 		return NOTIFY_OK;
 
+	bguest_balloon_oom_settle(b);
 	mutex_lock(&b->lock);
 	logged = b->connected;
 	if (logged) {
@@ -640,6 +676,7 @@ int bguest_balloon_init(struct bguest *bg)
 
 	mutex_init(&b->lock);
 	spin_lock_init(&b->log_lock);
+	init_waitqueue_head(&b->settle_wq);
 	balloon_devinfo_init(&b->info);
 	if (IS_ENABLED(CONFIG_BALLOON_COMPACTION))
 		b->info.migratepage = bguest_balloon_migratepage;

@@ -280,6 +280,8 @@ struct bguest_log {
  *	and out of the allocator; the channel thread (and unload) only.
  * @nr_held: pages on @held; read locklessly.
  * @oom_nb: the OOM notifier.
+ * @settle_wq: woken when ACKs drop messages from the log; the OOM
+ *	notifier waits there (bounded) for the balloon to settle.
  * @last_inflate_ns: duration of the last inflate batch, sending included.
  * @last_deflate_ns: duration of the last deflate batch, sending included.
  *
@@ -300,6 +302,7 @@ struct bguest_balloon {
 	struct list_head held;
 	u64 nr_held;
 	struct notifier_block oom_nb;
+	wait_queue_head_t settle_wq;
 	atomic64_t last_inflate_ns;
 	atomic64_t last_deflate_ns;
 };

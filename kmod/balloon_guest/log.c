@@ -299,6 +299,8 @@ bool bguest_log_acked(struct bguest_balloon *b, u32 seq)
 	log->acked_valid = true;
 	popped = __bguest_log_pop_acked(b);
 	spin_unlock(&b->log_lock);
+	if (popped)
+		wake_up_all(&b->settle_wq);
 	return popped;
 }
 
