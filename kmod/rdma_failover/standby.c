@@ -384,7 +384,10 @@ void rfo_standby_accept_work(struct work_struct *work)
 	if (err)
 		goto fail;
 	param.rnr_retry_count = 7;
+	/* rdma_accept() wants the id's handler mutex, as if in the handler */
+	rdma_lock_handler(c->cm_id);
 	err = rdma_accept(c->cm_id, &param);
+	rdma_unlock_handler(c->cm_id);
 	if (err)
 		goto fail;
 	accepted = true;
