@@ -134,14 +134,14 @@ rfo_remove() {
 
 # rfo_setup DIR ROLE PEER [EPOCH_MS [SOURCE]]: set a stopped replica's
 # role, peer (IPV4:PORT) and epoch length (default 10), and a primary's
-# source address. A primary of the one-host pair (peer on vb) connects from
-# va by default: with both ends in one host, rdma_cm needs the source to
-# bind the connection to rxe_va (the source knob, sysfs-kernel-rdma_failover).
+# source address (default: none, the route decides). On the one-host pair
+# leave it empty: the destination is a local address, so rdma_cm puts both
+# ends on rxe_vb and rxe loops the packets back inside that device (as
+# rping does). With source 10.77.0.1 the connection is bound to rxe_va,
+# whose packets to a local address go through lo, where no rxe device
+# receives them: the lab's first run timed out (-110) that way.
 rfo_setup() {
 	local src=${5:-}
-	if [ -z "$src" ] && [ "$2" = primary ] && [ "${3%:*}" = "$RFO_VB_IP" ]; then
-		src=$RFO_VA_IP
-	fi
 	ms_write "$2" "$1/role" && ms_write "$3" "$1/peer" &&
 		ms_write "${4:-10}" "$1/epoch_ms" || return 1
 	if [ "$2" = primary ] && [ -e "$1/source" ]; then
@@ -208,7 +208,12 @@ rfo_wait_quiet() {
 
 # rfo_stats_line DIR: the replica's state, epoch and counters on one line
 rfo_stats_line() {
-	echo "state=$(cat "$1/state" 2>&1) epoch=$(cat "$1/epoch" 2>&1) $(ms_stats_line "$1")"
+	local f line="state=$(cat "$1/state" 2>&1) epoch=$(cat "$1/epoch" 2>&1)"
+	for f in "$1"/stats/*; do
+		[ "${f##*/}" = reset_all ] && continue	# write-only
+		line="$line ${f##*/}=$(cat "$f" 2>&1)"
+	done
+	echo "$line"
 }
 
 # rfo_writer_start FILE WORKDIR: the records writer on FILE, logging to

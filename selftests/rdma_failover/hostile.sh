@@ -67,19 +67,19 @@ for hc in "hello-magic 1" "hello-short 1" "hello-version 2" "hello-pagesize 3" "
 	set -- $hc
 	bad=$(rfo_stat "$RB" nr_bad_messages)
 	rej=$(rfo_stat "$RB" nr_rejects)
-	out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" "$1" "$RFO_VA_IP" 2>&1)
+	out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" "$1" 2>&1)
 	tap_is "$(grep '^result' <<< "$out")" "result rejected reason $2" "$1: rejected, reason $2" || tap_diag "$out"
 	tap_is "$(bad_wait $((bad + 1))) $(rfo_stat "$RB" nr_rejects)" "$((bad + 1)) $((rej + 1))" "$1: counted (nr_bad_messages, nr_rejects)"
 done
 
-out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" good "$RFO_VA_IP" 2>&1)
+out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" good 2>&1)
 tap_ok "a good HELLO is accepted and REGIONS decodes ($(grep '^result' <<< "$out"))" \
 	grep -q "^result regions nr_slots [1-9][0-9]* applied_epoch $epoch0\$" <<< "$out" || tap_diag "$out"
 rfo_wait_state "$RB" "primary_lost|listening" 10 > /dev/null
 
 for mc in count0 count-big index dup epoch batch-seq seq type len magic commit dir; do
 	bad=$(rfo_stat "$RB" nr_bad_messages)
-	out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" "$mc" "$RFO_VA_IP" 2>&1)
+	out=$("$HP" "$RFO_VB_IP" "$RFO_PORT" "$NR_PAGES" "$mc" 2>&1)
 	tap_is "$(grep '^result' <<< "$out")" "result dropped" "$mc: the connection is dropped" || tap_diag "$out"
 	tap_is "$(bad_wait $((bad + 1)))" $((bad + 1)) "$mc: counted (nr_bad_messages)"
 	rfo_wait_state "$RB" "primary_lost|listening" 10 > /dev/null

@@ -127,7 +127,6 @@ if [ "$two" = 0 ]; then
 	rfo_cmd "$RC" start
 	tap_ok "a 16 MiB standby listens" rfo_wait_state "$RC" listening 10
 	ms_write "$SB_IP:$((RFO_PORT + 1))" "$RA/peer"
-	ms_write "$RFO_VA_IP" "$RA/source"
 	ms_klog_mark
 	rfo_cmd "$RA" start
 	sleep 5
