@@ -106,8 +106,10 @@ static int rfo_primary_regions(struct rfo_replica *r, struct rfo_conn *c)
 		rfo_bad_message(r, "REGIONS", -MSCHED_REPL_ERESYNC);
 		return -EPROTO;
 	}
-	/* WRITE work requests per batch: one per max_sge pages, one more per
-	 * chunk boundary, one for the list */
+	/*
+	 * WRITE work requests per batch: one per max_sge pages, one more per
+	 * chunk boundary, one for the list.
+	 */
 	overhead = m->u.regions.nr_chunks + 1;
 	if (overhead >= RFO_NR_WRITE_WR)
 		return -EINVAL;

@@ -353,6 +353,7 @@ static ssize_t reset_all_store(struct kobject *kobj,
 		atomic64_set(&r->stats[i], 0);
 	return count;
 }
+
 static struct kobj_attribute reset_all_attr = __ATTR_WO(reset_all);
 
 static struct attribute *rfo_stats_attrs[] = {
@@ -518,6 +519,7 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%d\n", RDMA_FAILOVER_ABI_VERSION);
 }
+
 static struct kobj_attribute version_attr = __ATTR_RO_MODE(version, 0444);
 static struct kobj_attribute add_attr = __ATTR_WO(add);
 static struct kobj_attribute remove_attr = __ATTR_WO(remove);
