@@ -14,6 +14,10 @@ RFO_VA_IP=10.77.0.1 RFO_VB_IP=10.77.0.2
 # the two lab hosts (lab-run --peer): this one and the peer
 RFO_A_IP=169.254.77.1 RFO_B_IP=169.254.77.2
 RFO_AGENT_PORT=${RFO_AGENT_PORT:-7177}
+# Under TCG a fork costs tens of ms: the waits below read sysfs with bash's
+# read (no cat) and end by the clock (SECONDS, whole seconds: one more
+# than asked), not by a count of polls:
+# the lab's first run waited 264 s in a "120 s" loop of cat and sleep.
 RFO_PORT=${RFO_PORT:-18515}
 # the directory both lab hosts share (lab-run --shared; make check)
 RFO_SHARED=${RFO_SHARED:-/mnt/lab-shared}
@@ -158,13 +162,15 @@ rfo_state() { cat "$1/state" 2>&1; }
 # rfo_wait_state DIR 'STATE[|STATE...]' [SECS]: wait (default 30 s) until
 # DIR/state is one of them; on timeout say what it was.
 rfo_wait_state() {
-	local dir=$1 want=$2 secs=${3:-30} s i
-	for i in $(seq $((secs * 10))); do
-		s=$(cat "$dir/state" 2>/dev/null)
+	local dir=$1 want=$2 end=$((SECONDS + ${3:-30} + 1)) s
+	while :; do
+		s=""
+		read -r s < "$dir/state" 2>/dev/null
 		case "|$want|" in *"|$s|"*) return 0 ;; esac
+		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.1
 	done
-	echo "$dir/state is '$(cat "$dir/state" 2>&1)' after ${secs}s, wanted $want"
+	echo "$dir/state is '$(cat "$dir/state" 2>&1)' after ${3:-30}s, wanted $want"
 	return 1
 }
 
@@ -174,13 +180,15 @@ rfo_stat() { cat "$1/stats/$2" 2>/dev/null; }
 # rfo_wait_stat_ge DIR NAME VALUE [SECS]: wait (default 30 s) until the
 # counter reaches VALUE.
 rfo_wait_stat_ge() {
-	local dir=$1 name=$2 want=$3 secs=${4:-30} v i
-	for i in $(seq $((secs * 10))); do
-		v=$(cat "$dir/stats/$name" 2>/dev/null)
+	local dir=$1 name=$2 want=$3 end=$((SECONDS + ${4:-30} + 1)) v
+	while :; do
+		v=""
+		read -r v < "$dir/stats/$name" 2>/dev/null
 		[ -n "$v" ] && [ "$v" -ge "$want" ] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.1
 	done
-	echo "$dir/stats/$name is '$(cat "$dir/stats/$name" 2>&1)' after ${secs}s, wanted >= $want"
+	echo "$dir/stats/$name is '$(cat "$dir/stats/$name" 2>&1)' after ${4:-30}s, wanted >= $want"
 	return 1
 }
 
@@ -190,19 +198,19 @@ rfo_wait_stat_ge() {
 # last writes are committed, and epochs without a written page are not
 # sent, so the count stands still. Prints the count.
 rfo_wait_quiet() {
-	local dir=$1 stable=${2:-2} max=${3:-60} n last t_same=0 i
-	last=$(cat "$dir/stats/nr_epochs" 2>/dev/null)
-	for i in $(seq $((max * 10))); do
-		sleep 0.1
-		n=$(cat "$dir/stats/nr_epochs" 2>/dev/null)
-		if [ "$n" = "$last" ]; then
-			t_same=$((t_same + 1))
-			[ "$t_same" -ge $((stable * 10)) ] && { echo "$n"; return 0; }
-		else
-			last=$n t_same=0
+	local dir=$1 stable=${2:-2} end=$((SECONDS + ${3:-60})) n last since=$SECONDS
+	read -r last < "$dir/stats/nr_epochs"
+	while [ "$SECONDS" -lt "$end" ]; do
+		sleep 0.2
+		read -r n < "$dir/stats/nr_epochs"
+		if [ "$n" != "$last" ]; then
+			last=$n since=$SECONDS
+		elif [ $((SECONDS - since)) -gt "$stable" ]; then
+			echo "$n"
+			return 0
 		fi
 	done
-	echo "$n"
+	echo "$last"
 	return 1
 }
 
@@ -224,7 +232,8 @@ rfo_writer_start() {
 	"$RFO_RECORDS" write "$1" --log "$2/log" --progress "$2/prog" \
 		--ready-file "$2/ready" > "$2/writer.out" 2>&1 &
 	RFO_WRITER_PID=$!
-	for _ in $(seq 300); do
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ -s "$2/ready" ] && return 0
 		kill -0 "$RFO_WRITER_PID" 2>/dev/null || break
 		sleep 0.1
@@ -262,9 +271,10 @@ peer_run() {
 # at the same time as this host) until its agent answers; fail the whole
 # test if it never does.
 rfo_require_peer() {
-	local secs=${1:-300} i
+	local secs=${1:-300} end
 	rfo_have_peer || tap_skip_all "no peer lab host (make check runs the lab with --peer 'bash selftests/rdma_failover/peer-agent.sh')"
-	for i in $(seq "$secs"); do
+	end=$((SECONDS + secs))
+	while [ "$SECONDS" -lt "$end" ]; do
 		[ "$(PEER_TIMEOUT=20 peer_run 'cat /run/peer-agent.ready' 2>/dev/null)" = ready ] && return 0
 		sleep 1
 	done

@@ -62,7 +62,9 @@ else
 	log "setup failed: $err (serving anyway, so that tests can say why)"
 fi
 
-socat "TCP-LISTEN:$RFO_AGENT_PORT,bind=$RFO_B_IP,reuseaddr,fork" \
+# -t: after peer_run's half-close, wait for the command's whole answer
+# (socat's default, 0.5 s, cut answers short under TCG: "Broken pipe").
+socat -t 3600 "TCP-LISTEN:$RFO_AGENT_PORT,bind=$RFO_B_IP,reuseaddr,fork" \
 	EXEC:"bash $here/peer-agent.sh --serve-one" &
 socat_pid=$!
 # Until told to stop (touch /run/peer-agent.stop), or the first host's run
