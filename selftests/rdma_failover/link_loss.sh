@@ -29,7 +29,7 @@ cleanup() {
 	wait 2>/dev/null
 	kill $MS_STALL_PID 2>/dev/null
 	rfo_remove a
-	peer_run "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
+	PEER_TIMEOUT=30 peer_run "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT

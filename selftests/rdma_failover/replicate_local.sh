@@ -49,7 +49,7 @@ cleanup() {
 	[ -n "$wpid" ] && kill -KILL "$wpid" 2>/dev/null
 	wait 2>/dev/null
 	kill $MS_STALL_PID 2>/dev/null
-	on_b "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
+	PEER_TIMEOUT=30 on_b "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
 	rfo_remove a
 	rfo_remove c
 	if [ "$two" = 0 ]; then
