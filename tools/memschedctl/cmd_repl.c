@@ -184,7 +184,8 @@ static void repl_free(struct repl *r)
 {
 	free(r->knobs);
 	free(r->stats);
-	r->knobs = r->stats = NULL;
+	r->knobs = NULL;
+	r->stats = NULL;
 }
 
 static int repl_load(const char *name, struct repl *r)
@@ -260,7 +261,7 @@ static const char *knob_value(const struct repl *r, const char *knob)
 
 /* A stats/ value divided by @div (1e3: us -> ms), 3 decimals, or "-". */
 static const char *fmt_div(char *buf, size_t size, const struct repl *r,
-			  const char *file, double div)
+			   const char *file, double div)
 {
 	u64 v;
 
