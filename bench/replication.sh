@@ -40,7 +40,7 @@ set -u
 . selftests/lib/rdma.sh
 WRITER=$TAP_REPO/bench/build/repl_dirty
 MB=${REPL_BENCH_MB:-128}
-SECS=${REPL_BENCH_SECS:-15}
+SECS=${REPL_BENCH_SECS:-10}
 EPOCH_MS=10
 BW_PORT=18600
 
