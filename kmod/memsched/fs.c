@@ -338,6 +338,35 @@ static vm_fault_t msched_fs_page_mkwrite(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * Whether a read fault of a shared writable mapping may map the page
+ * writable at once, as it did before ->page_mkwrite made such mappings
+ * write-notify: yes while the file has no dirty tracker. Otherwise every
+ * page read first and written after would fault twice; for a guest, KVM
+ * maps a page writable on a read only when the host PTE is writable, so
+ * a read then a write of guest memory would exit twice. The kernel then
+ * installs the PTE writable and dirty (do_set_pte() with
+ * FAULT_FLAG_WRITE; the page is dirty anyway). Called with the folio
+ * locked in the page cache, so a tracker's start, which publishes
+ * itself under dirty_rwsem (write) before it takes and drops the lock of
+ * every folio in the page cache and zaps the file's mappings, either is
+ * seen here or removes the PTE this fault installs.
+ */
+static bool msched_fs_map_writable(struct vm_fault *vmf,
+				   struct msched_file *mf)
+{
+	bool untracked;
+
+	if ((vmf->vma->vm_flags & (VM_SHARED | VM_WRITE)) !=
+	    (VM_SHARED | VM_WRITE))
+		return false;
+	if (!down_read_trylock(&mf->dirty_rwsem))
+		return false;	/* a cut, a start or a stop: not now */
+	untracked = !mf->dirty;
+	up_read(&mf->dirty_rwsem);
+	return untracked;
+}
+
 static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
@@ -356,6 +385,8 @@ static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 	if (IS_ERR(folio))
 		return vmf_error(PTR_ERR(folio));
 	msched_fs_note_touch(mf, vmf->pgoff, new);
+	if (!(vmf->flags & FAULT_FLAG_WRITE) && msched_fs_map_writable(vmf, mf))
+		vmf->flags |= FAULT_FLAG_WRITE;
 	vmf->page = folio_file_page(folio, vmf->pgoff);
 	return VM_FAULT_LOCKED;
 }
