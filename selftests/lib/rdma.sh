@@ -193,19 +193,23 @@ rfo_wait_stat_ge() {
 }
 
 # rfo_wait_quiet DIR [STABLE_S [MAX_S]]: wait until DIR/stats/nr_epochs
-# has not changed for STABLE_S seconds (default 2), at most MAX_S (60):
-# once the writers stopped, the epoch in flight and the one holding their
-# last writes are committed, and epochs without a written page are not
-# sent, so the count stands still. Prints the count.
+# has not changed for STABLE_S seconds (default 2) plus twice the last
+# epoch's latency (across the lab hosts an epoch under a full-rate writer
+# took 4 s), at most MAX_S (60): once the writers stopped, the epoch in
+# flight and the one holding their last writes are committed, and epochs
+# without a written page are not sent, so the count stands still. Prints
+# the count.
 rfo_wait_quiet() {
-	local dir=$1 stable=${2:-2} end=$((SECONDS + ${3:-60})) n last since=$SECONDS
+	local dir=$1 stable=${2:-2} end=$((SECONDS + ${3:-60})) n last since=$SECONDS lat
 	read -r last < "$dir/stats/nr_epochs"
 	while [ "$SECONDS" -lt "$end" ]; do
 		sleep 0.2
 		read -r n < "$dir/stats/nr_epochs"
+		lat=0
+		read -r lat < "$dir/stats/last_epoch_latency_us"
 		if [ "$n" != "$last" ]; then
 			last=$n since=$SECONDS
-		elif [ $((SECONDS - since)) -gt "$stable" ]; then
+		elif [ $((SECONDS - since)) -gt $((stable + 2 * ${lat:-0} / 1000000)) ]; then
 			echo "$n"
 			return 0
 		fi

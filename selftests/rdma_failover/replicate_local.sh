@@ -46,9 +46,9 @@ on_b() {
 	fi
 }
 cleanup() {
+	kill $MS_STALL_PID 2>/dev/null
 	[ -n "$wpid" ] && kill -KILL "$wpid" 2>/dev/null
 	wait 2>/dev/null
-	kill $MS_STALL_PID 2>/dev/null
 	PEER_TIMEOUT=30 on_b "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
 	rfo_remove a
 	rfo_remove c
@@ -159,13 +159,18 @@ tap_ok "A's epoch >= 1 ($(cat "$RA/epoch"))" test "$(cat "$RA/epoch")" -ge 1
 tap_fails_with "Device or resource busy" "A's size cannot change while tracked (EBUSY)" truncate -s 16M "$A"
 
 e0=$(rfo_stat "$RA" nr_epochs)
-tap_ok "the records writer starts on A" rfo_writer_start "$A" "$work" || bail "writer"
+# (not through tap_ok: its subshell would keep the writer's pid; the
+# lab's first run left the writer running that way)
+rfo_writer_start "$A" "$work"
+tap_is "$?" 0 "the records writer starts on A" || bail "writer"
 wpid=$RFO_WRITER_PID
 t0=$(now_ms)
 sleep 10
 e1=$(rfo_stat "$RA" nr_epochs)
 secs_ms=$(( $(now_ms) - t0 ))
-tap_ok "epochs keep coming under the writer ($((e1 - e0)) in $secs_ms ms, >= 10)" test $((e1 - e0)) -ge 10
+# (lab: 77 epochs in 10.7 s on one host; 9 across two hosts, where an
+# epoch under the full-rate writer takes about 1 s)
+tap_ok "epochs keep coming under the writer ($((e1 - e0)) in $secs_ms ms, >= 5)" test $((e1 - e0)) -ge 5
 tap_is "$(rfo_state "$RA")" replicating "A replicating under the writer"
 tap_is "$(on_b "rfo_state $RB")" replicating "B replicating under the writer"
 tap_ok "B applied epochs ($(on_b "cat $RB/epoch") >= $((e1 - e0)) / 2)" \
@@ -211,7 +216,8 @@ tap_ok "B: stop, standby again, start: listening" \
 	on_b "rfo_cmd $RB stop && rfo_wait_state $RB stopped 30 && echo standby > $RB/role && rfo_cmd $RB start && rfo_wait_state $RB listening 10"
 rfo_cmd "$RA" start
 tap_ok "A: start again: replicating" rfo_wait_state "$RA" replicating 120
-tap_ok "the writer starts again" rfo_writer_start "$A" "$work" || bail "writer"
+rfo_writer_start "$A" "$work"
+tap_is "$?" 0 "the writer starts again" || bail "writer"
 wpid=$RFO_WRITER_PID
 # two whole rounds over the old records, 3 s at least
 sleep 3
@@ -238,7 +244,7 @@ chk=$(on_b "$R check $B")
 max=$(awk '/^records/ { print $6 }' <<< "$chk")
 tap_ok "B checks with max_seq $max = the writer's last ($last, or one less: progress is stored first)" \
 	all_of grep -q '^records [0-9]* torn 0 ' <<< "$chk" -- [ "${max:-0}" -ge $((last - 1)) ] -- [ "${max:-0}" -le "$last" ]
-read -r np nb < <(echo "$(rfo_stat "$RA" nr_pages) $(rfo_stat "$RA" nr_bytes)")
+np=$(rfo_stat "$RA" nr_pages) nb=$(rfo_stat "$RA" nr_bytes)
 tap_is "$nb" $((np * 4096)) "A: nr_bytes = nr_pages x 4096 ($np pages)"
 tap_diag "second run: a: $(rfo_stats_line "$RA")"
 tap_diag "second run: b: $(on_b "rfo_stats_line $RB")"
