@@ -110,8 +110,14 @@ tap_done() {
 ms_insmod() {
 	local ko=$KMOD_DIR/$1/$1.ko dep
 	[ -f "$ko" ] || { echo "no $ko (make modules)"; return 1; }
+	# Our own modules (rdma_failover uses memsched) from KMOD_DIR, the
+	# kernel's through modprobe.
 	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
-		modprobe "$dep" || return 1
+		if [ -f "$KMOD_DIR/$dep/$dep.ko" ]; then
+			ms_loaded "$dep" || ms_insmod "$dep" || return 1
+		else
+			modprobe "$dep" || return 1
+		fi
 	done
 	insmod "$ko" "${@:2}"
 }
