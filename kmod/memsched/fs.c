@@ -226,23 +226,27 @@ static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
 			       struct folio *folio)
 {
 	XA_STATE(xas, &d->cow, idx);
+	bool stored = false;
 	struct page *page;
 
 	page = msched_fallible(alloc_page(GFP_HIGHUSER | __GFP_NOWARN));
 	if (!page)
 		return -ENOMEM;
 	copy_highpage(page, folio_page(folio, 0));
+	/*
+	 * Checked again on every try: the node allocation drops the lock,
+	 * and commit may clear the bit meanwhile. The last xas_nomem() frees
+	 * a node allocated for nothing.
+	 */
 	do {
 		xas_lock(&xas);
-		if (!test_bit(idx, d->pending) || xas_load(&xas)) {
-			xas_unlock(&xas);
-			__free_page(page);
-			return 0;
+		if (test_bit(idx, d->pending) && !xas_load(&xas)) {
+			xas_store(&xas, page);
+			stored = !xas_error(&xas);
 		}
-		xas_store(&xas, page);
 		xas_unlock(&xas);
 	} while (xas_nomem(&xas, GFP_KERNEL));
-	if (xas_error(&xas)) {
+	if (!stored) {	/* copied meanwhile, or no memory */
 		__free_page(page);
 		return xas_error(&xas);
 	}
