@@ -226,11 +226,13 @@ while [ "$SECONDS" -lt "$end" ]; do
 	[ "$("$R" lastseq "$work/prog")" -gt $((2 * NSLOTS)) ] && break
 	sleep 0.1
 done
+# the count before the kill: a local epoch commits in about 100 ms, so
+# the last writes' one could be in already when read after the kill
+e=$(rfo_stat "$RA" nr_epochs)
 kill -KILL "$wpid"
 wait "$wpid" 2>/dev/null
 wpid=""
 last=$("$R" lastseq "$work/prog")
-e=$(rfo_stat "$RA" nr_epochs)
 # Epochs without a written page are not sent: once the count stands
 # still for 2 s, the writer's last writes are on B.
 q=$(rfo_wait_quiet "$RA" 2 60)
