@@ -144,10 +144,17 @@ rfo_remove() {
 # rping does). With source 10.77.0.1 the connection is bound to rxe_va,
 # whose packets to a local address go through lo, where no rxe device
 # receives them: the lab's first run timed out (-110) that way.
+#
+# timeout_ms is RFO_TIMEOUT_MS (default 5000, not the module's 1000): under
+# TCG one batch round trip across the two lab hosts can take over a second
+# while a full-rate writer dirties the file, and a lab run saw the standby
+# declare the primary lost (1076 ms after its last message) five times in
+# 40 s of healthy replication.
 rfo_setup() {
 	local src=${5:-}
 	ms_write "$2" "$1/role" && ms_write "$3" "$1/peer" &&
-		ms_write "${4:-10}" "$1/epoch_ms" || return 1
+		ms_write "${4:-10}" "$1/epoch_ms" &&
+		ms_write "${RFO_TIMEOUT_MS:-5000}" "$1/timeout_ms" || return 1
 	if [ "$2" = primary ] && [ -e "$1/source" ]; then
 		ms_write "$src" "$1/source" || return 1
 	fi
