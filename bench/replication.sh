@@ -204,7 +204,11 @@ phase() {
 	PH_STALL_MAX_US=$(awk '{ print $3 / 1000 }' "$ep" | pct 100)
 	PH_LAT_P50_MS=$(awk '{ print $4 / 1000 }' "$ep" | median)
 	PH_SAMPLES=$(wc -l < "$ep")
-	PH_DIRTY_MIB_S=$(calc "$(field "$PH_WRITER" pages_per_s) / 256")
+	PH_DIRTY_MIB_S=$(calc "${PH_WRITER:+$(field "$PH_WRITER" pages_per_s)}0 / 256")
+	[ -n "$PH_WRITER" ] || PH_DIRTY_MIB_S=none
+	# the shipping rate of the phase's epochs: their pages over their latencies
+	# (a window of SECS holds few epochs when each takes seconds)
+	PH_SHIP_MIB_S=$(awk '{ p += $2; l += $4 } END { if (l > 0) printf "%.3f", p * 4096 / 1048576 / (l / 1e6); else print "none" }' "$ep")
 	PH_STORE_P99_US=$(field "$PH_WRITER" store_p99_us)
 	PH_STORE_MAX_US=$(field "$PH_WRITER" store_max_us)
 	echo "# $1: writer $PH_WRITER; primary $(rfo_stats_line "$pd")"
@@ -269,21 +273,22 @@ echo "RESULT repl_sync mib=$MB mib_s=$SYNC_MIB_S ratio_to_ib_write_bw=$SYNC_RATI
 
 phase full 0
 FULL_RATIO=$(ratio "$PH_REPL_MIB_S")
-echo "RESULT repl_full_rate secs=$SECS dirty_mib_s=$PH_DIRTY_MIB_S repl_mib_s=$PH_REPL_MIB_S ratio_to_ib_write_bw=$FULL_RATIO epochs=$PH_EPOCHS epoch_ms=$PH_EPOCH_MS pages_per_epoch_p50=$PH_PAGES_PER_EPOCH latency_ms_p50=$PH_LAT_P50_MS cow_pages_per_epoch=$PH_COW_PER_EPOCH"
+echo "RESULT repl_full_rate secs=$SECS dirty_mib_s=$PH_DIRTY_MIB_S repl_mib_s=$PH_REPL_MIB_S ratio_to_ib_write_bw=$FULL_RATIO ship_mib_s=$PH_SHIP_MIB_S epochs=$PH_EPOCHS epoch_ms=$PH_EPOCH_MS pages_per_epoch_p50=$PH_PAGES_PER_EPOCH latency_ms_p50=$PH_LAT_P50_MS cow_pages_per_epoch=$PH_COW_PER_EPOCH"
 echo "RESULT repl_stall_full_rate samples=$PH_SAMPLES stall_us_p50=$PH_STALL_P50_US stall_us_p90=$PH_STALL_P90_US stall_us_max=$PH_STALL_MAX_US stall_us_mean_per_epoch=$PH_STALL_MEAN_US writer_store_us_p99=$PH_STORE_P99_US writer_store_us_max=$PH_STORE_MAX_US"
 STALL_P50_FULL=$PH_STALL_P50_US
 
 # ---- (c, d) epoch length and writer stall at given dirty rates ----
 # rates: 10, 25 and 50% of the full epoch's rate, in pages per second
 for p in 10 25 50; do
-	rate=$(awk -v m="$SYNC_MIB_S" -v p="$p" 'BEGIN { r = int(m * 256 * p / 100); print r > 0 ? r : 1 }')
+	# (parenthesised: "print r > 0 ? ..." would redirect to a file)
+	rate=$(awk -v m="$SYNC_MIB_S" -v p="$p" 'BEGIN { r = int(m * 256 * p / 100); print (r > 0 ? r : 1) }')
 	phase "rate$p" "$rate"
 	echo "RESULT repl_epoch pct_of_sync=$p dirty_mib_s=$PH_DIRTY_MIB_S epoch_ms_knob=$EPOCH_MS epoch_ms=$PH_EPOCH_MS latency_ms_p50=$PH_LAT_P50_MS pages_per_epoch_p50=$PH_PAGES_PER_EPOCH repl_mib_s=$PH_REPL_MIB_S stall_us_p50=$PH_STALL_P50_US stall_us_p90=$PH_STALL_P90_US stall_us_max=$PH_STALL_MAX_US stall_us_mean_per_epoch=$PH_STALL_MEAN_US cow_pages_per_epoch=$PH_COW_PER_EPOCH writer_store_us_p99=$PH_STORE_P99_US samples=$PH_SAMPLES"
 done
 
 # ---- (e) RTO ----
 # planned: promote the standby while the writer runs at 25%
-rate=$(awk -v m="$SYNC_MIB_S" 'BEGIN { r = int(m * 256 / 4); print r > 0 ? r : 1 }')
+rate=$(awk -v m="$SYNC_MIB_S" 'BEGIN { r = int(m * 256 / 4); print (r > 0 ? r : 1) }')
 writer_start "$rate" 0
 sleep 3
 rb0=$(rd "$sd/stats/nr_rollbacks")
