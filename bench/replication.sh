@@ -276,6 +276,8 @@ FULL_RATIO=$(ratio "$PH_REPL_MIB_S")
 echo "RESULT repl_full_rate secs=$SECS dirty_mib_s=$PH_DIRTY_MIB_S repl_mib_s=$PH_REPL_MIB_S ratio_to_ib_write_bw=$FULL_RATIO ship_mib_s=$PH_SHIP_MIB_S epochs=$PH_EPOCHS epoch_ms=$PH_EPOCH_MS pages_per_epoch_p50=$PH_PAGES_PER_EPOCH latency_ms_p50=$PH_LAT_P50_MS cow_pages_per_epoch=$PH_COW_PER_EPOCH"
 echo "RESULT repl_stall_full_rate samples=$PH_SAMPLES stall_us_p50=$PH_STALL_P50_US stall_us_p90=$PH_STALL_P90_US stall_us_max=$PH_STALL_MAX_US stall_us_mean_per_epoch=$PH_STALL_MEAN_US writer_store_us_p99=$PH_STORE_P99_US writer_store_us_max=$PH_STORE_MAX_US"
 STALL_P50_FULL=$PH_STALL_P50_US
+# a median of a handful of epochs says nothing: judged from 10 on
+[ "$PH_SAMPLES" -ge 10 ] || STALL_P50_FULL=none
 
 # ---- (c, d) epoch length and writer stall at given dirty rates ----
 # rates: 10, 25 and 50% of the full epoch's rate, in pages per second
