@@ -9,44 +9,9 @@
  * (slot counts, chunk layout, page indices) is range-checked here.
  */
 #include "msched_repl.h"
+#include "msched_le.h"
 
 #define HDR_LEN		RFO_WIRE_HDR_LEN
-
-static inline u16 get_le16(const u8 *p)
-{
-	return (u16)(p[0] | (p[1] << 8));
-}
-
-static inline u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | ((u32)p[1] << 8) | ((u32)p[2] << 16) |
-	       ((u32)p[3] << 24);
-}
-
-static inline u64 get_le64(const u8 *p)
-{
-	return (u64)get_le32(p) | ((u64)get_le32(p + 4) << 32);
-}
-
-static inline void put_le16(u8 *p, u16 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-}
-
-static inline void put_le32(u8 *p, u32 v)
-{
-	p[0] = (u8)v;
-	p[1] = (u8)(v >> 8);
-	p[2] = (u8)(v >> 16);
-	p[3] = (u8)(v >> 24);
-}
-
-static inline void put_le64(u8 *p, u64 v)
-{
-	put_le32(p, (u32)v);
-	put_le32(p + 4, (u32)(v >> 32));
-}
 
 /* The exact length of a fixed-size type, 0 for REGIONS and unknown types. */
 static u32 fixed_len(u16 type)
