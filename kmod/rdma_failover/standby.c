@@ -252,6 +252,11 @@ void rfo_standby_rx_work(struct work_struct *work)
 		}
 		if (err)
 			break;
+		/*
+		 * The primary waits for our ACK: time spent applying is not
+		 * its silence, so count silence from the end of handling.
+		 */
+		WRITE_ONCE(c->last_rx, jiffies);
 	}
 	if (rfo_stopping(r))
 		return;
