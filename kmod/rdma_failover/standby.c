@@ -57,6 +57,7 @@ static void rfo_undo_drop(struct rfo_replica *r)
 static void rfo_rollback(struct rfo_replica *r)
 {
 	unsigned long idx, nr = 0;
+	bool torn = false;
 	struct page *p;
 	int err;
 
@@ -64,13 +65,21 @@ static void rfo_rollback(struct rfo_replica *r)
 		return;
 	xa_for_each(&r->rx.undo_log, idx, p) {
 		err = msched_file_write_page(r->file, idx, page_address(p));
-		if (err)
+		if (err) {
 			pr_err("%s: rollback of page %lu failed: %d; the image is torn\n",
 			       r->name, idx, err);
+			torn = true;
+		}
 		xa_erase(&r->rx.undo_log, idx);
 		__free_page(p);
 		nr++;
 	}
+	/*
+	 * A torn file is no complete epoch: promote refuses (EAGAIN) and the
+	 * next primary must send everything.
+	 */
+	if (torn)
+		r->generation = 0;
 	rfo_stat_add(r, RFO_STAT_NR_ROLLBACKS, 1);
 	pr_info("%s: rolled back the partial epoch %llu (%lu pages restored)%s\n",
 		r->name, r->rx.epoch, nr,
@@ -517,6 +526,11 @@ void rfo_standby_stop(struct rfo_replica *r)
 void rfo_standby_promote(struct rfo_replica *r)
 {
 	rfo_standby_stop(r);
+	/*
+	 * From now on a VMM may write the file: it is no longer the image a
+	 * primary's increments apply to, so the next sync into it is full.
+	 */
+	r->generation = 0;
 	pr_info("%s: promoted at epoch %llu\n", r->name, r->epoch);
 	rfo_replica_set_state(r, RFO_PROMOTED);
 }
