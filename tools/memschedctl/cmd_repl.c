@@ -124,28 +124,8 @@ static const char *errno_name(int e)
  */
 static int repl_check_root(void)
 {
-	const char *root = msctl_repl_root();
-	char path[PATH_MAX];
-	struct stat st;
-	u64 version;
-	int ret;
-
-	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
-		msctl_err("%s: not found; is rdma_failover.ko loaded? (modprobe rdma_failover; $RDMA_FAILOVER_SYSFS selects another tree)",
-			  root);
-		return -1;
-	}
-	ret = repl_path(path, sizeof(path), "version");
-	if (!ret)
-		ret = msctl_sysfs_read_u64(path, &version);
-	if (ret) {
-		msctl_sysfs_report(ret);
-		return -1;
-	}
-	if (version != RDMA_FAILOVER_ABI_VERSION)
-		msctl_err("warning: %s speaks sysfs ABI version %llu, this tool knows version %d",
-			  root, version, RDMA_FAILOVER_ABI_VERSION);
-	return 0;
+	return msctl_sysfs_check_tree(msctl_repl_root(), RDMA_FAILOVER_ABI_VERSION,
+				      "is rdma_failover.ko loaded? (modprobe rdma_failover; $RDMA_FAILOVER_SYSFS selects another tree)");
 }
 
 static bool repl_exists(const char *name)

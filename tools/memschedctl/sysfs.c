@@ -199,29 +199,40 @@ void msctl_sysfs_report(int ret)
 	}
 }
 
-int msctl_sysfs_check_root(void)
+/*
+ * msctl_sysfs_check_tree() - a module's sysfs tree is there and speaks
+ * ABI version @abi (a mismatch is a warning); @missing says what to do
+ * when it is not there (printed after "ROOT: not found; ").
+ */
+int msctl_sysfs_check_tree(const char *root, int abi, const char *missing)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	u64 version;
-	int ret;
+	int ret, n;
 
-	if (stat(msctl_sysfs_root, &st) || !S_ISDIR(st.st_mode)) {
-		msctl_err("%s: not found; is memsched.ko loaded? (-r ROOT or MEMSCHED_SYSFS select another tree)",
-			  msctl_sysfs_root);
+	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
+		msctl_err("%s: not found; %s", root, missing);
 		return -1;
 	}
-	ret = msctl_sysfs_path(path, sizeof(path), "version");
+	n = snprintf(path, sizeof(path), "%s/version", root);
+	ret = n < 0 || (size_t)n >= sizeof(path) ? -ENAMETOOLONG : 0;
 	if (!ret)
 		ret = msctl_sysfs_read_u64(path, &version);
 	if (ret) {
 		msctl_sysfs_report(ret);
 		return -1;
 	}
-	if (version != MEMSCHED_ABI_VERSION)
+	if (version != (u64)abi)
 		msctl_err("warning: %s speaks sysfs ABI version %llu, this tool knows version %d",
-			  msctl_sysfs_root, version, MEMSCHED_ABI_VERSION);
+			  root, version, abi);
 	return 0;
+}
+
+int msctl_sysfs_check_root(void)
+{
+	return msctl_sysfs_check_tree(msctl_sysfs_root, MEMSCHED_ABI_VERSION,
+				      "is memsched.ko loaded? (-r ROOT or MEMSCHED_SYSFS select another tree)");
 }
 
 bool msctl_sysfs_is_dir(const char *rel)

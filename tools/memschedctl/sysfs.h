@@ -52,6 +52,12 @@ void msctl_sysfs_report(int ret);
  * MEMSCHED_ABI_VERSION this tool was built for (else only a warning).
  * Return: 0, or -1 after saying what is wrong.
  */
+/*
+ * The same for any module's tree: ROOT exists and ROOT/version reads ABI;
+ * MISSING says what to do when ROOT is not there.
+ */
+int msctl_sysfs_check_tree(const char *root, int abi, const char *missing);
+
 int msctl_sysfs_check_root(void);
 
 /* Whether ROOT/@rel is a directory. */
