@@ -432,8 +432,8 @@ MSCTL_CMD_FN(fs_set)
 {
 	struct msctl_sysfs_ent *knobs = NULL;
 	const char *knob, *arg;
-	char path[PATH_MAX], val[64];
-	size_t nr = 0, i;
+	char path[PATH_MAX], val[64], owner[48];
+	size_t nr = 0;
 	int ret;
 	u64 ino, v;
 
@@ -459,12 +459,8 @@ MSCTL_CMD_FN(fs_set)
 		file_report(ret, ino);
 		return EXIT_ERR;
 	}
-	if (!msctl_sysfs_find(knobs, nr, knob)) {
-		fprintf(stderr, PROG ": fs set: unknown knob '%s'; the knobs of file %llu:",
-			knob, ino);
-		for (i = 0; i < nr; i++)
-			fprintf(stderr, " %s", knobs[i].name);
-		fputc('\n', stderr);
+	snprintf(owner, sizeof(owner), "file %llu", ino);
+	if (!msctl_sysfs_knob_known(knobs, nr, knob, "fs set", owner)) {
 		free(knobs);
 		return EXIT_ERR;
 	}

@@ -597,7 +597,7 @@ static int repl_set(const char *name, const char *knob, const char *val,
 		    const struct msctl_cmd *cmd)
 {
 	struct msctl_sysfs_ent *knobs = NULL;
-	char path[PATH_MAX], rel[PATH_MAX], what[512], rs[96];
+	char path[PATH_MAX], rel[PATH_MAX], what[512], rs[96], owner[320];
 	const char *accepted = "see 'dmesg | tail'";
 	size_t nr = 0, i;
 	int ret;
@@ -614,12 +614,8 @@ static int repl_set(const char *name, const char *knob, const char *val,
 		repl_report(ret, name);
 		return EXIT_ERR;
 	}
-	if (!msctl_sysfs_find(knobs, nr, knob)) {
-		fprintf(stderr, PROG ": repl set: unknown knob '%s'; the knobs of replica %s:",
-			knob, name);
-		for (i = 0; i < nr; i++)
-			fprintf(stderr, " %s", knobs[i].name);
-		fputc('\n', stderr);
+	snprintf(owner, sizeof(owner), "replica %s", name);
+	if (!msctl_sysfs_knob_known(knobs, nr, knob, "repl set", owner)) {
 		free(knobs);
 		return EXIT_ERR;
 	}

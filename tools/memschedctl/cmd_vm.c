@@ -464,9 +464,9 @@ static void warn_knob_conflict(int pid)
 MSCTL_CMD_FN(set)
 {
 	struct msctl_sysfs_ent *knobs = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], owner[96];
 	const char *knob;
-	size_t nr = 0, i;
+	size_t nr = 0;
 	bool opened;
 	int ret, pid;
 	u64 v;
@@ -487,12 +487,8 @@ MSCTL_CMD_FN(set)
 		msctl_vm_report(ret, pid);
 		return EXIT_ERR;
 	}
-	if (!msctl_sysfs_find(knobs, nr, knob)) {
-		fprintf(stderr, PROG ": set: unknown knob '%s'; the knobs of VM %d ('" PROG " knobs %d'):",
-			knob, pid, pid);
-		for (i = 0; i < nr; i++)
-			fprintf(stderr, " %s", knobs[i].name);
-		fputc('\n', stderr);
+	snprintf(owner, sizeof(owner), "VM %d ('" PROG " knobs %d')", pid, pid);
+	if (!msctl_sysfs_knob_known(knobs, nr, knob, "set", owner)) {
 		free(knobs);
 		return EXIT_ERR;
 	}

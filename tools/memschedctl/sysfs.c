@@ -334,6 +334,21 @@ const struct msctl_sysfs_ent *msctl_sysfs_find(const struct msctl_sysfs_ent *ent
 	return NULL;
 }
 
+bool msctl_sysfs_knob_known(const struct msctl_sysfs_ent *knobs, size_t nr,
+			    const char *knob, const char *cmd, const char *owner)
+{
+	size_t i;
+
+	if (msctl_sysfs_find(knobs, nr, knob))
+		return true;
+	fprintf(stderr, PROG ": %s: unknown knob '%s'; the knobs of %s:", cmd,
+		knob, owner);
+	for (i = 0; i < nr; i++)
+		fprintf(stderr, " %s", knobs[i].name);
+	fputc('\n', stderr);
+	return false;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;

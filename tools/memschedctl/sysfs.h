@@ -94,6 +94,13 @@ const struct msctl_sysfs_ent *msctl_sysfs_find(const struct msctl_sysfs_ent *ent
 					       size_t nr, const char *name);
 
 /*
+ * Whether @knob is one of @knobs; if not, says so on stderr ("PROG: CMD:
+ * unknown knob 'K'; the knobs of OWNER: ...", the list) and returns false.
+ */
+bool msctl_sysfs_knob_known(const struct msctl_sysfs_ent *knobs, size_t nr,
+			    const char *knob, const char *cmd, const char *owner);
+
+/*
  * The entries of @dir named by a positive decimal number (vms/, files/),
  * increasing, in *@idsp (the caller frees it). Return: 0 or -errno.
  */
