@@ -70,6 +70,16 @@ static void msched_dirty_free(struct msched_dirty *d)
 	kfree(d);
 }
 
+/* Each page of @folio counts as written in the current epoch. */
+static void msched_dirty_mark_folio(struct msched_dirty *d,
+				    struct folio *folio)
+{
+	pgoff_t idx = folio->index, end = idx + folio_nr_pages(folio);
+
+	for (; idx < end && idx < d->nr_pages; idx++)
+		set_bit(idx, d->cur);	/* atomic: writers set bits too */
+}
+
 /*
  * Write-protect every page of the file in memory, once, when the tracking
  * starts: pages written before it may have writable PTEs, which must fault
@@ -79,6 +89,11 @@ static void msched_dirty_free(struct msched_dirty *d)
  * record it) holds the lock until its PTE is in, so after this every
  * writable PTE either predates it, and the zap below removes it, or came
  * through ->page_mkwrite with the tracker published, and is in the epoch.
+ * A page pinned for DMA (FOLL_PIN) before the start may be written by its
+ * device without any fault: it goes in the current epoch too, so every cut
+ * settles it and, while the pin lasts, ships it again (see
+ * msched_dirty_settle_idx()). Pins taken later fault first (a write pin on
+ * a write-protected page goes through ->page_mkwrite), so they are seen.
  */
 static void msched_dirty_protect_all(struct msched_dirty *d)
 {
@@ -90,8 +105,12 @@ static void msched_dirty_protect_all(struct msched_dirty *d)
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			folio_lock(fbatch.folios[i]);
-			folio_unlock(fbatch.folios[i]);
+			struct folio *folio = fbatch.folios[i];
+
+			folio_lock(folio);
+			if (folio_maybe_dma_pinned(folio))
+				msched_dirty_mark_folio(d, folio);
+			folio_unlock(folio);
 		}
 		folio_batch_release(&fbatch);
 		cond_resched();

@@ -119,22 +119,32 @@ static int rfo_primary_regions(struct rfo_replica *r, struct rfo_conn *c)
 	if (err)
 		return err;
 
-	if (resync && !r->dirty_fresh) {
+	/*
+	 * A new tracker's first epoch is the whole file: on a resync, and
+	 * when the last restart failed (no tracker: that first epoch then
+	 * goes as an increment holding every page, which is right too).
+	 */
+	if ((resync && !r->dirty_fresh) || !r->dirty) {
 		struct msched_dirty *d;
 
-		/* a new tracker's first epoch is the whole file */
-		msched_dirty_stop(r->dirty);
+		if (r->dirty)
+			msched_dirty_stop(r->dirty);
 		r->dirty = NULL;
 		d = msched_dirty_start(r->file);
-		if (IS_ERR(d))
+		if (IS_ERR(d)) {
+			pr_warn("%s: cannot restart dirty tracking (%ld); retrying with the next connection\n",
+				r->name, PTR_ERR(d));
 			return PTR_ERR(d);
+		}
 		r->dirty = d;
 		r->dirty_fresh = true;
-		rfo_stat_add(r, RFO_STAT_NR_RESYNCS, 1);
+		if (resync)
+			rfo_stat_add(r, RFO_STAT_NR_RESYNCS, 1);
 		r->prev_cow = 0;
 		r->prev_stall = 0;
 	}
 	r->full_next = resync;
+	r->next_cut = jiffies;
 	pr_info("%s: connected to the standby (its epoch %llu, ours %llu)%s; %u slots in %u chunks, %u pages per batch\n",
 		r->name, m->u.regions.applied_epoch, r->epoch,
 		resync ? ", full resync" : "", m->u.regions.nr_slots,
@@ -369,6 +379,13 @@ static int rfo_primary_epoch(struct rfo_replica *r, struct rfo_conn *c)
 		return -ETIMEDOUT;
 	}
 
+	/*
+	 * epoch_work runs every min(epoch_ms, heartbeat_ms): between cuts it
+	 * only keeps the standby's heartbeat timer fed.
+	 */
+	if (time_before(jiffies, r->next_cut))
+		goto idle;
+	r->next_cut = jiffies + msecs_to_jiffies(READ_ONCE(r->epoch_ms));
 	cut_ns = ktime_get_ns();
 	cut_real_ns = ktime_get_real_ns();
 	n = msched_dirty_cut(r->dirty, &dirty_epoch);
@@ -377,10 +394,7 @@ static int rfo_primary_epoch(struct rfo_replica *r, struct rfo_conn *c)
 	r->dirty_fresh = false;
 	if (!n) {
 		msched_dirty_commit(r->dirty);
-		if (time_after(jiffies, c->last_tx +
-			       msecs_to_jiffies(READ_ONCE(r->heartbeat_ms))))
-			return rfo_send_heartbeat(r, c);
-		return 0;
+		goto idle;
 	}
 
 	epoch = r->epoch + 1;
@@ -413,6 +427,12 @@ static int rfo_primary_epoch(struct rfo_replica *r, struct rfo_conn *c)
 		rfo_replica_set_state(r, RFO_REPLICATING);
 	return 0;
 
+idle:
+	if (time_after_eq(jiffies, c->last_tx +
+			  msecs_to_jiffies(READ_ONCE(r->heartbeat_ms))))
+		return rfo_send_heartbeat(r, c);
+	return 0;
+
 abort:
 	msched_dirty_abort(r->dirty);
 	return err;
@@ -429,8 +449,7 @@ void rfo_primary_epoch_work(struct work_struct *work)
 	struct rfo_replica *r = container_of(to_delayed_work(work),
 					     struct rfo_replica, epoch_work);
 	struct rfo_conn *c = r->conn;
-	u64 t0 = ktime_get_ns(), spent_ms;
-	unsigned int epoch_ms;
+	unsigned long now, delay;
 	int err;
 
 	if (rfo_stopping(r) || !c)
@@ -450,11 +469,12 @@ void rfo_primary_epoch_work(struct work_struct *work)
 						READ_ONCE(r->heartbeat_ms)));
 		return;
 	}
-	epoch_ms = READ_ONCE(r->epoch_ms);
-	spent_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
-	rfo_queue_delayed(r, &r->epoch_work,
-			  spent_ms >= epoch_ms ? 0 :
-			  msecs_to_jiffies(epoch_ms - spent_ms));
+	/* the next cut, or the next heartbeat if that comes first */
+	now = jiffies;
+	delay = msecs_to_jiffies(READ_ONCE(r->heartbeat_ms));
+	delay = time_before(now, r->next_cut) ?
+		min(delay, r->next_cut - now) : 0;
+	rfo_queue_delayed(r, &r->epoch_work, delay);
 }
 
 /**

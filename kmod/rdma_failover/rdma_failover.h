@@ -131,6 +131,9 @@ enum rfo_stat {
  * @stage_list_bytes: its size, a multiple of PAGE_SIZE
  * @reconnect_req: primary: a reconnect command is pending
  * @full_next: primary: the next epoch carries the whole file (resync)
+ * @next_cut: primary: when (jiffies) epoch_work cuts the next epoch; it
+ *	runs every min(epoch_ms, heartbeat_ms) and only sends heartbeats
+ *	before then
  * @prev_cow: primary: the tracker's nr_cow_pages at the last epoch
  * @prev_stall: primary: the tracker's stall_ns at the last epoch
  * @removed: remove began; start refuses (@lock)
@@ -198,6 +201,7 @@ struct rfo_replica {
 	u32 stage_list_bytes;
 	bool reconnect_req;
 	bool full_next;
+	unsigned long next_cut;
 	u64 prev_cow;
 	u64 prev_stall;
 	bool removed;
