@@ -13,7 +13,10 @@
 
 #define HDR_LEN		RFO_WIRE_HDR_LEN
 
-/* The exact length of a fixed-size type, 0 for REGIONS and unknown types. */
+/*
+ * The exact length of a fixed-size type, 0 for REGIONS, PULL_LIST and
+ * unknown types.
+ */
 static u32 fixed_len(u16 type)
 {
 	switch (type) {
@@ -32,6 +35,11 @@ static u32 fixed_len(u16 type)
 	case RFO_WIRE_MSG_HEARTBEAT:
 	case RFO_WIRE_MSG_HEARTBEAT_ACK:
 		return RFO_WIRE_HEARTBEAT_LEN;
+	case RFO_WIRE_MSG_WINDOW:
+	case RFO_WIRE_MSG_WINDOW_ACK:
+		return RFO_WIRE_WINDOW_LEN;
+	case RFO_WIRE_MSG_PULL_DONE:
+		return RFO_WIRE_PULL_DONE_LEN;
 	default:
 		return 0;
 	}
@@ -67,7 +75,7 @@ static int decode_payload(const u8 *p, struct msched_repl_msg *m)
 		m->u.hello.nr_pages = get_le64(p + 8);
 		m->u.hello.committed_epoch = get_le64(p + 16);
 		m->u.hello.generation = get_le64(p + 24);
-		if (m->u.hello.flags)
+		if (m->u.hello.flags & ~(u32)RFO_WIRE_HELLO_F_PULL)
 			return -MSCHED_REPL_ERESERVED;
 		if (!m->u.hello.nr_pages)
 			return -MSCHED_REPL_ENRPAGES;
@@ -135,6 +143,43 @@ static int decode_payload(const u8 *p, struct msched_repl_msg *m)
 		m->u.heartbeat.epoch = get_le64(p);
 		m->u.heartbeat.time_ns = get_le64(p + 8);
 		return 0;
+	case RFO_WIRE_MSG_PULL_LIST:
+		m->u.pull_list.nr_slots = get_le32(p);
+		m->u.pull_list.nr_chunks = get_le32(p + 4);
+		m->u.pull_list.epoch = get_le64(p + 8);
+		m->u.pull_list.nr_dirty = get_le64(p + 16);
+		m->u.pull_list.list_addr = get_le64(p + 24);
+		m->u.pull_list.list_rkey = get_le32(p + 32);
+		m->u.pull_list.list_bytes = get_le32(p + 36);
+		m->u.pull_list.chunks = NULL;
+		m->u.pull_list.raw_chunks = p + 40;
+		if (!m->u.pull_list.nr_slots ||
+		    m->u.pull_list.nr_slots > RFO_WIRE_MAX_SLOTS)
+			return -MSCHED_REPL_ESLOTS;
+		if (!m->u.pull_list.list_bytes)
+			return -MSCHED_REPL_EBITMAP;
+		return check_chunks(p + 40, m->u.pull_list.nr_chunks,
+				    m->u.pull_list.nr_slots);
+	case RFO_WIRE_MSG_WINDOW:
+	case RFO_WIRE_MSG_WINDOW_ACK:
+		m->u.window.window = get_le64(p);
+		m->u.window.count = get_le32(p + 8);
+		if (get_le32(p + 12))
+			return -MSCHED_REPL_ERESERVED;
+		if (m->type == RFO_WIRE_MSG_WINDOW_ACK && m->u.window.count)
+			return -MSCHED_REPL_ERESERVED;
+		if (m->type == RFO_WIRE_MSG_WINDOW &&
+		    (!m->u.window.count ||
+		     m->u.window.count > RFO_WIRE_MAX_SLOTS))
+			return -MSCHED_REPL_ECOUNT;
+		return 0;
+	case RFO_WIRE_MSG_PULL_DONE:
+		m->u.pull_done.nr_pages = get_le64(p);
+		m->u.pull_done.nr_windows = get_le32(p + 8);
+		m->u.pull_done.flags = get_le32(p + 12);
+		if (m->u.pull_done.flags & ~(u32)RFO_WIRE_PULL_F_CHANGED)
+			return -MSCHED_REPL_ERESERVED;
+		return 0;
 	}
 	return -MSCHED_REPL_ETYPE;
 }
@@ -178,7 +223,9 @@ int msched_repl_decode(const void *buf, u32 len, struct msched_repl_msg *m)
 	if (m->length != len && m->type != RFO_WIRE_MSG_HELLO &&
 	    m->type != RFO_WIRE_MSG_REJECT)
 		return -MSCHED_REPL_ELEN;
-	if (m->type == RFO_WIRE_MSG_REGIONS) {
+	if (m->type == RFO_WIRE_MSG_REGIONS ||
+	    m->type == RFO_WIRE_MSG_PULL_LIST) {
+		/* the same fixed part and chunk array */
 		if (m->length < RFO_WIRE_REGIONS_FIXED_LEN)
 			return -MSCHED_REPL_ELEN;
 		/* nr_chunks is at payload offset 4 */
@@ -200,7 +247,7 @@ int msched_repl_decode(const void *buf, u32 len, struct msched_repl_msg *m)
 	return (int)m->length;
 }
 
-/* Payload bytes of @m; 0 if the type is unknown or REGIONS is too big. */
+/* Message bytes of @m; 0 if the type is unknown or its chunks are bad. */
 static u32 encoded_len(const struct msched_repl_msg *m)
 {
 	if (m->type == RFO_WIRE_MSG_REGIONS) {
@@ -208,6 +255,12 @@ static u32 encoded_len(const struct msched_repl_msg *m)
 		    !m->u.regions.chunks)
 			return 0;
 		return RFO_WIRE_REGIONS_LEN(m->u.regions.nr_chunks);
+	}
+	if (m->type == RFO_WIRE_MSG_PULL_LIST) {
+		if (m->u.pull_list.nr_chunks > RFO_WIRE_MAX_CHUNKS ||
+		    !m->u.pull_list.chunks)
+			return 0;
+		return RFO_WIRE_PULL_LIST_LEN(m->u.pull_list.nr_chunks);
 	}
 	return fixed_len(m->type);
 }
@@ -296,13 +349,61 @@ int msched_repl_encode(void *buf, u32 size, const struct msched_repl_msg *m)
 		put_le64(q, m->u.heartbeat.epoch);
 		put_le64(q + 8, m->u.heartbeat.time_ns);
 		break;
+	case RFO_WIRE_MSG_PULL_LIST:
+		put_le32(q, m->u.pull_list.nr_slots);
+		put_le32(q + 4, m->u.pull_list.nr_chunks);
+		put_le64(q + 8, m->u.pull_list.epoch);
+		put_le64(q + 16, m->u.pull_list.nr_dirty);
+		put_le64(q + 24, m->u.pull_list.list_addr);
+		put_le32(q + 32, m->u.pull_list.list_rkey);
+		put_le32(q + 36, m->u.pull_list.list_bytes);
+		for (k = 0; k < m->u.pull_list.nr_chunks; k++) {
+			const struct msched_repl_chunk *c =
+				&m->u.pull_list.chunks[k];
+
+			put_le64(q + 40 + 16 * k, c->addr);
+			put_le32(q + 40 + 16 * k + 8, c->rkey);
+			put_le32(q + 40 + 16 * k + 12, c->nr_slots);
+		}
+		break;
+	case RFO_WIRE_MSG_WINDOW:
+	case RFO_WIRE_MSG_WINDOW_ACK:
+		put_le64(q, m->u.window.window);
+		put_le32(q + 8, m->u.window.count);
+		break;
+	case RFO_WIRE_MSG_PULL_DONE:
+		put_le64(q, m->u.pull_done.nr_pages);
+		put_le32(q + 8, m->u.pull_done.nr_windows);
+		put_le32(q + 12, m->u.pull_done.flags);
+		break;
 	}
 	return msched_repl_decode(buf, len, &check);
 }
 
+/* A decoded REGIONS' or PULL_LIST's slots and chunks; false for others. */
+static bool chunk_view(const struct msched_repl_msg *m, u32 *nr_slots,
+		       u32 *nr_chunks, const u8 **raw)
+{
+	if (!m)
+		return false;
+	if (m->type == RFO_WIRE_MSG_REGIONS) {
+		*nr_slots = m->u.regions.nr_slots;
+		*nr_chunks = m->u.regions.nr_chunks;
+		*raw = m->u.regions.raw_chunks;
+	} else if (m->type == RFO_WIRE_MSG_PULL_LIST) {
+		*nr_slots = m->u.pull_list.nr_slots;
+		*nr_chunks = m->u.pull_list.nr_chunks;
+		*raw = m->u.pull_list.raw_chunks;
+	} else {
+		return false;
+	}
+	return *raw != NULL;
+}
+
 /**
- * msched_repl_regions_chunk() - read chunk @k of a decoded REGIONS.
- * @m: a REGIONS that msched_repl_decode() accepted
+ * msched_repl_regions_chunk() - read chunk @k of a decoded REGIONS or
+ * PULL_LIST.
+ * @m: a REGIONS or PULL_LIST that msched_repl_decode() accepted
  * @k: chunk number, < nr_chunks
  * @c: filled in
  *
@@ -312,12 +413,12 @@ int msched_repl_encode(void *buf, u32 size, const struct msched_repl_msg *m)
 int msched_repl_regions_chunk(const struct msched_repl_msg *m, u32 k,
 			      struct msched_repl_chunk *c)
 {
+	u32 nr_slots, nr_chunks;
 	const u8 *p;
 
-	if (!m || !c || m->type != RFO_WIRE_MSG_REGIONS ||
-	    !m->u.regions.raw_chunks || k >= m->u.regions.nr_chunks)
+	if (!c || !chunk_view(m, &nr_slots, &nr_chunks, &p) || k >= nr_chunks)
 		return -MSCHED_REPL_EINVAL;
-	p = m->u.regions.raw_chunks + 16 * k;
+	p += 16 * k;
 	c->addr = get_le64(p);
 	c->rkey = get_le32(p + 8);
 	c->nr_slots = get_le32(p + 12);
@@ -325,8 +426,9 @@ int msched_repl_regions_chunk(const struct msched_repl_msg *m, u32 k,
 }
 
 /**
- * msched_repl_slot_chunk() - where a staging slot is in a decoded REGIONS.
- * @m: a REGIONS that msched_repl_decode() accepted
+ * msched_repl_slot_chunk() - where a staging (or window) slot is in a
+ * decoded REGIONS (or PULL_LIST).
+ * @m: a REGIONS or PULL_LIST that msched_repl_decode() accepted
  * @slot: slot number, < nr_slots
  * @c: the chunk holding @slot
  * @offset: byte offset of @slot in that chunk
@@ -337,12 +439,13 @@ int msched_repl_regions_chunk(const struct msched_repl_msg *m, u32 k,
 int msched_repl_slot_chunk(const struct msched_repl_msg *m, u32 slot,
 			   struct msched_repl_chunk *c, u64 *offset)
 {
-	u32 k, first = 0;
+	u32 k, first = 0, nr_slots, nr_chunks;
+	const u8 *raw;
 
-	if (!m || !offset || m->type != RFO_WIRE_MSG_REGIONS ||
-	    slot >= m->u.regions.nr_slots)
+	if (!offset || !chunk_view(m, &nr_slots, &nr_chunks, &raw) ||
+	    slot >= nr_slots)
 		return -MSCHED_REPL_EINVAL;
-	for (k = 0; k < m->u.regions.nr_chunks; k++) {
+	for (k = 0; k < nr_chunks; k++) {
 		int ret = msched_repl_regions_chunk(m, k, c);
 
 		if (ret)
@@ -523,6 +626,173 @@ void msched_repl_put_index(void *list, u32 i, u64 idx)
 }
 
 /**
+ * msched_repl_check_pull_list() - may the recovery host use this PULL_LIST?
+ * @m: a decoded PULL_LIST
+ * @nr_pages: the recovery file's size in pages
+ *
+ * The bitmap must be exactly ceil(@nr_pages / 8) bytes and cannot name
+ * more pages than the file has.
+ *
+ * Context: any.
+ * Return: 0, or -MSCHED_REPL_EBITMAP.
+ */
+int msched_repl_check_pull_list(const struct msched_repl_msg *m,
+				u64 nr_pages)
+{
+	if (m->u.pull_list.list_bytes != msched_repl_bitmap_bytes(nr_pages) ||
+	    !m->u.pull_list.list_bytes || m->u.pull_list.nr_dirty > nr_pages)
+		return -MSCHED_REPL_EBITMAP;
+	return 0;
+}
+
+/**
+ * msched_repl_check_window() - is this the WINDOW the recovery host expects?
+ * @m: a decoded WINDOW
+ * @window: the expected window number
+ * @count: the expected page count (the pages left, at most the slots)
+ *
+ * Context: any.
+ * Return: 0, or -MSCHED_REPL_EWINDOW.
+ */
+int msched_repl_check_window(const struct msched_repl_msg *m, u64 window,
+			     u32 count)
+{
+	if (m->type != RFO_WIRE_MSG_WINDOW || m->u.window.window != window ||
+	    m->u.window.count != count)
+		return -MSCHED_REPL_EWINDOW;
+	return 0;
+}
+
+/**
+ * msched_repl_check_window_ack() - does a WINDOW_ACK acknowledge @window?
+ * @m: a decoded WINDOW_ACK
+ * @window: the window sent
+ *
+ * Context: any.
+ * Return: 0, or -MSCHED_REPL_EWINDOW.
+ */
+int msched_repl_check_window_ack(const struct msched_repl_msg *m, u64 window)
+{
+	if (m->type != RFO_WIRE_MSG_WINDOW_ACK || m->u.window.window != window)
+		return -MSCHED_REPL_EWINDOW;
+	return 0;
+}
+
+/**
+ * msched_repl_check_pull_done() - do PULL_DONE's totals match what came?
+ * @m: a decoded PULL_DONE
+ * @nr_pages: pages received in all windows
+ * @nr_windows: windows received
+ *
+ * Context: any.
+ * Return: 0, or -MSCHED_REPL_ETOTAL.
+ */
+int msched_repl_check_pull_done(const struct msched_repl_msg *m,
+				u64 nr_pages, u32 nr_windows)
+{
+	if (m->type != RFO_WIRE_MSG_PULL_DONE ||
+	    m->u.pull_done.nr_pages != nr_pages ||
+	    m->u.pull_done.nr_windows != nr_windows)
+		return -MSCHED_REPL_ETOTAL;
+	return 0;
+}
+
+/**
+ * msched_repl_bitmap_bytes() - the size of a dirty bitmap.
+ * @nr_pages: the file's size in pages
+ *
+ * Context: any.
+ * Return: ceil(@nr_pages / 8), or 0 if that does not fit in 32 bits.
+ */
+u32 msched_repl_bitmap_bytes(u64 nr_pages)
+{
+	u64 n = (nr_pages + 7) / 8;
+
+	return n > 0xffffffffULL ? 0 : (u32)n;
+}
+
+/**
+ * msched_repl_bitmap_set() - set the bit of page @idx.
+ * @bitmap: a dirty bitmap (wire layout: bit idx % 8 of byte idx / 8)
+ * @idx: the page, below the bitmap's page count (the caller's to check)
+ *
+ * Context: any.
+ * Return: true if the bit was clear.
+ */
+bool msched_repl_bitmap_set(void *bitmap, u64 idx)
+{
+	u8 *p = (u8 *)bitmap + (idx >> 3);
+	u8 bit = (u8)(1U << (idx & 7));
+
+	if (*p & bit)
+		return false;
+	*p |= bit;
+	return true;
+}
+
+/**
+ * msched_repl_bitmap_next() - the first set bit at or after @from.
+ * @bitmap: a dirty bitmap
+ * @nr_pages: its page count
+ * @from: where to start
+ *
+ * Context: any.
+ * Return: the page index, or @nr_pages when there is none.
+ */
+u64 msched_repl_bitmap_next(const void *bitmap, u64 nr_pages, u64 from)
+{
+	const u8 *p = bitmap;
+
+	while (from < nr_pages) {
+		u8 b = p[from >> 3] >> (from & 7);
+
+		if (!b) {
+			from = (from | 7) + 1;
+			continue;
+		}
+		while (!(b & 1)) {
+			b >>= 1;
+			from++;
+		}
+		return from < nr_pages ? from : nr_pages;
+	}
+	return nr_pages;
+}
+
+/**
+ * msched_repl_bitmap_check() - validate a dirty bitmap read from a source.
+ * @bitmap: the bitmap
+ * @bytes: its size: must be msched_repl_bitmap_bytes(@nr_pages)
+ * @nr_pages: the receiver's file size in pages
+ * @nr_dirty: the number of set bits the source announced
+ *
+ * Context: any.
+ * Return: 0, or -MSCHED_REPL_EBITMAP (wrong size, a bit at or beyond
+ * @nr_pages, or another number of set bits).
+ */
+int msched_repl_bitmap_check(const void *bitmap, u32 bytes, u64 nr_pages,
+			     u64 nr_dirty)
+{
+	const u8 *p = bitmap;
+	u64 n = 0;
+	u32 i;
+
+	if (!bitmap || !bytes || bytes != msched_repl_bitmap_bytes(nr_pages))
+		return -MSCHED_REPL_EBITMAP;
+	if ((nr_pages & 7) && (p[bytes - 1] >> (nr_pages & 7)))
+		return -MSCHED_REPL_EBITMAP;
+	for (i = 0; i < bytes; i++) {
+		u8 b = p[i];
+
+		while (b) {
+			b &= (u8)(b - 1);
+			n++;
+		}
+	}
+	return n == nr_dirty ? 0 : -MSCHED_REPL_EBITMAP;
+}
+
+/**
  * msched_repl_need_resync() - must the next epoch carry the whole file?
  * @std_generation: the generation of the standby's image (0: none)
  * @std_applied: the standby's last applied epoch
@@ -565,6 +835,8 @@ static const char *const msched_repl_errstr[] = {
 	[MSCHED_REPL_EDUP - MSCHED_REPL_EBASE] = "page index repeated",
 	[MSCHED_REPL_ETOTAL - MSCHED_REPL_EBASE] = "commit totals differ",
 	[MSCHED_REPL_ERESYNC - MSCHED_REPL_EBASE] = "resync disagreement",
+	[MSCHED_REPL_EWINDOW - MSCHED_REPL_EBASE] = "unexpected window",
+	[MSCHED_REPL_EBITMAP - MSCHED_REPL_EBASE] = "bad dirty bitmap",
 };
 
 /**
@@ -595,6 +867,10 @@ static const char *const msched_repl_types[] = {
 	[RFO_WIRE_MSG_COMMIT_ACK] = "COMMIT_ACK",
 	[RFO_WIRE_MSG_HEARTBEAT] = "HEARTBEAT",
 	[RFO_WIRE_MSG_HEARTBEAT_ACK] = "HEARTBEAT_ACK",
+	[RFO_WIRE_MSG_PULL_LIST] = "PULL_LIST",
+	[RFO_WIRE_MSG_WINDOW] = "WINDOW",
+	[RFO_WIRE_MSG_WINDOW_ACK] = "WINDOW_ACK",
+	[RFO_WIRE_MSG_PULL_DONE] = "PULL_DONE",
 };
 
 /**
@@ -618,6 +894,8 @@ static const char *const msched_repl_reasons[] = {
 	[RFO_WIRE_REJ_NR_PAGES] = "file size",
 	[RFO_WIRE_REJ_BUSY] = "busy",
 	[RFO_WIRE_REJ_NOMEM] = "no memory",
+	[RFO_WIRE_REJ_ROLE] = "wrong role (pull to a standby or push to a source)",
+	[RFO_WIRE_REJ_IN_USE] = "the source file is still mapped writable",
 };
 
 /**

@@ -48,7 +48,9 @@ enum msched_repl_err {
 	MSCHED_REPL_EDUP,	/* page index repeated within an epoch */
 	MSCHED_REPL_ETOTAL,	/* COMMIT totals differ from what came */
 	MSCHED_REPL_ERESYNC,	/* REGIONS' resync disagrees */
-	MSCHED_REPL_ELAST = MSCHED_REPL_ERESYNC,
+	MSCHED_REPL_EWINDOW,	/* window number or count != expected */
+	MSCHED_REPL_EBITMAP,	/* dirty bitmap: size, stray bit, or count */
+	MSCHED_REPL_ELAST = MSCHED_REPL_EBITMAP,
 };
 
 /**
@@ -122,6 +124,28 @@ struct msched_repl_msg {
 			u64 epoch;
 			u64 time_ns;
 		} heartbeat;
+		/* PULL_LIST: the first six fields as REGIONS' */
+		struct {
+			u32 nr_slots;
+			u32 nr_chunks;
+			u64 epoch;
+			u64 nr_dirty;
+			u64 list_addr;
+			u32 list_rkey;
+			u32 list_bytes;
+			const struct msched_repl_chunk *chunks;
+			const u8 *raw_chunks;
+		} pull_list;
+		/* WINDOW and WINDOW_ACK */
+		struct {
+			u64 window;
+			u32 count;	/* WINDOW only; 0 in WINDOW_ACK */
+		} window;
+		struct {
+			u64 nr_pages;
+			u32 nr_windows;
+			u32 flags;
+		} pull_done;
 	} u;
 };
 
@@ -146,6 +170,18 @@ int msched_repl_check_index(const void *list, u32 i, u64 nr_pages,
 bool msched_repl_need_resync(u64 std_generation, u64 std_applied,
 			     u64 pri_generation, u64 pri_committed);
 void msched_repl_put_index(void *list, u32 i, u64 idx);
+int msched_repl_check_pull_list(const struct msched_repl_msg *m,
+				u64 nr_pages);
+int msched_repl_check_window(const struct msched_repl_msg *m, u64 window,
+			     u32 count);
+int msched_repl_check_window_ack(const struct msched_repl_msg *m, u64 window);
+int msched_repl_check_pull_done(const struct msched_repl_msg *m,
+				u64 nr_pages, u32 nr_windows);
+u32 msched_repl_bitmap_bytes(u64 nr_pages);
+bool msched_repl_bitmap_set(void *bitmap, u64 idx);
+u64 msched_repl_bitmap_next(const void *bitmap, u64 nr_pages, u64 from);
+int msched_repl_bitmap_check(const void *bitmap, u32 bytes, u64 nr_pages,
+			     u64 nr_dirty);
 const char *msched_repl_strerror(int err);
 const char *msched_repl_type_name(u16 type);
 const char *msched_repl_reason_name(u8 reason);

@@ -44,6 +44,30 @@
  * count, a page index >= the file's page count, a page index repeated
  * within one epoch, or COMMIT totals that differ from what was received.
  * The standby then rolls the partial epoch back.
+ *
+ * Pull recovery (a second conversation, Documentation/design/replication.rst,
+ * "Pull recovery"): a recovery host fills its file from the baseline image
+ * the source wrote on shared storage, then pulls what changed since:
+ *
+ *   recovery                                 source
+ *   rdma_connect(HELLO, flags PULL) ----->   checks as above, and that it is
+ *                                            a source whose file nobody maps
+ *                                            writable; else REJECT
+ *                       <--- rdma_accept; the source cuts a last epoch
+ *                       <--- SEND PULL_LIST {window slots and chunks, the
+ *                            dirty bitmap's address, rkey, bytes, count}
+ *   RDMA READ the dirty bitmap, validate it
+ *   per window w = 0, 1, ... (the next <= nr_slots set bits, ascending):
+ *                       <--- SEND WINDOW {w, count}: the pages are in the
+ *                            window slots 0..count-1
+ *     RDMA READ the count slots, write them into the file
+ *     SEND WINDOW_ACK {w}  -------------->
+ *                       <--- SEND PULL_DONE {pages, windows, flags}
+ *
+ * The recovery host derives every page index from the bitmap it read and
+ * validated (no bit at or beyond its own page count, as many bits as
+ * nr_dirty says); a source names no index, so it cannot make the recovery
+ * host write outside its file.
  */
 #ifndef _UAPI_RDMA_FAILOVER_H
 #define _UAPI_RDMA_FAILOVER_H
@@ -107,7 +131,11 @@ enum rfo_wire_msg_type {
 	RFO_WIRE_MSG_COMMIT_ACK	   = 7,	/* standby -> primary */
 	RFO_WIRE_MSG_HEARTBEAT	   = 8,	/* primary -> standby */
 	RFO_WIRE_MSG_HEARTBEAT_ACK = 9,	/* standby -> primary */
-	RFO_WIRE_MSG_MAX	   = RFO_WIRE_MSG_HEARTBEAT_ACK,
+	RFO_WIRE_MSG_PULL_LIST	   = 10, /* source -> recovery */
+	RFO_WIRE_MSG_WINDOW	   = 11, /* source -> recovery */
+	RFO_WIRE_MSG_WINDOW_ACK	   = 12, /* recovery -> source */
+	RFO_WIRE_MSG_PULL_DONE	   = 13, /* source -> recovery */
+	RFO_WIRE_MSG_MAX	   = RFO_WIRE_MSG_PULL_DONE,
 };
 
 /*
@@ -117,12 +145,14 @@ enum rfo_wire_msg_type {
  * a full resync (anything else).
  */
 #define RFO_WIRE_HELLO_LEN	48
+/* HELLO flags. */
+#define RFO_WIRE_HELLO_F_PULL	0x1	/* a recovery host pulls from a source */
 
 /**
  * struct rfo_wire_hello - HELLO (48 bytes).
  * @hdr: header, type RFO_WIRE_MSG_HELLO, seq 0
  * @page_size: RFO_WIRE_PAGE_SIZE
- * @flags: 0 (any other value is rejected)
+ * @flags: 0, or RFO_WIRE_HELLO_F_PULL (any other bit is rejected)
  * @nr_pages: the primary file's size in pages (> 0)
  * @committed_epoch: the last epoch the standby acknowledged (0: none)
  * @generation: random id of the primary's run (set at start, kept across
@@ -145,7 +175,9 @@ enum rfo_wire_reject_reason {
 	RFO_WIRE_REJ_NR_PAGES	= 4,	/* standby file of another size */
 	RFO_WIRE_REJ_BUSY	= 5,	/* already connected or not listening */
 	RFO_WIRE_REJ_NOMEM	= 6,	/* no resources on the standby */
-	RFO_WIRE_REJ_MAX	= RFO_WIRE_REJ_NOMEM,
+	RFO_WIRE_REJ_ROLE	= 7,	/* pull to a standby, push to a source */
+	RFO_WIRE_REJ_IN_USE	= 8,	/* source file still mapped writable */
+	RFO_WIRE_REJ_MAX	= RFO_WIRE_REJ_IN_USE,
 };
 
 /*
@@ -312,6 +344,86 @@ struct rfo_wire_heartbeat {
 	struct rfo_wire_hdr hdr;
 	__le64 epoch;
 	__le64 time_ns;
+} __attribute__((packed));
+
+/*
+ * PULL_LIST (source -> recovery, first SEND after ESTABLISHED):
+ * 56 + 16 * nr_chunks bytes, laid out as REGIONS.
+ *
+ * The window is nr_slots slots of RFO_WIRE_PAGE_SIZE bytes in the source's
+ * memory, registered for remote read, covered by nr_chunks chunks in slot
+ * order (the REGIONS rules). The dirty bitmap has list_bytes bytes at
+ * list_addr (rkey list_rkey, remote read): bit (i % 8) of byte i / 8 is
+ * page i, set when the page was written since the baseline image;
+ * list_bytes = ceil(file pages / 8) and nr_dirty bits are set.
+ */
+#define RFO_WIRE_PULL_LIST_FIXED_LEN	56
+#define RFO_WIRE_PULL_LIST_LEN(nr_chunks) \
+	(RFO_WIRE_PULL_LIST_FIXED_LEN + 16U * (nr_chunks))
+
+/**
+ * struct rfo_wire_pull_list - PULL_LIST.
+ * @hdr: header, type RFO_WIRE_MSG_PULL_LIST
+ * @nr_slots: window slots, 1..RFO_WIRE_MAX_SLOTS
+ * @nr_chunks: entries in @chunks, 1..RFO_WIRE_MAX_CHUNKS
+ * @epoch: the source's last cut, the one the bitmap includes
+ * @nr_dirty: bits set in the bitmap
+ * @list_addr: remote address of the bitmap
+ * @list_rkey: its rkey
+ * @list_bytes: its size in bytes (> 0)
+ * @chunks: the window's chunks in slot order
+ */
+struct rfo_wire_pull_list {
+	struct rfo_wire_hdr hdr;
+	__le32 nr_slots;
+	__le32 nr_chunks;
+	__le64 epoch;
+	__le64 nr_dirty;
+	__le64 list_addr;
+	__le32 list_rkey;
+	__le32 list_bytes;
+	struct rfo_wire_chunk chunks[];
+} __attribute__((packed));
+
+/*
+ * WINDOW (source -> recovery) and WINDOW_ACK (back), 32 bytes each: the
+ * window's count pages are in slots [0, count); they are the next count
+ * pages of the bitmap in ascending order. WINDOW_ACK echoes window and has
+ * count 0: the source may reuse the slots.
+ */
+#define RFO_WIRE_WINDOW_LEN	32
+
+/**
+ * struct rfo_wire_window - WINDOW and WINDOW_ACK (32 bytes).
+ * @hdr: header, type RFO_WIRE_MSG_WINDOW or RFO_WIRE_MSG_WINDOW_ACK
+ * @window: 0 for the first window of a pull, +1 for each next
+ * @count: WINDOW: pages in it, 1..RFO_WIRE_MAX_SLOTS; WINDOW_ACK: 0
+ * @pad: zero
+ */
+struct rfo_wire_window {
+	struct rfo_wire_hdr hdr;
+	__le64 window;
+	__le32 count;
+	__le32 pad;
+} __attribute__((packed));
+
+/* PULL_DONE (source -> recovery), 32 bytes: every window was sent. */
+#define RFO_WIRE_PULL_DONE_LEN	32
+/* PULL_DONE flags. */
+#define RFO_WIRE_PULL_F_CHANGED	0x1	/* the file was written during the pull */
+
+/**
+ * struct rfo_wire_pull_done - PULL_DONE (32 bytes).
+ * @hdr: header, type RFO_WIRE_MSG_PULL_DONE
+ * @nr_pages: pages sent in all windows (= the bitmap's nr_dirty)
+ * @nr_windows: windows sent
+ * @flags: RFO_WIRE_PULL_F_* bits; unknown bits are rejected
+ */
+struct rfo_wire_pull_done {
+	struct rfo_wire_hdr hdr;
+	__le64 nr_pages;
+	__le32 nr_windows;
+	__le32 flags;
 } __attribute__((packed));
 
 #endif /* _UAPI_RDMA_FAILOVER_H */

@@ -72,6 +72,31 @@ static void mk(struct msched_repl_msg *m, u16 type)
 		m->u.heartbeat.epoch = 8;
 		m->u.heartbeat.time_ns = 42;
 		break;
+	case RFO_WIRE_MSG_PULL_LIST:
+		m->u.pull_list.nr_slots = 1024;
+		m->u.pull_list.nr_chunks = 3;
+		m->u.pull_list.epoch = 12;
+		m->u.pull_list.nr_dirty = 3000;
+		m->u.pull_list.list_addr = 0xdef000;
+		m->u.pull_list.list_rkey = 0x55;
+		m->u.pull_list.list_bytes = 1024;
+		m->u.pull_list.chunks = chunks3;
+		break;
+	case RFO_WIRE_MSG_WINDOW:
+		m->seq = 1;
+		m->u.window.window = 2;
+		m->u.window.count = 1000;
+		break;
+	case RFO_WIRE_MSG_WINDOW_ACK:
+		m->seq = 2;
+		m->u.window.window = 2;
+		break;
+	case RFO_WIRE_MSG_PULL_DONE:
+		m->seq = 4;
+		m->u.pull_done.nr_pages = 3000;
+		m->u.pull_done.nr_windows = 3;
+		m->u.pull_done.flags = RFO_WIRE_PULL_F_CHANGED;
+		break;
 	}
 }
 
@@ -113,6 +138,11 @@ static void test_sizes(void **state __attribute__((unused)))
 			 RFO_WIRE_COMMIT_ACK_LEN);
 	assert_int_equal(sizeof(struct rfo_wire_heartbeat),
 			 RFO_WIRE_HEARTBEAT_LEN);
+	assert_int_equal(sizeof(struct rfo_wire_pull_list),
+			 RFO_WIRE_PULL_LIST_FIXED_LEN);
+	assert_int_equal(sizeof(struct rfo_wire_window), RFO_WIRE_WINDOW_LEN);
+	assert_int_equal(sizeof(struct rfo_wire_pull_done),
+			 RFO_WIRE_PULL_DONE_LEN);
 	assert_true(RFO_WIRE_HELLO_LEN <= RFO_WIRE_MAX_CM_PRIVATE);
 	assert_true(RFO_WIRE_REGIONS_LEN(RFO_WIRE_MAX_CHUNKS) <=
 		    RFO_WIRE_MAX_MSG_LEN);
@@ -179,6 +209,24 @@ static void test_roundtrip(void **state __attribute__((unused)))
 			assert_int_equal(off, 11 * 4096);
 			assert_int_equal(msched_repl_slot_chunk(&b, 1024, &c, &off),
 					 -MSCHED_REPL_EINVAL);
+		} else if (t == RFO_WIRE_MSG_PULL_LIST) {
+			struct msched_repl_chunk c;
+			u64 off;
+
+			assert_int_equal(b.u.pull_list.nr_slots, 1024);
+			assert_int_equal(b.u.pull_list.nr_chunks, 3);
+			assert_int_equal(b.u.pull_list.epoch, 12);
+			assert_int_equal(b.u.pull_list.nr_dirty, 3000);
+			assert_int_equal(b.u.pull_list.list_addr, 0xdef000);
+			assert_int_equal(b.u.pull_list.list_rkey, 0x55);
+			assert_int_equal(b.u.pull_list.list_bytes, 1024);
+			assert_int_equal(msched_repl_regions_chunk(&b, 2, &c), 0);
+			assert_int_equal(c.addr, chunks3[2].addr);
+			assert_int_equal(msched_repl_slot_chunk(&b, 1012, &c, &off), 0);
+			assert_int_equal(c.rkey, 0x33);
+			assert_int_equal(off, 0);
+			assert_int_equal(msched_repl_slot_chunk(&b, 1024, &c, &off),
+					 -MSCHED_REPL_EINVAL);
 		} else {
 			/* The payload round-trips field for field. */
 			assert_memory_equal(&a.u, &b.u, sizeof(a.u));
@@ -236,7 +284,8 @@ static void test_reject_header(void **state __attribute__((unused)))
 		put32(bad + 8, (u32)len - 8);
 		assert_true(msched_repl_decode(bad, (u32)len - 8, &m) ==
 			    -MSCHED_REPL_ELEN ||
-			    (t == RFO_WIRE_MSG_REGIONS &&
+			    ((t == RFO_WIRE_MSG_REGIONS ||
+			      t == RFO_WIRE_MSG_PULL_LIST) &&
 			     msched_repl_decode(bad, (u32)len - 8, &m) < 0));
 		/* trailing bytes: length right, more received */
 		memset(bad, 0, sizeof(bad));
@@ -266,9 +315,12 @@ static void test_reject_fields(void **state __attribute__((unused)))
 	u8 buf[BUFSZ];
 	int len;
 
-	/* HELLO: flags, nr_pages 0, generation 0 */
+	/* HELLO: flags (PULL is the only one), nr_pages 0, generation 0 */
 	len = enc(buf, RFO_WIRE_MSG_HELLO);
-	put32(buf + 20, 1);
+	put32(buf + 20, RFO_WIRE_HELLO_F_PULL);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), len);
+	assert_int_equal(m.u.hello.flags, RFO_WIRE_HELLO_F_PULL);
+	put32(buf + 20, 2);
 	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ERESERVED);
 	len = enc(buf, RFO_WIRE_MSG_HELLO);
 	put64(buf + 24, 0);
@@ -349,6 +401,112 @@ static void test_reject_fields(void **state __attribute__((unused)))
 	len = enc(buf, RFO_WIRE_MSG_COMMIT_ACK);
 	put64(buf + 16, 0);
 	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_EEPOCH);
+
+	/* PULL_LIST: slots 0 / too many, list_bytes 0, chunks bad */
+	len = enc(buf, RFO_WIRE_MSG_PULL_LIST);
+	put32(buf + 16, 0);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ESLOTS);
+	put32(buf + 16, RFO_WIRE_MAX_SLOTS + 1);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ESLOTS);
+	len = enc(buf, RFO_WIRE_MSG_PULL_LIST);
+	put32(buf + 52, 0);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_EBITMAP);
+	len = enc(buf, RFO_WIRE_MSG_PULL_LIST);
+	put32(buf + 56 + 16 * 2 + 12, 13);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ECHUNKS);
+	put32(buf + 56 + 12, 0xffffffffU);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ECHUNKS);
+	len = enc(buf, RFO_WIRE_MSG_PULL_LIST);
+	put32(buf + 20, RFO_WIRE_MAX_CHUNKS + 1);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ECHUNKS);
+
+	/* WINDOW: count 0 / too big, pad; WINDOW_ACK count != 0 */
+	len = enc(buf, RFO_WIRE_MSG_WINDOW);
+	put32(buf + 24, 0);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ECOUNT);
+	put32(buf + 24, RFO_WIRE_MAX_SLOTS + 1);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ECOUNT);
+	len = enc(buf, RFO_WIRE_MSG_WINDOW);
+	put32(buf + 28, 1);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ERESERVED);
+	len = enc(buf, RFO_WIRE_MSG_WINDOW_ACK);
+	put32(buf + 24, 1);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ERESERVED);
+
+	/* PULL_DONE: unknown flag */
+	len = enc(buf, RFO_WIRE_MSG_PULL_DONE);
+	put32(buf + 28, 2);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), -MSCHED_REPL_ERESERVED);
+}
+
+/* The recovery side's checks: a lying source names no page of its own. */
+static void test_pull(void **state __attribute__((unused)))
+{
+	struct msched_repl_msg m;
+	u8 bm[8], buf[BUFSZ];
+	int len;
+
+	/* PULL_LIST against the recovery file's size */
+	len = enc(buf, RFO_WIRE_MSG_PULL_LIST);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), len);
+	assert_int_equal(msched_repl_check_pull_list(&m, 8192), 0);
+	assert_int_equal(msched_repl_check_pull_list(&m, 8185), 0);
+	assert_int_equal(msched_repl_check_pull_list(&m, 8200),
+			 -MSCHED_REPL_EBITMAP);
+	assert_int_equal(msched_repl_check_pull_list(&m, 4096),
+			 -MSCHED_REPL_EBITMAP);
+	m.u.pull_list.nr_dirty = 8193;
+	assert_int_equal(msched_repl_check_pull_list(&m, 8192),
+			 -MSCHED_REPL_EBITMAP);
+
+	/* WINDOW, WINDOW_ACK, PULL_DONE against what was expected */
+	len = enc(buf, RFO_WIRE_MSG_WINDOW);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), len);
+	assert_int_equal(msched_repl_check_window(&m, 2, 1000), 0);
+	assert_int_equal(msched_repl_check_window(&m, 3, 1000), -MSCHED_REPL_EWINDOW);
+	assert_int_equal(msched_repl_check_window(&m, 2, 999), -MSCHED_REPL_EWINDOW);
+	assert_int_equal(msched_repl_check_window_ack(&m, 2), -MSCHED_REPL_EWINDOW);
+	len = enc(buf, RFO_WIRE_MSG_WINDOW_ACK);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), len);
+	assert_int_equal(msched_repl_check_window_ack(&m, 2), 0);
+	assert_int_equal(msched_repl_check_window_ack(&m, 1), -MSCHED_REPL_EWINDOW);
+	len = enc(buf, RFO_WIRE_MSG_PULL_DONE);
+	assert_int_equal(msched_repl_decode(buf, (u32)len, &m), len);
+	assert_int_equal(msched_repl_check_pull_done(&m, 3000, 3), 0);
+	assert_int_equal(msched_repl_check_pull_done(&m, 2999, 3), -MSCHED_REPL_ETOTAL);
+	assert_int_equal(msched_repl_check_pull_done(&m, 3000, 4), -MSCHED_REPL_ETOTAL);
+
+	/* bitmaps */
+	assert_int_equal(msched_repl_bitmap_bytes(0), 0);
+	assert_int_equal(msched_repl_bitmap_bytes(1), 1);
+	assert_int_equal(msched_repl_bitmap_bytes(8), 1);
+	assert_int_equal(msched_repl_bitmap_bytes(9), 2);
+	assert_int_equal(msched_repl_bitmap_bytes(0xffffffffULL * 8 + 1), 0);
+	memset(bm, 0, sizeof(bm));
+	assert_true(msched_repl_bitmap_set(bm, 0));
+	assert_false(msched_repl_bitmap_set(bm, 0));
+	assert_true(msched_repl_bitmap_set(bm, 9));
+	assert_true(msched_repl_bitmap_set(bm, 60));
+	assert_int_equal(bm[0], 1);
+	assert_int_equal(bm[1], 2);
+	assert_int_equal(bm[7], 0x10);
+	assert_int_equal(msched_repl_bitmap_next(bm, 61, 0), 0);
+	assert_int_equal(msched_repl_bitmap_next(bm, 61, 1), 9);
+	assert_int_equal(msched_repl_bitmap_next(bm, 61, 10), 60);
+	assert_int_equal(msched_repl_bitmap_next(bm, 61, 61), 61);
+	assert_int_equal(msched_repl_bitmap_next(bm, 60, 10), 60);
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 61, 3), 0);
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 64, 3), 0);
+	/* a count that lies, a size that differs */
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 61, 2), -MSCHED_REPL_EBITMAP);
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 61, 4), -MSCHED_REPL_EBITMAP);
+	assert_int_equal(msched_repl_bitmap_check(bm, 7, 61, 3), -MSCHED_REPL_EBITMAP);
+	assert_int_equal(msched_repl_bitmap_check(NULL, 8, 61, 3), -MSCHED_REPL_EBITMAP);
+	/* a bit at or beyond the file's pages: page 60 of a 60-page file */
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 60, 3), -MSCHED_REPL_EBITMAP);
+	bm[7] = 0x80;
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 63, 3), -MSCHED_REPL_EBITMAP);
+	assert_int_equal(msched_repl_bitmap_check(bm, 8, 64, 3), 0);
 }
 
 static void test_checks(void **state __attribute__((unused)))
@@ -472,6 +630,13 @@ static void test_random(void **state __attribute__((unused)))
 				assert_int_equal(msched_repl_regions_chunk(&m, k, &c[k]), 0);
 			m.u.regions.chunks = c;
 			assert_int_equal(msched_repl_encode(out, BUFSZ, &m), got);
+		} else if (m.type == RFO_WIRE_MSG_PULL_LIST) {
+			struct msched_repl_chunk c[RFO_WIRE_MAX_CHUNKS];
+
+			for (k = 0; k < m.u.pull_list.nr_chunks; k++)
+				assert_int_equal(msched_repl_regions_chunk(&m, k, &c[k]), 0);
+			m.u.pull_list.chunks = c;
+			assert_int_equal(msched_repl_encode(out, BUFSZ, &m), got);
 		} else {
 			assert_int_equal(msched_repl_encode(out, BUFSZ, &m), got);
 		}
@@ -535,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_reject_header),
 		cmocka_unit_test(test_reject_fields),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_pull),
 		cmocka_unit_test(test_indices),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_encode_refuses),
