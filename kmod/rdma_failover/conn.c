@@ -820,7 +820,13 @@ static int rfo_reg_one(struct rfo_conn *c, struct ib_reg_wr *wr,
 	if (!n)
 		return -ENOMEM;
 	*mapped = n;
-	mr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, nr_pages);
+	/*
+	 * One entry more than used: rxe before 6.3 (rxe_mr_copy()) reads
+	 * the pointer after its last map when an access ends on the last
+	 * entry of a full one (a KASAN slab-out-of-bounds report), so the
+	 * last map must never be full.
+	 */
+	mr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, nr_pages + 1);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
 	*mrp = mr;
@@ -863,7 +869,9 @@ int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
 	u32 per, k, j, nk;
 	int ret;
 
-	per = min_t(u32, c->dev->attrs.max_fast_reg_page_list_len, nr_slots);
+	/* one entry of each MR unused: see rfo_reg_one() */
+	per = min_t(u32, c->dev->attrs.max_fast_reg_page_list_len - 1,
+		    nr_slots);
 	if (!per)
 		return -EINVAL;
 	nk = DIV_ROUND_UP(nr_slots, per);

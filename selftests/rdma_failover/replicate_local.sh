@@ -115,7 +115,7 @@ if [ "$two" = 0 ]; then
 	ms_klog_mark
 	tap_fails_with "Invalid argument" "start with timeout_ms 150 <= 2 x heartbeat_ms 100: EINVAL" rfo_cmd "$RA" start
 	tap_is "$(cat "$RA/state")" stopped "... still stopped"
-	ms_write 1000 "$RA/timeout_ms"
+	ms_write "${RFO_TIMEOUT_MS:-5000}" "$RA/timeout_ms"	# as rfo_setup
 	tap_fails_with "Invalid argument" "promote on a primary: EINVAL" rfo_cmd "$RA" promote
 	tap_fails_with "Invalid argument" "reconnect on a stopped primary: EINVAL" rfo_cmd "$RA" reconnect
 
