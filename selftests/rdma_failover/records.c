@@ -45,6 +45,27 @@
  *   records lastseq PFILE            the seq in a progress file
  *   records rpo LOG MAX_SEQ AT_SEQ   the RPO line of check, from LOG alone
  *                                    (the image was checked on another host)
+ *
+ * In a guest (guest_replicate.sh), the ring is a region of the writer's
+ * own memory, scattered over guest-physical pages, and the image is the
+ * guest's whole RAM file. Each 4 KiB page of the region begins with a
+ * header (GREC_MAGIC, a run id, the page's index in the region, the
+ * region's page count), so the pages can be found in the image; the
+ * other 508 words of each page are ring slots: global slot g is word
+ * 4 + g % 508 of region page g / 508, and its checksum is of g.
+ *
+ *   records gwrite --mb M --run-id ID [--every-ms MS] [--file F]
+ *       M MiB of anonymous memory (populated, locked; or F's first M MiB,
+ *       shared, to try the scan on the host), headers first, then the ring
+ *       at full rate until SIGTERM/SIGINT. Prints "gwrite: ready pages P slots S" and
+ *       then "gwrite: seq N" about every MS ms (default 1000).
+ *   records gscan [--from-file] IMAGE --run-id ID --pages P
+ *       Finds the region's pages in IMAGE by their headers, orders them by
+ *       index and checks the ring as check does. Prints "gscan pages_found
+ *       F pages P duplicates D" and the records line; exits 1 unless every
+ *       page was found and nothing is torn. A page index found twice (a
+ *       stale copy the guest kernel left when it moved the page) is
+ *       counted in D; the copy whose records are newest is used.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,6 +85,12 @@
 #define REC_CSUM_MASK	((1ULL << REC_CSUM_BITS) - 1)
 #define REC_SEQ_MAX	((1ULL << (64 - REC_CSUM_BITS)) - 1)
 #define MAX_REPORTS	8
+
+#define GREC_PAGE	4096
+#define GREC_WORDS	(GREC_PAGE / 8)
+#define GREC_HDR	4	/* magic, run id, index, pages */
+#define GREC_SLOTS	(GREC_WORDS - GREC_HDR)
+#define GREC_MAGIC	0x5047455243455247ULL	/* "GRECEGP" */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -122,7 +149,9 @@ static void usage(void)
 		"       records copy FILE OUT\n"
 		"       records forge FILE SLOT SEQ\n"
 		"       records lastseq PFILE\n"
-		"       records rpo LOG MAX_SEQ AT_SEQ\n");
+		"       records rpo LOG MAX_SEQ AT_SEQ\n"
+		"       records gwrite --mb M --run-id ID [--every-ms MS] [--file F]\n"
+		"       records gscan [--from-file] IMAGE --run-id ID --pages P\n");
 	exit(2);
 }
 
@@ -363,13 +392,81 @@ static uint64_t read_progress(const char *progp)
 	return v;
 }
 
+/*
+ * check_ring_fn: the checks of "check" on a ring of @nslots slots, slot s at
+ * *slot_at(s); returns the number of torn or invalid records, sets the
+ * non-zero count and M.
+ */
+static uint64_t check_ring_fn(const uint64_t *(*slot_at)(const void *, uint64_t),
+			      const void *ctx, uint64_t nslots,
+			      uint64_t *nonzero_out, uint64_t *m_out)
+{
+	uint64_t s, m = 0, nonzero = 0, torn = 0, seq, want;
+	int reports = 0;
+
+	/* pass 1: checksums, and M among the valid records */
+	for (s = 0; s < nslots; s++) {
+		uint64_t r = *slot_at(ctx, s);
+
+		if (!r)
+			continue;
+		nonzero++;
+		seq = r >> REC_CSUM_BITS;
+		if (!seq || (r & REC_CSUM_MASK) != rec_csum(seq, s) ||
+		    (seq - 1) % nslots != s) {
+			torn++;
+			if (reports++ < MAX_REPORTS)
+				printf("# invalid record at slot %" PRIu64 ": 0x%016" PRIx64
+				       " (seq %" PRIu64 ")\n", s, r, seq);
+			continue;
+		}
+		if (seq > m)
+			m = seq;
+	}
+	/* pass 2: one instant */
+	for (s = 0; s < nslots; s++) {
+		uint64_t r = *slot_at(ctx, s);
+
+		/* the largest n <= m with (n - 1) % nslots == s */
+		if (m < s + 1)
+			want = 0;
+		else
+			want = m - ((m - 1 - s) % nslots);
+		seq = r >> REC_CSUM_BITS;
+		if (r && ((r & REC_CSUM_MASK) != rec_csum(seq, s) || !seq ||
+			  (seq - 1) % nslots != s))
+			continue; /* counted in pass 1 */
+		if (seq != want) {
+			torn++;
+			if (reports++ < MAX_REPORTS)
+				printf("# torn: slot %" PRIu64 " holds seq %" PRIu64
+				       ", the instant of max_seq %" PRIu64 " wants %" PRIu64 "\n",
+				       s, seq, m, want);
+		}
+	}
+	*nonzero_out = nonzero;
+	*m_out = m;
+	return torn;
+}
+
+static const uint64_t *flat_slot(const void *ctx, uint64_t s)
+{
+	return (const uint64_t *)ctx + s;
+}
+
+static uint64_t check_ring(const uint64_t *img, uint64_t nslots,
+			   uint64_t *nonzero, uint64_t *m)
+{
+	return check_ring_fn(flat_slot, img, nslots, nonzero, m);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *path = NULL, *logp = NULL, *progp = NULL;
-	uint64_t nslots, s, m = 0, nonzero = 0, torn = 0, seq, want, last = 0;
+	uint64_t nslots, m = 0, nonzero = 0, torn = 0, last = 0;
 	uint64_t at_seq = 0;
 	const uint64_t *img;
-	int from_file = 0, i, reports = 0;
+	int from_file = 0, i;
 	size_t size;
 
 	for (i = 0; i < argc; i++) {
@@ -390,47 +487,7 @@ static int cmd_check(int argc, char **argv)
 		usage();
 	img = load_image(path, from_file, &size);
 	nslots = size / 8;
-
-	/* pass 1: checksums, and M among the valid records */
-	for (s = 0; s < nslots; s++) {
-		uint64_t r = img[s];
-
-		if (!r)
-			continue;
-		nonzero++;
-		seq = r >> REC_CSUM_BITS;
-		if (!seq || (r & REC_CSUM_MASK) != rec_csum(seq, s) ||
-		    (seq - 1) % nslots != s) {
-			torn++;
-			if (reports++ < MAX_REPORTS)
-				printf("# invalid record at slot %" PRIu64 ": 0x%016" PRIx64
-				       " (seq %" PRIu64 ")\n", s, r, seq);
-			continue;
-		}
-		if (seq > m)
-			m = seq;
-	}
-	/* pass 2: one instant */
-	for (s = 0; s < nslots; s++) {
-		uint64_t r = img[s];
-
-		/* the largest n <= m with (n - 1) % nslots == s */
-		if (m < s + 1)
-			want = 0;
-		else
-			want = m - ((m - 1 - s) % nslots);
-		seq = r >> REC_CSUM_BITS;
-		if (r && ((r & REC_CSUM_MASK) != rec_csum(seq, s) || !seq ||
-			  (seq - 1) % nslots != s))
-			continue; /* counted in pass 1 */
-		if (seq != want) {
-			torn++;
-			if (reports++ < MAX_REPORTS)
-				printf("# torn: slot %" PRIu64 " holds seq %" PRIu64
-				       ", the instant of max_seq %" PRIu64 " wants %" PRIu64 "\n",
-				       s, seq, m, want);
-		}
-	}
+	torn = check_ring(img, nslots, &nonzero, &m);
 	printf("records %" PRIu64 " torn %" PRIu64 " max_seq %" PRIu64 "\n",
 	       nonzero, torn, m);
 	if (progp) {
@@ -551,6 +608,174 @@ static int cmd_forge(int argc, char **argv)
 	return 0;
 }
 
+/* records gwrite --mb M --run-id ID [--every-ms MS]: the in-guest writer */
+static int cmd_gwrite(int argc, char **argv)
+{
+	uint64_t mb = 0, run_id = 0, every_ms = 1000, npages, nslots, n, g;
+	uint64_t next_print, t;
+	volatile uint64_t *region;
+	const char *file = NULL;
+	uint64_t p;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--mb") && i + 1 < argc)
+			mb = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--run-id") && i + 1 < argc)
+			run_id = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--every-ms") && i + 1 < argc)
+			every_ms = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--file") && i + 1 < argc)
+			file = argv[++i];
+		else
+			usage();
+	}
+	if (!mb || !run_id || !every_ms)
+		usage();
+	npages = mb * (1024 * 1024 / GREC_PAGE);
+	nslots = npages * GREC_SLOTS;
+	if (file) {
+		size_t size;
+
+		region = map_file(file, 1, &size);
+		if (size < npages * GREC_PAGE) {
+			fprintf(stderr, "records: %s: smaller than %" PRIu64 " MiB\n",
+				file, mb);
+			return 2;
+		}
+	} else {
+		region = mmap(NULL, npages * GREC_PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (region == MAP_FAILED)
+			die("mmap", "region");
+	}
+	/* not swapped or moved by reclaim (a guest without swap anyway) */
+	mlock((void *)region, npages * GREC_PAGE);
+	memset(&((uint64_t *)region)[0], 0, npages * GREC_PAGE);
+	for (p = 0; p < npages; p++) {
+		volatile uint64_t *h = region + p * GREC_WORDS;
+
+		h[0] = GREC_MAGIC;
+		h[1] = run_id;
+		h[2] = p;
+		h[3] = npages;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("gwrite: ready pages %" PRIu64 " slots %" PRIu64 " run_id %" PRIu64 "\n",
+	       npages, nslots, run_id);
+	next_print = now_ns() + every_ms * 1000000ULL;
+	g = 0;
+	for (n = 1; n <= REC_SEQ_MAX && !stop_flag; n++) {
+		/* one aligned 64-bit store: never torn */
+		region[(g / GREC_SLOTS) * GREC_WORDS + GREC_HDR + g % GREC_SLOTS] =
+			rec_make(n, g);
+		if (++g == nslots)
+			g = 0;
+		if (!(n & 4095)) {
+			t = now_ns();
+			if (t >= next_print) {
+				printf("gwrite: seq %" PRIu64 "\n", n);
+				next_print = t + every_ms * 1000000ULL;
+			}
+		}
+	}
+	printf("gwrite: end seq %" PRIu64 "\n", n - 1);
+	return 0;
+}
+
+struct gring {
+	const uint64_t **page;	/* by index; NULL: not found */
+};
+
+static const uint64_t zero_word;
+
+static const uint64_t *gring_slot(const void *ctx, uint64_t s)
+{
+	const struct gring *gr = ctx;
+	const uint64_t *pg = gr->page[s / GREC_SLOTS];
+
+	return pg ? &pg[GREC_HDR + s % GREC_SLOTS] : &zero_word;
+}
+
+/* the newest valid record of a region page (to choose between copies) */
+static uint64_t gpage_max_seq(const uint64_t *pg, uint64_t index)
+{
+	uint64_t w, m = 0;
+
+	for (w = 0; w < GREC_SLOTS; w++) {
+		uint64_t r = pg[GREC_HDR + w], seq = r >> REC_CSUM_BITS;
+
+		if (r && seq && (r & REC_CSUM_MASK) ==
+		    rec_csum(seq, index * GREC_SLOTS + w) && seq > m)
+			m = seq;
+	}
+	return m;
+}
+
+/* records gscan [--from-file] IMAGE --run-id ID --pages P */
+static int cmd_gscan(int argc, char **argv)
+{
+	uint64_t run_id = 0, npages = 0, found = 0, dups = 0, torn, nonzero, m;
+	uint64_t p, nimg;
+	const char *path = NULL;
+	const uint64_t *img;
+	struct gring gr;
+	int from_file = 0, i;
+	size_t size;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--from-file"))
+			from_file = 1;
+		else if (!strcmp(argv[i], "--run-id") && i + 1 < argc)
+			run_id = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--pages") && i + 1 < argc)
+			npages = strtoull(argv[++i], NULL, 0);
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else
+			usage();
+	}
+	if (!path || !run_id || !npages)
+		usage();
+	img = load_image(path, from_file, &size);
+	nimg = size / GREC_PAGE;
+	gr.page = calloc(npages, sizeof(*gr.page));
+	if (!gr.page)
+		die("calloc", "pages");
+	for (p = 0; p < nimg; p++) {
+		const uint64_t *pg = img + p * GREC_WORDS;
+		uint64_t idx = pg[2];
+
+		if (pg[0] != GREC_MAGIC || pg[1] != run_id)
+			continue;
+		if (pg[3] != npages || idx >= npages) {
+			printf("# image page %" PRIu64 ": header of index %" PRIu64
+			       " of %" PRIu64 " pages, expected %" PRIu64 " pages\n",
+			       p, idx, pg[3], npages);
+			continue;
+		}
+		if (gr.page[idx]) {
+			dups++;
+			if (dups <= MAX_REPORTS)
+				printf("# region page %" PRIu64 " found twice (image pages %" PRIu64
+				       " and %" PRIu64 ")\n", idx,
+				       (uint64_t)(gr.page[idx] - img) / GREC_WORDS, p);
+			if (gpage_max_seq(pg, idx) <= gpage_max_seq(gr.page[idx], idx))
+				continue;
+		} else {
+			found++;
+		}
+		gr.page[idx] = pg;
+	}
+	printf("gscan pages_found %" PRIu64 " pages %" PRIu64 " duplicates %" PRIu64 "\n",
+	       found, npages, dups);
+	torn = check_ring_fn(gring_slot, &gr, npages * GREC_SLOTS, &nonzero, &m);
+	printf("records %" PRIu64 " torn %" PRIu64 " max_seq %" PRIu64 "\n",
+	       nonzero, torn, m);
+	return torn || found != npages ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -568,6 +793,10 @@ int main(int argc, char **argv)
 		return cmd_copy(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "forge"))
 		return cmd_forge(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "gwrite"))
+		return cmd_gwrite(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "gscan"))
+		return cmd_gscan(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "rpo") && argc == 5) {
 		uint64_t m = strtoull(argv[3], NULL, 0);
 		uint64_t at = strtoull(argv[4], NULL, 0);
