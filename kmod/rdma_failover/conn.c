@@ -63,6 +63,16 @@ static int rfo_cm_connect_request(struct rfo_replica *r, struct rdma_cm_id *id,
 					    r->name, msched_repl_strerror(err));
 		goto reject;
 	}
+	if (!!(m.u.hello.flags & RFO_WIRE_HELLO_F_PULL) !=
+	    (r->role == RFO_ROLE_SOURCE)) {
+		reason = RFO_WIRE_REJ_ROLE;
+		pr_warn_ratelimited("%s: refusing a %s: this replica is a %s\n",
+				    r->name, r->role == RFO_ROLE_SOURCE ?
+				    "primary (push)" : "recovery host (pull)",
+				    r->role == RFO_ROLE_SOURCE ? "source" :
+				    "standby");
+		goto reject;
+	}
 	spin_lock_bh(&r->ev_lock);
 	if (r->stopping || r->conn || r->pending_id) {
 		spin_unlock_bh(&r->ev_lock);
@@ -493,14 +503,14 @@ static void rfo_unregister_staging(struct rfo_conn *c)
 			ib_dereg_mr(c->chunk_mr[k]);
 		if (c->chunk_mapped[k])
 			ib_dma_unmap_sg(c->dev, c->chunk_sg[k],
-					c->chunk_nents[k], DMA_FROM_DEVICE);
+					c->chunk_nents[k], c->reg_dir);
 		kfree(c->chunk_sg[k]);
 	}
 	c->nr_chunks = 0;
 	if (c->list_mr)
 		ib_dereg_mr(c->list_mr);
 	if (c->list_mapped)
-		ib_dma_unmap_sg(c->dev, &c->list_sg, 1, DMA_FROM_DEVICE);
+		ib_dma_unmap_sg(c->dev, &c->list_sg, 1, c->reg_dir);
 	c->list_mr = NULL;
 	c->list_mapped = 0;
 }
@@ -816,7 +826,7 @@ static int rfo_reg_one(struct rfo_conn *c, struct ib_reg_wr *wr,
 	struct ib_mr *mr;
 	int n;
 
-	n = ib_dma_map_sg(c->dev, sg, nents, DMA_FROM_DEVICE);
+	n = ib_dma_map_sg(c->dev, sg, nents, c->reg_dir);
 	if (!n)
 		return -ENOMEM;
 	*mapped = n;
@@ -837,33 +847,20 @@ static int rfo_reg_one(struct rfo_conn *c, struct ib_reg_wr *wr,
 	wr->wr.wr_cqe = &c->reg_cqe;
 	wr->mr = mr;
 	wr->key = mr->rkey;
-	wr->access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	wr->access = c->reg_dir == DMA_TO_DEVICE ? IB_ACCESS_REMOTE_READ :
+		     IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
 	return 0;
 }
 
-/**
- * rfo_conn_register_staging() - register the standby's staging with FRWR.
- * @c: the connection (QP created)
- * @pages: the staging pages
- * @nr_slots: how many
- * @list: the list area (page aligned)
- * @list_bytes: its size (a multiple of PAGE_SIZE)
- * @chunks: filled with the chunks for REGIONS
- * @nr_chunks: their number
- * @list_addr: the list area's remote address
- * @list_rkey: its rkey
- *
- * One MR per chunk of at most max_fast_reg_page_list_len pages, one for the
- * list area, all registered by IB_WR_REG_MR on the QP (the last one
- * signaled, waited for) with remote write access only.
- *
- * Context: process context, a work of the replica; sleeps.
- * Return: 0 or -errno (counted in stats/nr_registration_errors).
+/*
+ * Register @pages (chunks of at most max_fast_reg_page_list_len pages) and
+ * the list area with FRWR for @c->reg_dir's access: IB_WR_REG_MR on the
+ * QP, the last one signaled and waited for.
  */
-int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
-			      u32 nr_slots, void *list, u32 list_bytes,
-			      struct msched_repl_chunk *chunks, u32 *nr_chunks,
-			      u64 *list_addr, u32 *list_rkey)
+static int rfo_conn_register(struct rfo_conn *c, struct page **pages,
+			     u32 nr_slots, void *list, u32 list_bytes,
+			     struct msched_repl_chunk *chunks, u32 *nr_chunks,
+			     u64 *list_addr, u32 *list_rkey)
 {
 	struct ib_reg_wr *wrs;
 	u32 per, k, j, nk;
@@ -942,9 +939,305 @@ err_free:
 	kfree(wrs);
 err:
 	rfo_stat_add(c->r, RFO_STAT_NR_REGISTRATION_ERRORS, 1);
-	pr_warn_ratelimited("%s: registering the staging area failed: %d\n",
-			    c->r->name, ret);
+	pr_warn_ratelimited("%s: registering %s failed: %d\n", c->r->name,
+			    c->reg_dir == DMA_TO_DEVICE ? "the pull window" :
+			    "the staging area", ret);
 	return ret;
+}
+
+/**
+ * rfo_conn_register_staging() - register the standby's staging with FRWR.
+ * @c: the connection (QP created)
+ * @pages: the staging pages
+ * @nr_slots: how many
+ * @list: the list area (page aligned)
+ * @list_bytes: its size (a multiple of PAGE_SIZE)
+ * @chunks: filled with the chunks for REGIONS
+ * @nr_chunks: their number
+ * @list_addr: the list area's remote address
+ * @list_rkey: its rkey
+ *
+ * One MR per chunk of at most max_fast_reg_page_list_len pages, one for the
+ * list area, all registered by IB_WR_REG_MR on the QP (the last one
+ * signaled, waited for) with remote write access only.
+ *
+ * Context: process context, a work of the replica; sleeps.
+ * Return: 0 or -errno (counted in stats/nr_registration_errors).
+ */
+int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
+			      u32 nr_slots, void *list, u32 list_bytes,
+			      struct msched_repl_chunk *chunks, u32 *nr_chunks,
+			      u64 *list_addr, u32 *list_rkey)
+{
+	c->reg_dir = DMA_FROM_DEVICE;
+	return rfo_conn_register(c, pages, nr_slots, list, list_bytes, chunks,
+				 nr_chunks, list_addr, list_rkey);
+}
+
+/**
+ * rfo_conn_register_pull() - register a source's pull window and dirty
+ * bitmap with FRWR, for remote read only.
+ * @c: the connection (QP created)
+ * @pages: the window pages
+ * @nr_slots: how many
+ * @list: the dirty bitmap (page aligned)
+ * @list_bytes: its allocated size (a multiple of PAGE_SIZE)
+ * @chunks: filled with the window's chunks for PULL_LIST
+ * @nr_chunks: their number
+ * @list_addr: the bitmap's remote address
+ * @list_rkey: its rkey
+ *
+ * As rfo_conn_register_staging(), but the MRs grant IB_ACCESS_REMOTE_READ
+ * and nothing else, and the memory is mapped DMA_TO_DEVICE. The MRs live
+ * until rfo_conn_destroy(): an rkey never outlives its connection.
+ *
+ * Context: process context, a work of the replica; sleeps.
+ * Return: 0 or -errno (counted in stats/nr_registration_errors).
+ */
+int rfo_conn_register_pull(struct rfo_conn *c, struct page **pages,
+			   u32 nr_slots, void *list, u32 list_bytes,
+			   struct msched_repl_chunk *chunks, u32 *nr_chunks,
+			   u64 *list_addr, u32 *list_rkey)
+{
+	c->reg_dir = DMA_TO_DEVICE;
+	return rfo_conn_register(c, pages, nr_slots, list, list_bytes, chunks,
+				 nr_chunks, list_addr, list_rkey);
+}
+
+/**
+ * rfo_conn_sync_pull_for_device() - hand a source's window and bitmap, as
+ * the CPU wrote them, to the device.
+ * @c: the connection, rfo_conn_register_pull() done
+ *
+ * Context: process context.
+ */
+void rfo_conn_sync_pull_for_device(struct rfo_conn *c)
+{
+	u32 k;
+
+	if (ib_uses_virt_dma(c->dev))
+		return;
+	for (k = 0; k < c->nr_chunks; k++)
+		dma_sync_sg_for_device(c->dev->dma_device, c->chunk_sg[k],
+				       c->chunk_nents[k], DMA_TO_DEVICE);
+	dma_sync_sg_for_device(c->dev->dma_device, &c->list_sg, 1,
+			       DMA_TO_DEVICE);
+}
+
+static void rfo_read_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct rfo_conn *c = container_of(wc->wr_cqe, struct rfo_conn,
+					  read_cqe);
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR)
+			pr_warn_ratelimited("%s: RDMA READ failed: %s\n",
+					    c->r->name,
+					    ib_wc_status_msg(wc->status));
+		if (!c->read_status)
+			c->read_status = -EIO;
+		WRITE_ONCE(c->broken, true);
+	}
+	WRITE_ONCE(c->read_done, true);
+	wake_up_all(&c->r->waitq);
+}
+
+/* Post @n READ work requests (the last one signaled) and wait for them. */
+static int rfo_post_reads(struct rfo_conn *c, u32 n)
+{
+	long left;
+	int ret;
+
+	c->wrs[n - 1].wr.send_flags = IB_SEND_SIGNALED;
+	c->read_status = 0;
+	WRITE_ONCE(c->read_done, false);
+	ret = ib_post_send(c->cm_id->qp, &c->wrs[0].wr, NULL);
+	if (ret)
+		return ret;
+	left = wait_event_timeout(c->r->waitq, READ_ONCE(c->read_done) ||
+				  rfo_stopping(c->r),
+				  msecs_to_jiffies(READ_ONCE(c->r->timeout_ms)));
+	if (READ_ONCE(c->read_done))
+		return c->read_status;
+	if (rfo_stopping(c->r))
+		return -EINTR;
+	if (!left) {
+		struct ib_qp_init_attr init;
+		struct ib_qp_attr qa = {};
+
+		ib_query_qp(c->cm_id->qp, &qa, IB_QP_STATE |
+			    IB_QP_MAX_QP_RD_ATOMIC, &init);
+		pr_warn("%s: %u RDMA READs (the first %u bytes at 0x%llx) not done in %u ms (QP state %d, max_rd_atomic %u)\n",
+			c->r->name, n, c->wrs[0].wr.sg_list[0].length,
+			c->wrs[0].remote_addr, READ_ONCE(c->r->timeout_ms),
+			qa.qp_state, qa.max_rd_atomic);
+	}
+	return -ETIMEDOUT;
+}
+
+static int rfo_read_wrs(struct rfo_conn *c)
+{
+	if (c->wrs)
+		return 0;
+	c->wrs = kcalloc(RFO_NR_WRITE_WR, sizeof(*c->wrs), GFP_KERNEL);
+	c->sges = kcalloc(RFO_NR_WRITE_WR * RFO_MAX_SGE, sizeof(*c->sges),
+			  GFP_KERNEL);
+	if (!c->wrs || !c->sges)
+		return -ENOMEM;
+	c->read_cqe.done = rfo_read_done;
+	return 0;
+}
+
+static void rfo_read_wr(struct rfo_conn *c, u32 n, struct ib_sge *sge,
+			u32 nsge, u64 addr, u32 rkey)
+{
+	struct ib_rdma_wr *w = &c->wrs[n];
+
+	memset(w, 0, sizeof(*w));
+	w->wr.opcode = IB_WR_RDMA_READ;
+	w->wr.wr_cqe = &c->read_cqe;
+	w->wr.sg_list = sge;
+	w->wr.num_sge = nsge;
+	w->remote_addr = addr;
+	w->rkey = rkey;
+	if (n)
+		c->wrs[n - 1].wr.next = &w->wr;
+}
+
+/**
+ * rfo_conn_read_buf() - RDMA READ @len bytes of the peer into a buffer.
+ * @c: the connection
+ * @dma: the local buffer's DMA address (mapped DMA_FROM_DEVICE)
+ * @len: bytes (> 0)
+ * @addr: the remote address
+ * @rkey: its rkey
+ *
+ * Context: process context; sleeps until the READ completed, at most
+ * timeout_ms.
+ * Return: 0 or -errno (-EIO: the READ failed, the connection is broken).
+ */
+int rfo_conn_read_buf(struct rfo_conn *c, u64 dma, u32 len, u64 addr,
+		      u32 rkey)
+{
+	int ret = rfo_read_wrs(c);
+
+	if (ret)
+		return ret;
+	if (!len)
+		return -EINVAL;
+	c->sges[0].addr = dma;
+	c->sges[0].length = len;
+	c->sges[0].lkey = c->pd->local_dma_lkey;
+	rfo_read_wr(c, 0, &c->sges[0], 1, addr, rkey);
+	return rfo_post_reads(c, 1);
+}
+
+/**
+ * rfo_conn_read_slots() - RDMA READ the peer's window slots [0, @count).
+ * @c: the connection
+ * @m: the peer's PULL_LIST (decoded; its chunks must stay readable)
+ * @count: slots to read, <= its nr_slots
+ * @dma: the DMA addresses of @count local pages (mapped DMA_FROM_DEVICE)
+ *
+ * Several pages per work request (at most max_sge_rd, never across a
+ * chunk), posted in rounds of what the send queue holds, each round's last
+ * request signaled and waited for.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 or -errno.
+ */
+int rfo_conn_read_slots(struct rfo_conn *c, const struct msched_repl_msg *m,
+			u32 count, const u64 *dma)
+{
+	u32 per = min_t(u32, c->max_sge, c->dev->attrs.max_sge_rd);
+	u32 i = 0, n = 0, j;
+	int ret = rfo_read_wrs(c);
+
+	if (ret)
+		return ret;
+	if (!per)
+		per = 1;
+	while (i < count) {
+		struct msched_repl_chunk ch;
+		u64 off;
+		u32 first, k;
+
+		ret = msched_repl_slot_chunk(m, i, &ch, &off);
+		if (ret)
+			return -EINVAL;
+		first = i - (u32)(off >> PAGE_SHIFT);
+		k = min3(count, first + ch.nr_slots, i + per) - i;
+		for (j = 0; j < k; j++) {
+			struct ib_sge *sge = &c->sges[n * RFO_MAX_SGE + j];
+
+			sge->addr = dma[i + j];
+			sge->length = PAGE_SIZE;
+			sge->lkey = c->pd->local_dma_lkey;
+		}
+		rfo_read_wr(c, n, &c->sges[n * RFO_MAX_SGE], k, ch.addr + off,
+			    ch.rkey);
+		n++;
+		i += k;
+		if (n == RFO_NR_WRITE_WR || i == count) {
+			ret = rfo_post_reads(c, n);
+			if (ret)
+				return ret;
+			n = 0;
+		}
+	}
+	return 0;
+}
+
+/**
+ * rfo_conn_connect() - resolve, set up and connect to the replica's peer.
+ * @c: a new connection (rfo_conn_new(r, NULL)), the replica's
+ * @hello: the HELLO to send as private data
+ * @rd_depth: RDMA READs this side may have in flight (0: none)
+ *
+ * Context: process context; sleeps (each step at most a few seconds).
+ * Return: 0 once ESTABLISHED; -ECONNREFUSED (rejected: @c->rej holds the
+ * REJECT), or another -errno.
+ */
+int rfo_conn_connect(struct rfo_conn *c, const struct msched_repl_msg *hello,
+		     u8 rd_depth)
+{
+	struct rfo_replica *r = c->r;
+	struct rdma_conn_param param = {};
+	u8 buf[RFO_WIRE_HELLO_LEN];
+	int len, err;
+
+	err = rdma_resolve_addr(c->cm_id, r->source.sin_addr.s_addr ?
+				(struct sockaddr *)&r->source : NULL,
+				(struct sockaddr *)&r->peer, 2000);
+	if (!err)
+		err = rfo_conn_wait_cm(c, RDMA_CM_EVENT_ADDR_RESOLVED,
+				       msecs_to_jiffies(3000));
+	if (!err)
+		err = rdma_resolve_route(c->cm_id, 2000);
+	if (!err)
+		err = rfo_conn_wait_cm(c, RDMA_CM_EVENT_ROUTE_RESOLVED,
+				       msecs_to_jiffies(3000));
+	if (err)
+		return err;
+	err = rfo_conn_setup(c);
+	if (err)
+		return err;
+	len = msched_repl_encode(buf, sizeof(buf), hello);
+	if (WARN_ON_ONCE(len < 0))
+		return -EINVAL;
+	param.private_data = buf;
+	param.private_data_len = len;
+	param.retry_count = 7;
+	param.rnr_retry_count = 7;
+	param.initiator_depth = min_t(u32, rd_depth,
+				      c->dev->attrs.max_qp_init_rd_atom);
+	param.responder_resources = min_t(u32, rd_depth,
+					  c->dev->attrs.max_qp_rd_atom);
+	err = rdma_connect(c->cm_id, &param);
+	if (!err)
+		err = rfo_conn_wait_cm(c, RDMA_CM_EVENT_ESTABLISHED,
+				       msecs_to_jiffies(3000));
+	return err;
 }
 
 /**

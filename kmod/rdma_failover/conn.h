@@ -89,6 +89,12 @@ struct rfo_msg_buf {
  * @list_sg: standby: the list area's scatterlist
  * @list_mapped: its mapped entries
  * @list_mr: its FRWR MR
+ * @reg_dir: DMA direction of the registered memory: DMA_FROM_DEVICE for
+ *	a standby's staging (remote write), DMA_TO_DEVICE for a source's
+ *	pull window (remote read)
+ * @read_cqe: completion of a recovery host's RDMA READs
+ * @read_status: the first error of a READ
+ * @read_done: the signaled READ (or an error) completed
  */
 struct rfo_conn {
 	struct rfo_replica *r;
@@ -144,6 +150,11 @@ struct rfo_conn {
 	struct scatterlist list_sg;
 	int list_mapped;
 	struct ib_mr *list_mr;
+	enum dma_data_direction reg_dir;
+
+	struct ib_cqe read_cqe;
+	int read_status;
+	bool read_done;
 };
 
 struct rfo_conn *rfo_conn_new(struct rfo_replica *r, struct rdma_cm_id *id);
@@ -161,6 +172,17 @@ int rfo_conn_register_staging(struct rfo_conn *c, struct page **pages,
 			      u32 nr_slots, void *list, u32 list_bytes,
 			      struct msched_repl_chunk *chunks, u32 *nr_chunks,
 			      u64 *list_addr, u32 *list_rkey);
+int rfo_conn_register_pull(struct rfo_conn *c, struct page **pages,
+			   u32 nr_slots, void *list, u32 list_bytes,
+			   struct msched_repl_chunk *chunks, u32 *nr_chunks,
+			   u64 *list_addr, u32 *list_rkey);
+void rfo_conn_sync_pull_for_device(struct rfo_conn *c);
+int rfo_conn_read_buf(struct rfo_conn *c, u64 dma, u32 len, u64 addr,
+		      u32 rkey);
+int rfo_conn_read_slots(struct rfo_conn *c, const struct msched_repl_msg *m,
+			u32 count, const u64 *dma);
+int rfo_conn_connect(struct rfo_conn *c, const struct msched_repl_msg *hello,
+		     u8 rd_depth);
 void rfo_conn_sync_staging_for_cpu(struct rfo_conn *c, u32 count);
 void rfo_conn_sync_staging_for_device(struct rfo_conn *c);
 struct rdma_cm_id *rfo_cm_listen(struct rfo_replica *r);

@@ -21,7 +21,31 @@ static const char *const rfo_state_names[RFO_NR_STATES] = {
 	[RFO_RECONNECTING] = "reconnecting",
 	[RFO_PRIMARY_LOST] = "primary_lost",
 	[RFO_PROMOTED] = "promoted",
+	[RFO_SERVING] = "serving",
+	[RFO_PULLING] = "pulling",
+	[RFO_RECOVERED] = "recovered",
 };
+
+static const char *const rfo_role_names[RFO_NR_ROLES] = {
+	[RFO_ROLE_PRIMARY] = "primary",
+	[RFO_ROLE_STANDBY] = "standby",
+	[RFO_ROLE_SOURCE] = "source",
+	[RFO_ROLE_RECOVERY] = "recovery",
+};
+
+/**
+ * rfo_role_name() - the word sysfs shows for a role.
+ * @role: enum rfo_role
+ *
+ * Context: any.
+ * Return: a static string ("?" for an unknown role).
+ */
+const char *rfo_role_name(int role)
+{
+	if (role < 0 || role >= RFO_NR_ROLES)
+		return "?";
+	return rfo_role_names[role];
+}
 
 /**
  * rfo_state_name() - the word sysfs shows for a state.

@@ -5,7 +5,10 @@
  * One struct rfo_replica per replicated memschedfs file (sysfs.c creates
  * and destroys them). Its role is primary (primary.c: the epoch engine,
  * rdma_cm client) or standby (standby.c: receive, undo log, apply,
- * promote; rdma_cm server). conn.c owns one RC connection: rdma_cm id, PD,
+ * promote; rdma_cm server), or, for pull recovery (pull.c), source (a
+ * baseline image on shared storage, the dirty bitmap since, served to
+ * RDMA READs; rdma_cm server) or recovery (baseline, then RDMA READ;
+ * rdma_cm client). conn.c owns one RC connection: rdma_cm id, PD,
  * CQ, QP, receive ring, send ring, registrations.
  *
  * Locking (Documentation/design/replication.rst, "Locking"):
@@ -37,6 +40,9 @@ struct rfo_conn;
 enum rfo_role {
 	RFO_ROLE_PRIMARY,
 	RFO_ROLE_STANDBY,
+	RFO_ROLE_SOURCE,
+	RFO_ROLE_RECOVERY,
+	RFO_NR_ROLES,
 };
 
 enum rfo_state {
@@ -48,6 +54,9 @@ enum rfo_state {
 	RFO_RECONNECTING,	/* primary */
 	RFO_PRIMARY_LOST,	/* standby */
 	RFO_PROMOTED,		/* standby */
+	RFO_SERVING,		/* source: a recovery host pulls */
+	RFO_PULLING,		/* recovery */
+	RFO_RECOVERED,		/* recovery: the pull completed */
 	RFO_NR_STATES,
 };
 
@@ -70,6 +79,14 @@ enum rfo_stat {
 	RFO_STAT_LAST_DETECT_MS,
 	RFO_STAT_LAST_PROMOTE_US,
 	RFO_STAT_NR_REJECTS,
+	RFO_STAT_NR_PULLS,
+	RFO_STAT_NR_PULL_ERRORS,
+	RFO_STAT_NR_PULL_PAGES,
+	RFO_STAT_NR_PULL_BYTES,
+	RFO_STAT_NR_BASELINE_PAGES,
+	RFO_STAT_NR_DIRTY_PAGES,
+	RFO_STAT_LAST_PULL_NS,
+	RFO_STAT_LAST_BASELINE_NS,
 	RFO_NR_STATS,
 };
 
@@ -140,6 +157,14 @@ enum rfo_stat {
  * @rx.gen: the generation of the primary being received
  * @rx.idx: the indices of the batch being applied (a private copy: the
  *	peer can write the list area at any time)
+ * @baseline: source and recovery: the baseline image's path (@lock; set
+ *	while stopped; NULL: none)
+ * @pull: source: the dirty bitmap since the baseline (works, the source
+ *	being started; the CM handler reads nothing of it)
+ * @pull.map: the bitmap (wire layout), @pull.map_alloc bytes, page aligned
+ * @pull.map_bytes: its size in bytes, msched_repl_bitmap_bytes(@nr_pages)
+ * @pull.map_alloc: its allocated size (a multiple of PAGE_SIZE)
+ * @pull.nr_dirty: bits set in it
  * @stats: the stats/ counters
  */
 struct rfo_replica {
@@ -206,6 +231,14 @@ struct rfo_replica {
 	u64 prev_stall;
 	bool removed;
 
+	char *baseline;
+	struct {
+		u8 *map;
+		u32 map_bytes;
+		u32 map_alloc;
+		u64 nr_dirty;
+	} pull;
+
 	atomic64_t stats[RFO_NR_STATS];
 };
 
@@ -229,6 +262,8 @@ int rfo_replica_start(struct rfo_replica *r);
 void rfo_replica_stop(struct rfo_replica *r);
 int rfo_replica_promote(struct rfo_replica *r);
 int rfo_replica_reconnect(struct rfo_replica *r);
+int rfo_replica_pull(struct rfo_replica *r);
+const char *rfo_role_name(int role);
 
 /* primary.c */
 int rfo_primary_start(struct rfo_replica *r);
@@ -245,6 +280,13 @@ void rfo_standby_accept_work(struct work_struct *work);
 void rfo_standby_rx_work(struct work_struct *work);
 void rfo_standby_hb_work(struct work_struct *work);
 void rfo_standby_lost_work(struct work_struct *work);
+
+/* pull.c: pull recovery (source and recovery roles) */
+int rfo_source_start(struct rfo_replica *r);
+void rfo_source_stop(struct rfo_replica *r);
+void rfo_source_accept_work(struct work_struct *work);
+void rfo_source_epoch_work(struct work_struct *work);
+int rfo_recovery_pull(struct rfo_replica *r);
 
 /* sysfs.c: the /sys/kernel/rdma_failover tree */
 int rfo_sysfs_init(void);

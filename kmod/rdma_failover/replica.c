@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rdma_failover: a replica's life (new, free) and its commands (start,
- * stop, promote, reconnect). Commands hold the replica's lock; stopping
+ * stop, promote, reconnect, pull). Commands hold the replica's lock; stopping
  * first quiesces the work items (stopping flag, then cancel and flush),
  * which never take that lock.
  */
@@ -18,6 +18,29 @@ static unsigned int staging_slots = RFO_WIRE_DEFAULT_SLOTS;
 module_param(staging_slots, uint, 0644);
 MODULE_PARM_DESC(staging_slots,
 		 "standby staging slots of 4 KiB (1..4096), read at start");
+
+/* accept_work and epoch_work do what the replica's role does */
+static void rfo_accept_work(struct work_struct *work)
+{
+	struct rfo_replica *r = container_of(work, struct rfo_replica,
+					     accept_work);
+
+	if (r->role == RFO_ROLE_SOURCE)
+		rfo_source_accept_work(work);
+	else
+		rfo_standby_accept_work(work);
+}
+
+static void rfo_epoch_work(struct work_struct *work)
+{
+	struct rfo_replica *r = container_of(to_delayed_work(work),
+					     struct rfo_replica, epoch_work);
+
+	if (r->role == RFO_ROLE_SOURCE)
+		rfo_source_epoch_work(work);
+	else
+		rfo_primary_epoch_work(work);
+}
 
 /**
  * rfo_replica_new() - a stopped replica of @file.
@@ -53,8 +76,8 @@ struct rfo_replica *rfo_replica_new(const char *name, const char *path,
 	init_waitqueue_head(&r->waitq);
 	xa_init(&r->rx.undo_log);
 	INIT_DELAYED_WORK(&r->connect_work, rfo_primary_connect_work);
-	INIT_DELAYED_WORK(&r->epoch_work, rfo_primary_epoch_work);
-	INIT_WORK(&r->accept_work, rfo_standby_accept_work);
+	INIT_DELAYED_WORK(&r->epoch_work, rfo_epoch_work);
+	INIT_WORK(&r->accept_work, rfo_accept_work);
 	INIT_WORK(&r->rx_work, rfo_standby_rx_work);
 	INIT_DELAYED_WORK(&r->hb_work, rfo_standby_hb_work);
 	INIT_WORK(&r->lost_work, rfo_standby_lost_work);
@@ -79,8 +102,10 @@ struct rfo_replica *rfo_replica_new(const char *name, const char *path,
  */
 void rfo_replica_free(struct rfo_replica *r)
 {
-	WARN_ON_ONCE(r->state != RFO_STOPPED && r->state != RFO_PROMOTED);
+	WARN_ON_ONCE(r->state != RFO_STOPPED && r->state != RFO_PROMOTED &&
+		     r->state != RFO_RECOVERED);
 	destroy_workqueue(r->wq);
+	kfree(r->baseline);
 	xa_destroy(&r->rx.undo_log);
 	if (r->file)
 		fput(r->file);
@@ -109,8 +134,9 @@ static void rfo_replica_quiesce(struct rfo_replica *r)
  *
  * Context: process context, @r->lock held; sleeps.
  * Return: 0; -EBUSY (not stopped), -EDESTADDRREQ (no peer), -EINVAL
- * (timeout_ms not above 2 x heartbeat_ms, or staging_slots out of range),
- * -ENODEV (being removed), or the role's error.
+ * (timeout_ms not above 2 x heartbeat_ms, staging_slots out of range, or
+ * a recovery replica: it takes pull), -ENODEV (being removed), or the
+ * role's error.
  */
 int rfo_replica_start(struct rfo_replica *r)
 {
@@ -124,6 +150,11 @@ int rfo_replica_start(struct rfo_replica *r)
 		return -ENODEV;
 	if (r->state != RFO_STOPPED)
 		return -EBUSY;
+	if (r->role == RFO_ROLE_RECOVERY) {
+		pr_info("%s: start: a recovery replica takes the command pull\n",
+			r->name);
+		return -EINVAL;
+	}
 	if (!r->peer.sin_port)
 		return -EDESTADDRREQ;
 	if (to <= 2 * hb) {
@@ -142,6 +173,8 @@ int rfo_replica_start(struct rfo_replica *r)
 	spin_unlock_bh(&r->ev_lock);
 	if (r->role == RFO_ROLE_PRIMARY)
 		ret = rfo_primary_start(r);
+	else if (r->role == RFO_ROLE_SOURCE)
+		ret = rfo_source_start(r);
 	else
 		ret = rfo_standby_start(r, slots);
 	if (ret) {
@@ -165,7 +198,9 @@ void rfo_replica_stop(struct rfo_replica *r)
 	rfo_replica_quiesce(r);
 	if (r->role == RFO_ROLE_PRIMARY)
 		rfo_primary_stop(r);
-	else if (r->state != RFO_PROMOTED)
+	else if (r->role == RFO_ROLE_SOURCE)
+		rfo_source_stop(r);
+	else if (r->role == RFO_ROLE_STANDBY && r->state != RFO_PROMOTED)
 		rfo_standby_stop(r);
 	rfo_replica_set_state(r, RFO_STOPPED);
 }
@@ -216,4 +251,17 @@ int rfo_replica_reconnect(struct rfo_replica *r)
 	if (r->role != RFO_ROLE_PRIMARY)
 		return -EINVAL;
 	return rfo_primary_reconnect(r);
+}
+
+/**
+ * rfo_replica_pull() - the pull command (recovery).
+ * @r: the replica
+ *
+ * Context: process context, @r->lock held; sleeps until the pull ended.
+ * Return: 0 or -errno, as rfo_recovery_pull().
+ */
+int rfo_replica_pull(struct rfo_replica *r)
+{
+	lockdep_assert_held(&r->lock);
+	return rfo_recovery_pull(r);
 }

@@ -6,7 +6,7 @@
  * Documentation/ABI/testing/sysfs-kernel-rdma_failover.
  *
  *   version, add, remove
- *   replicas/<name>/{path,role,peer,source,epoch_ms,heartbeat_ms,
+ *   replicas/<name>/{path,role,peer,source,baseline,epoch_ms,heartbeat_ms,
  *                    timeout_ms,state,epoch,epoch_cut_ns,command}
  *   replicas/<name>/stats/{nr_epochs,...,reset_all}
  *
@@ -49,8 +49,8 @@ static ssize_t path_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t role_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%s\n", READ_ONCE(to_replica(kobj)->role) ==
-			  RFO_ROLE_PRIMARY ? "primary" : "standby");
+	return sysfs_emit(buf, "%s\n",
+			  rfo_role_name(READ_ONCE(to_replica(kobj)->role)));
 }
 
 static ssize_t role_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -63,8 +63,13 @@ static ssize_t role_store(struct kobject *kobj, struct kobj_attribute *attr,
 		role = RFO_ROLE_PRIMARY;
 	} else if (sysfs_streq(buf, "standby")) {
 		role = RFO_ROLE_STANDBY;
+	} else if (sysfs_streq(buf, "source")) {
+		role = RFO_ROLE_SOURCE;
+	} else if (sysfs_streq(buf, "recovery")) {
+		role = RFO_ROLE_RECOVERY;
 	} else {
-		pr_info("%s: role: accepted: primary, standby\n", r->name);
+		pr_info("%s: role: accepted: primary, standby, source, recovery\n",
+			r->name);
 		return -EINVAL;
 	}
 	mutex_lock(&r->lock);
@@ -180,6 +185,54 @@ static ssize_t source_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return addr_store(to_replica(kobj), buf, count, false);
 }
 
+static ssize_t baseline_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	struct rfo_replica *r = to_replica(kobj);
+	ssize_t n;
+
+	mutex_lock(&r->lock);
+	n = sysfs_emit(buf, "%s\n", r->baseline ?: "");
+	mutex_unlock(&r->lock);
+	return n;
+}
+
+/* An absolute path (the baseline image on shared storage), or "" to clear. */
+static ssize_t baseline_store(struct kobject *kobj,
+			      struct kobj_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct rfo_replica *r = to_replica(kobj);
+	char *path, *old;
+	ssize_t ret = count;
+
+	path = kstrndup(buf, count, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	strim(path);
+	if (path[0] && (path[0] != '/' || strlen(path) >= PATH_MAX)) {
+		pr_info("%s: baseline: accepted: an absolute path, or empty\n",
+			r->name);
+		kfree(path);
+		return -EINVAL;
+	}
+	if (!path[0]) {
+		kfree(path);
+		path = NULL;
+	}
+	mutex_lock(&r->lock);
+	if (r->state != RFO_STOPPED) {
+		ret = -EBUSY;
+		old = path;
+	} else {
+		old = r->baseline;
+		r->baseline = path;
+	}
+	mutex_unlock(&r->lock);
+	kfree(old);
+	return ret;
+}
+
 static ssize_t uint_store(struct rfo_replica *r, const char *what,
 			  const char *buf, size_t count, unsigned int *val,
 			  unsigned int min, unsigned int max)
@@ -250,8 +303,10 @@ static ssize_t command_store(struct kobject *kobj, struct kobj_attribute *attr,
 		ret = rfo_replica_promote(r);
 	} else if (sysfs_streq(buf, "reconnect")) {
 		ret = rfo_replica_reconnect(r);
+	} else if (sysfs_streq(buf, "pull")) {
+		ret = rfo_replica_pull(r);
 	} else {
-		pr_info("%s: command: accepted: start, stop, promote, reconnect\n",
+		pr_info("%s: command: accepted: start, stop, promote, reconnect, pull\n",
 			r->name);
 		ret = -EINVAL;
 	}
@@ -263,6 +318,7 @@ static struct kobj_attribute path_attr = __ATTR_RO_MODE(path, 0444);
 static struct kobj_attribute role_attr = __ATTR_RW_MODE(role, 0644);
 static struct kobj_attribute peer_attr = __ATTR_RW_MODE(peer, 0644);
 static struct kobj_attribute source_attr = __ATTR_RW_MODE(source, 0644);
+static struct kobj_attribute baseline_attr = __ATTR_RW_MODE(baseline, 0644);
 static struct kobj_attribute state_attr = __ATTR_RO_MODE(state, 0444);
 static struct kobj_attribute epoch_attr = __ATTR_RO_MODE(epoch, 0444);
 static struct kobj_attribute epoch_cut_ns_attr =
@@ -274,6 +330,7 @@ static struct attribute *rfo_replica_attrs[] = {
 	&role_attr.attr,
 	&peer_attr.attr,
 	&source_attr.attr,
+	&baseline_attr.attr,
 	&epoch_ms_attr.attr,
 	&heartbeat_ms_attr.attr,
 	&timeout_ms_attr.attr,
@@ -336,6 +393,14 @@ RFO_STAT(nr_rollbacks, RFO_STAT_NR_ROLLBACKS);
 RFO_STAT(last_detect_ms, RFO_STAT_LAST_DETECT_MS);
 RFO_STAT(last_promote_us, RFO_STAT_LAST_PROMOTE_US);
 RFO_STAT(nr_rejects, RFO_STAT_NR_REJECTS);
+RFO_STAT(nr_pulls, RFO_STAT_NR_PULLS);
+RFO_STAT(nr_pull_errors, RFO_STAT_NR_PULL_ERRORS);
+RFO_STAT(nr_pull_pages, RFO_STAT_NR_PULL_PAGES);
+RFO_STAT(nr_pull_bytes, RFO_STAT_NR_PULL_BYTES);
+RFO_STAT(nr_baseline_pages, RFO_STAT_NR_BASELINE_PAGES);
+RFO_STAT(nr_dirty_pages, RFO_STAT_NR_DIRTY_PAGES);
+RFO_STAT(last_pull_ns, RFO_STAT_LAST_PULL_NS);
+RFO_STAT(last_baseline_ns, RFO_STAT_LAST_BASELINE_NS);
 
 static ssize_t reset_all_store(struct kobject *kobj,
 			       struct kobj_attribute *attr, const char *buf,
@@ -374,6 +439,14 @@ static struct attribute *rfo_stats_attrs[] = {
 	&last_detect_ms_stat_attr.attr.attr,
 	&last_promote_us_stat_attr.attr.attr,
 	&nr_rejects_stat_attr.attr.attr,
+	&nr_pulls_stat_attr.attr.attr,
+	&nr_pull_errors_stat_attr.attr.attr,
+	&nr_pull_pages_stat_attr.attr.attr,
+	&nr_pull_bytes_stat_attr.attr.attr,
+	&nr_baseline_pages_stat_attr.attr.attr,
+	&nr_dirty_pages_stat_attr.attr.attr,
+	&last_pull_ns_stat_attr.attr.attr,
+	&last_baseline_ns_stat_attr.attr.attr,
 	&reset_all_attr.attr,
 	NULL,
 };
