@@ -2,19 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # Link loss mid-run, two lab hosts: this host's file A (primary, the
 # records writer on it at full rate) replicated to the peer's file B
-# (standby). The peer link goes down on this host for 4 s:
+# (standby). The replication link is cut on this host for timeout_ms +
+# 2 s (7 s: both ends notice):
 #  - A goes reconnecting, B's heartbeat timeout fires (B declares
-#    primary_lost and rolls back its partial epoch: counted);
-#  - the link back, A reconnects (stats/nr_reconnects >= 1), both
-#    replicating again, and epochs keep coming;
+#    primary_lost and rolls back its partial epoch if it had one);
+#  - the link back, rdma_cm works across it again (rping), A reconnects
+#    (stats/nr_reconnects >= 1), both replicate again (resuming, or a
+#    resync: stats/nr_resyncs), and epochs keep coming;
 #  - the writer killed, quiet epochs: B equals A; then A stopped and B
 #    promoted: B's image checks (0 torn, max_seq = the writer's last).
+# The cut: every RoCEv2 packet (UDP port 4791, the connection's and
+# rdma_cm's MADs alike) dropped both ways by tc on this host's end of the
+# peer link; the peer agent's TCP (peer_run) still works. Not
+# 'ip link set DEV down' and up: in the lab (Debian 6.1, rxe), a flap
+# under an established, busy RC connection left rdma_cm unusable between
+# the hosts afterwards (the primary's connects timed out, -110, every
+# 3.6 s for minutes; even a fresh rping failed, with the writer stopped),
+# while a flap with no connection on rxe0 did not (rping both ways right
+# after). LINK_LOSS_CUT=link runs the flap instead (not in make check).
 # Skips without a peer host.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/rdma.sh"
 
 rfo_require
+[ "${LINK_LOSS_CUT:-tc}" = link ] || command -v tc > /dev/null ||
+	tap_skip_all "no tc (iproute2) to cut the link"
 rfo_require_peer
 tap_plan 20
 
@@ -23,18 +36,37 @@ R=$RFO_RECORDS
 work=$(mktemp -d)
 wpid=""
 dev=$(rfo_peer_dev)
+# the cut (above): tc u32 filters on a root prio qdisc and on ingress
+cut=${LINK_LOSS_CUT:-tc}
+cut_on() {
+	[ "$cut" = link ] && { ip link set "$dev" down; return; }
+	modprobe -a sch_prio sch_ingress cls_u32 act_gact 2>/dev/null
+	tc qdisc add dev "$dev" root handle 1: prio &&
+	tc filter add dev "$dev" parent 1: protocol ip prio 1 u32 \
+		match ip protocol 17 0xff match ip dport 4791 0xffff action drop &&
+	tc qdisc add dev "$dev" ingress &&
+	tc filter add dev "$dev" parent ffff: protocol ip prio 1 u32 \
+		match ip protocol 17 0xff match ip dport 4791 0xffff action drop
+}
+cut_off() {
+	[ "$cut" = link ] && { ip link set "$dev" up; return; }
+	tc qdisc del dev "$dev" root 2>/dev/null
+	tc qdisc del dev "$dev" ingress 2>/dev/null
+	return 0
+}
 cleanup() {
-	ip link set "$dev" up 2>/dev/null
+	cut_off
 	kill $MS_STALL_PID 2>/dev/null
 	[ -n "$wpid" ] && kill -KILL "$wpid" 2>/dev/null
 	wait 2>/dev/null
 	rfo_remove a
 	PEER_TIMEOUT=30 peer_run "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
-	# A new rxe0: in the lab, rdma_cm through an rxe device whose netdev
-	# went down and up timed out (the next tests, failover_poweroff.sh
-	# included, could not connect to this host).
-	rfo_rxe_del rxe0
-	rfo_rxe_add rxe0 "$dev" > /dev/null
+	# after the flap, a new rxe0 (see above: the next tests could not
+	# connect to this host)
+	if [ "$cut" = link ]; then
+		rfo_rxe_del rxe0
+		rfo_rxe_add rxe0 "$dev" > /dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,6 +74,7 @@ ms_stall_watch
 bail() { tap_diag "cannot go on: $*"; exit 1; }
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
+tap_diag "the cut: $cut"
 tap_ok "load the modules, rxe0 on $dev, memschedfs" \
 	all_of rfo_load -- rfo_rxe_add rxe0 "$dev" -- rfo_mount || bail "setup"
 A=$(rfo_file a "$MB") || bail "file a"
@@ -64,24 +97,41 @@ e0=$(peer_run "cat $RB/epoch")
 tap_diag "before: a: $(rfo_stats_line "$RA")"
 tap_diag "before: b: $(peer_run "rfo_stats_line $RB")"
 
-# ---- 4 s without the link ----
+# ---- the link cut for timeout_ms + 2 s (7 s) ----
 t0=$(now_ms)
-ip link set "$dev" down
-tap_ok "A: reconnecting within timeout_ms + 2 s of the link going down" \
-	rfo_wait_state "$RA" reconnecting $(( $(cat "$RA/timeout_ms") / 1000 + 2 ))
+cut_on || tap_diag "tc: the cut failed: $(tc qdisc show dev "$dev" 2>&1)"
+tmo=$(cat "$RA/timeout_ms")
+tap_ok "A: reconnecting within timeout_ms + 5 s of the cut" \
+	rfo_wait_state "$RA" reconnecting $((tmo / 1000 + 5))
 tap_diag "A saw it after $(( $(now_ms) - t0 )) ms"
-sleep $(( 4 - ($(now_ms) - t0) / 1000 > 0 ? 4 - ($(now_ms) - t0) / 1000 : 0 ))
-ip link set "$dev" up
+# the cut lasts timeout_ms + 2 s at least: B's heartbeat timeout too
+left=$(( (tmo + 2000 - ($(now_ms) - t0)) ))
+[ "$left" -gt 0 ] && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+cut_off
 t1=$(now_ms)
-tap_diag "link down for $((t1 - t0)) ms"
-# Is rdma_cm itself back? (tells an rxe problem from the module's: in the
-# lab's first run neither side reconnected, the standby's accepts failing
-# with -110 then -111, and the next test could not connect to this host)
+tap_diag "the link was cut for $((t1 - t0)) ms"
+# Is rdma_cm itself back? (tells an rxe problem from the module's: with
+# the flap, neither side reconnected, the standby's accepts failing with
+# -110 then -111, and the next test could not connect to this host)
 sleep 2
 peer_run "timeout 30 rping -s -a $RFO_B_IP -C 3 > /dev/null 2>&1 &" > /dev/null
 sleep 1
 tap_ok "rdma_cm across the link after it came back: rping -c -a $RFO_B_IP -C 3" \
-	bash -c "timeout 30 rping -c -a $RFO_B_IP -C 3 -v | grep -c 'ping data' | grep -qx 3"
+	bash -c "timeout 30 rping -c -a $RFO_B_IP -C 3 -v | grep -c 'ping data' | grep -qx 3" || {
+	tap_diag "a: qps: $(rdma res show qp link rxe0/1 2>&1 | tr '\n' ';')"
+	tap_diag "b: qps: $(peer_run 'rdma res show qp link rxe0/1' 2>&1 | tr '\n' ';')"
+	tap_diag "a: counters: $(grep -H . /sys/class/infiniband/rxe0/ports/1/hw_counters/* 2>/dev/null | grep -v ':0$' | sed 's,.*/,,' | tr '\n' ' ')"
+	tap_diag "b: counters: $(peer_run "grep -H . /sys/class/infiniband/rxe0/ports/1/hw_counters/* | grep -v ':0\$' | sed 's,.*/,,'" 2>&1 | tr '\n' ' ')"
+	tap_diag "a: cm_ids: $(rdma res show cm_id 2>&1 | tr '\n' ';')"
+	tap_diag "b: cm_ids: $(peer_run 'rdma res show cm_id' 2>&1 | tr '\n' ';')"
+	tap_diag "b: D tasks: $(peer_run 'for t in /proc/[0-9]*; do grep -q "^State:.*D" $t/status 2>/dev/null && echo "$(cat $t/comm): $(cat $t/stack | head -n 6 | tr "\n" " ")"; done' 2>&1 | tr '\n' ';')"
+	tap_diag "b: dmesg: $(peer_run 'dmesg | tail -n 15' 2>&1 | tr '\n' ';')"
+	kill -STOP "$wpid"
+	peer_run "timeout 30 rping -s -a $RFO_B_IP -C 3 > /dev/null 2>&1 &" > /dev/null
+	sleep 1
+	tap_diag "rping with the writer stopped: $(timeout 30 rping -c -a $RFO_B_IP -C 3 -v 2>&1 | tail -n 2 | tr '\n' ';')"
+	kill -CONT "$wpid"
+}
 tap_ok "A: replicating again" rfo_wait_state "$RA" replicating 120
 tap_diag "A replicating again $(( $(now_ms) - t1 )) ms after the link came back"
 tap_ok "A: stats/nr_reconnects grew ($r0 -> $(rfo_stat "$RA" nr_reconnects))" \
@@ -92,10 +142,12 @@ tap_ok "B: replicating again" peer_run "rfo_wait_state $RB replicating 30"
 e1=$(peer_run "cat $RB/epoch")
 tap_ok "B's epoch went on ($e0 -> $e1)" test "$e1" -gt "$e0"
 e=$(rfo_stat "$RA" nr_epochs)
-sleep 6
-# across the lab hosts an epoch under the full-rate writer takes about 1 s
-tap_ok "epochs keep coming after the reconnect ($e -> $(rfo_stat "$RA" nr_epochs) in 6 s, >= 2)" \
-	test "$(rfo_stat "$RA" nr_epochs)" -ge $((e + 2))
+t2=$SECONDS
+# across the lab hosts an epoch under the full-rate writer takes 1 to 8 s
+# (a loaded build machine): bounded by the clock, not a count
+tap_ok "epochs keep coming after the reconnect (2 more within 60 s)" \
+	rfo_wait_stat_ge "$RA" nr_epochs $((e + 2)) 60
+tap_diag "$e -> $(rfo_stat "$RA" nr_epochs) epochs in $((SECONDS - t2)) s"
 tap_diag "B rolled back $(( $(peer_run "rfo_stat $RB nr_rollbacks") - rb0 )) partial epochs; A resynced $(rfo_stat "$RA" nr_resyncs) times"
 tap_diag "after: a: $(rfo_stats_line "$RA")"
 tap_diag "after: b: $(peer_run "rfo_stats_line $RB")"
