@@ -23,10 +23,12 @@
 # neighbours (REACHABLE) intact; the standby got each REQ and answered
 # (its QP1 sends went on, its accepts ended REJECTED, -111, when the
 # primary gave up), this host's QP1 kept sending (REQ retries) but no REP
-# reached rdma_cm here: UDP counted datagrams that rxe0 did not (Udp
-# InDatagrams 4503, rxe rcvd_pkts 4469). So rxe drops incoming packets
-# for QP1 (ib_mad's, not the module's) after the flap: not something the
-# module's cm_id handling can fix; a new rxe0 works again.
+# reached rdma_cm here (its connect timed out, no event), and UDP counted
+# datagrams that rxe0 did not (Udp InDatagrams 4503, rxe rcvd_pkts 4469:
+# 34 dropped before rxe counts a packet, where it checks the GID, the QP's
+# state and keys, the ICRC). That points at rxe dropping the REPs for
+# QP1 (ib_mad's, not the module's), not proven; a fresh rping fails the
+# same way, so no cm_id handling in the module can fix it.
 # LINK_LOSS_CUT=link runs the flap instead (not in make check).
 # Skips without a peer host.
 . "$(dirname "$0")/../lib/tap.sh"
