@@ -1042,6 +1042,13 @@ static void rfo_read_done(struct ib_cq *cq, struct ib_wc *wc)
 	wake_up_all(&c->r->waitq);
 }
 
+/*
+ * READ work requests per round (of up to max_sge_rd pages each). Small
+ * rounds: under load in the lab, rxe lost READ responses of 16 x 64 KiB
+ * rounds and their retries outlasted timeout_ms.
+ */
+#define RFO_NR_READ_WR	8
+
 /* Post @n READ work requests (the last one signaled) and wait for them. */
 static int rfo_post_reads(struct rfo_conn *c, u32 n)
 {
@@ -1140,8 +1147,8 @@ int rfo_conn_read_buf(struct rfo_conn *c, u64 dma, u32 len, u64 addr,
  * @dma: the DMA addresses of @count local pages (mapped DMA_FROM_DEVICE)
  *
  * Several pages per work request (at most max_sge_rd, never across a
- * chunk), posted in rounds of what the send queue holds, each round's last
- * request signaled and waited for.
+ * chunk), posted in rounds of RFO_NR_READ_WR, each round's last request
+ * signaled and waited for (at most timeout_ms).
  *
  * Context: process context; sleeps.
  * Return: 0 or -errno.
@@ -1178,7 +1185,7 @@ int rfo_conn_read_slots(struct rfo_conn *c, const struct msched_repl_msg *m,
 			    ch.rkey);
 		n++;
 		i += k;
-		if (n == RFO_NR_WRITE_WR || i == count) {
+		if (n == RFO_NR_READ_WR || i == count) {
 			ret = rfo_post_reads(c, n);
 			if (ret)
 				return ret;

@@ -44,8 +44,12 @@
 #include "conn.h"
 #include "trace.h"
 
-/* window slots a source offers (pages copied per round trip) */
-#define RFO_PULL_WINDOW		RFO_WIRE_DEFAULT_SLOTS
+/*
+ * Window slots a source offers (pages copied per round trip): 128 pages,
+ * one round of READs on rxe (8 x 16 pages), so that a window's READs are
+ * bounded by one timeout_ms and the source's wait for WINDOW_ACK by two.
+ */
+#define RFO_PULL_WINDOW		128
 /* baseline I/O in runs of this many pages */
 #define RFO_BASELINE_RUN	64
 /* READs a recovery host keeps in flight; responder resources of a source */
@@ -316,8 +320,9 @@ static int rfo_source_serve(struct rfo_replica *r, struct rfo_conn *c,
 		m.u.window.window = w;
 		m.u.window.count = count;
 		err = rfo_conn_send(c, &m);
+		/* the recovery host READs, then writes the pages: 2 x timeout */
 		if (!err)
-			err = rfo_conn_recv(c, &m, rfo_pull_timeout(r));
+			err = rfo_conn_recv(c, &m, 2 * rfo_pull_timeout(r));
 		if (err <= -MSCHED_REPL_EBASE) {
 			rfo_bad_message(r, "WINDOW_ACK", err);
 			err = -EPROTO;
@@ -352,8 +357,16 @@ static int rfo_source_serve(struct rfo_replica *r, struct rfo_conn *c,
 	m.u.pull_done.nr_windows = w;
 	m.u.pull_done.flags = flags;
 	err = rfo_conn_send(c, &m);
-	if (!err)
-		err = rfo_conn_wait_sends(c, rfo_pull_timeout(r));
+	if (err)
+		goto out;
+	/*
+	 * Served. The recovery host disconnects as soon as PULL_DONE came,
+	 * which may break the connection before its send completion is
+	 * seen here: that is no error.
+	 */
+	err = rfo_conn_wait_sends(c, rfo_pull_timeout(r));
+	if (err == -ECONNRESET)
+		err = 0;
 	if (err)
 		goto out;
 	ns = ktime_get_ns() - t0;
