@@ -43,8 +43,9 @@ struct msched_dirty;
  * @nr_cow_pages: frozen pages copied aside because a write came first
  * @nr_commits: epochs committed
  * @nr_aborts: epochs aborted (made dirty again)
- * @stall_ns: time writers waited for cuts, summed over writers (each
- *	waiter measures its own wait)
+ * @stall_ns: time writers were held up, summed over writers: each
+ *	measures its own wait for a cut and its own copy of a frozen page
+ *	aside (COW)
  * @last_stall_max_ns: the longest such wait of the last cut: from the
  *	earliest waiter's arrival to the cut's instant (0: nobody waited)
  * @last_cut_ns: how long the last cut took, from asking for the cut lock

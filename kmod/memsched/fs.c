@@ -263,7 +263,8 @@ static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
  *
  * When @idx belongs to the frozen epoch and was not copied yet, its
  * contents are copied aside first (COW), so that msched_dirty_copy()
- * still returns them as they were at the cut.
+ * still returns them as they were at the cut. The copy's time is added to
+ * the tracker's writer stall.
  *
  * Context: process context; may sleep (allocation). Caller holds
  * @d->mf->dirty_rwsem for read and the folio lock, in that order.
@@ -280,7 +281,11 @@ int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
 		return 0;	/* the size is fixed while tracked */
 	/* Set only by a cut (excluded by our lock), so no false "clear". */
 	if (test_bit(idx, d->pending) && !xa_load(&d->cow, idx)) {
+		u64 t0 = ktime_get_ns();
+
 		err = msched_fs_dirty_cow(d, idx, folio);
+		/* The writer waits for its copy too: part of its stall. */
+		atomic64_add(ktime_get_ns() - t0, &d->stall_ns);
 		if (err)
 			return err;
 	}

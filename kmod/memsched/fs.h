@@ -189,7 +189,8 @@ struct msched_file {
  * @last_stall_max_ns: the longest writer stall of the last cut; under @lock
  * @last_cut_ns: the last cut's length; under @lock
  * @nr_cow_pages: COW copies made (atomic: writers)
- * @stall_ns: time writers waited for cuts, summed (atomic: writers)
+ * @stall_ns: time writers were held up, summed: waiting for cuts and
+ *	copying frozen pages aside (atomic: writers)
  */
 struct msched_dirty {
 	struct msched_file *mf;
