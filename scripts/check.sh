@@ -111,15 +111,24 @@ lab_disks=(--disk mswap:512M --disk mswapbad:64M:fail-writes
 # The stock lab has a peer lab host for the two-host rdma_failover tests
 # (rxe on the peer link; the peer serves peer_run, selftests/lib/rdma.sh)
 # and a directory both hosts share at /mnt/lab-shared.
-echo "# check: kselftests in the lab (nested KVM, PMEM node, peer host)"
+# Two lanes, one core each. The first: the stock kernel's lab with its
+# peer host, every test but STOCK_LANE2_TESTS. The second: the debug
+# kernel's lab, then a second stock lab for STOCK_LANE2_TESTS (programs
+# that need no peer host, named uniquely across the targets), so that
+# neither lane idles while the other runs on (tools/lab/README, "Two
+# kernels").
+STOCK_LANE2_TESTS=${MEMSCHED_STOCK_LANE2_TESTS:-sched.sh memschedfs_vm.sh swap_guest.sh}
+# shellcheck disable=SC2086
+STOCK_LANE2_TESTS=$(echo $STOCK_LANE2_TESTS)
+echo "# check: kselftests in the lab (nested KVM, PMEM node, peer host)${STOCK_LANE2_TESTS:+; $STOCK_LANE2_TESTS in a second stock lab}"
 tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$LAB_TIMEOUT" \
 	--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared \
-	--out "$out/lab" -- 'make -s -C selftests run_tests' > "$out/lab.tap" &
+	--out "$out/lab" -- "make -s -C selftests run_tests SKIP='$STOCK_LANE2_TESTS'" > "$out/lab.tap" &
 stock_pid=$!
 tail -n +1 -F --pid="$stock_pid" "$out/lab.tap" 2>/dev/null &
 tail_pid=$!
 
-debug_pid=""
+debug_cmd=""
 if [ "$debug_lab" != 0 ]; then
 	if step "debug kernel (scripts/debug-kernel.sh)" wait "$dk_pid" &&
 	   dk=$(cat "$out/debug-kernel.dir") &&
@@ -128,22 +137,37 @@ if [ "$debug_lab" != 0 ]; then
 		echo "# check: kselftests in the lab on the debug kernel $(cat "$dk/kernelrelease") ($dk): ${debug_only:-all}"
 		# The host modules are the debug build's; nested guests boot the
 		# stock kernel with the stock balloon_guest.ko (GUEST_KMOD_DIR).
-		tools/lab/lab-run --kernel-dir "$dk" --nested --pmem 1G --mem 4G \
-			"${lab_disks[@]}" --timeout "$LAB_DEBUG_TIMEOUT" --out "$out/lab-debug" -- \
-			"KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod make -s -C selftests run_tests $debug_only" \
-			> "$out/lab-debug.tap" 2> "$out/lab-debug.err" &
-		debug_pid=$!
+		debug_cmd="KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod make -s -C selftests run_tests $debug_only"
 	fi
 fi
+(
+	if [ -n "$debug_cmd" ]; then
+		tools/lab/lab-run --kernel-dir "$dk" --nested --pmem 1G --mem 4G \
+			"${lab_disks[@]}" --timeout "$LAB_DEBUG_TIMEOUT" --out "$out/lab-debug" -- \
+			"$debug_cmd" > "$out/lab-debug.tap" 2> "$out/lab-debug.err"
+	fi
+	if [ -n "$STOCK_LANE2_TESTS" ]; then
+		tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" \
+			--timeout "$LAB_TIMEOUT" --out "$out/lab2" -- \
+			"make -s -C selftests run_tests ONLY='$STOCK_LANE2_TESTS'" \
+			> "$out/lab2.tap" 2> "$out/lab2.err"
+	fi
+) &
+lane2_pid=$!
 
 wait "$stock_pid"
 wait "$tail_pid" 2>/dev/null
 echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
 lab_verdict "$out/lab" "$out/lab-infra.tap"
-if [ -n "$debug_pid" ]; then
-	wait "$debug_pid"
+wait "$lane2_pid"
+if [ -n "$debug_cmd" ]; then
 	echo "# check: ---- the lab on the debug kernel ----"
 	cat "$out/lab-debug.tap" "$out/lab-debug.err"
 	lab_verdict "$out/lab-debug" "$out/lab-debug-infra.tap"
+fi
+if [ -n "$STOCK_LANE2_TESTS" ]; then
+	echo "# check: ---- the second stock lab: $STOCK_LANE2_TESTS ----"
+	cat "$out/lab2.tap" "$out/lab2.err"
+	lab_verdict "$out/lab2" "$out/lab2-infra.tap"
 fi
 finish
