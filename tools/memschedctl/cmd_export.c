@@ -28,9 +28,11 @@
  * rdma_failover's replicas (replicas/<name>/ of msctl_repl_root(), when
  * that module is loaded) are memsched_replica_*, labelled replica and role,
  * by the same rules, and: a stats/ file named last_* is a gauge (the last
- * epoch's, detection's or promotion's value), not a counter; state is one
- * gauge per state of the role, 1 for the one it is in; path and peer go in
- * memsched_replica_info.
+ * epoch's, detection's, promotion's, pull's or baseline's value), not a
+ * counter, and so is a file of stats_gauges[] (nr_dirty_pages: a source's
+ * pages written since its baseline, memsched_replica_dirty_bytes); state
+ * is one gauge per state of the role, 1 for the one it is in; path and
+ * peer go in memsched_replica_info.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -93,7 +95,15 @@ static const struct {
 	{ "epoch_ms", "epoch_length_seconds", 3 },
 	{ "epoch_cut_ns", "epoch_cut_timestamp_seconds", 9 },	/* CLOCK_REALTIME */
 	{ "cow_pages", "cow_pages", 0 },
+	/* pull recovery: a count beside pull_bytes (nr_pull_bytes), as pages beside bytes */
+	{ "pull_pages", "pull_pages", 0 },
 };
+
+/*
+ * stats/ files that are gauges though named nr_*: the metric is the name
+ * less nr_, in base units, without _total.
+ */
+static const char *const stats_gauges[] = { "nr_dirty_pages" };
 
 /* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
 static const char *const primary_states[] = {
@@ -102,6 +112,8 @@ static const char *const primary_states[] = {
 static const char *const standby_states[] = {
 	"stopped", "listening", "syncing", "replicating", "primary_lost", "promoted",
 };
+static const char *const source_states[] = { "stopped", "listening", "serving" };
+static const char *const recovery_states[] = { "stopped", "pulling", "recovered" };
 
 /*
  * Counters that are one family with a label: the pages the scheduler
@@ -201,7 +213,7 @@ static const struct {
 	{ "memsched_file_promoted_bytes_total", "Memory of the file promoted to the DRAM node." },
 	{ "memsched_file_demoted_bytes_total", "Memory of the file demoted to the PMEM node." },
 	{ "memsched_replica_info",
-	  "A replicated memschedfs file: its path and its peer (the standby's IPV4:PORT) as labels; always 1." },
+	  "A replicated memschedfs file: its path and its peer (IPV4:PORT: the standby's, or the source's for pull recovery) as labels; always 1." },
 	{ "memsched_replica_state",
 	  "1 for the state the replica is in, 0 for the other states of its role." },
 	{ "memsched_replica_epoch",
@@ -234,6 +246,22 @@ static const struct {
 	{ "memsched_replica_last_detect_seconds",
 	  "Standby: time from the primary's last message to declaring it lost, the last time." },
 	{ "memsched_replica_last_promote_seconds", "Standby: how long the last promotion took." },
+	{ "memsched_replica_pulls_total",
+	  "Pull recovery: pulls served to the end (source) or completed, state recovered (recovery)." },
+	{ "memsched_replica_pull_errors_total",
+	  "Pull recovery: pulls the source could not serve to the end, or pull commands that failed (recovery)." },
+	{ "memsched_replica_pull_pages_total",
+	  "Pull recovery: pages served in windows (source) or read by RDMA READ (recovery), a count of 4 KiB pages." },
+	{ "memsched_replica_pull_bytes_total",
+	  "Pull recovery: page bytes served (source) or read by RDMA READ (recovery)." },
+	{ "memsched_replica_baseline_bytes_total",
+	  "Pull recovery: bytes written to the baseline image (source) or filled from it (recovery)." },
+	{ "memsched_replica_dirty_bytes",
+	  "Source: memory of the file written since the baseline, now (what a pull reads)." },
+	{ "memsched_replica_last_pull_seconds",
+	  "Pull recovery: how long the last pull took to serve (source) or the last successful pull command, baseline fill included (recovery)." },
+	{ "memsched_replica_last_baseline_seconds",
+	  "Pull recovery: how long writing the baseline took, fsync included (source), or filling the file from it (recovery)." },
 };
 
 static bool in_list(const char *const *list, size_t nr, const char *s)
@@ -366,7 +394,6 @@ static int add_value(struct scope *s, const char *file, u64 v, bool counter)
 {
 	char base[NAME_LEN], name[2 * NAME_LEN], value[VALUE_LEN];
 	const char *what = file;
-
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(labelled); i++)
@@ -494,6 +521,10 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 			continue;
 		if (is_table(ents[i].name))
 			ret = add_table(s, dir, ents[i].name);
+		else if (msctl_sysfs_parse_u64(ents[i].value, &v) && counters &&
+			 in_list(stats_gauges, ARRAY_SIZE(stats_gauges), ents[i].name))
+			/* a gauge named nr_*: named as a counter, without _total */
+			ret = add_value(s, ents[i].name + 3, v, false);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
 			/* stats/last_*: the last event's value, a gauge */
 			ret = add_value(s, ents[i].name, v,
@@ -609,15 +640,21 @@ static int export_files(struct msctl_prom *prom)
 /* memsched_replica_state{state=...}: 1 for @state, 0 for the role's others. */
 static int add_replica_state(struct scope *s, const char *role, const char *state)
 {
-	const char *const *states = standby_states;
-	size_t nr = ARRAY_SIZE(standby_states), i;
+	const char *const *states = primary_states;
+	size_t nr = ARRAY_SIZE(primary_states), i;
 	char labels[LABELS_LEN];
 	bool known = false;
 	int ret = 0;
 
-	if (strcmp(role, "standby")) {
-		states = primary_states;
-		nr = ARRAY_SIZE(primary_states);
+	if (!strcmp(role, "standby")) {
+		states = standby_states;
+		nr = ARRAY_SIZE(standby_states);
+	} else if (!strcmp(role, "source")) {
+		states = source_states;
+		nr = ARRAY_SIZE(source_states);
+	} else if (!strcmp(role, "recovery")) {
+		states = recovery_states;
+		nr = ARRAY_SIZE(recovery_states);
 	}
 	for (i = 0; !ret && i < nr; i++) {
 		known |= !strcmp(states[i], state);

@@ -7,8 +7,13 @@
  *
  * "repl" lists the replicas, "repl NAME" shows one; "repl add PATH",
  * "repl remove NAME", "repl set NAME KNOB VALUE" and
- * "repl start|stop|promote|reconnect NAME" write the control files and put
- * the kernel's errno in words, with the replica's role and state.
+ * "repl start|stop|promote|reconnect|pull NAME" write the control files and
+ * put the kernel's errno in words, with the replica's role and state.
+ *
+ * Roles: primary and standby (push replication, every epoch), source and
+ * recovery (pull recovery: the source keeps a baseline image on shared
+ * storage and a bitmap of the pages written since; the recovery host's
+ * pull fills its file from the baseline and RDMA READs those pages).
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,15 +53,16 @@ static const struct {
 	const char *knob;
 	const char *accepted;
 } knob_ranges[] = {
-	{ "role", "primary or standby, while the replica is stopped" },
-	{ "peer", "IPV4:PORT, the standby's address (e.g. 192.168.1.2:7471), or empty, while the replica is stopped" },
-	{ "source", "IPV4, the address the primary connects from, or empty for any, while the replica is stopped" },
+	{ "role", "primary or standby (push replication), source or recovery (pull recovery), while the replica is stopped" },
+	{ "peer", "IPV4:PORT (primary: the standby's address, e.g. 192.168.1.2:7471; standby and source: the address to listen on; recovery: the source's), or empty, while the replica is stopped" },
+	{ "source", "IPV4, the address a primary or recovery replica connects from, or empty for any, while the replica is stopped" },
+	{ "baseline", "an absolute path shorter than PATH_MAX (the baseline image, on storage both hosts share; source and recovery), or empty, while the replica is stopped" },
 	{ "epoch_ms", "1..10000 (default 10)" },
 	{ "heartbeat_ms", "10..10000 (default 100)" },
 	{ "timeout_ms", "100..60000 (default 1000), more than 2 x heartbeat_ms (checked at start)" },
 };
 
-static const char *const commands[] = { "start", "stop", "promote", "reconnect" };
+static const char *const commands[] = { "start", "stop", "promote", "reconnect", "pull" };
 
 const char *msctl_repl_root(void)
 {
@@ -113,6 +119,8 @@ static const char *errno_name(int e)
 	case EISCONN:		return "EISCONN";
 	case ENXIO:		return "ENXIO";
 	case ENOSPC:		return "ENOSPC";
+	case EPROTO:		return "EPROTO";
+	case ESTALE:		return "ESTALE";
 	}
 	return msctl_errno_name(e);
 }
@@ -280,6 +288,30 @@ static bool is_standby(const struct repl *r)
 	return !strcmp(r->role, "standby");
 }
 
+static bool is_source(const struct repl *r)
+{
+	return !strcmp(r->role, "source");
+}
+
+static bool is_recovery(const struct repl *r)
+{
+	return !strcmp(r->role, "recovery");
+}
+
+/* Pull recovery's roles: no epoch pushed, the pull counters instead. */
+static bool is_pull_role(const struct repl *r)
+{
+	return is_source(r) || is_recovery(r);
+}
+
+/* A stats/ value in MiB, or 0 when absent. */
+static double stat_mib(const struct repl *r, const char *file)
+{
+	u64 v;
+
+	return stat_u64(r, file, &v) ? (double)v / (1 << 20) : 0.0;
+}
+
 static void json_repl(struct msctl_json *j, const struct repl *r)
 {
 	size_t i;
@@ -310,7 +342,6 @@ static int repl_list(void)
 	struct msctl_json j;
 	struct repl r;
 	int ret;
-	u64 v;
 
 	if (repl_check_root())
 		return EXIT_ERR;
@@ -326,7 +357,7 @@ static int repl_list(void)
 		msctl_json_obj_open(&j, NULL);
 		msctl_json_arr_open(&j, "replicas");
 	} else {
-		printf("%-16s %-7s %-12s %-21s %10s %8s %10s %8s %10s\n", "NAME",
+		printf("%-16s %-8s %-12s %-21s %10s %8s %10s %8s %10s\n", "NAME",
 		       "ROLE", "STATE", "PEER", "EPOCH", "EPOCH_MS", "LATENCY_MS",
 		       "STALL_MS", "MiB");
 	}
@@ -347,13 +378,15 @@ static int repl_list(void)
 			repl_free(&r);
 			continue;
 		}
-		printf("%-16s %-7s %-12s %-21s %10llu %8s %10s %8s %10.1f\n", r.name,
+		/* pull recovery: no epoch goes out; MiB served or pulled */
+		printf("%-16s %-8s %-12s %-21s %10llu %8s %10s %8s %10.1f\n", r.name,
 		       r.role, r.state, *r.peer ? r.peer : "-", r.epoch,
 		       knob_value(&r, "epoch_ms"),
+		       is_pull_role(&r) ? "-" :
 		       fmt_div(lat, sizeof(lat), &r, "last_epoch_latency_us", 1e3),
-		       is_standby(&r) ? "-" :
+		       is_standby(&r) || is_pull_role(&r) ? "-" :
 		       fmt_div(stall, sizeof(stall), &r, "last_writer_stall_max_ns", 1e6),
-		       stat_u64(&r, "nr_bytes", &v) ? (double)v / (1 << 20) : 0.0);
+		       stat_mib(&r, is_pull_role(&r) ? "nr_pull_bytes" : "nr_bytes"));
 		repl_free(&r);
 	}
 	if (msctl_cli_json) {
@@ -378,6 +411,47 @@ static const char *stat_str(char *buf, size_t size, const struct repl *r,
 	else
 		snprintf(buf, size, "?");
 	return buf;
+}
+
+/* repl NAME of a source or recovery replica: baseline, epoch, pulls. */
+static void show_pull(const struct repl *r)
+{
+	const char *baseline = knob_value(r, "baseline");
+	char a[32], b[32], c[32], d[32];
+
+	printf("  baseline      %s\n", *baseline ? baseline :
+	       "(none; '" PROG " repl set NAME baseline PATH', on storage both hosts share)");
+	if (is_source(r)) {
+		printf("  epoch         %llu (the last cut merged into the dirty bitmap; %s epochs with writes)\n",
+		       r->epoch, stat_str(a, sizeof(a), r, "nr_epochs"));
+		printf("  written       %s pages to the baseline, the last baseline in %s s\n",
+		       stat_str(a, sizeof(a), r, "nr_baseline_pages"),
+		       fmt_div(b, sizeof(b), r, "last_baseline_ns", 1e9));
+		printf("  dirty         %s pages written since the baseline (what a pull reads)\n",
+		       stat_str(a, sizeof(a), r, "nr_dirty_pages"));
+		printf("  pulls         %s served, %s failed, %s pages (%.1f MiB) served, the last in %s s\n",
+		       stat_str(a, sizeof(a), r, "nr_pulls"),
+		       stat_str(b, sizeof(b), r, "nr_pull_errors"),
+		       stat_str(c, sizeof(c), r, "nr_pull_pages"),
+		       stat_mib(r, "nr_pull_bytes"),
+		       fmt_div(d, sizeof(d), r, "last_pull_ns", 1e9));
+	} else {
+		printf("  filled        %s pages from the baseline, the last fill in %s s\n",
+		       stat_str(a, sizeof(a), r, "nr_baseline_pages"),
+		       fmt_div(b, sizeof(b), r, "last_baseline_ns", 1e9));
+		printf("  pulls         %s completed, %s failed, %s pages (%.1f MiB) read by RDMA READ, the last in %s s\n",
+		       stat_str(a, sizeof(a), r, "nr_pulls"),
+		       stat_str(b, sizeof(b), r, "nr_pull_errors"),
+		       stat_str(c, sizeof(c), r, "nr_pull_pages"),
+		       stat_mib(r, "nr_pull_bytes"),
+		       fmt_div(d, sizeof(d), r, "last_pull_ns", 1e9));
+		if (!strcmp(r->state, "recovered"))
+			printf("  recovered     the file is the source's file as of its last cut, for a VMM to start from\n");
+	}
+	printf("  link          %s bad messages, %s registration errors, %s connections refused\n",
+	       stat_str(a, sizeof(a), r, "nr_bad_messages"),
+	       stat_str(b, sizeof(b), r, "nr_registration_errors"),
+	       stat_str(c, sizeof(c), r, "nr_rejects"));
 }
 
 /* repl NAME: the replica in full */
@@ -408,6 +482,10 @@ static int repl_show(const char *name)
 	printf("  file          %s\n", r.path);
 	printf("  peer          %s\n", *r.peer ? r.peer : "(none; '" PROG " repl set NAME peer IPV4:PORT')");
 	printf("  state         %s\n", r.state);
+	if (is_pull_role(&r)) {
+		show_pull(&r);
+		goto knobs;
+	}
 	printf("  epoch         %llu (the last complete one: %s)\n", r.epoch,
 	       is_standby(&r) ? "applied here" : "committed by the standby");
 	if (is_standby(&r) && r.epoch_cut_ns)
@@ -444,6 +522,7 @@ static int repl_show(const char *name)
 		       stat_str(a, sizeof(a), &r, "nr_rollbacks"),
 		       stat_str(b, sizeof(b), &r, "last_detect_ms"),
 		       fmt_div(c, sizeof(c), &r, "last_promote_us", 1e3));
+knobs:
 	printf("  knobs ('" PROG " repl set %s KNOB VALUE'):\n", r.name);
 	for (i = 0; i < r.nr_knobs; i++)
 		msctl_fmt_row(r.knobs[i].name, r.knobs[i].value);
@@ -672,11 +751,111 @@ static void say_done(const char *name, const char *command)
 	repl_free(&r);
 }
 
-/* repl start|stop|promote|reconnect NAME */
+/* stats/@file of replica @name, or 0. */
+static u64 read_stat(const char *name, const char *file)
+{
+	char path[PATH_MAX];
+	u64 v;
+
+	if (repl_path(path, sizeof(path), "replicas/%s/stats/%s", name, file) ||
+	    msctl_sysfs_read_u64(path, &v))
+		return 0;
+	return v;
+}
+
+/* The pull counters before a pull, for what this one did. */
+struct pull_before {
+	u64 baseline_pages, pull_pages, pull_bytes;
+};
+
+static void pull_before_read(const char *name, struct pull_before *b)
+{
+	b->baseline_pages = read_stat(name, "nr_baseline_pages");
+	b->pull_pages = read_stat(name, "nr_pull_pages");
+	b->pull_bytes = read_stat(name, "nr_pull_bytes");
+}
+
+/* After a pull: what it took, from the counters' growth and last_*_ns. */
+static void say_pulled(const char *name, const struct pull_before *b)
+{
+	char state[REPL_WORD_LEN];
+
+	read_word(state, sizeof(state), name, "state");
+	printf("%s: pull done (state %s): %llu pages from the baseline in %.3f s, %llu pages (%.1f MiB) read from the source by RDMA READ; the pull took %.3f s%s\n",
+	       name, state,
+	       read_stat(name, "nr_baseline_pages") - b->baseline_pages,
+	       (double)read_stat(name, "last_baseline_ns") / 1e9,
+	       read_stat(name, "nr_pull_pages") - b->pull_pages,
+	       (double)(read_stat(name, "nr_pull_bytes") - b->pull_bytes) / (1 << 20),
+	       (double)read_stat(name, "last_pull_ns") / 1e9,
+	       strcmp(state, "recovered") ? "" :
+	       "; the file is the source's file as of its last cut, for a VMM to start from");
+}
+
+/*
+ * The pull command's errors (rfo_recovery_pull()): -1 when not one of
+ * them, else said. A failed pull leaves the file partly filled.
+ */
+static int pull_err(int ret, const char *what, const char *name, const char *rs)
+{
+	char role[REPL_WORD_LEN], base[PATH_MAX], peer[REPL_PEER_LEN];
+	static const char again[] = "the file is partly filled: pull again";
+
+	read_word(role, sizeof(role), name, "role");
+	read_word(base, sizeof(base), name, "baseline");
+	read_word(peer, sizeof(peer), name, "peer");
+	switch (-ret) {
+	case EINVAL:
+		if (strcmp(role, "recovery"))
+			msctl_err("%s: pull is for a replica of role recovery (%s; '" PROG " repl set %s role recovery' while stopped) (EINVAL)",
+				  what, rs, name);
+		else if (!*base || !strcmp(base, "?"))
+			msctl_err("%s: no baseline: set the baseline image's path first ('" PROG " repl set %s baseline PATH') (EINVAL)",
+				  what, name);
+		else
+			msctl_err("%s: the baseline %s is not the size of the file (EINVAL): give the baseline the source wrote for this file; 'dmesg | tail' names both sizes",
+				  what, base);
+		return 0;
+	case EBUSY:
+		msctl_err("%s: a pull runs only on a stopped replica (%s; '" PROG " repl stop %s' first) (EBUSY)",
+			  what, rs, name);
+		return 0;
+	case EDESTADDRREQ:
+		msctl_err("%s: no peer: set the source's address first ('" PROG " repl set %s peer IPV4:PORT') (EDESTADDRREQ)",
+			  what, name);
+		return 0;
+	case ENOENT:
+		msctl_err("%s: no baseline file %s (ENOENT): is the shared storage mounted here, and did the source's start write it?",
+			  what, base);
+		return 0;
+	case ECONNREFUSED:
+		msctl_err("%s: no source at %s, or it refused the pull (%s) (ECONNREFUSED): not started, its file of another size, still mapped writable by a process (its VMM still runs), or busy with another pull; 'dmesg | tail' says which; %s",
+			  what, peer, rs, again);
+		return 0;
+	case ETIMEDOUT:
+		msctl_err("%s: the source at %s did not answer in time (ETIMEDOUT; each wait is bounded by timeout_ms); %s",
+			  what, peer, again);
+		return 0;
+	case EPROTO:
+		msctl_err("%s: the source sent a bad message or dirty bitmap (EPROTO; stats/nr_bad_messages, 'dmesg | tail'); %s",
+			  what, again);
+		return 0;
+	case ESTALE:
+		msctl_err("%s: the source's file was written during the pull, so the image is not one instant (ESTALE): stop its VMM, then pull again",
+			  what);
+		return 0;
+	}
+	return -1;
+}
+
+/* repl start|stop|promote|reconnect|pull NAME */
 static int repl_command(const char *command, const char *name,
 			const struct msctl_cmd *cmd)
 {
 	char rel[PATH_MAX], what[NAME_MAX + 32], rs[96], hb[32], to[32];
+	char role[REPL_WORD_LEN], base[PATH_MAX];
+	bool pull = !strcmp(command, "pull");
+	struct pull_before before = {};
 	int ret;
 
 	ret = check_name(name, cmd);
@@ -684,17 +863,33 @@ static int repl_command(const char *command, const char *name,
 		return ret;
 	snprintf(rel, sizeof(rel), "replicas/%s/command", name);
 	snprintf(what, sizeof(what), "repl %s %s", command, name);
+	if (pull)
+		pull_before_read(name, &before);
 	ret = repl_write(rel, command);
 	if (!ret) {
-		say_done(name, command);
+		if (pull)
+			say_pulled(name, &before);
+		else
+			say_done(name, command);
 		return EXIT_OK;
 	}
 	if (!common_err(ret, what))
 		return EXIT_ERR;
 	role_state(rs, sizeof(rs), name);
-	if (ret == -EDESTADDRREQ) {
-		msctl_err("%s: no peer: set the standby's address first ('" PROG " repl set %s peer IPV4:PORT') (EDESTADDRREQ)",
+	if (pull && !pull_err(ret, what, name, rs))
+		return EXIT_ERR;
+	read_word(role, sizeof(role), name, "role");
+	if (ret == -EINVAL && !strcmp(command, "start") && !strcmp(role, "recovery")) {
+		msctl_err("%s: a recovery replica is not started: it takes '" PROG " repl pull %s' (%s) (EINVAL)",
+			  what, name, rs);
+	} else if (ret == -EINVAL && !strcmp(command, "start") && !strcmp(role, "source") &&
+		   (!*read_word(base, sizeof(base), name, "baseline") || !strcmp(base, "?"))) {
+		msctl_err("%s: a source needs a baseline: set its path first ('" PROG " repl set %s baseline PATH', on storage both hosts share) (EINVAL)",
 			  what, name);
+	} else if (ret == -EDESTADDRREQ) {
+		msctl_err("%s: no peer: set %s first ('" PROG " repl set %s peer IPV4:PORT') (EDESTADDRREQ)",
+			  what, !strcmp(role, "primary") ? "the standby's address" :
+			  "the address to listen on", name);
 	} else if (ret == -EAGAIN && !strcmp(command, "promote")) {
 		msctl_err("%s: no complete epoch yet: this standby holds no consistent image to promote (%s) (EAGAIN)",
 			  what, rs);
@@ -705,7 +900,7 @@ static int repl_command(const char *command, const char *name,
 		msctl_err("%s: not now (%s) (%s); 'dmesg | tail' says why",
 			  what, rs, errno_name(-ret));
 	} else if (ret == -EINVAL && !strcmp(command, "start")) {
-		msctl_err("%s: the kernel refused it (%s) (EINVAL): timeout_ms must be more than 2 x heartbeat_ms (now %s and %s), and a standby needs rdma_failover's staging_slots parameter in range; 'dmesg | tail' says which",
+		msctl_err("%s: the kernel refused it (%s) (EINVAL): timeout_ms must be more than 2 x heartbeat_ms (now %s and %s), a standby needs rdma_failover's staging_slots parameter in range, a source a baseline; 'dmesg | tail' says which",
 			  what, rs, read_word(to, sizeof(to), name, "timeout_ms"),
 			  read_word(hb, sizeof(hb), name, "heartbeat_ms"));
 	} else if ((ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP) &&
@@ -793,7 +988,7 @@ MSCTL_CMD_FN(repl)
 			return ret;
 		action = args[1];
 	} else if (nargs > 1) {
-		return msctl_cli_usage_err(cmd, "unknown action '%s': want add, remove, set, start, stop, promote, reconnect or a replica's NAME",
+		return msctl_cli_usage_err(cmd, "unknown action '%s': want add, remove, set, start, stop, promote, reconnect, pull or a replica's NAME",
 					   action);
 	}
 	ret = check_name(action, cmd);

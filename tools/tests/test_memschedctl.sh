@@ -13,7 +13,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 310
+tap_plan 352
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -804,16 +804,21 @@ fake_repl() {
 	chmod 0444 "$d"/path "$d"/epoch "$d"/state "$d"/epoch_cut_ns
 	echo "$2" > "$d/role"
 	echo "$4" > "$d/peer"
+	echo > "$d/source"
+	echo "${BASELINE-}" > "$d/baseline"
 	echo 10 > "$d/epoch_ms"
 	echo 100 > "$d/heartbeat_ms"
 	echo 1000 > "$d/timeout_ms"
-	chmod 0644 "$d"/role "$d"/peer "$d"/epoch_ms "$d"/heartbeat_ms "$d"/timeout_ms
+	chmod 0644 "$d"/role "$d"/peer "$d"/source "$d"/baseline "$d"/epoch_ms \
+		"$d"/heartbeat_ms "$d"/timeout_ms
 	: > "$d/command"
 	chmod 0200 "$d/command"
 	for c in nr_epochs nr_pages nr_bytes nr_cow_pages writer_stall_ns \
 		 last_writer_stall_max_ns last_epoch_latency_us last_cut_ns \
 		 nr_heartbeat_timeouts nr_reconnects nr_resyncs nr_bad_messages \
-		 nr_registration_errors nr_rollbacks last_detect_ms last_promote_us; do
+		 nr_registration_errors nr_rollbacks last_detect_ms last_promote_us \
+		 nr_rejects nr_pulls nr_pull_errors nr_pull_pages nr_pull_bytes \
+		 nr_baseline_pages nr_dirty_pages last_pull_ns last_baseline_ns; do
 		echo 0 > "$d/stats/$c"
 	done
 	for c in $6; do
@@ -863,13 +868,47 @@ jq_is '[.replicas[].name, .replicas[1].stats.last_detect_ms] | @csv' '"vm1.ram",
 tap_is "$(printf '%s\n' "$OUT" | python3 -m json.tool > /dev/null 2>&1 && echo ok)" ok "repl --json: valid JSON"
 run repl nosuch
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no replica 'nosuch'")" "1/1" "repl NAME of no replica: exit 1"
+# pull recovery: a source (host A, serving a pull) and a recovery replica
+# (host B, recovered), with the baseline on shared storage
+BASELINE=/shared/vm0.base fake_repl src.ram source serving 192.168.10.1:18515 57 \
+	"nr_epochs=12 nr_baseline_pages=8192 last_baseline_ns=2500000000 nr_dirty_pages=138 nr_pulls=1 nr_pull_pages=256 nr_pull_bytes=1048576 last_pull_ns=1610000000 last_cut_ns=90000"
+BASELINE=/shared/vm0.base fake_repl rec.ram recovery recovered 192.168.10.1:18515 0 \
+	"nr_baseline_pages=16384 last_baseline_ns=412000000 nr_pulls=1 nr_pull_errors=1 nr_pull_pages=256 nr_pull_bytes=1048576 last_pull_ns=1610000000 nr_rejects=1"
+run repl
+tap_is "$(line 2 "$OUT")/$(line 3 "$OUT")" \
+	"rec.ram recovery recovered 192.168.10.1:18515 0 10 - - 1.0/src.ram source serving 192.168.10.1:18515 57 10 - - 1.0" \
+	"repl: source and recovery: no latency or stall, MiB served or pulled"
+run repl src.ram
+has "$OUT" "baseline /shared/vm0.base" "repl NAME of a source: the baseline's path"
+has "$OUT" "written 8192 pages to the baseline, the last baseline in 2.500 s" "repl NAME of a source: the baseline's pages and time"
+has "$OUT" "dirty 138 pages written since the baseline (what a pull reads)" "repl NAME of a source: nr_dirty_pages"
+has "$OUT" "epoch 57 (the last cut merged into the dirty bitmap; 12 epochs with writes)" "repl NAME of a source: the last cut merged"
+has "$OUT" "pulls 1 served, 0 failed, 256 pages (1.0 MiB) served, the last in 1.610 s" "repl NAME of a source: the pulls served"
+run repl rec.ram
+has "$OUT" "filled 16384 pages from the baseline, the last fill in 0.412 s" "repl NAME of a recovery replica: the baseline fill"
+has "$OUT" "pulls 1 completed, 1 failed, 256 pages (1.0 MiB) read by RDMA READ, the last in 1.610 s" "repl NAME of a recovery replica: the pulls"
+has "$OUT" "recovered the file is the source's file as of its last cut, for a VMM to start from" "repl NAME in state recovered: says what the file holds"
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e 'epoch ' -e 'writer stall')" 0 "repl NAME of a recovery replica: no push epoch lines"
+run repl set rec.ram role source
+r1=$RC/$(cat "$RF/replicas/rec.ram/role")
+run repl set rec.ram role recovery
+tap_is "$r1 $RC/$(cat "$RF/replicas/rec.ram/role")" "0/source 0/recovery" "repl set role: source and recovery written as they are"
+run repl set rec.ram baseline /shared/vm1.base
+tap_is "$RC/$(cat "$RF/replicas/rec.ram/baseline")" "0//shared/vm1.base" "repl set baseline: the path written as it is"
+echo /shared/vm0.base > "$RF/replicas/rec.ram/baseline"
+run repl pull rec.ram
+tap_is "$RC/$(cat "$RF/replicas/rec.ram/command")" "0/pull" "repl pull: writes pull into command"
+has "$OUT" "rec.ram: pull done (state recovered): 0 pages from the baseline in 0.412 s, 0 pages (0.0 MiB) read from the source by RDMA READ; the pull took 1.610 s; the file is the source's file as of its last cut" \
+	"repl pull: what this pull did (the counters' growth: none in a fake tree) and the times"
+run repl pull
+is_rc 2 "repl pull without NAME: exit 2"
 # writes
 run repl set vm1.ram epoch_ms 20
 tap_is "$RC/$(cat "$RF/replicas/vm1.ram/epoch_ms")" "0/20" "repl set: writes the knob"
 run repl set vm1.ram peer 10.0.0.2:7471
 tap_is "$RC/$(cat "$RF/replicas/vm1.ram/peer")" "0/10.0.0.2:7471" "repl set peer: IPV4:PORT as it is"
 run repl set vm1.ram state stopped
-tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: repl set: unknown knob 'state'; the knobs of replica vm1.ram: epoch_ms heartbeat_ms peer role timeout_ms" \
+tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: repl set: unknown knob 'state'; the knobs of replica vm1.ram: baseline epoch_ms heartbeat_ms peer role source timeout_ms" \
 	"repl set: a value is not a knob; the message lists the knobs"
 run repl set vm1.ram epoch_ms
 is_rc 2 "repl set without VALUE: exit 2"
@@ -962,11 +1001,57 @@ if cc -shared -fPIC -o "$work/fail.so" "$work/fail.c" -ldl 2> "$work/cc.log"; th
 	has "$ERR" "not a memschedfs file" "repl add refused: EINVAL in words"
 	kerr vm1.ram/command 1 repl stop vm1.ram
 	has "$ERR" "permission denied; run as root (EPERM)" "repl stop: EPERM in words"
+	# pull recovery's errnos (rfo_recovery_pull(), rfo_replica_start())
+	kerr rec.ram/command 2 repl pull rec.ram
+	tap_is "$RC/$(squeeze "$ERR")" "1/memschedctl: repl pull rec.ram: no baseline file /shared/vm0.base (ENOENT): is the shared storage mounted here, and did the source's start write it?" \
+		"repl pull without the baseline file: ENOENT in words, with the path"
+	kerr rec.ram/command 22 repl pull rec.ram
+	has "$ERR" "the baseline /shared/vm0.base is not the size of the file (EINVAL)" "repl pull with a baseline of another size: EINVAL in words"
+	kerr vm1.ram/command 22 repl pull vm1.ram
+	has "$ERR" "pull is for a replica of role recovery (role primary, state replicating; 'memschedctl repl set vm1.ram role recovery' while stopped) (EINVAL)" \
+		"repl pull of a primary: EINVAL says the role"
+	put "$RF/replicas/rec.ram/baseline" ""
+	kerr rec.ram/command 22 repl pull rec.ram
+	has "$ERR" "no baseline: set the baseline image's path first ('memschedctl repl set rec.ram baseline PATH') (EINVAL)" \
+		"repl pull without a baseline path: EINVAL in words"
+	put "$RF/replicas/rec.ram/baseline" /shared/vm0.base
+	kerr rec.ram/command 16 repl pull rec.ram
+	has "$ERR" "a pull runs only on a stopped replica (role recovery, state recovered; 'memschedctl repl stop rec.ram' first) (EBUSY)" \
+		"repl pull when not stopped: EBUSY in words"
+	kerr rec.ram/command 89 repl pull rec.ram
+	has "$ERR" "no peer: set the source's address first ('memschedctl repl set rec.ram peer IPV4:PORT') (EDESTADDRREQ)" \
+		"repl pull without a peer: EDESTADDRREQ names the source"
+	kerr rec.ram/command 111 repl pull rec.ram
+	has "$ERR" "no source at 192.168.10.1:18515, or it refused the pull (role recovery, state recovered) (ECONNREFUSED): not started, its file of another size, still mapped writable by a process (its VMM still runs)" \
+		"repl pull refused: ECONNREFUSED in words (the source's file still mapped writable among the reasons)"
+	kerr rec.ram/command 110 repl pull rec.ram
+	has "$ERR" "the source at 192.168.10.1:18515 did not answer in time (ETIMEDOUT" "repl pull timed out: ETIMEDOUT in words"
+	kerr rec.ram/command 71 repl pull rec.ram
+	has "$ERR" "the source sent a bad message or dirty bitmap (EPROTO" "repl pull: EPROTO in words"
+	kerr rec.ram/command 116 repl pull rec.ram
+	has "$ERR" "the source's file was written during the pull, so the image is not one instant (ESTALE): stop its VMM, then pull again" \
+		"repl pull: ESTALE in words"
+	tap_is "$(printf '%s\n' "$ERR" | grep -c 'partly filled')" 0 "repl pull: ESTALE says to stop the VMM first, not only to pull again"
+	kerr rec.ram/command 22 repl start rec.ram
+	has "$ERR" "a recovery replica is not started: it takes 'memschedctl repl pull rec.ram'" "repl start of a recovery replica: EINVAL points at pull"
+	put "$RF/replicas/src.ram/baseline" ""
+	kerr src.ram/command 22 repl start src.ram
+	has "$ERR" "a source needs a baseline: set its path first ('memschedctl repl set src.ram baseline PATH'" \
+		"repl start of a source without a baseline: EINVAL in words"
+	put "$RF/replicas/src.ram/baseline" /shared/vm0.base
+	kerr src.ram/baseline 22 repl set src.ram baseline shared/vm0.base
+	has "$ERR" "the kernel refused the value (EINVAL); accepted: an absolute path shorter than PATH_MAX" \
+		"repl set baseline of a relative path: EINVAL with what is accepted"
+	kerr src.ram/role 22 repl set src.ram role backup
+	has "$ERR" "accepted: primary or standby (push replication), source or recovery (pull recovery), while the replica is stopped" \
+		"repl set role of another word: EINVAL lists the four roles"
 	# the fake files were opened with O_TRUNC before the write failed
 	echo 20 > "$RF/replicas/vm1.ram/epoch_ms"
 	echo 10.0.0.2:7471 > "$RF/replicas/vm1.ram/peer"
+	echo /shared/vm0.base > "$RF/replicas/src.ram/baseline"
+	echo source > "$RF/replicas/src.ram/role"
 else
-	for _ in $(seq 9); do tap_skip "repl: the kernel's errno in words" "no cc -shared: $(head -1 "$work/cc.log")"; done
+	for _ in $(seq 24); do tap_skip "repl: the kernel's errno in words" "no cc -shared: $(head -1 "$work/cc.log")"; done
 fi
 # export: memsched_replica_*
 run export -o -
@@ -991,6 +1076,22 @@ tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="vm2.ram"
 tap_is "$(printf '%s\n' "$OUT" | grep -c '^memsched_replica_state{replica="vm1.ram"')" 5 "export: state one-hot over the primary's five states"
 exact 'memsched_replica_info{replica="vm1.ram",role="primary",path="/run/ms/vm1.ram",peer="10.0.0.2:7471"} 1' \
 	"export: path and peer in memsched_replica_info"
+exact 'memsched_replica_pulls_total{replica="src.ram",role="source"} 1' "export: stats/nr_pulls"
+exact 'memsched_replica_pull_errors_total{replica="rec.ram",role="recovery"} 1' "export: stats/nr_pull_errors"
+exact 'memsched_replica_pull_pages_total{replica="rec.ram",role="recovery"} 256' "export: stats/nr_pull_pages a count, not bytes"
+exact 'memsched_replica_pull_bytes_total{replica="rec.ram",role="recovery"} 1048576' "export: stats/nr_pull_bytes"
+exact 'memsched_replica_baseline_bytes_total{replica="src.ram",role="source"} 33554432' "export: stats/nr_baseline_pages in bytes"
+exact '# TYPE memsched_replica_dirty_bytes gauge' "export: stats/nr_dirty_pages a gauge"
+exact 'memsched_replica_dirty_bytes{replica="src.ram",role="source"} 565248' "export: stats/nr_dirty_pages in bytes"
+exact 'memsched_replica_last_pull_seconds{replica="src.ram",role="source"} 1.61' "export: stats/last_pull_ns in seconds"
+exact 'memsched_replica_last_baseline_seconds{replica="rec.ram",role="recovery"} 0.412' "export: stats/last_baseline_ns in seconds"
+tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="rec.ram"' | tr '\n' ' ')" \
+	'memsched_replica_state{replica="rec.ram",role="recovery",state="stopped"} 0 memsched_replica_state{replica="rec.ram",role="recovery",state="pulling"} 0 memsched_replica_state{replica="rec.ram",role="recovery",state="recovered"} 1 ' \
+	"export: state one-hot over the recovery role's states"
+tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="src.ram"' | tr '\n' ' ')" \
+	'memsched_replica_state{replica="src.ram",role="source",state="stopped"} 0 memsched_replica_state{replica="src.ram",role="source",state="listening"} 0 memsched_replica_state{replica="src.ram",role="source",state="serving"} 1 ' \
+	"export: state one-hot over the source role's states"
+tap_is "$(printf '%s\n' "$ERR" | grep -c 'left out')" 0 "export with pull stats: no metric left out (pull pages and bytes do not collide)"
 tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_replica_reset_all' -e '^memsched_replica_command' -e '^memsched_replica_role' -e '^memsched_replica_version')" 0 \
 	"export: actions, role and version are not metrics"
 if command -v promtool > /dev/null; then
