@@ -5,9 +5,10 @@
 # no module or root needed; output is TAP, exit status 1 if a check failed.
 #
 # With a fake tree every write succeeds, so the errno -> message mapping of
-# attach/detach/set (EINVAL, ESRCH, EEXIST, ENOENT) cannot be simulated here:
-# it is exercised against the real module in the lab. This test covers the
-# success paths, the files written, usage errors and read-side errors.
+# attach/detach/set (EINVAL, ESRCH, EEXIST, ENOENT) is exercised against the
+# real module in the lab; repl's is checked here with an LD_PRELOAD shim
+# that fails chosen writes (kerr, below). This test covers the success
+# paths, the files written, usage errors and read-side errors.
 . "$(dirname "$0")/../../selftests/lib/tap.sh"
 
 TOOLS=$TAP_REPO/tools
