@@ -117,7 +117,7 @@ lab_disks=(--disk mswap:512M --disk mswapbad:64M:fail-writes
 # that need no peer host, named uniquely across the targets), so that
 # neither lane idles while the other runs on (tools/lab/README, "Two
 # kernels").
-STOCK_LANE2_TESTS=${MEMSCHED_STOCK_LANE2_TESTS:-sched.sh memschedfs_vm.sh swap_guest.sh}
+STOCK_LANE2_TESTS=${MEMSCHED_STOCK_LANE2_TESTS:-sched.sh}
 # shellcheck disable=SC2086
 STOCK_LANE2_TESTS=$(echo $STOCK_LANE2_TESTS)
 echo "# check: kselftests in the lab (nested KVM, PMEM node, peer host)${STOCK_LANE2_TESTS:+; $STOCK_LANE2_TESTS in a second stock lab}"
