@@ -33,7 +33,10 @@ WSS_B=160 WSS_A=120 WSS_C=120
 STEP_PERIODS=90		# A's memory reaches B, memory follows C, within this
 			# (a CI run beside three other QEMUs took 49 for B; 10 to 30
 			# when the lab runs alone)
-SHARE_PERIODS=60	# the targets settle to the shares within this
+SHARE_PERIODS=120	# the targets settle to the shares within this (a fresh-clone
+		# make check took 69 periods: A and C started ballooned below their
+		# working sets, so their measured active fraction, and with the
+		# idle tax their targets, stayed low until their balloons gave back)
 OFF_PERIODS=5
 # pages (32 MiB): "memory went there". The scheduler gives a guest what its
 # active estimate supports, and a guest whose writes mostly fault (zram)
