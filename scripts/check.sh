@@ -106,7 +106,7 @@ echo "# check: tool tests (native, against a fake sysfs tree)"
 
 echo "# check: the lab's own options (a peer lab host)"
 (cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
-	test_accel.sh test_splats.sh test_fallback.sh test_peer.sh test_disk.sh) |
+	test_accel.sh test_splats.sh test_fallback.sh test_peer.sh test_disk.sh test_silent.sh) |
 	tee "$out/lab-options.tap"
 
 lab_verdict() { # RUNDIR TAPFILE

@@ -160,9 +160,13 @@ tap_is "$((ns + sw))/$res" "$size/$ns" \
 tap_is "$((out1 - in1))" "$sw" "swapped_pages = nr_swapped_out_pages - nr_swapped_in_pages"
 tap_is "$used/$live" "$sw/$sw" "swap/used_pages and debugfs live_swap_slots: one slot per page out"
 # A working-set page that went out would be faulted back at once (the hot
-# checker rewrites its 4096 pages continuously): few pages came back.
-tap_ok "the working set was not swapped out ($((in1 - in0)) pages came back during the swap-out, < $((HOT_MB * 256 / 4)))" \
-	[ $((in1 - in0)) -lt $((HOT_MB * 256 / 4)) ]
+# checker rewrites its 4096 pages continuously, a round in well under a
+# second): had the working set gone out, it would all have come back.
+# Pages the guest's kernel and daemons touch less often than every 6 s
+# come back too, more the longer the swap-out runs: 915 in an idle lab
+# (1.6 s), 2302 in a loaded CI run.
+tap_ok "the working set was not swapped out ($((in1 - in0)) pages came back during the swap-out, fewer than its $((HOT_MB * 256)))" \
+	[ $((in1 - in0)) -lt $((HOT_MB * 256)) ]
 tap_ok "write batches counted, no write error" \
 	all_of [ "$(stat_of "$d" nr_swap_write_batches)" -gt 0 ] -- [ "$(stat_of "$d" nr_swap_write_errors)" = 0 ]
 
