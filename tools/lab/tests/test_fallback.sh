@@ -53,12 +53,14 @@ tap_is "$(cat "$base/zero.left")" "" "nothing lab-run started is left running"
 
 real=$(env -u LAB_CPUINFO -u LAB_KVM_DEV -u LAB_SYS_MODULE "$lab" --which-accel)
 if [ "${real%%:*}" = tcg ]; then
-	run_alone exit -- 'echo RAN-AFTER-FALLBACK'
+	# (10 s is plenty for a QEMU that cannot boot the lab to exit or stay
+	# silent; the default 60 only made make check wait.)
+	LAB_KVM_BOOT_S=10 run_alone exit -- 'echo RAN-AFTER-FALLBACK'
 	tap_is "$(cat "$base/exit.rc")" 0 "KVM that cannot boot the lab: the run succeeds under TCG"
 	tap_ok "... and lab-run said why KVM failed" \
 		grep -Eq "^lab: KVM did not boot the lab: (QEMU exited with status [0-9]+ before|nothing from)" "$base/exit.err"
 	tap_is "$(cat "$base/exit/accel" 2>&1)" tcg "... and recorded tcg"
-	run_alone forced --accel kvm -- 'echo RAN-UNDER-FORCED-KVM'
+	LAB_KVM_BOOT_S=10 run_alone forced --accel kvm -- 'echo RAN-UNDER-FORCED-KVM'
 	tap_is "$(cat "$base/forced.rc")" 125 "--accel kvm that cannot boot the lab: lab failure (125)"
 	tap_ok "... with a message, and no fall-back" \
 		grep -q '^lab: FAILED: KVM (forced by --accel) did not boot the lab' "$base/forced.err"
