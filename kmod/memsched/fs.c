@@ -26,6 +26,7 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/idr.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
@@ -33,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -40,6 +42,7 @@
 #include "../compat.h"
 #include "memsched.h"
 #include "fs.h"
+#include "trace.h"
 
 atomic64_t msched_live_fs_files = ATOMIC64_INIT(0);
 
@@ -53,9 +56,21 @@ static DEFINE_IDA(msched_fs_ino_ida);
 #define MSCHED_FS_INO_MIN	1
 #define MSCHED_FS_INO_MAX	INT_MAX
 
+/*
+ * Mount options, in fc->fs_private while parsing and in sb->s_fs_info
+ * after: the root's mode bits, and MSCHED_FS_OPT_HUGE for huge=always.
+ */
+#define MSCHED_FS_OPT_HUGE	BIT(31)
+
+static bool msched_fs_sb_huge(struct super_block *sb)
+{
+	return (uintptr_t)sb->s_fs_info & MSCHED_FS_OPT_HUGE;
+}
+
 static const struct inode_operations msched_fs_dir_iops;
 static const struct inode_operations msched_fs_file_iops;
 static const struct file_operations msched_fs_file_fops;
+static const struct file_operations msched_fs_huge_file_fops;
 static const struct address_space_operations msched_fs_aops;
 
 /**
@@ -92,6 +107,86 @@ int msched_fs_default_pmem_node(void)
 	return NUMA_NO_NODE;
 }
 
+/* Whether any page of [@first, @last] is in @xa (page cache or swap map). */
+static bool msched_fs_range_used(struct xarray *xa, pgoff_t first,
+				 pgoff_t last)
+{
+	pgoff_t i = first;
+
+	return xa_find(xa, &i, last, XA_PRESENT);
+}
+
+/*
+ * A new huge folio for the 2 MiB range holding page @idx of a huge=always
+ * file, zeroed, in the page cache at the range's first index. It is had
+ * only for a range wholly inside i_size that holds no page yet, neither in
+ * the page cache nor on the swap device (where pages are 4 KiB). A range
+ * that holds pages already fell back when its first page came: it is not
+ * counted again. Caller holds the invalidate lock (shared or exclusive).
+ * Returns the folio, locked, referenced, uptodate, dirty and placed; NULL
+ * to fall back to a 4 KiB page; ERR_PTR(-EAGAIN): a page came meanwhile,
+ * look again.
+ */
+static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t first = round_down(idx, MSCHED_FS_HUGE_NR);
+	pgoff_t last = first + MSCHED_FS_HUGE_NR - 1;
+	struct folio *folio;
+	int why, err;
+	bool reserved;
+
+	if (msched_fs_range_used(&mapping->i_pages, first, last))
+		return NULL;	/* fell back before, or a punch split it */
+	why = MSCHED_FS_HUGE_FB_TAIL;
+	if (((loff_t)(last + 1) << PAGE_SHIFT) > i_size_read(&mf->vfs_inode))
+		goto fallback;
+	why = MSCHED_FS_HUGE_FB_SWAPPED;
+	if (msched_fs_range_used(&mf->swap_map, first, last))
+		goto fallback;
+	why = MSCHED_FS_HUGE_FB_NOMEM;
+	folio = msched_fs_alloc_huge_folio(mf, &reserved);
+	if (!folio)
+		goto fallback;
+	__folio_set_locked(folio);
+	err = filemap_add_folio(mapping, folio, first, GFP_KERNEL);
+	if (err) {	/* it unlocked the folio */
+		msched_fs_place_huge_done(mf, NULL, reserved);
+		folio_put(folio);
+		if (err == -EEXIST)
+			return ERR_PTR(-EAGAIN);
+		goto fallback;	/* the memcg charge of 2 MiB failed */
+	}
+	atomic64_add(MSCHED_FS_HUGE_NR, &msched_live_fs_pages);
+	/*
+	 * A swap-out's completion may have taken the last page of the range
+	 * out between the look above and the insertion; from here on our
+	 * folio holds every index, so the swap map's answer is stable.
+	 */
+	xa_lock(&mf->swap_map);
+	err = msched_fs_range_used(&mf->swap_map, first, last);
+	xa_unlock(&mf->swap_map);
+	if (err) {
+		generic_error_remove_page(mapping, &folio->page);
+		msched_fs_place_huge_done(mf, NULL, reserved);
+		folio_unlock(folio);
+		folio_put(folio);
+		why = MSCHED_FS_HUGE_FB_SWAPPED;
+		goto fallback;
+	}
+	folio_mark_uptodate(folio);
+	folio_mark_dirty(folio);	/* never dropped by the page cache */
+	msched_fs_place_huge_done(mf, folio, reserved);
+	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, MSCHED_FS_HUGE_NR);
+	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, MSCHED_FS_HUGE_ADDED);
+	return folio;
+
+fallback:
+	msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
+	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, why);
+	return NULL;
+}
+
 /**
  * msched_fs_get_folio() - the folio of a page, read back or allocated.
  * @mf: the file
@@ -100,7 +195,10 @@ int msched_fs_default_pmem_node(void)
  *
  * Finds the folio of @idx, reading it back from the swap device when it is
  * out, allocating it when missing. A folio that is not uptodate (a failed
- * swap-in that was not removed) is never returned.
+ * swap-in that was not removed) is never returned. On a huge=always file
+ * a missing page comes with its whole 2 MiB range as one huge folio where
+ * it can (msched_fs_get_huge()); the folio returned may then be large:
+ * folio_file_page() gives the page of @idx.
  *
  * Context: process context; may sleep. Caller holds the invalidate lock
  * (shared or exclusive), so truncation cannot run.
@@ -130,6 +228,15 @@ again:
 			return ERR_PTR(-EIO);
 		}
 		goto again;
+	}
+	if (mf->huge) {
+		folio = msched_fs_get_huge(mf, idx);
+		if (IS_ERR(folio))
+			goto again;
+		if (folio) {
+			*new = true;
+			return folio;
+		}
 	}
 	/*
 	 * The page is new, or out on the swap device: which one is decided
@@ -232,7 +339,7 @@ static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
 	page = msched_fallible(alloc_page(GFP_HIGHUSER | __GFP_NOWARN));
 	if (!page)
 		return -ENOMEM;
-	copy_highpage(page, folio_page(folio, 0));
+	copy_highpage(page, folio_file_page(folio, idx));
 	/*
 	 * Checked again on every try: the node allocation drops the lock,
 	 * and commit may clear the bit meanwhile. The last xas_nomem() frees
@@ -393,7 +500,12 @@ static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 	filemap_invalidate_unlock_shared(mapping);
 	if (IS_ERR(folio))
 		return vmf_error(PTR_ERR(folio));
-	msched_fs_note_touch(mf, vmf->pgoff, new);
+	/*
+	 * A huge folio is mapped by one PMD: one fault for its 2 MiB, so
+	 * its heat is kept per folio, at its first index.
+	 */
+	msched_fs_note_touch(mf, folio_test_large(folio) ? folio->index :
+			     vmf->pgoff, new);
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && msched_fs_map_writable(vmf, mf))
 		vmf->flags |= FAULT_FLAG_WRITE;
 	vmf->page = folio_file_page(folio, vmf->pgoff);
@@ -438,6 +550,8 @@ static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
 		filemap_invalidate_unlock_shared(mapping);
 		if (IS_ERR(folio))
 			return PTR_ERR(folio);
+		/* The rest of a huge folio is there too. */
+		idx = max(idx, folio->index + folio_nr_pages(folio) - 1);
 		folio_unlock(folio);
 		folio_put(folio);
 		cond_resched();
@@ -486,6 +600,91 @@ static int msched_fs_dirty_punch(struct msched_dirty *d, pgoff_t first,
 }
 
 /*
+ * The first index of a huge folio that holds page @idx and reaches out of
+ * [@first, @last] (so the punch must split it), and one of its pages that
+ * the punch keeps (@keep); ULONG_MAX when there is none. Caller holds the
+ * invalidate lock exclusive: no fault adds or removes a folio meanwhile.
+ */
+static pgoff_t msched_fs_huge_straddling(struct address_space *mapping,
+					 pgoff_t idx, pgoff_t first,
+					 pgoff_t last, pgoff_t *keep)
+{
+	pgoff_t head = ULONG_MAX;
+	struct folio *folio;
+
+	rcu_read_lock();
+	folio = xa_load(&mapping->i_pages, idx);
+	if (folio && !xa_is_value(folio) && folio_test_large(folio)) {
+		pgoff_t end = folio->index + folio_nr_pages(folio) - 1;
+
+		if (folio->index < first || end > last) {
+			head = folio->index;
+			*keep = folio->index < first ? folio->index : last + 1;
+		}
+	}
+	rcu_read_unlock();
+	return head;
+}
+
+/* Whether page @idx is in a huge folio whose first index is @head. */
+static bool msched_fs_huge_still(struct address_space *mapping, pgoff_t idx,
+				 pgoff_t head)
+{
+	struct folio *folio;
+	bool huge;
+
+	rcu_read_lock();
+	folio = xa_load(&mapping->i_pages, idx);
+	huge = folio && !xa_is_value(folio) && folio_test_large(folio) &&
+	       folio->index == head;
+	rcu_read_unlock();
+	return huge;
+}
+
+/*
+ * Truncate [@first, @last] of the page cache (truncate_pagecache_range()),
+ * counting the huge folios it had to split to free part of one: the core
+ * splits a folio a partial truncate reaches (split_folio() in
+ * truncate_inode_partial_folio()); when that fails (someone holds the
+ * folio: GUP, KVM mid-fault, a move) the part is zeroed but nothing is
+ * freed, and the folio stays huge. Both are counted. Caller holds the
+ * invalidate lock exclusive.
+ */
+static void msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
+				     pgoff_t last)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t head[2], keep[2] = { 0, 0 };
+	int i;
+
+	head[0] = mf->huge ? msched_fs_huge_straddling(mapping, first, first,
+						       last, &keep[0]) :
+			     ULONG_MAX;
+	head[1] = mf->huge ? msched_fs_huge_straddling(mapping, last, first,
+						       last, &keep[1]) :
+			     ULONG_MAX;
+	if (head[1] == head[0])
+		head[1] = ULONG_MAX;
+	truncate_pagecache_range(&mf->vfs_inode, (loff_t)first << PAGE_SHIFT,
+				 ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
+	for (i = 0; i < 2; i++) {
+		if (head[i] == ULONG_MAX)
+			continue;
+		if (msched_fs_huge_still(mapping, keep[i], head[i])) {
+			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLIT_FAILS, 1);
+			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
+					     MSCHED_FS_HUGE_SPLIT_FAILED);
+			pr_info_ratelimited("%s: pages %lu-%lu are in a huge folio that could not be split now (in use): zeroed, not freed\n",
+					    mf->name, first, last);
+		} else {
+			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLITS, 1);
+			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
+					     MSCHED_FS_HUGE_SPLIT);
+		}
+	}
+}
+
+/*
  * Punch pages [@first, @last] out: their slots on the swap device, unread,
  * and their folios. On a tracked file, a frozen page that was not copied
  * yet and cannot be read back (-EIO) or copied aside (-ENOMEM) stops the
@@ -503,9 +702,7 @@ static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
 		err = msched_fs_dirty_punch(mf->dirty, first, last);
 	if (!err) {
 		msched_fs_swap_free_range(mf, first, last);
-		truncate_pagecache_range(&mf->vfs_inode,
-					 (loff_t)first << PAGE_SHIFT,
-					 ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
+		msched_fs_truncate_range(mf, first, last);
 	}
 	up_read(&mf->dirty_rwsem);
 	filemap_invalidate_unlock(mapping);
@@ -655,6 +852,15 @@ static struct inode *msched_fs_new_inode(struct super_block *sb,
 	inode->i_mapping->a_ops = &msched_fs_aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER_MOVABLE);
 	mapping_set_unevictable(inode->i_mapping);
+	if (msched_fs_sb_huge(sb)) {
+		MSCHED_FILE(inode)->huge = true;
+		inode->i_fop = &msched_fs_huge_file_fops;
+		/*
+		 * Required, not only a hint: without it the page cache warns
+		 * (filemap_nr_thps_dec()) when a PMD-sized folio leaves.
+		 */
+		mapping_set_large_folios(inode->i_mapping);
+	}
 	return inode;
 }
 
@@ -701,9 +907,24 @@ static const struct file_operations msched_fs_file_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/*
+ * Files of a huge=always mount: an mmap without MAP_FIXED gets an address
+ * congruent to the file offset modulo 2 MiB, which a PMD mapping needs
+ * (transhuge_vma_suitable()). A VMM that maps MAP_FIXED into its own
+ * reservation (QEMU) must align that itself (align=2M).
+ */
+static const struct file_operations msched_fs_huge_file_fops = {
+	.mmap = msched_fs_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
+	.fallocate = msched_fs_fallocate,
+	.fsync = noop_fsync,
+	.llseek = generic_file_llseek,
+};
+
 static void msched_fs_free_folio(struct folio *folio)
 {
-	atomic64_dec(&msched_live_fs_pages);
+	/* Large when it left whole; after a split each page leaves alone. */
+	atomic64_sub(folio_nr_pages(folio), &msched_live_fs_pages);
 }
 
 /*
@@ -727,8 +948,9 @@ static int msched_fs_migrate_folio(struct address_space *mapping,
 	ret = migrate_folio(mapping, dst, src, mode);
 	if (ret != MIGRATEPAGE_SUCCESS)
 		return ret;
-	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
-	msched_fs_count(mf, MSCHED_FS_ST_KERNEL_MOVED, 1);
+	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst),
+			     folio_nr_pages(src));
+	msched_fs_count(mf, MSCHED_FS_ST_KERNEL_MOVED, folio_nr_pages(src));
 	return ret;
 }
 
@@ -799,6 +1021,17 @@ static void msched_fs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 }
 
+static int msched_fs_show_options(struct seq_file *m, struct dentry *root)
+{
+	umode_t mode = (uintptr_t)root->d_sb->s_fs_info & S_IALLUGO;
+
+	if (mode)
+		seq_printf(m, ",mode=%o", mode);
+	if (msched_fs_sb_huge(root->d_sb))
+		seq_puts(m, ",huge=always");
+	return 0;
+}
+
 static const struct super_operations msched_fs_sops = {
 	.alloc_inode = msched_fs_alloc_inode,
 	.destroy_inode = msched_fs_destroy_inode,
@@ -806,11 +1039,13 @@ static const struct super_operations msched_fs_sops = {
 	.evict_inode = msched_fs_evict_inode,
 	.drop_inode = generic_delete_inode,
 	.statfs = simple_statfs,
+	.show_options = msched_fs_show_options,
 };
 
-enum { OPT_MODE };
+enum { OPT_MODE, OPT_HUGE };
 static const struct fs_parameter_spec msched_fs_params[] = {
 	fsparam_u32oct("mode", OPT_MODE),
+	fsparam_string("huge", OPT_HUGE),
 	{}
 };
 
@@ -818,6 +1053,7 @@ static int msched_fs_parse_param(struct fs_context *fc,
 				 struct fs_parameter *param)
 {
 	struct fs_parse_result result;
+	uintptr_t opts;
 	int opt;
 
 	opt = fs_parse(fc, msched_fs_params, param, &result);
@@ -825,18 +1061,31 @@ static int msched_fs_parse_param(struct fs_context *fc,
 		opt = vfs_parse_fs_param_source(fc, param);
 		if (opt != -ENOPARAM)
 			return opt;
-		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL)",
+		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL, huge=always|never)",
 			      param->key);
 	}
 	if (opt < 0)
 		return opt;
-	fc->fs_private = (void *)(uintptr_t)(result.uint_32 & S_IALLUGO);
+	opts = (uintptr_t)fc->fs_private;
+	if (opt == OPT_MODE) {
+		opts = (opts & ~(uintptr_t)S_IALLUGO) |
+		       (result.uint_32 & S_IALLUGO);
+	} else if (!strcmp(param->string, "never")) {
+		opts &= ~MSCHED_FS_OPT_HUGE;
+	} else if (!strcmp(param->string, "always") &&
+		   IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) {
+		opts |= MSCHED_FS_OPT_HUGE;
+	} else {
+		return invalf(fc, "memschedfs: huge=%s not supported (accepted: huge=never, huge=always; always needs CONFIG_TRANSPARENT_HUGEPAGE)",
+			      param->string);
+	}
+	fc->fs_private = (void *)opts;
 	return 0;
 }
 
 static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	umode_t mode = (uintptr_t)fc->fs_private;
+	umode_t mode = (uintptr_t)fc->fs_private & S_IALLUGO;
 	struct inode *root;
 
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -845,6 +1094,7 @@ static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = MEMSCHEDFS_MAGIC;
 	sb->s_op = &msched_fs_sops;
 	sb->s_time_gran = 1;
+	sb->s_fs_info = fc->fs_private;
 	root = msched_fs_new_inode(sb, NULL, S_IFDIR | (mode ? mode : 0755));
 	if (IS_ERR(root))
 		return PTR_ERR(root);

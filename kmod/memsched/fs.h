@@ -23,6 +23,10 @@
 
 #define MSCHED_FS_BUDGET_MAX	U64_MAX		/* no DRAM budget */
 
+/* A huge folio: PMD order, mapped by one PMD, 512 pages on x86-64. */
+#define MSCHED_FS_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define MSCHED_FS_HUGE_NR	(1UL << MSCHED_FS_HUGE_ORDER)
+
 /* Per-file counters, shown in files/<ino>/stats. */
 enum msched_fs_stat {
 	MSCHED_FS_ST_FAULTS,		/* pages allocated on first touch */
@@ -49,6 +53,10 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_SWAP_STALL_NS,	/* the preparer waited for the queue */
 	MSCHED_FS_ST_SWAP_PREPARE_NS,	/* selecting, locking, unmapping */
 	MSCHED_FS_ST_SWAP_WRITE_NS,	/* batches' submit-to-completion */
+	MSCHED_FS_ST_HUGE_FALLBACKS,	/* 2 MiB ranges that got 4 KiB pages */
+	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
+	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
+	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -76,6 +84,8 @@ struct msched_fs_tierer {
  * @kobj: files/<ino>/ (regular files only; NULL for the root directory)
  * @name: the name the file was created with (for sysfs)
  * @move_lock: serializes moves, scans and changes of the policy below
+ * @huge: new pages come as 2 MiB folios where they can (the mount's
+ *	huge=always); fixed at creation
  * @dram_node: fast tier node; new pages go here while under budget
  * @pmem_node: slow tier node, or NUMA_NO_NODE (no tiering)
  * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
@@ -130,6 +140,7 @@ struct msched_file {
 	struct kobject *kobj;
 	const char *name;
 	struct mutex move_lock;
+	bool huge;
 	int dram_node;
 	int pmem_node;
 	u64 dram_budget;
@@ -228,32 +239,34 @@ static inline void msched_fs_count(struct msched_file *mf,
 }
 
 /*
- * A page arrived on @mf's DRAM node: count the arrival, then (unless a
- * reservation @counted it already) raise nr_dram, in that order, so that
- * msched_fs_dram_recount() sees the page in one of them or in both.
+ * @nr pages (one folio) arrived on @mf's DRAM node: count the arrival,
+ * then (unless a reservation @counted them already) raise nr_dram, in that
+ * order, so that msched_fs_dram_recount() sees the pages in one of them or
+ * in both.
  */
 static inline void msched_fs_dram_arrived(struct msched_file *mf,
-					  bool counted)
+					  bool counted, long nr)
 {
-	atomic64_inc(&mf->nr_dram_arrivals);
+	atomic64_add(nr, &mf->nr_dram_arrivals);
 	smp_mb__after_atomic();
 	if (!counted)
-		atomic64_inc(&mf->nr_dram);
+		atomic64_add(nr, &mf->nr_dram);
 }
 
 /*
- * A page of @mf moved from node @from to node @to (by memsched or by the
- * kernel's migration): keep the DRAM count used for first-touch placement.
+ * A folio of @nr pages of @mf moved from node @from to node @to (by
+ * memsched or by the kernel's migration): keep the DRAM count used for
+ * first-touch placement.
  */
 static inline void msched_fs_note_moved(struct msched_file *mf, int from,
-					int to)
+					int to, long nr)
 {
 	int dram = READ_ONCE(mf->dram_node);
 
 	if (to == dram && from != dram)
-		msched_fs_dram_arrived(mf, false);
+		msched_fs_dram_arrived(mf, false, nr);
 	else if (from == dram && to != dram)
-		atomic64_dec(&mf->nr_dram);
+		atomic64_sub(nr, &mf->nr_dram);
 }
 
 /*
@@ -335,12 +348,17 @@ void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v);
 u64 msched_fs_node_free_pages(int nid);
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 			  bool reserved);
+struct folio *msched_fs_alloc_huge_folio(struct msched_file *mf,
+					 bool *reserved);
+void msched_fs_place_huge_done(struct msched_file *mf, struct folio *folio,
+			       bool reserved);
 
 /* fs_move.c */
 long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 		    int nid);
 long msched_fs_move_all(struct msched_file *mf, int nid);
 int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident);
+u64 msched_fs_nr_huge_folios(struct msched_file *mf);
 
 /* fs_tier.c */
 void msched_fs_tier_init(struct msched_file *mf);

@@ -74,16 +74,21 @@ static void msched_fs_lru_release(struct folio *src)
 }
 
 /*
- * Move the page at @idx to @nid. Caller holds the invalidate lock shared.
+ * Move the folio holding page @idx to @nid, whole: a huge folio moves as
+ * one folio of the same order (migrate_folio() handles large folios: one
+ * page-cache entry, one freeze, one copy), never split. *@nr_pages is set
+ * to the pages it holds. Caller holds the invalidate lock shared.
  * The new page is allocated before the old one is locked, as the kernel's
  * migration does (migrate_folio_unmap()): an allocation may reclaim, or
  * wait for kswapd when the node is short of memory, and the old page's
  * lock must not be held meanwhile, or a fault on it waits as long.
  */
-static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
+static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
+			      long *nr_pages)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *src, *dst;
+	unsigned int order = 0;
 	int ret = MOVED;
 	void *entry;
 
@@ -94,16 +99,20 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 	 */
 	rcu_read_lock();
 	entry = xa_load(&mapping->i_pages, idx);
-	if (entry && !xa_is_value(entry) && folio_nid(entry) == nid)
-		ret = ALREADY;
+	if (entry && !xa_is_value(entry)) {
+		if (folio_nid(entry) == nid)
+			ret = ALREADY;
+		order = folio_order(entry);	/* checked again locked */
+	}
 	rcu_read_unlock();
+	*nr_pages = 1L << order;
 	if (!entry || xa_is_value(entry))
 		return GONE;
 	if (ret == ALREADY)
 		return ALREADY;
 	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
 					    __GFP_THISNODE | __GFP_NOWARN |
-					    __GFP_NORETRY, 0, nid, NULL));
+					    __GFP_NORETRY, order, nid, NULL));
 	if (!dst)
 		return NOMEM;
 	src = msched_compat_lock_folio(mapping, idx);
@@ -127,8 +136,13 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 		ret = ALREADY;
 		goto out_src;
 	}
+	if (folio_order(src) != order) {	/* split, or new: look again */
+		ret = BUSY;
+		goto out_src;
+	}
 	if (folio_mapped(src))	/* refaulted since the batch was unmapped */
-		unmap_mapping_pages(mapping, idx, 1, false);
+		unmap_mapping_pages(mapping, src->index, folio_nr_pages(src),
+				    false);
 	if (folio_mapped(src) || folio_test_mlocked(src)) {
 		ret = BUSY;
 		goto out_src;
@@ -152,7 +166,7 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid)
 	src->mapping = NULL;	/* as move_to_new_folio() does */
 	msched_fs_lru_release(src);
 	folio_add_lru(dst);
-	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
+	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst), *nr_pages);
 	folio_unlock(dst);
 out_src:
 	folio_unlock(src);
@@ -171,7 +185,9 @@ out_put_dst:
  *
  * Pages that are gone (truncated) or already on @nid are skipped; pages in
  * use are retried once at the end of the batch and then counted in
- * stats/move_busy.
+ * stats/move_busy. An index inside a huge folio moves the whole folio
+ * (every page of it counts as moved); its other indexes are then already
+ * on @nid.
  *
  * Context: process context; may sleep. Caller holds @mf->move_lock.
  * Return: the number of pages moved, or -EINTR on a fatal signal.
@@ -183,7 +199,7 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 	u64 t0 = ktime_get_ns();
 	u32 i, j, busy = 0, nomem = 0, nr_retry = 0;
 	pgoff_t *retry = NULL;
-	long moved = 0;
+	long moved = 0, pages;
 	int pass, r;
 
 	lockdep_assert_held(&mf->move_lock);
@@ -205,9 +221,9 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 				kfree(retry);
 				return -EINTR;
 			}
-			r = msched_fs_move_one(mf, list[i], nid);
+			r = msched_fs_move_one(mf, list[i], nid, &pages);
 			if (r == MOVED) {
-				moved++;
+				moved += pages;
 			} else if (r == BUSY && !pass) {
 				if (!retry)
 					retry = msched_fallible(kmalloc_array(
@@ -285,7 +301,8 @@ long msched_fs_move_all(struct msched_file *mf, int nid)
 }
 
 /**
- * msched_fs_node_pages() - count a file's resident pages per node.
+ * msched_fs_node_pages() - count a file's resident pages per node, in
+ * base pages (a huge folio counts its MSCHED_FS_HUGE_NR).
  * @mf: the file
  * @counts: nr_node_ids entries, zeroed by the caller, incremented here;
  *	    NULL when only the total is wanted
@@ -306,11 +323,39 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
 		if (xas_retry(&xas, folio) || xa_is_value(folio))
 			continue;
 		if (counts)
-			counts[folio_nid(folio)]++;
-		n++;
+			counts[folio_nid(folio)] += folio_nr_pages(folio);
+		n += folio_nr_pages(folio);
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
 	*resident = n;
 	return 0;
+}
+
+/**
+ * msched_fs_nr_huge_folios() - count a file's huge folios now.
+ * @mf: the file
+ *
+ * A walk of the page cache rather than a counter: the kernel may split a
+ * huge folio itself (a failed migration, a truncate), and no callback
+ * says so.
+ *
+ * Context: process context; may sleep. A snapshot.
+ * Return: the number of huge folios in the page cache.
+ */
+u64 msched_fs_nr_huge_folios(struct msched_file *mf)
+{
+	XA_STATE(xas, &mf->vfs_inode.i_mapping->i_pages, 0);
+	struct folio *folio;
+	u64 n = 0;
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, ULONG_MAX) {
+		if (xas_retry(&xas, folio) || xa_is_value(folio))
+			continue;
+		n += folio_test_large(folio);
+		msched_fs_xas_resched(&xas);
+	}
+	rcu_read_unlock();
+	return n;
 }

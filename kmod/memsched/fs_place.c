@@ -21,27 +21,47 @@
 atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
 
 /*
- * Pick the node of a new page: DRAM while under budget, else PMEM. Under a
- * budget the DRAM page is reserved first (@reserved), so that concurrent
- * faults and promotions can never take more than the budget together.
+ * Pick the node of a new folio of @nr pages: DRAM while the budget has room
+ * for all of them, else PMEM. Under a budget the DRAM pages are reserved
+ * first (@reserved), so that concurrent faults and promotions can never
+ * take more than the budget together.
  */
-static int msched_fs_place(struct msched_file *mf, bool *reserved)
+static int msched_fs_place(struct msched_file *mf, long nr, bool *reserved)
 {
 	int pmem = READ_ONCE(mf->pmem_node);
 	u64 budget = READ_ONCE(mf->dram_budget);
+	u64 took;
 
 	*reserved = false;
 	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
 		return READ_ONCE(mf->dram_node);
 	/* In flight before reserved: see msched_fs_dram_recount(). */
-	atomic64_inc(&mf->nr_dram_inflight);
+	atomic64_add(nr, &mf->nr_dram_inflight);
 	smp_mb__after_atomic();
-	if (!msched_fs_dram_take(mf, 1, budget)) {
-		atomic64_dec(&mf->nr_dram_inflight);
+	took = msched_fs_dram_take(mf, nr, budget);
+	if (took < nr) {	/* a folio is never split across the tiers */
+		atomic64_sub(took, &mf->nr_dram);
+		smp_mb__before_atomic();
+		atomic64_sub(nr, &mf->nr_dram_inflight);
 		return pmem;
 	}
 	*reserved = true;
 	return READ_ONCE(mf->dram_node);
+}
+
+static void msched_fs_place_settle(struct msched_file *mf, struct folio *folio,
+				   bool reserved, long nr)
+{
+	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+
+	if (on_dram)
+		msched_fs_dram_arrived(mf, reserved, nr);
+	else if (reserved)
+		atomic64_sub(nr, &mf->nr_dram);	/* not used, or fell back */
+	if (reserved) {
+		smp_mb__before_atomic();
+		atomic64_sub(nr, &mf->nr_dram_inflight);
+	}
 }
 
 /**
@@ -62,16 +82,23 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 			  bool reserved)
 {
-	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+	msched_fs_place_settle(mf, folio, reserved, 1);
+}
 
-	if (on_dram)
-		msched_fs_dram_arrived(mf, reserved);
-	else if (reserved)
-		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
-	if (reserved) {
-		smp_mb__before_atomic();
-		atomic64_dec(&mf->nr_dram_inflight);
-	}
+/**
+ * msched_fs_place_huge_done() - msched_fs_place_done() for a folio from
+ * msched_fs_alloc_huge_folio(): its MSCHED_FS_HUGE_NR pages at once.
+ * @mf: the file
+ * @folio: the huge folio, in the page cache; NULL when it did not get
+ *	there or was taken out again unused
+ * @reserved: what msched_fs_alloc_huge_folio() set
+ *
+ * Context: any process context.
+ */
+void msched_fs_place_huge_done(struct msched_file *mf, struct folio *folio,
+			       bool reserved)
+{
+	msched_fs_place_settle(mf, folio, reserved, MSCHED_FS_HUGE_NR);
 }
 
 /**
@@ -94,13 +121,44 @@ struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 	struct folio *folio;
 	int nid;
 
-	nid = msched_fs_place(mf, reserved);
+	nid = msched_fs_place(mf, 1, reserved);
 	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
 					      0, nid, NULL));
 	if (!folio)	/* the node is full: anywhere beats failing the VM */
 		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
 	if (!folio)
 		msched_fs_place_done(mf, NULL, *reserved);
+	return folio;
+}
+
+/**
+ * msched_fs_alloc_huge_folio() - a new zeroed 2 MiB folio for a file, on
+ * the node placement picks for MSCHED_FS_HUGE_NR pages: DRAM when the
+ * budget has room for all of them, else PMEM.
+ * @mf: the file
+ * @reserved: set when DRAM pages of the budget were reserved for it
+ *
+ * Only that node, and without retrying hard (as a THP fault does): when
+ * it has no free 2 MiB block, the caller falls back to 4 KiB pages, which
+ * are placed again page by page. Settle the placement with
+ * msched_fs_place_huge_done(); on NULL it is settled already.
+ *
+ * Context: process context; may sleep (one compaction attempt).
+ * Return: the folio (one reference, not locked), or NULL.
+ */
+struct folio *msched_fs_alloc_huge_folio(struct msched_file *mf,
+					 bool *reserved)
+{
+	gfp_t gfp = mapping_gfp_mask(mf->vfs_inode.i_mapping) | __GFP_ZERO |
+		    __GFP_THISNODE | __GFP_NOWARN | __GFP_NORETRY;
+	struct folio *folio;
+	int nid;
+
+	nid = msched_fs_place(mf, MSCHED_FS_HUGE_NR, reserved);
+	folio = msched_fallible(__folio_alloc(gfp, MSCHED_FS_HUGE_ORDER, nid,
+					      NULL));
+	if (!folio)
+		msched_fs_place_huge_done(mf, NULL, *reserved);
 	return folio;
 }
 

@@ -171,10 +171,28 @@ bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx)
 	return was;
 }
 
+/* The pages of the folio at @idx now (1 for a hole or a 4 KiB page). */
+static long msched_fs_pages_at(struct msched_file *mf, pgoff_t idx)
+{
+	struct folio *folio;
+	long nr = 1;
+
+	rcu_read_lock();
+	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
+	if (folio && !xa_is_value(folio))
+		nr = folio_nr_pages(folio);
+	rcu_read_unlock();
+	return nr;
+}
+
 /*
  * Gather one direction of the plan as ascending page indexes and move it.
  * Promotions first reserve their DRAM pages of the budget: faults may have
- * taken some since the walk counted, and the budget is a hard limit.
+ * taken some since the walk counted, and the budget is a hard limit. A
+ * huge folio (one entry of the plan, at its first index) needs all its
+ * pages reserved; the plan is cut at the first entry the budget cannot
+ * hold. A folio split or made huge between this look and its move is
+ * moved as it is then (nr_dram follows the truth either way).
  */
 static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 			     u32 *planned)
@@ -193,10 +211,22 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
 	if (reserve) {
-		taken = msched_fs_dram_take(mf, k, budget);
-		k = taken;
-		if (!k)
+		u64 need = 0;
+		u32 fit;
+
+		for (i = 0; i < k; i++)
+			need += msched_fs_pages_at(mf, tr->idx[i]);
+		taken = msched_fs_dram_take(mf, need, budget);
+		for (fit = 0, need = 0; fit < k; fit++) {
+			need += msched_fs_pages_at(mf, tr->idx[fit]);
+			if (need > taken)
+				break;
+		}
+		k = fit;
+		if (!k) {
+			atomic64_sub(taken, &mf->nr_dram);
 			return 0;
+		}
 	}
 	/* The planner emits moves in page order within a direction. */
 	moved = msched_fs_move(mf, tr->idx, k, nid);
@@ -319,7 +349,9 @@ static int msched_fs_scan(struct msched_file *mf)
 		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
 							   MSCHED_TIER_PMEM;
 		pg->flags = 0;
-		dram += pg->tier == MSCHED_TIER_DRAM;
+		/* The DRAM count is in pages; the plan has one entry a folio. */
+		if (pg->tier == MSCHED_TIER_DRAM)
+			dram += folio_nr_pages(folio);
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
@@ -342,7 +374,13 @@ static int msched_fs_scan(struct msched_file *mf)
 		moves = 0;
 	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
 	up = msched_fs_tier_do(mf, moves, MSCHED_TIER_DRAM, dram_node, &nup);
-	msched_tier_refund(&tr->t, (ndown - down) + (nup - up));
+	/*
+	 * Moves are counted in pages, the plan in entries: a huge folio is
+	 * one entry and MSCHED_FS_HUGE_NR pages, so refund only what cannot
+	 * have moved.
+	 */
+	msched_tier_refund(&tr->t, (ndown - min(down, ndown)) +
+				   (nup - min(up, nup)));
 	msched_fs_count(mf, MSCHED_FS_ST_SCANS, 1);
 	msched_fs_count(mf, MSCHED_FS_ST_DEMOTIONS, down);
 	msched_fs_count(mf, MSCHED_FS_ST_PROMOTIONS, up);

@@ -314,6 +314,43 @@ TRACE_EVENT(msched_fs_move,
 );
 
 /*
+ * A 2 MiB range of a huge=always memschedfs file (fs.c), at page @index:
+ * got a huge folio, fell back to 4 KiB pages (and why), or a punch split
+ * the huge folio holding it (or could not).
+ */
+#ifndef MSCHED_FS_HUGE_ADDED	/* once: this header is read twice */
+#define MSCHED_FS_HUGE_ADDED		0
+#define MSCHED_FS_HUGE_FB_TAIL		1	/* not wholly inside i_size */
+#define MSCHED_FS_HUGE_FB_SWAPPED	2	/* pages of it on the swap device */
+#define MSCHED_FS_HUGE_FB_NOMEM		3	/* no free 2 MiB block, or memcg */
+#define MSCHED_FS_HUGE_SPLIT		4
+#define MSCHED_FS_HUGE_SPLIT_FAILED	5
+#endif
+
+TRACE_EVENT(msched_fs_huge,
+	TP_PROTO(unsigned long ino, unsigned long index, int what),
+	TP_ARGS(ino, index, what),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(unsigned long, index)
+		__field(int, what)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->index = index;
+		__entry->what = what;
+	),
+	TP_printk("ino=%lu index=%lu %s", __entry->ino, __entry->index,
+		  __print_symbolic(__entry->what,
+				 { MSCHED_FS_HUGE_ADDED, "added" },
+				 { MSCHED_FS_HUGE_FB_TAIL, "fallback_tail" },
+				 { MSCHED_FS_HUGE_FB_SWAPPED, "fallback_swapped" },
+				 { MSCHED_FS_HUGE_FB_NOMEM, "fallback_nomem" },
+				 { MSCHED_FS_HUGE_SPLIT, "split" },
+				 { MSCHED_FS_HUGE_SPLIT_FAILED, "split_failed" }))
+);
+
+/*
  * A dirty-page epoch was cut (fs_dirty.c): @pages in the frozen epoch,
  * @cut_ns from asking for the cut lock to the instant, @stall_max_ns the
  * longest time a writer waited for the cut (from the earliest waiter's
