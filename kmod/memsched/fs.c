@@ -778,6 +778,28 @@ static int msched_fs_swap_shrink(struct msched_file *mf, loff_t size)
 	return 0;
 }
 
+/*
+ * Before a shrink to @size bytes of a huge=always file: a huge folio
+ * across the new end is split and its pages past the end freed here,
+ * while they are still inside i_size. Left to truncate_setsize(), the
+ * split would drop them itself (__split_huge_page() removes the tails
+ * past i_size without ->free_folio), and live_fs_pages would keep them.
+ * Caller holds the invalidate lock exclusive.
+ */
+static void msched_fs_huge_shrink(struct msched_file *mf, loff_t size)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t first = DIV_ROUND_UP(size, PAGE_SIZE), head, keep;
+
+	if (!mf->huge)
+		return;
+	head = msched_fs_huge_straddling(mapping, first, first, ULONG_MAX - 1,
+					 &keep);
+	if (head != ULONG_MAX && head < first)
+		msched_fs_truncate_range(mf, first,
+					 head + MSCHED_FS_HUGE_NR - 1);
+}
+
 static int msched_fs_setattr(msched_compat_idmap *idmap,
 			     struct dentry *dentry, struct iattr *attr)
 {
@@ -811,6 +833,7 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 				filemap_invalidate_unlock(mapping);
 				return err;
 			}
+			msched_fs_huge_shrink(MSCHED_FILE(inode), attr->ia_size);
 		}
 		truncate_setsize(inode, attr->ia_size);
 		filemap_invalidate_unlock(mapping);
