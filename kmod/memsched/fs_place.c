@@ -41,6 +41,7 @@ static int msched_fs_place(struct msched_file *mf, long nr, bool *reserved)
 	took = msched_fs_dram_take(mf, nr, budget);
 	if (took < nr) {	/* a folio is never split across the tiers */
 		atomic64_sub(took, &mf->nr_dram);
+		/* Out of flight after the count fell, as msched_fs_place_settle(). */
 		smp_mb__before_atomic();
 		atomic64_sub(nr, &mf->nr_dram_inflight);
 		return pmem;
@@ -59,6 +60,7 @@ static void msched_fs_place_settle(struct msched_file *mf, struct folio *folio,
 	else if (reserved)
 		atomic64_sub(nr, &mf->nr_dram);	/* not used, or fell back */
 	if (reserved) {
+		/* The arrival (or the give-back) is seen before the flight ends. */
 		smp_mb__before_atomic();
 		atomic64_sub(nr, &mf->nr_dram_inflight);
 	}

@@ -127,6 +127,7 @@ static ssize_t nr_huge_folios_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%llu\n", msched_fs_nr_huge_folios(kobj_mf(kobj)));
 }
+
 static struct kobj_attribute nr_huge_folios_attr = __ATTR_RO(nr_huge_folios);
 
 static struct attribute *msched_file_stats_attrs[] = {
