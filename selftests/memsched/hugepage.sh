@@ -29,7 +29,7 @@ tap_plan 28
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 MEM_MB=256
-HOG_MB=128
+HOG_MB=96
 work=$(mktemp -d)
 mnt=$work/mnt
 runner=""
