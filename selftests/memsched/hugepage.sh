@@ -8,7 +8,8 @@
 #    read back intact, and the mapping is PMD-mapped (smaps FilePmdMapped).
 #    A file only faulted (no fallocate) gets huge folios too.
 #  - Moves: with a second node, the file moves to node 1 and back as whole
-#    folios (still 32 huge folios), data intact.
+#    folios (still 32 huge folios), data intact; under a DRAM budget of
+#    1000 pages one huge folio fits on DRAM, the others go to PMEM whole.
 #  - Punch: a 4 KiB hole inside a huge folio frees that page alone (one
 #    resident page less), splits the folio (nr_huge_splits +1, one huge
 #    folio less), and every other page keeps its data (the checker finds
@@ -25,7 +26,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-tap_plan 28
+tap_plan 29
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 MEM_MB=256
@@ -99,9 +100,20 @@ if [ -d /sys/devices/system/node/node1 ]; then
 	tap_is "$n0/$(st "$d" nr_huge_folios)/$(pattern "$f" 64 --verify-only)" \
 		"16384/32/fs_pattern: pages=16384 rounds=0 mismatches=0" \
 		"and back to node 0, whole, data intact"
+	# Placement: a folio takes 512 pages of the DRAM budget or goes to PMEM.
+	bf=$mnt/budget
+	truncate -s 8M "$bf"
+	bd=$(dir_of "$bf")
+	ms_write 1 "$bd/pmem_node"
+	ms_write 1000 "$bd/dram_budget_pages"
+	fallocate -l 8M "$bf"
+	tap_is "$(awk '$1 == 0 { print $2 }' "$bd/node_pages")/$(awk '$1 == 1 { print $2 }' "$bd/node_pages")/$(st "$bd" nr_huge_folios)" \
+		"512/1536/4" "a budget of 1000 pages holds one huge folio (512 pages) on DRAM, the other 3 go to PMEM whole"
+	rm -f "$bf"
 else
 	tap_skip "moved to node 1" "no NUMA node 1 (the lab runs with --pmem in make check)"
 	tap_skip "and back to node 0" "no NUMA node 1"
+	tap_skip "budget placement" "no NUMA node 1"
 fi
 
 # (c) Punch 4 KiB inside the second huge folio: page 517.
