@@ -40,6 +40,11 @@ ms_vmm_stop() {
 
 ms_vm() { echo "$MS_ROOT/vms/$1"; }
 
+# ms_debug_kernel: true on a kernel built with KASAN (the lab's debug
+# kernel), where everything runs several times slower: tests scale the
+# bounds that stand for "stuck" by it, never what they assert.
+ms_debug_kernel() { grep -q ' kasan_report$' /proc/kallsyms 2>/dev/null; }
+
 # ms_rss_kb PID: the process's resident memory (KiB)
 ms_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 

@@ -65,7 +65,11 @@ truncate -s ${MEM_MB}M "$f"
 d=$MS_ROOT/files/$(stat -c %i "$f")
 size=$(cat "$d/size_pages")
 tap_ok "swap device $disk (serial mswap)" ms_write "$disk" "$SW/device"
-ms_write 500 "$d/scan_interval_ms"
+# 2 s scans: a page is cold after 3 idle scans, 6 s. The lab has one vCPU,
+# which the swap-out itself keeps busy, so the guest's hot checker can go
+# a while without running; with 500 ms scans (a 1.5 s window) a loaded CI
+# run saw half the working set age out and come back during the swap-out.
+ms_write 2000 "$d/scan_interval_ms"
 tap_ok "tiering on for the guest's RAM file, pmem_node -1 (scans age pages, move none)" \
 	all_of ms_write -1 "$d/pmem_node" -- ms_write 1 "$d/tiering"
 

@@ -413,11 +413,28 @@ static const char *stat_str(char *buf, size_t size, const struct repl *r,
 	return buf;
 }
 
+/*
+ * The pull counters' line: a source's (@done "served", @moved "served") or
+ * a recovery replica's ("completed", "read by RDMA READ").
+ */
+static void show_pulls(const struct repl *r, const char *done,
+		       const char *moved)
+{
+	char a[32], b[32], c[32], d[32];
+
+	printf("  pulls         %s %s, %s failed, %s pages (%.1f MiB) %s, the last in %s s\n",
+	       stat_str(a, sizeof(a), r, "nr_pulls"), done,
+	       stat_str(b, sizeof(b), r, "nr_pull_errors"),
+	       stat_str(c, sizeof(c), r, "nr_pull_pages"),
+	       stat_mib(r, "nr_pull_bytes"), moved,
+	       fmt_div(d, sizeof(d), r, "last_pull_ns", 1e9));
+}
+
 /* repl NAME of a source or recovery replica: baseline, epoch, pulls. */
 static void show_pull(const struct repl *r)
 {
 	const char *baseline = knob_value(r, "baseline");
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32];
 
 	printf("  baseline      %s\n", *baseline ? baseline :
 	       "(none; '" PROG " repl set NAME baseline PATH', on storage both hosts share)");
@@ -429,22 +446,12 @@ static void show_pull(const struct repl *r)
 		       fmt_div(b, sizeof(b), r, "last_baseline_ns", 1e9));
 		printf("  dirty         %s pages written since the baseline (what a pull reads)\n",
 		       stat_str(a, sizeof(a), r, "nr_dirty_pages"));
-		printf("  pulls         %s served, %s failed, %s pages (%.1f MiB) served, the last in %s s\n",
-		       stat_str(a, sizeof(a), r, "nr_pulls"),
-		       stat_str(b, sizeof(b), r, "nr_pull_errors"),
-		       stat_str(c, sizeof(c), r, "nr_pull_pages"),
-		       stat_mib(r, "nr_pull_bytes"),
-		       fmt_div(d, sizeof(d), r, "last_pull_ns", 1e9));
+		show_pulls(r, "served", "served");
 	} else {
 		printf("  filled        %s pages from the baseline, the last fill in %s s\n",
 		       stat_str(a, sizeof(a), r, "nr_baseline_pages"),
 		       fmt_div(b, sizeof(b), r, "last_baseline_ns", 1e9));
-		printf("  pulls         %s completed, %s failed, %s pages (%.1f MiB) read by RDMA READ, the last in %s s\n",
-		       stat_str(a, sizeof(a), r, "nr_pulls"),
-		       stat_str(b, sizeof(b), r, "nr_pull_errors"),
-		       stat_str(c, sizeof(c), r, "nr_pull_pages"),
-		       stat_mib(r, "nr_pull_bytes"),
-		       fmt_div(d, sizeof(d), r, "last_pull_ns", 1e9));
+		show_pulls(r, "completed", "read by RDMA READ");
 		if (!strcmp(r->state, "recovered"))
 			printf("  recovered     the file is the source's file as of its last cut, for a VMM to start from\n");
 	}
