@@ -186,7 +186,8 @@ static long msched_fs_pages_at(struct msched_file *mf, pgoff_t idx)
 }
 
 /*
- * Gather one direction of the plan as ascending page indexes and move it.
+ * Gather one direction of the plan as ascending page indexes and move it;
+ * *@planned is set to the pages it planned (a huge folio counts all its).
  * Promotions first reserve their DRAM pages of the budget: faults may have
  * taken some since the walk counted, and the budget is a hard limit. A
  * huge folio (one entry of the plan, at its first index) needs all its
@@ -204,10 +205,13 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	long moved;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (tr->moves[i].to == to)
+	*planned = 0;
+	for (i = 0; i < n; i++) {
+		if (tr->moves[i].to == to) {
 			tr->idx[k++] = tr->moves[i].idx;
-	*planned = k;
+			*planned += tr->moves[i].nr_pages;
+		}
+	}
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
 	if (reserve) {
@@ -349,9 +353,10 @@ static int msched_fs_scan(struct msched_file *mf)
 		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
 							   MSCHED_TIER_PMEM;
 		pg->flags = 0;
-		/* The DRAM count is in pages; the plan has one entry a folio. */
+		/* One entry a folio, weighing its pages in budget and tokens. */
+		pg->nr_pages = folio_nr_pages(folio);
 		if (pg->tier == MSCHED_TIER_DRAM)
-			dram += folio_nr_pages(folio);
+			dram += pg->nr_pages;
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
@@ -375,9 +380,10 @@ static int msched_fs_scan(struct msched_file *mf)
 	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
 	up = msched_fs_tier_do(mf, moves, MSCHED_TIER_DRAM, dram_node, &nup);
 	/*
-	 * Moves are counted in pages, the plan in entries: a huge folio is
-	 * one entry and MSCHED_FS_HUGE_NR pages, so refund only what cannot
-	 * have moved.
+	 * The plan and the moves count pages (a huge folio is one entry of
+	 * MSCHED_FS_HUGE_NR pages). A folio split since the walk moves only
+	 * the page at the index, one made huge since moves more: refund
+	 * what was planned and did not move, never below zero.
 	 */
 	msched_tier_refund(&tr->t, (ndown - min(down, ndown)) +
 				   (nup - min(up, nup)));
