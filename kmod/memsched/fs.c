@@ -502,10 +502,9 @@ static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 		return vmf_error(PTR_ERR(folio));
 	/*
 	 * A huge folio is mapped by one PMD: one fault for its 2 MiB, so
-	 * its heat is kept per folio, at its first index.
+	 * its heat is kept per folio, at its first index (folded there).
 	 */
-	msched_fs_note_touch(mf, folio_test_large(folio) ? folio->index :
-			     vmf->pgoff, new);
+	msched_fs_note_touch(mf, vmf->pgoff, new);
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && msched_fs_map_writable(vmf, mf))
 		vmf->flags |= FAULT_FLAG_WRITE;
 	vmf->page = folio_file_page(folio, vmf->pgoff);

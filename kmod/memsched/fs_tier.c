@@ -121,17 +121,46 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 	return 0;
 }
 
+/*
+ * The index that keeps the heat of page @idx: the first index of its 2 MiB
+ * range when a huge folio holds it (the scan tests a folio at its first
+ * index), else @idx. Lockless: a folio split or freed meanwhile only
+ * costs one mark on the range's first index, inside the file.
+ */
+static pgoff_t msched_fs_heat_index(struct msched_file *mf, pgoff_t idx)
+{
+	struct folio *folio;
+
+	if (!mf->huge)
+		return idx;
+	rcu_read_lock();
+	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
+	if (folio && !xa_is_value(folio) && folio_test_large(folio))
+		idx = round_down(idx, MSCHED_FS_HUGE_NR);
+	rcu_read_unlock();
+	return idx;
+}
+
+static void msched_fs_set_touched(struct msched_file *mf, pgoff_t idx)
+{
+	spin_lock(&mf->track_lock);
+	if (idx < mf->touched_bits)
+		__set_bit(idx, mf->touched);
+	spin_unlock(&mf->track_lock);
+}
+
 /**
- * msched_fs_note_touch() - record that a page was faulted in.
+ * msched_fs_note_touch() - record that a page was faulted in or written.
  * @mf: the file
- * @idx: the page
+ * @idx: the page; a page of a huge folio is recorded at the folio's
+ *	 first index, where the scan looks
  * @new: the fault allocated the page (first touch)
  *
  * Context: the fault path; takes @mf->track_lock (a spinlock).
  */
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
 {
-	msched_fs_mark_touched(mf, idx);
+	msched_fs_set_touched(mf, msched_fs_heat_index(mf, idx));
 	if (!new && READ_ONCE(mf->tiering))
 		msched_fs_count(mf, MSCHED_FS_ST_TRAPS, 1);
 }
@@ -140,16 +169,14 @@ void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
  * msched_fs_mark_touched() - record an access seen elsewhere (a sampled
  * page KVM found young) for the file's tiering.
  * @mf: the file
- * @idx: the page
+ * @idx: the page; a page of a huge folio is recorded at the folio's
+ *	 first index (heat is kept per 2 MiB range there)
  *
  * Context: any process context; takes @mf->track_lock (a spinlock).
  */
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx)
 {
-	spin_lock(&mf->track_lock);
-	if (idx < mf->touched_bits)
-		__set_bit(idx, mf->touched);
-	spin_unlock(&mf->track_lock);
+	msched_fs_set_touched(mf, msched_fs_heat_index(mf, idx));
 }
 
 /**
