@@ -648,12 +648,15 @@ static bool msched_fs_huge_still(struct address_space *mapping, pgoff_t idx,
  * folio: GUP, KVM mid-fault, a move) the part is zeroed but nothing is
  * freed, and the folio stays huge. Both are counted. Caller holds the
  * invalidate lock exclusive.
+ * Return: the pages of [@first, @last] that are still in memory (zeroed,
+ * in a huge folio that could not be split); 0 when all were freed.
  */
-static void msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
-				     pgoff_t last)
+static u64 msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
+				    pgoff_t last)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	pgoff_t head[2], keep[2] = { 0, 0 };
+	u64 kept = 0;
 	int i;
 
 	head[0] = mf->huge ? msched_fs_huge_straddling(mapping, first, first,
@@ -670,6 +673,8 @@ static void msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
 		if (head[i] == ULONG_MAX)
 			continue;
 		if (msched_fs_huge_still(mapping, keep[i], head[i])) {
+			kept += min(last, head[i] + MSCHED_FS_HUGE_NR - 1) -
+				max(first, head[i]) + 1;
 			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLIT_FAILS, 1);
 			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
 					     MSCHED_FS_HUGE_SPLIT_FAILED);
@@ -681,27 +686,30 @@ static void msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
 					     MSCHED_FS_HUGE_SPLIT);
 		}
 	}
+	return kept;
 }
 
 /*
  * Punch pages [@first, @last] out: their slots on the swap device, unread,
  * and their folios. On a tracked file, a frozen page that was not copied
  * yet and cannot be read back (-EIO) or copied aside (-ENOMEM) stops the
- * punch before anything goes.
+ * punch before anything goes. *@kept is set to the pages of the range
+ * still in memory after it (msched_fs_truncate_range()).
  */
 static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
-			   pgoff_t last)
+			   pgoff_t last, u64 *kept)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	int err = 0;
 
+	*kept = 0;
 	filemap_invalidate_lock(mapping);
 	down_read(&mf->dirty_rwsem);
 	if (mf->dirty)
 		err = msched_fs_dirty_punch(mf->dirty, first, last);
 	if (!err) {
 		msched_fs_swap_free_range(mf, first, last);
-		msched_fs_truncate_range(mf, first, last);
+		*kept = msched_fs_truncate_range(mf, first, last);
 	}
 	up_read(&mf->dirty_rwsem);
 	filemap_invalidate_unlock(mapping);
@@ -711,24 +719,58 @@ static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
 	return err;
 }
 
+/* Punch the whole pages of [@off, @off + @len); see msched_fs_punch(). */
+static int msched_fs_punch_bytes(struct inode *inode, loff_t off, loff_t len,
+				 u64 *kept)
+{
+	/* Whole pages only: a partial page keeps its data. */
+	loff_t first = round_up(off, PAGE_SIZE);
+	loff_t last = round_down(off + len, PAGE_SIZE);
+
+	*kept = 0;
+	if (first >= last)
+		return 0;
+	return msched_fs_punch(MSCHED_FILE(inode), first >> PAGE_SHIFT,
+			       (last >> PAGE_SHIFT) - 1, kept);
+}
+
+/**
+ * msched_fs_release_range() - punch a hole in a memschedfs file, as
+ * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) does, and say how
+ * much memory stayed: the balloon's release of guest frames.
+ * @file: a memschedfs regular file, open for writing
+ * @off: first byte; a partial first or last page keeps its data
+ * @len: bytes
+ * @kept: set to the pages of the range still in memory after the punch:
+ *	  zeroed pages of a huge folio that could not be split (in use;
+ *	  stats/nr_huge_split_failures), which were not freed
+ *
+ * Context: process context; may sleep. Takes the file's invalidate lock
+ * (exclusive) and dirty_rwsem (read); no mmap_lock may be held.
+ * Return: 0; -EINVAL when @file is not a memschedfs file open for writing;
+ * -EIO or -ENOMEM when a page of a frozen dirty epoch could not be kept
+ * aside (nothing was punched).
+ */
+int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
+			    u64 *kept)
+{
+	*kept = 0;
+	if (!msched_fs_is_file(file) || !(file->f_mode & FMODE_WRITE))
+		return -EINVAL;
+	return msched_fs_punch_bytes(file_inode(file), off, len, kept);
+}
+
 static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 				loff_t len)
 {
 	struct inode *inode = file_inode(file);
 	loff_t end = off + len;
+	u64 kept;
 	long ret;
 
-	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
-		/* Whole pages only: a partial page keeps its data. */
-		loff_t first = round_up(off, PAGE_SIZE);
-		loff_t last = round_down(end, PAGE_SIZE);
-
-		if (first < last)
-			return msched_fs_punch(MSCHED_FILE(inode),
-					       first >> PAGE_SHIFT,
-					       (last >> PAGE_SHIFT) - 1);
-		return 0;
-	}
+	/* Zeroed pages a split left in memory read as a hole: no error. */
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return msched_fs_punch_bytes(inode, off, len, &kept);
 	if (mode & ~FALLOC_FL_KEEP_SIZE) {
 		pr_info_ratelimited("%pD: fallocate mode %#x not supported (accepted: 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)\n",
 				    file, mode);
