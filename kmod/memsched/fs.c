@@ -167,7 +167,7 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	err = msched_fs_range_used(&mf->swap_map, first, last);
 	xa_unlock(&mf->swap_map);
 	if (err) {
-		generic_error_remove_page(mapping, &folio->page);
+		msched_compat_remove_folio(mapping, folio);
 		msched_fs_place_huge_done(mf, NULL, reserved);
 		folio_unlock(folio);
 		folio_put(folio);

@@ -867,7 +867,7 @@ struct msched_swap_ra {
 static void msched_fs_swap_drop_folio(struct msched_file *mf,
 				      struct msched_swap_ra *ra)
 {
-	generic_error_remove_page(mf->vfs_inode.i_mapping, &ra->folio->page);
+	msched_compat_remove_folio(mf->vfs_inode.i_mapping, ra->folio);
 	msched_fs_place_done(mf, NULL, ra->reserved);
 	folio_unlock(ra->folio);
 	folio_put(ra->folio);
