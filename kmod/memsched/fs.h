@@ -357,7 +357,7 @@ void msched_fs_place_huge_done(struct msched_file *mf, struct folio *folio,
 
 /* fs_move.c */
 long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
-		    int nid);
+		    int nid, bool reserve);
 long msched_fs_move_all(struct msched_file *mf, int nid);
 int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident);
 u64 msched_fs_nr_huge_folios(struct msched_file *mf);

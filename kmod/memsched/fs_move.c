@@ -30,7 +30,7 @@
 #include "fs.h"
 #include "trace.h"
 
-enum { MOVED, ALREADY, GONE, BUSY, NOMEM };
+enum { MOVED, ALREADY, GONE, BUSY, NOMEM, NOROOM };
 
 /*
  * Take @src off the LRU for the length of a move, the way the kernel's own
@@ -82,11 +82,16 @@ static void msched_fs_lru_release(struct folio *src)
  * migration does (migrate_folio_unmap()): an allocation may reclaim, or
  * wait for kswapd when the node is short of memory, and the old page's
  * lock must not be held meanwhile, or a fault on it waits as long.
+ * With @reserve (a promotion under a DRAM budget), the folio's pages are
+ * reserved in the budget once it is locked and its order is final, for
+ * the length of the move: all of them or it is not moved (NOROOM), so
+ * the budget holds whatever the folio became since the plan looked.
  */
 static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
-			      long *nr_pages)
+			      bool reserve, long *nr_pages)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	u64 budget = READ_ONCE(mf->dram_budget), taken = 0;
 	struct folio *src, *dst;
 	unsigned int order = 0;
 	int ret = MOVED;
@@ -110,6 +115,9 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 		return GONE;
 	if (ret == ALREADY)
 		return ALREADY;
+	/* No 2 MiB allocation for a folio the budget cannot take anyway. */
+	if (reserve && atomic64_read(&mf->nr_dram) + *nr_pages > (s64)budget)
+		return NOROOM;
 	dst = msched_fallible(__folio_alloc(GFP_HIGHUSER_MOVABLE |
 					    __GFP_THISNODE | __GFP_NOWARN |
 					    __GFP_NORETRY, order, nid, NULL));
@@ -147,6 +155,13 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 		ret = BUSY;
 		goto out_src;
 	}
+	if (reserve) {
+		taken = msched_fs_dram_take(mf, *nr_pages, budget);
+		if (taken < *nr_pages) {	/* never across the budget */
+			ret = NOROOM;
+			goto out_src;
+		}
+	}
 	if (!msched_fs_lru_hold(src)) {
 		ret = BUSY;
 		goto out_src;
@@ -166,9 +181,12 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 	src->mapping = NULL;	/* as move_to_new_folio() does */
 	msched_fs_lru_release(src);
 	folio_add_lru(dst);
+	/* Counted as arrived: nr_dram holds it twice until the give-back. */
 	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst), *nr_pages);
 	folio_unlock(dst);
 out_src:
+	if (taken)
+		atomic64_sub(taken, &mf->nr_dram);
 	folio_unlock(src);
 	folio_put(src);
 out_put_dst:
@@ -182,18 +200,21 @@ out_put_dst:
  * @idx: page indexes, ascending
  * @nr: number of entries in @idx
  * @nid: target node (must have memory)
+ * @reserve: promotions under the DRAM budget: each folio's pages are
+ *	     reserved in @mf->dram_budget when it moves (by its size then),
+ *	     and a folio the budget has no room for is not moved
  *
  * Pages that are gone (truncated) or already on @nid are skipped; pages in
  * use are retried once at the end of the batch and then counted in
  * stats/move_busy. An index inside a huge folio moves the whole folio
  * (every page of it counts as moved); its other indexes are then already
- * on @nid.
+ * on @nid. Folios the budget has no room for are skipped, not counted.
  *
  * Context: process context; may sleep. Caller holds @mf->move_lock.
  * Return: the number of pages moved, or -EINTR on a fatal signal.
  */
 long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
-		    int nid)
+		    int nid, bool reserve)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	u64 t0 = ktime_get_ns();
@@ -221,7 +242,8 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 				kfree(retry);
 				return -EINTR;
 			}
-			r = msched_fs_move_one(mf, list[i], nid, &pages);
+			r = msched_fs_move_one(mf, list[i], nid, reserve,
+					       &pages);
 			if (r == MOVED) {
 				moved += pages;
 			} else if (r == BUSY && !pass) {
@@ -287,7 +309,7 @@ long msched_fs_move_all(struct msched_file *mf, int nid)
 		rcu_read_unlock();
 		if (!n)
 			break;
-		ret = msched_fs_move(mf, idx, n, nid);
+		ret = msched_fs_move(mf, idx, n, nid, false);
 		if (ret < 0) {
 			moved = ret;
 			break;

@@ -198,36 +198,20 @@ bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx)
 	return was;
 }
 
-/* The pages of the folio at @idx now (1 for a hole or a 4 KiB page). */
-static long msched_fs_pages_at(struct msched_file *mf, pgoff_t idx)
-{
-	struct folio *folio;
-	long nr = 1;
-
-	rcu_read_lock();
-	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
-	if (folio && !xa_is_value(folio))
-		nr = folio_nr_pages(folio);
-	rcu_read_unlock();
-	return nr;
-}
-
 /*
  * Gather one direction of the plan as ascending page indexes and move it;
  * *@planned is set to the pages it planned (a huge folio counts all its).
- * Promotions first reserve their DRAM pages of the budget: faults may have
- * taken some since the walk counted, and the budget is a hard limit. A
- * huge folio (one entry of the plan, at its first index) needs all its
- * pages reserved; the plan is cut at the first entry the budget cannot
- * hold. A folio split or made huge between this look and its move is
- * moved as it is then (nr_dram follows the truth either way).
+ * Promotions reserve their DRAM pages of the budget one folio at a time,
+ * when it moves and by its size then (msched_fs_move() with reserve):
+ * faults may have taken some since the walk counted, a folio may have
+ * been split or made huge since, and the budget is a hard limit.
  */
 static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 			     u32 *planned)
 {
 	struct msched_fs_tierer *tr = &mf->tier;
-	u64 budget = READ_ONCE(mf->dram_budget), taken = 0;
-	bool reserve = to == MSCHED_TIER_DRAM && budget != MSCHED_FS_BUDGET_MAX;
+	bool reserve = to == MSCHED_TIER_DRAM &&
+		       READ_ONCE(mf->dram_budget) != MSCHED_FS_BUDGET_MAX;
 	u32 k = 0;
 	long moved;
 	int i;
@@ -241,29 +225,9 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	}
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
-	if (reserve) {
-		u64 need = 0;
-		u32 fit;
-
-		for (i = 0; i < k; i++)
-			need += msched_fs_pages_at(mf, tr->idx[i]);
-		taken = msched_fs_dram_take(mf, need, budget);
-		for (fit = 0, need = 0; fit < k; fit++) {
-			need += msched_fs_pages_at(mf, tr->idx[fit]);
-			if (need > taken)
-				break;
-		}
-		k = fit;
-		if (!k) {
-			atomic64_sub(taken, &mf->nr_dram);
-			return 0;
-		}
-	}
 	/* The planner emits moves in page order within a direction. */
-	moved = msched_fs_move(mf, tr->idx, k, nid);
-	/* Each page moved counted itself (msched_fs_note_moved()). */
-	if (reserve)
-		atomic64_sub(taken, &mf->nr_dram);
+	moved = msched_fs_move(mf, tr->idx, k, nid, reserve);
+	/* Each folio moved counted itself (msched_fs_note_moved()). */
 	return moved < 0 ? 0 : moved;
 }
 
