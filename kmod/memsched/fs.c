@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -819,26 +820,45 @@ static int msched_fs_swap_shrink(struct msched_file *mf, loff_t size)
 	return 0;
 }
 
+/* Tries of a split of a huge folio across a new end (holders are brief). */
+#define MSCHED_FS_SHRINK_SPLIT_TRIES	3
+
 /*
  * Before a shrink to @size bytes of a huge=always file: a huge folio
  * across the new end is split and its pages past the end freed here,
  * while they are still inside i_size. Left to truncate_setsize(), the
  * split would drop them itself (__split_huge_page() removes the tails
  * past i_size without ->free_folio), and live_fs_pages would keep them.
- * Caller holds the invalidate lock exclusive.
+ * The split fails while someone else holds the folio (a GUP pin, the
+ * kernel's migration): it is tried again a few times, then the shrink is
+ * refused, before anything else changed but the pages past the new end
+ * (zeroed, as the shrink would have them): the folio, the size and the
+ * pages before the new end stay as they were. Each failed try is counted
+ * in nr_huge_split_failures. Caller holds the invalidate lock exclusive.
+ * Return: 0, or -EBUSY (the shrink must not go on).
  */
-static void msched_fs_huge_shrink(struct msched_file *mf, loff_t size)
+static int msched_fs_huge_shrink(struct msched_file *mf, loff_t size)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	pgoff_t first = DIV_ROUND_UP(size, PAGE_SIZE), head, keep;
+	int try;
 
 	if (!mf->huge)
-		return;
+		return 0;
 	head = msched_fs_huge_straddling(mapping, first, first, ULONG_MAX - 1,
 					 &keep);
-	if (head != ULONG_MAX && head < first)
-		msched_fs_truncate_range(mf, first,
-					 head + MSCHED_FS_HUGE_NR - 1);
+	if (head == ULONG_MAX || head >= first)
+		return 0;
+	for (try = 0; try < MSCHED_FS_SHRINK_SPLIT_TRIES; try++) {
+		if (try)
+			schedule_timeout_uninterruptible(1);
+		if (!msched_fs_truncate_range(mf, first,
+					      head + MSCHED_FS_HUGE_NR - 1))
+			return 0;
+	}
+	pr_info_ratelimited("%s: cannot shrink to %lld bytes now: the huge folio at page %lu across the new end is in use and could not be split (pages past the new end zeroed, nothing else changed; accepted: try again)\n",
+			    mf->name, size, head);
+	return -EBUSY;
 }
 
 static int msched_fs_setattr(msched_compat_idmap *idmap,
@@ -868,13 +888,16 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 			return -EBUSY;
 		}
 		if (attr->ia_size < i_size_read(inode)) {
-			err = msched_fs_swap_shrink(MSCHED_FILE(inode),
+			/* First: a refusal here must leave the swap slots. */
+			err = msched_fs_huge_shrink(MSCHED_FILE(inode),
 						    attr->ia_size);
+			if (!err)
+				err = msched_fs_swap_shrink(MSCHED_FILE(inode),
+							    attr->ia_size);
 			if (err) {
 				filemap_invalidate_unlock(mapping);
 				return err;
 			}
-			msched_fs_huge_shrink(MSCHED_FILE(inode), attr->ia_size);
 		}
 		truncate_setsize(inode, attr->ia_size);
 		filemap_invalidate_unlock(mapping);
