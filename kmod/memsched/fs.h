@@ -86,6 +86,8 @@ struct msched_fs_tierer {
  * @move_lock: serializes moves, scans and changes of the policy below
  * @huge: new pages come as 2 MiB folios where they can (the mount's
  *	huge=always); fixed at creation
+ * @had_huge: a huge folio was added once (set, never cleared: the walk
+ *	of stats/nr_huge_folios is skipped while it is false)
  * @dram_node: fast tier node; new pages go here while under budget
  * @pmem_node: slow tier node, or NUMA_NO_NODE (no tiering)
  * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
@@ -141,6 +143,7 @@ struct msched_file {
 	const char *name;
 	struct mutex move_lock;
 	bool huge;
+	bool had_huge;
 	int dram_node;
 	int pmem_node;
 	u64 dram_budget;

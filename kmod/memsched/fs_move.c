@@ -360,7 +360,8 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
  *
  * A walk of the page cache rather than a counter: the kernel may split a
  * huge folio itself (a failed migration, a truncate), and no callback
- * says so.
+ * says so. A file that never had a huge folio (every file of a
+ * huge=never mount) has none, and is not walked.
  *
  * Context: process context; may sleep. A snapshot.
  * Return: the number of huge folios in the page cache.
@@ -371,6 +372,9 @@ u64 msched_fs_nr_huge_folios(struct msched_file *mf)
 	struct folio *folio;
 	u64 n = 0;
 
+	/* Pairs with the release in msched_fs_get_huge(). */
+	if (!smp_load_acquire(&mf->had_huge))
+		return 0;
 	rcu_read_lock();
 	xas_for_each(&xas, folio, ULONG_MAX) {
 		if (xas_retry(&xas, folio) || xa_is_value(folio))

@@ -121,7 +121,10 @@ MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
 MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
 
-/* stats/nr_huge_folios: a walk, not a counter (msched_fs_nr_huge_folios()). */
+/*
+ * stats/nr_huge_folios: a walk, not a counter, and only of a file that had
+ * a huge folio (msched_fs_nr_huge_folios()).
+ */
 static ssize_t nr_huge_folios_show(struct kobject *kobj,
 				   struct kobj_attribute *a, char *buf)
 {
