@@ -150,13 +150,15 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	if (!folio)
 		goto fallback;
 	__folio_set_locked(folio);
-	err = filemap_add_folio(mapping, folio, first, GFP_KERNEL);
+	/* Nor reclaim for the memcg charge of 2 MiB: fall back instead. */
+	err = filemap_add_folio(mapping, folio, first,
+				GFP_KERNEL & ~__GFP_DIRECT_RECLAIM);
 	if (err) {	/* it unlocked the folio */
 		msched_fs_place_huge_done(mf, NULL, reserved);
 		folio_put(folio);
 		if (err == -EEXIST)
 			return ERR_PTR(-EAGAIN);
-		goto fallback;	/* the memcg charge of 2 MiB failed */
+		goto fallback;	/* the memcg charge of 2 MiB (or a node) failed */
 	}
 	atomic64_add(MSCHED_FS_HUGE_NR, &msched_live_fs_pages);
 	/* nr_huge_folios walks from now on (a read racing this may miss it). */
