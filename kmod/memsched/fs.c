@@ -59,9 +59,12 @@ static DEFINE_IDA(msched_fs_ino_ida);
 
 /*
  * Mount options, in fc->fs_private while parsing and in sb->s_fs_info
- * after: the root's mode bits, and MSCHED_FS_OPT_HUGE for huge=always.
+ * after: the root's mode bits, MSCHED_FS_OPT_HUGE for huge=always, and
+ * which options were given (a remount compares only those).
  */
 #define MSCHED_FS_OPT_HUGE	BIT(31)
+#define MSCHED_FS_OPT_HUGE_SET	BIT(30)
+#define MSCHED_FS_OPT_MODE_SET	BIT(29)
 
 static bool msched_fs_sb_huge(struct super_block *sb)
 {
@@ -1135,9 +1138,17 @@ static const struct super_operations msched_fs_sops = {
 };
 
 enum { OPT_MODE, OPT_HUGE };
+enum { MSCHED_FS_HUGE_NEVER, MSCHED_FS_HUGE_ALWAYS };
+
+static const struct constant_table msched_fs_huge_modes[] = {
+	{ "never",	MSCHED_FS_HUGE_NEVER },
+	{ "always",	MSCHED_FS_HUGE_ALWAYS },
+	{}
+};
+
 static const struct fs_parameter_spec msched_fs_params[] = {
 	fsparam_u32oct("mode", OPT_MODE),
-	fsparam_string("huge", OPT_HUGE),
+	fsparam_enum("huge", OPT_HUGE, msched_fs_huge_modes),
 	{}
 };
 
@@ -1156,22 +1167,50 @@ static int msched_fs_parse_param(struct fs_context *fc,
 		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL, huge=always|never)",
 			      param->key);
 	}
+	if (opt == -EINVAL && !strcmp(param->key, "huge"))
+		return invalf(fc, "memschedfs: huge=%s not supported (accepted: huge=never, huge=always)",
+			      param->type == fs_value_is_string ?
+			      param->string : "?");
 	if (opt < 0)
 		return opt;
 	opts = (uintptr_t)fc->fs_private;
 	if (opt == OPT_MODE) {
 		opts = (opts & ~(uintptr_t)S_IALLUGO) |
-		       (result.uint_32 & S_IALLUGO);
-	} else if (!strcmp(param->string, "never")) {
-		opts &= ~MSCHED_FS_OPT_HUGE;
-	} else if (!strcmp(param->string, "always") &&
-		   IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) {
-		opts |= MSCHED_FS_OPT_HUGE;
+		       (result.uint_32 & S_IALLUGO) | MSCHED_FS_OPT_MODE_SET;
+	} else if (result.uint_32 == MSCHED_FS_HUGE_NEVER) {
+		opts = (opts & ~MSCHED_FS_OPT_HUGE) | MSCHED_FS_OPT_HUGE_SET;
+	} else if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) {
+		opts |= MSCHED_FS_OPT_HUGE | MSCHED_FS_OPT_HUGE_SET;
 	} else {
-		return invalf(fc, "memschedfs: huge=%s not supported (accepted: huge=never, huge=always; always needs CONFIG_TRANSPARENT_HUGEPAGE)",
-			      param->string);
+		return invalf(fc, "memschedfs: huge=always needs CONFIG_TRANSPARENT_HUGEPAGE (accepted here: huge=never)");
 	}
 	fc->fs_private = (void *)opts;
+	return 0;
+}
+
+/*
+ * mount -o remount: the options are fixed at mount time (a file keeps the
+ * page size it was created with; the root's mode is chmod's). A remount
+ * that gives huge= or mode= with another value than the mount's is
+ * refused, not ignored; one that repeats them, or gives neither (ro/rw,
+ * which the VFS handles), is accepted.
+ */
+static int msched_fs_reconfigure(struct fs_context *fc)
+{
+	uintptr_t want = (uintptr_t)fc->fs_private;
+	uintptr_t have = (uintptr_t)fc->root->d_sb->s_fs_info;
+	umode_t mode = have & S_IALLUGO;
+
+	if (!mode)
+		mode = 0755;	/* mounted without mode= */
+
+	if ((want & MSCHED_FS_OPT_HUGE_SET) &&
+	    (want & MSCHED_FS_OPT_HUGE) != (have & MSCHED_FS_OPT_HUGE))
+		return invalf(fc, "memschedfs: huge= cannot change on remount (accepted: huge=%s, as mounted; unmount and mount again to change it)",
+			      have & MSCHED_FS_OPT_HUGE ? "always" : "never");
+	if ((want & MSCHED_FS_OPT_MODE_SET) && (want & S_IALLUGO) != mode)
+		return invalf(fc, "memschedfs: mode= cannot change on remount (accepted: mode=%o, as mounted; chmod the mount point instead)",
+			      (unsigned int)mode);
 	return 0;
 }
 
@@ -1202,6 +1241,7 @@ static int msched_fs_get_tree(struct fs_context *fc)
 static const struct fs_context_operations msched_fs_context_ops = {
 	.parse_param = msched_fs_parse_param,
 	.get_tree = msched_fs_get_tree,
+	.reconfigure = msched_fs_reconfigure,
 };
 
 static int msched_fs_init_fs_context(struct fs_context *fc)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # 2 MiB folios in memschedfs (mount -o huge=always; issue 17).
 #  - The option: huge= takes always or never, anything else is EINVAL with
-#    a log line; /proc/mounts shows huge=always.
+#    a log line; /proc/mounts shows huge=always. A remount that changes
+#    huge= is EINVAL with a log line; one that repeats it is accepted.
 #  - Huge folios: a 64 MiB file, fallocated, holds 32 huge folios (and
 #    16384 pages counted in base pages); a pattern written through mmap is
 #    read back intact, and the mapping is PMD-mapped (smaps FilePmdMapped).
@@ -26,7 +27,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-tap_plan 29
+tap_plan 32
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 MEM_MB=256
@@ -61,6 +62,12 @@ tap_ok "with a log line saying what is accepted" \
 	eval 'ms_klog | grep -q "huge=bogus not supported (accepted: huge=never, huge=always"'
 tap_ok "mount -o huge=always" mount -t memschedfs -o huge=always none "$mnt"
 tap_ok "/proc/mounts shows huge=always" eval 'grep " $mnt memschedfs " /proc/mounts | grep -q "huge=always"'
+ms_klog_mark
+tap_ok "remount,huge=never is refused (the mode is fixed at mount time)" \
+	eval '! mount -o remount,huge=never "$mnt" 2>/dev/null'
+tap_ok "with a log line saying what is accepted" \
+	eval 'ms_klog | grep -q "huge= cannot change on remount (accepted: huge=always, as mounted"'
+tap_ok "remount,huge=always (unchanged) is accepted" mount -o remount,huge=always "$mnt"
 
 # (a) Huge folios by fallocate, then a pattern through mmap, PMD-mapped.
 f=$mnt/a
