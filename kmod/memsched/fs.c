@@ -136,9 +136,10 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	pgoff_t first = round_down(idx, MSCHED_FS_HUGE_NR);
 	pgoff_t last = first + MSCHED_FS_HUGE_NR - 1;
+	enum msched_fs_huge_event why;
 	struct folio *folio;
-	int why, err;
 	bool reserved;
+	int err;
 
 	if (msched_fs_range_used(&mapping->i_pages, first, last))
 		return NULL;	/* fell back before, or a punch split it */

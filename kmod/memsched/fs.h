@@ -27,6 +27,19 @@
 #define MSCHED_FS_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 #define MSCHED_FS_HUGE_NR	(1UL << MSCHED_FS_HUGE_ORDER)
 
+/*
+ * What happened to a 2 MiB range of a huge=always file: the reason of the
+ * tracepoint msched_fs_huge (trace.h prints it by name).
+ */
+enum msched_fs_huge_event {
+	MSCHED_FS_HUGE_ADDED,		/* got a huge folio */
+	MSCHED_FS_HUGE_FB_TAIL,		/* fell back: not wholly inside i_size */
+	MSCHED_FS_HUGE_FB_SWAPPED,	/* fell back: pages of it on the swap device */
+	MSCHED_FS_HUGE_FB_NOMEM,	/* fell back: no free 2 MiB block, or memcg */
+	MSCHED_FS_HUGE_SPLIT,		/* a punch split the huge folio */
+	MSCHED_FS_HUGE_SPLIT_FAILED,	/* a punch could not split it (in use) */
+};
+
 /* Per-file counters, shown in files/<ino>/stats. */
 enum msched_fs_stat {
 	MSCHED_FS_ST_FAULTS,		/* pages allocated on first touch */

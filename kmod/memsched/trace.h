@@ -11,6 +11,8 @@
 
 #include <linux/tracepoint.h>
 
+#include "fs.h"	/* enum msched_fs_huge_event */
+
 TRACE_EVENT(msched_attach,
 	TP_PROTO(pid_t pid, u32 nr_features),
 	TP_ARGS(pid, nr_features),
@@ -318,17 +320,16 @@ TRACE_EVENT(msched_fs_move,
  * got a huge folio, fell back to 4 KiB pages (and why), or a punch split
  * the huge folio holding it (or could not).
  */
-#ifndef MSCHED_FS_HUGE_ADDED	/* once: this header is read twice */
-#define MSCHED_FS_HUGE_ADDED		0
-#define MSCHED_FS_HUGE_FB_TAIL		1	/* not wholly inside i_size */
-#define MSCHED_FS_HUGE_FB_SWAPPED	2	/* pages of it on the swap device */
-#define MSCHED_FS_HUGE_FB_NOMEM		3	/* no free 2 MiB block, or memcg */
-#define MSCHED_FS_HUGE_SPLIT		4
-#define MSCHED_FS_HUGE_SPLIT_FAILED	5
-#endif
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_ADDED);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_TAIL);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_SWAPPED);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_NOMEM);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_SPLIT);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_SPLIT_FAILED);
 
 TRACE_EVENT(msched_fs_huge,
-	TP_PROTO(unsigned long ino, unsigned long index, int what),
+	TP_PROTO(unsigned long ino, unsigned long index,
+		 enum msched_fs_huge_event what),
 	TP_ARGS(ino, index, what),
 	TP_STRUCT__entry(
 		__field(unsigned long, ino)
