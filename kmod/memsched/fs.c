@@ -165,9 +165,12 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 		goto fallback;	/* the memcg charge of 2 MiB (or a node) failed */
 	}
 	atomic64_add(MSCHED_FS_HUGE_NR, &msched_live_fs_pages);
-	/* nr_huge_folios walks from now on (a read racing this may miss it). */
+	/*
+	 * nr_huge_folios walks from now on. A flag, not an ordering: a read
+	 * racing this may miss the folio, as a walk racing it may.
+	 */
 	if (!READ_ONCE(mf->had_huge))
-		smp_store_release(&mf->had_huge, true);
+		WRITE_ONCE(mf->had_huge, true);
 	/*
 	 * A swap-out's completion may have taken the last page of the range
 	 * out between the look above and the insertion; from here on our

@@ -372,8 +372,7 @@ u64 msched_fs_nr_huge_folios(struct msched_file *mf)
 	struct folio *folio;
 	u64 n = 0;
 
-	/* Pairs with the release in msched_fs_get_huge(). */
-	if (!smp_load_acquire(&mf->had_huge))
+	if (!READ_ONCE(mf->had_huge))
 		return 0;
 	rcu_read_lock();
 	xas_for_each(&xas, folio, ULONG_MAX) {
