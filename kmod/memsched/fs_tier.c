@@ -121,6 +121,21 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 	return 0;
 }
 
+/* Whether a huge folio holds page @idx now (lockless, a hint). */
+static bool msched_fs_is_huge_at(struct msched_file *mf, pgoff_t idx)
+{
+	struct folio *folio;
+	bool huge;
+
+	if (!mf->huge)
+		return false;
+	rcu_read_lock();
+	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
+	huge = folio && !xa_is_value(folio) && folio_test_large(folio);
+	rcu_read_unlock();
+	return huge;
+}
+
 /*
  * The index that keeps the heat of page @idx: the first index of its 2 MiB
  * range when a huge folio holds it (the scan tests a folio at its first
@@ -129,16 +144,24 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
  */
 static pgoff_t msched_fs_heat_index(struct msched_file *mf, pgoff_t idx)
 {
-	struct folio *folio;
+	return msched_fs_is_huge_at(mf, idx) ? round_down(idx, MSCHED_FS_HUGE_NR) :
+					       idx;
+}
 
-	if (!mf->huge)
-		return idx;
-	rcu_read_lock();
-	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
-	if (folio && !xa_is_value(folio) && folio_test_large(folio))
-		idx = round_down(idx, MSCHED_FS_HUGE_NR);
-	rcu_read_unlock();
-	return idx;
+/**
+ * msched_fs_heat_pages() - the pages whose accesses count for the heat
+ * kept at @idx: those of the huge folio starting there, else one.
+ * @mf: the file
+ * @idx: an index the scan tests (a folio's first index)
+ *
+ * Context: any; lockless (a folio split meanwhile: one scan looks at a
+ * whole 2 MiB range for it).
+ * Return: MSCHED_FS_HUGE_NR or 1.
+ */
+unsigned long msched_fs_heat_pages(struct msched_file *mf, pgoff_t idx)
+{
+	return !(idx & (MSCHED_FS_HUGE_NR - 1)) && msched_fs_is_huge_at(mf, idx) ?
+	       MSCHED_FS_HUGE_NR : 1;
 }
 
 static void msched_fs_set_touched(struct msched_file *mf, pgoff_t idx)

@@ -78,10 +78,19 @@ static bool ka_file_young(struct msched_access_src *src, u64 idx)
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    file_src);
 	bool young = false;
+	u64 nr;
 
-	if (idx >= ka->first && idx - ka->first < ka->nr)
-		young = msched_kvm_age_page(ka->vm->kvm,
-					    ka->hva0 + (idx << PAGE_SHIFT));
+	/*
+	 * A huge folio's heat is kept at its first index: age its whole
+	 * 2 MiB, mapped by KVM with one entry or (a range that was ever
+	 * PTE-mapped) with 512, clipped to the file's part in guest RAM.
+	 */
+	if (idx >= ka->first && idx - ka->first < ka->nr) {
+		nr = min_t(u64, ka->nr - (idx - ka->first),
+			   msched_fs_heat_pages(ka_file(ka), idx));
+		young = msched_kvm_age_range(ka->vm->kvm,
+					     ka->hva0 + (idx << PAGE_SHIFT), nr);
+	}
 	/* Faults, and hits the sampler took, marked the page touched. */
 	return msched_fs_test_and_clear_touched(ka_file(ka), idx) || young;
 }
