@@ -286,22 +286,23 @@ static inline void msched_fs_note_moved(struct msched_file *mf, int from,
 }
 
 /*
- * Reserve up to @n DRAM pages of the budget @budget: returns how many were
- * reserved (added to @nr_dram), 0 when the budget is full. The caller gives
- * back what it does not use with atomic64_sub() on @nr_dram.
+ * Reserve @n DRAM pages of the budget @budget, all of them or none: one
+ * compare-and-exchange of @nr_dram that checks the whole @n, so that a
+ * 512-page reservation never holds part of the budget while it fails and
+ * a concurrent 4 KiB fault never sees it half-taken. Returns true when
+ * reserved (added to @nr_dram); the caller gives it back with
+ * atomic64_sub() on @nr_dram. For @n == 1 it is main's partial take.
  */
-static inline u64 msched_fs_dram_take(struct msched_file *mf, u64 n,
-				      u64 budget)
+static inline bool msched_fs_dram_take(struct msched_file *mf, u64 n,
+				       u64 budget)
 {
 	s64 old = atomic64_read(&mf->nr_dram);
-	u64 take;
 
 	do {
-		if (old >= 0 && (u64)old >= budget)
-			return 0;
-		take = min_t(u64, n, budget - max_t(s64, old, 0));
-	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, old + take));
-	return take;
+		if (n > budget || (u64)max_t(s64, old, 0) > budget - n)
+			return false;
+	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, old + n));
+	return true;
 }
 
 static inline pgoff_t msched_fs_nr_pages(struct inode *inode)

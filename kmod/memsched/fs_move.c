@@ -83,15 +83,17 @@ static void msched_fs_lru_release(struct folio *src)
  * wait for kswapd when the node is short of memory, and the old page's
  * lock must not be held meanwhile, or a fault on it waits as long.
  * With @reserve (a promotion under a DRAM budget), the folio's pages are
- * reserved in the budget once it is locked and its order is final, for
- * the length of the move: all of them or it is not moved (NOROOM), so
- * the budget holds whatever the folio became since the plan looked.
+ * reserved in the budget once it is locked and its order is final, before
+ * it is unmapped again, for the length of the move: all of them or it is
+ * neither unmapped nor moved (NOROOM), so the budget holds whatever the
+ * folio became since the plan looked.
  */
 static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 			      bool reserve, long *nr_pages)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
-	u64 budget = READ_ONCE(mf->dram_budget), taken = 0;
+	u64 budget = READ_ONCE(mf->dram_budget);
+	bool taken = false;
 	struct folio *src, *dst;
 	unsigned int order = 0;
 	int ret = MOVED;
@@ -148,19 +150,23 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 		ret = BUSY;
 		goto out_src;
 	}
+	/*
+	 * Reserved before the unmap below: a folio the budget has no room
+	 * for is left mapped, not zapped for nothing.
+	 */
+	if (reserve) {
+		taken = msched_fs_dram_take(mf, *nr_pages, budget);
+		if (!taken) {	/* never across the budget */
+			ret = NOROOM;
+			goto out_src;
+		}
+	}
 	if (folio_mapped(src))	/* refaulted since the batch was unmapped */
 		unmap_mapping_pages(mapping, src->index, folio_nr_pages(src),
 				    false);
 	if (folio_mapped(src) || folio_test_mlocked(src)) {
 		ret = BUSY;
 		goto out_src;
-	}
-	if (reserve) {
-		taken = msched_fs_dram_take(mf, *nr_pages, budget);
-		if (taken < *nr_pages) {	/* never across the budget */
-			ret = NOROOM;
-			goto out_src;
-		}
 	}
 	if (!msched_fs_lru_hold(src)) {
 		ret = BUSY;
@@ -186,7 +192,7 @@ static int msched_fs_move_one(struct msched_file *mf, pgoff_t idx, int nid,
 	folio_unlock(dst);
 out_src:
 	if (taken)
-		atomic64_sub(taken, &mf->nr_dram);
+		atomic64_sub(*nr_pages, &mf->nr_dram);
 	folio_unlock(src);
 	folio_put(src);
 out_put_dst:

@@ -30,7 +30,6 @@ static int msched_fs_place(struct msched_file *mf, long nr, bool *reserved)
 {
 	int pmem = READ_ONCE(mf->pmem_node);
 	u64 budget = READ_ONCE(mf->dram_budget);
-	u64 took;
 
 	*reserved = false;
 	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
@@ -38,9 +37,7 @@ static int msched_fs_place(struct msched_file *mf, long nr, bool *reserved)
 	/* In flight before reserved: see msched_fs_dram_recount(). */
 	atomic64_add(nr, &mf->nr_dram_inflight);
 	smp_mb__after_atomic();
-	took = msched_fs_dram_take(mf, nr, budget);
-	if (took < nr) {	/* a folio is never split across the tiers */
-		atomic64_sub(took, &mf->nr_dram);
+	if (!msched_fs_dram_take(mf, nr, budget)) {	/* never across the tiers */
 		/* Out of flight after the count fell, as msched_fs_place_settle(). */
 		smp_mb__before_atomic();
 		atomic64_sub(nr, &mf->nr_dram_inflight);

@@ -224,27 +224,42 @@ bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx)
 /*
  * Gather one direction of the plan as ascending page indexes and move it;
  * *@planned is set to the pages it planned (a huge folio counts all its).
- * Promotions reserve their DRAM pages of the budget one folio at a time,
- * when it moves and by its size then (msched_fs_move() with reserve):
- * faults may have taken some since the walk counted, a folio may have
- * been split or made huge since, and the budget is a hard limit.
+ * Promotions are first cut to the prefix whose pages fit in the budget's
+ * room now (as main cut the batch to its reservation), so that the batch
+ * unmap of msched_fs_move() never zaps a folio the budget has no room
+ * for; each folio then reserves its pages when it moves, by its size then
+ * (msched_fs_move() with reserve), the exact check: faults may have taken
+ * some room since, a folio may have been split or made huge since, and
+ * the budget is a hard limit.
  */
 static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 			     u32 *planned)
 {
 	struct msched_fs_tierer *tr = &mf->tier;
-	bool reserve = to == MSCHED_TIER_DRAM &&
-		       READ_ONCE(mf->dram_budget) != MSCHED_FS_BUDGET_MAX;
-	u32 k = 0;
+	u64 budget = READ_ONCE(mf->dram_budget), room = U64_MAX, fit = 0;
+	bool reserve = to == MSCHED_TIER_DRAM && budget != MSCHED_FS_BUDGET_MAX;
+	u32 k = 0, w;
 	long moved;
 	int i;
 
+	if (reserve) {
+		s64 dram = atomic64_read(&mf->nr_dram);
+
+		room = budget > max_t(s64, dram, 0) ?
+		       budget - max_t(s64, dram, 0) : 0;
+	}
 	*planned = 0;
 	for (i = 0; i < n; i++) {
-		if (tr->moves[i].to == to) {
-			tr->idx[k++] = tr->moves[i].idx;
-			*planned += tr->moves[i].nr_pages;
+		if (tr->moves[i].to != to)
+			continue;
+		w = tr->moves[i].nr_pages;
+		*planned += w;
+		if (fit + w > room) {	/* the prefix that fits, no further */
+			room = fit;
+			continue;
 		}
+		fit += w;
+		tr->idx[k++] = tr->moves[i].idx;
 	}
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
