@@ -73,8 +73,13 @@ static u64 balloon_release_range(struct mm_struct *mm, unsigned long start,
 			u64 nr = (seg_end - start) >> PAGE_SHIFT, kept = 0;
 			int err;
 
-			/* memschedfs says which pages stayed in memory. */
-			if (msched_fs_is_file(file))
+			/*
+			 * A huge=always memschedfs file says which pages
+			 * stayed in memory (a huge folio whose split failed),
+			 * with vfs_fallocate()'s checks and hooks; any other
+			 * file frees every whole page it punches.
+			 */
+			if (msched_fs_is_huge_file(file))
 				err = msched_fs_release_range(file, off,
 							      seg_end - start,
 							      &kept);

@@ -25,6 +25,7 @@
 #include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fsnotify.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/idr.h>
@@ -748,9 +749,9 @@ static int msched_fs_punch_bytes(struct inode *inode, loff_t off, loff_t len,
 }
 
 /**
- * msched_fs_release_range() - punch a hole in a memschedfs file, as
- * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) does, and say how
- * much memory stayed: the balloon's release of guest frames.
+ * msched_fs_release_range() - punch a hole in a huge=always memschedfs
+ * file, as vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) does,
+ * and say how much memory stayed: the balloon's release of guest frames.
  * @file: a memschedfs regular file, open for writing
  * @off: first byte; a partial first or last page keeps its data
  * @len: bytes
@@ -758,19 +759,63 @@ static int msched_fs_punch_bytes(struct inode *inode, loff_t off, loff_t len,
  *	  zeroed pages of a huge folio that could not be split (in use;
  *	  stats/nr_huge_split_failures), which were not freed
  *
- * Context: process context; may sleep. Takes the file's invalidate lock
- * (exclusive) and dirty_rwsem (read); no mmap_lock may be held.
- * Return: 0; -EINVAL when @file is not a memschedfs file open for writing;
- * -EIO or -ENOMEM when a page of a frozen dirty epoch could not be kept
- * aside (nothing was punched).
+ * The checks and hooks of vfs_fallocate() for that mode, in its order:
+ * the arguments, FMODE_WRITE, an append-only or immutable inode, an
+ * active swap file, the LSM's file_permission for MAY_WRITE (through
+ * rw_verify_area(), since 6.1 does not export security_file_permission()),
+ * s_maxbytes; then the punch inside file_start_write()/file_end_write()
+ * (sb_writers: a frozen file system waits), and fsnotify_modify() when it
+ * succeeded. Files of a huge=never mount need none of this: @kept is
+ * always 0 there, and the balloon calls vfs_fallocate() for them.
+ *
+ * Context: process context; may sleep. Takes sb_writers (read), then the
+ * file's invalidate lock (exclusive) and dirty_rwsem (read); no mmap_lock
+ * may be held.
+ * Return: 0; -EINVAL when @file is not a memschedfs file, or @off < 0 or
+ * @len <= 0; -EBADF when it is not open for writing; -EPERM for an
+ * append-only or immutable file; -ETXTBSY for an active swap file; the
+ * LSM's error; -EFBIG past s_maxbytes; -EIO or -ENOMEM when a page of a
+ * frozen dirty epoch could not be kept aside (nothing was punched).
  */
 int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
 			    u64 *kept)
 {
+	struct inode *inode = file_inode(file);
+	int ret;
+
 	*kept = 0;
-	if (!msched_fs_is_file(file) || !(file->f_mode & FMODE_WRITE))
+	if (!msched_fs_is_file(file) || off < 0 || len <= 0)
 		return -EINVAL;
-	return msched_fs_punch_bytes(file_inode(file), off, len, kept);
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (IS_APPEND(inode) || IS_IMMUTABLE(inode))
+		return -EPERM;
+	if (IS_SWAPFILE(inode))
+		return -ETXTBSY;
+	ret = rw_verify_area(WRITE, file, NULL, 0);
+	if (ret)
+		return ret;
+	if (off + len > inode->i_sb->s_maxbytes || off + len < 0)
+		return -EFBIG;
+	file_start_write(file);
+	ret = msched_fs_punch_bytes(inode, off, len, kept);
+	if (!ret)
+		fsnotify_modify(file);
+	file_end_write(file);
+	return ret;
+}
+
+/**
+ * msched_fs_is_huge_file() - whether @file is a memschedfs file of a
+ * huge=always mount (one that may hold 2 MiB folios).
+ * @file: any open file.
+ *
+ * Context: any.
+ * Return: true for such a file.
+ */
+bool msched_fs_is_huge_file(struct file *file)
+{
+	return msched_fs_is_file(file) && MSCHED_FILE(file_inode(file))->huge;
 }
 
 static long msched_fs_fallocate(struct file *file, int mode, loff_t off,

@@ -329,6 +329,7 @@ extern atomic64_t msched_live_fs_files;
 int msched_fs_init(void);
 void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
+bool msched_fs_is_huge_file(struct file *file);
 int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
 			    u64 *kept);
 struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
