@@ -339,10 +339,10 @@ static void tier_sel_hottest(const u32 *hist, u64 n, struct tier_sel *s)
 	}
 }
 
-/* The pages an entry stands for (0 is taken as 1). */
+/* The pages an entry stands for (its order checked in pass 1). */
 static u32 tier_weight(const struct msched_tier_page *pg)
 {
-	return pg->nr_pages ? pg->nr_pages : 1;
+	return 1U << pg->order;
 }
 
 /*
@@ -360,13 +360,13 @@ static bool tier_sel_take(const struct tier_sel *s, bool cold, u32 h,
 }
 
 static void tier_emit(struct msched_tier_move *mv, struct msched_tier_page *pg,
-		      u8 to, u32 w)
+		      u8 to)
 {
 	mv->idx = pg->idx;
 	mv->from = pg->tier;
 	mv->to = to;
 	mv->heat = pg->heat;
-	mv->nr_pages = w;
+	mv->order = pg->order;
 	pg->flags |= MSCHED_TIER_PF_MOVED;
 }
 
@@ -376,7 +376,7 @@ static void tier_emit(struct msched_tier_move *mv, struct msched_tier_page *pg,
  * @pages: every managed page of the VM with its current tier; each index
  *	   should appear once (later duplicates are ignored).  The IGNORED
  *	   and MOVED flags and @heat of every entry are written.  An entry
- *	   of @nr_pages pages stands for them all (a huge folio).
+ *	   of @order stands for its 1 << @order pages (a huge folio).
  * @nr: number of entries in @pages
  * @out: room for @cap moves
  * @cap: capacity of @out, in entries
@@ -421,6 +421,7 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 
 		pg->flags &= (u8)~out_flags;
 		if (pg->idx >= t->nr_pages || pg->tier > MSCHED_TIER_PMEM ||
+		    pg->order > MSCHED_TIER_MAX_ORDER ||
 		    (t->heat[pg->idx] & TIER_MARK)) {
 			pg->flags |= MSCHED_TIER_PF_IGNORED;
 			pg->heat = 0;
@@ -431,7 +432,7 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 		h = t->heat[pg->idx] & TIER_HEAT_MASK;
 		w = tier_weight(pg);
 		maxw = w > maxw ? w : maxw;
-		pg->heat = (u16)h;
+		pg->heat = (u8)h;	/* at most MSCHED_TIER_HEAT_MAX */
 		if (pg->tier == MSCHED_TIER_DRAM)
 			c.dram += w;
 		if (pg->flags & MSCHED_TIER_PF_PINNED)
@@ -487,7 +488,7 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 			dropped += w;
 			continue;
 		}
-		tier_emit(&out[k++], pg, MSCHED_TIER_PMEM, w);
+		tier_emit(&out[k++], pg, MSCHED_TIER_PMEM);
 		used += pg->heat == cold.thr ? w : 0;
 		demoted += w;
 	}
@@ -516,7 +517,7 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 			dropped += w;
 			continue;
 		}
-		tier_emit(&out[k++], pg, MSCHED_TIER_DRAM, w);
+		tier_emit(&out[k++], pg, MSCHED_TIER_DRAM);
 		used += pg->heat == hot.thr ? w : 0;
 		promoted += w;
 	}

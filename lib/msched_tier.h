@@ -25,7 +25,8 @@
  * it or the rate limit deferred budget demotions.
  *
  * An entry may stand for several pages that move together (a 2 MiB folio:
- * 512 pages of 4 KiB, @nr_pages of struct msched_tier_page).  Budget,
+ * 512 pages of 4 KiB, order 9: @order of struct msched_tier_page, the
+ * entry weighing 1 << @order pages).  Budget,
  * counters, tokens and max_moves_per_scan all count pages.  Such an entry
  * is promoted only when DRAM has room for all its pages; a demotion may
  * take up to one entry more than the pages wanted (a budget overrun of 100
@@ -56,6 +57,9 @@
 #define MSCHED_TIER_MAX_INTERVAL_MS	(1U << 22)
 #define MSCHED_TIER_MAX_PAGE_SIZE	(1U << 30)
 
+/* Largest struct msched_tier_page.order accepted (a weight fits a u32). */
+#define MSCHED_TIER_MAX_ORDER		31U
+
 /* struct msched_tier_page.flags */
 #define MSCHED_TIER_PF_PINNED	0x01	/* in: page must not be moved */
 #define MSCHED_TIER_PF_IGNORED	0x40	/* out: bad idx/tier or duplicate */
@@ -66,34 +70,56 @@
  * @idx: page index, < nr_pages given to msched_tier_init()
  * @tier: MSCHED_TIER_DRAM or MSCHED_TIER_PMEM, where the page is now
  * @flags: MSCHED_TIER_PF_* (PINNED is input, IGNORED/MOVED are output)
- * @heat: output: the page's heat when the plan was made
- * @nr_pages: the pages this entry stands for, moved together (512 for a
- *	      2 MiB folio of 4 KiB pages); 0 is taken as 1.  The sum over
- *	      all entries of one plan must stay below 2^32.
+ * @heat: output: the page's heat when the plan was made (at most
+ *	  MSCHED_TIER_HEAT_MAX, 255)
+ * @order: the entry stands for 1 << @order pages, moved together (0 for
+ *	   one page, 9 for a 2 MiB folio of 4 KiB pages); above
+ *	   MSCHED_TIER_MAX_ORDER the entry is ignored.  The sum of the
+ *	   weights over all entries of one plan must stay below 2^32.
+ *
+ * 8 bytes: one is kept per resident entry per scan.
  */
 struct msched_tier_page {
 	u32 idx;
 	u8 tier;
 	u8 flags;
-	u16 heat;
-	u32 nr_pages;
+	u8 heat;
+	u8 order;
 };
 
 /**
- * struct msched_tier_move - one planned migration.
+ * struct msched_tier_move - one planned migration (8 bytes).
  * @idx: page index
  * @from: source tier
  * @to: destination tier
  * @heat: heat of the page when the plan was made
- * @nr_pages: the entry's page count (struct msched_tier_page, at least 1)
+ * @order: the entry's order (struct msched_tier_page): 1 << @order pages
  */
 struct msched_tier_move {
 	u32 idx;
 	u8 from;
 	u8 to;
-	u16 heat;
-	u32 nr_pages;
+	u8 heat;
+	u8 order;
 };
+
+_Static_assert(sizeof(struct msched_tier_page) == 8,
+	       "struct msched_tier_page is 8 bytes per entry");
+_Static_assert(sizeof(struct msched_tier_move) == 8,
+	       "struct msched_tier_move is 8 bytes per entry");
+_Static_assert(MSCHED_TIER_HEAT_MAX <= 255, "heat fits the u8 of an entry");
+
+/**
+ * msched_tier_move_pages() - the pages a planned move stands for.
+ * @mv: a move written by msched_tier_plan()
+ *
+ * Context: any.
+ * Return: 1 << @mv->order.
+ */
+static inline u32 msched_tier_move_pages(const struct msched_tier_move *mv)
+{
+	return 1U << mv->order;
+}
 
 /**
  * struct msched_tier_params - policy configuration.

@@ -252,7 +252,7 @@ static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 	for (i = 0; i < n; i++) {
 		if (tr->moves[i].to != to)
 			continue;
-		w = tr->moves[i].nr_pages;
+		w = msched_tier_move_pages(&tr->moves[i]);
 		*planned += w;
 		if (fit + w > room) {	/* the prefix that fits, no further */
 			room = fit;
@@ -383,9 +383,9 @@ static int msched_fs_scan(struct msched_file *mf)
 							   MSCHED_TIER_PMEM;
 		pg->flags = 0;
 		/* One entry a folio, weighing its pages in budget and tokens. */
-		pg->nr_pages = folio_nr_pages(folio);
+		pg->order = folio_order(folio);
 		if (pg->tier == MSCHED_TIER_DRAM)
-			dram += pg->nr_pages;
+			dram += folio_nr_pages(folio);
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();

@@ -46,7 +46,7 @@ static void sim_init(struct sim *s, const struct msched_tier_params *p, u32 n,
 						 MSCHED_TIER_PMEM;
 		s->pages[i].flags = 0;
 		s->pages[i].heat = 0;
-		s->pages[i].nr_pages = 1;
+		s->pages[i].order = 0;
 	}
 }
 
@@ -620,7 +620,8 @@ static void test_determinism(void **state)
  * above max(usage before, budget), tokens spent in pages.
  * Return: pages moved by the plan.
  */
-#define HUGE_NR		512U
+#define HUGE_ORDER	9U
+#define HUGE_NR		(1U << HUGE_ORDER)
 #define HUGE_ENTRIES	4U
 #define SMALL_ENTRIES	100U
 #define HUGE_N		(HUGE_ENTRIES + SMALL_ENTRIES)
@@ -639,7 +640,7 @@ static void huge_init(struct msched_tier *t, u16 *heat,
 		pg[i].tier = tier;
 		pg[i].flags = 0;
 		pg[i].heat = 0;
-		pg[i].nr_pages = i < HUGE_ENTRIES ? HUGE_NR : 1;
+		pg[i].order = i < HUGE_ENTRIES ? HUGE_ORDER : 0;
 		msched_tier_set_heat(t, pg[i].idx, h);
 	}
 }
@@ -651,7 +652,7 @@ static u64 huge_dram(const struct msched_tier_page *pg)
 
 	for (i = 0; i < HUGE_N; i++)
 		if (pg[i].tier == MSCHED_TIER_DRAM)
-			d += pg[i].nr_pages;
+			d += 1U << pg[i].order;
 	return d;
 }
 
@@ -668,15 +669,15 @@ static u64 huge_step(struct msched_tier *t, struct msched_tier_page *pg,
 		for (j = 0; j < (int)HUGE_N && pg[j].idx != mv[i].idx; j++)
 			;
 		assert_true(j < (int)HUGE_N);
-		assert_int_equal(mv[i].nr_pages, pg[j].nr_pages);
+		assert_int_equal(mv[i].order, pg[j].order);
 		assert_int_equal(mv[i].from, pg[j].tier);
 		if (mv[i].to == MSCHED_TIER_DRAM)
-			d += mv[i].nr_pages;
+			d += msched_tier_move_pages(&mv[i]);
 		else
-			d -= mv[i].nr_pages;
+			d -= msched_tier_move_pages(&mv[i]);
 		assert_true(d <= lim);
 		pg[j].tier = mv[i].to;
-		moved += mv[i].nr_pages;
+		moved += msched_tier_move_pages(&mv[i]);
 	}
 	return moved;
 }
@@ -708,6 +709,14 @@ static void test_huge_entries(void **state)
 	/* Hot pages left on PMEM: 2148 - 1100. */
 	assert_int_equal(t.stats.nr_no_room, 1048);
 	assert_int_equal(huge_step(&t, pg, mv), 0);	/* full: stable */
+
+	/* An order whose weight does not fit a u32 is ignored, not moved. */
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_PMEM, MSCHED_TIER_HEAT_MAX);
+	pg[0].order = MSCHED_TIER_MAX_ORDER + 1;
+	assert_int_equal(huge_step(&t, pg, mv), 1100);
+	assert_true(pg[0].flags & MSCHED_TIER_PF_IGNORED);
+	assert_int_equal(pg[0].tier, MSCHED_TIER_PMEM);
+	assert_int_equal(t.stats.nr_ignored, 1);
 
 	/*
 	 * All cold on DRAM (2148 pages), budget 1100: 1048 over. The
