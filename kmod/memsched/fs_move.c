@@ -212,9 +212,11 @@ out_put_dst:
  *
  * Pages that are gone (truncated) or already on @nid are skipped; pages in
  * use are retried once at the end of the batch and then counted in
- * stats/move_busy. An index inside a huge folio moves the whole folio
- * (every page of it counts as moved); its other indexes are then already
- * on @nid. Folios the budget has no room for are skipped, not counted.
+ * stats/nr_move_busy_pages, pages the node has no room for in
+ * stats/nr_move_nomem_pages. An index inside a huge folio moves the whole
+ * folio, and every page of it counts (as moved, busy or short of memory)
+ * once: further indexes of the same folio in @idx are passed over. Folios
+ * the budget has no room for are skipped, not counted.
  *
  * Context: process context; may sleep. Caller holds @mf->move_lock.
  * Return: the number of pages moved, or -EINTR on a fatal signal.
@@ -225,7 +227,7 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	u64 t0 = ktime_get_ns();
 	u32 i, j, busy = 0, nomem = 0, nr_retry = 0;
-	pgoff_t *retry = NULL;
+	pgoff_t *retry = NULL, done;
 	long moved = 0, pages;
 	int pass, r;
 
@@ -242,14 +244,20 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 
 		if (pass && n)
 			cond_resched();	/* let per-CPU LRU batches drain */
+		done = 0;
 		for (i = 0; i < n; i++) {
 			if (fatal_signal_pending(current)) {
 				filemap_invalidate_unlock_shared(mapping);
 				kfree(retry);
 				return -EINTR;
 			}
+			/* Another index of the folio just handled: counted. */
+			if (i && list[i] < done)
+				continue;
 			r = msched_fs_move_one(mf, list[i], nid, reserve,
 					       &pages);
+			/* Folios are aligned to their size in the page cache. */
+			done = round_down(list[i], pages) + pages;
 			if (r == MOVED) {
 				moved += pages;
 			} else if (r == BUSY && !pass) {
@@ -259,11 +267,11 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 				if (retry)
 					retry[nr_retry++] = list[i];
 				else
-					busy++;
+					busy += pages;
 			} else if (r == BUSY) {
-				busy++;
+				busy += pages;
 			} else if (r == NOMEM) {
-				nomem++;
+				nomem += pages;
 			}
 			if (!(i & 63))
 				cond_resched();
