@@ -137,24 +137,24 @@ struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
  * @mf: the file
  * @reserved: set when DRAM pages of the budget were reserved for it
  *
- * Only that node, and opportunistic: no direct reclaim or compaction in
- * the faulting task (as THP's default defrag=madvise does for a VMA
- * without MADV_HUGEPAGE), only a free 2 MiB block or none; kswapd and
- * kcompactd are woken to make one for later faults. When there is none,
- * the caller falls back to 4 KiB pages (counted in nr_huge_fallbacks),
- * which are placed again page by page. Settle the placement with
+ * Only that node, and opportunistic, with the mask of THP's default
+ * defrag=madvise for a VMA without MADV_HUGEPAGE (GFP_TRANSHUGE_LIGHT):
+ * no direct reclaim or compaction in the faulting task, and no kswapd or
+ * kcompactd woken either, so a fallback never starts order-9 reclaim on
+ * the node; only a free 2 MiB block or none. When there is none, the
+ * caller falls back to 4 KiB pages (counted in nr_huge_fallbacks), which
+ * are placed again page by page. Settle the placement with
  * msched_fs_place_huge_done(); on NULL it is settled already.
  *
- * Context: process context; does not reclaim (may sleep in the zeroing's
- * cond_resched()).
+ * Context: process context (the file's mapping); does not sleep: no
+ * reclaim, and the zeroing of __GFP_ZERO does not reschedule.
  * Return: the folio (one reference, not locked), or NULL.
  */
 struct folio *msched_fs_alloc_huge_folio(struct msched_file *mf,
 					 bool *reserved)
 {
-	gfp_t gfp = (mapping_gfp_mask(mf->vfs_inode.i_mapping) &
-		     ~__GFP_DIRECT_RECLAIM) | __GFP_ZERO | __GFP_THISNODE |
-		    __GFP_NOWARN;
+	/* GFP_TRANSHUGE_LIGHT is GFP_HIGHUSER_MOVABLE, the mapping's mask. */
+	gfp_t gfp = GFP_TRANSHUGE_LIGHT | __GFP_THISNODE | __GFP_ZERO;
 	struct folio *folio;
 	int nid;
 
