@@ -127,7 +127,11 @@ static bool msched_fs_range_used(struct xarray *xa, pgoff_t first,
  * only for a range wholly inside i_size that holds no page yet, neither in
  * the page cache nor on the swap device (where pages are 4 KiB). A range
  * that holds pages already fell back when its first page came: it is not
- * counted again. Caller holds the invalidate lock (shared or exclusive).
+ * counted again, nor is a range with pages on the swap device (they were
+ * 4 KiB pages in the page cache before, counted then; its first swap-in
+ * after it was wholly swapped out comes here with the page cache empty):
+ * that is only the tracepoint's fallback_swapped. Caller holds the
+ * invalidate lock (shared or exclusive).
  * Returns the folio, locked, referenced, uptodate, dirty and placed; NULL
  * to fall back to a 4 KiB page; ERR_PTR(-EAGAIN): a page came meanwhile,
  * look again.
@@ -196,7 +200,8 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	return folio;
 
 fallback:
-	msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
+	if (why != MSCHED_FS_HUGE_FB_SWAPPED)	/* fell back before: counted */
+		msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
 	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, why);
 	return NULL;
 }
@@ -687,13 +692,15 @@ static u64 msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
 		if (head[i] == ULONG_MAX)
 			continue;
 		if (msched_fs_huge_still(mapping, keep[i], head[i])) {
-			kept += min(last, head[i] + MSCHED_FS_HUGE_NR - 1) -
-				max(first, head[i]) + 1;
+			pgoff_t end = head[i] + MSCHED_FS_HUGE_NR - 1;
+
+			kept += min(last, end) - max(first, head[i]) + 1;
 			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLIT_FAILS, 1);
 			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
 					     MSCHED_FS_HUGE_SPLIT_FAILED);
-			pr_info_ratelimited("%s: pages %lu-%lu are in a huge folio that could not be split now (in use): zeroed, not freed\n",
-					    mf->name, first, last);
+			pr_info_ratelimited("%s: the huge folio of pages %lu-%lu could not be split now (in use): its pages %lu-%lu were zeroed, not freed\n",
+					    mf->name, head[i], end,
+					    max(first, head[i]), min(last, end));
 		} else {
 			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLITS, 1);
 			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],

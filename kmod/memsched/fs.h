@@ -34,7 +34,7 @@
 enum msched_fs_huge_event {
 	MSCHED_FS_HUGE_ADDED,		/* got a huge folio */
 	MSCHED_FS_HUGE_FB_TAIL,		/* fell back: not wholly inside i_size */
-	MSCHED_FS_HUGE_FB_SWAPPED,	/* fell back: pages of it on the swap device */
+	MSCHED_FS_HUGE_FB_SWAPPED,	/* pages on the swap device: not counted */
 	MSCHED_FS_HUGE_FB_NOMEM,	/* fell back: no free 2 MiB block, or memcg */
 	MSCHED_FS_HUGE_SPLIT,		/* a punch split the huge folio */
 	MSCHED_FS_HUGE_SPLIT_FAILED,	/* a punch could not split it (in use) */

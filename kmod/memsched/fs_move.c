@@ -3,8 +3,9 @@
  * memschedfs: moving a file's pages between NUMA nodes.
  *
  * A batch of pages is first unmapped from every mapping with one
- * unmap_mapping_pages() call per run of consecutive pages: the MMU notifier
- * fires once per run, KVM zaps its SPTEs and the next guest access
+ * unmap_mapping_pages() call per run of consecutive pages (a huge
+ * folio's 512 count as consecutive, so a run of huge folios is one call):
+ * the MMU notifier fires once per run, KVM zaps its SPTEs and the next guest access
  * refaults through msched_fs_fault(). Then each page is moved under its
  * folio lock and with its PG_lru held (msched_fs_lru_hold()):
  * migrate_folio() freezes the old folio's reference count at exactly ours
@@ -200,6 +201,31 @@ out_put_dst:
 	return ret;
 }
 
+/*
+ * The pages from @idx to the end of its folio, for the batch unmap: a run
+ * of consecutive folios (huge ones too) is one unmap_mapping_pages() call,
+ * one MMU-notifier round trip. A lockless look at the page cache, whose
+ * folios are aligned to their size; a file that never had a huge folio
+ * (every file of a huge=never mount) has only single pages and is not
+ * looked at. A folio split or made huge since is handled by the move
+ * itself (msched_fs_move_one() unmaps a folio still mapped).
+ */
+static pgoff_t msched_fs_move_span(struct msched_file *mf, pgoff_t idx)
+{
+	struct folio *folio;
+	pgoff_t span = 1;
+
+	if (!READ_ONCE(mf->had_huge))
+		return 1;
+	rcu_read_lock();
+	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
+	if (folio && !xa_is_value(folio))
+		span = folio_nr_pages(folio) -
+		       (idx & (folio_nr_pages(folio) - 1));
+	rcu_read_unlock();
+	return span;
+}
+
 /**
  * msched_fs_move() - move pages of a file to a node.
  * @mf: the file
@@ -234,9 +260,11 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 	lockdep_assert_held(&mf->move_lock);
 	filemap_invalidate_lock_shared(mapping);
 	for (i = 0; i < nr; i = j) {	/* one unmap per run of pages */
-		for (j = i + 1; j < nr && idx[j] == idx[j - 1] + 1; j++)
-			;
-		unmap_mapping_pages(mapping, idx[i], j - i, false);
+		pgoff_t end = idx[i] + msched_fs_move_span(mf, idx[i]);
+
+		for (j = i + 1; j < nr && idx[j] == end; j++)
+			end += msched_fs_move_span(mf, idx[j]);
+		unmap_mapping_pages(mapping, idx[i], end - idx[i], false);
 	}
 	for (pass = 0; pass < 2; pass++) {
 		const pgoff_t *list = pass ? retry : idx;
