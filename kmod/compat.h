@@ -84,6 +84,23 @@ static inline struct folio *msched_compat_get_folio(struct address_space *m,
 	return folio;
 }
 
+/*
+ * Take a locked folio out of its mapping's page cache, as truncation does
+ * (unmapped first): the whole folio, a large one included. 6.8 renamed
+ * generic_error_remove_page(mapping, page) to
+ * generic_error_remove_folio(mapping, folio) ("fs: convert
+ * error_remove_page to error_remove_folio").
+ */
+static inline int msched_compat_remove_folio(struct address_space *m,
+					     struct folio *folio)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+	return generic_error_remove_page(m, &folio->page);
+#else
+	return generic_error_remove_folio(m, folio);
+#endif
+}
+
 /* Set atime, mtime and ctime of @inode to now. */
 static inline void msched_compat_inode_touch(struct inode *inode)
 {

@@ -65,6 +65,7 @@ static void tier_setup_bucket(struct msched_tier *t)
 		t->refill_den = 1;
 		t->burst = 0;
 		t->tokens = 0;
+		t->token_debt = 0;
 		t->token_frac = 0;
 		return;
 	}
@@ -210,16 +211,22 @@ void msched_tier_set_heat(struct msched_tier *t, u32 idx, u32 heat)
 /**
  * msched_tier_refund() - return tokens of planned moves that were not done.
  * @t: initialised state
- * @nr_moves: number of moves from the last plan the caller did not perform
+ * @nr_pages: pages of moves from the last plan the caller did not perform
+ *
+ * A debt (struct msched_tier) is paid back first.
  *
  * Context: any; caller serialises access to @t.
  * Return: nothing.
  */
-void msched_tier_refund(struct msched_tier *t, u32 nr_moves)
+void msched_tier_refund(struct msched_tier *t, u32 nr_pages)
 {
+	u64 pay;
+
 	if (!t->p.rate_mib_per_s)
 		return;
-	t->tokens = tier_min(t->tokens + nr_moves, t->burst);
+	pay = tier_min(t->token_debt, nr_pages);
+	t->token_debt -= pay;
+	t->tokens = tier_min(t->tokens + (nr_pages - pay), t->burst);
 }
 
 /* Page counts gathered by the first pass of a plan. */
@@ -263,16 +270,19 @@ static u64 tier_shape_total(const struct tier_shape *s)
 	return s->budget_demote + s->cold_demote + s->promote;
 }
 
-/* Refill the token bucket for one scan interval. */
+/* Refill the token bucket for one scan interval; a debt is paid first. */
 static void tier_refill(struct msched_tier *t)
 {
-	u64 rem;
+	u64 rem, add, pay;
 
 	if (!t->p.rate_mib_per_s)
 		return;
 	t->token_frac += t->refill_num;
-	t->tokens += msched_div_u64_rem(t->token_frac, t->refill_den, &rem);
+	add = msched_div_u64_rem(t->token_frac, t->refill_den, &rem);
 	t->token_frac = rem;
+	pay = tier_min(t->token_debt, add);
+	t->token_debt -= pay;
+	t->tokens += add - pay;
 	if (t->tokens >= t->burst) {
 		t->tokens = t->burst;
 		t->token_frac = 0;
@@ -329,29 +339,63 @@ static void tier_sel_hottest(const u32 *hist, u64 n, struct tier_sel *s)
 	}
 }
 
+/* The pages an entry stands for (its order checked in pass 1). */
+static u32 tier_weight(const struct msched_tier_page *pg)
+{
+	return 1U << pg->order;
+}
+
+/*
+ * Whether an entry of heat @h is selected by @s (coldest when @cold, else
+ * hottest): beyond the threshold always (those pages sum to less than
+ * wanted), at it while the pages taken there (@at_used, counted by the
+ * caller for the entries it moves) are below @s->at_thr.
+ */
+static bool tier_sel_take(const struct tier_sel *s, bool cold, u32 h,
+			  u64 at_used)
+{
+	if (cold ? h < s->thr : h > s->thr)
+		return true;
+	return h == s->thr && at_used < s->at_thr;
+}
+
+static void tier_emit(struct msched_tier_move *mv, struct msched_tier_page *pg,
+		      u8 to)
+{
+	mv->idx = pg->idx;
+	mv->from = pg->tier;
+	mv->to = to;
+	mv->heat = pg->heat;
+	mv->order = pg->order;
+	pg->flags |= MSCHED_TIER_PF_MOVED;
+}
+
 /**
  * msched_tier_plan() - compute this scan's migrations.
  * @t: initialised state
  * @pages: every managed page of the VM with its current tier; each index
  *	   should appear once (later duplicates are ignored).  The IGNORED
- *	   and MOVED flags and @heat of every entry are written.
+ *	   and MOVED flags and @heat of every entry are written.  An entry
+ *	   of @order stands for its 1 << @order pages (a huge folio).
  * @nr: number of entries in @pages
  * @out: room for @cap moves
- * @cap: capacity of @out
+ * @cap: capacity of @out, in entries
  *
  * Refills the token bucket by one scan interval, then plans budget
  * demotions (coldest DRAM pages, any heat), promotions of the hottest PMEM
  * pages with heat >= promote_heat into free room and, for further hot
  * pages, pairs of (cold DRAM demotion, promotion), all limited by the
- * tokens, max_moves_per_scan and @cap.  Each planned move consumes one
- * token; the caller may give back tokens of moves it could not perform
- * with msched_tier_refund().  Demotions are written first, then
- * promotions, each group in @pages order.  No page is moved twice.
+ * tokens, max_moves_per_scan and @cap.  Everything is counted in pages.
+ * Each page moved consumes one token; the caller may give back tokens of
+ * moves it could not perform with msched_tier_refund().  A promotion is
+ * planned only when DRAM, after the planned demotions, has room for all
+ * of the entry's pages.  Demotions are written first, then promotions,
+ * each group in @pages order.  No page is moved twice.
  *
  * Context: any; caller serialises access to @t.  O(@nr +
  * MSCHED_TIER_HEAT_MAX), deterministic, no allocation.
- * Return: number of moves written to @out (at most @cap and at most
- * 2^31 - 1), or -MSCHED_EINVAL if a pointer is NULL (with @nr or @cap
+ * Return: number of moves (entries) written to @out (at most @cap and at
+ * most 2^31 - 1), or -MSCHED_EINVAL if a pointer is NULL (with @nr or @cap
  * non-zero).
  */
 int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
@@ -361,8 +405,9 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 	struct tier_counts c = { 0 };
 	struct tier_shape want, capped, got;
 	struct tier_sel cold, hot;
-	u64 limit, ndem, npro, di = 0, pi = 0;
-	u32 i, h, promote = t ? t->p.promote_heat : 0;
+	u64 limit, ndem, npro, room, after, used, spent;
+	u64 demoted = 0, promoted = 0, dropped = 0, dropped_pro;
+	u32 i, h, w, maxw = 1, k = 0, promote = t ? t->p.promote_heat : 0;
 
 	if (!t || (!pages && nr) || (!out && cap))
 		return -MSCHED_EINVAL;
@@ -370,12 +415,13 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 	tier_refill(t);
 	msched_memset(t->hist, 0, sizeof(t->hist));
 
-	/* Pass 1: validate, mark, snapshot heat, build histograms. */
+	/* Pass 1: validate, mark, snapshot heat, build histograms (pages). */
 	for (i = 0; i < nr; i++) {
 		struct msched_tier_page *pg = &pages[i];
 
 		pg->flags &= (u8)~out_flags;
 		if (pg->idx >= t->nr_pages || pg->tier > MSCHED_TIER_PMEM ||
+		    pg->order > MSCHED_TIER_MAX_ORDER ||
 		    (t->heat[pg->idx] & TIER_MARK)) {
 			pg->flags |= MSCHED_TIER_PF_IGNORED;
 			pg->heat = 0;
@@ -384,26 +430,33 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 		}
 		t->heat[pg->idx] |= TIER_MARK;
 		h = t->heat[pg->idx] & TIER_HEAT_MASK;
-		pg->heat = (u16)h;
+		w = tier_weight(pg);
+		maxw = w > maxw ? w : maxw;
+		pg->heat = (u8)h;	/* at most MSCHED_TIER_HEAT_MAX */
 		if (pg->tier == MSCHED_TIER_DRAM)
-			c.dram++;
+			c.dram += w;
 		if (pg->flags & MSCHED_TIER_PF_PINNED)
 			continue;
 		if (pg->tier == MSCHED_TIER_DRAM) {
-			t->hist[TIER_H_DRAM][h]++;
-			c.dram_movable++;
+			t->hist[TIER_H_DRAM][h] += w;
+			c.dram_movable += w;
 			if (h < t->p.demote_heat)
-				c.dram_cold++;
+				c.dram_cold += w;
 		} else {
-			t->hist[TIER_H_PMEM][h]++;
+			t->hist[TIER_H_PMEM][h] += w;
 			if (h >= promote)
-				c.pmem_hot++;
+				c.pmem_hot += w;
 		}
 	}
 	t->dram_pages = c.dram;
 
-	/* How many moves of each kind: wanted, capped, and rate limited. */
-	limit = tier_min(cap, 0x7fffffffU);
+	/*
+	 * How many pages of each kind: wanted, capped (max_moves_per_scan;
+	 * @cap entries hold at most @cap * the largest entry's pages, exact
+	 * when every entry is one page; larger entries are held to @cap
+	 * entry by entry below), and rate limited.
+	 */
+	limit = tier_min((u64)cap * maxw, 0x7fffffffULL * maxw);
 	if (t->p.max_moves_per_scan)
 		limit = tier_min(limit, t->p.max_moves_per_scan);
 	tier_shape(&c, t->p.dram_budget_pages, MSCHED_U64_MAX, &want);
@@ -414,54 +467,78 @@ int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 
 	ndem = got.budget_demote + got.cold_demote;
 	npro = got.promote;
-	if (t->p.rate_mib_per_s)
-		t->tokens -= ndem + npro;
-	t->stats.nr_plans++;
-	t->stats.nr_demote += ndem;
-	t->stats.nr_budget_demotions += got.budget_demote;
-	t->stats.nr_promote += npro;
-	t->stats.nr_cap_stalls += tier_shape_total(&want) -
-				  tier_shape_total(&capped);
-	t->stats.nr_rate_stalls += tier_shape_total(&capped) -
-				   tier_shape_total(&got);
-	t->stats.nr_no_room += want.no_room;
-
 	tier_sel_coldest(t->hist[TIER_H_DRAM], ndem, &cold);
 	tier_sel_hottest(t->hist[TIER_H_PMEM], npro, &hot);
 
-	/* Pass 2: emit the selected moves and clear the marks. */
+	/* Pass 2: the demotions; clears the marks. */
+	used = 0;
 	for (i = 0; i < nr; i++) {
 		struct msched_tier_page *pg = &pages[i];
-		struct msched_tier_move *mv;
 
 		if (pg->flags & MSCHED_TIER_PF_IGNORED)
 			continue;
 		t->heat[pg->idx] &= (u16)TIER_HEAT_MASK;
-		if (pg->flags & MSCHED_TIER_PF_PINNED)
+		if ((pg->flags & MSCHED_TIER_PF_PINNED) ||
+		    pg->tier != MSCHED_TIER_DRAM || !ndem)
 			continue;
-		h = pg->heat;
-		if (pg->tier == MSCHED_TIER_DRAM) {
-			if (h > cold.thr || (h == cold.thr && !cold.at_thr) ||
-			    di >= ndem)
-				continue;
-			if (h == cold.thr)
-				cold.at_thr--;
-			mv = &out[di++];
-			mv->from = MSCHED_TIER_DRAM;
-			mv->to = MSCHED_TIER_PMEM;
-		} else {
-			if (h < hot.thr || (h == hot.thr && !hot.at_thr) ||
-			    pi >= npro)
-				continue;
-			if (h == hot.thr)
-				hot.at_thr--;
-			mv = &out[ndem + pi++];
-			mv->from = MSCHED_TIER_PMEM;
-			mv->to = MSCHED_TIER_DRAM;
+		w = tier_weight(pg);
+		if (!tier_sel_take(&cold, true, pg->heat, used))
+			continue;
+		if (k >= cap || k >= 0x7fffffffU) {
+			dropped += w;
+			continue;
 		}
-		mv->idx = pg->idx;
-		mv->heat = pg->heat;
-		pg->flags |= MSCHED_TIER_PF_MOVED;
+		tier_emit(&out[k++], pg, MSCHED_TIER_PMEM);
+		used += pg->heat == cold.thr ? w : 0;
+		demoted += w;
 	}
-	return (int)(ndem + npro);
+
+	dropped_pro = dropped;
+	/*
+	 * Pass 3: the promotions, each only when DRAM after the demotions
+	 * has room for all its pages: never above max(usage, budget).
+	 */
+	after = c.dram - tier_min(demoted, c.dram);
+	room = t->p.dram_budget_pages > after ?
+	       t->p.dram_budget_pages - after : 0;
+	used = 0;
+	for (i = 0; i < nr && npro; i++) {
+		struct msched_tier_page *pg = &pages[i];
+
+		if (pg->flags & (MSCHED_TIER_PF_IGNORED | MSCHED_TIER_PF_PINNED) ||
+		    pg->tier != MSCHED_TIER_PMEM)
+			continue;
+		w = tier_weight(pg);
+		if (!tier_sel_take(&hot, false, pg->heat, used))
+			continue;
+		if (promoted + w > room)	/* smaller ones may still fit */
+			continue;
+		if (k >= cap || k >= 0x7fffffffU) {
+			dropped += w;
+			continue;
+		}
+		tier_emit(&out[k++], pg, MSCHED_TIER_DRAM);
+		used += pg->heat == hot.thr ? w : 0;
+		promoted += w;
+	}
+
+	spent = demoted + promoted;
+	if (t->p.rate_mib_per_s) {
+		t->token_debt += spent - tier_min(spent, t->tokens);
+		t->tokens -= tier_min(spent, t->tokens);
+	}
+	t->stats.nr_plans++;
+	t->stats.nr_demote += demoted;
+	t->stats.nr_budget_demotions += tier_min(got.budget_demote, demoted);
+	t->stats.nr_promote += promoted;
+	t->stats.nr_cap_stalls += tier_shape_total(&want) -
+				  tier_shape_total(&capped) + dropped;
+	t->stats.nr_rate_stalls += tier_shape_total(&capped) -
+				   tier_shape_total(&got);
+	/* Hot pages a huge entry left without room, or the room unused. */
+	dropped_pro = dropped - dropped_pro;
+	t->stats.nr_no_room += want.no_room +
+			       (npro > promoted + dropped_pro ?
+				npro - promoted - dropped_pro : 0);
+	return (int)k;
 }

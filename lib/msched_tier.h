@@ -17,12 +17,22 @@
  *
  * The gap between promote_heat and demote_heat is the hysteresis band: a
  * page whose heat stays inside it is never moved for room, so pages hovering
- * around one threshold do not ping-pong.  Every move costs one token of a
- * token bucket refilled by the configured migration bandwidth each scan.
- * Applying the moves in order (all demotions come first) never takes DRAM
- * above max(current usage, budget), and after the whole plan is applied
- * DRAM usage is at most the budget unless pinned pages alone exceed it or
- * the rate limit deferred budget demotions.
+ * around one threshold do not ping-pong.  Every page moved costs one token
+ * of a token bucket refilled by the configured migration bandwidth each
+ * scan.  Applying the moves in order (all demotions come first) never takes
+ * DRAM above max(current usage, budget), and after the whole plan is
+ * applied DRAM usage is at most the budget unless pinned pages alone exceed
+ * it or the rate limit deferred budget demotions.
+ *
+ * An entry may stand for several pages that move together (a 2 MiB folio:
+ * 512 pages of 4 KiB, order 9: @order of struct msched_tier_page, the
+ * entry weighing 1 << @order pages).  Budget,
+ * counters, tokens and max_moves_per_scan all count pages.  Such an entry
+ * is promoted only when DRAM has room for all its pages; a demotion may
+ * take up to one entry more than the pages wanted (a budget overrun of 100
+ * pages held by one 512-page entry demotes the 512), and a move may take
+ * more tokens than are left (one entry's worth at most): the excess is a
+ * debt the next refills pay first, so over time the rate holds.
  *
  * Coldest/hottest selection uses heat histograms (counting-sort style
  * thresholds), so a plan is O(nr + MSCHED_TIER_HEAT_MAX), deterministic
@@ -47,6 +57,9 @@
 #define MSCHED_TIER_MAX_INTERVAL_MS	(1U << 22)
 #define MSCHED_TIER_MAX_PAGE_SIZE	(1U << 30)
 
+/* Largest struct msched_tier_page.order accepted (a weight fits a u32). */
+#define MSCHED_TIER_MAX_ORDER		31U
+
 /* struct msched_tier_page.flags */
 #define MSCHED_TIER_PF_PINNED	0x01	/* in: page must not be moved */
 #define MSCHED_TIER_PF_IGNORED	0x40	/* out: bad idx/tier or duplicate */
@@ -57,28 +70,56 @@
  * @idx: page index, < nr_pages given to msched_tier_init()
  * @tier: MSCHED_TIER_DRAM or MSCHED_TIER_PMEM, where the page is now
  * @flags: MSCHED_TIER_PF_* (PINNED is input, IGNORED/MOVED are output)
- * @heat: output: the page's heat when the plan was made
+ * @heat: output: the page's heat when the plan was made (at most
+ *	  MSCHED_TIER_HEAT_MAX, 255)
+ * @order: the entry stands for 1 << @order pages, moved together (0 for
+ *	   one page, 9 for a 2 MiB folio of 4 KiB pages); above
+ *	   MSCHED_TIER_MAX_ORDER the entry is ignored.  The sum of the
+ *	   weights over all entries of one plan must stay below 2^32.
+ *
+ * 8 bytes: one is kept per resident entry per scan.
  */
 struct msched_tier_page {
 	u32 idx;
 	u8 tier;
 	u8 flags;
-	u16 heat;
+	u8 heat;
+	u8 order;
 };
 
 /**
- * struct msched_tier_move - one planned migration.
+ * struct msched_tier_move - one planned migration (8 bytes).
  * @idx: page index
  * @from: source tier
  * @to: destination tier
  * @heat: heat of the page when the plan was made
+ * @order: the entry's order (struct msched_tier_page): 1 << @order pages
  */
 struct msched_tier_move {
 	u32 idx;
 	u8 from;
 	u8 to;
-	u16 heat;
+	u8 heat;
+	u8 order;
 };
+
+_Static_assert(sizeof(struct msched_tier_page) == 8,
+	       "struct msched_tier_page is 8 bytes per entry");
+_Static_assert(sizeof(struct msched_tier_move) == 8,
+	       "struct msched_tier_move is 8 bytes per entry");
+_Static_assert(MSCHED_TIER_HEAT_MAX <= 255, "heat fits the u8 of an entry");
+
+/**
+ * msched_tier_move_pages() - the pages a planned move stands for.
+ * @mv: a move written by msched_tier_plan()
+ *
+ * Context: any.
+ * Return: 1 << @mv->order.
+ */
+static inline u32 msched_tier_move_pages(const struct msched_tier_move *mv)
+{
+	return 1U << mv->order;
+}
 
 /**
  * struct msched_tier_params - policy configuration.
@@ -96,7 +137,7 @@ struct msched_tier_move {
  * @page_size: bytes per page; >= 1 when rate limited
  * @burst_pages: token bucket depth in pages; 0 means one scan's refill
  *		 (rounded up)
- * @max_moves_per_scan: hard cap on moves per plan; 0 means no cap
+ * @max_moves_per_scan: hard cap on pages moved per plan; 0 means no cap
  */
 struct msched_tier_params {
 	u64 dram_budget_pages;
@@ -112,14 +153,16 @@ struct msched_tier_params {
 };
 
 /**
- * struct msched_tier_stats - cumulative counters.
+ * struct msched_tier_stats - cumulative counters, in pages (an entry of
+ * several pages counts each of them) except @nr_plans and @nr_ignored.
  * @nr_plans: plans made
  * @nr_promote: promotions planned
  * @nr_demote: demotions planned (including budget demotions)
  * @nr_budget_demotions: demotions planned because DRAM was over budget
  * @nr_rate_stalls: moves wanted but deferred for lack of tokens
  * @nr_cap_stalls: moves wanted but deferred by max_moves_per_scan or by
- *		   the caller's output capacity
+ *		   the caller's output capacity (in entries, counted here
+ *		   in their pages)
  * @nr_no_room: hot PMEM pages (summed over plans) left in place because
  *		DRAM had no room and no cold page to demote
  * @nr_ignored: page entries ignored (bad index or tier, duplicates)
@@ -142,12 +185,14 @@ struct msched_tier_stats {
  * @nr_pages: number of entries in @heat
  * @burst: effective token bucket depth in pages
  * @tokens: whole tokens available (unused when not rate limited)
+ * @token_debt: tokens taken beyond @tokens by the last entry of a plan
+ *		(at most one entry's pages less one); refills pay it first
  * @token_frac: fractional token, in units of 1 / @refill_den pages
  * @refill_num: refill per scan, in units of 1 / @refill_den pages
  * @refill_den: 1000 * page_size
  * @dram_pages: DRAM pages seen by the last plan, before its moves
  * @stats: cumulative counters
- * @hist: scratch heat histograms (DRAM movable, PMEM movable)
+ * @hist: scratch heat histograms in pages (DRAM movable, PMEM movable)
  *
  * About 2 KiB; embed it in a long-lived structure rather than on the stack.
  */
@@ -157,6 +202,7 @@ struct msched_tier {
 	u32 nr_pages;
 	u64 burst;
 	u64 tokens;
+	u64 token_debt;
 	u64 token_frac;
 	u64 refill_num;
 	u64 refill_den;
@@ -174,7 +220,7 @@ int msched_tier_set_params(struct msched_tier *t,
 u32 msched_tier_observe(struct msched_tier *t, u32 idx, bool accessed);
 u32 msched_tier_heat(const struct msched_tier *t, u32 idx);
 void msched_tier_set_heat(struct msched_tier *t, u32 idx, u32 heat);
-void msched_tier_refund(struct msched_tier *t, u32 nr_moves);
+void msched_tier_refund(struct msched_tier *t, u32 nr_pages);
 int msched_tier_plan(struct msched_tier *t, struct msched_tier_page *pages,
 		     u32 nr, struct msched_tier_move *out, u32 cap);
 

@@ -6,7 +6,9 @@
  *  - anonymous or private VMM memory is zapped, as MADV_DONTNEED does;
  *  - shared file memory (memfd, tmpfs, hugetlbfs-less shmem) gets its
  *    pages punched out of the file, as MADV_REMOVE does; on memschedfs
- *    that drops the pages' page-cache entries, which frees them;
+ *    that drops the pages' page-cache entries, which frees them, except
+ *    pages of a 2 MiB folio that could not be split (in use): zeroed but
+ *    still in memory, they are counted skipped, not released;
  *  - mlocked, hugetlb, PFN-mapped and I/O mappings, and read-only shared
  *    file mappings, are left alone and counted as skipped.
  * Either way KVM's MMU notifier drops the guest mapping.
@@ -22,6 +24,7 @@
 
 #include "../compat.h"
 #include "balloon.h"
+#include "fs.h"
 
 /*
  * Release the host memory behind [start, end) of @mm. Returns the pages
@@ -67,12 +70,27 @@ static u64 balloon_release_range(struct mm_struct *mm, unsigned long start,
 		}
 		mmap_read_unlock(mm);
 		if (file) {
-			if (vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE |
-					  FALLOC_FL_KEEP_SIZE, off,
-					  seg_end - start))
-				*skipped += (seg_end - start) >> PAGE_SHIFT;
+			u64 nr = (seg_end - start) >> PAGE_SHIFT, kept = 0;
+			int err;
+
+			/*
+			 * A huge=always memschedfs file says which pages
+			 * stayed in memory (a huge folio whose split failed),
+			 * with vfs_fallocate()'s checks and hooks; any other
+			 * file frees every whole page it punches.
+			 */
+			if (msched_fs_is_huge_file(file))
+				err = msched_fs_release_range(file, off,
+							      seg_end - start,
+							      &kept);
 			else
-				released += (seg_end - start) >> PAGE_SHIFT;
+				err = vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE |
+						    FALLOC_FL_KEEP_SIZE, off,
+						    seg_end - start);
+			if (err)
+				kept = nr;
+			*skipped += min(kept, nr);
+			released += nr - min(kept, nr);
 			fput(file);
 		}
 		start = seg_end;

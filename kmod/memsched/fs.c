@@ -25,7 +25,9 @@
 #include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fsnotify.h>
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/idr.h>
 #include <linux/ktime.h>
 #include <linux/migrate.h>
@@ -33,6 +35,8 @@
 #include <linux/module.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -40,6 +44,7 @@
 #include "../compat.h"
 #include "memsched.h"
 #include "fs.h"
+#include "trace.h"
 
 atomic64_t msched_live_fs_files = ATOMIC64_INIT(0);
 
@@ -53,9 +58,24 @@ static DEFINE_IDA(msched_fs_ino_ida);
 #define MSCHED_FS_INO_MIN	1
 #define MSCHED_FS_INO_MAX	INT_MAX
 
+/*
+ * Mount options, in fc->fs_private while parsing and in sb->s_fs_info
+ * after: the root's mode bits, MSCHED_FS_OPT_HUGE for huge=always, and
+ * which options were given (a remount compares only those).
+ */
+#define MSCHED_FS_OPT_HUGE	BIT(31)
+#define MSCHED_FS_OPT_HUGE_SET	BIT(30)
+#define MSCHED_FS_OPT_MODE_SET	BIT(29)
+
+static bool msched_fs_sb_huge(struct super_block *sb)
+{
+	return (uintptr_t)sb->s_fs_info & MSCHED_FS_OPT_HUGE;
+}
+
 static const struct inode_operations msched_fs_dir_iops;
 static const struct inode_operations msched_fs_file_iops;
 static const struct file_operations msched_fs_file_fops;
+static const struct file_operations msched_fs_huge_file_fops;
 static const struct address_space_operations msched_fs_aops;
 
 /**
@@ -92,6 +112,100 @@ int msched_fs_default_pmem_node(void)
 	return NUMA_NO_NODE;
 }
 
+/* Whether any page of [@first, @last] is in @xa (page cache or swap map). */
+static bool msched_fs_range_used(struct xarray *xa, pgoff_t first,
+				 pgoff_t last)
+{
+	pgoff_t i = first;
+
+	return xa_find(xa, &i, last, XA_PRESENT);
+}
+
+/*
+ * A new huge folio for the 2 MiB range holding page @idx of a huge=always
+ * file, zeroed, in the page cache at the range's first index. It is had
+ * only for a range wholly inside i_size that holds no page yet, neither in
+ * the page cache nor on the swap device (where pages are 4 KiB). A range
+ * that holds pages already fell back when its first page came: it is not
+ * counted again, nor is a range with pages on the swap device (they were
+ * 4 KiB pages in the page cache before, counted then; its first swap-in
+ * after it was wholly swapped out comes here with the page cache empty):
+ * that is only the tracepoint's fallback_swapped. Caller holds the
+ * invalidate lock (shared or exclusive).
+ * Returns the folio, locked, referenced, uptodate, dirty and placed; NULL
+ * to fall back to a 4 KiB page; ERR_PTR(-EAGAIN): a page came meanwhile,
+ * look again.
+ */
+static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t first = round_down(idx, MSCHED_FS_HUGE_NR);
+	pgoff_t last = first + MSCHED_FS_HUGE_NR - 1;
+	enum msched_fs_huge_event why;
+	struct folio *folio;
+	bool reserved;
+	int err;
+
+	if (msched_fs_range_used(&mapping->i_pages, first, last))
+		return NULL;	/* fell back before, or a punch split it */
+	why = MSCHED_FS_HUGE_FB_TAIL;
+	if (((loff_t)(last + 1) << PAGE_SHIFT) > i_size_read(&mf->vfs_inode))
+		goto fallback;
+	why = MSCHED_FS_HUGE_FB_SWAPPED;
+	if (msched_fs_range_used(&mf->swap_map, first, last))
+		goto fallback;
+	why = MSCHED_FS_HUGE_FB_NOMEM;
+	folio = msched_fs_alloc_huge_folio(mf, &reserved);
+	if (!folio)
+		goto fallback;
+	__folio_set_locked(folio);
+	/* Nor reclaim for the memcg charge of 2 MiB: fall back instead. */
+	err = filemap_add_folio(mapping, folio, first,
+				GFP_KERNEL & ~__GFP_DIRECT_RECLAIM);
+	if (err) {	/* it unlocked the folio */
+		msched_fs_place_huge_done(mf, NULL, reserved);
+		folio_put(folio);
+		if (err == -EEXIST)
+			return ERR_PTR(-EAGAIN);
+		goto fallback;	/* the memcg charge of 2 MiB (or a node) failed */
+	}
+	atomic64_add(MSCHED_FS_HUGE_NR, &msched_live_fs_pages);
+	/*
+	 * nr_huge_folios walks from now on. A flag, not an ordering: a read
+	 * racing this may miss the folio, as a walk racing it may.
+	 */
+	if (!READ_ONCE(mf->had_huge))
+		WRITE_ONCE(mf->had_huge, true);
+	/*
+	 * A swap-out's completion may have taken the last page of the range
+	 * out between the look above and the insertion; from here on our
+	 * folio holds every index, so the swap map's answer is stable.
+	 */
+	xa_lock(&mf->swap_map);
+	err = msched_fs_range_used(&mf->swap_map, first, last);
+	xa_unlock(&mf->swap_map);
+	if (err) {
+		msched_compat_remove_folio(mapping, folio);
+		msched_fs_place_huge_done(mf, NULL, reserved);
+		folio_unlock(folio);
+		folio_put(folio);
+		why = MSCHED_FS_HUGE_FB_SWAPPED;
+		goto fallback;
+	}
+	folio_mark_uptodate(folio);
+	folio_mark_dirty(folio);	/* never dropped by the page cache */
+	msched_fs_place_huge_done(mf, folio, reserved);
+	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, MSCHED_FS_HUGE_NR);
+	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, MSCHED_FS_HUGE_ADDED);
+	return folio;
+
+fallback:
+	if (why != MSCHED_FS_HUGE_FB_SWAPPED)	/* fell back before: counted */
+		msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
+	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, why);
+	return NULL;
+}
+
 /**
  * msched_fs_get_folio() - the folio of a page, read back or allocated.
  * @mf: the file
@@ -100,7 +214,10 @@ int msched_fs_default_pmem_node(void)
  *
  * Finds the folio of @idx, reading it back from the swap device when it is
  * out, allocating it when missing. A folio that is not uptodate (a failed
- * swap-in that was not removed) is never returned.
+ * swap-in that was not removed) is never returned. On a huge=always file
+ * a missing page comes with its whole 2 MiB range as one huge folio where
+ * it can (msched_fs_get_huge()); the folio returned may then be large:
+ * folio_file_page() gives the page of @idx.
  *
  * Context: process context; may sleep. Caller holds the invalidate lock
  * (shared or exclusive), so truncation cannot run.
@@ -130,6 +247,15 @@ again:
 			return ERR_PTR(-EIO);
 		}
 		goto again;
+	}
+	if (mf->huge) {
+		folio = msched_fs_get_huge(mf, idx);
+		if (IS_ERR(folio))
+			goto again;
+		if (folio) {
+			*new = true;
+			return folio;
+		}
 	}
 	/*
 	 * The page is new, or out on the swap device: which one is decided
@@ -232,7 +358,7 @@ static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
 	page = msched_fallible(alloc_page(GFP_HIGHUSER | __GFP_NOWARN));
 	if (!page)
 		return -ENOMEM;
-	copy_highpage(page, folio_page(folio, 0));
+	copy_highpage(page, folio_file_page(folio, idx));
 	/*
 	 * Checked again on every try: the node allocation drops the lock,
 	 * and commit may clear the bit meanwhile. The last xas_nomem() frees
@@ -393,6 +519,10 @@ static vm_fault_t msched_fs_fault(struct vm_fault *vmf)
 	filemap_invalidate_unlock_shared(mapping);
 	if (IS_ERR(folio))
 		return vmf_error(PTR_ERR(folio));
+	/*
+	 * A huge folio is mapped by one PMD: one fault for its 2 MiB, so
+	 * its heat is kept per folio, at its first index (folded there).
+	 */
 	msched_fs_note_touch(mf, vmf->pgoff, new);
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && msched_fs_map_writable(vmf, mf))
 		vmf->flags |= FAULT_FLAG_WRITE;
@@ -438,6 +568,8 @@ static long msched_fs_prealloc(struct msched_file *mf, pgoff_t start,
 		filemap_invalidate_unlock_shared(mapping);
 		if (IS_ERR(folio))
 			return PTR_ERR(folio);
+		/* The rest of a huge folio is there too. */
+		idx = max(idx, folio->index + folio_nr_pages(folio) - 1);
 		folio_unlock(folio);
 		folio_put(folio);
 		cond_resched();
@@ -486,26 +618,119 @@ static int msched_fs_dirty_punch(struct msched_dirty *d, pgoff_t first,
 }
 
 /*
+ * The first index of a huge folio that holds page @idx and reaches out of
+ * [@first, @last] (so the punch must split it), and one of its pages that
+ * the punch keeps (@keep); ULONG_MAX when there is none. Caller holds the
+ * invalidate lock exclusive: no fault adds or removes a folio meanwhile.
+ */
+static pgoff_t msched_fs_huge_straddling(struct address_space *mapping,
+					 pgoff_t idx, pgoff_t first,
+					 pgoff_t last, pgoff_t *keep)
+{
+	pgoff_t head = ULONG_MAX;
+	struct folio *folio;
+
+	rcu_read_lock();
+	folio = xa_load(&mapping->i_pages, idx);
+	if (folio && !xa_is_value(folio) && folio_test_large(folio)) {
+		pgoff_t end = folio->index + folio_nr_pages(folio) - 1;
+
+		if (folio->index < first || end > last) {
+			head = folio->index;
+			*keep = folio->index < first ? folio->index : last + 1;
+		}
+	}
+	rcu_read_unlock();
+	return head;
+}
+
+/* Whether page @idx is in a huge folio whose first index is @head. */
+static bool msched_fs_huge_still(struct address_space *mapping, pgoff_t idx,
+				 pgoff_t head)
+{
+	struct folio *folio;
+	bool huge;
+
+	rcu_read_lock();
+	folio = xa_load(&mapping->i_pages, idx);
+	huge = folio && !xa_is_value(folio) && folio_test_large(folio) &&
+	       folio->index == head;
+	rcu_read_unlock();
+	return huge;
+}
+
+/*
+ * Truncate [@first, @last] of the page cache (truncate_pagecache_range()),
+ * counting the huge folios it had to split to free part of one: the core
+ * splits a folio a partial truncate reaches (split_folio() in
+ * truncate_inode_partial_folio()); when that fails (someone holds the
+ * folio: GUP, KVM mid-fault, a move) the part is zeroed but nothing is
+ * freed, and the folio stays huge. Both are counted. Caller holds the
+ * invalidate lock exclusive.
+ * Return: the pages of [@first, @last] that are still in memory (zeroed,
+ * in a huge folio that could not be split); 0 when all were freed.
+ */
+static u64 msched_fs_truncate_range(struct msched_file *mf, pgoff_t first,
+				    pgoff_t last)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t head[2], keep[2] = { 0, 0 };
+	u64 kept = 0;
+	int i;
+
+	head[0] = mf->huge ? msched_fs_huge_straddling(mapping, first, first,
+						       last, &keep[0]) :
+			     ULONG_MAX;
+	head[1] = mf->huge ? msched_fs_huge_straddling(mapping, last, first,
+						       last, &keep[1]) :
+			     ULONG_MAX;
+	if (head[1] == head[0])
+		head[1] = ULONG_MAX;
+	truncate_pagecache_range(&mf->vfs_inode, (loff_t)first << PAGE_SHIFT,
+				 ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
+	for (i = 0; i < 2; i++) {
+		if (head[i] == ULONG_MAX)
+			continue;
+		if (msched_fs_huge_still(mapping, keep[i], head[i])) {
+			pgoff_t end = head[i] + MSCHED_FS_HUGE_NR - 1;
+
+			kept += min(last, end) - max(first, head[i]) + 1;
+			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLIT_FAILS, 1);
+			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
+					     MSCHED_FS_HUGE_SPLIT_FAILED);
+			pr_info_ratelimited("%s: the huge folio of pages %lu-%lu could not be split now (in use): its pages %lu-%lu were zeroed, not freed\n",
+					    mf->name, head[i], end,
+					    max(first, head[i]), min(last, end));
+		} else {
+			msched_fs_count(mf, MSCHED_FS_ST_HUGE_SPLITS, 1);
+			trace_msched_fs_huge(mf->vfs_inode.i_ino, head[i],
+					     MSCHED_FS_HUGE_SPLIT);
+		}
+	}
+	return kept;
+}
+
+/*
  * Punch pages [@first, @last] out: their slots on the swap device, unread,
  * and their folios. On a tracked file, a frozen page that was not copied
  * yet and cannot be read back (-EIO) or copied aside (-ENOMEM) stops the
- * punch before anything goes.
+ * punch before anything goes. *@kept is set to the pages of the range
+ * still in memory after it (msched_fs_truncate_range()).
  */
 static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
-			   pgoff_t last)
+			   pgoff_t last, u64 *kept)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	int err = 0;
 
+	*kept = 0;
 	filemap_invalidate_lock(mapping);
 	down_read(&mf->dirty_rwsem);
 	if (mf->dirty)
 		err = msched_fs_dirty_punch(mf->dirty, first, last);
 	if (!err) {
 		msched_fs_swap_free_range(mf, first, last);
-		truncate_pagecache_range(&mf->vfs_inode,
-					 (loff_t)first << PAGE_SHIFT,
-					 ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
+		*kept = msched_fs_truncate_range(mf, first, last);
 	}
 	up_read(&mf->dirty_rwsem);
 	filemap_invalidate_unlock(mapping);
@@ -515,24 +740,102 @@ static int msched_fs_punch(struct msched_file *mf, pgoff_t first,
 	return err;
 }
 
+/* Punch the whole pages of [@off, @off + @len); see msched_fs_punch(). */
+static int msched_fs_punch_bytes(struct inode *inode, loff_t off, loff_t len,
+				 u64 *kept)
+{
+	/* Whole pages only: a partial page keeps its data. */
+	loff_t first = round_up(off, PAGE_SIZE);
+	loff_t last = round_down(off + len, PAGE_SIZE);
+
+	*kept = 0;
+	if (first >= last)
+		return 0;
+	return msched_fs_punch(MSCHED_FILE(inode), first >> PAGE_SHIFT,
+			       (last >> PAGE_SHIFT) - 1, kept);
+}
+
+/**
+ * msched_fs_release_range() - punch a hole in a huge=always memschedfs
+ * file, as vfs_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) does,
+ * and say how much memory stayed: the balloon's release of guest frames.
+ * @file: a memschedfs regular file, open for writing
+ * @off: first byte; a partial first or last page keeps its data
+ * @len: bytes
+ * @kept: set to the pages of the range still in memory after the punch:
+ *	  zeroed pages of a huge folio that could not be split (in use;
+ *	  stats/nr_huge_split_failures), which were not freed
+ *
+ * The checks and hooks of vfs_fallocate() for that mode, in its order:
+ * the arguments, FMODE_WRITE, an append-only or immutable inode, an
+ * active swap file, the LSM's file_permission for MAY_WRITE (through
+ * rw_verify_area(), since 6.1 does not export security_file_permission()),
+ * s_maxbytes; then the punch inside file_start_write()/file_end_write()
+ * (sb_writers: a frozen file system waits), and fsnotify_modify() when it
+ * succeeded. Files of a huge=never mount need none of this: @kept is
+ * always 0 there, and the balloon calls vfs_fallocate() for them.
+ *
+ * Context: process context; may sleep. Takes sb_writers (read), then the
+ * file's invalidate lock (exclusive) and dirty_rwsem (read); no mmap_lock
+ * may be held.
+ * Return: 0; -EINVAL when @file is not a memschedfs file, or @off < 0 or
+ * @len <= 0; -EBADF when it is not open for writing; -EPERM for an
+ * append-only or immutable file; -ETXTBSY for an active swap file; the
+ * LSM's error; -EFBIG past s_maxbytes; -EIO or -ENOMEM when a page of a
+ * frozen dirty epoch could not be kept aside (nothing was punched).
+ */
+int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
+			    u64 *kept)
+{
+	struct inode *inode = file_inode(file);
+	int ret;
+
+	*kept = 0;
+	if (!msched_fs_is_file(file) || off < 0 || len <= 0)
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (IS_APPEND(inode) || IS_IMMUTABLE(inode))
+		return -EPERM;
+	if (IS_SWAPFILE(inode))
+		return -ETXTBSY;
+	ret = rw_verify_area(WRITE, file, NULL, 0);
+	if (ret)
+		return ret;
+	if (off + len > inode->i_sb->s_maxbytes || off + len < 0)
+		return -EFBIG;
+	file_start_write(file);
+	ret = msched_fs_punch_bytes(inode, off, len, kept);
+	if (!ret)
+		fsnotify_modify(file);
+	file_end_write(file);
+	return ret;
+}
+
+/**
+ * msched_fs_is_huge_file() - whether @file is a memschedfs file of a
+ * huge=always mount (one that may hold 2 MiB folios).
+ * @file: any open file.
+ *
+ * Context: any.
+ * Return: true for such a file.
+ */
+bool msched_fs_is_huge_file(struct file *file)
+{
+	return msched_fs_is_file(file) && MSCHED_FILE(file_inode(file))->huge;
+}
+
 static long msched_fs_fallocate(struct file *file, int mode, loff_t off,
 				loff_t len)
 {
 	struct inode *inode = file_inode(file);
 	loff_t end = off + len;
+	u64 kept;
 	long ret;
 
-	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
-		/* Whole pages only: a partial page keeps its data. */
-		loff_t first = round_up(off, PAGE_SIZE);
-		loff_t last = round_down(end, PAGE_SIZE);
-
-		if (first < last)
-			return msched_fs_punch(MSCHED_FILE(inode),
-					       first >> PAGE_SHIFT,
-					       (last >> PAGE_SHIFT) - 1);
-		return 0;
-	}
+	/* Zeroed pages a split left in memory read as a hole: no error. */
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return msched_fs_punch_bytes(inode, off, len, &kept);
 	if (mode & ~FALLOC_FL_KEEP_SIZE) {
 		pr_info_ratelimited("%pD: fallocate mode %#x not supported (accepted: 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)\n",
 				    file, mode);
@@ -581,6 +884,47 @@ static int msched_fs_swap_shrink(struct msched_file *mf, loff_t size)
 	return 0;
 }
 
+/* Tries of a split of a huge folio across a new end (holders are brief). */
+#define MSCHED_FS_SHRINK_SPLIT_TRIES	3
+
+/*
+ * Before a shrink to @size bytes of a huge=always file: a huge folio
+ * across the new end is split and its pages past the end freed here,
+ * while they are still inside i_size. Left to truncate_setsize(), the
+ * split would drop them itself (__split_huge_page() removes the tails
+ * past i_size without ->free_folio), and live_fs_pages would keep them.
+ * The split fails while someone else holds the folio (a GUP pin, the
+ * kernel's migration): it is tried again a few times, then the shrink is
+ * refused, before anything else changed but the pages past the new end
+ * (zeroed, as the shrink would have them): the folio, the size and the
+ * pages before the new end stay as they were. Each failed try is counted
+ * in nr_huge_split_failures. Caller holds the invalidate lock exclusive.
+ * Return: 0, or -EBUSY (the shrink must not go on).
+ */
+static int msched_fs_huge_shrink(struct msched_file *mf, loff_t size)
+{
+	struct address_space *mapping = mf->vfs_inode.i_mapping;
+	pgoff_t first = DIV_ROUND_UP(size, PAGE_SIZE), head, keep;
+	int try;
+
+	if (!mf->huge)
+		return 0;
+	head = msched_fs_huge_straddling(mapping, first, first, ULONG_MAX - 1,
+					 &keep);
+	if (head == ULONG_MAX || head >= first)
+		return 0;
+	for (try = 0; try < MSCHED_FS_SHRINK_SPLIT_TRIES; try++) {
+		if (try)
+			schedule_timeout_uninterruptible(1);
+		if (!msched_fs_truncate_range(mf, first,
+					      head + MSCHED_FS_HUGE_NR - 1))
+			return 0;
+	}
+	pr_info_ratelimited("%s: cannot shrink to %lld bytes now: the huge folio at page %lu across the new end is in use and could not be split (pages past the new end zeroed, nothing else changed; accepted: try again)\n",
+			    mf->name, size, head);
+	return -EBUSY;
+}
+
 static int msched_fs_setattr(msched_compat_idmap *idmap,
 			     struct dentry *dentry, struct iattr *attr)
 {
@@ -608,8 +952,12 @@ static int msched_fs_setattr(msched_compat_idmap *idmap,
 			return -EBUSY;
 		}
 		if (attr->ia_size < i_size_read(inode)) {
-			err = msched_fs_swap_shrink(MSCHED_FILE(inode),
+			/* First: a refusal here must leave the swap slots. */
+			err = msched_fs_huge_shrink(MSCHED_FILE(inode),
 						    attr->ia_size);
+			if (!err)
+				err = msched_fs_swap_shrink(MSCHED_FILE(inode),
+							    attr->ia_size);
 			if (err) {
 				filemap_invalidate_unlock(mapping);
 				return err;
@@ -655,6 +1003,15 @@ static struct inode *msched_fs_new_inode(struct super_block *sb,
 	inode->i_mapping->a_ops = &msched_fs_aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER_MOVABLE);
 	mapping_set_unevictable(inode->i_mapping);
+	if (msched_fs_sb_huge(sb)) {
+		MSCHED_FILE(inode)->huge = true;
+		inode->i_fop = &msched_fs_huge_file_fops;
+		/*
+		 * Required, not only a hint: without it the page cache warns
+		 * (filemap_nr_thps_dec()) when a PMD-sized folio leaves.
+		 */
+		mapping_set_large_folios(inode->i_mapping);
+	}
 	return inode;
 }
 
@@ -701,9 +1058,24 @@ static const struct file_operations msched_fs_file_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/*
+ * Files of a huge=always mount: an mmap without MAP_FIXED gets an address
+ * congruent to the file offset modulo 2 MiB, which a PMD mapping needs
+ * (transhuge_vma_suitable()). A VMM that maps MAP_FIXED into its own
+ * reservation (QEMU) must align that itself (align=2M).
+ */
+static const struct file_operations msched_fs_huge_file_fops = {
+	.mmap = msched_fs_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
+	.fallocate = msched_fs_fallocate,
+	.fsync = noop_fsync,
+	.llseek = generic_file_llseek,
+};
+
 static void msched_fs_free_folio(struct folio *folio)
 {
-	atomic64_dec(&msched_live_fs_pages);
+	/* Large when it left whole; after a split each page leaves alone. */
+	atomic64_sub(folio_nr_pages(folio), &msched_live_fs_pages);
 }
 
 /*
@@ -727,8 +1099,9 @@ static int msched_fs_migrate_folio(struct address_space *mapping,
 	ret = migrate_folio(mapping, dst, src, mode);
 	if (ret != MIGRATEPAGE_SUCCESS)
 		return ret;
-	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst));
-	msched_fs_count(mf, MSCHED_FS_ST_KERNEL_MOVED, 1);
+	msched_fs_note_moved(mf, folio_nid(src), folio_nid(dst),
+			     folio_nr_pages(src));
+	msched_fs_count(mf, MSCHED_FS_ST_KERNEL_MOVED, folio_nr_pages(src));
 	return ret;
 }
 
@@ -799,6 +1172,17 @@ static void msched_fs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 }
 
+static int msched_fs_show_options(struct seq_file *m, struct dentry *root)
+{
+	umode_t mode = (uintptr_t)root->d_sb->s_fs_info & S_IALLUGO;
+
+	if (mode)
+		seq_printf(m, ",mode=%o", mode);
+	if (msched_fs_sb_huge(root->d_sb))
+		seq_puts(m, ",huge=always");
+	return 0;
+}
+
 static const struct super_operations msched_fs_sops = {
 	.alloc_inode = msched_fs_alloc_inode,
 	.destroy_inode = msched_fs_destroy_inode,
@@ -806,11 +1190,21 @@ static const struct super_operations msched_fs_sops = {
 	.evict_inode = msched_fs_evict_inode,
 	.drop_inode = generic_delete_inode,
 	.statfs = simple_statfs,
+	.show_options = msched_fs_show_options,
 };
 
-enum { OPT_MODE };
+enum { OPT_MODE, OPT_HUGE };
+enum { MSCHED_FS_HUGE_NEVER, MSCHED_FS_HUGE_ALWAYS };
+
+static const struct constant_table msched_fs_huge_modes[] = {
+	{ "never",	MSCHED_FS_HUGE_NEVER },
+	{ "always",	MSCHED_FS_HUGE_ALWAYS },
+	{}
+};
+
 static const struct fs_parameter_spec msched_fs_params[] = {
 	fsparam_u32oct("mode", OPT_MODE),
+	fsparam_enum("huge", OPT_HUGE, msched_fs_huge_modes),
 	{}
 };
 
@@ -818,6 +1212,7 @@ static int msched_fs_parse_param(struct fs_context *fc,
 				 struct fs_parameter *param)
 {
 	struct fs_parse_result result;
+	uintptr_t opts;
 	int opt;
 
 	opt = fs_parse(fc, msched_fs_params, param, &result);
@@ -825,18 +1220,59 @@ static int msched_fs_parse_param(struct fs_context *fc,
 		opt = vfs_parse_fs_param_source(fc, param);
 		if (opt != -ENOPARAM)
 			return opt;
-		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL)",
+		return invalf(fc, "memschedfs: unknown option %s (accepted: mode=OCTAL, huge=always|never)",
 			      param->key);
 	}
+	if (opt == -EINVAL && !strcmp(param->key, "huge"))
+		return invalf(fc, "memschedfs: huge=%s not supported (accepted: huge=never, huge=always)",
+			      param->type == fs_value_is_string ?
+			      param->string : "?");
 	if (opt < 0)
 		return opt;
-	fc->fs_private = (void *)(uintptr_t)(result.uint_32 & S_IALLUGO);
+	opts = (uintptr_t)fc->fs_private;
+	if (opt == OPT_MODE) {
+		opts = (opts & ~(uintptr_t)S_IALLUGO) |
+		       (result.uint_32 & S_IALLUGO) | MSCHED_FS_OPT_MODE_SET;
+	} else if (result.uint_32 == MSCHED_FS_HUGE_NEVER) {
+		opts = (opts & ~MSCHED_FS_OPT_HUGE) | MSCHED_FS_OPT_HUGE_SET;
+	} else if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) {
+		opts |= MSCHED_FS_OPT_HUGE | MSCHED_FS_OPT_HUGE_SET;
+	} else {
+		return invalf(fc, "memschedfs: huge=always needs CONFIG_TRANSPARENT_HUGEPAGE (accepted here: huge=never)");
+	}
+	fc->fs_private = (void *)opts;
+	return 0;
+}
+
+/*
+ * mount -o remount: the options are fixed at mount time (a file keeps the
+ * page size it was created with; the root's mode is chmod's). A remount
+ * that gives huge= or mode= with another value than the mount's is
+ * refused, not ignored; one that repeats them, or gives neither (ro/rw,
+ * which the VFS handles), is accepted.
+ */
+static int msched_fs_reconfigure(struct fs_context *fc)
+{
+	uintptr_t want = (uintptr_t)fc->fs_private;
+	uintptr_t have = (uintptr_t)fc->root->d_sb->s_fs_info;
+	umode_t mode = have & S_IALLUGO;
+
+	if (!mode)
+		mode = 0755;	/* mounted without mode= */
+
+	if ((want & MSCHED_FS_OPT_HUGE_SET) &&
+	    (want & MSCHED_FS_OPT_HUGE) != (have & MSCHED_FS_OPT_HUGE))
+		return invalf(fc, "memschedfs: huge= cannot change on remount (accepted: huge=%s, as mounted; unmount and mount again to change it)",
+			      have & MSCHED_FS_OPT_HUGE ? "always" : "never");
+	if ((want & MSCHED_FS_OPT_MODE_SET) && (want & S_IALLUGO) != mode)
+		return invalf(fc, "memschedfs: mode= cannot change on remount (accepted: mode=%o, as mounted; chmod the mount point instead)",
+			      (unsigned int)mode);
 	return 0;
 }
 
 static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	umode_t mode = (uintptr_t)fc->fs_private;
+	umode_t mode = (uintptr_t)fc->fs_private & S_IALLUGO;
 	struct inode *root;
 
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -845,6 +1281,7 @@ static int msched_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = MEMSCHEDFS_MAGIC;
 	sb->s_op = &msched_fs_sops;
 	sb->s_time_gran = 1;
+	sb->s_fs_info = fc->fs_private;
 	root = msched_fs_new_inode(sb, NULL, S_IFDIR | (mode ? mode : 0755));
 	if (IS_ERR(root))
 		return PTR_ERR(root);
@@ -860,6 +1297,7 @@ static int msched_fs_get_tree(struct fs_context *fc)
 static const struct fs_context_operations msched_fs_context_ops = {
 	.parse_param = msched_fs_parse_param,
 	.get_tree = msched_fs_get_tree,
+	.reconfigure = msched_fs_reconfigure,
 };
 
 static int msched_fs_init_fs_context(struct fs_context *fc)

@@ -23,6 +23,23 @@
 
 #define MSCHED_FS_BUDGET_MAX	U64_MAX		/* no DRAM budget */
 
+/* A huge folio: PMD order, mapped by one PMD, 512 pages on x86-64. */
+#define MSCHED_FS_HUGE_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define MSCHED_FS_HUGE_NR	(1UL << MSCHED_FS_HUGE_ORDER)
+
+/*
+ * What happened to a 2 MiB range of a huge=always file: the reason of the
+ * tracepoint msched_fs_huge (trace.h prints it by name).
+ */
+enum msched_fs_huge_event {
+	MSCHED_FS_HUGE_ADDED,		/* got a huge folio */
+	MSCHED_FS_HUGE_FB_TAIL,		/* fell back: not wholly inside i_size */
+	MSCHED_FS_HUGE_FB_SWAPPED,	/* pages on the swap device: not counted */
+	MSCHED_FS_HUGE_FB_NOMEM,	/* fell back: no free 2 MiB block, or memcg */
+	MSCHED_FS_HUGE_SPLIT,		/* a punch split the huge folio */
+	MSCHED_FS_HUGE_SPLIT_FAILED,	/* a punch could not split it (in use) */
+};
+
 /* Per-file counters, shown in files/<ino>/stats. */
 enum msched_fs_stat {
 	MSCHED_FS_ST_FAULTS,		/* pages allocated on first touch */
@@ -49,6 +66,10 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_SWAP_STALL_NS,	/* the preparer waited for the queue */
 	MSCHED_FS_ST_SWAP_PREPARE_NS,	/* selecting, locking, unmapping */
 	MSCHED_FS_ST_SWAP_WRITE_NS,	/* batches' submit-to-completion */
+	MSCHED_FS_ST_HUGE_FALLBACKS,	/* 2 MiB ranges that got 4 KiB pages */
+	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
+	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
+	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -76,6 +97,10 @@ struct msched_fs_tierer {
  * @kobj: files/<ino>/ (regular files only; NULL for the root directory)
  * @name: the name the file was created with (for sysfs)
  * @move_lock: serializes moves, scans and changes of the policy below
+ * @huge: new pages come as 2 MiB folios where they can (the mount's
+ *	huge=always); fixed at creation
+ * @had_huge: a huge folio was added once (set, never cleared: the walk
+ *	of stats/nr_huge_folios is skipped while it is false)
  * @dram_node: fast tier node; new pages go here while under budget
  * @pmem_node: slow tier node, or NUMA_NO_NODE (no tiering)
  * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
@@ -130,6 +155,8 @@ struct msched_file {
 	struct kobject *kobj;
 	const char *name;
 	struct mutex move_lock;
+	bool huge;
+	bool had_huge;
 	int dram_node;
 	int pmem_node;
 	u64 dram_budget;
@@ -228,51 +255,54 @@ static inline void msched_fs_count(struct msched_file *mf,
 }
 
 /*
- * A page arrived on @mf's DRAM node: count the arrival, then (unless a
- * reservation @counted it already) raise nr_dram, in that order, so that
- * msched_fs_dram_recount() sees the page in one of them or in both.
+ * @nr pages (one folio) arrived on @mf's DRAM node: count the arrival,
+ * then (unless a reservation @counted them already) raise nr_dram, in that
+ * order, so that msched_fs_dram_recount() sees the pages in one of them or
+ * in both.
  */
 static inline void msched_fs_dram_arrived(struct msched_file *mf,
-					  bool counted)
+					  bool counted, long nr)
 {
-	atomic64_inc(&mf->nr_dram_arrivals);
+	atomic64_add(nr, &mf->nr_dram_arrivals);
 	smp_mb__after_atomic();
 	if (!counted)
-		atomic64_inc(&mf->nr_dram);
+		atomic64_add(nr, &mf->nr_dram);
 }
 
 /*
- * A page of @mf moved from node @from to node @to (by memsched or by the
- * kernel's migration): keep the DRAM count used for first-touch placement.
+ * A folio of @nr pages of @mf moved from node @from to node @to (by
+ * memsched or by the kernel's migration): keep the DRAM count used for
+ * first-touch placement.
  */
 static inline void msched_fs_note_moved(struct msched_file *mf, int from,
-					int to)
+					int to, long nr)
 {
 	int dram = READ_ONCE(mf->dram_node);
 
 	if (to == dram && from != dram)
-		msched_fs_dram_arrived(mf, false);
+		msched_fs_dram_arrived(mf, false, nr);
 	else if (from == dram && to != dram)
-		atomic64_dec(&mf->nr_dram);
+		atomic64_sub(nr, &mf->nr_dram);
 }
 
 /*
- * Reserve up to @n DRAM pages of the budget @budget: returns how many were
- * reserved (added to @nr_dram), 0 when the budget is full. The caller gives
- * back what it does not use with atomic64_sub() on @nr_dram.
+ * Reserve @n DRAM pages of the budget @budget, all of them or none: one
+ * compare-and-exchange of @nr_dram that checks the whole @n, so that a
+ * 512-page reservation never holds part of the budget while it fails and
+ * a concurrent 4 KiB fault never sees it half-taken. Returns true when
+ * reserved (added to @nr_dram); the caller gives it back with
+ * atomic64_sub() on @nr_dram. For @n == 1 it is main's partial take.
  */
-static inline u64 msched_fs_dram_take(struct msched_file *mf, u64 n,
-				      u64 budget)
+static inline bool msched_fs_dram_take(struct msched_file *mf, u64 n,
+				       u64 budget)
 {
 	s64 old = atomic64_read(&mf->nr_dram);
-	u64 take;
 
 	do {
-		if (old >= 0 && (u64)old >= budget)
-			return 0;
-		take = min_t(u64, n, budget - max_t(s64, old, 0));
-	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, old + take));
-	return take;
+		if (n > budget || (u64)max_t(s64, old, 0) > budget - n)
+			return false;
+	} while (!atomic64_try_cmpxchg(&mf->nr_dram, &old, old + n));
+	return true;
 }
 
 static inline pgoff_t msched_fs_nr_pages(struct inode *inode)
@@ -299,6 +329,9 @@ extern atomic64_t msched_live_fs_files;
 int msched_fs_init(void);
 void msched_fs_exit(void);
 bool msched_fs_is_file(struct file *file);
+bool msched_fs_is_huge_file(struct file *file);
+int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
+			    u64 *kept);
 struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 				  bool *new);
 struct folio *msched_fs_find_folio(struct msched_file *mf, pgoff_t idx);
@@ -335,12 +368,17 @@ void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v);
 u64 msched_fs_node_free_pages(int nid);
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 			  bool reserved);
+struct folio *msched_fs_alloc_huge_folio(struct msched_file *mf,
+					 bool *reserved);
+void msched_fs_place_huge_done(struct msched_file *mf, struct folio *folio,
+			       bool reserved);
 
 /* fs_move.c */
 long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
-		    int nid);
+		    int nid, bool reserve);
 long msched_fs_move_all(struct msched_file *mf, int nid);
 int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident);
+u64 msched_fs_nr_huge_folios(struct msched_file *mf);
 
 /* fs_tier.c */
 void msched_fs_tier_init(struct msched_file *mf);
@@ -350,6 +388,7 @@ int msched_fs_tier_apply(struct msched_file *mf);
 int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
+unsigned long msched_fs_heat_pages(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_lend_access(struct msched_file *mf, struct msched_access_src *src);
 void msched_fs_return_access(struct msched_file *mf, struct msched_access_src *src);

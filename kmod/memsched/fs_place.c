@@ -21,11 +21,12 @@
 atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
 
 /*
- * Pick the node of a new page: DRAM while under budget, else PMEM. Under a
- * budget the DRAM page is reserved first (@reserved), so that concurrent
- * faults and promotions can never take more than the budget together.
+ * Pick the node of a new folio of @nr pages: DRAM while the budget has room
+ * for all of them, else PMEM. Under a budget the DRAM pages are reserved
+ * first (@reserved), so that concurrent faults and promotions can never
+ * take more than the budget together.
  */
-static int msched_fs_place(struct msched_file *mf, bool *reserved)
+static int msched_fs_place(struct msched_file *mf, long nr, bool *reserved)
 {
 	int pmem = READ_ONCE(mf->pmem_node);
 	u64 budget = READ_ONCE(mf->dram_budget);
@@ -34,14 +35,32 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 	if (pmem == NUMA_NO_NODE || budget == MSCHED_FS_BUDGET_MAX)
 		return READ_ONCE(mf->dram_node);
 	/* In flight before reserved: see msched_fs_dram_recount(). */
-	atomic64_inc(&mf->nr_dram_inflight);
+	atomic64_add(nr, &mf->nr_dram_inflight);
 	smp_mb__after_atomic();
-	if (!msched_fs_dram_take(mf, 1, budget)) {
-		atomic64_dec(&mf->nr_dram_inflight);
+	if (!msched_fs_dram_take(mf, nr, budget)) {	/* never across the tiers */
+		/* Out of flight after the count fell, as msched_fs_place_settle(). */
+		smp_mb__before_atomic();
+		atomic64_sub(nr, &mf->nr_dram_inflight);
 		return pmem;
 	}
 	*reserved = true;
 	return READ_ONCE(mf->dram_node);
+}
+
+static void msched_fs_place_settle(struct msched_file *mf, struct folio *folio,
+				   bool reserved, long nr)
+{
+	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+
+	if (on_dram)
+		msched_fs_dram_arrived(mf, reserved, nr);
+	else if (reserved)
+		atomic64_sub(nr, &mf->nr_dram);	/* not used, or fell back */
+	if (reserved) {
+		/* The arrival (or the give-back) is seen before the flight ends. */
+		smp_mb__before_atomic();
+		atomic64_sub(nr, &mf->nr_dram_inflight);
+	}
 }
 
 /**
@@ -62,16 +81,23 @@ static int msched_fs_place(struct msched_file *mf, bool *reserved)
 void msched_fs_place_done(struct msched_file *mf, struct folio *folio,
 			  bool reserved)
 {
-	bool on_dram = folio && folio_nid(folio) == READ_ONCE(mf->dram_node);
+	msched_fs_place_settle(mf, folio, reserved, 1);
+}
 
-	if (on_dram)
-		msched_fs_dram_arrived(mf, reserved);
-	else if (reserved)
-		atomic64_dec(&mf->nr_dram);	/* not used, or fell back */
-	if (reserved) {
-		smp_mb__before_atomic();
-		atomic64_dec(&mf->nr_dram_inflight);
-	}
+/**
+ * msched_fs_place_huge_done() - msched_fs_place_done() for a folio from
+ * msched_fs_alloc_huge_folio(): its MSCHED_FS_HUGE_NR pages at once.
+ * @mf: the file
+ * @folio: the huge folio, in the page cache; NULL when it did not get
+ *	there or was taken out again unused
+ * @reserved: what msched_fs_alloc_huge_folio() set
+ *
+ * Context: any process context.
+ */
+void msched_fs_place_huge_done(struct msched_file *mf, struct folio *folio,
+			       bool reserved)
+{
+	msched_fs_place_settle(mf, folio, reserved, MSCHED_FS_HUGE_NR);
 }
 
 /**
@@ -94,13 +120,49 @@ struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 	struct folio *folio;
 	int nid;
 
-	nid = msched_fs_place(mf, reserved);
+	nid = msched_fs_place(mf, 1, reserved);
 	folio = msched_fallible(__folio_alloc(gfp | __GFP_THISNODE | __GFP_NOWARN,
 					      0, nid, NULL));
 	if (!folio)	/* the node is full: anywhere beats failing the VM */
 		folio = msched_fallible(__folio_alloc(gfp, 0, nid, NULL));
 	if (!folio)
 		msched_fs_place_done(mf, NULL, *reserved);
+	return folio;
+}
+
+/**
+ * msched_fs_alloc_huge_folio() - a new zeroed 2 MiB folio for a file, on
+ * the node placement picks for MSCHED_FS_HUGE_NR pages: DRAM when the
+ * budget has room for all of them, else PMEM.
+ * @mf: the file
+ * @reserved: set when DRAM pages of the budget were reserved for it
+ *
+ * Only that node, and opportunistic, with the mask of THP's default
+ * defrag=madvise for a VMA without MADV_HUGEPAGE (GFP_TRANSHUGE_LIGHT):
+ * no direct reclaim or compaction in the faulting task, and no kswapd or
+ * kcompactd woken either, so a fallback never starts order-9 reclaim on
+ * the node; only a free 2 MiB block or none. When there is none, the
+ * caller falls back to 4 KiB pages (counted in nr_huge_fallbacks), which
+ * are placed again page by page. Settle the placement with
+ * msched_fs_place_huge_done(); on NULL it is settled already.
+ *
+ * Context: process context (the file's mapping); does not sleep: no
+ * reclaim, and the zeroing of __GFP_ZERO does not reschedule.
+ * Return: the folio (one reference, not locked), or NULL.
+ */
+struct folio *msched_fs_alloc_huge_folio(struct msched_file *mf,
+					 bool *reserved)
+{
+	/* GFP_TRANSHUGE_LIGHT is GFP_HIGHUSER_MOVABLE, the mapping's mask. */
+	gfp_t gfp = GFP_TRANSHUGE_LIGHT | __GFP_THISNODE | __GFP_ZERO;
+	struct folio *folio;
+	int nid;
+
+	nid = msched_fs_place(mf, MSCHED_FS_HUGE_NR, reserved);
+	folio = msched_fallible(__folio_alloc(gfp, MSCHED_FS_HUGE_ORDER, nid,
+					      NULL));
+	if (!folio)
+		msched_fs_place_huge_done(mf, NULL, *reserved);
 	return folio;
 }
 

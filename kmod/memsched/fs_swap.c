@@ -281,7 +281,7 @@ static int msched_fs_swap_finish_one(struct msched_file *mf,
 		msched_swap_slots_put(slot, 1);
 	} else {
 		atomic64_dec(&msched_live_fs_pages);
-		msched_fs_note_moved(mf, nid, NUMA_NO_NODE);
+		msched_fs_note_moved(mf, nid, NUMA_NO_NODE, 1);
 	}
 	folio_unlock(folio);
 	folio_put(folio);	/* the last reference when it went out */
@@ -656,7 +656,9 @@ static void msched_fs_swap_drain(struct msched_fs_swapper *sw)
 
 /*
  * The resident pages of @mf that swap_out may take (index < 2^32, the
- * selection's range), ascending, in a new array: *@nr entries.
+ * selection's range), ascending, in a new array: *@nr entries. Huge
+ * folios are passed over (counted): a slot holds a 4 KiB page, and the
+ * swap path is not huge-aware yet.
  */
 static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
 				      u32 *nr)
@@ -667,6 +669,7 @@ static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
 	u32 cap = min_t(unsigned long, READ_ONCE(mapping->nrpages) + 64, end);
 	struct folio *folio;
 	u32 *cand, n = 0;
+	u64 huge = 0;
 
 	cand = msched_fallible(kvmalloc_array(max(cap, 1U), sizeof(*cand),
 					      GFP_KERNEL));
@@ -678,11 +681,14 @@ static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
 			continue;
 		if (n == cap)
 			break;	/* faulted in during the walk: next time */
-		if (nid == NUMA_NO_NODE || folio_nid(folio) == nid)
+		if (folio_test_large(folio))
+			huge++;
+		else if (nid == NUMA_NO_NODE || folio_nid(folio) == nid)
 			cand[n++] = xas.xa_index;
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_HUGE_SKIPS, huge);
 	*nr = n;
 	return cand;
 }
@@ -861,7 +867,7 @@ struct msched_swap_ra {
 static void msched_fs_swap_drop_folio(struct msched_file *mf,
 				      struct msched_swap_ra *ra)
 {
-	generic_error_remove_page(mf->vfs_inode.i_mapping, &ra->folio->page);
+	msched_compat_remove_folio(mf->vfs_inode.i_mapping, ra->folio);
 	msched_fs_place_done(mf, NULL, ra->reserved);
 	folio_unlock(ra->folio);
 	folio_put(ra->folio);

@@ -116,6 +116,22 @@ MSCHED_FS_STAT(nr_swap_busy_pages, MSCHED_FS_ST_SWAP_BUSY);
 MSCHED_FS_STAT(nr_swap_stall_ns, MSCHED_FS_ST_SWAP_STALL_NS);
 MSCHED_FS_STAT(nr_swap_prepare_ns, MSCHED_FS_ST_SWAP_PREPARE_NS);
 MSCHED_FS_STAT(nr_swap_write_ns, MSCHED_FS_ST_SWAP_WRITE_NS);
+MSCHED_FS_STAT(nr_huge_fallbacks, MSCHED_FS_ST_HUGE_FALLBACKS);
+MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
+MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
+MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
+
+/*
+ * stats/nr_huge_folios: a walk, not a counter, and only of a file that had
+ * a huge folio (msched_fs_nr_huge_folios()).
+ */
+static ssize_t nr_huge_folios_show(struct kobject *kobj,
+				   struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", msched_fs_nr_huge_folios(kobj_mf(kobj)));
+}
+
+static struct kobj_attribute nr_huge_folios_attr = __ATTR_RO(nr_huge_folios);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -142,6 +158,11 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_swap_stall_ns_attr.attr.attr,
 	&nr_swap_prepare_ns_attr.attr.attr,
 	&nr_swap_write_ns_attr.attr.attr,
+	&nr_huge_folios_attr.attr,
+	&nr_huge_fallbacks_attr.attr.attr,
+	&nr_huge_splits_attr.attr.attr,
+	&nr_huge_split_failures_attr.attr.attr,
+	&nr_swap_huge_skips_attr.attr.attr,
 	NULL,
 };
 

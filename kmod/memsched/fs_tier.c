@@ -121,17 +121,69 @@ static int msched_fs_tier_resize(struct msched_file *mf, u32 nr)
 	return 0;
 }
 
+/* Whether a huge folio holds page @idx now (lockless, a hint). */
+static bool msched_fs_is_huge_at(struct msched_file *mf, pgoff_t idx)
+{
+	struct folio *folio;
+	bool huge;
+
+	if (!mf->huge)
+		return false;
+	rcu_read_lock();
+	folio = xa_load(&mf->vfs_inode.i_mapping->i_pages, idx);
+	huge = folio && !xa_is_value(folio) && folio_test_large(folio);
+	rcu_read_unlock();
+	return huge;
+}
+
+/*
+ * The index that keeps the heat of page @idx: the first index of its 2 MiB
+ * range when a huge folio holds it (the scan tests a folio at its first
+ * index), else @idx. Lockless: a folio split or freed meanwhile only
+ * costs one mark on the range's first index, inside the file.
+ */
+static pgoff_t msched_fs_heat_index(struct msched_file *mf, pgoff_t idx)
+{
+	return msched_fs_is_huge_at(mf, idx) ? round_down(idx, MSCHED_FS_HUGE_NR) :
+					       idx;
+}
+
 /**
- * msched_fs_note_touch() - record that a page was faulted in.
+ * msched_fs_heat_pages() - the pages whose accesses count for the heat
+ * kept at @idx: those of the huge folio starting there, else one.
  * @mf: the file
- * @idx: the page
+ * @idx: an index the scan tests (a folio's first index)
+ *
+ * Context: any; lockless (a folio split meanwhile: one scan looks at a
+ * whole 2 MiB range for it).
+ * Return: MSCHED_FS_HUGE_NR or 1.
+ */
+unsigned long msched_fs_heat_pages(struct msched_file *mf, pgoff_t idx)
+{
+	return !(idx & (MSCHED_FS_HUGE_NR - 1)) && msched_fs_is_huge_at(mf, idx) ?
+	       MSCHED_FS_HUGE_NR : 1;
+}
+
+static void msched_fs_set_touched(struct msched_file *mf, pgoff_t idx)
+{
+	spin_lock(&mf->track_lock);
+	if (idx < mf->touched_bits)
+		__set_bit(idx, mf->touched);
+	spin_unlock(&mf->track_lock);
+}
+
+/**
+ * msched_fs_note_touch() - record that a page was faulted in or written.
+ * @mf: the file
+ * @idx: the page; a page of a huge folio is recorded at the folio's
+ *	 first index, where the scan looks
  * @new: the fault allocated the page (first touch)
  *
  * Context: the fault path; takes @mf->track_lock (a spinlock).
  */
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
 {
-	msched_fs_mark_touched(mf, idx);
+	msched_fs_set_touched(mf, msched_fs_heat_index(mf, idx));
 	if (!new && READ_ONCE(mf->tiering))
 		msched_fs_count(mf, MSCHED_FS_ST_TRAPS, 1);
 }
@@ -140,16 +192,14 @@ void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
  * msched_fs_mark_touched() - record an access seen elsewhere (a sampled
  * page KVM found young) for the file's tiering.
  * @mf: the file
- * @idx: the page
+ * @idx: the page; a page of a huge folio is recorded at the folio's
+ *	 first index (heat is kept per 2 MiB range there)
  *
  * Context: any process context; takes @mf->track_lock (a spinlock).
  */
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx)
 {
-	spin_lock(&mf->track_lock);
-	if (idx < mf->touched_bits)
-		__set_bit(idx, mf->touched);
-	spin_unlock(&mf->track_lock);
+	msched_fs_set_touched(mf, msched_fs_heat_index(mf, idx));
 }
 
 /**
@@ -172,37 +222,50 @@ bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx)
 }
 
 /*
- * Gather one direction of the plan as ascending page indexes and move it.
- * Promotions first reserve their DRAM pages of the budget: faults may have
- * taken some since the walk counted, and the budget is a hard limit.
+ * Gather one direction of the plan as ascending page indexes and move it;
+ * *@planned is set to the pages it planned (a huge folio counts all its).
+ * Promotions are first cut to the prefix whose pages fit in the budget's
+ * room now (as main cut the batch to its reservation), so that the batch
+ * unmap of msched_fs_move() never zaps a folio the budget has no room
+ * for; each folio then reserves its pages when it moves, by its size then
+ * (msched_fs_move() with reserve), the exact check: faults may have taken
+ * some room since, a folio may have been split or made huge since, and
+ * the budget is a hard limit.
  */
 static u32 msched_fs_tier_do(struct msched_file *mf, int n, u8 to, int nid,
 			     u32 *planned)
 {
 	struct msched_fs_tierer *tr = &mf->tier;
-	u64 budget = READ_ONCE(mf->dram_budget), taken = 0;
+	u64 budget = READ_ONCE(mf->dram_budget), room = U64_MAX, fit = 0;
 	bool reserve = to == MSCHED_TIER_DRAM && budget != MSCHED_FS_BUDGET_MAX;
-	u32 k = 0;
+	u32 k = 0, w;
 	long moved;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (tr->moves[i].to == to)
-			tr->idx[k++] = tr->moves[i].idx;
-	*planned = k;
+	if (reserve) {
+		s64 dram = atomic64_read(&mf->nr_dram);
+
+		room = budget > max_t(s64, dram, 0) ?
+		       budget - max_t(s64, dram, 0) : 0;
+	}
+	*planned = 0;
+	for (i = 0; i < n; i++) {
+		if (tr->moves[i].to != to)
+			continue;
+		w = msched_tier_move_pages(&tr->moves[i]);
+		*planned += w;
+		if (fit + w > room) {	/* the prefix that fits, no further */
+			room = fit;
+			continue;
+		}
+		fit += w;
+		tr->idx[k++] = tr->moves[i].idx;
+	}
 	if (!k || nid == NUMA_NO_NODE)
 		return 0;
-	if (reserve) {
-		taken = msched_fs_dram_take(mf, k, budget);
-		k = taken;
-		if (!k)
-			return 0;
-	}
 	/* The planner emits moves in page order within a direction. */
-	moved = msched_fs_move(mf, tr->idx, k, nid);
-	/* Each page moved counted itself (msched_fs_note_moved()). */
-	if (reserve)
-		atomic64_sub(taken, &mf->nr_dram);
+	moved = msched_fs_move(mf, tr->idx, k, nid, reserve);
+	/* Each folio moved counted itself (msched_fs_note_moved()). */
 	return moved < 0 ? 0 : moved;
 }
 
@@ -319,7 +382,10 @@ static int msched_fs_scan(struct msched_file *mf)
 		pg->tier = folio_nid(folio) == dram_node ? MSCHED_TIER_DRAM :
 							   MSCHED_TIER_PMEM;
 		pg->flags = 0;
-		dram += pg->tier == MSCHED_TIER_DRAM;
+		/* One entry a folio, weighing its pages in budget and tokens. */
+		pg->order = folio_order(folio);
+		if (pg->tier == MSCHED_TIER_DRAM)
+			dram += folio_nr_pages(folio);
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
@@ -342,7 +408,14 @@ static int msched_fs_scan(struct msched_file *mf)
 		moves = 0;
 	down = msched_fs_tier_do(mf, moves, MSCHED_TIER_PMEM, pmem_node, &ndown);
 	up = msched_fs_tier_do(mf, moves, MSCHED_TIER_DRAM, dram_node, &nup);
-	msched_tier_refund(&tr->t, (ndown - down) + (nup - up));
+	/*
+	 * The plan and the moves count pages (a huge folio is one entry of
+	 * MSCHED_FS_HUGE_NR pages). A folio split since the walk moves only
+	 * the page at the index, one made huge since moves more: refund
+	 * what was planned and did not move, never below zero.
+	 */
+	msched_tier_refund(&tr->t, (ndown - min(down, ndown)) +
+				   (nup - min(up, nup)));
 	msched_fs_count(mf, MSCHED_FS_ST_SCANS, 1);
 	msched_fs_count(mf, MSCHED_FS_ST_DEMOTIONS, down);
 	msched_fs_count(mf, MSCHED_FS_ST_PROMOTIONS, up);

@@ -246,6 +246,24 @@ bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva)
 }
 
 /**
+ * msched_kvm_age_range() - test and clear the accessed bits of @nr guest
+ * pages at once (a 2 MiB folio of a huge=always memschedfs file, which
+ * KVM may map with one 2 MiB entry or with 512 4 KiB ones).
+ * @kvm: a pinned VM.
+ * @hva: host virtual address of the first page in the VMM's mm.
+ * @nr: pages.
+ *
+ * Context: as msched_kvm_age_page().
+ * Return: true if any of the pages was accessed since the previous call.
+ */
+bool msched_kvm_age_range(struct kvm *kvm, unsigned long hva,
+			  unsigned long nr)
+{
+	return msched_compat_clear_young(&kvm->mmu_notifier, kvm->mm, hva,
+					 hva + (nr << PAGE_SHIFT));
+}
+
+/**
  * msched_kvm_gfns_to_hvas() - translate guest frames to the VMM's addresses.
  * @kvm: the VM (pinned by the caller)
  * @gfns: guest frame numbers

@@ -77,11 +77,22 @@ static bool ka_file_young(struct msched_access_src *src, u64 idx)
 {
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    file_src);
+	u64 start, end;
 	bool young = false;
 
-	if (idx >= ka->first && idx - ka->first < ka->nr)
-		young = msched_kvm_age_page(ka->vm->kvm,
-					    ka->hva0 + (idx << PAGE_SHIFT));
+	/*
+	 * A huge folio's heat is kept at its first index: age its whole
+	 * 2 MiB, mapped by KVM with one entry or (a range that was ever
+	 * PTE-mapped) with 512, clipped at both ends to the file's part in
+	 * guest RAM (a memslot may begin or end inside the folio).
+	 */
+	start = max_t(u64, idx, ka->first);
+	end = min_t(u64, idx + msched_fs_heat_pages(ka_file(ka), idx),
+		    ka->first + ka->nr);
+	if (start < end)
+		young = msched_kvm_age_range(ka->vm->kvm,
+					     ka->hva0 + (start << PAGE_SHIFT),
+					     end - start);
 	/* Faults, and hits the sampler took, marked the page touched. */
 	return msched_fs_test_and_clear_touched(ka_file(ka), idx) || young;
 }

@@ -126,6 +126,8 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			       struct msched_sample **samplesp, u32 *nrp,
 			       u64 *guest_pagesp, u64 *periodp, u64 *genp);
 bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
+bool msched_kvm_age_range(struct kvm *kvm, unsigned long hva,
+			  unsigned long nr);
 int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
 			    unsigned long *hvas);
 struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,

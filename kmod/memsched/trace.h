@@ -11,6 +11,8 @@
 
 #include <linux/tracepoint.h>
 
+#include "fs.h"	/* enum msched_fs_huge_event */
+
 TRACE_EVENT(msched_attach,
 	TP_PROTO(pid_t pid, u32 nr_features),
 	TP_ARGS(pid, nr_features),
@@ -311,6 +313,42 @@ TRACE_EVENT(msched_fs_move,
 	TP_printk("ino=%lu nid=%d nr=%u moved=%ld busy=%u nomem=%u ns=%llu",
 		  __entry->ino, __entry->nid, __entry->nr, __entry->moved,
 		  __entry->busy, __entry->nomem, __entry->ns)
+);
+
+/*
+ * A 2 MiB range of a huge=always memschedfs file (fs.c), at page @index:
+ * got a huge folio, fell back to 4 KiB pages (and why), or a punch split
+ * the huge folio holding it (or could not).
+ */
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_ADDED);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_TAIL);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_SWAPPED);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_FB_NOMEM);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_SPLIT);
+TRACE_DEFINE_ENUM(MSCHED_FS_HUGE_SPLIT_FAILED);
+
+TRACE_EVENT(msched_fs_huge,
+	TP_PROTO(unsigned long ino, unsigned long index,
+		 enum msched_fs_huge_event what),
+	TP_ARGS(ino, index, what),
+	TP_STRUCT__entry(
+		__field(unsigned long, ino)
+		__field(unsigned long, index)
+		__field(int, what)
+	),
+	TP_fast_assign(
+		__entry->ino = ino;
+		__entry->index = index;
+		__entry->what = what;
+	),
+	TP_printk("ino=%lu index=%lu %s", __entry->ino, __entry->index,
+		  __print_symbolic(__entry->what,
+				 { MSCHED_FS_HUGE_ADDED, "added" },
+				 { MSCHED_FS_HUGE_FB_TAIL, "fallback_tail" },
+				 { MSCHED_FS_HUGE_FB_SWAPPED, "fallback_swapped" },
+				 { MSCHED_FS_HUGE_FB_NOMEM, "fallback_nomem" },
+				 { MSCHED_FS_HUGE_SPLIT, "split" },
+				 { MSCHED_FS_HUGE_SPLIT_FAILED, "split_failed" }))
 );
 
 /*

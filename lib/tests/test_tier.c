@@ -46,6 +46,7 @@ static void sim_init(struct sim *s, const struct msched_tier_params *p, u32 n,
 						 MSCHED_TIER_PMEM;
 		s->pages[i].flags = 0;
 		s->pages[i].heat = 0;
+		s->pages[i].order = 0;
 	}
 }
 
@@ -613,6 +614,170 @@ static void test_determinism(void **state)
 	free(b);
 }
 
+/*
+ * Huge entries: 4 entries of 512 pages (2 MiB folios, at their first
+ * index) and 100 of one page. Plan, apply and check in pages: DRAM never
+ * above max(usage before, budget), tokens spent in pages.
+ * Return: pages moved by the plan.
+ */
+#define HUGE_ORDER	9U
+#define HUGE_NR		(1U << HUGE_ORDER)
+#define HUGE_ENTRIES	4U
+#define SMALL_ENTRIES	100U
+#define HUGE_N		(HUGE_ENTRIES + SMALL_ENTRIES)
+
+static void huge_init(struct msched_tier *t, u16 *heat,
+		      struct msched_tier_page *pg,
+		      const struct msched_tier_params *p, u8 tier, u32 h)
+{
+	u32 i;
+
+	assert_int_equal(msched_tier_init(t, p, heat, HUGE_ENTRIES * HUGE_NR +
+					  SMALL_ENTRIES), 0);
+	for (i = 0; i < HUGE_N; i++) {
+		pg[i].idx = i < HUGE_ENTRIES ? i * HUGE_NR :
+			    HUGE_ENTRIES * HUGE_NR + (i - HUGE_ENTRIES);
+		pg[i].tier = tier;
+		pg[i].flags = 0;
+		pg[i].heat = 0;
+		pg[i].order = i < HUGE_ENTRIES ? HUGE_ORDER : 0;
+		msched_tier_set_heat(t, pg[i].idx, h);
+	}
+}
+
+static u64 huge_dram(const struct msched_tier_page *pg)
+{
+	u64 d = 0;
+	u32 i;
+
+	for (i = 0; i < HUGE_N; i++)
+		if (pg[i].tier == MSCHED_TIER_DRAM)
+			d += 1U << pg[i].order;
+	return d;
+}
+
+static u64 huge_step(struct msched_tier *t, struct msched_tier_page *pg,
+		     struct msched_tier_move *mv)
+{
+	u64 d = huge_dram(pg), budget = t->p.dram_budget_pages;
+	u64 lim = d > budget ? d : budget, moved = 0;
+	int r, i, j;
+
+	r = msched_tier_plan(t, pg, HUGE_N, mv, HUGE_N);
+	assert_true(r >= 0);
+	for (i = 0; i < r; i++) {
+		for (j = 0; j < (int)HUGE_N && pg[j].idx != mv[i].idx; j++)
+			;
+		assert_true(j < (int)HUGE_N);
+		assert_int_equal(mv[i].order, pg[j].order);
+		assert_int_equal(mv[i].from, pg[j].tier);
+		if (mv[i].to == MSCHED_TIER_DRAM)
+			d += msched_tier_move_pages(&mv[i]);
+		else
+			d -= msched_tier_move_pages(&mv[i]);
+		assert_true(d <= lim);
+		pg[j].tier = mv[i].to;
+		moved += msched_tier_move_pages(&mv[i]);
+	}
+	return moved;
+}
+
+static void test_huge_entries(void **state)
+{
+	struct msched_tier_params p = base_params(1100);
+	struct msched_tier_page pg[HUGE_N];
+	struct msched_tier_move mv[HUGE_N];
+	struct msched_tier t;
+	u16 *heat = tmalloc(msched_tier_mem_bytes(HUGE_ENTRIES * HUGE_NR +
+						  SMALL_ENTRIES));
+	u64 moved, total, scan;
+
+	(void)state;
+	/*
+	 * All hot on PMEM, budget 1100 pages, no rate limit: two huge
+	 * entries (1024 pages) fit, the other two do not (no room for 512),
+	 * and 76 small pages fill the budget exactly.
+	 */
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_PMEM, MSCHED_TIER_HEAT_MAX);
+	assert_int_equal(huge_step(&t, pg, mv), 1100);
+	assert_int_equal(huge_dram(pg), 1100);
+	assert_int_equal(pg[0].tier, MSCHED_TIER_DRAM);
+	assert_int_equal(pg[1].tier, MSCHED_TIER_DRAM);
+	assert_int_equal(pg[2].tier, MSCHED_TIER_PMEM);
+	assert_int_equal(pg[3].tier, MSCHED_TIER_PMEM);
+	assert_int_equal(t.stats.nr_promote, 1100);
+	/* Hot pages left on PMEM: 2148 - 1100. */
+	assert_int_equal(t.stats.nr_no_room, 1048);
+	assert_int_equal(huge_step(&t, pg, mv), 0);	/* full: stable */
+
+	/* An order whose weight does not fit a u32 is ignored, not moved. */
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_PMEM, MSCHED_TIER_HEAT_MAX);
+	pg[0].order = MSCHED_TIER_MAX_ORDER + 1;
+	assert_int_equal(huge_step(&t, pg, mv), 1100);
+	assert_true(pg[0].flags & MSCHED_TIER_PF_IGNORED);
+	assert_int_equal(pg[0].tier, MSCHED_TIER_PMEM);
+	assert_int_equal(t.stats.nr_ignored, 1);
+
+	/*
+	 * All cold on DRAM (2148 pages), budget 1100: 1048 over. The
+	 * coldest entries in order are huge: three of them (1536 pages) go,
+	 * the third since 1024 < 1048; the budget holds after one plan.
+	 */
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_DRAM, 0);
+	assert_int_equal(huge_step(&t, pg, mv), 3 * HUGE_NR);
+	assert_int_equal(huge_dram(pg), HUGE_NR + SMALL_ENTRIES);
+	assert_int_equal(t.stats.nr_demote, 3 * HUGE_NR);
+	assert_int_equal(t.stats.nr_budget_demotions, 1048);
+
+	/*
+	 * Rate limited: 1 MiB/s, 1 s scans, 4 KiB pages: 256 pages (tokens)
+	 * a scan, bucket 256. A huge entry takes 512 tokens: it moves on a
+	 * full bucket and the 256 it lacked are a debt the next refill
+	 * pays, so a huge entry moves every other scan and the pages moved
+	 * never run ahead of the rate by more than one entry less a page.
+	 */
+	p.rate_mib_per_s = 1;
+	p.scan_interval_ms = 1000;
+	p.page_size = 4096;
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_PMEM, MSCHED_TIER_HEAT_MAX);
+	assert_int_equal(t.burst, 256);
+	total = 0;
+	for (scan = 1; scan <= 10; scan++) {
+		moved = huge_step(&t, pg, mv);
+		total += moved;
+		if (scan == 1 || scan == 3)
+			assert_int_equal(moved, HUGE_NR);
+		else if (scan == 2 || scan == 4)
+			assert_int_equal(moved, 0);
+		assert_true(total <= 256 * scan + HUGE_NR - 1);
+	}
+	/* Then the 76 small pages that fit: the budget is met exactly. */
+	assert_int_equal(total, 1100);
+	assert_int_equal(huge_dram(pg), 1100);
+	assert_int_equal(t.stats.nr_promote, 1100);
+	assert_true(t.stats.nr_rate_stalls > 0);
+
+	/* A refund pays a debt first. */
+	t.tokens = 0;
+	t.token_debt = 100;
+	msched_tier_refund(&t, 150);
+	assert_int_equal(t.token_debt, 0);
+	assert_int_equal(t.tokens, 50);
+
+	/* Rate limited demotion of the over-budget DRAM: 512 every other scan. */
+	huge_init(&t, heat, pg, &p, MSCHED_TIER_DRAM, 0);
+	total = 0;
+	for (scan = 1; scan <= 6; scan++) {
+		moved = huge_step(&t, pg, mv);
+		total += moved;
+		assert_int_equal(moved, scan & 1 ? HUGE_NR : 0);
+		assert_true(total <= 256 * scan + HUGE_NR - 1);
+	}
+	assert_int_equal(huge_dram(pg), HUGE_NR + SMALL_ENTRIES);
+	assert_int_equal(huge_step(&t, pg, mv), 0);
+	free(heat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_no_double_move),
 		cmocka_unit_test(test_budget_random),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_huge_entries),
 	};
 
 	return cmocka_run_group_tests_name("tier", tests, NULL, NULL);

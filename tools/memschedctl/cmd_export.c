@@ -103,7 +103,7 @@ static const struct {
  * stats/ files that are gauges though named nr_*: the metric is the name
  * less nr_, in base units, without _total.
  */
-static const char *const stats_gauges[] = { "nr_dirty_pages" };
+static const char *const stats_gauges[] = { "nr_dirty_pages", "nr_huge_folios" };
 
 /* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
 static const char *const primary_states[] = {
