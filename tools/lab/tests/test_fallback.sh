@@ -12,6 +12,7 @@
 # Every lab-run runs in a session of its own, which must be empty when it
 # returns (the stall watcher's sleep once kept make check waiting a minute).
 . "$(dirname "$0")/../../../selftests/lib/tap.sh"
+. "$(dirname "$0")/lib.sh"
 tap_plan 14
 lab=$TAP_REPO/tools/lab/lab-run
 base=$TAP_REPO/build/lab/test-fallback
@@ -26,16 +27,12 @@ export LAB_SYS_MODULE=$base/fake/sys/module
 # run_alone NAME ARGS...: lab-run ARGS in a new session; rc in NAME.rc,
 # stdout in NAME.out, stderr in NAME.err, processes left over in NAME.left.
 run_alone() {
-	local name=$1 sid
+	local name=$1
 	shift
-	setsid -w bash -c 'echo $$ > "$1"; shift; exec "$@"' sh "$base/$name.sid" \
-		"$lab" --mem 512M --timeout 180 --out "$base/$name" "$@" \
+	in_session "$base/$name.sid" "$lab" --mem 512M --timeout 180 --out "$base/$name" "$@" \
 		> "$base/$name.out" 2> "$base/$name.err"
 	echo $? > "$base/$name.rc"
-	sid=$(cat "$base/$name.sid")
-	sleep 1
-	# (A zombie awaiting its reaper holds nothing open: not counted.)
-	ps -o pid=,stat=,args= -s "$sid" | awk '$2 !~ /^Z/' > "$base/$name.left"
+	session_left "$base/$name.sid" > "$base/$name.left"
 }
 
 LAB_KVM_BOOT_S=0 run_alone zero -- 'echo RAN-AFTER-FALLBACK'

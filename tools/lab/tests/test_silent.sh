@@ -6,19 +6,18 @@
 # leave a nested guest on one instruction with the lab's kernel never
 # running again). The command here sleeps silently past a 20 s bound.
 . "$(dirname "$0")/../../../selftests/lib/tap.sh"
+. "$(dirname "$0")/lib.sh"
 tap_plan 7
 lab=$TAP_REPO/tools/lab/lab-run
 base=$TAP_REPO/build/lab/test-silent
 rm -rf "$base"
 mkdir -p "$base"
 t0=$SECONDS
-setsid -w bash -c 'echo $$ > "$1"; shift; exec "$@"' sh "$base/sid" \
-	env LAB_SILENT_S=20 "$lab" --accel tcg --mem 512M --timeout 600 --out "$base/run" -- \
+in_session "$base/sid" env LAB_SILENT_S=20 "$lab" --accel tcg --mem 512M --timeout 600 --out "$base/run" -- \
 	'echo BEFORE-SILENCE; sleep 500; echo AFTER-SILENCE' > "$base/out" 2> "$base/err"
 rc=$?
 took=$((SECONDS - t0))
-sleep 1
-left=$(ps -o pid=,stat=,args= -s "$(cat "$base/sid")" | awk '$2 !~ /^Z/')
+left=$(session_left "$base/sid")
 tap_is "$rc" 124 "a silent lab fails as hung (124)"
 tap_ok "... after the silence, long before --timeout ($took s < 300 s)" [ "$took" -lt 300 ]
 tap_ok "... the command had run until then" grep -q '^BEFORE-SILENCE' "$base/out"
