@@ -67,8 +67,12 @@ step "deps" scripts/deps.sh || finish
 # booting nested Linux guests (tools/lab/README, "Two kernels"). MEMSCHED_DEBUG_LAB=full runs the whole suite on
 # it (well over an hour); =0 skips it.
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
+# Of the kernel's KVM selftests it runs the ones KVM_ST_ONLY names (the
+# access-tracking test skips on Debian's kernel, which has no idle page
+# tracking), with KVM_ST_MB of guest memory each.
 DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh \
-	memschedfs_mm.sh fault_injection.sh balloon_hold.sh swap.sh sched_mech.sh}
+	memschedfs_mm.sh fault_injection.sh balloon_hold.sh swap.sh sched_mech.sh kvm_selftests.sh}
+DEBUG_KVM_ST=${MEMSCHED_DEBUG_KVM_ST:-KVM_ST_ONLY=\'access_tracking_perf_test memslot_modification_stress_test\' KVM_ST_MB=8}
 # shellcheck disable=SC2086
 DEBUG_TESTS=$(echo $DEBUG_TESTS)	# one line
 case "$debug_lab" in
@@ -155,7 +159,7 @@ if [ "$debug_lab" != 0 ]; then
 		echo "# check: kselftests in the lab on the debug kernel $(cat "$dk/kernelrelease") ($dk): ${debug_only:-all}"
 		# The host modules are the debug build's; nested guests boot the
 		# stock kernel with the stock balloon_guest.ko (GUEST_KMOD_DIR).
-		debug_cmd="KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod make -s -C selftests run_tests $debug_only"
+		debug_cmd="KMOD_DIR=$repo/build/kmod-debug/kmod GUEST_KMOD_DIR=$repo/kmod $DEBUG_KVM_ST make -s -C selftests run_tests $debug_only"
 	fi
 fi
 (

@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
 
+#include "msched_xfer.h"
 #include "balloon.h"
 #include "trace.h"
 
@@ -91,9 +92,7 @@ int msched_balloon_transfer(pid_t from, pid_t to, u64 pages)
 	a_target = a->target_pages;
 	if (!a->chan) {
 		ret = -ENOTCONN;
-	} else if (a_target > a->guest_pages ||
-		   pages > a->guest_pages - a_target) {
-		/* Written so that neither side can wrap around. */
+	} else if (!msched_xfer_can_give(a_target, a->guest_pages, pages)) {
 		pr_info("balloon/transfer: pid %d: target %llu + %llu above its %llu guest pages\n",
 			from, a_target, pages, a->guest_pages);
 		ret = -EINVAL;
@@ -104,23 +103,14 @@ int msched_balloon_transfer(pid_t from, pid_t to, u64 pages)
 	if (ret)
 		goto out_log;
 
-	/* A guest may announce up to U64_MAX pages: saturate. */
-	balloon_wait_actual(a, pages > U64_MAX - a_before ? U64_MAX :
-			    a_before + pages);
+	balloon_wait_actual(a, msched_xfer_wait_for(a_before, pages));
 
 	mutex_lock(&a->lock);
-	got = a->actual_pages > a_before ?
-	      min(a->actual_pages - a_before, pages) : 0;
-	if (got < pages && a->chan) {
-		/*
-		 * Do not leave the giver chasing pages that were not moved. Its
-		 * target may have been lowered meanwhile: never below 0.
-		 */
-		u64 t = a->target_pages;
-
-		__msched_balloon_set_target(a, t > pages - got ?
-					    t - (pages - got) : 0);
-	}
+	got = msched_xfer_given(a->actual_pages, a_before, pages);
+	/* Do not leave the giver chasing pages that were not moved. */
+	if (got < pages && a->chan)
+		__msched_balloon_set_target(a, msched_xfer_undo_target(a->target_pages,
+								       pages, got));
 	mutex_unlock(&a->lock);
 	if (!got) {
 		ret = -EAGAIN;
@@ -129,7 +119,7 @@ int msched_balloon_transfer(pid_t from, pid_t to, u64 pages)
 
 	mutex_lock(&b->lock);
 	got = min(got, b->target_pages);
-	__msched_balloon_set_target(b, b->target_pages - got);
+	__msched_balloon_set_target(b, msched_xfer_take(b->target_pages, got));
 	mutex_unlock(&b->lock);
 
 	trace_msched_balloon_transfer(from, to, pages, got);
