@@ -41,10 +41,16 @@
 #include "fs.h"
 #include "trace.h"
 
+/*
+ * A tracker holds four bitmaps of one bit per page of the file, charged to
+ * the caller's memory cgroup: 512 MiB of them at this bound, a 16 TiB file.
+ */
+#define MSCHED_DIRTY_MAX_PAGES	(1ULL << 32)
+
 static unsigned long *msched_dirty_bitmap(pgoff_t nr)
 {
 	return msched_fallible(kvcalloc(BITS_TO_LONGS(max_t(pgoff_t, nr, 1)),
-					sizeof(unsigned long), GFP_KERNEL));
+					sizeof(unsigned long), GFP_KERNEL_ACCOUNT));
 }
 
 static void msched_dirty_free_cows(struct msched_dirty *d)
@@ -133,7 +139,8 @@ static void msched_dirty_protect_all(struct msched_dirty *d)
  * when @file is not a memschedfs regular file, ERR_PTR(-EBUSY) when it is
  * tracked already, ERR_PTR(-EOPNOTSUPP) for a file of a huge=always mount
  * (tracking is per 4 KiB page, and a write to a PMD-mapped huge folio
- * faults once for its 2 MiB), ERR_PTR(-ENOMEM).
+ * faults once for its 2 MiB), ERR_PTR(-EFBIG) for a file over 2^32 pages
+ * (the tracker's bitmaps are sized by the file), ERR_PTR(-ENOMEM).
  */
 struct msched_dirty *msched_dirty_start(struct file *file)
 {
@@ -166,6 +173,12 @@ struct msched_dirty *msched_dirty_start(struct file *file)
 		goto out_unlock;
 	}
 	d->nr_pages = msched_fs_nr_pages(inode);
+	if (d->nr_pages > MSCHED_DIRTY_MAX_PAGES) {
+		pr_info_ratelimited("%s: dirty tracking of %lu pages refused (accepted: files up to %llu pages)\n",
+				    mf->name, d->nr_pages, MSCHED_DIRTY_MAX_PAGES);
+		err = -EFBIG;
+		goto out_unlock;
+	}
 	d->cur = msched_dirty_bitmap(d->nr_pages);
 	d->pending = msched_dirty_bitmap(d->nr_pages);
 	d->eset = msched_dirty_bitmap(d->nr_pages);
