@@ -7,7 +7,7 @@
 # dropped), guest stats shown, every kind of
 # malformed or hostile message rejected and counted with the host intact,
 # bad sysfs writes, and the VM dying or memsched unloading with a channel
-# open. Nothing leaks (debugfs live counters). Issue 11: a matched HELLO is
+# open. Nothing leaks (debugfs live counters). A matched HELLO is
 # acknowledged; a channel closed by a CID change, by unload or by a failed
 # send releases nothing afterwards (the guest may reuse the frames).
 . "$(dirname "$0")/../lib/tap.sh"
@@ -140,7 +140,7 @@ tap_is "$frame_ok" 1 "bad magic, version, type, size and lengths: rejected, chan
 "$PEER" inflate 1 expect-ack STATE expect-close > "$work/first.out" 2>&1
 tap_is "$?" 0 "a first message that is not HELLO is refused" || cat "$work/first.out"
 "$PEER" hello 16384 header $M 1 3 100 raw 0100 > "$work/trunc.out" 2>&1
-# Issue 11, defect 7: one deadline for the whole HELLO. Beside the silent
+# One deadline for the whole HELLO. Beside the silent
 # peer, one sends 15 header bytes now, the 16th and one payload byte 8 s
 # later, then nothing: it is dropped 10 s after connecting, not 18.
 H=4d53424c010001002000000001000000
@@ -159,7 +159,7 @@ tap_is "$(cat "$d/actual_pages")/$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG
 	"0/0/0" "after truncated and silent peers: no set, no channel left"
 tap_ok "rejections are logged" sh -c "dmesg | grep -q 'rejected a message (bad magic)'"
 
-# Issue 11, defect 7: one guest cannot take every slot. From one CID at most
+# One guest cannot take every slot. From one CID at most
 # 4 connections live, and one that has not said HELLO has no thread (and
 # no channel buffers): 40 silent connections next to a matched channel
 # leave 3 pending and are otherwise refused at once.
@@ -173,7 +173,7 @@ tap_is "$thr/$live" "1/4" "40 silent connections from one CID: 4 connections liv
 tap_ok "the other 37 are refused at once" grep -q "silent open=3 closed=37" "$work/flood.out"
 ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 
-# Issue 11, defect 2(b): a balloon/cid write closes the channel at once. A
+# A balloon/cid write closes the channel at once. A
 # message the channel's thread had read before is not handled after it:
 # the trace shows no batch of that VM after the knob event (both are traced
 # under the balloon lock). The peer floods 164 INFLATEDs of 50 frames two
@@ -292,7 +292,7 @@ ms_vmm_stop
 ms_wait_val $MS_DEBUG/live_vms 1 > /dev/null
 umount "$mnt"
 
-# Issue 11, defect 8: the gfn->hva translation holds only while KVM's SRCU
+# The gfn->hva translation holds only while KVM's SRCU
 # read section lasts, so memsched keeps it from translating a frame through
 # releasing it. A VMM keeps moving its RAM between two addresses (delete
 # the memslot, mremap fresh RAM onto the other address, add the slot back
@@ -316,7 +316,7 @@ tap_is "$corrupt" 0 "no canary page was zeroed through a stale translation"
 ms_wait_val $MS_DEBUG/live_vms 1 > /dev/null
 
 # Unload with a channel open while the host works through 32 INFLATEDs of
-# frames two apart (issue 11, defect 2(a)): unload closes the channel
+# frames two apart: unload closes the channel
 # between two messages, and a message read before the close is dropped.
 # So the frames whose host memory was released are exactly those the guest
 # saw acknowledged: the VMM's RSS drops by the acknowledged frames, no more.

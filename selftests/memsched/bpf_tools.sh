@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The eBPF tools of bpf/ (make bpf) against a live attached VM whose RAM is
 # a memschedfs file, balloon guest played by balloon_peer over
-# vsock_loopback (issue 13):
+# vsock_loopback:
 #  - memsched.ko carries BTF (make modules adds it, scripts/module-btf.sh):
 #    /sys/kernel/btf/memsched exists, the kernel took it.
 #  - Over one exact interval (the sampler quiesced, once the tools are
@@ -16,7 +16,7 @@
 #    (a tracefs instance counts them over the same interval).
 #  - mschedsnoop prints the balloon target, its settling and a tiering plan
 #    with their values.
-#  - Hypervisor swap (issue 14), in the same interval, on the lab's mswap
+#  - Hypervisor swap, in the same interval, on the lab's mswap
 #    disk: swap_out "1024 force" of the VM's RAM file, every page touched
 #    back (fs_nodes reads each one): mschedtop's pages swapped out and in
 #    (per VM and per file), swap write batches and write errors equal the
@@ -26,7 +26,7 @@
 #    histograms hold one entry per batch and per swap-in fault (tracefs
 #    counts them); mschedsnoop prints the swap_out decision and one
 #    swap_write line per batch whose pages add up to the pages out.
-#  - The scheduler (issue 15), after that interval, for a few 100 ms periods
+#  - The scheduler, after that interval, for a few 100 ms periods
 #    on the default pool (the VM within its step), then on a 16 MiB pool
 #    (half the VM; with the swap disk it swaps pages out, host_swap, else it
 #    holds, no_mechanism): mschedtop's decisions (reclaims

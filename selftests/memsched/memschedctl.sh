@@ -114,7 +114,7 @@ if command -v gnuplot > /dev/null; then
 else
 	tap_skip "report: PNG and SVG of the MRC and the working set" "no gnuplot (scripts/deps.sh installs gnuplot-nox)"
 fi
-# sched (issue 15): the VM's controls through memschedctl, the kernel's
+# sched: the VM's controls through memschedctl, the kernel's
 # refusals with their errno and range, then a few periods on a 16 MiB pool
 # (the VM's RAM is anonymous and it has no balloon: nothing can reclaim).
 sd=$MS_ROOT/sched

@@ -7,7 +7,7 @@
 # its value, the values equal what sysfs held at the export (pages in bytes, ns in
 # seconds, counters named _total), labels pid/name and ino/name (escaped),
 # promtool check metrics passes, node_exporter reports no scrape error.
-# The scheduler (issue 15): after a few periods on a 16 MiB pool, the VM's
+# The scheduler: after a few periods on a 16 MiB pool, the VM's
 # shares, target, actual and active memory and its reclaim counters, and
 # the global pool, periods and decisions, as sysfs has them.
 # Bad input: module not loaded, unknown option, unwritable directory.

@@ -117,7 +117,7 @@ static const char *const recovery_states[] = { "stopped", "pulling", "recovered"
 
 /*
  * Counters that are one family with a label: the pages the scheduler
- * reclaimed from a VM, per mechanism (issue 15).
+ * reclaimed from a VM, per mechanism.
  */
 static const struct {
 	const char *rel;	/* the scope's directory, as in scope.rel */

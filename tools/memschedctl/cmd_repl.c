@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memschedctl: the replication command (issue 16). rdma_failover.ko pushes
+ * memschedctl: the replication command. rdma_failover.ko pushes
  * the pages of a memschedfs file to a standby host every epoch; its tree is
  * /sys/kernel/rdma_failover (Documentation/ABI/testing/
  * sysfs-kernel-rdma_failover), one replicas/<name>/ per replicated file.

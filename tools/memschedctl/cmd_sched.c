@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memschedctl: the scheduler command (issue 15). "sched" shows the
+ * memschedctl: the scheduler command. "sched" shows the
  * scheduler's settings (sched/) and one row per attached VM: shares,
  * active %, target, actual and the last decision's mechanism and reason
  * (vms/<pid>/sched/). "sched PID shares=N min=SIZE max=SIZE|max" sets a
@@ -57,7 +57,7 @@ static int sched_check(void)
 	if (msctl_sysfs_check_root())
 		return -1;
 	if (!msctl_sysfs_is_dir("sched")) {
-		msctl_err("%s/sched: no such directory: this memsched.ko has no scheduler (older than issue 15?)",
+		msctl_err("%s/sched: no such directory: this memsched.ko has no scheduler (older than this tool?)",
 			  msctl_sysfs_root);
 		return -1;
 	}

@@ -609,7 +609,7 @@ kill "$qpid"
 tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/42" "attach sets balloon/cid from guest-cid="
 
 
-# sched: the memory scheduler (issue 15), sched/ and vms/<pid>/sched/
+# sched: the memory scheduler, sched/ and vms/<pid>/sched/
 rm -rf "${ROOT:?}/vms/$qpid"	# attach's VM, which had only balloon/cid
 run sched
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'sched: no such directory: this memsched.ko has no scheduler')" "1/1" \
@@ -787,7 +787,7 @@ MEMSCHED_SYSFS=$work/none run export -o -
 tap_is "$RC/$(printf '%s\n' "$ERR" | wc -l)/$(printf '%s\n' "$ERR" | grep -c 'is memsched.ko loaded?')" "1/1/1" \
 	"export without memsched: exit 1, one line that says so"
 
-# repl: rdma_failover's replicas (issue 16), a fake /sys/kernel/rdma_failover
+# repl: rdma_failover's replicas, a fake /sys/kernel/rdma_failover
 # beside the fake memsched tree (where the tool looks when -r or
 # MEMSCHED_SYSFS moved memsched's root). Modes as the module sets them.
 RF=$work/rdma_failover
