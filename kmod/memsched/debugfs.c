@@ -54,7 +54,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(live_fs_files_fops, live_fs_files_get, NULL,
 
 static int live_fs_pages_get(void *data, u64 *val)
 {
-	*val = atomic64_read(&msched_live_fs_pages);
+	*val = msched_fs_live_pages();
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(live_fs_pages_fops, live_fs_pages_get, NULL,

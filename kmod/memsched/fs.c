@@ -169,7 +169,7 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 			return ERR_PTR(-EAGAIN);
 		goto fallback;	/* the memcg charge of 2 MiB (or a node) failed */
 	}
-	atomic64_add(MSCHED_FS_HUGE_NR, &msched_live_fs_pages);
+	msched_fs_live_pages_add(MSCHED_FS_HUGE_NR);
 	/*
 	 * nr_huge_folios walks from now on. A flag, not an ordering: a read
 	 * racing this may miss the folio, as a walk racing it may.
@@ -274,7 +274,7 @@ again:
 			goto again;
 		return ERR_PTR(err);
 	}
-	atomic64_inc(&msched_live_fs_pages);	/* ->free_folio drops it */
+	msched_fs_live_pages_add(1);	/* ->free_folio drops it */
 	err = msched_fs_swap_in(mf, folio, reserved);
 	if (!err)
 		return folio;	/* read back */
@@ -1075,7 +1075,7 @@ static const struct file_operations msched_fs_huge_file_fops = {
 static void msched_fs_free_folio(struct folio *folio)
 {
 	/* Large when it left whole; after a split each page leaves alone. */
-	atomic64_sub(folio_nr_pages(folio), &msched_live_fs_pages);
+	msched_fs_live_pages_add(-folio_nr_pages(folio));
 }
 
 /*

@@ -361,7 +361,8 @@ int msched_fs_default_dram_node(void);
 int msched_fs_default_pmem_node(void);
 
 /* fs_place.c */
-extern atomic64_t msched_live_fs_pages;
+void msched_fs_live_pages_add(long nr);
+u64 msched_fs_live_pages(void);
 struct folio *msched_fs_alloc_folio(struct msched_file *mf, gfp_t extra,
 				    bool *reserved);
 void msched_fs_read(struct msched_file *mf, struct msched_fs_view *v);

@@ -18,7 +18,30 @@
 #include "swap.h"
 
 /* Pages of every memschedfs file in a page cache now (debugfs). */
-atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
+static atomic64_t msched_live_fs_pages = ATOMIC64_INIT(0);
+
+/**
+ * msched_fs_live_pages_add() - count pages that enter a memschedfs page
+ * cache (@nr > 0) or leave it (@nr < 0).
+ * @nr: pages
+ *
+ * Context: any.
+ */
+void msched_fs_live_pages_add(long nr)
+{
+	atomic64_add(nr, &msched_live_fs_pages);
+}
+
+/**
+ * msched_fs_live_pages() - pages of every memschedfs file in a page cache.
+ *
+ * Context: any.
+ * Return: the count (debugfs live_fs_pages; 0 once every file is gone).
+ */
+u64 msched_fs_live_pages(void)
+{
+	return atomic64_read(&msched_live_fs_pages);
+}
 
 /*
  * Pick the node of a new folio of @nr pages: DRAM while the budget has room

@@ -65,6 +65,9 @@
 #include "swap.h"
 #include "trace.h"
 
+/* Batches of every file in flight now (debugfs live_swap_batches). */
+atomic64_t msched_live_swap_batches = ATOMIC64_INIT(0);
+
 /* Selection rounds of one swap_out: busy pages are replaced by others. */
 #define MSCHED_FS_SWAP_ROUNDS	4
 
@@ -280,7 +283,7 @@ static int msched_fs_swap_finish_one(struct msched_file *mf,
 	if (ret != SWAP_OUT) {
 		msched_swap_slots_put(slot, 1);
 	} else {
-		atomic64_dec(&msched_live_fs_pages);
+		msched_fs_live_pages_add(-1);
 		msched_fs_note_moved(mf, nid, NUMA_NO_NODE, 1);
 	}
 	folio_unlock(folio);
@@ -896,7 +899,7 @@ static struct folio *msched_fs_swap_new_folio(struct msched_file *mf,
 		folio_put(folio);
 		return NULL;
 	}
-	atomic64_inc(&msched_live_fs_pages);	/* ->free_folio drops it */
+	msched_fs_live_pages_add(1);	/* ->free_folio drops it */
 	return folio;
 }
 

@@ -47,7 +47,7 @@ struct msched_swap_knobs {
 	u32 readahead_pages;
 };
 
-/* Batches of every file in flight now (debugfs live_swap_batches). */
+/* Batches of every file in flight now (debugfs live_swap_batches; fs_swap.c). */
 extern atomic64_t msched_live_swap_batches;
 
 void msched_swap_get_knobs(struct msched_swap_knobs *k);

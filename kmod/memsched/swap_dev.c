@@ -68,8 +68,6 @@ static struct bio_set msched_swap_bioset;
 static struct workqueue_struct *msched_swap_wq;
 static struct kobject *msched_swap_kobj;
 
-atomic64_t msched_live_swap_batches = ATOMIC64_INIT(0);
-
 /**
  * msched_swap_get_knobs() - read the pipeline's knobs.
  * @k: filled in
