@@ -22,7 +22,7 @@
 . "$(dirname "$0")/../lib/guest.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 30
+tap_plan 31
 
 MEM_MB=384
 BUDGET=24576	# 96 MiB of DRAM for a 384 MiB guest
@@ -155,6 +155,14 @@ ms_wait_scans "$v" 6
 wss=$(cat "$v/wss_pages")
 tap_ok "the VM's sampler sees its working set ($wss pages: at least the 4096 hot ones, under half of the guest)" \
 	all_of [ "$wss" -ge 4096 ] -- [ "$wss" -le $(( MEM_MB * 256 / 2 )) ]
+# Its miss-rate curve: 257 points from 0 to the guest's pages, misses never
+# rising with memory, and a knee (the memory it needs) above 0 and within
+# the working set's bound above.
+knee=$(cat "$v/mrc_knee_pages")
+mrc_shape=$(awk 'NR == 1 { first = $1 } { if (NR > 1 && $2 > prev) up++; prev = $2; n++; last = $1 }
+	END { printf "%d %d %d", n, up + 0, (first == 0) }' "$v/mrc")
+tap_ok "the VM's MRC: 257 points from 0, misses never rise with memory, knee $knee pages in 1..$(( MEM_MB * 256 / 2 )) (points, rises, starts at 0: $mrc_shape)" \
+	all_of [ "$mrc_shape" = "257 0 1" ] -- [ "$knee" -ge 1 ] -- [ "$knee" -le $(( MEM_MB * 256 / 2 )) ]
 
 # Integrity: all guest RAM back and forth at full rate while the guest's
 # checker runs, for at least one whole 20 s checker run.
