@@ -27,12 +27,10 @@
  *
  * rdma_failover's replicas (replicas/<name>/ of msctl_repl_root(), when
  * that module is loaded) are memsched_replica_*, labelled replica and role,
- * by the same rules, and: a stats/ file named last_* is a gauge (the last
- * epoch's, detection's, promotion's, pull's or baseline's value), not a
- * counter, and so is a file of stats_gauges[] (nr_dirty_pages: a source's
- * pages written since its baseline, memsched_replica_dirty_bytes); state
- * is one gauge per state of the role, 1 for the one it is in; path and
- * peer go in memsched_replica_info.
+ * by the same rules (its last_* and dirty_pages are gauges of the
+ * replica's directory, its counters are in stats/); state is one gauge
+ * per state of the role, 1 for the one it is in; path and peer go in
+ * memsched_replica_info.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -103,7 +101,7 @@ static const struct {
  * stats/ files that are gauges though named nr_*: the metric is the name
  * less nr_, in base units, without _total.
  */
-static const char *const stats_gauges[] = { "nr_dirty_pages", "nr_huge_folios" };
+static const char *const stats_gauges[] = { "nr_huge_folios" };
 
 /* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
 static const char *const primary_states[] = {
@@ -526,9 +524,7 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 			/* a gauge named nr_*: named as a counter, without _total */
 			ret = add_value(s, ents[i].name + 3, v, false);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
-			/* stats/last_*: the last event's value, a gauge */
-			ret = add_value(s, ents[i].name, v,
-					counters && strncmp(ents[i].name, "last_", 5));
+			ret = add_value(s, ents[i].name, v, counters);
 		else
 			ret = add_word(s, ents[i].name, ents[i].value);
 		/* a table of its own, -1, "max", other words: not a number */
