@@ -97,12 +97,6 @@ static const struct {
 	{ "pull_pages", "pull_pages", 0 },
 };
 
-/*
- * stats/ files that are gauges though named nr_*: the metric is the name
- * less nr_, in base units, without _total.
- */
-static const char *const stats_gauges[] = { "nr_huge_folios" };
-
 /* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
 static const char *const primary_states[] = {
 	"stopped", "connecting", "syncing", "replicating", "reconnecting",
@@ -519,10 +513,6 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 			continue;
 		if (is_table(ents[i].name))
 			ret = add_table(s, dir, ents[i].name);
-		else if (msctl_sysfs_parse_u64(ents[i].value, &v) && counters &&
-			 in_list(stats_gauges, ARRAY_SIZE(stats_gauges), ents[i].name))
-			/* a gauge named nr_*: named as a counter, without _total */
-			ret = add_value(s, ents[i].name + 3, v, false);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
 			ret = add_value(s, ents[i].name, v, counters);
 		else
