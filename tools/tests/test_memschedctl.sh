@@ -622,11 +622,11 @@ fake_sched_vm() {
 	echo "$3" > "$d/min_pages"
 	echo "$4" > "$d/max_pages"
 	chmod 0600 "$d"/shares "$d"/min_pages "$d"/max_pages
-	echo "$5" > "$d/target_pages"
-	echo "$6" > "$d/actual_pages"
+	echo "$5" > "$d/target_dram_pages"
+	echo "$6" > "$d/actual_dram_pages"
 	echo "$7" > "$d/active_pages"
 	echo "$8" > "$d/decision"
-	chmod 0400 "$d"/target_pages "$d"/actual_pages "$d"/active_pages "$d"/decision
+	chmod 0400 "$d"/target_dram_pages "$d"/actual_dram_pages "$d"/active_pages "$d"/decision
 	set -- $9
 	for c in nr_decisions nr_balloon_pages nr_demoted_pages nr_swapped_pages \
 		 nr_returned_pages nr_balloon_timeouts; do
@@ -653,10 +653,10 @@ for c in "nr_periods 12" "nr_decisions 5" "nr_reclaimed_pages 3072" "nr_returned
 done
 chmod 0400 "$sd"/stats/*
 fake_sched_vm 4242 1000 0 max 51200 65536 16384 \
-	"period=12 action=reclaim mechanism=balloon pages=2048 target=51200 actual=65536 reason=guest_free_or_cache" \
+	"period=12 action=reclaim mechanism=balloon pages=2048 target_dram=51200 actual_dram=65536 reason=guest_free_or_cache" \
 	"3 2048 1024 0 512 1"
 fake_sched_vm 5151 2000 1024 262144 100000 90000 95000 \
-	"period=0 action=hold mechanism=none pages=0 target=100000 actual=90000 reason=none" "0 0 0 0 0 0"
+	"period=0 action=hold mechanism=none pages=0 target_dram=100000 actual_dram=90000 reason=none" "0 0 0 0 0 0"
 run sched
 is_rc 0 "sched exits 0"
 tap_is "$(line 1 "$OUT")" "policy=shares enabled=1 pool=2048MiB idle_tax=75% period=1000ms" \
@@ -669,8 +669,8 @@ tap_is "$(line 4 "$OUT")" "5151 - 2000 100.0 390.6 351.6 - -" \
 run sched --json
 jq_is '[.enabled, .policy, .pool_pages, .idle_tax_pct, .period_ms, (.vms | length)] | @csv' \
 	'true,"shares",524288,75,1000,2' "sched --json: the settings"
-jq_is '[.vms[0].pid, .vms[0].shares, .vms[0].max_pages, .vms[0].target_pages, .vms[0].active_pct, .vms[0].decision.period, .vms[0].decision.action, .vms[0].decision.pages, .vms[0].decision.reason, .vms[1].max_pages, .vms[1].decision] | @csv' \
-	'4242,1000,"max",51200,25,12,"reclaim",2048,"guest_free_or_cache",262144,' "sched --json: the VMs and their last decision"
+jq_is '[.vms[0].pid, .vms[0].shares, .vms[0].max_pages, .vms[0].target_dram_pages, .vms[0].active_pct, .vms[0].decision.period, .vms[0].decision.action, .vms[0].decision.pages, .vms[0].decision.target_dram, .vms[0].decision.actual_dram, .vms[0].decision.reason, .vms[1].max_pages, .vms[1].decision] | @csv' \
+	'4242,1000,"max",51200,25,12,"reclaim",2048,51200,65536,"guest_free_or_cache",262144,' "sched --json: the VMs and their last decision"
 run sched 4242 shares=500 min=64M max=1G
 tap_is "$RC/$(cat "$ROOT/vms/4242/sched/shares") $(cat "$ROOT/vms/4242/sched/min_pages") $(cat "$ROOT/vms/4242/sched/max_pages")" \
 	"0/500 16384 262144" "sched PID shares=500 min=64M max=1G writes shares, min_pages and max_pages in pages"
@@ -753,8 +753,8 @@ exact 'memsched_sched_periods_total 12' "export: sched/stats/nr_periods"
 exact 'memsched_sched_decisions_total 5' "export: sched/stats/nr_decisions"
 exact 'memsched_sched_policy_info{policy="shares"} 1' "export: sched/policy as an info gauge"
 exact 'memsched_vm_sched_shares{pid="4242",name=""} 500' "export: a VM's sched/shares"
-exact 'memsched_vm_sched_target_bytes{pid="4242",name=""} 209715200' "export: a VM's sched/target_pages in bytes"
-exact 'memsched_vm_sched_actual_bytes{pid="4242",name=""} 268435456' "export: a VM's sched/actual_pages in bytes"
+exact 'memsched_vm_sched_target_dram_bytes{pid="4242",name=""} 209715200' "export: a VM's sched/target_dram_pages in bytes"
+exact 'memsched_vm_sched_actual_dram_bytes{pid="4242",name=""} 268435456' "export: a VM's sched/actual_dram_pages in bytes"
 exact 'memsched_vm_sched_active_bytes{pid="4242",name=""} 67108864' "export: a VM's sched/active_pages in bytes"
 exact 'memsched_vm_sched_returned_bytes_total{pid="4242",name=""} 2097152' "export: a VM's sched/stats/nr_returned_pages in bytes"
 tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_vm_sched_reclaimed_bytes_total{pid="4242",' | tr '\n' ' ')" \
