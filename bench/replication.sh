@@ -24,10 +24,10 @@
 #      committed epoch; the epoch latency;
 #  (d) the writer stall per epoch: the median of each epoch's longest
 #      writer wait (stall_max_ns of rfo_epoch_commit, else samples of
-#      stats/last_writer_stall_max_ns), goal <= 1 ms; the writer's own
+#      last_writer_stall_max_ns), goal <= 1 ms; the writer's own
 #      store times beside it;
 #  (e) RTO: a planned failover (promote the standby while the writer runs:
-#      stats/last_promote_us and the wall time of the write), and a lost
+#      last_promote_us and the wall time of the write), and a lost
 #      primary (the primary stopped mid-run, the standby sees the CM
 #      disconnect: last_detect_ms + last_promote_us). A primary that goes
 #      silent is detected after timeout_ms (1 s by default) of heartbeat
@@ -131,8 +131,8 @@ sample_until() {
 	while [ "${EPOCHREALTIME/./}" -lt "$2" ]; do
 		read -r e < "$d/stats/nr_epochs"
 		if [ "$e" != "$last" ]; then
-			read -r stall < "$d/stats/last_writer_stall_max_ns"
-			read -r lat < "$d/stats/last_epoch_latency_us"
+			read -r stall < "$d/last_writer_stall_max_ns"
+			read -r lat < "$d/last_epoch_latency_us"
 			echo "$e 0 $stall $lat 0" >> "$SAMPLES"
 			last=$e
 		fi
@@ -153,7 +153,7 @@ wait_until() {
 
 # snap DIR: "time bytes epochs stall_ns cow_pages"
 snap() {
-	echo "$EPOCHREALTIME $(rd "$1/stats/nr_bytes") $(rd "$1/stats/nr_epochs") $(rd "$1/stats/writer_stall_ns") $(rd "$1/stats/nr_cow_pages")"
+	echo "$EPOCHREALTIME $(rd "$1/stats/nr_bytes") $(rd "$1/stats/nr_epochs") $(rd "$1/stats/nr_writer_stall_ns") $(rd "$1/stats/nr_cow_pages")"
 }
 
 # writer_start RATE SECS: bench/repl_dirty on the primary's file
@@ -300,7 +300,7 @@ echo promote > "$sd/command" || { echo "bench: promote refused: $(rfo_stats_line
 p1=$EPOCHREALTIME
 wait_state "$sd" promoted 10 || exit 1
 writer_stop > /dev/null
-PLANNED_US=$(rd "$sd/stats/last_promote_us")
+PLANNED_US=$(rd "$sd/last_promote_us")
 PLANNED_WALL_MS=$(calc "($p1 - $p0) * 1000")
 PLANNED_ROLLBACKS=$(( $(rd "$sd/stats/nr_rollbacks") - rb0 ))
 PLANNED_EPOCH=$(rd "$sd/epoch")
@@ -318,8 +318,8 @@ l0=$EPOCHREALTIME
 echo promote > "$sd/command" || { echo "bench: promote refused: $(rfo_stats_line "$sd")"; exit 1; }
 l1=$EPOCHREALTIME
 writer_stop > /dev/null
-LOST_DETECT_MS=$(rd "$sd/stats/last_detect_ms")
-LOST_US=$(rd "$sd/stats/last_promote_us")
+LOST_DETECT_MS=$(rd "$sd/last_detect_ms")
+LOST_US=$(rd "$sd/last_promote_us")
 LOST_WALL_MS=$(calc "($l1 - $l0) * 1000")
 echo "# lost primary: standby $(rfo_stats_line "$sd")"
 echo "RESULT repl_rto planned_promote_us=$PLANNED_US planned_promote_wall_ms=$PLANNED_WALL_MS planned_rollbacks=$PLANNED_ROLLBACKS planned_epoch=$PLANNED_EPOCH lost_detect_ms=$LOST_DETECT_MS lost_promote_us=$LOST_US lost_promote_wall_ms=$LOST_WALL_MS lost_rto_ms=$(calc "$LOST_DETECT_MS + $LOST_US / 1000") timeout_ms=$(rd "$sd/timeout_ms")"

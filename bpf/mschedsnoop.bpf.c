@@ -157,8 +157,8 @@ static __always_inline int on_detach(u64 *ctx)
 }
 
 /*
- * msched_sched_decision(pid, period, action, mechanism, pages, target_pages,
- * actual_pages, reason): the three words are strings the tracepoint copies
+ * msched_sched_decision(pid, period, action, mechanism, pages,
+ * target_dram_pages, actual_dram_pages, reason): the three words are strings the tracepoint copies
  * (__string); its arguments point at them.
  */
 static __always_inline int on_sched_decision(u64 *ctx)

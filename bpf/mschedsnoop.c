@@ -41,8 +41,8 @@ const char argp_program_doc[] =
 "selected, force, the heat bound), swap_write (a swap write batch\n"
 "completed: pages, of which errors failed and busy were kept; its time),\n"
 "sched_decision (the scheduler reclaims from a VM, returns memory to it,\n"
-"or holds: the period, action, mechanism, pages, the VM's target and\n"
-"actual pages, and the reason), with -P sched_period (a period: policy,\n"
+"or holds: the period, action, mechanism, pages, the VM's DRAM target and\n"
+"actual DRAM pages, and the reason), with -P sched_period (a period: policy,\n"
 "VMs, pool, the targets' sum, whether the minimums overcommit the pool).\n"
 "\n"
 "EXAMPLES:\n"
@@ -161,7 +161,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 		       e->pid, e->v[0], msched_vm_name(e->pid, name, sizeof(name)));
 		break;
 	case MSCHEDSNOOP_SCHED_DECISION:
-		printf("%-8s %-16s %-7d period=%llu action=%s mechanism=%s pages=%llu target=%llu actual=%llu reason=%s\n",
+		printf("%-8s %-16s %-7d period=%llu action=%s mechanism=%s pages=%llu target_dram=%llu actual_dram=%llu reason=%s\n",
 		       ts, "sched_decision", e->pid, e->v[0], e->action,
 		       e->mechanism, e->v[1], e->v[2], e->v[3], e->reason);
 		break;

@@ -90,8 +90,8 @@ static __always_inline int on_balloon_stats(u64 *ctx)
 }
 
 /*
- * msched_sched_decision(pid, period, action, mechanism, pages, target_pages,
- * actual_pages, reason): reclaims and returns are counted (as the VM's
+ * msched_sched_decision(pid, period, action, mechanism, pages,
+ * target_dram_pages, actual_dram_pages, reason): reclaims and returns are counted (as the VM's
  * sched/stats/nr_decisions), holds are not; the mechanism of the last.
  */
 static __always_inline int on_sched_decision(u64 *ctx)

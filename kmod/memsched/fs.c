@@ -171,7 +171,7 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	}
 	msched_fs_live_pages_add(MSCHED_FS_HUGE_NR);
 	/*
-	 * nr_huge_folios walks from now on. A flag, not an ordering: a read
+	 * huge_folios walks from now on. A flag, not an ordering: a read
 	 * racing this may miss the folio, as a walk racing it may.
 	 */
 	if (!READ_ONCE(mf->had_huge))

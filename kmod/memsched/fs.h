@@ -100,7 +100,7 @@ struct msched_fs_tierer {
  * @huge: new pages come as 2 MiB folios where they can (the mount's
  *	huge=always); fixed at creation
  * @had_huge: a huge folio was added once (set, never cleared: the walk
- *	of stats/nr_huge_folios is skipped while it is false)
+ *	of huge_folios is skipped while it is false)
  * @dram_node: fast tier node; new pages go here while under budget
  * @pmem_node: slow tier node, or NUMA_NO_NODE (no tiering)
  * @dram_budget: most pages on @dram_node, or MSCHED_FS_BUDGET_MAX
@@ -379,7 +379,7 @@ long msched_fs_move(struct msched_file *mf, const pgoff_t *idx, u32 nr,
 		    int nid, bool reserve);
 long msched_fs_move_all(struct msched_file *mf, int nid);
 int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident);
-u64 msched_fs_nr_huge_folios(struct msched_file *mf);
+u64 msched_fs_count_huge_folios(struct msched_file *mf);
 
 /* fs_tier.c */
 void msched_fs_tier_init(struct msched_file *mf);

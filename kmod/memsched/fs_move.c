@@ -397,7 +397,7 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
 }
 
 /**
- * msched_fs_nr_huge_folios() - count a file's huge folios now.
+ * msched_fs_count_huge_folios() - count a file's huge folios now.
  * @mf: the file
  *
  * A walk of the page cache rather than a counter: the kernel may split a
@@ -408,7 +408,7 @@ int msched_fs_node_pages(struct msched_file *mf, u64 *counts, u64 *resident)
  * Context: process context; may sleep. A snapshot.
  * Return: the number of huge folios in the page cache.
  */
-u64 msched_fs_nr_huge_folios(struct msched_file *mf)
+u64 msched_fs_count_huge_folios(struct msched_file *mf)
 {
 	XA_STATE(xas, &mf->vfs_inode.i_mapping->i_pages, 0);
 	struct folio *folio;

@@ -121,18 +121,6 @@ MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
 MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
 
-/*
- * stats/nr_huge_folios: a walk, not a counter, and only of a file that had
- * a huge folio (msched_fs_nr_huge_folios()).
- */
-static ssize_t nr_huge_folios_show(struct kobject *kobj,
-				   struct kobj_attribute *a, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", msched_fs_nr_huge_folios(kobj_mf(kobj)));
-}
-
-static struct kobj_attribute nr_huge_folios_attr = __ATTR_RO(nr_huge_folios);
-
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
 	&nr_traps_attr.attr.attr,
@@ -158,7 +146,6 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_swap_stall_ns_attr.attr.attr,
 	&nr_swap_prepare_ns_attr.attr.attr,
 	&nr_swap_write_ns_attr.attr.attr,
-	&nr_huge_folios_attr.attr,
 	&nr_huge_fallbacks_attr.attr.attr,
 	&nr_huge_splits_attr.attr.attr,
 	&nr_huge_split_failures_attr.attr.attr,
@@ -408,6 +395,16 @@ static ssize_t swap_out_store(struct kobject *kobj, struct kobj_attribute *a,
 	return ret < 0 ? ret : count;
 }
 
+/*
+ * huge_folios: a gauge, the file's 2 MiB folios now; a walk, and only of a
+ * file that had a huge folio (msched_fs_count_huge_folios()).
+ */
+static ssize_t huge_folios_show(struct kobject *kobj,
+				struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", msched_fs_count_huge_folios(kobj_mf(kobj)));
+}
+
 static ssize_t swapped_pages_show(struct kobject *kobj,
 				  struct kobj_attribute *a, char *buf)
 {
@@ -426,6 +423,7 @@ static struct kobj_attribute tiering_attr = __ATTR_RW(tiering);
 static struct kobj_attribute move_attr = __ATTR_WO(move);
 static struct kobj_attribute swap_out_attr = __ATTR_WO(swap_out);
 static struct kobj_attribute swapped_pages_attr = __ATTR_RO(swapped_pages);
+static struct kobj_attribute huge_folios_attr = __ATTR_RO(huge_folios);
 
 static struct attribute *msched_file_attrs[] = {
 	&name_attr.attr,
@@ -444,6 +442,7 @@ static struct attribute *msched_file_attrs[] = {
 	&move_attr.attr,
 	&swap_out_attr.attr,
 	&swapped_pages_attr.attr,
+	&huge_folios_attr.attr,
 	NULL,
 };
 

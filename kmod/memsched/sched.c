@@ -111,7 +111,7 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 
 	msched_sample_read(sv->vm, &v, ppm, MSCHED_SCHED_POINTS);
 	sv->guest_pages = v.guest_pages;
-	sv->actual_pages = msched_sched_actual(sv, v.guest_pages);
+	sv->actual_dram_pages = msched_sched_actual(sv, v.guest_pages);
 	/* A reset of the sampler's counters starts the deltas again. */
 	if (v.nr_scans < sv->last_scans || v.nr_young_pages < sv->last_young)
 		sv->last_scans = sv->last_young = 0;
@@ -124,7 +124,7 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 	sv->last_scans = v.nr_scans;
 	sv->last_young = v.nr_young_pages;
 	/* Before two scans nothing is known: count every page held as active. */
-	measured = v.nr_scans >= 2 ? v.wss_pages : sv->actual_pages;
+	measured = v.nr_scans >= 2 ? v.wss_pages : sv->actual_dram_pages;
 	sv->active_pages = msched_alloc_smooth_active(sv->active_pages, measured);
 
 	*a = (struct msched_alloc_vm) {
@@ -214,8 +214,8 @@ static void sched_period(void)
 	list_for_each_entry(sv, &msched_sched_vms, node) {
 		if (!sched_in_period(sv))
 			continue;
-		sv->target_pages = avm[i++].target_pages;
-		sum += sv->target_pages;
+		sv->target_dram_pages = avm[i++].target_pages;
+		sum += sv->target_dram_pages;
 	}
 out_trace:
 	trace_msched_sched_period(period, k->policy == MSCHED_ALLOC_MRC ?
@@ -284,8 +284,8 @@ int msched_sched_vm_attach(struct msched_vm *vm)
 	sv->max_pages = MSCHED_SCHED_NO_MAX;
 	mutex_lock(&msched_sched_lock);
 	sv->guest_pages = msched_kvm_guest_pages(vm->kvm);
-	sv->actual_pages = msched_sched_actual(sv, sv->guest_pages);
-	sv->target_pages = sv->actual_pages;
+	sv->actual_dram_pages = msched_sched_actual(sv, sv->guest_pages);
+	sv->target_dram_pages = sv->actual_dram_pages;
 	list_add_tail(&sv->node, &msched_sched_vms);
 	msched_vm_set_feature(vm, MSCHED_FEAT_SCHED, sv);
 	mutex_unlock(&msched_sched_lock);

@@ -91,8 +91,8 @@ extern const char *const msched_sched_reason_names[];
  * @mech: enum msched_sched_mech.
  * @reason: enum msched_sched_reason.
  * @pages: pages asked of the mechanism.
- * @target: the VM's target then.
- * @actual: the VM's actual pages then.
+ * @target_dram: the VM's target_dram_pages then.
+ * @actual_dram: the VM's actual_dram_pages then.
  */
 struct msched_sched_decision {
 	u64 period;
@@ -100,8 +100,8 @@ struct msched_sched_decision {
 	u8 mech;
 	u8 reason;
 	u64 pages;
-	u64 target;
-	u64 actual;
+	u64 target_dram;
+	u64 actual_dram;
 };
 
 /**
@@ -133,8 +133,9 @@ struct msched_sched_vm_stats {
  * @shares: knob.
  * @min_pages: knob: reservation.
  * @max_pages: knob: limit, MSCHED_SCHED_NO_MAX for none.
- * @target_pages: the target of the last period.
- * @actual_pages: the pages the VM held at the last period.
+ * @target_dram_pages: the VM's DRAM target of the last period.
+ * @actual_dram_pages: the VM's pages in host DRAM at the last period
+ *	(msched_sched_actual()).
  * @active_pages: the smoothed active estimate of the last period.
  * @guest_pages: the VM's size at the last period.
  * @last_young: the sampler's nr_young_pages at the last period.
@@ -157,8 +158,8 @@ struct msched_sched_vm {
 	u64 shares;
 	u64 min_pages;
 	u64 max_pages;
-	u64 target_pages;
-	u64 actual_pages;
+	u64 target_dram_pages;
+	u64 actual_dram_pages;
 	u64 active_pages;
 	u64 guest_pages;
 	u64 last_young;

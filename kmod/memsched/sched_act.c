@@ -124,7 +124,8 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 	sv->dec = (struct msched_sched_decision) {
 		.period = period, .action = action, .mech = mech,
 		.reason = reason, .pages = pages,
-		.target = sv->target_pages, .actual = sv->actual_pages,
+		.target_dram = sv->target_dram_pages,
+		.actual_dram = sv->actual_dram_pages,
 	};
 	if (action != MSCHED_ACT_HOLD) {
 		sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
@@ -149,7 +150,7 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 	trace_msched_sched_decision(sv->vm->pid, period,
 				    msched_sched_action_names[action],
 				    msched_sched_mech_names[mech], pages,
-				    sv->target_pages, sv->actual_pages,
+				    sv->target_dram_pages, sv->actual_dram_pages,
 				    msched_sched_reason_names[reason]);
 }
 
@@ -276,9 +277,9 @@ static void sched_reclaim(struct msched_sched_vm *sv, u64 period,
 	enum msched_sched_reason why;
 	u64 out = 0, room;
 
-	if (sv->actual_pages < sv->min_pages + need)
-		need = sv->actual_pages > sv->min_pages ?
-		       sv->actual_pages - sv->min_pages : 0;
+	if (sv->actual_dram_pages < sv->min_pages + need)
+		need = sv->actual_dram_pages > sv->min_pages ?
+		       sv->actual_dram_pages - sv->min_pages : 0;
 	if (!need) {
 		sched_decide(sv, period, st, MSCHED_ACT_HOLD, MSCHED_MECH_NONE,
 			     MSCHED_WHY_AT_MIN, 0);
@@ -371,8 +372,9 @@ void msched_sched_forget(struct msched_sched_vm *sv)
 
 /**
  * msched_sched_act() - make this period's decision for one VM and carry it
- * out: move it toward sv->target_pages by at most the rate limit.
- * @sv: the VM's state, with target_pages and actual_pages of this period.
+ * out: move it toward sv->target_dram_pages by at most the rate limit.
+ * @sv: the VM's state, with target_dram_pages and actual_dram_pages of
+ *	this period.
  * @period: the period's number.
  * @k: the knobs.
  * @st: the global counters.
@@ -384,7 +386,7 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 		      const struct msched_sched_knobs *k,
 		      struct msched_sched_stats *st)
 {
-	u64 target = sv->target_pages, actual = sv->actual_pages, gap, step;
+	u64 target = sv->target_dram_pages, actual = sv->actual_dram_pages, gap, step;
 	enum msched_sched_reason stalled = MSCHED_WHY_NONE;
 	bool reclaim = actual > target, settling;
 	struct msched_sched_env e;

@@ -6,7 +6,7 @@
  *	idle_tax_pct, min_step_pages, rate_limit_mib_per_s,
  *	balloon_timeout_ms; stats/
  *   vms/<pid>/sched/                shares, min_pages, max_pages,
- *	target_pages, actual_pages, active_pages, decision; stats/
+ *	target_dram_pages, actual_dram_pages, active_pages, decision; stats/
  *
  * Every file takes msched_sched_lock. Each knob checks its own range;
  * min_pages and max_pages are a range checked together (a write that would
@@ -359,8 +359,8 @@ static ssize_t sv_##_name##_show(struct kobject *kobj,			\
 static struct kobj_attribute sv_##_name##_attr =			\
 	__ATTR(_name, 0400, sv_##_name##_show, NULL)
 
-MSCHED_SV_RO(target_pages, sv->target_pages);
-MSCHED_SV_RO(actual_pages, sv->actual_pages);
+MSCHED_SV_RO(target_dram_pages, sv->target_dram_pages);
+MSCHED_SV_RO(actual_dram_pages, sv->actual_dram_pages);
 MSCHED_SV_RO(active_pages, sv->active_pages);
 MSCHED_SV_RO(nr_decisions, sv->stats.nr_decisions);
 MSCHED_SV_RO(nr_balloon_pages, sv->stats.nr_balloon_pages);
@@ -379,10 +379,10 @@ static ssize_t decision_show(struct kobject *kobj,
 	mutex_lock(&msched_sched_lock);
 	d = to_sv(kobj)->dec;
 	mutex_unlock(&msched_sched_lock);
-	return sysfs_emit(buf, "period=%llu action=%s mechanism=%s pages=%llu target=%llu actual=%llu reason=%s\n",
+	return sysfs_emit(buf, "period=%llu action=%s mechanism=%s pages=%llu target_dram=%llu actual_dram=%llu reason=%s\n",
 			  d.period, msched_sched_action_names[d.action],
-			  msched_sched_mech_names[d.mech], d.pages, d.target,
-			  d.actual, msched_sched_reason_names[d.reason]);
+			  msched_sched_mech_names[d.mech], d.pages, d.target_dram,
+			  d.actual_dram, msched_sched_reason_names[d.reason]);
 }
 static struct kobj_attribute decision_attr = __ATTR_RO_MODE(decision, 0400);
 
@@ -390,8 +390,8 @@ static struct attribute *msched_sched_vm_attrs[] = {
 	&shares_attr.attr,
 	&min_pages_attr.attr,
 	&max_pages_attr.attr,
-	&sv_target_pages_attr.attr,
-	&sv_actual_pages_attr.attr,
+	&sv_target_dram_pages_attr.attr,
+	&sv_actual_dram_pages_attr.attr,
 	&sv_active_pages_attr.attr,
 	&decision_attr.attr,
 	NULL,

@@ -533,18 +533,18 @@ TRACE_EVENT(msched_sched_period,
 
 TRACE_EVENT(msched_sched_decision,
 	TP_PROTO(pid_t pid, u64 period, const char *action,
-		 const char *mechanism, u64 pages, u64 target_pages,
-		 u64 actual_pages, const char *reason),
-	TP_ARGS(pid, period, action, mechanism, pages, target_pages,
-		actual_pages, reason),
+		 const char *mechanism, u64 pages, u64 target_dram_pages,
+		 u64 actual_dram_pages, const char *reason),
+	TP_ARGS(pid, period, action, mechanism, pages, target_dram_pages,
+		actual_dram_pages, reason),
 	TP_STRUCT__entry(
 		__field(pid_t, pid)
 		__field(u64, period)
 		__string(action, action)
 		__string(mechanism, mechanism)
 		__field(u64, pages)
-		__field(u64, target_pages)
-		__field(u64, actual_pages)
+		__field(u64, target_dram_pages)
+		__field(u64, actual_dram_pages)
 		__string(reason, reason)
 	),
 	TP_fast_assign(
@@ -553,14 +553,15 @@ TRACE_EVENT(msched_sched_decision,
 		__assign_str(action, action);
 		__assign_str(mechanism, mechanism);
 		__entry->pages = pages;
-		__entry->target_pages = target_pages;
-		__entry->actual_pages = actual_pages;
+		__entry->target_dram_pages = target_dram_pages;
+		__entry->actual_dram_pages = actual_dram_pages;
 		__assign_str(reason, reason);
 	),
-	TP_printk("pid=%d period=%llu action=%s mechanism=%s pages=%llu target=%llu actual=%llu reason=%s",
+	TP_printk("pid=%d period=%llu action=%s mechanism=%s pages=%llu target_dram=%llu actual_dram=%llu reason=%s",
 		  __entry->pid, __entry->period, __get_str(action),
-		  __get_str(mechanism), __entry->pages, __entry->target_pages,
-		  __entry->actual_pages, __get_str(reason))
+		  __get_str(mechanism), __entry->pages,
+		  __entry->target_dram_pages, __entry->actual_dram_pages,
+		  __get_str(reason))
 );
 
 #endif /* _MEMSCHED_TRACE_H */

@@ -98,7 +98,7 @@ void rfo_stat_add(struct rfo_replica *r, enum rfo_stat s, u64 v)
 }
 
 /**
- * rfo_stat_set() - set a "last ..." value of stats/.
+ * rfo_stat_set() - set a gauge of replicas/<name>/ (last_*, dirty_pages).
  * @r: the replica
  * @s: which
  * @v: the value

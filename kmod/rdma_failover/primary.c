@@ -340,7 +340,7 @@ static void rfo_primary_account(struct rfo_replica *r, u64 epoch,
 	rfo_stat_add(r, RFO_STAT_NR_COW_PAGES,
 		     st.nr_cow_pages >= r->prev_cow ?
 		     st.nr_cow_pages - r->prev_cow : st.nr_cow_pages);
-	rfo_stat_add(r, RFO_STAT_WRITER_STALL_NS,
+	rfo_stat_add(r, RFO_STAT_NR_WRITER_STALL_NS,
 		     st.stall_ns >= r->prev_stall ?
 		     st.stall_ns - r->prev_stall : st.stall_ns);
 	r->prev_cow = st.nr_cow_pages;

@@ -173,7 +173,7 @@ static long rfo_source_merge(struct rfo_replica *r)
 	r->epoch = epoch;
 	if (n)
 		rfo_stat_add(r, RFO_STAT_NR_EPOCHS, 1);
-	rfo_stat_set(r, RFO_STAT_NR_DIRTY_PAGES, r->pull.nr_dirty);
+	rfo_stat_set(r, RFO_STAT_DIRTY_PAGES, r->pull.nr_dirty);
 	return n;
 }
 
@@ -514,7 +514,7 @@ int rfo_source_start(struct rfo_replica *r)
 	err = rfo_source_baseline(r);
 	if (err)
 		goto err;
-	rfo_stat_set(r, RFO_STAT_NR_DIRTY_PAGES, 0);
+	rfo_stat_set(r, RFO_STAT_DIRTY_PAGES, 0);
 	id = rfo_cm_listen(r);
 	if (IS_ERR(id)) {
 		err = PTR_ERR(id);

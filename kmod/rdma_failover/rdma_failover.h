@@ -60,13 +60,17 @@ enum rfo_state {
 	RFO_NR_STATES,
 };
 
-/* stats/ files, in this order (sysfs.c names them). */
+/*
+ * The values of r->stats[]: the counters of stats/ (nr_*) and the gauges
+ * of replicas/<name>/ (last_*, dirty_pages); sysfs.c names them, and
+ * replicas/<name>/reset zeroes them all.
+ */
 enum rfo_stat {
 	RFO_STAT_NR_EPOCHS,
 	RFO_STAT_NR_PAGES,
 	RFO_STAT_NR_BYTES,
 	RFO_STAT_NR_COW_PAGES,
-	RFO_STAT_WRITER_STALL_NS,
+	RFO_STAT_NR_WRITER_STALL_NS,
 	RFO_STAT_LAST_WRITER_STALL_MAX_NS,
 	RFO_STAT_LAST_EPOCH_LATENCY_US,
 	RFO_STAT_LAST_CUT_NS,
@@ -84,7 +88,7 @@ enum rfo_stat {
 	RFO_STAT_NR_PULL_PAGES,
 	RFO_STAT_NR_PULL_BYTES,
 	RFO_STAT_NR_BASELINE_PAGES,
-	RFO_STAT_NR_DIRTY_PAGES,
+	RFO_STAT_DIRTY_PAGES,
 	RFO_STAT_LAST_PULL_NS,
 	RFO_STAT_LAST_BASELINE_NS,
 	RFO_NR_STATS,
@@ -165,7 +169,7 @@ enum rfo_stat {
  * @pull.map_bytes: its size in bytes, msched_repl_bitmap_bytes(@nr_pages)
  * @pull.map_alloc: its allocated size (a multiple of PAGE_SIZE)
  * @pull.nr_dirty: bits set in it
- * @stats: the stats/ counters
+ * @stats: the stats/ counters and the replica's gauges (enum rfo_stat)
  */
 struct rfo_replica {
 	struct list_head node;

@@ -7,8 +7,9 @@
  *
  *   version, add, remove
  *   replicas/<name>/{path,role,peer,source,baseline,epoch_ms,heartbeat_ms,
- *                    timeout_ms,state,epoch,epoch_cut_ns,command}
- *   replicas/<name>/stats/{nr_epochs,...,reset_all}
+ *                    timeout_ms,state,epoch,epoch_cut_ns,command,reset,
+ *                    last_*,dirty_pages}
+ *   replicas/<name>/stats/{nr_epochs,...}
  *
  * The registry of replicas lives here: rfo_replicas_lock protects the list
  * and the uniqueness of names.
@@ -314,6 +315,58 @@ static ssize_t command_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ? ret : count;
 }
 
+/*
+ * The replica's gauges: the last epoch's, detection's, promotion's, pull's
+ * or baseline's value, and a source's dirty pages, kept in r->stats[] with
+ * the counters of stats/ so that reset zeroes them together.
+ */
+struct rfo_stat_attr {
+	struct kobj_attribute attr;
+	enum rfo_stat stat;
+};
+
+static ssize_t rfo_stat_emit(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct rfo_stat_attr *sa = container_of(attr, struct rfo_stat_attr,
+						attr);
+
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&to_replica(kobj)->stats[sa->stat]));
+}
+
+#define RFO_GAUGE(_name, _stat)						\
+	static struct rfo_stat_attr _name##_gauge_attr = {		\
+		.attr = __ATTR(_name, 0444, rfo_stat_emit, NULL),	\
+		.stat = _stat,						\
+	}
+
+RFO_GAUGE(last_writer_stall_max_ns, RFO_STAT_LAST_WRITER_STALL_MAX_NS);
+RFO_GAUGE(last_epoch_latency_us, RFO_STAT_LAST_EPOCH_LATENCY_US);
+RFO_GAUGE(last_cut_ns, RFO_STAT_LAST_CUT_NS);
+RFO_GAUGE(last_detect_ms, RFO_STAT_LAST_DETECT_MS);
+RFO_GAUGE(last_promote_us, RFO_STAT_LAST_PROMOTE_US);
+RFO_GAUGE(last_pull_ns, RFO_STAT_LAST_PULL_NS);
+RFO_GAUGE(last_baseline_ns, RFO_STAT_LAST_BASELINE_NS);
+RFO_GAUGE(dirty_pages, RFO_STAT_DIRTY_PAGES);
+
+/* reset: 1 zeroes every counter of stats/ and every gauge above. */
+static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct rfo_replica *r = to_replica(kobj);
+	bool v;
+	int i;
+
+	if (kstrtobool(buf, &v) || !v) {
+		pr_info("%s: reset: accepted: 1\n", r->name);
+		return -EINVAL;
+	}
+	for (i = 0; i < RFO_NR_STATS; i++)
+		atomic64_set(&r->stats[i], 0);
+	return count;
+}
+
 static struct kobj_attribute path_attr = __ATTR_RO_MODE(path, 0444);
 static struct kobj_attribute role_attr = __ATTR_RW_MODE(role, 0644);
 static struct kobj_attribute peer_attr = __ATTR_RW_MODE(peer, 0644);
@@ -324,6 +377,7 @@ static struct kobj_attribute epoch_attr = __ATTR_RO_MODE(epoch, 0444);
 static struct kobj_attribute epoch_cut_ns_attr =
 	__ATTR_RO_MODE(epoch_cut_ns, 0444);
 static struct kobj_attribute command_attr = __ATTR_WO(command);
+static struct kobj_attribute reset_attr = __ATTR_WO(reset);
 
 static struct attribute *rfo_replica_attrs[] = {
 	&path_attr.attr,
@@ -338,6 +392,15 @@ static struct attribute *rfo_replica_attrs[] = {
 	&epoch_attr.attr,
 	&epoch_cut_ns_attr.attr,
 	&command_attr.attr,
+	&reset_attr.attr,
+	&last_writer_stall_max_ns_gauge_attr.attr.attr,
+	&last_epoch_latency_us_gauge_attr.attr.attr,
+	&last_cut_ns_gauge_attr.attr.attr,
+	&last_detect_ms_gauge_attr.attr.attr,
+	&last_promote_us_gauge_attr.attr.attr,
+	&last_pull_ns_gauge_attr.attr.attr,
+	&last_baseline_ns_gauge_attr.attr.attr,
+	&dirty_pages_gauge_attr.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rfo_replica);
@@ -353,21 +416,12 @@ static struct kobj_type rfo_replica_ktype = {
 	.default_groups = rfo_replica_groups,
 };
 
-/* ---- replicas/<name>/stats/ ---- */
-
-struct rfo_stat_attr {
-	struct kobj_attribute attr;
-	enum rfo_stat stat;
-};
+/* ---- replicas/<name>/stats/: counters, zeroed only by reset ---- */
 
 static ssize_t rfo_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	struct rfo_stat_attr *sa = container_of(attr, struct rfo_stat_attr,
-						attr);
-	struct rfo_replica *r = to_replica(kobj->parent);
-
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&r->stats[sa->stat]));
+	return rfo_stat_emit(kobj->parent, attr, buf);
 }
 
 #define RFO_STAT(_name, _stat)						\
@@ -380,74 +434,38 @@ RFO_STAT(nr_epochs, RFO_STAT_NR_EPOCHS);
 RFO_STAT(nr_pages, RFO_STAT_NR_PAGES);
 RFO_STAT(nr_bytes, RFO_STAT_NR_BYTES);
 RFO_STAT(nr_cow_pages, RFO_STAT_NR_COW_PAGES);
-RFO_STAT(writer_stall_ns, RFO_STAT_WRITER_STALL_NS);
-RFO_STAT(last_writer_stall_max_ns, RFO_STAT_LAST_WRITER_STALL_MAX_NS);
-RFO_STAT(last_epoch_latency_us, RFO_STAT_LAST_EPOCH_LATENCY_US);
-RFO_STAT(last_cut_ns, RFO_STAT_LAST_CUT_NS);
+RFO_STAT(nr_writer_stall_ns, RFO_STAT_NR_WRITER_STALL_NS);
 RFO_STAT(nr_heartbeat_timeouts, RFO_STAT_NR_HEARTBEAT_TIMEOUTS);
 RFO_STAT(nr_reconnects, RFO_STAT_NR_RECONNECTS);
 RFO_STAT(nr_resyncs, RFO_STAT_NR_RESYNCS);
 RFO_STAT(nr_bad_messages, RFO_STAT_NR_BAD_MESSAGES);
 RFO_STAT(nr_registration_errors, RFO_STAT_NR_REGISTRATION_ERRORS);
 RFO_STAT(nr_rollbacks, RFO_STAT_NR_ROLLBACKS);
-RFO_STAT(last_detect_ms, RFO_STAT_LAST_DETECT_MS);
-RFO_STAT(last_promote_us, RFO_STAT_LAST_PROMOTE_US);
 RFO_STAT(nr_rejects, RFO_STAT_NR_REJECTS);
 RFO_STAT(nr_pulls, RFO_STAT_NR_PULLS);
 RFO_STAT(nr_pull_errors, RFO_STAT_NR_PULL_ERRORS);
 RFO_STAT(nr_pull_pages, RFO_STAT_NR_PULL_PAGES);
 RFO_STAT(nr_pull_bytes, RFO_STAT_NR_PULL_BYTES);
 RFO_STAT(nr_baseline_pages, RFO_STAT_NR_BASELINE_PAGES);
-RFO_STAT(nr_dirty_pages, RFO_STAT_NR_DIRTY_PAGES);
-RFO_STAT(last_pull_ns, RFO_STAT_LAST_PULL_NS);
-RFO_STAT(last_baseline_ns, RFO_STAT_LAST_BASELINE_NS);
-
-static ssize_t reset_all_store(struct kobject *kobj,
-			       struct kobj_attribute *attr, const char *buf,
-			       size_t count)
-{
-	struct rfo_replica *r = to_replica(kobj->parent);
-	bool v;
-	int i;
-
-	if (kstrtobool(buf, &v) || !v) {
-		pr_info("%s: reset_all: accepted: 1\n", r->name);
-		return -EINVAL;
-	}
-	for (i = 0; i < RFO_NR_STATS; i++)
-		atomic64_set(&r->stats[i], 0);
-	return count;
-}
-
-static struct kobj_attribute reset_all_attr = __ATTR_WO(reset_all);
 
 static struct attribute *rfo_stats_attrs[] = {
 	&nr_epochs_stat_attr.attr.attr,
 	&nr_pages_stat_attr.attr.attr,
 	&nr_bytes_stat_attr.attr.attr,
 	&nr_cow_pages_stat_attr.attr.attr,
-	&writer_stall_ns_stat_attr.attr.attr,
-	&last_writer_stall_max_ns_stat_attr.attr.attr,
-	&last_epoch_latency_us_stat_attr.attr.attr,
-	&last_cut_ns_stat_attr.attr.attr,
+	&nr_writer_stall_ns_stat_attr.attr.attr,
 	&nr_heartbeat_timeouts_stat_attr.attr.attr,
 	&nr_reconnects_stat_attr.attr.attr,
 	&nr_resyncs_stat_attr.attr.attr,
 	&nr_bad_messages_stat_attr.attr.attr,
 	&nr_registration_errors_stat_attr.attr.attr,
 	&nr_rollbacks_stat_attr.attr.attr,
-	&last_detect_ms_stat_attr.attr.attr,
-	&last_promote_us_stat_attr.attr.attr,
 	&nr_rejects_stat_attr.attr.attr,
 	&nr_pulls_stat_attr.attr.attr,
 	&nr_pull_errors_stat_attr.attr.attr,
 	&nr_pull_pages_stat_attr.attr.attr,
 	&nr_pull_bytes_stat_attr.attr.attr,
 	&nr_baseline_pages_stat_attr.attr.attr,
-	&nr_dirty_pages_stat_attr.attr.attr,
-	&last_pull_ns_stat_attr.attr.attr,
-	&last_baseline_ns_stat_attr.attr.attr,
-	&reset_all_attr.attr,
 	NULL,
 };
 

@@ -181,8 +181,12 @@ rfo_wait_state() {
 	return 1
 }
 
-# rfo_stat DIR NAME: one counter (empty if missing)
+# rfo_stat DIR NAME: one counter of stats/ (empty if missing)
 rfo_stat() { cat "$1/stats/$2" 2>/dev/null; }
+
+# rfo_gauge DIR NAME: one gauge of the replica's directory, last_* or
+# dirty_pages (empty if missing)
+rfo_gauge() { cat "$1/$2" 2>/dev/null; }
 
 # rfo_wait_stat_ge DIR NAME VALUE [SECS]: wait (default 30 s) until the
 # counter reaches VALUE.
@@ -213,7 +217,7 @@ rfo_wait_quiet() {
 		sleep 0.2
 		read -r n < "$dir/stats/nr_epochs"
 		lat=0
-		read -r lat < "$dir/stats/last_epoch_latency_us"
+		read -r lat < "$dir/last_epoch_latency_us"
 		if [ "$n" != "$last" ]; then
 			last=$n since=$SECONDS
 		elif [ $((SECONDS - since)) -gt $((stable + 2 * ${lat:-0} / 1000000)) ]; then
@@ -225,12 +229,12 @@ rfo_wait_quiet() {
 	return 1
 }
 
-# rfo_stats_line DIR: the replica's state, epoch and counters on one line
+# rfo_stats_line DIR: the replica's state, epoch, gauges and counters on
+# one line
 rfo_stats_line() {
 	local f line="state=$(cat "$1/state" 2>&1) epoch=$(cat "$1/epoch" 2>&1)"
-	for f in "$1"/stats/*; do
-		[ "${f##*/}" = reset_all ] && continue	# write-only
-		line="$line ${f##*/}=$(cat "$f" 2>&1)"
+	for f in "$1"/last_* "$1"/dirty_pages "$1"/stats/*; do
+		[ -e "$f" ] && line="$line ${f##*/}=$(cat "$f" 2>&1)"
 	done
 	echo "$line"
 }

@@ -75,7 +75,7 @@ truncate -s 64M "$f"
 d=$(dir_of "$f")
 live0=$(cat "$MS_DEBUG/live_fs_pages")
 tap_ok "fallocate 64 MiB" fallocate -l 64M "$f"
-tap_is "$(st "$d" nr_huge_folios)/$(cat "$d/resident_pages")/$(st "$d" nr_huge_fallbacks)" "32/16384/0" \
+tap_is "$(cat "$d/huge_folios")/$(cat "$d/resident_pages")/$(st "$d" nr_huge_fallbacks)" "32/16384/0" \
 	"32 huge folios, 16384 resident pages (base pages), no fallback"
 tap_is "$(( $(cat "$MS_DEBUG/live_fs_pages") - live0 ))" 16384 "live_fs_pages counts base pages"
 rm -f "$work/ready"
@@ -94,17 +94,17 @@ tap_is "$(pattern "$f" 64 --verify-only)" "fs_pattern: pages=16384 rounds=0 mism
 g=$mnt/faulted
 tap_is "$(pattern "$g" 8 --seconds 0)" "fs_pattern: pages=2048 rounds=0 mismatches=0" \
 	"an 8 MiB file written by faults only"
-tap_is "$(st "$(dir_of "$g")" nr_huge_folios)" 4 "faults gave it 4 huge folios"
+tap_is "$(cat "$(dir_of "$g")/huge_folios")" 4 "faults gave it 4 huge folios"
 
 # Moves: whole folios, to node 1 and back.
 if [ -d /sys/devices/system/node/node1 ]; then
 	ms_write 1 "$d/move"
 	n1=$(awk '$1 == 1 { print $2 }' "$d/node_pages")
-	tap_is "$n1/$(st "$d" nr_huge_folios)" "16384/32" \
+	tap_is "$n1/$(cat "$d/huge_folios")" "16384/32" \
 		"moved to node 1: every page there, still 32 huge folios"
 	ms_write 0 "$d/move"
 	n0=$(awk '$1 == 0 { print $2 }' "$d/node_pages")
-	tap_is "$n0/$(st "$d" nr_huge_folios)/$(pattern "$f" 64 --verify-only)" \
+	tap_is "$n0/$(cat "$d/huge_folios")/$(pattern "$f" 64 --verify-only)" \
 		"16384/32/fs_pattern: pages=16384 rounds=0 mismatches=0" \
 		"and back to node 0, whole, data intact"
 	# Placement: a folio takes 512 pages of the DRAM budget or goes to PMEM.
@@ -114,7 +114,7 @@ if [ -d /sys/devices/system/node/node1 ]; then
 	ms_write 1 "$bd/pmem_node"
 	ms_write 1000 "$bd/dram_budget_pages"
 	fallocate -l 8M "$bf"
-	tap_is "$(awk '$1 == 0 { print $2 }' "$bd/node_pages")/$(awk '$1 == 1 { print $2 }' "$bd/node_pages")/$(st "$bd" nr_huge_folios)" \
+	tap_is "$(awk '$1 == 0 { print $2 }' "$bd/node_pages")/$(awk '$1 == 1 { print $2 }' "$bd/node_pages")/$(cat "$bd/huge_folios")" \
 		"512/1536/4" "a budget of 1000 pages holds one huge folio (512 pages) on DRAM, the other 3 go to PMEM whole"
 	rm -f "$bf"
 else
@@ -129,7 +129,7 @@ tap_ok "punch page 517 (inside the huge folio of pages 512-1023)" \
 	fallocate -p -o $(( 517 * 4096 )) -l 4096 "$f"
 tap_is "$(cat "$d/resident_pages")/$(( live1 - $(cat "$MS_DEBUG/live_fs_pages") ))" "16383/1" \
 	"exactly that page was freed (resident pages, live_fs_pages)"
-tap_is "$(st "$d" nr_huge_splits)/$(st "$d" nr_huge_split_failures)/$(st "$d" nr_huge_folios)" "1/0/31" \
+tap_is "$(st "$d" nr_huge_splits)/$(st "$d" nr_huge_split_failures)/$(cat "$d/huge_folios")" "1/0/31" \
 	"the folio was split (nr_huge_splits 1), 31 huge folios left"
 tap_is "$(pattern "$f" 64 --verify-only)" "fs_pattern: pages=16384 rounds=0 mismatches=1" \
 	"every other page kept its data (one mismatch: the hole)"
@@ -137,7 +137,7 @@ tap_ok "the mismatch is page 517, zeros" eval 'grep -q "page 517 word [0-9]* exp
 # The checker's read of the hole faulted page 517 in again: a 4 KiB page
 # (its range holds the split folio's pages), not a fallback.
 tap_ok "punch a whole aligned 2 MiB (pages 2048-2559)" fallocate -p -o 8M -l 2M "$f"
-tap_is "$(cat "$d/resident_pages")/$(st "$d" nr_huge_splits)/$(st "$d" nr_huge_folios)/$(st "$d" nr_huge_fallbacks)" "15872/1/30/0" \
+tap_is "$(cat "$d/resident_pages")/$(st "$d" nr_huge_splits)/$(cat "$d/huge_folios")/$(st "$d" nr_huge_fallbacks)" "15872/1/30/0" \
 	"a whole folio freed, no split (page 517 back as a 4 KiB page, no fallback counted)"
 
 # (d) Fallback: a 1 MiB tail is not a whole 2 MiB range.
@@ -145,7 +145,7 @@ h=$mnt/tail
 tap_is "$(pattern "$h" 3 --seconds 0)" "fs_pattern: pages=768 rounds=0 mismatches=0" \
 	"a 3 MiB file works"
 hd=$(dir_of "$h")
-tap_is "$(st "$hd" nr_huge_folios)/$(st "$hd" nr_huge_fallbacks)/$(cat "$hd/resident_pages")" "1/1/768" \
+tap_is "$(cat "$hd/huge_folios")/$(st "$hd" nr_huge_fallbacks)/$(cat "$hd/resident_pages")" "1/1/768" \
 	"one huge folio, its 1 MiB tail fell back to 4 KiB pages (counted once)"
 
 # (b) KVM's mapping level for a guest on a huge=always file, and for a
@@ -202,7 +202,7 @@ else
 		-object "memory-backend-file,id=ram0,size=${MEM_MB}M,mem-path=$vmf,share=on,align=2M")
 	read -r p4 p2 <<< "$r"
 	vd=$(dir_of "$vmf")
-	tap_diag "memschedfs guest: pages_4k=$p4 pages_2m=$p2; file: huge folios $(st "$vd" nr_huge_folios), fallbacks $(st "$vd" nr_huge_fallbacks), resident $(cat "$vd/resident_pages")"
+	tap_diag "memschedfs guest: pages_4k=$p4 pages_2m=$p2; file: huge folios $(cat "$vd/huge_folios"), fallbacks $(st "$vd" nr_huge_fallbacks), resident $(cat "$vd/resident_pages")"
 	mapped=$(( ${p4:-0} + ${p2:-0} * 512 ))
 	tap_ok "the memschedfs guest touched its $HOG_MB MiB ($mapped pages mapped by KVM)" \
 		[ "$mapped" -ge $(( HOG_MB * 256 )) ]

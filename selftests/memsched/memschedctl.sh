@@ -140,17 +140,17 @@ tap_is "$(echo "$out" | head -n 1)" "policy=$(cat "$sd/policy") enabled=1 pool=1
 	"sched: the header line (enabled, a 4096-page pool in MiB, period_ms 100)"
 # targets are frozen once enabled is 0: the row compares with sysfs now
 out=$("$ctl" sched)
-tp=$(cat "$vs/target_pages") ap=$(cat "$vs/actual_pages") acp=$(cat "$vs/active_pages")
+tp=$(cat "$vs/target_dram_pages") ap=$(cat "$vs/actual_dram_pages") acp=$(cat "$vs/active_pages")
 tap_diag "sched: $(echo "$out" | sed -n 3p | tr -s ' '); decision: $(cat "$vs/decision")"
 tap_is "$(echo "$out" | awk -v p="$pid" '$1 == p { print $2, $3, $5, $6 }')" \
 	"$(cat "/proc/$pid/comm") 500 $(awk -v t="$tp" -v a="$ap" 'BEGIN { printf "%.1f %.1f", t / 256, a / 256 }')" \
-	"sched: the VM's row: name, shares 500, TARGET and ACTUAL = target_pages $tp, actual_pages $ap in MiB"
+	"sched: the VM's row: name, shares 500, TARGET and ACTUAL = target_dram_pages $tp, actual_dram_pages $ap in MiB"
 tap_ok "sched: the target is within min and max and the pool (2048 <= $tp <= 4096)" \
 	all_of [ "$tp" -ge 2048 ] -- [ "$tp" -le 4096 ]
 tap_is "$(echo "$out" | awk -v p="$pid" '$1 == p { print $4, $7, $8 }')" \
 	"$(awk -v c="$acp" -v a="$ap" 'BEGIN { x = a ? 100 * c / a : 0; printf "%.1f", (x > 100 ? 100 : x) }') none no_mechanism" \
 	"sched: ACTIVE% of active_pages $acp; nothing can reclaim from an anonymous VM without a balloon: none, no_mechanism"
-tap_is "$("$ctl" sched --json | jq -r --argjson p "$pid" '.vms[] | select(.pid == $p) | [.shares, .min_pages, .max_pages, .target_pages, .decision.reason] | @csv')" \
+tap_is "$("$ctl" sched --json | jq -r --argjson p "$pid" '.vms[] | select(.pid == $p) | [.shares, .min_pages, .max_pages, .target_dram_pages, .decision.reason] | @csv')" \
 	"500,2048,12288,$tp,\"$(sed -n 's/.*reason=\([a-z_]*\).*/\1/p' "$vs/decision")\"" "sched --json: the VM's controls, target and reason as sysfs has them"
 echo auto > "$sd/pool_pages"
 "$ctl" sched "$pid" min=0 max=max shares=1000

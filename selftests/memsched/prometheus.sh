@@ -118,8 +118,8 @@ snap() {
 	mkdir -p "$1/vm/classes" "$1/vm/stats" "$1/vm/balloon" "$1/vm/sched/stats" \
 		"$1/file/stats" "$1/sched/stats"
 	for k in guest_pages wss_pages classes/active stats/nr_scans stats/nr_young_pages \
-		 stats/nr_scan_ns balloon/target_pages sched/shares sched/target_pages \
-		 sched/actual_pages sched/active_pages sched/stats/nr_balloon_pages \
+		 stats/nr_scan_ns balloon/target_pages sched/shares sched/target_dram_pages \
+		 sched/actual_dram_pages sched/active_pages sched/stats/nr_balloon_pages \
 		 sched/stats/nr_returned_pages; do
 		cat "$vm/$k" > "$1/vm/$k"
 	done
@@ -224,12 +224,12 @@ is_global() {
 		tap_fail "$3" "$1: file '$got', scrape '$scraped', sysfs says $2"
 	fi
 }
-tap_diag "sched: $(cat "$vm/sched/decision"); target $(cat "$sv/sched/target_pages"), actual $(cat "$sv/sched/actual_pages"), active $(cat "$sv/sched/active_pages") pages"
+tap_diag "sched: $(cat "$vm/sched/decision"); target $(cat "$sv/sched/target_dram_pages"), actual $(cat "$sv/sched/actual_dram_pages"), active $(cat "$sv/sched/active_pages") pages"
 is_sysfs memsched_vm_sched_shares "$v" 1500 "sched/shares as written"
-tp=$(cat "$sv/sched/target_pages")
-tap_ok "sched/target_pages is within the 4096-page pool ($tp)" [ "$tp" -le 4096 ]
-is_sysfs memsched_vm_sched_target_bytes "$v" $((tp * 4096)) "sched/target_pages in bytes"
-is_sysfs memsched_vm_sched_actual_bytes "$v" "$(pages "$sv/sched/actual_pages")" "sched/actual_pages in bytes"
+tp=$(cat "$sv/sched/target_dram_pages")
+tap_ok "sched/target_dram_pages is within the 4096-page pool ($tp)" [ "$tp" -le 4096 ]
+is_sysfs memsched_vm_sched_target_dram_bytes "$v" $((tp * 4096)) "sched/target_dram_pages in bytes"
+is_sysfs memsched_vm_sched_actual_dram_bytes "$v" "$(pages "$sv/sched/actual_dram_pages")" "sched/actual_dram_pages in bytes"
 is_sysfs memsched_vm_sched_active_bytes "$v" "$(pages "$sv/sched/active_pages")" "sched/active_pages in bytes"
 is_sysfs memsched_vm_sched_reclaimed_bytes_total "$v mechanism=\"balloon\"" "$(pages "$sv/sched/stats/nr_balloon_pages")" \
 	"sched/stats/nr_balloon_pages as the balloon series of the reclaimed family"

@@ -148,7 +148,7 @@ snap() {
 	local g
 	for g in a b c; do
 		printf '%s: target %s actual %s active %s balloon %s/%s | ' "${g^}" \
-			"$(per_vm $g target_pages)" "$(per_vm $g actual_pages)" "$(per_vm $g active_pages)" \
+			"$(per_vm $g target_dram_pages)" "$(per_vm $g actual_dram_pages)" "$(per_vm $g active_pages)" \
 			"$(cat "${D[$g]}/balloon/actual_pages")" "$(cat "${D[$g]}/balloon/target_pages")"
 	done
 	echo "period $(periods)"
@@ -194,9 +194,9 @@ poller=$!
 settled() { # every guest within a step of its target, the targets within the pool
 	local g gap sum=0
 	for g in a b c; do
-		gap=$(( $(per_vm $g target_pages) - $(per_vm $g actual_pages) ))
+		gap=$(( $(per_vm $g target_dram_pages) - $(per_vm $g actual_dram_pages) ))
 		[ ${gap#-} -lt $((2 * $(gp min_step_pages))) ] || return 1
-		sum=$((sum + $(per_vm $g actual_pages)))
+		sum=$((sum + $(per_vm $g actual_dram_pages)))
 	done
 	[ $sum -le $((POOL_MB * 256 + 3 * $(gp min_step_pages))) ]
 }
@@ -205,7 +205,7 @@ tap_ok "all idle: the guests reach targets within the pool" wait_periods 90 sett
 tap_diag "settled in $(( $(periods) - p0 )) periods ($((SECONDS - t0)) s): $(snap)"
 tap_diag "guests: $(vm_lines)"
 tap_diag "balloon events so far (first 40): $(balloon_trace | head -n 40)"
-a0=$(per_vm a actual_pages) b0=$(per_vm b actual_pages) c0=$(per_vm c actual_pages)
+a0=$(per_vm a actual_dram_pages) b0=$(per_vm b actual_dram_pages) c0=$(per_vm c actual_dram_pages)
 tap_ok "the idle guests were split about evenly (each within 20% of the mean)" \
 	awk -v a=$a0 -v b=$b0 -v c=$c0 'BEGIN { m = (a + b + c) / 3; exit !(a > m * .8 && a < m * 1.2 && b > m * .8 && b < m * 1.2 && c > m * .8 && c < m * 1.2) }'
 
@@ -213,12 +213,12 @@ tap_ok "the idle guests were split about evenly (each within 20% of the mean)" \
 say b run
 guest_wait_log "$work/log-b" "^B run " 30 || show_run	# its fill counts as busy
 p1=$(periods)
-b_grew() { [ "$(per_vm b actual_pages)" -ge $((b0 + MIN_MOVE)) ] && [ "$(per_vm a actual_pages)" -le $((a0 - MIN_MOVE / 2)) ]; }
+b_grew() { [ "$(per_vm b actual_dram_pages)" -ge $((b0 + MIN_MOVE)) ] && [ "$(per_vm a actual_dram_pages)" -le $((a0 - MIN_MOVE / 2)) ]; }
 tap_ok "B busy: A's memory goes to B within $STEP_PERIODS periods (B +$((MIN_MOVE / 256)) MiB, A -$((MIN_MOVE / 512)) MiB)" \
 	wait_periods $STEP_PERIODS b_grew || tap_diag "$(snap)"
 tap_diag "B grew in $(( $(periods) - p1 )) periods: $(snap)"
 wait_periods 20 settled
-c1=$(per_vm c actual_pages)
+c1=$(per_vm c actual_dram_pages)
 tap_diag "B busy, settled: $(snap)"
 
 # C changes phase: idle -> busy.
@@ -226,11 +226,11 @@ say c run
 guest_wait_log "$work/log-c" "^C run " 30 || show_run	# its fill counts as busy
 p2=$(periods)
 # C's gain is smaller than B's: with B busy too, the idle A alone gives.
-c_grew() { [ "$(per_vm c actual_pages)" -ge $((c1 + MIN_MOVE / 2)) ]; }
+c_grew() { [ "$(per_vm c actual_dram_pages)" -ge $((c1 + MIN_MOVE / 2)) ]; }
 tap_ok "C busy: memory follows C within $STEP_PERIODS periods (C +$((MIN_MOVE / 512)) MiB)" \
 	wait_periods $STEP_PERIODS c_grew || tap_diag "$(snap)"
 tap_diag "C grew in $(( $(periods) - p2 )) periods: $(snap)"
-tap_ok "  ... C's target is now above A's, the idle one" [ "$(per_vm c target_pages)" -gt "$(per_vm a target_pages)" ]
+tap_ok "  ... C's target is now above A's, the idle one" [ "$(per_vm c target_dram_pages)" -gt "$(per_vm a target_dram_pages)" ]
 
 # All busy, shares 1000:2000:1000, and no idle tax: a target is then the
 # pool split by the shares alone, whatever fraction of its pages sampling
@@ -247,7 +247,7 @@ p3=$(periods)
 # proportional: each target within 10% of pool x its share of the shares
 proportional() {
 	local ta tb tc
-	ta=$(per_vm a target_pages) tb=$(per_vm b target_pages) tc=$(per_vm c target_pages)
+	ta=$(per_vm a target_dram_pages) tb=$(per_vm b target_dram_pages) tc=$(per_vm c target_dram_pages)
 	awk -v a="$ta" -v b="$tb" -v c="$tc" 'BEGIN { s = a + b + c; if (!s) exit 1
 		exit !(a / s > .25 * .9 && a / s < .25 * 1.1 && b / s > .5 * .9 && b / s < .5 * 1.1 && c / s > .25 * .9 && c / s < .25 * 1.1) }'
 }
@@ -258,7 +258,7 @@ tap_diag "proportional after $(( $(periods) - p3 )) periods: $(snap)"
 # One period's targets: reread when a period ran between the three reads.
 for _ in 1 2 3 4 5; do
 	p0=$(periods)
-	sum=$(( $(per_vm a target_pages) + $(per_vm b target_pages) + $(per_vm c target_pages) ))
+	sum=$(( $(per_vm a target_dram_pages) + $(per_vm b target_dram_pages) + $(per_vm c target_dram_pages) ))
 	[ "$(periods)" = "$p0" ] && break
 done
 tap_ok "  ... the targets sum to the pool (within 1%): $sum of $((POOL_MB * 256)) pages" \

@@ -8,7 +8,7 @@
 #     above MemTotal, policy lru, period_ms 99, idle_tax_pct 100, enabled
 #     2); the defaults read back as documented.
 #  2. Mechanisms: two 64 MiB VMs and a 64 MiB pool: each is demoted
-#     (mechanism=demote reason=pmem_room) until its actual_pages is within
+#     (mechanism=demote reason=pmem_room) until its actual_dram_pages is within
 #     min_step_pages of its target, with pages on node 1 and no overshoot;
 #     then, PMEM out of reach (pmem_node -1) and a swap device set, a 16 MiB
 #     pool: mechanism=swap reason=host_swap, pages on the swap device; one
@@ -89,7 +89,7 @@ wait_periods() {
 # gap PID: |actual - target| of the VM's last period (one consistent read)
 gap() {
 	local t a
-	read -r t < "$(sv "$1")/target_pages"; read -r a < "$(sv "$1")/actual_pages"
+	read -r t < "$(sv "$1")/target_dram_pages"; read -r a < "$(sv "$1")/actual_dram_pages"
 	echo $(( a > t ? a - t : t - a ))
 }
 # converge PID...: up to CONVERGE_PERIODS periods for every VM's actual
@@ -118,7 +118,7 @@ vm_lines() { grep -- "msched_sched_decision: pid=$1 " "$MS_INST/trace" | sed 's/
 show_vm() {
 	local d
 	d=$(sv "$1")
-	tap_diag "pid $1: target $(cat "$d/target_pages") actual $(cat "$d/actual_pages") active $(cat "$d/active_pages"); decision: $(cat "$d/decision")"
+	tap_diag "pid $1: target $(cat "$d/target_dram_pages") actual $(cat "$d/actual_dram_pages") active $(cat "$d/active_pages"); decision: $(cat "$d/decision")"
 	tap_diag "pid $1: stats: $(ms_stats_line "$d")"
 }
 # verify FILE MB: fs_pattern --verify-only of all but the first 2 MiB (the
@@ -213,7 +213,7 @@ tap_is "$(readlink -f "$MS_ROOT/vms/$A/ram")" "$(readlink -f "$fa")" "vms/<pid>/
 
 # Per-VM bad input, on A.
 a=$(sv "$A")
-tap_is "$(cat "$a/shares")/$(cat "$a/min_pages")/$(cat "$a/max_pages")/$(cat "$a/target_pages")/$(cat "$a/actual_pages")" \
+tap_is "$(cat "$a/shares")/$(cat "$a/min_pages")/$(cat "$a/max_pages")/$(cat "$a/target_dram_pages")/$(cat "$a/actual_dram_pages")" \
 	"1000/0/max/16384/16384" \
 	"per VM defaults: shares 1000, min_pages 0, max_pages max; target = actual = 16384 before the first period"
 refused "$a/shares" 0 "shares 0" "sched/shares"
@@ -239,7 +239,7 @@ show_vm "$A"; show_vm "$B"
 tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
 tap_diag "file a: budget $(cat "$fa/dram_budget_pages"), node_pages $(tr '\n' ' ' < "$fa/node_pages"), stats: $(ms_stats_line "$fa")"
 tap_ok "both VMs within min_step_pages of their targets within $CONVERGE_PERIODS periods ($n)" [ "$rc" = 0 ]
-tap_within "$(cat "$a/target_pages")" 8192 2 "A's target: half the pool"
+tap_within "$(cat "$a/target_dram_pages")" 8192 2 "A's target: half the pool"
 tap_ok "A and B: mechanism=demote reason=pmem_room traced" \
 	all_of [ "$(traced "$A" reclaim demote pmem_room)" -ge 1 ] -- [ "$(traced "$B" reclaim demote pmem_room)" -ge 1 ]
 tap_within "$(node_pages "$fa" 1)" 8192 15 "file a: about 8192 pages on node 1"
@@ -248,8 +248,8 @@ tap_ok "stats/nr_demoted_pages > 0 ($(cat "$a/stats/nr_demoted_pages")), global 
 # Overshoot: the budget lowered again while the tiering scan was still
 # moving the first demotion's pages would take the VM below its target.
 step=$(cat "$S/min_step_pages")
-tap_ok "no overshoot: A's actual ($(cat "$a/actual_pages")) not below its target ($(cat "$a/target_pages")) by min_step_pages" \
-	[ $(( $(cat "$a/target_pages") - $(cat "$a/actual_pages") )) -lt "$step" ]
+tap_ok "no overshoot: A's actual ($(cat "$a/actual_dram_pages")) not below its target ($(cat "$a/target_dram_pages")) by min_step_pages" \
+	[ $(( $(cat "$a/target_dram_pages") - $(cat "$a/actual_dram_pages") )) -lt "$step" ]
 wait_periods 4
 tap_is "$(traced "$A" return demote target_above_actual)/$(cat "$a/stats/nr_returned_pages")" "0/0" \
 	"4 periods later: no return decision for A (no ping-pong)"
@@ -277,7 +277,7 @@ n=$(converge "$A"); rc=$?
 show_vm "$A"
 tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
 tap_ok "A within min_step_pages of its target (its max_pages, 2048) within $CONVERGE_PERIODS periods ($n)" \
-	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_pages")" = 2048 ]
+	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_dram_pages")" = 2048 ]
 tap_ok "A: mechanism=swap reason=host_swap traced, no demotion with PMEM out of reach" \
 	all_of [ "$(traced "$A" reclaim swap host_swap)" -ge 1 ] -- [ "$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")" = "$demotes0" ]
 sw_a=$(cat "$fa/swapped_pages")
@@ -290,7 +290,7 @@ ms_write max "$a/max_pages"
 ms_write auto "$S/pool_pages"
 wait_periods 2
 show_vm "$A"
-tap_ok "pool auto: A's target back to 16384" [ "$(cat "$a/target_pages")" = 16384 ]
+tap_ok "pool auto: A's target back to 16384" [ "$(cat "$a/target_dram_pages")" = 16384 ]
 tap_ok "action=return mechanism=demote reason=target_above_actual traced" \
 	[ "$(traced "$A" return demote target_above_actual)" -ge 1 ]
 tap_is "$budget0 -> $(cat "$fa/dram_budget_pages")" "$budget0 -> max" "file a's DRAM budget back to max"
@@ -331,7 +331,7 @@ measure() {
 	ms_write 1 "$S/enabled"
 	wait_periods "$1"
 	freeze
-	echo "$(cat "$c/target_pages") $(cat "$2/target_pages") $(cat "$c/active_pages") $(cat "$2/active_pages")"
+	echo "$(cat "$c/target_dram_pages") $(cat "$2/target_dram_pages") $(cat "$c/active_pages") $(cat "$2/active_pages")"
 }
 ms_wait_scans "$MS_ROOT/vms/$C" 3; ms_wait_scans "$MS_ROOT/vms/$D" 3
 read -r tc td ac ad <<< "$(measure 3 "$dd")"

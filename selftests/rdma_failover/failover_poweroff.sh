@@ -73,7 +73,7 @@ tap_ok "b: primary_lost within 1 s + timeout_ms ($timeout_ms) + 5 s of the power
 t_lost=$(now_ms)
 PEER_TIMEOUT=10 peer_run true > /dev/null 2>&1
 tap_is "$?" 255 "the peer is gone (its agent does not answer)"
-detect=$(rfo_stat "$RB" last_detect_ms)
+detect=$(rfo_gauge "$RB" last_detect_ms)
 tap_ok "detection: last_detect_ms $detect within [timeout_ms, timeout_ms + 2000]" \
 	all_of [ "${detect:-0}" -ge "$timeout_ms" ] -- [ "${detect:-0}" -le $((timeout_ms + 2000)) ]
 tap_ok "b: the heartbeat timeout counted (nr_heartbeat_timeouts $(rfo_stat "$RB" nr_heartbeat_timeouts))" \
@@ -94,7 +94,7 @@ if [ "${wlog#"$RFO_SHARED"}" != "$wlog" ] && [ -s "$wlog" ]; then
 else
 	tap_ok "max_seq $max > 0" test "${max:-0}" -gt 0
 fi
-tap_diag "RTO: detection $detect ms (stats/last_detect_ms) + promotion $(rfo_stat "$RB" last_promote_us) us (stats/last_promote_us); wall clock: poweroff command (+1 s sleep) to primary_lost $((t_lost - t_cmd)) ms, promote command to promoted $((t_prom - t0)) ms"
+tap_diag "RTO: detection $detect ms (last_detect_ms) + promotion $(rfo_gauge "$RB" last_promote_us) us (last_promote_us); wall clock: poweroff command (+1 s sleep) to primary_lost $((t_lost - t_cmd)) ms, promote command to promoted $((t_prom - t0)) ms"
 tap_diag "after: b: $(rfo_stats_line "$RB")"
 tap_ok "remove b" all_of ms_write b "$RFO_ROOT/remove" -- test ! -e "$RB"
 tap_done

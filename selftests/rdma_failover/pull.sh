@@ -103,7 +103,7 @@ t0=$(now_ms)
 rfo_cmd "$RA" start
 tap_ok "A: start: listening (baseline written)" rfo_wait_state "$RA" listening 120 || bail "source"
 s0=$("$R" lastseq "$work/prog")
-tap_diag "baseline of $MB MiB written in $(( $(rfo_stat "$RA" last_baseline_ns) / 1000000 )) ms ($(( $(now_ms) - t0 )) ms for start); writer at seq $s0"
+tap_diag "baseline of $MB MiB written in $(( $(rfo_gauge "$RA" last_baseline_ns) / 1000000 )) ms ($(( $(now_ms) - t0 )) ms for start); writer at seq $s0"
 tap_is "$(rfo_stat "$RA" nr_baseline_pages)" "$NPAGES" "A: stats/nr_baseline_pages is the file's $NPAGES pages"
 tap_is "$(stat -c %s "$BASE")" $((MB * 1024 * 1024)) "the baseline image has the file's size"
 
@@ -145,8 +145,8 @@ last=$("$R" lastseq "$work/prog")
 tap_ok "the writer wrote a quarter of the file since the baseline, not all ($((last - s0)) of $NSLOTS records, try $try)" \
 	all_of [ $((last - s0)) -ge "$target" ] -- [ $((last - s0)) -lt "$NSLOTS" ]
 sleep 1
-d=$(rfo_stat "$RA" nr_dirty_pages)
-tap_ok "A: stats/nr_dirty_pages $d, between 0 and $NPAGES" all_of [ "${d:-0}" -gt 0 ] -- [ "${d:-0}" -lt "$NPAGES" ]
+d=$(rfo_gauge "$RA" dirty_pages)
+tap_ok "A: dirty_pages $d, between 0 and $NPAGES" all_of [ "${d:-0}" -gt 0 ] -- [ "${d:-0}" -lt "$NPAGES" ]
 
 # ---- the pull ----
 out=$(PEER_TIMEOUT=900 on_b "t=\$(date +%s%N); rfo_cmd $RB pull && echo pull_ms \$(( (\$(date +%s%N) - t) / 1000000 )); echo state=\$(rfo_state $RB)")
@@ -154,12 +154,12 @@ tap_ok "B: pull: recovered" has "^state=recovered" "$out" || tap_diag "$out"
 pull_ms=$(sed -n 's/^pull_ms //p' <<< "$out")
 np=$(on_b "rfo_stat $RB nr_pull_pages")
 nbp=$(on_b "rfo_stat $RB nr_baseline_pages")
-tap_diag "pull time: ${pull_ms:-?} ms for the command (baseline fill $(( $(on_b "rfo_stat $RB last_baseline_ns") / 1000000 )) ms + $np pages by RDMA READ; stats/last_pull_ns $(on_b "rfo_stat $RB last_pull_ns"))"
+tap_diag "pull time: ${pull_ms:-?} ms for the command (baseline fill $(( $(on_b "rfo_gauge $RB last_baseline_ns") / 1000000 )) ms + $np pages by RDMA READ; last_pull_ns $(on_b "rfo_gauge $RB last_pull_ns"))"
 tap_ok "B: 1024 < pages pulled $np < $NPAGES (several windows; the rest from the baseline)" all_of [ "${np:-0}" -gt 1024 ] -- [ "${np:-0}" -lt "$NPAGES" ]
 tap_is "$nbp" "$((2 * NPAGES))" "B: stats/nr_baseline_pages counts both fills ($NPAGES each)"
 tap_is "$(on_b "rfo_stat $RB nr_pull_bytes")" $((np * 4096)) "B: nr_pull_bytes = nr_pull_pages x 4096"
 tap_is "$(rfo_stat "$RA" nr_pull_pages) $(rfo_stat "$RA" nr_pulls)" "$np 1" "A served the same pages in one pull"
-tap_is "$(rfo_stat "$RA" nr_dirty_pages)" "$np" "... the bitmap's count"
+tap_is "$(rfo_gauge "$RA" dirty_pages)" "$np" "... the bitmap's count"
 tap_is "$(on_b "$R sum $B")" "$("$R" sum "$A")" "B equals A (sum of every byte)"
 chk=$(on_b "$R check $B")
 max=$(awk '/^records/ { print $6 }' <<< "$chk")

@@ -27,12 +27,10 @@
  *
  * rdma_failover's replicas (replicas/<name>/ of msctl_repl_root(), when
  * that module is loaded) are memsched_replica_*, labelled replica and role,
- * by the same rules, and: a stats/ file named last_* is a gauge (the last
- * epoch's, detection's, promotion's, pull's or baseline's value), not a
- * counter, and so is a file of stats_gauges[] (nr_dirty_pages: a source's
- * pages written since its baseline, memsched_replica_dirty_bytes); state
- * is one gauge per state of the role, 1 for the one it is in; path and
- * peer go in memsched_replica_info.
+ * by the same rules (its last_* and dirty_pages are gauges of the
+ * replica's directory, its counters are in stats/); state is one gauge
+ * per state of the role, 1 for the one it is in; path and peer go in
+ * memsched_replica_info.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -98,12 +96,6 @@ static const struct {
 	/* pull recovery: a count beside pull_bytes (nr_pull_bytes), as pages beside bytes */
 	{ "pull_pages", "pull_pages", 0 },
 };
-
-/*
- * stats/ files that are gauges though named nr_*: the metric is the name
- * less nr_, in base units, without _total.
- */
-static const char *const stats_gauges[] = { "nr_dirty_pages", "nr_huge_folios" };
 
 /* A replica's states per role (sysfs-kernel-rdma_failover), for the one-hot state gauge. */
 static const char *const primary_states[] = {
@@ -195,8 +187,8 @@ static const struct {
 	{ "memsched_vm_sched_shares", "The VM's scheduler shares." },
 	{ "memsched_vm_sched_min_bytes", "The VM's reservation: memory never reclaimed from it (memory.min)." },
 	{ "memsched_vm_sched_max_bytes", "The VM's limit (memory.max); absent while it is max." },
-	{ "memsched_vm_sched_target_bytes", "The VM's target from the scheduler's last period." },
-	{ "memsched_vm_sched_actual_bytes",
+	{ "memsched_vm_sched_target_dram_bytes", "The VM's DRAM target from the scheduler's last period." },
+	{ "memsched_vm_sched_actual_dram_bytes",
 	  "Memory the VM holds in host DRAM as the scheduler counts it (guest RAM less ballooned, swapped and PMEM pages)." },
 	{ "memsched_vm_sched_active_bytes", "The smoothed active memory of the VM that the scheduler's allocator used." },
 	{ "memsched_vm_sched_decisions_total", "Scheduler decisions to reclaim from or return memory to the VM." },
@@ -521,14 +513,8 @@ static int export_dir(struct scope *s, const char *dir, bool counters,
 			continue;
 		if (is_table(ents[i].name))
 			ret = add_table(s, dir, ents[i].name);
-		else if (msctl_sysfs_parse_u64(ents[i].value, &v) && counters &&
-			 in_list(stats_gauges, ARRAY_SIZE(stats_gauges), ents[i].name))
-			/* a gauge named nr_*: named as a counter, without _total */
-			ret = add_value(s, ents[i].name + 3, v, false);
 		else if (msctl_sysfs_parse_u64(ents[i].value, &v))
-			/* stats/last_*: the last event's value, a gauge */
-			ret = add_value(s, ents[i].name, v,
-					counters && strncmp(ents[i].name, "last_", 5));
+			ret = add_value(s, ents[i].name, v, counters);
 		else
 			ret = add_word(s, ents[i].name, ents[i].value);
 		/* a table of its own, -1, "max", other words: not a number */

@@ -45,7 +45,8 @@ struct repl {
 	u64 epoch;
 	u64 epoch_cut_ns;	/* standby: the primary's CLOCK_REALTIME at the cut; 0: none */
 	struct msctl_sysfs_ent *knobs, *stats;
-	size_t nr_knobs, nr_stats;
+	struct msctl_sysfs_ent *gauges;	/* replicas/<name>/'s read-only values: last_*, dirty_pages, ... */
+	size_t nr_knobs, nr_stats, nr_gauges;
 };
 
 /* The knobs the ABI documents, and what the kernel accepts, for messages. */
@@ -172,8 +173,10 @@ static void repl_free(struct repl *r)
 {
 	free(r->knobs);
 	free(r->stats);
+	free(r->gauges);
 	r->knobs = NULL;
 	r->stats = NULL;
+	r->gauges = NULL;
 }
 
 static int repl_load(const char *name, struct repl *r)
@@ -213,6 +216,9 @@ static int repl_load(const char *name, struct repl *r)
 		ret = msctl_sysfs_list(path, MSCTL_SYSFS_KNOB, true, &r->knobs,
 				       &r->nr_knobs);
 	if (!ret)
+		ret = msctl_sysfs_list(path, MSCTL_SYSFS_VALUE, true, &r->gauges,
+				       &r->nr_gauges);
+	if (!ret)
 		ret = repl_path(path, sizeof(path), "replicas/%s/stats", name);
 	if (!ret)
 		ret = msctl_sysfs_list(path, MSCTL_SYSFS_VALUE, true, &r->stats,
@@ -232,11 +238,16 @@ static void repl_report(int ret, const char *name)
 		msctl_sysfs_report(ret);
 }
 
-/* A stats/ value; false when the file is absent or not a number. */
+/*
+ * A counter of stats/ (nr_*) or a gauge of replicas/<name>/ (last_*,
+ * dirty_pages); false when the file is absent or not a number.
+ */
 static bool stat_u64(const struct repl *r, const char *file, u64 *v)
 {
 	const struct msctl_sysfs_ent *e = msctl_sysfs_find(r->stats, r->nr_stats, file);
 
+	if (!e)
+		e = msctl_sysfs_find(r->gauges, r->nr_gauges, file);
 	return e && msctl_sysfs_parse_u64(e->value, v);
 }
 
@@ -247,7 +258,7 @@ static const char *knob_value(const struct repl *r, const char *knob)
 	return e ? e->value : "?";
 }
 
-/* A stats/ value divided by @div (1e3: us -> ms), 3 decimals, or "-". */
+/* A stat_u64() value divided by @div (1e3: us -> ms), 3 decimals, or "-". */
 static const char *fmt_div(char *buf, size_t size, const struct repl *r,
 			   const char *file, double div)
 {
@@ -304,12 +315,19 @@ static bool is_pull_role(const struct repl *r)
 	return is_source(r) || is_recovery(r);
 }
 
-/* A stats/ value in MiB, or 0 when absent. */
+/* A stat_u64() value in MiB, or 0 when absent. */
 static double stat_mib(const struct repl *r, const char *file)
 {
 	u64 v;
 
 	return stat_u64(r, file, &v) ? (double)v / (1 << 20) : 0.0;
+}
+
+/* Top-level values json_repl() emits by name, not among the gauges. */
+static bool json_named(const char *file)
+{
+	return !strcmp(file, "path") || !strcmp(file, "state") ||
+	       !strcmp(file, "epoch") || !strcmp(file, "epoch_cut_ns");
 }
 
 static void json_repl(struct msctl_json *j, const struct repl *r)
@@ -323,6 +341,9 @@ static void json_repl(struct msctl_json *j, const struct repl *r)
 	msctl_json_str(j, "state", r->state);
 	msctl_json_u64(j, "epoch", r->epoch);
 	msctl_json_u64(j, "epoch_cut_ns", r->epoch_cut_ns);
+	for (i = 0; i < r->nr_gauges; i++)
+		if (!json_named(r->gauges[i].name))
+			msctl_json_value(j, r->gauges[i].name, r->gauges[i].value);
 	msctl_json_obj_open(j, "knobs");
 	for (i = 0; i < r->nr_knobs; i++)
 		msctl_json_value(j, r->knobs[i].name, r->knobs[i].value);
@@ -400,7 +421,7 @@ cleanup:
 	return ret;
 }
 
-/* "N" of stats/@file, or "?" when it is absent. */
+/* "N" of stat_u64() @file, or "?" when it is absent. */
 static const char *stat_str(char *buf, size_t size, const struct repl *r,
 			    const char *file)
 {
@@ -445,7 +466,7 @@ static void show_pull(const struct repl *r)
 		       stat_str(a, sizeof(a), r, "nr_baseline_pages"),
 		       fmt_div(b, sizeof(b), r, "last_baseline_ns", 1e9));
 		printf("  dirty         %s pages written since the baseline (what a pull reads)\n",
-		       stat_str(a, sizeof(a), r, "nr_dirty_pages"));
+		       stat_str(a, sizeof(a), r, "dirty_pages"));
 		show_pulls(r, "served", "served");
 	} else {
 		printf("  filled        %s pages from the baseline, the last fill in %s s\n",
@@ -513,7 +534,7 @@ static int repl_show(const char *name)
 	if (!is_standby(&r))
 		printf(", %s COW copies, writer stall %s s in all",
 		       stat_str(c, sizeof(c), &r, "nr_cow_pages"),
-		       fmt_div(d, sizeof(d), &r, "writer_stall_ns", 1e9));
+		       fmt_div(d, sizeof(d), &r, "nr_writer_stall_ns", 1e9));
 	printf("\n");
 	printf("  link          %s heartbeat timeouts, %s reconnects, %s resyncs, %s bad messages, %s registration errors",
 	       stat_str(a, sizeof(a), &r, "nr_heartbeat_timeouts"),
@@ -533,7 +554,7 @@ knobs:
 	printf("  knobs ('" PROG " repl set %s KNOB VALUE'):\n", r.name);
 	for (i = 0; i < r.nr_knobs; i++)
 		msctl_fmt_row(r.knobs[i].name, r.knobs[i].value);
-	printf("  stats ('echo 1 > %s/replicas/%s/stats/reset_all' zeroes them):\n",
+	printf("  stats ('echo 1 > %s/replicas/%s/reset' zeroes them and the last_* values):\n",
 	       msctl_repl_root(), r.name);
 	for (i = 0; i < r.nr_stats; i++)
 		msctl_fmt_row(r.stats[i].name, r.stats[i].value);
@@ -758,13 +779,13 @@ static void say_done(const char *name, const char *command)
 	repl_free(&r);
 }
 
-/* stats/@file of replica @name, or 0. */
+/* replicas/@name/@file (stats/nr_* or a gauge, last_*), or 0. */
 static u64 read_stat(const char *name, const char *file)
 {
 	char path[PATH_MAX];
 	u64 v;
 
-	if (repl_path(path, sizeof(path), "replicas/%s/stats/%s", name, file) ||
+	if (repl_path(path, sizeof(path), "replicas/%s/%s", name, file) ||
 	    msctl_sysfs_read_u64(path, &v))
 		return 0;
 	return v;
@@ -777,9 +798,9 @@ struct pull_before {
 
 static void pull_before_read(const char *name, struct pull_before *b)
 {
-	b->baseline_pages = read_stat(name, "nr_baseline_pages");
-	b->pull_pages = read_stat(name, "nr_pull_pages");
-	b->pull_bytes = read_stat(name, "nr_pull_bytes");
+	b->baseline_pages = read_stat(name, "stats/nr_baseline_pages");
+	b->pull_pages = read_stat(name, "stats/nr_pull_pages");
+	b->pull_bytes = read_stat(name, "stats/nr_pull_bytes");
 }
 
 /* After a pull: what it took, from the counters' growth and last_*_ns. */
@@ -790,10 +811,10 @@ static void say_pulled(const char *name, const struct pull_before *b)
 	read_word(state, sizeof(state), name, "state");
 	printf("%s: pull done (state %s): %llu pages from the baseline in %.3f s, %llu pages (%.1f MiB) read from the source by RDMA READ; the pull took %.3f s%s\n",
 	       name, state,
-	       read_stat(name, "nr_baseline_pages") - b->baseline_pages,
+	       read_stat(name, "stats/nr_baseline_pages") - b->baseline_pages,
 	       (double)read_stat(name, "last_baseline_ns") / 1e9,
-	       read_stat(name, "nr_pull_pages") - b->pull_pages,
-	       (double)(read_stat(name, "nr_pull_bytes") - b->pull_bytes) / (1 << 20),
+	       read_stat(name, "stats/nr_pull_pages") - b->pull_pages,
+	       (double)(read_stat(name, "stats/nr_pull_bytes") - b->pull_bytes) / (1 << 20),
 	       (double)read_stat(name, "last_pull_ns") / 1e9,
 	       strcmp(state, "recovered") ? "" :
 	       "; the file is the source's file as of its last cut, for a VMM to start from");

@@ -2,7 +2,7 @@
 /*
  * memschedctl: the scheduler command. "sched" shows the
  * scheduler's settings (sched/) and one row per attached VM: shares,
- * active %, target, actual and the last decision's mechanism and reason
+ * active %, DRAM target and actual, and the last decision's mechanism and reason
  * (vms/<pid>/sched/). "sched PID shares=N min=SIZE max=SIZE|max" sets a
  * VM's controls.
  */
@@ -36,7 +36,7 @@ struct sched_global {
 /* vms/<pid>/sched/decision: period=N action=A mechanism=M pages=N ... */
 struct sched_decision {
 	bool valid;		/* a period has decided for the VM */
-	u64 period, pages, target, actual;
+	u64 period, pages, target_dram, actual_dram;
 	char action[SCHED_WORD_LEN];
 	char mechanism[SCHED_WORD_LEN];
 	char reason[SCHED_WORD_LEN];
@@ -45,7 +45,7 @@ struct sched_decision {
 struct sched_vm {
 	int pid;
 	char name[SCHED_NAME_LEN];
-	u64 shares, min_pages, target_pages, actual_pages, active_pages;
+	u64 shares, min_pages, target_dram_pages, actual_dram_pages, active_pages;
 	bool max_unlimited;	/* max_pages reads "max" */
 	u64 max_pages;
 	struct sched_decision d;
@@ -147,8 +147,8 @@ static void decision_parse(const char *line, struct sched_decision *d)
 		snprintf(d->reason, sizeof(d->reason), "-");
 	d->period = decision_u64(line, "period");
 	d->pages = decision_u64(line, "pages");
-	d->target = decision_u64(line, "target");
-	d->actual = decision_u64(line, "actual");
+	d->target_dram = decision_u64(line, "target_dram");
+	d->actual_dram = decision_u64(line, "actual_dram");
 }
 
 static int vm_load(int pid, struct sched_vm *v)
@@ -162,9 +162,9 @@ static int vm_load(int pid, struct sched_vm *v)
 	if (!ret)
 		ret = msctl_vm_read_u64(pid, "sched/min_pages", &v->min_pages);
 	if (!ret)
-		ret = msctl_vm_read_u64(pid, "sched/target_pages", &v->target_pages);
+		ret = msctl_vm_read_u64(pid, "sched/target_dram_pages", &v->target_dram_pages);
 	if (!ret)
-		ret = msctl_vm_read_u64(pid, "sched/actual_pages", &v->actual_pages);
+		ret = msctl_vm_read_u64(pid, "sched/actual_dram_pages", &v->actual_dram_pages);
 	if (!ret)
 		ret = msctl_vm_read_u64(pid, "sched/active_pages", &v->active_pages);
 	if (!ret)
@@ -195,10 +195,10 @@ static bool vm_has_sched(int pid)
 	return msctl_sysfs_is_dir(rel);
 }
 
-/* ACTIVE%: 100 * active / actual, at most 100. */
+/* ACTIVE%: 100 * active / actual DRAM, at most 100. */
 static double active_pct(const struct sched_vm *v)
 {
-	double pct = msctl_fmt_pct(v->active_pages, v->actual_pages);
+	double pct = msctl_fmt_pct(v->active_pages, v->actual_dram_pages);
 
 	return pct > 100.0 ? 100.0 : pct;
 }
@@ -214,8 +214,8 @@ static void vm_json(struct msctl_json *j, const struct sched_vm *v)
 		msctl_json_str(j, "max_pages", "max");
 	else
 		msctl_json_u64(j, "max_pages", v->max_pages);
-	msctl_json_u64(j, "target_pages", v->target_pages);
-	msctl_json_u64(j, "actual_pages", v->actual_pages);
+	msctl_json_u64(j, "target_dram_pages", v->target_dram_pages);
+	msctl_json_u64(j, "actual_dram_pages", v->actual_dram_pages);
 	msctl_json_u64(j, "active_pages", v->active_pages);
 	msctl_json_double(j, "active_pct", active_pct(v));
 	if (!v->d.valid) {
@@ -226,8 +226,8 @@ static void vm_json(struct msctl_json *j, const struct sched_vm *v)
 		msctl_json_str(j, "action", v->d.action);
 		msctl_json_str(j, "mechanism", v->d.mechanism);
 		msctl_json_u64(j, "pages", v->d.pages);
-		msctl_json_u64(j, "target", v->d.target);
-		msctl_json_u64(j, "actual", v->d.actual);
+		msctl_json_u64(j, "target_dram", v->d.target_dram);
+		msctl_json_u64(j, "actual_dram", v->d.actual_dram);
 		msctl_json_str(j, "reason", v->d.reason);
 		msctl_json_obj_close(j);
 	}
@@ -238,7 +238,7 @@ static void vm_text(const struct sched_vm *v)
 {
 	printf("%7d %-16.16s %7llu %7.1f %10.1f %10.1f %-9s %s\n", v->pid,
 	       *v->name ? v->name : "-", v->shares, active_pct(v),
-	       msctl_fmt_mib(v->target_pages), msctl_fmt_mib(v->actual_pages),
+	       msctl_fmt_mib(v->target_dram_pages), msctl_fmt_mib(v->actual_dram_pages),
 	       v->d.valid ? v->d.mechanism : "-", v->d.valid ? v->d.reason : "-");
 }
 

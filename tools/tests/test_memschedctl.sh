@@ -622,11 +622,11 @@ fake_sched_vm() {
 	echo "$3" > "$d/min_pages"
 	echo "$4" > "$d/max_pages"
 	chmod 0600 "$d"/shares "$d"/min_pages "$d"/max_pages
-	echo "$5" > "$d/target_pages"
-	echo "$6" > "$d/actual_pages"
+	echo "$5" > "$d/target_dram_pages"
+	echo "$6" > "$d/actual_dram_pages"
 	echo "$7" > "$d/active_pages"
 	echo "$8" > "$d/decision"
-	chmod 0400 "$d"/target_pages "$d"/actual_pages "$d"/active_pages "$d"/decision
+	chmod 0400 "$d"/target_dram_pages "$d"/actual_dram_pages "$d"/active_pages "$d"/decision
 	set -- $9
 	for c in nr_decisions nr_balloon_pages nr_demoted_pages nr_swapped_pages \
 		 nr_returned_pages nr_balloon_timeouts; do
@@ -653,10 +653,10 @@ for c in "nr_periods 12" "nr_decisions 5" "nr_reclaimed_pages 3072" "nr_returned
 done
 chmod 0400 "$sd"/stats/*
 fake_sched_vm 4242 1000 0 max 51200 65536 16384 \
-	"period=12 action=reclaim mechanism=balloon pages=2048 target=51200 actual=65536 reason=guest_free_or_cache" \
+	"period=12 action=reclaim mechanism=balloon pages=2048 target_dram=51200 actual_dram=65536 reason=guest_free_or_cache" \
 	"3 2048 1024 0 512 1"
 fake_sched_vm 5151 2000 1024 262144 100000 90000 95000 \
-	"period=0 action=hold mechanism=none pages=0 target=100000 actual=90000 reason=none" "0 0 0 0 0 0"
+	"period=0 action=hold mechanism=none pages=0 target_dram=100000 actual_dram=90000 reason=none" "0 0 0 0 0 0"
 run sched
 is_rc 0 "sched exits 0"
 tap_is "$(line 1 "$OUT")" "policy=shares enabled=1 pool=2048MiB idle_tax=75% period=1000ms" \
@@ -669,8 +669,8 @@ tap_is "$(line 4 "$OUT")" "5151 - 2000 100.0 390.6 351.6 - -" \
 run sched --json
 jq_is '[.enabled, .policy, .pool_pages, .idle_tax_pct, .period_ms, (.vms | length)] | @csv' \
 	'true,"shares",524288,75,1000,2' "sched --json: the settings"
-jq_is '[.vms[0].pid, .vms[0].shares, .vms[0].max_pages, .vms[0].target_pages, .vms[0].active_pct, .vms[0].decision.period, .vms[0].decision.action, .vms[0].decision.pages, .vms[0].decision.reason, .vms[1].max_pages, .vms[1].decision] | @csv' \
-	'4242,1000,"max",51200,25,12,"reclaim",2048,"guest_free_or_cache",262144,' "sched --json: the VMs and their last decision"
+jq_is '[.vms[0].pid, .vms[0].shares, .vms[0].max_pages, .vms[0].target_dram_pages, .vms[0].active_pct, .vms[0].decision.period, .vms[0].decision.action, .vms[0].decision.pages, .vms[0].decision.target_dram, .vms[0].decision.actual_dram, .vms[0].decision.reason, .vms[1].max_pages, .vms[1].decision] | @csv' \
+	'4242,1000,"max",51200,25,12,"reclaim",2048,51200,65536,"guest_free_or_cache",262144,' "sched --json: the VMs and their last decision"
 run sched 4242 shares=500 min=64M max=1G
 tap_is "$RC/$(cat "$ROOT/vms/4242/sched/shares") $(cat "$ROOT/vms/4242/sched/min_pages") $(cat "$ROOT/vms/4242/sched/max_pages")" \
 	"0/500 16384 262144" "sched PID shares=500 min=64M max=1G writes shares, min_pages and max_pages in pages"
@@ -753,8 +753,8 @@ exact 'memsched_sched_periods_total 12' "export: sched/stats/nr_periods"
 exact 'memsched_sched_decisions_total 5' "export: sched/stats/nr_decisions"
 exact 'memsched_sched_policy_info{policy="shares"} 1' "export: sched/policy as an info gauge"
 exact 'memsched_vm_sched_shares{pid="4242",name=""} 500' "export: a VM's sched/shares"
-exact 'memsched_vm_sched_target_bytes{pid="4242",name=""} 209715200' "export: a VM's sched/target_pages in bytes"
-exact 'memsched_vm_sched_actual_bytes{pid="4242",name=""} 268435456' "export: a VM's sched/actual_pages in bytes"
+exact 'memsched_vm_sched_target_dram_bytes{pid="4242",name=""} 209715200' "export: a VM's sched/target_dram_pages in bytes"
+exact 'memsched_vm_sched_actual_dram_bytes{pid="4242",name=""} 268435456' "export: a VM's sched/actual_dram_pages in bytes"
 exact 'memsched_vm_sched_active_bytes{pid="4242",name=""} 67108864' "export: a VM's sched/active_pages in bytes"
 exact 'memsched_vm_sched_returned_bytes_total{pid="4242",name=""} 2097152' "export: a VM's sched/stats/nr_returned_pages in bytes"
 tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_vm_sched_reclaimed_bytes_total{pid="4242",' | tr '\n' ' ')" \
@@ -814,20 +814,27 @@ fake_repl() {
 		"$d"/heartbeat_ms "$d"/timeout_ms
 	: > "$d/command"
 	chmod 0200 "$d/command"
-	for c in nr_epochs nr_pages nr_bytes nr_cow_pages writer_stall_ns \
-		 last_writer_stall_max_ns last_epoch_latency_us last_cut_ns \
+	for c in nr_epochs nr_pages nr_bytes nr_cow_pages nr_writer_stall_ns \
 		 nr_heartbeat_timeouts nr_reconnects nr_resyncs nr_bad_messages \
-		 nr_registration_errors nr_rollbacks last_detect_ms last_promote_us \
-		 nr_rejects nr_pulls nr_pull_errors nr_pull_pages nr_pull_bytes \
-		 nr_baseline_pages nr_dirty_pages last_pull_ns last_baseline_ns; do
+		 nr_registration_errors nr_rollbacks nr_rejects nr_pulls \
+		 nr_pull_errors nr_pull_pages nr_pull_bytes nr_baseline_pages; do
 		echo 0 > "$d/stats/$c"
 	done
-	for c in $6; do
-		echo "${c#*=}" > "$d/stats/${c%%=*}"
+	# the gauges, beside the knobs
+	for c in last_writer_stall_max_ns last_epoch_latency_us last_cut_ns \
+		 last_detect_ms last_promote_us dirty_pages last_pull_ns \
+		 last_baseline_ns; do
+		echo 0 > "$d/$c"
 	done
-	chmod 0444 "$d"/stats/*
-	: > "$d/stats/reset_all"
-	chmod 0200 "$d/stats/reset_all"
+	for c in $6; do
+		case $c in
+		nr_*) echo "${c#*=}" > "$d/stats/${c%%=*}" ;;
+		*) echo "${c#*=}" > "$d/${c%%=*}" ;;
+		esac
+	done
+	chmod 0444 "$d"/stats/* "$d"/last_* "$d"/dirty_pages
+	: > "$d/reset"
+	chmod 0200 "$d/reset"
 }
 mkdir -p "$RF/replicas"
 ms_abi RDMA_FAILOVER_ABI_VERSION > "$RF/version"
@@ -835,7 +842,7 @@ ms_abi RDMA_FAILOVER_ABI_VERSION > "$RF/version"
 : > "$RF/remove"
 chmod 0200 "$RF/add" "$RF/remove"
 fake_repl vm1.ram primary replicating 169.254.77.2:7471 1234 \
-	"nr_epochs=1234 nr_pages=51200 nr_bytes=209715200 nr_cow_pages=77 writer_stall_ns=1500000000 last_writer_stall_max_ns=250000 last_epoch_latency_us=2345 last_cut_ns=120000 nr_reconnects=2 nr_resyncs=1"
+	"nr_epochs=1234 nr_pages=51200 nr_bytes=209715200 nr_cow_pages=77 nr_writer_stall_ns=1500000000 last_writer_stall_max_ns=250000 last_epoch_latency_us=2345 last_cut_ns=120000 nr_reconnects=2 nr_resyncs=1"
 fake_repl vm2.ram standby primary_lost 169.254.77.2:7472 99 \
 	"nr_epochs=99 nr_pages=2560 nr_bytes=10485760 nr_rollbacks=1 last_detect_ms=1012 last_promote_us=0 nr_bad_messages=3"
 run repl
@@ -862,17 +869,17 @@ has "$OUT" "cut at 2025-12-02 15:04:05.123 UTC (" "repl NAME: a standby's epoch_
 run repl vm2.ram --json
 jq_is '.epoch_cut_ns' 1764687845123000000 "repl NAME --json: epoch_cut_ns"
 run repl vm1.ram --json
-jq_is '[.name, .role, .state, .peer, .epoch, .knobs.epoch_ms, .stats.nr_bytes, .stats.last_epoch_latency_us] | @csv' \
+jq_is '[.name, .role, .state, .peer, .epoch, .knobs.epoch_ms, .stats.nr_bytes, .last_epoch_latency_us] | @csv' \
 	'"vm1.ram","primary","replicating","169.254.77.2:7471",1234,10,209715200,2345' "repl NAME --json"
 run repl --json
-jq_is '[.replicas[].name, .replicas[1].stats.last_detect_ms] | @csv' '"vm1.ram","vm2.ram",1012' "repl --json: every replica"
+jq_is '[.replicas[].name, .replicas[1].last_detect_ms] | @csv' '"vm1.ram","vm2.ram",1012' "repl --json: every replica"
 tap_is "$(printf '%s\n' "$OUT" | python3 -m json.tool > /dev/null 2>&1 && echo ok)" ok "repl --json: valid JSON"
 run repl nosuch
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no replica 'nosuch'")" "1/1" "repl NAME of no replica: exit 1"
 # pull recovery: a source (host A, serving a pull) and a recovery replica
 # (host B, recovered), with the baseline on shared storage
 BASELINE=/shared/vm0.base fake_repl src.ram source serving 192.168.10.1:18515 57 \
-	"nr_epochs=12 nr_baseline_pages=8192 last_baseline_ns=2500000000 nr_dirty_pages=138 nr_pulls=1 nr_pull_pages=256 nr_pull_bytes=1048576 last_pull_ns=1610000000 last_cut_ns=90000"
+	"nr_epochs=12 nr_baseline_pages=8192 last_baseline_ns=2500000000 dirty_pages=138 nr_pulls=1 nr_pull_pages=256 nr_pull_bytes=1048576 last_pull_ns=1610000000 last_cut_ns=90000"
 BASELINE=/shared/vm0.base fake_repl rec.ram recovery recovered 192.168.10.1:18515 0 \
 	"nr_baseline_pages=16384 last_baseline_ns=412000000 nr_pulls=1 nr_pull_errors=1 nr_pull_pages=256 nr_pull_bytes=1048576 last_pull_ns=1610000000 nr_rejects=1"
 run repl
@@ -882,7 +889,7 @@ tap_is "$(line 2 "$OUT")/$(line 3 "$OUT")" \
 run repl src.ram
 has "$OUT" "baseline /shared/vm0.base" "repl NAME of a source: the baseline's path"
 has "$OUT" "written 8192 pages to the baseline, the last baseline in 2.500 s" "repl NAME of a source: the baseline's pages and time"
-has "$OUT" "dirty 138 pages written since the baseline (what a pull reads)" "repl NAME of a source: nr_dirty_pages"
+has "$OUT" "dirty 138 pages written since the baseline (what a pull reads)" "repl NAME of a source: dirty_pages"
 has "$OUT" "epoch 57 (the last cut merged into the dirty bitmap; 12 epochs with writes)" "repl NAME of a source: the last cut merged"
 has "$OUT" "pulls 1 served, 0 failed, 256 pages (1.0 MiB) served, the last in 1.610 s" "repl NAME of a source: the pulls served"
 run repl rec.ram
@@ -1061,8 +1068,8 @@ exact 'memsched_replica_epochs_total{replica="vm1.ram",role="primary"} 1234' "ex
 exact 'memsched_replica_bytes_total{replica="vm1.ram",role="primary"} 209715200' "export: stats/nr_bytes in bytes"
 exact 'memsched_replica_pages_total{replica="vm1.ram",role="primary"} 51200' "export: stats/nr_pages a count"
 exact 'memsched_replica_cow_pages_total{replica="vm1.ram",role="primary"} 77' "export: stats/nr_cow_pages a count, not bytes"
-exact 'memsched_replica_writer_stall_seconds_total{replica="vm1.ram",role="primary"} 1.5' "export: stats/writer_stall_ns a counter in seconds"
-exact '# TYPE memsched_replica_last_epoch_latency_seconds gauge' "export: stats/last_* are gauges"
+exact 'memsched_replica_writer_stall_seconds_total{replica="vm1.ram",role="primary"} 1.5' "export: stats/nr_writer_stall_ns a counter in seconds"
+exact '# TYPE memsched_replica_last_epoch_latency_seconds gauge' "export: last_* are gauges"
 exact 'memsched_replica_last_epoch_latency_seconds{replica="vm1.ram",role="primary"} 0.002345' "export: last_epoch_latency_us in seconds"
 exact 'memsched_replica_last_writer_stall_max_seconds{replica="vm1.ram",role="primary"} 0.00025' "export: last_writer_stall_max_ns in seconds"
 exact 'memsched_replica_last_detect_seconds{replica="vm2.ram",role="standby"} 1.012' "export: a standby's last_detect_ms"
@@ -1082,10 +1089,10 @@ exact 'memsched_replica_pull_errors_total{replica="rec.ram",role="recovery"} 1' 
 exact 'memsched_replica_pull_pages_total{replica="rec.ram",role="recovery"} 256' "export: stats/nr_pull_pages a count, not bytes"
 exact 'memsched_replica_pull_bytes_total{replica="rec.ram",role="recovery"} 1048576' "export: stats/nr_pull_bytes"
 exact 'memsched_replica_baseline_bytes_total{replica="src.ram",role="source"} 33554432' "export: stats/nr_baseline_pages in bytes"
-exact '# TYPE memsched_replica_dirty_bytes gauge' "export: stats/nr_dirty_pages a gauge"
-exact 'memsched_replica_dirty_bytes{replica="src.ram",role="source"} 565248' "export: stats/nr_dirty_pages in bytes"
-exact 'memsched_replica_last_pull_seconds{replica="src.ram",role="source"} 1.61' "export: stats/last_pull_ns in seconds"
-exact 'memsched_replica_last_baseline_seconds{replica="rec.ram",role="recovery"} 0.412' "export: stats/last_baseline_ns in seconds"
+exact '# TYPE memsched_replica_dirty_bytes gauge' "export: dirty_pages a gauge"
+exact 'memsched_replica_dirty_bytes{replica="src.ram",role="source"} 565248' "export: dirty_pages in bytes"
+exact 'memsched_replica_last_pull_seconds{replica="src.ram",role="source"} 1.61' "export: last_pull_ns in seconds"
+exact 'memsched_replica_last_baseline_seconds{replica="rec.ram",role="recovery"} 0.412' "export: last_baseline_ns in seconds"
 tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="rec.ram"' | tr '\n' ' ')" \
 	'memsched_replica_state{replica="rec.ram",role="recovery",state="stopped"} 0 memsched_replica_state{replica="rec.ram",role="recovery",state="pulling"} 0 memsched_replica_state{replica="rec.ram",role="recovery",state="recovered"} 1 ' \
 	"export: state one-hot over the recovery role's states"
@@ -1093,7 +1100,7 @@ tap_is "$(printf '%s\n' "$OUT" | grep '^memsched_replica_state{replica="src.ram"
 	'memsched_replica_state{replica="src.ram",role="source",state="stopped"} 0 memsched_replica_state{replica="src.ram",role="source",state="listening"} 0 memsched_replica_state{replica="src.ram",role="source",state="serving"} 1 ' \
 	"export: state one-hot over the source role's states"
 tap_is "$(printf '%s\n' "$ERR" | grep -c 'left out')" 0 "export with pull stats: no metric left out (pull pages and bytes do not collide)"
-tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_replica_reset_all' -e '^memsched_replica_command' -e '^memsched_replica_role' -e '^memsched_replica_version')" 0 \
+tap_is "$(printf '%s\n' "$OUT" | grep -c -e '^memsched_replica_reset' -e '^memsched_replica_command' -e '^memsched_replica_role' -e '^memsched_replica_version')" 0 \
 	"export: actions, role and version are not metrics"
 if command -v promtool > /dev/null; then
 	tap_is "$(printf '%s\n' "$OUT" | promtool check metrics 2>&1)" "" "export with replicas: promtool check metrics finds nothing"
