@@ -264,6 +264,23 @@ void msched_sched_kick(void)
 }
 
 /**
+ * msched_sched_off() - the scheduler was turned off: withdraw every VM's
+ * request in flight (msched_sched_withdraw()), so that nothing moves after
+ * the write returns. The next period finds the scheduler disabled and
+ * stops; it cannot run meanwhile (the caller holds msched_sched_lock).
+ *
+ * Context: process context, may sleep; msched_sched_lock held.
+ */
+void msched_sched_off(void)
+{
+	struct msched_sched_vm *sv;
+
+	lockdep_assert_held(&msched_sched_lock);
+	list_for_each_entry(sv, &msched_sched_vms, node)
+		msched_sched_withdraw(sv, msched_sched_stats.nr_periods);
+}
+
+/**
  * msched_sched_vm_attach() - give a VM being attached its scheduler state:
  * default shares, no reservation, no limit, and its target set to what it
  * holds until the first period.

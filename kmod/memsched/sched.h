@@ -34,7 +34,7 @@
 
 /* What a decision does, how, and why (the decision file's words). */
 enum msched_sched_action { MSCHED_ACT_HOLD, MSCHED_ACT_RECLAIM,
-			   MSCHED_ACT_RETURN };
+			   MSCHED_ACT_RETURN, MSCHED_ACT_WITHDRAW };
 enum msched_sched_mech { MSCHED_MECH_NONE, MSCHED_MECH_BALLOON,
 			 MSCHED_MECH_DEMOTE, MSCHED_MECH_SWAP, MSCHED_NR_MECH };
 enum msched_sched_reason {
@@ -51,6 +51,7 @@ enum msched_sched_reason {
 	MSCHED_WHY_DEMOTE_STALLED,	/* tiering did not follow the budget */
 	MSCHED_WHY_NO_MECHANISM,	/* hold: nothing can move pages */
 	MSCHED_WHY_AT_MIN,		/* hold: at min_pages */
+	MSCHED_WHY_DISABLED,		/* withdraw: the scheduler turned off */
 	MSCHED_NR_WHY
 };
 
@@ -221,6 +222,7 @@ u64 msched_sched_pool(void);
 u64 msched_sched_auto_pool(void);
 u64 msched_sched_min_sum(const struct msched_sched_vm *except);
 void msched_sched_kick(void);
+void msched_sched_off(void);
 int msched_sched_vm_attach(struct msched_vm *vm);
 void msched_sched_vm_start(struct msched_vm *vm);
 void msched_sched_vm_detach(struct msched_vm *vm);
@@ -233,6 +235,7 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 		      struct msched_sched_stats *st);
 u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages);
 void msched_sched_forget(struct msched_sched_vm *sv);
+void msched_sched_withdraw(struct msched_sched_vm *sv, u64 period);
 
 /* sched_sysfs.c: the files and the module-wide start and stop */
 int msched_sched_init(struct kobject *root);

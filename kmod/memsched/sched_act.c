@@ -34,6 +34,7 @@ const char *const msched_sched_action_names[] = {
 	[MSCHED_ACT_HOLD]	= "hold",
 	[MSCHED_ACT_RECLAIM]	= "reclaim",
 	[MSCHED_ACT_RETURN]	= "return",
+	[MSCHED_ACT_WITHDRAW]	= "withdraw",
 };
 
 const char *const msched_sched_mech_names[] = {
@@ -57,6 +58,7 @@ const char *const msched_sched_reason_names[] = {
 	[MSCHED_WHY_DEMOTE_STALLED]	= "demote_unresponsive",
 	[MSCHED_WHY_NO_MECHANISM]	= "no_mechanism",
 	[MSCHED_WHY_AT_MIN]		= "at_min",
+	[MSCHED_WHY_DISABLED]		= "scheduler_disabled",
 };
 
 /* A decision in the opposite direction within this many periods needs twice the step. */
@@ -120,13 +122,14 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 {
 	bool repeat = sv->dec.action == action && sv->dec.mech == mech &&
 		      sv->dec.reason == reason;
+	bool move = action == MSCHED_ACT_RECLAIM || action == MSCHED_ACT_RETURN;
 
 	sv->dec = (struct msched_sched_decision) {
 		.period = period, .action = action, .mech = mech,
 		.reason = reason, .pages = pages,
 		.target = sv->target_pages, .actual = sv->actual_pages,
 	};
-	if (action != MSCHED_ACT_HOLD) {
+	if (move) {
 		sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
 		sv->last_dir_period = period;
 		sv->stats.nr_decisions++;
@@ -143,7 +146,7 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 	} else if (action == MSCHED_ACT_RETURN) {
 		st->nr_returned_pages += pages;
 		sv->stats.nr_returned_pages += pages;
-	} else if (repeat) {
+	} else if (action == MSCHED_ACT_HOLD && repeat) {
 		return;	/* a hold is traced when its reason is new */
 	}
 	trace_msched_sched_decision(sv->vm->pid, period,
@@ -367,6 +370,47 @@ void msched_sched_forget(struct msched_sched_vm *sv)
 {
 	sv->pending.mech = MSCHED_MECH_NONE;
 	memset(sv->stalled_until_ns, 0, sizeof(sv->stalled_until_ns));
+}
+
+/**
+ * msched_sched_withdraw() - the scheduler is turned off: withdraw the
+ * VM's request in flight, so that nothing moves any more. A balloon
+ * request: the balloon's target goes back to its size now. A lowered DRAM
+ * budget: it goes up to the pages the file holds on DRAM now (the tiering
+ * scan, which holds the file's move_lock while it moves, then has nothing
+ * to demote; what was demoted stays demoted). One decision (action
+ * withdraw, reason scheduler_disabled) for each withdrawn request.
+ * @sv: the VM's state.
+ * @period: the number of the last period.
+ *
+ * Context: process context, may sleep (a balloon message);
+ * msched_sched_lock held.
+ */
+void msched_sched_withdraw(struct msched_sched_vm *sv, u64 period)
+{
+	enum msched_sched_mech mech = sv->pending.mech;
+	struct msched_sched_env e;
+	u64 left, budget;
+	int ret;
+
+	if (mech == MSCHED_MECH_NONE)
+		return;
+	sched_env(sv, &e);
+	left = sched_pending_left(sv, &e);	/* reads pending.mech */
+	sv->pending.mech = MSCHED_MECH_NONE;
+	if (!left)
+		return;
+	if (mech == MSCHED_MECH_BALLOON)
+		ret = msched_balloon_set_target(e.b, e.bv.actual_pages);
+	else
+		ret = msched_fs_hold_dram_budget(e.mf, &budget);
+	if (ret) {
+		pr_info_ratelimited("pid %d: scheduler: turned off, but its %s request could not be withdrawn (error %d)\n",
+				    sv->vm->pid, msched_sched_mech_names[mech], ret);
+		return;
+	}
+	sched_decide(sv, period, NULL, MSCHED_ACT_WITHDRAW, mech,
+		     MSCHED_WHY_DISABLED, left);
 }
 
 /**

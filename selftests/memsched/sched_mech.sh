@@ -10,10 +10,14 @@
 #  2. Mechanisms: two 64 MiB VMs and a 64 MiB pool: each is demoted
 #     (mechanism=demote reason=pmem_room) until its actual_pages is within
 #     min_step_pages of its target, with pages on node 1 and no overshoot;
-#     then, PMEM out of reach (pmem_node -1) and a swap device set, a 16 MiB
+#     enabled 0 withdraws a balloon request (a peer
+#     over vsock_loopback that never inflates) and a lowered DRAM budget
+#     in flight (action=withdraw reason=scheduler_disabled), after which
+#     the file's budget and node_pages stay put; then, PMEM out of reach (pmem_node -1) and a swap device set, an 8 MiB
 #     pool: mechanism=swap reason=host_swap, pages on the swap device; one
 #     VM is killed in the middle of it (its directory goes, the periods go
-#     on); then the pool grows: action=return, the file's DRAM budget goes
+#     on);
+#     then the pool grows: action=return, the file's DRAM budget goes
 #     back to max; enabled 0 stops the periods; every page is intact.
 #  3. Shares: two fully active VMs get targets proportional to their shares
 #     (1:1, 1:3) within 10%; an idle VM next to an active one gets half the
@@ -29,10 +33,11 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 83
+tap_plan 89
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
+PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 PERIOD_MS=500
 # Periods a VM may take to reach its target: the mechanisms act at once,
 # and tiering moves the demoted pages within a few of its 200 ms scans
@@ -41,8 +46,9 @@ CONVERGE_PERIODS=40
 work=$(mktemp -d)
 mnt=$work/mnt
 vmms=""
+peer=""
 cleanup() {
-	kill $vmms 2>/dev/null
+	kill $vmms $peer 2>/dev/null
 	wait 2>/dev/null
 	ms_trace_remove
 	[ -w "$S/enabled" ] && echo 0 > "$S/enabled"
@@ -171,6 +177,7 @@ splats() {
 
 t_start=$SECONDS
 sysctl -qw kernel.numa_balancing=0 2>/dev/null
+modprobe vsock_loopback 2>/dev/null	# A's balloon peer talks from CID 1
 ms_load || { tap_fail "load memsched"; tap_done; }
 ms_klog_mark
 START_MARK=$MS_KLOG_MARK
@@ -255,11 +262,62 @@ tap_is "$(traced "$A" return demote target_above_actual)/$(cat "$a/stats/nr_retu
 	"4 periods later: no return decision for A (no ping-pong)"
 tap_ok "A holds within_step" grep -q 'action=hold mechanism=none .*reason=within_step' "$a/decision"
 
+# ---- enabled 0 withdraws what is in flight. A's balloon is a peer that
+# says HELLO and reports 32 MiB free but never inflates (balloon_timeout_ms
+# still 30000: its request stays in flight); B's RAM file tiers at
+# 1 MiB/s, so a lowered budget takes seconds to reach.
+t_phase=$SECONDS
+ab=$MS_ROOT/vms/$A/balloon
+read -r rate_b0 < "$fb/rate_limit_mib_per_s"
+ms_write 1 "$fb/rate_limit_mib_per_s"
+ms_write 1 "$ab/cid"
+"$PEER" hello 16384 classes-free 8192 wait-file "$work/peer_go" > "$work/peer.out" 2>&1 &
+peer=$!
+ms_wait_val "$ab/connected" 1 10 > /dev/null
+for _ in $(seq 100); do
+	[ -n "$(cat "$ab/guest_classes")" ] && break
+	sleep 0.1
+done
+tap_diag "A's balloon: guest_classes: $(tr '\n' ' ' < "$ab/guest_classes")"
+tap_ok "A's balloon: a peer that never inflates connected (HELLO, CLASSES 8192 pages free)" \
+	all_of [ "$(cat "$ab/connected")" = 1 ] -- [ -n "$(cat "$ab/guest_classes")" ]
+nw=$(grep -c 'action=withdraw' "$MS_INST/trace")
+ms_write 6144 "$S/pool_pages"
+for _ in $(seq 20); do
+	wait_periods 1
+	[ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 1 ] &&
+		grep -q 'reason=demote_pending\|action=reclaim mechanism=demote' "$(sv "$B")/decision" && break
+done
+tap_diag "A: balloon target $(cat "$ab/target_pages") actual $(cat "$ab/actual_pages"); $(cat "$a/decision"); B: $(cat "$(sv "$B")/decision"); file b: budget $(cat "$fb/dram_budget_pages"), node_pages $(tr '\n' ' ' < "$fb/node_pages")"
+tap_ok "pool 6144: A asked its balloon (mechanism=balloon reason=guest_free_or_cache), B's budget lowered (demote, in flight)" \
+	all_of [ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 1 ] -- [ "$(cat "$ab/target_pages")" -gt "$(cat "$ab/actual_pages")" ] -- \
+		grep -q 'reason=demote_pending\|action=reclaim mechanism=demote' "$(sv "$B")/decision"
+freeze
+budget1=$(cat "$fb/dram_budget_pages") nodes1=$(tr '\n' ' ' < "$fb/node_pages")
+tap_diag "enabled 0: $(grep 'action=withdraw' "$MS_INST/trace" | tail -n 2 | sed 's/.*msched_sched_decision: //' | tr '\n' ';')"
+tap_is "$(cat "$ab/target_pages")" "$(cat "$ab/actual_pages")" "enabled 0: A's balloon request withdrawn (target back to the balloon's size)"
+tap_ok "  ... traced: action=withdraw mechanism=balloon reason=scheduler_disabled (A), mechanism=demote (B)" \
+	all_of [ "$(traced "$A" withdraw balloon scheduler_disabled)" = 1 ] -- [ "$(traced "$B" withdraw demote scheduler_disabled)" = 1 ] -- \
+		[ "$(grep -c 'action=withdraw' "$MS_INST/trace")" = $((nw + 2)) ]
+tap_within "$budget1" "$(node_pages "$fb" 0)" 2 "  ... file b's DRAM budget raised to the pages it holds on DRAM ($budget1)"
+sleep $(( 3 * PERIOD_MS / 1000 + 1 ))
+tap_is "$(cat "$fb/dram_budget_pages")/$(tr '\n' ' ' < "$fb/node_pages")" "$budget1/$nodes1" \
+	"  ... 3 periods later file b's budget and node_pages unchanged (nothing moves at 1 MiB/s)"
+
+ms_write "$rate_b0" "$fb/rate_limit_mib_per_s"
+kill "$peer"; wait "$peer" 2>/dev/null
+ms_wait_val "$ab/connected" 0 10 > /dev/null
+ms_write 0 "$ab/cid"
+ms_write 1 "$S/enabled"
+wait_periods 2
+tap_diag "balloon and enabled 0 phase: $((SECONDS - t_phase)) s"
+
 demotes0=$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")
-# ---- Swap: PMEM out of reach, a 16 MiB pool, A limited to 2048 pages.
+# ---- Swap: PMEM out of reach, an 8 MiB pool, A limited to 1024 pages
+# (A and B hold about 3072 each after the phases above).
 ms_write -1 "$fa/pmem_node"; ms_write -1 "$fb/pmem_node"
-ms_write 2048 "$a/max_pages"
-ms_write 4096 "$S/pool_pages"
+ms_write 1024 "$a/max_pages"
+ms_write 2048 "$S/pool_pages"
 # 4. B dies while a period swaps it out.
 # Spin (no fork): the swap-out of the next period is over in a moment.
 end=$((SECONDS + 30)) i=0
@@ -276,8 +334,8 @@ tap_is "$(cut -d/ -f1 <<< "$(ms_live)")" 1 "  ... live_vms 1 (A)"
 n=$(converge "$A"); rc=$?
 show_vm "$A"
 tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
-tap_ok "A within min_step_pages of its target (its max_pages, 2048) within $CONVERGE_PERIODS periods ($n)" \
-	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_pages")" = 2048 ]
+tap_ok "A within min_step_pages of its target (its max_pages, 1024) within $CONVERGE_PERIODS periods ($n)" \
+	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_pages")" = 1024 ]
 tap_ok "A: mechanism=swap reason=host_swap traced, no demotion with PMEM out of reach" \
 	all_of [ "$(traced "$A" reclaim swap host_swap)" -ge 1 ] -- [ "$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")" = "$demotes0" ]
 sw_a=$(cat "$fa/swapped_pages")
@@ -383,8 +441,9 @@ tap_within "$((tc * 100 / (te ? te : 1)))" "$((ec * 100 / (ee ? ee : 1)))" 10 " 
 # ---- 5. Every traced decision has words of the fixed sets.
 bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-	f["action"] !~ /^(reclaim|return|hold)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
-	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min)$/ ||
+	f["action"] !~ /^(reclaim|return|hold|withdraw)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
+	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min|scheduler_disabled)$/ ||
+	(f["action"] == "withdraw" && (f["mechanism"] !~ /^(balloon|demote)$/ || f["reason"] != "scheduler_disabled")) ||
 	(f["action"] == "reclaim" && f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive)$/) ||
 	(f["action"] == "return" && f["reason"] != "target_above_actual") { print; n++ }
 	END { exit 0 }' | head -n 3)
