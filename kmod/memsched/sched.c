@@ -324,7 +324,9 @@ void msched_sched_vm_start(struct msched_vm *vm)
 
 /**
  * msched_sched_vm_detach() - drop a VM's scheduler state; waits for a
- * period in progress, so nothing of the VM is pending afterwards.
+ * period in progress, so nothing of the VM is pending afterwards, and puts
+ * back the DRAM budget its RAM file had before the scheduler lowered it
+ * (msched_sched_release()).
  * @vm: the VM.
  *
  * Context: process context, may sleep; takes msched_sched_lock.
@@ -334,6 +336,7 @@ void msched_sched_vm_detach(struct msched_vm *vm)
 	struct msched_sched_vm *sv = msched_sched_of(vm);
 
 	mutex_lock(&msched_sched_lock);
+	msched_sched_release(sv, msched_sched_stats.nr_periods);
 	list_del(&sv->node);
 	msched_vm_set_feature(vm, MSCHED_FEAT_SCHED, NULL);
 	mutex_unlock(&msched_sched_lock);

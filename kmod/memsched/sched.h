@@ -52,6 +52,7 @@ enum msched_sched_reason {
 	MSCHED_WHY_NO_MECHANISM,	/* hold: nothing can move pages */
 	MSCHED_WHY_AT_MIN,		/* hold: at min_pages */
 	MSCHED_WHY_DISABLED,		/* withdraw: the scheduler turned off */
+	MSCHED_WHY_DETACHED,		/* withdraw: the VM detached */
 	MSCHED_NR_WHY
 };
 
@@ -149,6 +150,10 @@ struct msched_sched_vm_stats {
  *	request it did not follow (0: usable).
  * @last_dir: the direction of the last reclaim (-1) or return (+1).
  * @last_dir_period: the period of that decision.
+ * @budget_set: the scheduler has set the RAM file's DRAM budget.
+ * @budget_orig: the file's budget before the scheduler first set it.
+ * @budget_ours: the budget the scheduler set last; detach puts back
+ *	@budget_orig if the file still has it (not if someone else set one).
  * @dec: the last decision.
  * @stats: counters.
  */
@@ -171,6 +176,9 @@ struct msched_sched_vm {
 	u64 stalled_until_ns[MSCHED_NR_MECH];
 	int last_dir;
 	u64 last_dir_period;
+	bool budget_set;
+	u64 budget_orig;
+	u64 budget_ours;
 	struct msched_sched_decision dec;
 	struct msched_sched_vm_stats stats;
 };
@@ -236,6 +244,7 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages);
 void msched_sched_forget(struct msched_sched_vm *sv);
 void msched_sched_withdraw(struct msched_sched_vm *sv, u64 period);
+void msched_sched_release(struct msched_sched_vm *sv, u64 period);
 
 /* sched_sysfs.c: the files and the module-wide start and stop */
 int msched_sched_init(struct kobject *root);

@@ -16,7 +16,7 @@
 #     the file's budget and node_pages stay put; then, PMEM out of reach (pmem_node -1) and a swap device set, an 8 MiB
 #     pool: mechanism=swap reason=host_swap, pages on the swap device; one
 #     VM is killed in the middle of it (its directory goes, the periods go
-#     on);
+#     on, its file's DRAM budget goes back to max: reason vm_detached);
 #     then the pool grows: action=return, the file's DRAM budget goes
 #     back to max; enabled 0 stops the periods; every page is intact.
 #  3. Shares: two fully active VMs get targets proportional to their shares
@@ -33,7 +33,7 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 89
+tap_plan 91
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
@@ -329,6 +329,8 @@ kill -9 "$B"
 wait "$B" 2>/dev/null
 tap_ok "B's RAM is being swapped out ($sw_b pages out) when B is killed (-9)" [ "$sw_b" -gt 0 ]
 tap_ok "  ... its vms/$B goes away" gone "$MS_ROOT/vms/$B"
+tap_is "$(cat "$fb/dram_budget_pages")" max "  ... file b's DRAM budget, lowered by the scheduler, put back (max)"
+tap_is "$(traced "$B" withdraw demote vm_detached)" 1 "  ... traced: action=withdraw mechanism=demote reason=vm_detached"
 tap_ok "  ... the periods go on" wait_periods 2
 tap_is "$(cut -d/ -f1 <<< "$(ms_live)")" 1 "  ... live_vms 1 (A)"
 n=$(converge "$A"); rc=$?
@@ -442,8 +444,8 @@ tap_within "$((tc * 100 / (te ? te : 1)))" "$((ec * 100 / (ee ? ee : 1)))" 10 " 
 bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 	f["action"] !~ /^(reclaim|return|hold|withdraw)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
-	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min|scheduler_disabled)$/ ||
-	(f["action"] == "withdraw" && (f["mechanism"] !~ /^(balloon|demote)$/ || f["reason"] != "scheduler_disabled")) ||
+	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min|scheduler_disabled|vm_detached)$/ ||
+	(f["action"] == "withdraw" && (f["mechanism"] !~ /^(balloon|demote)$/ || f["reason"] !~ /^(scheduler_disabled|vm_detached)$/)) ||
 	(f["action"] == "reclaim" && f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive)$/) ||
 	(f["action"] == "return" && f["reason"] != "target_above_actual") { print; n++ }
 	END { exit 0 }' | head -n 3)
