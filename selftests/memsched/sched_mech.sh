@@ -10,10 +10,16 @@
 #  2. Mechanisms: two 64 MiB VMs and a 64 MiB pool: each is demoted
 #     (mechanism=demote reason=pmem_room) until its actual_pages is within
 #     min_step_pages of its target, with pages on node 1 and no overshoot;
-#     enabled 0 withdraws a balloon request (a peer
+#     stability: with the pool switched every period, no move breaks the
+#     hysteresis rule (a turn within 3 periods needs twice min_step_pages)
+#     and a turn is held back; with rate_limit_mib_per_s 1 every move asks
+#     min(gap, 128 pages); enabled 0 withdraws a balloon request (a peer
 #     over vsock_loopback that never inflates) and a lowered DRAM budget
 #     in flight (action=withdraw reason=scheduler_disabled), after which
-#     the file's budget and node_pages stay put; then, PMEM out of reach (pmem_node -1) and a swap device set, an 8 MiB
+#     the file's budget and node_pages stay put; enabled 1 again: the
+#     balloon is given up after balloon_timeout_ms 1000 (one log line,
+#     nr_balloon_timeouts) and A is demoted, reason balloon_unresponsive;
+#     then, PMEM out of reach (pmem_node -1) and a swap device set, an 8 MiB
 #     pool: mechanism=swap reason=host_swap, pages on the swap device; one
 #     VM is killed in the middle of it (its directory goes, the periods go
 #     on, its file's DRAM budget goes back to max: reason vm_detached);
@@ -33,7 +39,7 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 91
+tap_plan 97
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
@@ -262,6 +268,85 @@ tap_is "$(traced "$A" return demote target_above_actual)/$(cat "$a/stats/nr_retu
 	"4 periods later: no return decision for A (no ping-pong)"
 tap_ok "A holds within_step" grep -q 'action=hold mechanism=none .*reason=within_step' "$a/decision"
 
+# ---- Hysteresis: min_step_pages 256, periods of 1 s (a demotion of a
+# few hundred pages is over within one, on the debug kernel too), the
+# pool switched every period between two values whose targets are 384
+# pages apart (between min_step_pages and twice it), once 1024. The rule
+# of sched_act.c, checked on every traced decision of A and B in the
+# phase: a move (reclaim or return) in the direction opposite to the
+# VM's last move, fewer than 3 periods after it, needs a gap
+# |actual - target| of 2 * min_step_pages, any other move min_step_pages;
+# a hold within_step is a gap below what a move would need. A hold is
+# traced only when its reason is new, so the decision files are read
+# every period too.
+t_phase=$SECONDS
+ms_write 256 "$S/min_step_pages"
+ms_write 1000 "$S/period_ms"
+ph=$(cat "$S/stats/nr_periods")
+: > "$work/hdec"
+for pool in 15616 16384 15616 16384 14336 16384 15616 16384; do
+	ms_write "$pool" "$S/pool_pages"
+	wait_periods 1
+	for p in "$A" "$B"; do echo "pid=$p $(cat "$(sv "$p")/decision")"; done >> "$work/hdec"
+done
+wait_periods 1
+# hyst PID STEP P0: "violations settled_holds turns" of the VM's decisions
+# after period P0, traced or read (its moves before count for the direction)
+hyst() {
+	{ sed -n "s/.*msched_sched_decision: pid=$1 //p" "$MS_INST/trace"
+	  sed -n "s/^pid=$1 //p" "$work/hdec"; } |
+	sort -t= -k2,2n -s | awk '{ split($1, kv, "="); if (!seen[kv[2]]++) print }' | awk -v step="$2" -v p0="$3" '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	  p = f["period"] + 0; t = f["target"] + 0; a = f["actual"] + 0
+	  gap = a > t ? a - t : t - a; dir = a > t ? -1 : 1
+	  settling = last == -dir && p - lastp < 3
+	  need = step * (settling ? 2 : 1)
+	  move = f["action"] == "reclaim" || f["action"] == "return"
+	  if (p > p0 && move && (gap < need || dir != (f["action"] == "reclaim" ? -1 : 1))) { bad++; print "bad: " $0 > "/dev/stderr" }
+	  if (p > p0 && f["action"] == "hold" && f["reason"] == "within_step") {
+		if (gap >= need) { bad++; print "bad: " $0 > "/dev/stderr" }
+		if (gap >= step) settled++
+	  }
+	  if (move) { if (p > p0 && last == -dir) turns++; last = dir; lastp = p } }
+	END { print bad + 0, settled + 0, turns + 0 }'
+}
+read -r hbad_a hset_a hturn_a <<< "$(hyst "$A" 256 "$ph" 2> "$work/hyst.err")"
+read -r hbad_b hset_b hturn_b <<< "$(hyst "$B" 256 "$ph" 2>> "$work/hyst.err")"
+[ -s "$work/hyst.err" ] && tap_diag "$(head -n 3 "$work/hyst.err")"
+tap_diag "hysteresis: A: $(vm_lines "$A" 10 | tr '\n' ';')"
+tap_is "$hbad_a/$hbad_b" "0/0" \
+	"hysteresis: every traced move of A and B had a gap of min_step_pages, twice it when turning within 3 periods; every within_step hold a gap below that"
+tap_ok "  ... a turn was held back at least once (holds within_step with a gap >= min_step_pages: A $hset_a, B $hset_b; turns A $hturn_a, B $hturn_b)" \
+	[ $((hset_a + hset_b)) -ge 1 ]
+tap_diag "hysteresis phase: $((SECONDS - t_phase)) s"
+
+# ---- Rate limit: 1 MiB/s with 500 ms periods is 128 pages a period.
+t_phase=$SECONDS
+ms_write "$PERIOD_MS" "$S/period_ms"
+ms_write 64 "$S/min_step_pages"
+ms_write 1 "$S/rate_limit_mib_per_s"
+pr=$(cat "$S/stats/nr_periods")
+ms_write 10240 "$S/pool_pages"
+wait_periods 6
+# rate PID P0: "moves bad" of the VM's traced moves after period P0: each
+# must ask min(gap, 128) pages
+rate() {
+	sed -n "s/.*msched_sched_decision: pid=$1 //p" "$MS_INST/trace" | awk -v p0="$2" '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	  if (f["period"] + 0 <= p0 || (f["action"] != "reclaim" && f["action"] != "return")) next
+	  t = f["target"] + 0; a = f["actual"] + 0; gap = a > t ? a - t : t - a
+	  n++; if (f["pages"] + 0 != (gap < 128 ? gap : 128)) bad++ }
+	END { print n + 0, bad + 0 }'
+}
+read -r rn_a rbad_a <<< "$(rate "$A" "$pr")"
+read -r rn_b rbad_b <<< "$(rate "$B" "$pr")"
+tap_diag "rate limit: A: $(vm_lines "$A" 4 | tr '\n' ';')"
+tap_ok "rate_limit_mib_per_s 1, period 500 ms: every move asks min(gap, 128) pages (A $rn_a moves, $rbad_a not; B $rn_b, $rbad_b not); 2 or more each" \
+	all_of [ "$rn_a" -ge 2 ] -- [ "$rn_b" -ge 2 ] -- [ "$rbad_a" = 0 ] -- [ "$rbad_b" = 0 ]
+ms_write 256 "$S/rate_limit_mib_per_s"
+ms_write 1024 "$S/min_step_pages"
+tap_diag "rate limit phase: $((SECONDS - t_phase)) s"
+
 # ---- enabled 0 withdraws what is in flight. A's balloon is a peer that
 # says HELLO and reports 32 MiB free but never inflates (balloon_timeout_ms
 # still 30000: its request stays in flight); B's RAM file tiers at
@@ -304,13 +389,27 @@ sleep $(( 3 * PERIOD_MS / 1000 + 1 ))
 tap_is "$(cat "$fb/dram_budget_pages")/$(tr '\n' ' ' < "$fb/node_pages")" "$budget1/$nodes1" \
 	"  ... 3 periods later file b's budget and node_pages unchanged (nothing moves at 1 MiB/s)"
 
+# ---- A balloon that does not follow: given up after balloon_timeout_ms
+# (1000), one log line, the next mechanism (demotion) with reason
+# balloon_unresponsive.
 ms_write "$rate_b0" "$fb/rate_limit_mib_per_s"
+ms_write 1000 "$S/balloon_timeout_ms"
+ms_klog_mark
+ms_write 1 "$S/enabled"
+for _ in $(seq 20); do
+	wait_periods 1
+	[ "$(traced "$A" reclaim demote balloon_unresponsive)" -ge 1 ] && break
+done
+tap_diag "A: $(vm_lines "$A" 5 | tr '\n' ';')"
+tap_ok "A: the balloon asked again, then reclaim mechanism=demote reason=balloon_unresponsive traced" \
+	all_of [ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 2 ] -- [ "$(traced "$A" reclaim demote balloon_unresponsive)" -ge 1 ]
+tap_is "$(ms_klog | grep -c "pid $A: scheduler: the balloon did not follow for 1000 ms")" 1 "  ... one log line"
+tap_ok "  ... stats/nr_balloon_timeouts $(cat "$a/stats/nr_balloon_timeouts") >= 1" [ "$(cat "$a/stats/nr_balloon_timeouts")" -ge 1 ]
 kill "$peer"; wait "$peer" 2>/dev/null
 ms_wait_val "$ab/connected" 0 10 > /dev/null
 ms_write 0 "$ab/cid"
-ms_write 1 "$S/enabled"
-wait_periods 2
-tap_diag "balloon and enabled 0 phase: $((SECONDS - t_phase)) s"
+ms_write 30000 "$S/balloon_timeout_ms"
+tap_diag "balloon and enabled 0 phases: $((SECONDS - t_phase)) s"
 
 demotes0=$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")
 # ---- Swap: PMEM out of reach, an 8 MiB pool, A limited to 1024 pages
