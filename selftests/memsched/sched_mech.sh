@@ -29,7 +29,9 @@
 #     (1:1, 1:3) within 10%; an idle VM next to an active one gets half the
 #     pool with idle_tax_pct 0 and what rho = S / (A + k (P - A)),
 #     k = 1 / (1 - tau), gives with 75 (computed here from active_pages and
-#     the pool), within 10%.
+#     the pool), within 10%. Policy mrc: F (2048 pages written every
+#     20 ms) and G (8176 every 300 ms): F's target about its working set,
+#     G the rest, unlike the even shares split (idle_tax_pct 0).
 #  4. Lifecycle: no leak, no splat, rmmod while enabled with VMs attached.
 #  5. Every decision traced (msched_sched_decision) has an action, a
 #     mechanism and a reason of the fixed sets; each reclaim a reclaim
@@ -39,7 +41,7 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 97
+tap_plan 101
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
@@ -539,6 +541,45 @@ tap_within "$te" "$ee" 10 "  ... the idle VM's target as rho = S / (A + k (P - A
 tap_within "$tc" "$ec" 10 "  ... the active VM's target as the formula gives"
 tap_within "$((tc * 100 / (te ? te : 1)))" "$((ec * 100 / (ee ? ee : 1)))" 10 "  ... their ratio (x100) as the formula gives"
 
+# ---- mrc on the real module: F writes its 2048 pages every 20 ms, G its
+# 8176 every 300 ms (found young in about a third of its 100 ms scans: a
+# flatter miss curve per page). With idle_tax_pct 0 shares split the pool
+# evenly; mrc gives F about its working set (where each page saves the
+# most misses) and G the rest.
+t_phase=$SECONDS
+kill "$C" "$E"; wait "$C" "$E" 2>/dev/null
+start_vm F --mem-mb 32 --wss-pages 2048 --pause-ms 20 --populate || tap_diag "start F failed"
+start_vm G --mem-mb 32 --wss-pages 8176 --pause-ms 300 --populate || tap_diag "start G failed"
+for p in "$F" "$G"; do
+	ms_write 100 "$MS_ROOT/vms/$p/scan_interval_ms"
+done
+ms_write 500 "$S/period_ms"
+ms_write 0 "$S/idle_tax_pct"
+ms_wait_scans "$MS_ROOT/vms/$F" 5; ms_wait_scans "$MS_ROOT/vms/$G" 5
+c=$(sv "$F") g=$(sv "$G")
+read -r tfs tgs afs ags <<< "$(measure 3 "$g")"
+tap_diag "shares, idle_tax_pct 0: targets F $tfs G $tgs, active $afs $ags"
+ms_write mrc "$S/policy"
+ms_write 1 "$S/enabled"
+wait_periods 2
+fl="" gl=""
+for _ in 1 2 3 4 5; do
+	wait_periods 1
+	fl="$fl $(cat "$c/target_pages")" gl="$gl $(cat "$g/target_pages")"
+done
+freeze
+ms_write shares "$S/policy"
+ms_write 75 "$S/idle_tax_pct"
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | sed -n 3p; }
+tfm=$(median "$fl") tgm=$(median "$gl")
+tap_diag "mrc: F's targets:$fl; G's:$gl; F $(cat "$MS_ROOT/vms/$F/wss_pages" 2>/dev/null) wss, knee $(cat "$MS_ROOT/vms/$F/mrc_knee_pages" 2>/dev/null); G knee $(cat "$MS_ROOT/vms/$G/mrc_knee_pages" 2>/dev/null)"
+tap_within "$tfs" 4096 10 "shares, idle_tax_pct 0: F's target half the pool"
+tap_within "$tfm" 2049 20 "mrc: F's target (median of 5 periods, $tfm) about its working set (2048 + its code page)"
+tap_within "$((tfm + tgm))" 8192 3 "  ... G gets the rest ($tgm): the targets fill the pool"
+tap_ok "  ... a split unlike the shares one (F $tfs): apart by 10% of the pool or more" \
+	[ $(( tfs > tfm ? tfs - tfm : tfm - tfs )) -ge 819 ]
+tap_diag "mrc phase: $((SECONDS - t_phase)) s"
+
 # ---- 5. Every traced decision has words of the fixed sets.
 bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
@@ -560,8 +601,8 @@ ms_trace_remove
 ms_write 1 "$S/enabled"
 wait_periods 2
 tap_ok "rmmod while enabled with two VMs attached" rmmod memsched
-tap_ok "  ... both VMs still running" kill -0 "$C" "$E"
-kill "$C" "$E"; wait "$C" "$E" 2>/dev/null
+tap_ok "  ... both VMs still running" kill -0 "$F" "$G"
+kill "$F" "$G"; wait "$F" "$G" 2>/dev/null
 tap_ok "reload" ms_insmod memsched
 tap_is "$(cat "$S/enabled")/$(cat "$S/stats/nr_periods")" "0/0" "  ... the scheduler starts disabled, no period"
 tap_is "$(splats)" "" "no splat in the kernel log"
