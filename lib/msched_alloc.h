@@ -32,7 +32,11 @@
  *    used: the policy is never worse than MSCHED_ALLOC_SHARES on its own
  *    measure.  For convex curves the greedy is optimal (up to rounding of
  *    interpolated points); for others the hull can overrate a partly
- *    given segment, which the comparison with shares bounds.
+ *    given segment, which the comparison with shares bounds.  What it
+ *    maximises is the shares-weighted miss savings (the sum of shares *
+ *    misses saved), which is the raw total of misses saved only when
+ *    the shares are equal: with unequal shares it may model more misses
+ *    in total than the shares policy, never more weighted ones.
  *
  * A miss curve is points miss[j] = modelled misses (per unit of time, in
  * any unit common to all VMs, at most MSCHED_ALLOC_MISS_MAX) when the VM

@@ -387,6 +387,7 @@ void msched_fs_tier_teardown(struct msched_file *mf);
 void msched_fs_tier_kick(struct msched_file *mf);
 int msched_fs_tier_apply(struct msched_file *mf);
 int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget);
+int msched_fs_hold_dram_budget(struct msched_file *mf, u64 *budget);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
 void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
 unsigned long msched_fs_heat_pages(struct msched_file *mf, pgoff_t idx);

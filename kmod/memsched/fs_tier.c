@@ -568,6 +568,38 @@ int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget)
 }
 
 /**
+ * msched_fs_hold_dram_budget() - stop a lowered DRAM budget that the file
+ * has not reached yet from demoting more: raise it to the pages on DRAM
+ * now (the scheduler withdrawing its request). Taken under @mf->move_lock,
+ * which the tiering scan holds while it moves, so no scan is half-way.
+ * @mf: the file
+ * @budget: the budget afterwards
+ *
+ * Context: process context; takes @mf->move_lock.
+ * Return: 0 (also when there was nothing to raise), or -EINVAL if the
+ * engine rejects the parameters (the budget is then left as it was).
+ */
+int msched_fs_hold_dram_budget(struct msched_file *mf, u64 *budget)
+{
+	s64 dram;
+	u64 old;
+	int ret = 0;
+
+	mutex_lock(&mf->move_lock);
+	old = mf->dram_budget;
+	dram = atomic64_read(&mf->nr_dram);
+	if (old != MSCHED_FS_BUDGET_MAX && dram > 0 && (u64)dram > old) {
+		WRITE_ONCE(mf->dram_budget, dram);
+		ret = msched_fs_tier_apply(mf);
+		if (ret)
+			WRITE_ONCE(mf->dram_budget, old);
+	}
+	*budget = mf->dram_budget;
+	mutex_unlock(&mf->move_lock);
+	return ret;
+}
+
+/**
  * msched_fs_tier_teardown() - stop the scan and free the tiering state.
  * @mf: the file, being evicted
  *

@@ -264,6 +264,23 @@ void msched_sched_kick(void)
 }
 
 /**
+ * msched_sched_off() - the scheduler was turned off: withdraw every VM's
+ * request in flight (msched_sched_withdraw()), so that nothing moves after
+ * the write returns. The next period finds the scheduler disabled and
+ * stops; it cannot run meanwhile (the caller holds msched_sched_lock).
+ *
+ * Context: process context, may sleep; msched_sched_lock held.
+ */
+void msched_sched_off(void)
+{
+	struct msched_sched_vm *sv;
+
+	lockdep_assert_held(&msched_sched_lock);
+	list_for_each_entry(sv, &msched_sched_vms, node)
+		msched_sched_withdraw(sv, msched_sched_stats.nr_periods);
+}
+
+/**
  * msched_sched_vm_attach() - give a VM being attached its scheduler state:
  * default shares, no reservation, no limit, and its target set to what it
  * holds until the first period.
@@ -307,7 +324,9 @@ void msched_sched_vm_start(struct msched_vm *vm)
 
 /**
  * msched_sched_vm_detach() - drop a VM's scheduler state; waits for a
- * period in progress, so nothing of the VM is pending afterwards.
+ * period in progress, so nothing of the VM is pending afterwards, and puts
+ * back the DRAM budget its RAM file had before the scheduler lowered it
+ * (msched_sched_release()).
  * @vm: the VM.
  *
  * Context: process context, may sleep; takes msched_sched_lock.
@@ -317,6 +336,7 @@ void msched_sched_vm_detach(struct msched_vm *vm)
 	struct msched_sched_vm *sv = msched_sched_of(vm);
 
 	mutex_lock(&msched_sched_lock);
+	msched_sched_release(sv, msched_sched_stats.nr_periods);
 	list_del(&sv->node);
 	msched_vm_set_feature(vm, MSCHED_FEAT_SCHED, NULL);
 	mutex_unlock(&msched_sched_lock);

@@ -34,7 +34,7 @@
 
 /* What a decision does, how, and why (the decision file's words). */
 enum msched_sched_action { MSCHED_ACT_HOLD, MSCHED_ACT_RECLAIM,
-			   MSCHED_ACT_RETURN };
+			   MSCHED_ACT_RETURN, MSCHED_ACT_WITHDRAW };
 enum msched_sched_mech { MSCHED_MECH_NONE, MSCHED_MECH_BALLOON,
 			 MSCHED_MECH_DEMOTE, MSCHED_MECH_SWAP, MSCHED_NR_MECH };
 enum msched_sched_reason {
@@ -51,6 +51,8 @@ enum msched_sched_reason {
 	MSCHED_WHY_DEMOTE_STALLED,	/* tiering did not follow the budget */
 	MSCHED_WHY_NO_MECHANISM,	/* hold: nothing can move pages */
 	MSCHED_WHY_AT_MIN,		/* hold: at min_pages */
+	MSCHED_WHY_DISABLED,		/* withdraw: the scheduler turned off */
+	MSCHED_WHY_DETACHED,		/* withdraw: the VM detached */
 	MSCHED_NR_WHY
 };
 
@@ -149,6 +151,10 @@ struct msched_sched_vm_stats {
  *	request it did not follow (0: usable).
  * @last_dir: the direction of the last reclaim (-1) or return (+1).
  * @last_dir_period: the period of that decision.
+ * @budget_set: the scheduler has set the RAM file's DRAM budget.
+ * @budget_orig: the file's budget before the scheduler first set it.
+ * @budget_ours: the budget the scheduler set last; detach puts back
+ *	@budget_orig if the file still has it (not if someone else set one).
  * @dec: the last decision.
  * @stats: counters.
  */
@@ -171,6 +177,9 @@ struct msched_sched_vm {
 	u64 stalled_until_ns[MSCHED_NR_MECH];
 	int last_dir;
 	u64 last_dir_period;
+	bool budget_set;
+	u64 budget_orig;
+	u64 budget_ours;
 	struct msched_sched_decision dec;
 	struct msched_sched_vm_stats stats;
 };
@@ -222,6 +231,7 @@ u64 msched_sched_pool(void);
 u64 msched_sched_auto_pool(void);
 u64 msched_sched_min_sum(const struct msched_sched_vm *except);
 void msched_sched_kick(void);
+void msched_sched_off(void);
 int msched_sched_vm_attach(struct msched_vm *vm);
 void msched_sched_vm_start(struct msched_vm *vm);
 void msched_sched_vm_detach(struct msched_vm *vm);
@@ -234,6 +244,8 @@ void msched_sched_act(struct msched_sched_vm *sv, u64 period,
 		      struct msched_sched_stats *st);
 u64 msched_sched_actual(struct msched_sched_vm *sv, u64 guest_pages);
 void msched_sched_forget(struct msched_sched_vm *sv);
+void msched_sched_withdraw(struct msched_sched_vm *sv, u64 period);
+void msched_sched_release(struct msched_sched_vm *sv, u64 period);
 
 /* sched_sysfs.c: the files and the module-wide start and stop */
 int msched_sched_init(struct kobject *root);

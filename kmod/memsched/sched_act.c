@@ -34,6 +34,7 @@ const char *const msched_sched_action_names[] = {
 	[MSCHED_ACT_HOLD]	= "hold",
 	[MSCHED_ACT_RECLAIM]	= "reclaim",
 	[MSCHED_ACT_RETURN]	= "return",
+	[MSCHED_ACT_WITHDRAW]	= "withdraw",
 };
 
 const char *const msched_sched_mech_names[] = {
@@ -57,6 +58,8 @@ const char *const msched_sched_reason_names[] = {
 	[MSCHED_WHY_DEMOTE_STALLED]	= "demote_unresponsive",
 	[MSCHED_WHY_NO_MECHANISM]	= "no_mechanism",
 	[MSCHED_WHY_AT_MIN]		= "at_min",
+	[MSCHED_WHY_DISABLED]		= "scheduler_disabled",
+	[MSCHED_WHY_DETACHED]		= "vm_detached",
 };
 
 /* A decision in the opposite direction within this many periods needs twice the step. */
@@ -120,6 +123,7 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 {
 	bool repeat = sv->dec.action == action && sv->dec.mech == mech &&
 		      sv->dec.reason == reason;
+	bool move = action == MSCHED_ACT_RECLAIM || action == MSCHED_ACT_RETURN;
 
 	sv->dec = (struct msched_sched_decision) {
 		.period = period, .action = action, .mech = mech,
@@ -127,7 +131,7 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 		.target_dram = sv->target_dram_pages,
 		.actual_dram = sv->actual_dram_pages,
 	};
-	if (action != MSCHED_ACT_HOLD) {
+	if (move) {
 		sv->last_dir = action == MSCHED_ACT_RECLAIM ? -1 : 1;
 		sv->last_dir_period = period;
 		sv->stats.nr_decisions++;
@@ -144,7 +148,7 @@ static void sched_decide(struct msched_sched_vm *sv, u64 period,
 	} else if (action == MSCHED_ACT_RETURN) {
 		st->nr_returned_pages += pages;
 		sv->stats.nr_returned_pages += pages;
-	} else if (repeat) {
+	} else if (action == MSCHED_ACT_HOLD && repeat) {
 		return;	/* a hold is traced when its reason is new */
 	}
 	trace_msched_sched_decision(sv->vm->pid, period,
@@ -238,6 +242,26 @@ static enum msched_sched_mech sched_follow(struct msched_sched_vm *sv,
 	return mech;
 }
 
+/*
+ * Set the RAM file's DRAM budget for the scheduler, remembering the
+ * budget the file had before the scheduler first set one (detach puts it
+ * back) and the one set now.
+ */
+static int sched_set_budget(struct msched_sched_vm *sv,
+			    const struct msched_sched_env *e, u64 budget)
+{
+	int ret = msched_fs_set_dram_budget(e->mf, budget);
+
+	if (ret)
+		return ret;
+	if (!sv->budget_set) {
+		sv->budget_set = true;
+		sv->budget_orig = e->fv.dram_budget;
+	}
+	sv->budget_ours = budget;
+	return 0;
+}
+
 /* Ask the balloon for @target pages and wait for it. */
 static bool sched_balloon_ask(struct msched_sched_vm *sv,
 			      struct msched_sched_env *e, u64 target)
@@ -261,7 +285,7 @@ static bool sched_demote(struct msched_sched_vm *sv,
 	if (!e->fv.tiering || !sched_usable(sv, MSCHED_MECH_DEMOTE) ||
 	    e->fv.pmem_free_pages < need || dram < need)
 		return false;
-	if (msched_fs_set_dram_budget(e->mf, dram - need))
+	if (sched_set_budget(sv, e, dram - need))
 		return false;
 	sched_pending_start(sv, MSCHED_MECH_DEMOTE, need);
 	return true;
@@ -345,7 +369,7 @@ static void sched_return(struct msched_sched_vm *sv, u64 period,
 		budget = max(e->fv.dram_budget, e->fv.dram_pages) + give;
 		if (budget >= sv->guest_pages)
 			budget = MSCHED_FS_BUDGET_MAX;
-		if (!msched_fs_set_dram_budget(e->mf, budget)) {
+		if (!sched_set_budget(sv, e, budget)) {
 			sched_decide(sv, period, st, MSCHED_ACT_RETURN,
 				     MSCHED_MECH_DEMOTE,
 				     MSCHED_WHY_TARGET_ABOVE, give);
@@ -368,6 +392,89 @@ void msched_sched_forget(struct msched_sched_vm *sv)
 {
 	sv->pending.mech = MSCHED_MECH_NONE;
 	memset(sv->stalled_until_ns, 0, sizeof(sv->stalled_until_ns));
+}
+
+/**
+ * msched_sched_withdraw() - the scheduler is turned off: withdraw the
+ * VM's request in flight, so that nothing moves any more. A balloon
+ * request: the balloon's target goes back to its size now. A lowered DRAM
+ * budget: it goes up to the pages the file holds on DRAM now (the tiering
+ * scan, which holds the file's move_lock while it moves, then has nothing
+ * to demote; what was demoted stays demoted). One decision (action
+ * withdraw, reason scheduler_disabled) for each withdrawn request.
+ * @sv: the VM's state.
+ * @period: the number of the last period.
+ *
+ * Context: process context, may sleep (a balloon message);
+ * msched_sched_lock held.
+ */
+void msched_sched_withdraw(struct msched_sched_vm *sv, u64 period)
+{
+	enum msched_sched_mech mech = sv->pending.mech;
+	struct msched_sched_env e;
+	u64 left, budget;
+	int ret;
+
+	if (mech == MSCHED_MECH_NONE)
+		return;
+	sched_env(sv, &e);
+	left = sched_pending_left(sv, &e);	/* reads pending.mech */
+	sv->pending.mech = MSCHED_MECH_NONE;
+	if (!left)
+		return;
+	if (mech == MSCHED_MECH_BALLOON) {
+		ret = msched_balloon_set_target(e.b, e.bv.actual_pages);
+	} else {
+		ret = msched_fs_hold_dram_budget(e.mf, &budget);
+		if (!ret && sv->budget_set)
+			sv->budget_ours = budget;	/* for detach */
+	}
+	if (ret) {
+		pr_info_ratelimited("pid %d: scheduler: turned off, but its %s request could not be withdrawn (error %d)\n",
+				    sv->vm->pid, msched_sched_mech_names[mech], ret);
+		return;
+	}
+	sched_decide(sv, period, NULL, MSCHED_ACT_WITHDRAW, mech,
+		     MSCHED_WHY_DISABLED, left);
+}
+
+/**
+ * msched_sched_release() - the VM detaches: put back the DRAM budget its
+ * RAM file had before the scheduler set one, unless someone else has set
+ * another since, so that a VM that exits mid-reclaim leaves no lowered
+ * budget behind. One decision (action withdraw, mechanism demote, reason
+ * vm_detached) when a budget is put back.
+ * @sv: the VM's state.
+ * @period: the number of the last period.
+ *
+ * Context: process context, may sleep; msched_sched_lock held; the VM's
+ * access feature still attached (msched_vm_ram()).
+ */
+void msched_sched_release(struct msched_sched_vm *sv, u64 period)
+{
+	struct msched_sched_env e = { .mf = msched_vm_ram(sv->vm) };
+	u64 orig = sv->budget_orig, was, pages;
+
+	sv->pending.mech = MSCHED_MECH_NONE;
+	if (!e.mf || !sv->budget_set)
+		return;
+	msched_fs_read(e.mf, &e.fv);
+	if (e.fv.dram_budget != sv->budget_ours ||
+	    e.fv.dram_budget == sv->budget_orig)
+		return;
+	if (msched_fs_set_dram_budget(e.mf, sv->budget_orig)) {
+		pr_info_ratelimited("pid %d: scheduler: the RAM file's DRAM budget (%llu pages) could not be put back on detach\n",
+				    sv->vm->pid, e.fv.dram_budget);
+		return;
+	}
+	sv->budget_set = false;
+	/* pages: how far the budget goes up (to the VM's size for none) */
+	was = e.fv.dram_budget;
+	if (orig == MSCHED_FS_BUDGET_MAX)
+		orig = max(sv->guest_pages, was);
+	pages = orig > was ? orig - was : 0;
+	sched_decide(sv, period, NULL, MSCHED_ACT_WITHDRAW, MSCHED_MECH_DEMOTE,
+		     MSCHED_WHY_DETACHED, pages);
 }
 
 /**

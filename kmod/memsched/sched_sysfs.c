@@ -73,6 +73,9 @@ static ssize_t sknob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	/* Knobs apply from the next period; turning it on runs one now. */
 	if (ka == &sknob_enabled && !old && v)
 		msched_sched_kick();
+	/* Turning it off withdraws the requests in flight. */
+	if (ka == &sknob_enabled && old && !v)
+		msched_sched_off();
 	mutex_unlock(&msched_sched_lock);
 	return count;
 }

@@ -184,7 +184,7 @@ wait_blocks() {
 	done
 	return 1
 }
-SCHED_REASONS="guest_free_or_cache guest_reclaims pmem_room host_swap balloon_unresponsive target_above_actual within_step balloon_pending demote_pending demote_unresponsive no_mechanism at_min"
+SCHED_REASONS="guest_free_or_cache guest_reclaims pmem_room host_swap balloon_unresponsive target_above_actual within_step balloon_pending demote_pending demote_unresponsive no_mechanism at_min scheduler_disabled vm_detached"
 # sched_periods N: wait until sched/stats/nr_periods reached N (at most 30 s)
 sched_periods() {
 	for _ in $(seq 300); do

@@ -6,7 +6,8 @@
 # 1 s, the default idle-memory tax of 75%) and nobody writes a balloon
 # target. The host gives the guests their phases through their second
 # serial port:
-#  - all idle: the pool is split about evenly, by ballooning;
+#  - all idle: the pool is split about evenly, by ballooning (at least one
+#    decision mechanism=balloon reason=guest_free_or_cache);
 #  - B busy (a working set of 160 MiB, more than its equal share): A's (and
 #    C's) memory goes to B within STEP_PERIODS periods;
 #  - C busy too (120 MiB): memory follows C (its target and actual grow, B's
@@ -25,7 +26,7 @@
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
 ms_require_kvm
-tap_plan 19
+tap_plan 20
 
 GUEST_MB=256
 POOL_MB=384
@@ -208,6 +209,10 @@ tap_diag "balloon events so far (first 40): $(balloon_trace | head -n 40)"
 a0=$(per_vm a actual_dram_pages) b0=$(per_vm b actual_dram_pages) c0=$(per_vm c actual_dram_pages)
 tap_ok "the idle guests were split about evenly (each within 20% of the mean)" \
 	awk -v a=$a0 -v b=$b0 -v c=$c0 'BEGIN { m = (a + b + c) / 3; exit !(a > m * .8 && a < m * 1.2 && b > m * .8 && b < m * 1.2 && c > m * .8 && c < m * 1.2) }'
+# Idle guests have free memory: the balloon takes it, the cheapest way.
+nfree=$(grep -c 'msched_sched_decision: .* action=reclaim mechanism=balloon .* reason=guest_free_or_cache$' "$MS_INST/trace")
+tap_ok "  ... by ballooning free memory: $nfree decisions action=reclaim mechanism=balloon reason=guest_free_or_cache traced" \
+	[ "$nfree" -ge 1 ]
 
 # B busy: its working set (WSS_B) exceeds its equal share.
 say b run

@@ -10,16 +10,28 @@
 #  2. Mechanisms: two 64 MiB VMs and a 64 MiB pool: each is demoted
 #     (mechanism=demote reason=pmem_room) until its actual_dram_pages is within
 #     min_step_pages of its target, with pages on node 1 and no overshoot;
-#     then, PMEM out of reach (pmem_node -1) and a swap device set, a 16 MiB
+#     stability: with the pool switched every period, no move breaks the
+#     hysteresis rule (a turn within 3 periods needs twice min_step_pages)
+#     and a turn is held back; with rate_limit_mib_per_s 1 every move asks
+#     min(gap, 128 pages); enabled 0 withdraws a balloon request (a peer
+#     over vsock_loopback that never inflates) and a lowered DRAM budget
+#     in flight (action=withdraw reason=scheduler_disabled), after which
+#     the file's budget and node_pages stay put; enabled 1 again: the
+#     balloon is given up after balloon_timeout_ms 1000 (one log line,
+#     nr_balloon_timeouts) and A is demoted, reason balloon_unresponsive;
+#     then, PMEM out of reach (pmem_node -1) and a swap device set, an 8 MiB
 #     pool: mechanism=swap reason=host_swap, pages on the swap device; one
 #     VM is killed in the middle of it (its directory goes, the periods go
-#     on); then the pool grows: action=return, the file's DRAM budget goes
+#     on, its file's DRAM budget goes back to max: reason vm_detached);
+#     then the pool grows: action=return, the file's DRAM budget goes
 #     back to max; enabled 0 stops the periods; every page is intact.
 #  3. Shares: two fully active VMs get targets proportional to their shares
 #     (1:1, 1:3) within 10%; an idle VM next to an active one gets half the
 #     pool with idle_tax_pct 0 and what rho = S / (A + k (P - A)),
 #     k = 1 / (1 - tau), gives with 75 (computed here from active_pages and
-#     the pool), within 10%.
+#     the pool), within 10%. Policy mrc: F (2048 pages written every
+#     20 ms) and G (8176 every 300 ms): F's target about its working set,
+#     G the rest, unlike the even shares split (idle_tax_pct 0).
 #  4. Lifecycle: no leak, no splat, rmmod while enabled with VMs attached.
 #  5. Every decision traced (msched_sched_decision) has an action, a
 #     mechanism and a reason of the fixed sets; each reclaim a reclaim
@@ -29,10 +41,11 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 83
+tap_plan 101
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
+PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
 PERIOD_MS=500
 # Periods a VM may take to reach its target: the mechanisms act at once,
 # and tiering moves the demoted pages within a few of its 200 ms scans
@@ -41,8 +54,9 @@ CONVERGE_PERIODS=40
 work=$(mktemp -d)
 mnt=$work/mnt
 vmms=""
+peer=""
 cleanup() {
-	kill $vmms 2>/dev/null
+	kill $vmms $peer 2>/dev/null
 	wait 2>/dev/null
 	ms_trace_remove
 	[ -w "$S/enabled" ] && echo 0 > "$S/enabled"
@@ -171,6 +185,7 @@ splats() {
 
 t_start=$SECONDS
 sysctl -qw kernel.numa_balancing=0 2>/dev/null
+modprobe vsock_loopback 2>/dev/null	# A's balloon peer talks from CID 1
 ms_load || { tap_fail "load memsched"; tap_done; }
 ms_klog_mark
 START_MARK=$MS_KLOG_MARK
@@ -255,11 +270,155 @@ tap_is "$(traced "$A" return demote target_above_actual)/$(cat "$a/stats/nr_retu
 	"4 periods later: no return decision for A (no ping-pong)"
 tap_ok "A holds within_step" grep -q 'action=hold mechanism=none .*reason=within_step' "$a/decision"
 
+# ---- Hysteresis: min_step_pages 256, periods of 1 s (a demotion of a
+# few hundred pages is over within one, on the debug kernel too), the
+# pool switched every period between two values whose targets are 384
+# pages apart (between min_step_pages and twice it), once 1024. The rule
+# of sched_act.c, checked on every traced decision of A and B in the
+# phase: a move (reclaim or return) in the direction opposite to the
+# VM's last move, fewer than 3 periods after it, needs a gap
+# |actual - target| of 2 * min_step_pages, any other move min_step_pages;
+# a hold within_step is a gap below what a move would need. A hold is
+# traced only when its reason is new, so the decision files are read
+# every period too.
+t_phase=$SECONDS
+ms_write 256 "$S/min_step_pages"
+ms_write 1000 "$S/period_ms"
+ph=$(cat "$S/stats/nr_periods")
+: > "$work/hdec"
+for pool in 15616 16384 15616 16384 14336 16384 15616 16384; do
+	ms_write "$pool" "$S/pool_pages"
+	wait_periods 1
+	for p in "$A" "$B"; do echo "pid=$p $(cat "$(sv "$p")/decision")"; done >> "$work/hdec"
+done
+wait_periods 1
+# hyst PID STEP P0: "violations settled_holds turns" of the VM's decisions
+# after period P0, traced or read (its moves before count for the direction)
+hyst() {
+	{ sed -n "s/.*msched_sched_decision: pid=$1 //p" "$MS_INST/trace"
+	  sed -n "s/^pid=$1 //p" "$work/hdec"; } |
+	sort -t= -k2,2n -s | awk '{ split($1, kv, "="); if (!seen[kv[2]]++) print }' | awk -v step="$2" -v p0="$3" '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	  p = f["period"] + 0; t = f["target"] + 0; a = f["actual"] + 0
+	  gap = a > t ? a - t : t - a; dir = a > t ? -1 : 1
+	  settling = last == -dir && p - lastp < 3
+	  need = step * (settling ? 2 : 1)
+	  move = f["action"] == "reclaim" || f["action"] == "return"
+	  if (p > p0 && move && (gap < need || dir != (f["action"] == "reclaim" ? -1 : 1))) { bad++; print "bad: " $0 > "/dev/stderr" }
+	  if (p > p0 && f["action"] == "hold" && f["reason"] == "within_step") {
+		if (gap >= need) { bad++; print "bad: " $0 > "/dev/stderr" }
+		if (gap >= step) settled++
+	  }
+	  if (move) { if (p > p0 && last == -dir) turns++; last = dir; lastp = p } }
+	END { print bad + 0, settled + 0, turns + 0 }'
+}
+read -r hbad_a hset_a hturn_a <<< "$(hyst "$A" 256 "$ph" 2> "$work/hyst.err")"
+read -r hbad_b hset_b hturn_b <<< "$(hyst "$B" 256 "$ph" 2>> "$work/hyst.err")"
+[ -s "$work/hyst.err" ] && tap_diag "$(head -n 3 "$work/hyst.err")"
+tap_diag "hysteresis: A: $(vm_lines "$A" 10 | tr '\n' ';')"
+tap_is "$hbad_a/$hbad_b" "0/0" \
+	"hysteresis: every traced move of A and B had a gap of min_step_pages, twice it when turning within 3 periods; every within_step hold a gap below that"
+tap_ok "  ... a turn was held back at least once (holds within_step with a gap >= min_step_pages: A $hset_a, B $hset_b; turns A $hturn_a, B $hturn_b)" \
+	[ $((hset_a + hset_b)) -ge 1 ]
+tap_diag "hysteresis phase: $((SECONDS - t_phase)) s"
+
+# ---- Rate limit: 1 MiB/s with 500 ms periods is 128 pages a period.
+t_phase=$SECONDS
+ms_write "$PERIOD_MS" "$S/period_ms"
+ms_write 64 "$S/min_step_pages"
+ms_write 1 "$S/rate_limit_mib_per_s"
+pr=$(cat "$S/stats/nr_periods")
+ms_write 10240 "$S/pool_pages"
+wait_periods 6
+# rate PID P0: "moves bad" of the VM's traced moves after period P0: each
+# must ask min(gap, 128) pages
+rate() {
+	sed -n "s/.*msched_sched_decision: pid=$1 //p" "$MS_INST/trace" | awk -v p0="$2" '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	  if (f["period"] + 0 <= p0 || (f["action"] != "reclaim" && f["action"] != "return")) next
+	  t = f["target"] + 0; a = f["actual"] + 0; gap = a > t ? a - t : t - a
+	  n++; if (f["pages"] + 0 != (gap < 128 ? gap : 128)) bad++ }
+	END { print n + 0, bad + 0 }'
+}
+read -r rn_a rbad_a <<< "$(rate "$A" "$pr")"
+read -r rn_b rbad_b <<< "$(rate "$B" "$pr")"
+tap_diag "rate limit: A: $(vm_lines "$A" 4 | tr '\n' ';')"
+tap_ok "rate_limit_mib_per_s 1, period 500 ms: every move asks min(gap, 128) pages (A $rn_a moves, $rbad_a not; B $rn_b, $rbad_b not); 2 or more each" \
+	all_of [ "$rn_a" -ge 2 ] -- [ "$rn_b" -ge 2 ] -- [ "$rbad_a" = 0 ] -- [ "$rbad_b" = 0 ]
+ms_write 256 "$S/rate_limit_mib_per_s"
+ms_write 1024 "$S/min_step_pages"
+tap_diag "rate limit phase: $((SECONDS - t_phase)) s"
+
+# ---- enabled 0 withdraws what is in flight. A's balloon is a peer that
+# says HELLO and reports 32 MiB free but never inflates (balloon_timeout_ms
+# still 30000: its request stays in flight); B's RAM file tiers at
+# 1 MiB/s, so a lowered budget takes seconds to reach.
+t_phase=$SECONDS
+ab=$MS_ROOT/vms/$A/balloon
+read -r rate_b0 < "$fb/rate_limit_mib_per_s"
+ms_write 1 "$fb/rate_limit_mib_per_s"
+ms_write 1 "$ab/cid"
+"$PEER" hello 16384 classes-free 8192 wait-file "$work/peer_go" > "$work/peer.out" 2>&1 &
+peer=$!
+ms_wait_val "$ab/connected" 1 10 > /dev/null
+for _ in $(seq 100); do
+	[ -n "$(cat "$ab/guest_classes")" ] && break
+	sleep 0.1
+done
+tap_diag "A's balloon: guest_classes: $(tr '\n' ' ' < "$ab/guest_classes")"
+tap_ok "A's balloon: a peer that never inflates connected (HELLO, CLASSES 8192 pages free)" \
+	all_of [ "$(cat "$ab/connected")" = 1 ] -- [ -n "$(cat "$ab/guest_classes")" ]
+nw=$(grep -c 'action=withdraw' "$MS_INST/trace")
+ms_write 6144 "$S/pool_pages"
+for _ in $(seq 20); do
+	wait_periods 1
+	[ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 1 ] &&
+		grep -q 'reason=demote_pending\|action=reclaim mechanism=demote' "$(sv "$B")/decision" && break
+done
+tap_diag "A: balloon target $(cat "$ab/target_pages") actual $(cat "$ab/actual_pages"); $(cat "$a/decision"); B: $(cat "$(sv "$B")/decision"); file b: budget $(cat "$fb/dram_budget_pages"), node_pages $(tr '\n' ' ' < "$fb/node_pages")"
+tap_ok "pool 6144: A asked its balloon (mechanism=balloon reason=guest_free_or_cache), B's budget lowered (demote, in flight)" \
+	all_of [ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 1 ] -- [ "$(cat "$ab/target_pages")" -gt "$(cat "$ab/actual_pages")" ] -- \
+		grep -q 'reason=demote_pending\|action=reclaim mechanism=demote' "$(sv "$B")/decision"
+freeze
+budget1=$(cat "$fb/dram_budget_pages") nodes1=$(tr '\n' ' ' < "$fb/node_pages")
+tap_diag "enabled 0: $(grep 'action=withdraw' "$MS_INST/trace" | tail -n 2 | sed 's/.*msched_sched_decision: //' | tr '\n' ';')"
+tap_is "$(cat "$ab/target_pages")" "$(cat "$ab/actual_pages")" "enabled 0: A's balloon request withdrawn (target back to the balloon's size)"
+tap_ok "  ... traced: action=withdraw mechanism=balloon reason=scheduler_disabled (A), mechanism=demote (B)" \
+	all_of [ "$(traced "$A" withdraw balloon scheduler_disabled)" = 1 ] -- [ "$(traced "$B" withdraw demote scheduler_disabled)" = 1 ] -- \
+		[ "$(grep -c 'action=withdraw' "$MS_INST/trace")" = $((nw + 2)) ]
+tap_within "$budget1" "$(node_pages "$fb" 0)" 2 "  ... file b's DRAM budget raised to the pages it holds on DRAM ($budget1)"
+sleep $(( 3 * PERIOD_MS / 1000 + 1 ))
+tap_is "$(cat "$fb/dram_budget_pages")/$(tr '\n' ' ' < "$fb/node_pages")" "$budget1/$nodes1" \
+	"  ... 3 periods later file b's budget and node_pages unchanged (nothing moves at 1 MiB/s)"
+
+# ---- A balloon that does not follow: given up after balloon_timeout_ms
+# (1000), one log line, the next mechanism (demotion) with reason
+# balloon_unresponsive.
+ms_write "$rate_b0" "$fb/rate_limit_mib_per_s"
+ms_write 1000 "$S/balloon_timeout_ms"
+ms_klog_mark
+ms_write 1 "$S/enabled"
+for _ in $(seq 20); do
+	wait_periods 1
+	[ "$(traced "$A" reclaim demote balloon_unresponsive)" -ge 1 ] && break
+done
+tap_diag "A: $(vm_lines "$A" 5 | tr '\n' ';')"
+tap_ok "A: the balloon asked again, then reclaim mechanism=demote reason=balloon_unresponsive traced" \
+	all_of [ "$(traced "$A" reclaim balloon guest_free_or_cache)" -ge 2 ] -- [ "$(traced "$A" reclaim demote balloon_unresponsive)" -ge 1 ]
+tap_is "$(ms_klog | grep -c "pid $A: scheduler: the balloon did not follow for 1000 ms")" 1 "  ... one log line"
+tap_ok "  ... stats/nr_balloon_timeouts $(cat "$a/stats/nr_balloon_timeouts") >= 1" [ "$(cat "$a/stats/nr_balloon_timeouts")" -ge 1 ]
+kill "$peer"; wait "$peer" 2>/dev/null
+ms_wait_val "$ab/connected" 0 10 > /dev/null
+ms_write 0 "$ab/cid"
+ms_write 30000 "$S/balloon_timeout_ms"
+tap_diag "balloon and enabled 0 phases: $((SECONDS - t_phase)) s"
+
 demotes0=$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")
-# ---- Swap: PMEM out of reach, a 16 MiB pool, A limited to 2048 pages.
+# ---- Swap: PMEM out of reach, an 8 MiB pool, A limited to 1024 pages
+# (A and B hold about 3072 each after the phases above).
 ms_write -1 "$fa/pmem_node"; ms_write -1 "$fb/pmem_node"
-ms_write 2048 "$a/max_pages"
-ms_write 4096 "$S/pool_pages"
+ms_write 1024 "$a/max_pages"
+ms_write 2048 "$S/pool_pages"
 # 4. B dies while a period swaps it out.
 # Spin (no fork): the swap-out of the next period is over in a moment.
 end=$((SECONDS + 30)) i=0
@@ -271,13 +430,15 @@ kill -9 "$B"
 wait "$B" 2>/dev/null
 tap_ok "B's RAM is being swapped out ($sw_b pages out) when B is killed (-9)" [ "$sw_b" -gt 0 ]
 tap_ok "  ... its vms/$B goes away" gone "$MS_ROOT/vms/$B"
+tap_is "$(cat "$fb/dram_budget_pages")" max "  ... file b's DRAM budget, lowered by the scheduler, put back (max)"
+tap_is "$(traced "$B" withdraw demote vm_detached)" 1 "  ... traced: action=withdraw mechanism=demote reason=vm_detached"
 tap_ok "  ... the periods go on" wait_periods 2
 tap_is "$(cut -d/ -f1 <<< "$(ms_live)")" 1 "  ... live_vms 1 (A)"
 n=$(converge "$A"); rc=$?
 show_vm "$A"
 tap_diag "A's decisions: $(vm_lines "$A" | tr '\n' ';')"
-tap_ok "A within min_step_pages of its target (its max_pages, 2048) within $CONVERGE_PERIODS periods ($n)" \
-	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_dram_pages")" = 2048 ]
+tap_ok "A within min_step_pages of its target (its max_pages, 1024) within $CONVERGE_PERIODS periods ($n)" \
+	all_of [ "$rc" = 0 ] -- [ "$(cat "$a/target_dram_pages")" = 1024 ]
 tap_ok "A: mechanism=swap reason=host_swap traced, no demotion with PMEM out of reach" \
 	all_of [ "$(traced "$A" reclaim swap host_swap)" -ge 1 ] -- [ "$(grep -c "pid=$A .*action=reclaim mechanism=demote" "$MS_INST/trace")" = "$demotes0" ]
 sw_a=$(cat "$fa/swapped_pages")
@@ -380,11 +541,51 @@ tap_within "$te" "$ee" 10 "  ... the idle VM's target as rho = S / (A + k (P - A
 tap_within "$tc" "$ec" 10 "  ... the active VM's target as the formula gives"
 tap_within "$((tc * 100 / (te ? te : 1)))" "$((ec * 100 / (ee ? ee : 1)))" 10 "  ... their ratio (x100) as the formula gives"
 
+# ---- mrc on the real module: F writes its 2048 pages every 20 ms, G its
+# 8176 every 300 ms (found young in about a third of its 100 ms scans: a
+# flatter miss curve per page). With idle_tax_pct 0 shares split the pool
+# evenly; mrc gives F about its working set (where each page saves the
+# most misses) and G the rest.
+t_phase=$SECONDS
+kill "$C" "$E"; wait "$C" "$E" 2>/dev/null
+start_vm F --mem-mb 32 --wss-pages 2048 --pause-ms 20 --populate || tap_diag "start F failed"
+start_vm G --mem-mb 32 --wss-pages 8176 --pause-ms 300 --populate || tap_diag "start G failed"
+for p in "$F" "$G"; do
+	ms_write 100 "$MS_ROOT/vms/$p/scan_interval_ms"
+done
+ms_write 500 "$S/period_ms"
+ms_write 0 "$S/idle_tax_pct"
+ms_wait_scans "$MS_ROOT/vms/$F" 5; ms_wait_scans "$MS_ROOT/vms/$G" 5
+c=$(sv "$F") g=$(sv "$G")
+read -r tfs tgs afs ags <<< "$(measure 3 "$g")"
+tap_diag "shares, idle_tax_pct 0: targets F $tfs G $tgs, active $afs $ags"
+ms_write mrc "$S/policy"
+ms_write 1 "$S/enabled"
+wait_periods 2
+fl="" gl=""
+for _ in 1 2 3 4 5; do
+	wait_periods 1
+	fl="$fl $(cat "$c/target_dram_pages")" gl="$gl $(cat "$g/target_dram_pages")"
+done
+freeze
+ms_write shares "$S/policy"
+ms_write 75 "$S/idle_tax_pct"
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | sed -n 3p; }
+tfm=$(median "$fl") tgm=$(median "$gl")
+tap_diag "mrc: F's targets:$fl; G's:$gl; F $(cat "$MS_ROOT/vms/$F/wss_pages" 2>/dev/null) wss, knee $(cat "$MS_ROOT/vms/$F/mrc_knee_pages" 2>/dev/null); G knee $(cat "$MS_ROOT/vms/$G/mrc_knee_pages" 2>/dev/null)"
+tap_within "$tfs" 4096 10 "shares, idle_tax_pct 0: F's target half the pool"
+tap_within "$tfm" 2049 20 "mrc: F's target (median of 5 periods, $tfm) about its working set (2048 + its code page)"
+tap_within "$((tfm + tgm))" 8192 3 "  ... G gets the rest ($tgm): the targets fill the pool"
+tap_ok "  ... a split unlike the shares one (F $tfs): apart by 10% of the pool or more" \
+	[ $(( tfs > tfm ? tfs - tfm : tfm - tfs )) -ge 819 ]
+tap_diag "mrc phase: $((SECONDS - t_phase)) s"
+
 # ---- 5. Every traced decision has words of the fixed sets.
 bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
-	f["action"] !~ /^(reclaim|return|hold)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
-	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min)$/ ||
+	f["action"] !~ /^(reclaim|return|hold|withdraw)$/ || f["mechanism"] !~ /^(balloon|demote|swap|none)$/ ||
+	f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive|target_above_actual|within_step|balloon_pending|demote_pending|no_mechanism|at_min|scheduler_disabled|vm_detached)$/ ||
+	(f["action"] == "withdraw" && (f["mechanism"] !~ /^(balloon|demote)$/ || f["reason"] !~ /^(scheduler_disabled|vm_detached)$/)) ||
 	(f["action"] == "reclaim" && f["reason"] !~ /^(guest_free_or_cache|guest_reclaims|pmem_room|host_swap|balloon_unresponsive|demote_unresponsive)$/) ||
 	(f["action"] == "return" && f["reason"] != "target_above_actual") { print; n++ }
 	END { exit 0 }' | head -n 3)
@@ -400,8 +601,8 @@ ms_trace_remove
 ms_write 1 "$S/enabled"
 wait_periods 2
 tap_ok "rmmod while enabled with two VMs attached" rmmod memsched
-tap_ok "  ... both VMs still running" kill -0 "$C" "$E"
-kill "$C" "$E"; wait "$C" "$E" 2>/dev/null
+tap_ok "  ... both VMs still running" kill -0 "$F" "$G"
+kill "$F" "$G"; wait "$F" "$G" 2>/dev/null
 tap_ok "reload" ms_insmod memsched
 tap_is "$(cat "$S/enabled")/$(cat "$S/stats/nr_periods")" "0/0" "  ... the scheduler starts disabled, no period"
 tap_is "$(splats)" "" "no splat in the kernel log"

@@ -24,6 +24,9 @@
  *                            (frames apart cost the host one release each)
  *   stats                    a STATS message with every known tag (= tag+1)
  *   classes                  a CLASSES message with every known tag
+ *   classes-free PAGES       a CLASSES message saying PAGES pages are free
+ *                            (the free class alone; what the scheduler
+ *                            counts as reclaimable by the balloon)
  *   set-target N             a host-only message type, from the guest
  *   raw HEX                  raw bytes as they are
  *   header MAGIC VER TYPE LEN  a 16-byte header only (values in decimal/0x)
@@ -349,6 +352,16 @@ int main(int argc, char **argv)
 			send_kvs(MSCHED_BALLOON_MSG_STATS, MSCHED_BALLOON_STAT_NR);
 		} else if (!strcmp(c, "classes")) {
 			send_kvs(MSCHED_BALLOON_MSG_CLASSES, MSCHED_BALLOON_CLASS_NR);
+		} else if (!strcmp(c, "classes-free") && a1) {
+			struct msched_proto_kv kv = {
+				.tag = MSCHED_BALLOON_CLASS_FREE,
+				.value = num(a1) * 4096,
+			};
+
+			send_msg(msched_proto_encode_kvs(buf, sizeof(buf), seq++,
+							 MSCHED_BALLOON_MSG_CLASSES,
+							 &kv, 1), "CLASSES");
+			i++;
 		} else if (!strcmp(c, "set-target") && a1) {
 			send_msg(msched_proto_encode_set_target(buf, sizeof(buf), seq++,
 								num(a1)), "SET_TARGET");
