@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/btf.h>
 #include <bpf/libbpf.h>
 #include "msched_helpers.h"
@@ -54,6 +55,34 @@ const struct argp msched_common_argp = {
 	.parser = common_parse,
 };
 
+/* The parse under way in msched_argp_parse(), for usage_on_exit() */
+static const struct argp *parsing;
+static char *parsing_name;
+
+/*
+ * argp ends a bad command line itself: its message, "Try `TOOL --help' or
+ * `TOOL --usage'", exit(argp_err_exit_status). The synopsis goes with it.
+ */
+static void usage_on_exit(int status, void *arg)
+{
+	(void)arg;
+	if (parsing && status == argp_err_exit_status)
+		argp_help(parsing, stderr, ARGP_HELP_USAGE, parsing_name);
+}
+
+int msched_argp_parse(const struct argp *argp, int argc, char **argv)
+{
+	error_t err;
+
+	argp_err_exit_status = 2;
+	parsing_name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	parsing = argp;
+	on_exit(usage_on_exit, NULL);
+	err = argp_parse(argp, argc, argv, 0, NULL, NULL);
+	parsing = NULL;
+	return err;
+}
+
 int msched_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
@@ -72,20 +101,55 @@ int msched_check_loaded(const char *tool)
 	return 0;
 }
 
-/* Is tracepoint @ev (a memsched event) in the kernel? -1: cannot tell. */
-static int tracefs_has(const char *ev)
+/*
+ * The modules whose tracepoints the tools read: the module's name is also
+ * its BTF's (/sys/kernel/btf/NAME) and its tracefs system's
+ * (events/NAME/); its tracepoints' names start with prefix. An optional
+ * module's programs stay off when it is not loaded.
+ */
+static const struct msched_mod {
+	const char *name;
+	const char *prefix;
+	bool optional;
+} mods[] = {
+	{ "rdma_failover", "rfo_", true },
+	{ "memsched", "", false },	/* every other tracepoint */
+};
+#define NR_MODS (sizeof(mods) / sizeof(mods[0]))
+
+static unsigned int mod_of(const char *ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MODS - 1; i++)
+		if (!strncmp(ev, mods[i].prefix, strlen(mods[i].prefix)))
+			return i;
+	return NR_MODS - 1;
+}
+
+static bool mod_loaded(unsigned int m)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mods[m].name);
+	return !access(path, F_OK);
+}
+
+/* Is tracepoint @ev of module @m in the kernel? -1: cannot tell. */
+static int tracefs_has(unsigned int m, const char *ev)
 {
 	static const char *const roots[] = {
-		"/sys/kernel/tracing/events/memsched",
-		"/sys/kernel/debug/tracing/events/memsched",
+		"/sys/kernel/tracing/events",
+		"/sys/kernel/debug/tracing/events",
 	};
 	char path[256];
 	unsigned int i;
 
 	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		if (access(roots[i], F_OK))
+		snprintf(path, sizeof(path), "%s/%s", roots[i], mods[m].name);
+		if (access(path, F_OK))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", roots[i], ev);
+		snprintf(path, sizeof(path), "%s/%s/%s", roots[i], mods[m].name, ev);
 		return !access(path, F_OK);
 	}
 	return -1;
@@ -108,7 +172,7 @@ static const char *prog_event(struct bpf_program *prog, bool *is_btf)
 }
 
 /*
- * The string section of the module's split BTF (/sys/kernel/btf/memsched),
+ * The string section of a module's split BTF (/sys/kernel/btf/MODULE),
  * read whole: a tracepoint EV has BTF when "btf_trace_EV" is one of its
  * strings (the typedef's name). This avoids parsing vmlinux's BTF (5 MB),
  * which takes many seconds under TCG; libbpf resolves the types on load.
@@ -120,7 +184,7 @@ struct mod_btf {
 	size_t strs_len;
 };
 
-static int mod_btf_read(struct mod_btf *m)
+static int mod_btf_read(struct mod_btf *m, const char *path)
 {
 	const struct btf_header *hdr;
 	size_t cap = 1 << 16;
@@ -128,7 +192,7 @@ static int mod_btf_read(struct mod_btf *m)
 	int fd;
 
 	memset(m, 0, sizeof(*m));
-	fd = open("/sys/kernel/btf/memsched", O_RDONLY);
+	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	m->buf = malloc(cap);
@@ -173,14 +237,45 @@ static bool mod_btf_has(const struct mod_btf *m, const char *name)
 	return false;
 }
 
+/* What msched_choose_attach() found of one module's BTF. */
+struct mod_state {
+	bool used;		/* a program of the module is to load */
+	bool read;		/* its BTF was looked at */
+	bool btf;		/* ... and it is there: mod_btf */
+	struct mod_btf mod_btf;
+	char why[192];		/* else why not */
+};
+
+/* Look at module @m's BTF once; false (and @st->why) when it has none. */
+static bool mod_state_btf(unsigned int m, struct mod_state *st)
+{
+	char path[128];
+
+	if (st->read)
+		return st->btf;
+	st->read = true;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mods[m].name);
+	if (access(path, F_OK))
+		snprintf(st->why, sizeof(st->why),
+			 "%s has no BTF (%s is missing; build it with make modules)",
+			 mods[m].name, path);
+	else if (mod_btf_read(&st->mod_btf, path))
+		snprintf(st->why, sizeof(st->why), "%s's BTF (%s) does not read",
+			 mods[m].name, path);
+	else
+		st->btf = true;
+	return st->btf;
+}
+
 int msched_choose_attach(struct bpf_object *obj, const char *tool)
 {
 	const char *env = getenv("MSCHED_BPF_ATTACH");
+	struct mod_state st[NR_MODS] = {};
 	struct bpf_program *prog;
 	const char *why = NULL, *ev;
-	bool use_btf, is_btf, has_btf, btf_ok;
-	struct mod_btf mod;
-	char tname[128], nobtf[256];
+	bool use_btf, is_btf, btf_ok, off[NR_MODS] = {};
+	char tname[128], nobtf[256], have[128] = "";
+	unsigned int m;
 	int ret = -1;
 
 	if (mode == MODE_AUTO && env && *env) {
@@ -194,18 +289,30 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 			return -1;
 		}
 	}
-	/* The tool checked that memsched is loaded before opening @obj. */
-	if (access("/sys/kernel/btf/memsched", F_OK))
-		why = "memsched has no BTF (/sys/kernel/btf/memsched is missing; build it with make modules)";
-	else if (access("/sys/kernel/btf/vmlinux", F_OK))
+	/*
+	 * The tool checked that memsched is loaded before opening @obj. An
+	 * optional module's programs (rdma_failover's) are turned off when
+	 * it is not loaded: nothing of it to trace, and no error.
+	 */
+	bpf_object__for_each_program(prog, obj) {
+		ev = prog_event(prog, &is_btf);
+		if (!ev || !bpf_program__autoload(prog))
+			continue;
+		m = mod_of(ev);
+		if (mods[m].optional && !mod_loaded(m)) {
+			bpf_program__set_autoload(prog, false);
+			if (msched_verbose && !off[m])
+				fprintf(stderr, "%s: %s is not loaded: its tracepoints (%s...) are not traced\n",
+					tool, mods[m].name, ev);
+			off[m] = true;
+		}
+	}
+	if (access("/sys/kernel/btf/vmlinux", F_OK))
 		why = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
-	else if (mod_btf_read(&mod))
-		why = "memsched's BTF (/sys/kernel/btf/memsched) does not read";
-	has_btf = !why;
-	btf_ok = has_btf;
+	btf_ok = !why;
 
 	/*
-	 * Every tracepoint the programs name must exist: in the module's BTF
+	 * Every tracepoint the programs name must exist: in its module's BTF
 	 * for tp_btf, else in tracefs for raw_tp. A tracepoint that tracefs
 	 * has but the BTF lacks (a BTF out of step with the module) still
 	 * attaches with raw_tp.
@@ -214,22 +321,35 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 		ev = prog_event(prog, &is_btf);
 		if (!ev || !is_btf || !bpf_program__autoload(prog))
 			continue;
+		m = mod_of(ev);
+		st[m].used = true;
 		snprintf(tname, sizeof(tname), "btf_trace_%s", ev);
-		if (btf_ok && mod_btf_has(&mod, tname))
+		if (mod_state_btf(m, &st[m]) && mod_btf_has(&st[m].mod_btf, tname))
 			continue;
-		if (tracefs_has(ev) == 0) {
-			fprintf(stderr, "%s: memsched has no tracepoint %s (memsched.ko older than this tool?)\n",
-				tool, ev);
+		if (tracefs_has(m, ev) == 0) {
+			fprintf(stderr, "%s: %s has no tracepoint %s (%s.ko older than this tool?)\n",
+				tool, mods[m].name, ev, mods[m].name);
 			goto out;
 		}
-		if (btf_ok) {
+		if (!btf_ok)
+			continue;
+		if (!st[m].btf) {
+			why = st[m].why;
+		} else {
 			snprintf(nobtf, sizeof(nobtf),
-				 "memsched's BTF (/sys/kernel/btf/memsched) has no %s (BTF out of step with the module?)",
-				 tname);
+				 "%s's BTF (/sys/kernel/btf/%s) has no %s (BTF out of step with the module?)",
+				 mods[m].name, mods[m].name, tname);
 			why = nobtf;
-			btf_ok = false;
 		}
+		btf_ok = false;
 	}
+	/* "memsched has BTF", "memsched and rdma_failover have BTF" */
+	for (m = NR_MODS; m-- > 0; )
+		if (st[m].used)
+			snprintf(have + strlen(have), sizeof(have) - strlen(have),
+				 "%s%s", *have ? " and " : "", mods[m].name);
+	snprintf(have + strlen(have), sizeof(have) - strlen(have), " %s BTF",
+		 strchr(have, ' ') ? "have" : "has");
 
 	if (mode == MODE_TP_BTF && !btf_ok) {
 		fprintf(stderr, "%s: tp_btf asked for, but %s\n", tool, why);
@@ -241,19 +361,48 @@ int msched_choose_attach(struct bpf_object *obj, const char *tool)
 	if (msched_verbose)
 		fprintf(stderr, "%s: attaching with %s (%s)\n", tool,
 			use_btf ? "tp_btf" : "raw_tp",
-			use_btf ? "memsched has BTF" :
-			mode == MODE_RAW_TP ? "asked for" : why);
+			use_btf ? have : mode == MODE_RAW_TP ? "asked for" : why);
 
-	/* a pair the tool turned off stays off */
+	/* a pair the tool (or the loop above) turned off stays off */
 	bpf_object__for_each_program(prog, obj) {
 		if (prog_event(prog, &is_btf) && bpf_program__autoload(prog))
 			bpf_program__set_autoload(prog, is_btf == use_btf);
 	}
 	ret = 0;
 out:
-	if (has_btf)
-		free(mod.buf);
+	for (m = 0; m < NR_MODS; m++)
+		if (st[m].btf)
+			free(st[m].mod_btf.buf);
 	return ret;
+}
+
+bool msched_attach_has(struct bpf_program *btf, struct bpf_program *raw)
+{
+	return bpf_program__autoload(btf) || bpf_program__autoload(raw);
+}
+
+pid_t msched_replica_owner(const char *name)
+{
+	char path[512], file[4096];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if (!*name || strchr(name, '/'))
+		return 0;
+	snprintf(path, sizeof(path), MSCHED_RFO_SYSFS "/replicas/%s/path", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, file, sizeof(file) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	file[n] = '\0';
+	file[strcspn(file, "\n")] = '\0';
+	if (stat(file, &sb))
+		return 0;
+	return msched_ino_owner(sb.st_ino);
 }
 
 const char *msched_vm_name(pid_t pid, char *buf, size_t len)

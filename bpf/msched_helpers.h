@@ -9,6 +9,7 @@
 #define __MSCHED_HELPERS_H
 
 #include <stdbool.h>
+#include <argp.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <time.h>
@@ -16,10 +17,18 @@
 #include <bpf/libbpf.h>
 
 #define MSCHED_SYSFS	"/sys/kernel/mm/memsched"
+#define MSCHED_RFO_SYSFS	"/sys/kernel/rdma_failover"
 
 /* The common options, an argp child of each tool's parser. */
 extern const struct argp msched_common_argp;
 extern bool msched_verbose;
+
+/*
+ * argp_parse() with the tools' conventions: a bad option, value or
+ * argument is refused with its message, a hint at --help and the usage
+ * synopsis ("Usage: TOOL [...]"), exit status 2. Returns argp_parse()'s.
+ */
+int msched_argp_parse(const struct argp *argp, int argc, char **argv);
 
 int msched_libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args);
@@ -29,14 +38,25 @@ int msched_check_loaded(const char *tool);
 
 /*
  * Loads one program of each tp_btf/raw_tp pair of @obj (before the
- * skeleton's load): tp_btf where the module's BTF has every tracepoint the
+ * skeleton's load): tp_btf where the modules' BTF (memsched's, and
+ * rdma_failover's for its rfo_* tracepoints) has every tracepoint the
  * programs name, raw_tp otherwise or when asked. Says which with -v, says
  * so when it fell back, and fails with a message when a tracepoint is
- * absent. A pair whose two programs the tool turned off before
- * (bpf_program__set_autoload(prog, false): an event it was not asked to
- * trace) stays off and is not checked. Returns 0 or -1.
+ * absent. The rfo_* programs stay off, without an error, when
+ * rdma_failover is not loaded. A pair whose two programs the tool turned
+ * off before (bpf_program__set_autoload(prog, false): an event it was not
+ * asked to trace) stays off and is not checked. Returns 0 or -1.
  */
 int msched_choose_attach(struct bpf_object *obj, const char *tool);
+
+/* After msched_choose_attach(): does one program of the pair load? */
+bool msched_attach_has(struct bpf_program *btf, struct bpf_program *raw);
+
+/*
+ * The VM whose RAM replica @name's file is (its replicas/NAME/path, after
+ * msched_refresh_owners()); 0: none, or no such replica.
+ */
+pid_t msched_replica_owner(const char *name);
 
 /* The VM's name: qemu's -name (guest=)X, else its comm, else "-". */
 const char *msched_vm_name(pid_t pid, char *buf, size_t len);

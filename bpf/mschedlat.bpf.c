@@ -4,7 +4,8 @@
  * (msched_scan), move batches (msched_fs_move), balloon target-to-settled
  * latencies (msched_balloon_reached), hypervisor swap's write batches
  * (msched_swap_write_done) and swap-in faults (msched_swap_in), per VM or
- * per file. A VM's
+ * per file, and rdma_failover's epochs (rfo_epoch_commit, rfo_epoch_apply;
+ * left off by user space when rdma_failover is not loaded), per replica. A VM's
  * histograms are deleted when it detaches (msched_detach), so that exited
  * VMs do not fill the map and a reused pid starts from zero.
  */
@@ -27,17 +28,16 @@ struct {
 	__type(value, struct mschedlat_hist);
 } hists SEC(".maps");
 
-static __always_inline void record(u32 kind, u64 id, u64 us)
+static __always_inline void record_key(struct mschedlat_key *key, u64 us)
 {
 	static const struct mschedlat_hist zero;
-	struct mschedlat_key key = { .id = id, .kind = kind };
 	struct mschedlat_hist *h;
 	u32 slot;
 
-	h = bpf_map_lookup_elem(&hists, &key);
+	h = bpf_map_lookup_elem(&hists, key);
 	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
+		bpf_map_update_elem(&hists, key, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, key);
 		if (!h) {
 			__sync_fetch_and_add(&nr_lost, 1);
 			return;
@@ -56,6 +56,36 @@ static __always_inline void record(u32 kind, u64 id, u64 us)
 	asm volatile("" : "+r"(slot));
 	slot &= MSCHEDLAT_MAX_SLOTS - 1;
 	__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+static __always_inline void record(u32 kind, u64 id, u64 us)
+{
+	struct mschedlat_key key = { .id = id, .kind = kind };
+
+	record_key(&key, us);
+}
+
+/* An epoch of replica ctx[0] (a string) that took @us */
+static __always_inline void record_epoch(u64 *ctx, u32 kind, u64 us)
+{
+	struct mschedlat_key key = { .kind = kind };
+
+	bpf_probe_read_kernel_str(key.name, sizeof(key.name), (const void *)ctx[0]);
+	record_key(&key, us);
+}
+
+/* rfo_epoch_commit(name, epoch, pages, batches, cut_ns, stall_max_ns, latency_us, full) */
+static __always_inline int on_epoch_commit(u64 *ctx)
+{
+	record_epoch(ctx, MSCHEDLAT_EPOCH_COMMIT, MSCHED_ARG_U64(6));
+	return 0;
+}
+
+/* rfo_epoch_apply(name, epoch, pages, batches, latency_us, full) */
+static __always_inline int on_epoch_apply(u64 *ctx)
+{
+	record_epoch(ctx, MSCHEDLAT_EPOCH_APPLY, MSCHED_ARG_U64(4));
+	return 0;
 }
 
 /* msched_scan(pid, scan, nr_scanned, nr_young, ns, truncated, wss_pages) */
@@ -117,5 +147,7 @@ MSCHED_TP(msched_balloon_reached, on_balloon_reached)
 MSCHED_TP(msched_swap_write_done, on_swap_write_done)
 MSCHED_TP(msched_swap_in, on_swap_in)
 MSCHED_TP(msched_detach, on_detach)
+MSCHED_TP(rfo_epoch_commit, on_epoch_commit)
+MSCHED_TP(rfo_epoch_apply, on_epoch_apply)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -40,9 +40,12 @@ const char argp_program_doc[] =
 "Histograms: scan duration (msched_scan), move-batch latency of memschedfs\n"
 "(msched_fs_move), balloon target-to-settled latency\n"
 "(msched_balloon_reached), hypervisor swap's write latency per batch\n"
-"(msched_swap_write_done) and swap-in latency per fault (msched_swap_in).\n"
-"A file counts for the VM whose RAM it is. Counts are for the interval;\n"
-"without one, until Ctrl-C.\n"
+"(msched_swap_write_done) and swap-in latency per fault (msched_swap_in);\n"
+"with rdma_failover loaded, replication epoch latency: commit (primary,\n"
+"rfo_epoch_commit) and apply (standby, rfo_epoch_apply). A file (a\n"
+"replica's file) counts for the VM whose RAM it is; with -P, epochs have\n"
+"one histogram per replica. Counts are for the interval; without one,\n"
+"until Ctrl-C.\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedlat            # until Ctrl-C\n"
@@ -98,7 +101,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (pos_args == 1)
 			env.count = parse_num(arg, 1, state, "count");
 		else
-			argp_usage(state);
+			argp_error(state, "too many arguments: %s (accepted: [INTERVAL [COUNT]])", arg);
 		pos_args++;
 		break;
 	default:
@@ -116,23 +119,28 @@ struct row {
 static struct row rows[MSCHEDLAT_MAX_KEYS];
 static int nr_rows;
 
-/* A histogram printed: a kind, and a VM (pid), a file (ino) or all (0). */
+/*
+ * A histogram printed: a kind, and a VM (pid), a file (ino), a replica
+ * (name) or all (0, "").
+ */
 struct group {
 	__u32 kind;
 	bool is_file;
 	__u64 id;
+	char name[MSCHEDLAT_NAME_LEN];
 	struct mschedlat_hist h;
 	__u64 total;
 };
 static struct group groups[MSCHEDLAT_MAX_KEYS + MSCHEDLAT_NR_KINDS];
 static int nr_groups;
+static bool epochs;	/* rdma_failover's programs are loaded */
 
 static struct row *row_of(const struct mschedlat_key *key)
 {
 	int i;
 
 	for (i = 0; i < nr_rows; i++)
-		if (rows[i].key.id == key->id && rows[i].key.kind == key->kind)
+		if (!memcmp(&rows[i].key, key, sizeof(*key)))
 			return &rows[i];
 	if (nr_rows == MSCHEDLAT_MAX_KEYS)
 		return NULL;
@@ -141,18 +149,21 @@ static struct row *row_of(const struct mschedlat_key *key)
 	return &rows[nr_rows++];
 }
 
-static struct group *group_of(__u32 kind, bool is_file, __u64 id)
+static struct group *group_of(__u32 kind, bool is_file, __u64 id,
+			      const char *name)
 {
 	int i;
 
 	for (i = 0; i < nr_groups; i++)
 		if (groups[i].kind == kind && groups[i].is_file == is_file &&
-		    groups[i].id == id)
+		    groups[i].id == id &&
+		    !strncmp(groups[i].name, name, MSCHEDLAT_NAME_LEN))
 			return &groups[i];
 	memset(&groups[nr_groups], 0, sizeof(groups[0]));
 	groups[nr_groups].kind = kind;
 	groups[nr_groups].is_file = is_file;
 	groups[nr_groups].id = id;
+	strncpy(groups[nr_groups].name, name, MSCHEDLAT_NAME_LEN - 1);
 	return &groups[nr_groups++];
 }
 
@@ -164,7 +175,9 @@ static int cmp_group(const void *a, const void *b)
 		return x->kind < y->kind ? -1 : 1;
 	if (x->is_file != y->is_file)
 		return x->is_file ? 1 : -1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return strncmp(x->name, y->name, MSCHEDLAT_NAME_LEN);
 }
 
 static void read_map(struct mschedlat_bpf *obj)
@@ -203,6 +216,12 @@ static void read_map(struct mschedlat_bpf *obj)
 			(unsigned long long)obj->bss->nr_lost);
 }
 
+/* Histograms of rdma_failover's replicas (name), not of VMs or files. */
+static bool kind_is_epoch(__u32 kind)
+{
+	return kind == MSCHEDLAT_EPOCH_COMMIT || kind == MSCHEDLAT_EPOCH_APPLY;
+}
+
 /* Histograms of memschedfs files (id: inode), not of VMs (id: pid). */
 static bool kind_is_file(__u32 kind)
 {
@@ -218,6 +237,8 @@ static void print_interval(void)
 		[MSCHEDLAT_BALLOON] = "balloon target-to-settled latency",
 		[MSCHEDLAT_SWAP_WRITE] = "swap write latency",
 		[MSCHEDLAT_SWAP_IN] = "swap-in latency",
+		[MSCHEDLAT_EPOCH_COMMIT] = "epoch commit latency",
+		[MSCHEDLAT_EPOCH_APPLY] = "epoch apply latency",
 	};
 	char ts[16], name[64];
 	struct group *g;
@@ -228,22 +249,32 @@ static void print_interval(void)
 
 	msched_refresh_owners();
 	nr_groups = 0;
-	/* Every kind has its "all" histogram, even when empty. */
+	/*
+	 * Every kind has its "all" histogram, even when empty (the epochs'
+	 * when rdma_failover's programs are loaded).
+	 */
 	if (!env.per_vm)
 		for (k = 0; k < MSCHEDLAT_NR_KINDS; k++)
-			group_of(k, false, 0);
+			if (epochs || !kind_is_epoch(k))
+				group_of(k, false, 0, "");
 	for (i = 0; i < nr_rows; i++) {
 		r = &rows[i];
-		owner = kind_is_file(r->key.kind) ?
-			msched_ino_owner(r->key.id) : (pid_t)r->key.id;
+		if (kind_is_epoch(r->key.kind))
+			owner = msched_replica_owner(r->key.name);
+		else if (kind_is_file(r->key.kind))
+			owner = msched_ino_owner(r->key.id);
+		else
+			owner = (pid_t)r->key.id;
 		if (env.pid && owner != env.pid)
 			continue;
 		if (!env.per_vm)
-			g = group_of(r->key.kind, false, 0);
+			g = group_of(r->key.kind, false, 0, "");
+		else if (kind_is_epoch(r->key.kind))
+			g = group_of(r->key.kind, false, 0, r->key.name);
 		else if (owner)
-			g = group_of(r->key.kind, false, owner);
+			g = group_of(r->key.kind, false, owner, "");
 		else
-			g = group_of(r->key.kind, true, r->key.id);
+			g = group_of(r->key.kind, true, r->key.id, "");
 		for (s = 0; s < MSCHEDLAT_MAX_SLOTS; s++) {
 			g->h.slots[s] += r->now.slots[s] - r->prev.slots[s];
 			g->total += r->now.slots[s] - r->prev.slots[s];
@@ -261,6 +292,8 @@ static void print_interval(void)
 		printf("%s (", titles[g->kind]);
 		if (g->is_file)
 			printf("file %llu, no VM", g->id);
+		else if (g->name[0])
+			printf("replica %.*s", MSCHEDLAT_NAME_LEN, g->name);
 		else if (g->id)
 			printf("pid %llu %s", g->id, msched_vm_name(g->id, name, sizeof(name)));
 		else
@@ -290,8 +323,7 @@ int main(int argc, char **argv)
 	struct timespec next;
 	int err;
 
-	argp_err_exit_status = 2;
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = msched_argp_parse(&argp, argc, argv);
 	if (err)
 		return 2;
 	libbpf_set_print(msched_libbpf_print);
@@ -308,6 +340,8 @@ int main(int argc, char **argv)
 	err = msched_choose_attach(obj->obj, "mschedlat");
 	if (err)
 		goto cleanup;
+	epochs = msched_attach_has(obj->progs.rfo_epoch_commit_btf,
+				   obj->progs.rfo_epoch_commit_raw);
 	err = mschedlat_bpf__load(obj);
 	if (err) {
 		fprintf(stderr, "mschedlat: failed to load the BPF programs: %s\n", strerror(-err));

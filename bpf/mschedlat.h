@@ -5,6 +5,7 @@
 
 #define MSCHEDLAT_MAX_SLOTS	32
 #define MSCHEDLAT_MAX_KEYS	4096
+#define MSCHEDLAT_NAME_LEN	32
 
 enum mschedlat_kind {
 	MSCHEDLAT_SCAN,		/* msched_scan ns: one VM's scan (key id: pid) */
@@ -12,6 +13,8 @@ enum mschedlat_kind {
 	MSCHEDLAT_BALLOON,	/* msched_balloon_reached latency_us (id: pid) */
 	MSCHEDLAT_SWAP_WRITE,	/* msched_swap_write_done write_ns: a batch (id: inode) */
 	MSCHEDLAT_SWAP_IN,	/* msched_swap_in latency_ns: a fault (id: inode) */
+	MSCHEDLAT_EPOCH_COMMIT,	/* rfo_epoch_commit latency_us: an epoch (name: replica) */
+	MSCHEDLAT_EPOCH_APPLY,	/* rfo_epoch_apply latency_us (name: replica) */
 	MSCHEDLAT_NR_KINDS,
 };
 
@@ -19,6 +22,7 @@ struct mschedlat_key {
 	__u64 id;
 	__u32 kind;
 	__u32 pad;
+	char name[MSCHEDLAT_NAME_LEN];	/* epochs' replica (cut), else zeros */
 };
 
 /*

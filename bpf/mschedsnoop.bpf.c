@@ -6,7 +6,9 @@
  * (msched_balloon_transfer), attach and detach, hypervisor swap's
  * selections (msched_swap_out) and write batches (msched_swap_write_done),
  * the scheduler's decisions (msched_sched_decision) and, when user space
- * loads those programs (-P), its periods (msched_sched_period).
+ * loads those programs (-P), its periods (msched_sched_period), and
+ * rdma_failover's committed epochs (rfo_epoch_commit; left off when
+ * rdma_failover is not loaded).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -195,6 +197,23 @@ static __always_inline int on_sched_period(u64 *ctx)
 	return 0;
 }
 
+/* rfo_epoch_commit(name, epoch, pages, batches, cut_ns, stall_max_ns, latency_us, full) */
+static __always_inline int on_epoch_commit(u64 *ctx)
+{
+	struct mschedsnoop_event *e = reserve(MSCHEDSNOOP_EPOCH_COMMIT, 0);
+
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), (const void *)ctx[0]);
+	e->v[0] = MSCHED_ARG_U64(1);
+	e->v[1] = MSCHED_ARG_U64(2);
+	e->v[2] = MSCHED_ARG_U32(3);
+	e->v[3] = MSCHED_ARG_U64(6);
+	e->v[4] = MSCHED_ARG_BOOL(7);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 MSCHED_TP(msched_fs_plan, on_plan)
 MSCHED_TP(msched_balloon_target, on_target)
 MSCHED_TP(msched_balloon_reached, on_reached)
@@ -205,5 +224,6 @@ MSCHED_TP(msched_swap_out, on_swap_out)
 MSCHED_TP(msched_swap_write_done, on_swap_write_done)
 MSCHED_TP(msched_sched_decision, on_sched_decision)
 MSCHED_TP(msched_sched_period, on_sched_period)
+MSCHED_TP(rfo_epoch_commit, on_epoch_commit)
 
 char LICENSE[] SEC("license") = "GPL";

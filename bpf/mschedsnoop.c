@@ -4,7 +4,7 @@
  * (mschedsnoop.bpf.c): tiering plans, balloon targets and when they
  * settled, balloon transfers, attach and detach, hypervisor swap's
  * selections and write batches, the scheduler's decisions and (-P) its
- * periods.
+ * periods, rdma_failover's committed replication epochs.
  */
 #include <argp.h>
 #include <errno.h>
@@ -43,7 +43,9 @@ const char argp_program_doc[] =
 "sched_decision (the scheduler reclaims from a VM, returns memory to it,\n"
 "or holds: the period, action, mechanism, pages, the VM's DRAM target and\n"
 "actual DRAM pages, and the reason), with -P sched_period (a period: policy,\n"
-"VMs, pool, the targets' sum, whether the minimums overcommit the pool).\n"
+"VMs, pool, the targets' sum, whether the minimums overcommit the pool),\n"
+"with rdma_failover loaded epoch_commit (a primary replica committed a\n"
+"replication epoch: replica, epoch, pages, batches, latency, full).\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedsnoop          # until Ctrl-C\n"
@@ -88,7 +90,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.periods = true;
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		argp_error(state, "unexpected argument: %s (mschedsnoop takes none)", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -170,6 +172,17 @@ static int handle_event(void *ctx, void *data, size_t len)
 		       ts, "sched_period", "-", e->v[0], e->policy, e->v[1],
 		       e->v[2], e->v[3], (long long)e->v[4]);
 		break;
+	case MSCHEDSNOOP_EPOCH_COMMIT:
+		/* -p: the replicas whose file is the VM's RAM */
+		if (env.pid) {
+			msched_refresh_owners();
+			if (msched_replica_owner(e->reason) != env.pid)
+				break;
+		}
+		printf("%-8s %-16s %-7s replica=%s epoch=%llu pages=%llu batches=%llu latency_us=%llu full=%llu\n",
+		       ts, "epoch_commit", "-", e->reason, e->v[0], e->v[1],
+		       e->v[2], e->v[3], e->v[4]);
+		break;
 	case MSCHEDSNOOP_DETACH:
 		printf("%-8s %-16s %-7d reason=\"%s\"\n", ts, "detach", e->pid,
 		       e->reason);
@@ -196,8 +209,7 @@ int main(int argc, char **argv)
 	time_t end;
 	int err;
 
-	argp_err_exit_status = 2;
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = msched_argp_parse(&argp, argc, argv);
 	if (err)
 		return 2;
 	libbpf_set_print(msched_libbpf_print);

@@ -19,6 +19,7 @@ enum mschedsnoop_type {
 	MSCHEDSNOOP_SWAP_WRITE,		/* msched_swap_write_done: a batch */
 	MSCHEDSNOOP_SCHED_DECISION,	/* msched_sched_decision */
 	MSCHEDSNOOP_SCHED_PERIOD,	/* msched_sched_period (with -P) */
+	MSCHEDSNOOP_EPOCH_COMMIT,	/* rfo_epoch_commit (rdma_failover loaded) */
 };
 
 struct mschedsnoop_event {
@@ -29,7 +30,7 @@ struct mschedsnoop_event {
 	__u32 pad;
 	__u64 ino;		/* plan, swap_out, swap_write */
 	__u64 v[7];		/* the event's values, in TP_PROTO order */
-	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach, sched_decision */
+	char reason[MSCHEDSNOOP_REASON_LEN];	/* detach, sched_decision; epoch: replica */
 	char action[MSCHEDSNOOP_WORD_LEN];	/* sched_decision */
 	char mechanism[MSCHEDSNOOP_WORD_LEN];	/* sched_decision */
 	char policy[MSCHEDSNOOP_WORD_LEN];	/* sched_period */

@@ -3,8 +3,10 @@
  * mschedtop: per-VM and per-file counters from memsched's tracepoints
  * msched_scan, msched_balloon_batch, msched_balloon_stats, msched_fs_move,
  * hypervisor swap's msched_swap_batch, msched_swap_write_done and
- * msched_swap_in, and the scheduler's msched_sched_decision. Counters are cumulative; user space prints the
- * differences. A VM's entry is deleted when it detaches (msched_detach),
+ * msched_swap_in, the scheduler's msched_sched_decision, and rdma_failover's
+ * rfo_epoch_commit and rfo_epoch_apply (user space leaves those two off
+ * when rdma_failover is not loaded). Counters are cumulative; user space
+ * prints the differences. A VM's entry is deleted when it detaches (msched_detach),
  * so that exited VMs do not fill the map and a reused pid starts from zero.
  */
 #include "vmlinux.h"
@@ -31,6 +33,13 @@ struct {
 	__type(key, u64);
 	__type(value, struct mschedtop_file);
 } files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSCHEDTOP_MAX_REPLICAS);
+	__type(key, struct mschedtop_replica_key);
+	__type(value, struct mschedtop_replica);
+} replicas SEC(".maps");
 
 static __always_inline struct mschedtop_vm *vm_of(s32 pid)
 {
@@ -191,6 +200,48 @@ static __always_inline int on_detach(u64 *ctx)
 	return 0;
 }
 
+/*
+ * An epoch of replica ctx[0] (a string): (name, epoch, pages, ...) with
+ * latency_us argument @lat and full argument @full.
+ */
+static __always_inline int on_epoch(u64 *ctx, u32 side, u64 lat, bool full)
+{
+	static const struct mschedtop_replica zero;
+	struct mschedtop_replica_key key = {};
+	struct mschedtop_replica *r;
+
+	bpf_probe_read_kernel_str(key.name, sizeof(key.name), (const void *)ctx[0]);
+	key.side = side;
+	r = bpf_map_lookup_elem(&replicas, &key);
+	if (!r) {
+		bpf_map_update_elem(&replicas, &key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&replicas, &key);
+		if (!r) {
+			__sync_fetch_and_add(&nr_lost, 1);
+			return 0;
+		}
+	}
+	__sync_fetch_and_add(&r->nr_epochs, 1);
+	__sync_fetch_and_add(&r->nr_pages, MSCHED_ARG_U64(2));
+	if (full)
+		__sync_fetch_and_add(&r->nr_full_epochs, 1);
+	__sync_fetch_and_add(&r->latency_us, lat);
+	r->last_epoch = MSCHED_ARG_U64(1);
+	return 0;
+}
+
+/* rfo_epoch_commit(name, epoch, pages, batches, cut_ns, stall_max_ns, latency_us, full) */
+static __always_inline int on_epoch_commit(u64 *ctx)
+{
+	return on_epoch(ctx, MSCHEDTOP_PRIMARY, MSCHED_ARG_U64(6), MSCHED_ARG_BOOL(7));
+}
+
+/* rfo_epoch_apply(name, epoch, pages, batches, latency_us, full) */
+static __always_inline int on_epoch_apply(u64 *ctx)
+{
+	return on_epoch(ctx, MSCHEDTOP_STANDBY, MSCHED_ARG_U64(4), MSCHED_ARG_BOOL(5));
+}
+
 MSCHED_TP(msched_scan, on_scan)
 MSCHED_TP(msched_balloon_batch, on_balloon_batch)
 MSCHED_TP(msched_balloon_stats, on_balloon_stats)
@@ -200,5 +251,7 @@ MSCHED_TP(msched_swap_write_done, on_swap_write_done)
 MSCHED_TP(msched_swap_in, on_swap_in)
 MSCHED_TP(msched_sched_decision, on_sched_decision)
 MSCHED_TP(msched_detach, on_detach)
+MSCHED_TP(rfo_epoch_commit, on_epoch_commit)
+MSCHED_TP(rfo_epoch_apply, on_epoch_apply)
 
 char LICENSE[] SEC("license") = "GPL";

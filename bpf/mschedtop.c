@@ -49,8 +49,10 @@ const char argp_program_doc[] =
 "out and in, the scheduler's decisions to reclaim or return memory and\n"
 "the mechanism of the last (balloon, demote, swap). Per file: move batches, pages moved, time moving, swap write\n"
 "batches, pages swapped out, pages whose swap write failed, pages swapped\n"
-"in. Counts are for the interval; on SIGINT the interval under way is\n"
-"printed before exiting.\n"
+"in. With rdma_failover loaded, per replica and side: replication epochs\n"
+"committed (primary) or applied (standby), their pages, full epochs, mean\n"
+"latency, the last epoch. Counts are for the interval; on SIGINT the\n"
+"interval under way is printed before exiting.\n"
 "\n"
 "EXAMPLES:\n"
 "    mschedtop            # every second, until Ctrl-C\n"
@@ -108,7 +110,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (pos_args == 1)
 			env.count = parse_num(arg, 1, state, "count");
 		else
-			argp_usage(state);
+			argp_error(state, "too many arguments: %s (accepted: [INTERVAL [COUNT]])", arg);
 		pos_args++;
 		break;
 	default:
@@ -131,9 +133,15 @@ struct file_row {
 	struct mschedtop_file now, prev;
 	bool seen;
 };
+struct replica_row {
+	struct mschedtop_replica_key key;
+	struct mschedtop_replica now, prev;
+};
 static struct vm_row vm_rows[MSCHEDTOP_MAX_VMS];
 static struct file_row file_rows[MSCHEDTOP_MAX_FILES];
-static int nr_vm_rows, nr_file_rows;
+static struct replica_row replica_rows[MSCHEDTOP_MAX_REPLICAS];
+static int nr_vm_rows, nr_file_rows, nr_replica_rows;
+static bool epochs;	/* rdma_failover's programs are loaded */
 
 static struct vm_row *vm_row(__u32 pid)
 {
@@ -161,6 +169,43 @@ static struct file_row *file_row(__u64 ino)
 	memset(&file_rows[nr_file_rows], 0, sizeof(file_rows[0]));
 	file_rows[nr_file_rows].ino = ino;
 	return &file_rows[nr_file_rows++];
+}
+
+static struct replica_row *replica_row(const struct mschedtop_replica_key *key)
+{
+	int i;
+
+	for (i = 0; i < nr_replica_rows; i++)
+		if (!memcmp(&replica_rows[i].key, key, sizeof(*key)))
+			return &replica_rows[i];
+	if (nr_replica_rows == MSCHEDTOP_MAX_REPLICAS)
+		return NULL;
+	memset(&replica_rows[nr_replica_rows], 0, sizeof(replica_rows[0]));
+	replica_rows[nr_replica_rows].key = *key;
+	return &replica_rows[nr_replica_rows++];
+}
+
+static int cmp_replica(const void *a, const void *b)
+{
+	const struct replica_row *x = a, *y = b;
+	int c = strncmp(x->key.name, y->key.name, MSCHEDTOP_NAME_LEN);
+
+	return c ? c : (int)x->key.side - (int)y->key.side;
+}
+
+static void read_replicas(struct mschedtop_bpf *obj)
+{
+	int fd = bpf_map__fd(obj->maps.replicas);
+	struct mschedtop_replica_key key, *prev = NULL;
+	struct replica_row *r;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		r = replica_row(&key);
+		if (r)
+			bpf_map_lookup_elem(fd, &key, &r->now);
+	}
+	qsort(replica_rows, nr_replica_rows, sizeof(replica_rows[0]), cmp_replica);
 }
 
 static int read_maps(struct mschedtop_bpf *obj)
@@ -205,6 +250,8 @@ static int read_maps(struct mschedtop_bpf *obj)
 		vm_rows[n++] = *v;
 	}
 	nr_vm_rows = n;
+	if (epochs)
+		read_replicas(obj);
 	if (msched_verbose && obj->bss->nr_lost)
 		fprintf(stderr, "mschedtop: %llu events not counted so far (map full)\n",
 			(unsigned long long)obj->bss->nr_lost);
@@ -235,6 +282,36 @@ static int cmp_vm(const void *a, const void *b)
 	__u64 ka = sort_key(a), kb = sort_key(b);
 
 	return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
+
+/* rdma_failover's replicas: one row per replica and side that had an epoch */
+static void print_replicas(double secs)
+{
+	struct replica_row *r;
+	char vm[16];
+	pid_t owner;
+	int i;
+
+	printf("%-16s %-7s %-8s %7s %8s %9s %5s %8s %10s\n", "REPLICA", "SIDE",
+	       "VM", "EPOCHS", "EPOCHS/s", "PAGES", "FULL", "LAT_US", "EPOCH");
+	for (i = 0; i < nr_replica_rows; i++) {
+		r = &replica_rows[i];
+		owner = msched_replica_owner(r->key.name);
+		if (env.pid && owner != env.pid)
+			continue;
+		if (owner)
+			snprintf(vm, sizeof(vm), "%d", owner);
+		else
+			snprintf(vm, sizeof(vm), "-");
+		printf("%-16.*s %-7s %-8s %7llu %8.1f %9llu %5llu %8llu %10llu\n",
+		       MSCHEDTOP_NAME_LEN, r->key.name,
+		       r->key.side == MSCHEDTOP_PRIMARY ? "primary" : "standby",
+		       vm, D(r, nr_epochs),
+		       secs > 0 ? D(r, nr_epochs) / secs : 0.0, D(r, nr_pages),
+		       D(r, nr_full_epochs),
+		       D(r, nr_epochs) ? D(r, latency_us) / D(r, nr_epochs) : 0,
+		       r->now.last_epoch);
+	}
 }
 
 static void print_interval(double secs)
@@ -308,12 +385,16 @@ static void print_interval(double secs)
 		       D(f, nr_swapped_out_pages), D(f, nr_swap_write_errors),
 		       D(f, nr_swapped_in_pages));
 	}
+	if (epochs)
+		print_replicas(secs);
 	printf("\n");
 	fflush(stdout);
 	for (i = 0; i < nr_vm_rows; i++)
 		vm_rows[i].prev = vm_rows[i].now;
 	for (i = 0; i < nr_file_rows; i++)
 		file_rows[i].prev = file_rows[i].now;
+	for (i = 0; i < nr_replica_rows; i++)
+		replica_rows[i].prev = replica_rows[i].now;
 }
 
 static double mono(void)
@@ -342,8 +423,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 	int err;
 
-	argp_err_exit_status = 2;
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = msched_argp_parse(&argp, argc, argv);
 	if (err)
 		return 2;
 	libbpf_set_print(msched_libbpf_print);
@@ -359,6 +439,8 @@ int main(int argc, char **argv)
 	err = msched_choose_attach(obj->obj, "mschedtop");
 	if (err)
 		goto cleanup;
+	epochs = msched_attach_has(obj->progs.rfo_epoch_commit_btf,
+				   obj->progs.rfo_epoch_commit_raw);
 	err = mschedtop_bpf__load(obj);
 	if (err) {
 		fprintf(stderr, "mschedtop: failed to load the BPF programs: %s\n", strerror(-err));

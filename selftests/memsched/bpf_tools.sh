@@ -38,13 +38,18 @@
 #    the traced periods.
 #  - All of it once with tp_btf (the default where the module has BTF) and
 #    once forced to raw_tp (--raw-tp).
-#  - Bad options are refused (exit 2); without memsched the tools say so;
-#    with a memsched.ko stripped of its BTF they say so and use raw_tp.
+#  - Bad options and values are refused (exit 2) with the usage synopsis;
+#    without memsched the tools say so; memsched is not force-loaded (its
+#    taint is O or OE); mschedlat 1 2 ends by itself after two intervals,
+#    mschedsnoop -d 2 after about 2 s; with a memsched.ko stripped of its
+#    BTF they say so and use raw_tp, and when tracefs lacks a tracepoint
+#    (an empty tmpfs over events/memsched, in a mount namespace of its
+#    own) they name it and exit 1.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 50
+tap_plan 55
 
 BPF=$TAP_REPO/bpf/build
 PEER=$TAP_REPO/selftests/memsched/vmm/build/balloon_peer
@@ -75,9 +80,15 @@ bad=""
 for t in mschedtop mschedlat mschedsnoop; do
 	"$BPF/$t" --no-such-option > "$work/bad.out" 2>&1
 	rc=$?
-	{ [ $rc = 2 ] && grep -q "Try \`$t --help'" "$work/bad.out"; } || bad="$bad $t:rc=$rc:$(head -c 200 "$work/bad.out")"
+	{ [ $rc = 2 ] && grep -q "Try \`$t --help'" "$work/bad.out" && grep -q "^Usage: $t \[" "$work/bad.out"; } ||
+		bad="$bad $t:rc=$rc:$(head -c 300 "$work/bad.out")"
 done
-tap_is "${bad:-none}" none "an unknown option is refused with the usage hint, exit 2"
+tap_is "${bad:-none}" none "an unknown option is refused with the --help hint and the usage synopsis (Usage: TOOL [...]), exit 2"
+"$BPF/mschedtop" -s bogus > "$work/bad.out" 2>&1
+rc=$?
+tap_ok "mschedtop -s bogus: exit 2 ($rc), the accepted columns and the synopsis" \
+	all_of [ $rc = 2 ] -- grep -q "^mschedtop: invalid sort column: bogus (accepted: scans, pages, young, wss, balloon, moved, swap, decs, pid)$" "$work/bad.out" -- \
+	grep -q "^Usage: mschedtop \[" "$work/bad.out"
 "$BPF/mschedtop" -b 1 1 > "$work/unloaded.out" 2>&1
 rc=$?
 tap_ok "without memsched: \"memsched is not loaded\", exit 1 (rc $rc)" \
@@ -89,6 +100,26 @@ tap_ok "memsched.ko loads with its BTF (/sys/kernel/btf/memsched)" test -e /sys/
 tap_ok "the kernel took the module's BTF (no \"failed to validate module\")" \
 	eval '! ms_klog | grep -E "failed to (validate|register) module \[memsched\] BTF|missing module BTF"'
 if [ -e /sys/kernel/btf/memsched ]; then has_btf=1; else has_btf=0; fi
+tap_ok "memsched is not force-loaded: its taint is O or OE, no F ($(cat /sys/module/memsched/taint))" \
+	grep -Eqx 'OE?' /sys/module/memsched/taint
+
+# COUNT and -d end the tools by themselves (both at once: attaching takes
+# long under TCG).
+t0=$SECONDS
+timeout 400 "$BPF/mschedlat" 1 2 > "$work/lat12.out" 2> "$work/lat12.err" &
+lpid=$!
+timeout 400 "$BPF/mschedsnoop" -d 2 > "$work/snoop2.out" 2> "$work/snoop2.err" &
+spid=$!
+wait $lpid; lrc=$?; lt=$((SECONDS - t0))
+wait $spid; src=$?; st=$((SECONDS - t0))
+tap_ok "mschedlat 1 2 exits 0 by itself after 2 intervals: 2 blocks (rc $lrc, $lt s; $(grep -c '^scan duration (' "$work/lat12.out") blocks)" \
+	all_of [ $lrc = 0 ] -- [ "$(grep -c '^scan duration (all, ' "$work/lat12.out")" = 2 ] -- \
+	[ "$(grep -c '^swap-in latency (all, ' "$work/lat12.out")" = 2 ]
+tap_ok "mschedsnoop -d 2 exits 0 by itself (rc $src, $st s with attaching; not killed by the 400 s timeout)" \
+	all_of [ $src = 0 ] -- grep -q "^TIME " "$work/snoop2.out"
+if [ $lrc != 0 ] || [ $src != 0 ]; then
+	tap_diag "mschedlat: $(tail -n 3 "$work/lat12.err"); mschedsnoop: $(tail -n 3 "$work/snoop2.err")"
+fi
 modprobe vsock_loopback
 
 # A 32 MiB VM on memschedfs, every page populated; balloon CID 1.
@@ -489,5 +520,14 @@ tap_ok "without BTF, mschedtop says so and attaches with raw_tp (rc $rc: $(head 
 rc=$?
 tap_ok "without BTF, --tp-btf is refused with the reason (rc $rc)" \
 	all_of [ $rc = 1 ] -- grep -q "mschedsnoop: tp_btf asked for, but memsched has no BTF" "$work/nobtf2.out"
+# A tracepoint missing in tracefs (and, without BTF, nowhere else to be
+# found): an empty tmpfs over events/memsched, in a mount namespace of
+# the tool's own.
+unshare -m sh -c "mount -t tmpfs none /sys/kernel/tracing/events/memsched && exec '$BPF/mschedtop' -b 1 1" \
+	> "$work/notp.out" 2> "$work/notp.err"
+rc=$?
+tap_ok "a tracepoint tracefs lacks: mschedtop names it, exit 1 (rc $rc: $(grep -v '^libbpf' "$work/notp.err" | head -n 2 | tr '\n' ';'))" \
+	all_of [ $rc = 1 ] -- test -d /sys/kernel/tracing/events/memsched/msched_scan -- \
+	grep -Eqx "mschedtop: memsched has no tracepoint msched_[a-z_]+ \(memsched.ko older than this tool\?\)" "$work/notp.err"
 tap_ok "unload it" rmmod memsched
 tap_done

@@ -36,8 +36,8 @@ out=$("$ctl" export -o - 2>&1); rc=$?
 tap_is "$rc/$(echo "$out" | wc -l)/$(echo "$out" | grep -c 'is memsched.ko loaded?')" "1/1/1" \
 	"module not loaded: exit 1, one line that says so"
 out=$("$ctl" export --bogus 2>&1); rc=$?
-tap_is "$rc/$(echo "$out" | grep -c "unknown option '--bogus'")/$(echo "$out" | grep -c 'export -h')" "2/1/1" \
-	"unknown option: exit 2 and a usage line"
+tap_is "$rc/$(echo "$out" | grep -c "unknown option '--bogus'")/$(echo "$out" | grep -c '^Usage: memschedctl export \[')/$(echo "$out" | grep -c 'export -h')" "2/1/1/1" \
+	"unknown option: exit 2, the synopsis (Usage: memschedctl export [...]) and a hint at -h"
 out=$("$ctl" export -o - --textfile-dir "$tdir" 2>&1); rc=$?
 tap_is "$rc/$(echo "$out" | grep -c 'exclude each other')" "2/1" "-o and --textfile-dir together: exit 2"
 

@@ -22,7 +22,14 @@
 #    epoch is A's last committed one, or the one whose ack A missed); RPO
 #    (records, ms, epochs) and RTO (detection + promotion) as comments;
 #  - a second run after a resync: the writer killed, quiet epochs, then B
-#    equals A byte for byte and checks with max_seq = the writer's last.
+#    equals A byte for byte and checks with max_seq = the writer's last;
+#  - (one host) the eBPF tools of bpf/ (issue 13) over that second run,
+#    attached while no epoch is under way, stopped once A's epochs stand
+#    still: mschedtop's epochs and pages of replica a (primary) and b
+#    (standby) equal stats/nr_epochs and nr_pages deltas; mschedlat's
+#    epoch commit (a) and apply (b) histograms hold one entry per epoch,
+#    as a tracefs instance counted them; mschedsnoop's epoch_commit lines
+#    are the traced rfo_epoch_commit events, value for value.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/rdma.sh"
@@ -30,13 +37,15 @@
 two=${RFO_TWO_HOSTS:-0}
 rfo_require
 [ "$two" = 1 ] && rfo_require_peer
-if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 82; fi
+if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 87; fi
 
 MB=32
 NSLOTS=$((MB * 1024 * 1024 / 8))
 R=$RFO_RECORDS
 work=$(mktemp -d)
 wpid=""
+BPF=$TAP_REPO/bpf/build
+bpf_pids=""
 # on_b CMD: run CMD where B is (the peer, or here with the same libraries)
 on_b() {
 	if [ "$two" = 1 ]; then
@@ -47,6 +56,10 @@ on_b() {
 }
 cleanup() {
 	kill $MS_STALL_PID 2>/dev/null
+	# (the tools hold rdma_failover: stopped before it is unloaded)
+	# shellcheck disable=SC2086
+	[ -n "$bpf_pids" ] && { ms_stop_pids $bpf_pids; wait $bpf_pids; } 2>/dev/null
+	ms_trace_remove
 	[ -n "$wpid" ] && kill -KILL "$wpid" 2>/dev/null
 	wait 2>/dev/null
 	PEER_TIMEOUT=30 on_b "rfo_remove b; rm -f $RFO_MNT/b" > /dev/null 2>&1
@@ -214,6 +227,58 @@ tap_diag "after the cut: b: $(on_b "rfo_stats_line $RB")"
 # ---- second run: quiet epochs, then B = A ----
 tap_ok "B: stop, standby again, start: listening" \
 	on_b "rfo_cmd $RB stop && rfo_wait_state $RB stopped 30 && echo standby > $RB/role && rfo_cmd $RB start && rfo_wait_state $RB listening 10"
+# The eBPF tools (one host: A and B here), attached while no epoch is
+# under way (A stopped, B listening): they count from here to when A's
+# epochs stand still, as the stats and a tracefs instance do. (Called in
+# this shell, not a subshell: it sets bpf_pids and MS_INST.)
+bpf_tools_start() {
+	local t end
+	for t in mschedtop mschedlat mschedsnoop; do
+		[ -x "$BPF/$t" ] || { echo "no $BPF/$t (make bpf)"; return 1; }
+	done
+	ms_trace_new rfo_bpf || return 1
+	ms_trace_on rdma_failover/rfo_epoch_commit rdma_failover/rfo_epoch_apply || return 1
+	echo 0 > "$MS_INST/tracing_on"
+	"$BPF/mschedtop" -v -b 1 > "$work/top" 2> "$work/top.err" &
+	bpf_pids=$!
+	"$BPF/mschedlat" -v -P > "$work/lat" 2> "$work/lat.err" &
+	bpf_pids="$bpf_pids $!"
+	"$BPF/mschedsnoop" -v > "$work/snoop" 2> "$work/snoop.err" &
+	bpf_pids="$bpf_pids $!"
+	# (loading BPF under TCG takes minutes)
+	end=$((SECONDS + 300))
+	while [ $SECONDS -lt $end ]; do
+		grep -q "tracing memsched" "$work/top" && grep -q "Tracing memsched" "$work/lat" &&
+			grep -q "^TIME" "$work/snoop" && break
+		sleep 0.5
+	done
+	grep -q "tracing memsched" "$work/top" && grep -q "Tracing memsched" "$work/lat" &&
+		grep -q "^TIME" "$work/snoop" && return 0
+	grep -hv "^libbpf: " "$work"/*.err | tail -n 20
+	return 1
+}
+# bpf_snap: A's and B's nr_epochs and nr_pages
+bpf_snap() {
+	echo "$(rfo_stat "$RA" nr_epochs) $(rfo_stat "$RA" nr_pages) $(rfo_stat "$RB" nr_epochs) $(rfo_stat "$RB" nr_pages)"
+}
+bpf=0
+if [ "$two" = 0 ]; then
+	if bpf_tools_start > "$work/bpf.out" 2>&1; then
+		bpf=1
+		tap_is "$(grep -h "attaching with" "$work"/*.err | sed 's/^[a-z]*: //' | sort | uniq -c | tr -s ' ')" \
+			" 3 attaching with tp_btf (memsched and rdma_failover have BTF)" \
+			"the eBPF tools attach with tp_btf to memsched's and rdma_failover's tracepoints"
+		bpf0=$(bpf_snap)
+		echo > "$MS_INST/trace"
+		echo 1 > "$MS_INST/tracing_on"
+	else
+		tap_fail "the eBPF tools attach" "$(cat "$work/bpf.out")"
+		# shellcheck disable=SC2086
+		[ -n "$bpf_pids" ] && { ms_stop_pids $bpf_pids; wait $bpf_pids; } 2>/dev/null
+		bpf_pids=""
+	fi
+fi
+
 rfo_cmd "$RA" start
 tap_ok "A: start again: replicating" rfo_wait_state "$RA" replicating 120
 rfo_writer_start "$A" "$work"
@@ -237,6 +302,49 @@ last=$("$R" lastseq "$work/prog")
 # still for 2 s, the writer's last writes are on B.
 q=$(rfo_wait_quiet "$RA" 2 60)
 tap_ok "A's epochs stand still after the writer died, one more at least ($e -> $q)" test "$q" -gt "$e"
+if [ "$bpf" = 1 ]; then
+	# B applied each epoch before A's commit: quiet too
+	bpf1=$(bpf_snap)
+	echo 0 > "$MS_INST/tracing_on"
+	# shellcheck disable=SC2086
+	ms_stop_pids $bpf_pids
+	rcs=""
+	for p in $bpf_pids; do wait "$p"; rcs="$rcs$?"; done
+	bpf_pids=""
+	read -ra s0 <<< "$bpf0"
+	read -ra s1 <<< "$bpf1"
+	dae=$((s1[0] - s0[0])) dap=$((s1[1] - s0[1])) dbe=$((s1[2] - s0[2])) dbp=$((s1[3] - s0[3]))
+	tc=$(ms_trace_count "rfo_epoch_commit: a epoch=")
+	ta=$(ms_trace_count "rfo_epoch_apply: b epoch=")
+	tap_diag "eBPF tools: A: $dae epochs, $dap pages; B: $dbe epochs, $dbp pages; traced: $tc commits, $ta applies, $(ms_trace_overruns) lost"
+	tap_diag "mschedtop: $(awk '/^REPLICA / { h = $0 } /^[ab] / { l = $0 } END { print h; print l }' "$work/top" | tr -s ' ' | tr '\n' ';')"
+	# top_replica NAME SIDE: its epochs/pages summed over every interval
+	top_replica() {
+		awk -v n="$1" -v d="$2" '/^REPLICA / { s = 1; next } /^$/ { s = 0 }
+			s && $1 == n && $2 == d { e += $4; p += $6 } END { print e + 0 "/" p + 0 }' "$work/top"
+	}
+	tap_is "$(top_replica a primary) $(top_replica b standby)" "$dae/$dap $dbe/$dbp" \
+		"mschedtop: epochs/pages of a (primary) and b (standby) = stats/nr_epochs, nr_pages deltas ($dae/$dap, $dbe/$dbp)"
+	# lat_total TITLE: the entries of the histogram whose title starts so
+	lat_total() {
+		awk -v t="$1" 'index($0, t) == 1 { s = 1; next } /^$/ { s = 0 }
+			s && $2 == "->" { n += $5 } END { print n + 0 }' "$work/lat"
+	}
+	tap_ok "mschedlat: epoch commit latency (replica a) and apply latency (replica b) hold one entry per traced epoch ($(lat_total "epoch commit latency (replica a,")/$(lat_total "epoch apply latency (replica b,"); traced $tc/$ta; nr_epochs $dae/$dbe)" \
+		all_of [ "$(lat_total "epoch commit latency (replica a,")/$(lat_total "epoch apply latency (replica b,")" = "$tc/$ta" ] -- \
+		[ "$tc/$ta" = "$dae/$dbe" ] -- [ "$tc" -gt 0 ] -- [ "$(ms_trace_overruns)" = 0 ]
+	sn=$(sed -n 's/^[0-9:]* *epoch_commit *- *replica=a //p' "$work/snoop")
+	tr=$(sed -n 's/.* rfo_epoch_commit: a \(epoch=[0-9]* pages=[0-9]* batches=[0-9]*\) cut_ns=[0-9]* stall_max_ns=[0-9]* \(latency_us=[0-9]* full=[0-9]*\)$/\1 \2/p' "$MS_INST/trace")
+	tap_diag "mschedsnoop: $(grep -m 2 ' epoch_commit ' "$work/snoop" | tr -s ' ' | tr '\n' ';')"
+	tap_ok "mschedsnoop: its epoch_commit lines of replica a are the traced rfo_epoch_commit events, value for value ($(printf '%s\n' "$sn" | grep -c .) lines, $tc events)" \
+		all_of [ -n "$sn" ] -- [ "$sn" = "$tr" ]
+	tap_is "$rcs" 000 "the three tools exit 0 on SIGTERM"
+	ms_trace_remove
+elif [ "$two" = 0 ]; then
+	for c in "mschedtop: epochs" "mschedlat: epoch histograms" "mschedsnoop: epoch_commit lines" "tools exit 0"; do
+		tap_fail "$c (not run: the tools did not attach)"
+	done
+fi
 if [ "$two" = 1 ]; then
 	tap_is "$(on_b "$R sum $B")" "$("$R" sum "$A")" "B equals A (sum of every byte)"
 else

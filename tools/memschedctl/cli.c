@@ -14,11 +14,17 @@
 
 bool msctl_cli_json;
 
+/* "Usage: memschedctl CMD [-r ROOT] [--json] ARGS" */
+static void cmd_synopsis(FILE *f, const struct msctl_cmd *cmd)
+{
+	fprintf(f, "Usage: " PROG " %s [-r ROOT]%s %s\n", cmd->name,
+		cmd->flags & MSCTL_CMD_JSON ? " [--json]" : "", cmd->args);
+}
+
 void msctl_cli_cmd_usage(FILE *f, const struct msctl_cmd *cmd)
 {
-	fprintf(f, "Usage: " PROG " %s [-r ROOT]%s %s\n%s.\n%s", cmd->name,
-		cmd->flags & MSCTL_CMD_JSON ? " [--json]" : "", cmd->args,
-		cmd->summary, cmd->help);
+	cmd_synopsis(f, cmd);
+	fprintf(f, "%s.\n%s", cmd->summary, cmd->help);
 	if (cmd->flags & MSCTL_CMD_JSON)
 		fprintf(f, "  --json       print one JSON object on stdout instead of text\n");
 }
@@ -31,7 +37,11 @@ int msctl_cli_usage_err(const struct msctl_cmd *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '" PROG "%s%s -h' for help.\n",
+	fputc('\n', stderr);
+	/* the command's synopsis, as -h prints it first */
+	if (cmd)
+		cmd_synopsis(stderr, cmd);
+	fprintf(stderr, "Try '" PROG "%s%s -h' for help.\n",
 		cmd ? " " : "", cmd ? cmd->name : "");
 	return EXIT_USAGE;
 }

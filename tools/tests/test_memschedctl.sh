@@ -14,7 +14,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 352
+tap_plan 353
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -187,6 +187,7 @@ run status 4242 5151
 is_rc 2 "status with two PIDs: exit 2"
 run mrc 4242 --bogus
 is_rc 2 "unknown option: exit 2"
+has "$ERR" "Usage: memschedctl mrc [-r ROOT]" "unknown option: the command's synopsis"
 run mrc -h
 is_rc 0 "mrc -h exits 0"
 has "$OUT" "--width N" "mrc -h documents --width"
@@ -780,7 +781,8 @@ run export --textfile-dir "$work/nodir"
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "$work/nodir: cannot create a file in this directory: .*(ENOENT)")" "1/1" \
 	"export to a missing directory: exit 1, the directory named"
 run export --bogus
-tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "unknown option '--bogus'")" "2/1" "export --bogus: exit 2, usage"
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "unknown option '--bogus'")/$(printf '%s\n' "$ERR" | grep -c '^Usage: memschedctl export \[-r ROOT\] ')" "2/1/1" \
+	"export --bogus: exit 2, the message and the command's synopsis (Usage: memschedctl export [-r ROOT] ...)"
 run export -o - --textfile-dir "$work/tf"
 is_rc 2 "export -o with --textfile-dir: exit 2"
 MEMSCHED_SYSFS=$work/none run export -o -
