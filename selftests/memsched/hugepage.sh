@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 2 MiB folios in memschedfs (mount -o huge=always; issue 17).
+# 2 MiB folios in memschedfs (mount -o huge=always).
 #  - The option: huge= takes always or never, anything else is EINVAL with
 #    a log line; /proc/mounts shows huge=always. A remount that changes
 #    huge= is EINVAL with a log line; one that repeats it is accepted.
@@ -151,6 +151,12 @@ tap_is "$(st "$hd" nr_huge_folios)/$(st "$hd" nr_huge_fallbacks)/$(cat "$hd/resi
 # (b) KVM's mapping level for a guest on a huge=always file, and for a
 # THP-backed anonymous guest.
 npt=$(cat /sys/module/kvm_amd/parameters/npt /sys/module/kvm_intel/parameters/ept 2>/dev/null | head -n 1)
+# kvm_pages PID: "pages_4k pages_2m" of the VM of QEMU PID (debugfs)
+kvm_pages() {
+	local v
+	v=$(ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | head -n 1)
+	[ -n "$v" ] && echo "$(cat "$v/pages_4k") $(cat "$v/pages_2m")"
+}
 # guest_level NAME QEMU-ARGS...: boot a guest, let it touch HOG_MB MiB and
 # hold it, print "pages_4k pages_2m" of its VM; kill it.
 guest_level() {
@@ -172,7 +178,7 @@ CMD
 	runner=$!
 	if guest_wait_log "$work/log.$name" "guest: touched" 900; then
 		sleep 2
-		out=$(guest_kvm_pages "$(cat "$work/vmm.pid")")
+		out=$(kvm_pages "$(cat "$work/vmm.pid")")
 	else
 		tap_diag "$name guest: $(cat "$work/run.$name"); console tail: $(tr -d '\r' < "$work/log.$name" | tail -n 10)"
 	fi
