@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 2 MiB folios in memschedfs (mount -o huge=always).
+# 2 MiB folios in memschedfs (mount -o huge=always; issue 17).
 #  - The option: huge= takes always or never, anything else is EINVAL with
 #    a log line; /proc/mounts shows huge=always. A remount that changes
 #    huge= is EINVAL with a log line; one that repeats it is accepted.
