@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 2 MiB folios under a full Linux guest (issue 17, nested KVM): one guest
+# 2 MiB folios under a full Linux guest (nested KVM): one guest
 # whose 256 MiB of RAM is a file of a huge=always memschedfs mount
 # (memory-backend-file,share=on,align=2M,prealloc=on: every page in memory,
 # in 2 MiB folios, before the guest boots), with balloon_guest.ko over
