@@ -5,8 +5,14 @@
 # (memory-backend-file,share=on,align=2M,prealloc=on: every page in memory,
 # in 2 MiB folios, before the guest boots), with balloon_guest.ko over
 # vhost-vsock. In the guest, pattern_hold holds 64 MiB of patterns and
-# rereads them every second, and fs_pattern writes and checks 32 MiB in
-# 10 s runs one after the other (the checkers).
+# rereads them every second, and fs_pattern writes 32 MiB of patterns to a
+# new file and checks them, over and over, a second apart (the checkers).
+# Both are bounded by work, not time: the emulator has been seen to leave
+# the lab's own timer interrupt pending, undelivered, while a nested guest
+# computed without exiting (tools/lab/README); a guest program that waits
+# for its own timer to stop (fs_pattern --seconds) then never stops, the
+# guest never idles, and the lab hangs. Work-bounded programs end, go to
+# sleep, the guest halts, and its exit lets the lab's kernel run again.
 #  - Integrity: the whole file moves to the PMEM node 1 and back, at full
 #    rate, for at least one whole checker run: every move takes the pages
 #    (whole folios: the count of huge folios stays), the checkers see zero
@@ -57,7 +63,7 @@ show_run() {
 }
 mark() { guest_field "$work/log" "$@"; }	# NAME FIELD
 results() { console | grep "^guest: pattern rc="; }
-bad_results() { results | grep -vc "rc=0 fs_pattern: pages=8192 rounds=[1-9][0-9]* mismatches=0$"; }
+bad_results() { results | grep -vc "rc=0 fs_pattern: pages=8192 rounds=0 mismatches=0$"; }
 no_oops() { ! console | grep -qiE "BUG:|Oops|panic|general protection|segfault"; }
 # wait_results K SECS: until more than K checker results are in
 wait_results() {
@@ -86,9 +92,12 @@ exec 3< /dev/ttyS1
 pattern_hold --mb 64 --stop-file /tmp/stop > /tmp/ph.out 2>&1 &
 ph=\$!
 waitout /tmp/ph.out ready \$ph 300 || exit 1
+# Runs bounded by work, not time, with a pause between them: see above.
 ( while [ ! -e /tmp/stop ]; do
-	fs_pattern --file /pat --mb 32 --seconds 10 --threads 1 > /pat.out 2>&1
+	rm -f /pat
+	fs_pattern --file /pat --mb 32 --seconds 0 > /pat.out 2>&1
 	echo "guest: pattern rc=\$? \$(cat /pat.out)"
+	sleep 1
   done ) &
 chk=\$!
 waitv \$bg/connected 1 300 || exit 1
