@@ -9,6 +9,10 @@
 #       "NAME ..." (printed by mark in selftests/lib/guest-cmd.sh).
 #   guest_attach PIDFILE [CID]: attach memsched to guest-run's QEMU as soon
 #       as its VM exists, give it balloon/cid CID, print the QEMU pid.
+#   guest_kvm_pages PID: "pages_4k pages_2m" of the VM of QEMU PID, KVM's
+#       own count of its guest mappings by size (debugfs); nothing when
+#       there is no such VM.
+#   guest_kvm_npt: true when KVM runs with NPT/EPT (so maps by 2 MiB).
 
 GUEST_TOOLS=$TAP_REPO/tools/lab
 GUEST_PROGS=$TAP_REPO/selftests/memsched/guest/build
@@ -35,6 +39,18 @@ guest_attach() {
 		ms_write "$2" "$(ms_vm "$pid")/balloon/cid" || return 1
 	fi
 	echo "$pid"
+}
+
+guest_kvm_pages() {
+	local v
+	v=$(ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | head -n 1)
+	[ -n "$v" ] && echo "$(cat "$v/pages_4k") $(cat "$v/pages_2m")"
+}
+
+guest_kvm_npt() {
+	local npt
+	npt=$(cat /sys/module/kvm_amd/parameters/npt /sys/module/kvm_intel/parameters/ept 2>/dev/null | head -n 1)
+	[ "$npt" = Y ] || [ "$npt" = 1 ]
 }
 
 guest_initrd() {
