@@ -18,6 +18,10 @@
 #    folio without a split.
 #  - Fallback: a 3 MiB file has one 2 MiB range wholly inside its size
 #    (huge) and a 1 MiB tail (4 KiB pages, nr_huge_fallbacks 1); it works.
+#    On a node whose free memory is all in 4 KiB pieces (frag_hog on node
+#    1), an 8 MiB file placed there falls back to 4 KiB pages on that node
+#    for each of its 4 ranges (counted once each), its data round-trips;
+#    with the hog gone a new file gets huge folios again.
 #  - KVM: a full nested guest whose RAM is a huge=always file
 #    (memory-backend-file,share=on,align=2M) touches most of its RAM; KVM's
 #    own per-VM statistics (debugfs pages_2m, pages_4k) show at least 95%
@@ -27,15 +31,18 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-tap_plan 32
+tap_plan 38
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
+FRAG_HOG=$TAP_REPO/selftests/memsched/vmm/build/frag_hog
 MEM_MB=256
 HOG_MB=96
 work=$(mktemp -d)
 mnt=$work/mnt
-runner=""
+runner="" hog="" cp0=""
 cleanup() {
+	[ -n "$hog" ] && { kill "$hog"; wait "$hog"; } 2>/dev/null
+	[ -n "$cp0" ] && echo "$cp0" > /proc/sys/vm/compaction_proactiveness
 	[ -n "$runner" ] && { kill "$(cat "$work/vmm.pid" 2>/dev/null)" 2>/dev/null; wait "$runner"; }
 	umount "$mnt" 2>/dev/null
 	umount "$work/bad" 2>/dev/null
@@ -147,6 +154,67 @@ tap_is "$(pattern "$h" 3 --seconds 0)" "fs_pattern: pages=768 rounds=0 mismatche
 hd=$(dir_of "$h")
 tap_is "$(cat "$hd/huge_folios")/$(st "$hd" nr_huge_fallbacks)/$(cat "$hd/resident_pages")" "1/1/768" \
 	"one huge folio, its 1 MiB tail fell back to 4 KiB pages (counted once)"
+
+# (e) Fallback on a node without a free 2 MiB block: frag_hog fills node 1
+# with 4 KiB pages and frees every 4th of them there, so the node has
+# free memory in single pages only (proactive compaction off meanwhile; a
+# huge folio's allocation never compacts). A huge=always file placed on
+# node 1 (pmem_node 1, DRAM budget 0) first takes what 2 MiB blocks are
+# left (the node's watermark reserve, per-CPU lists), then the file under
+# test gets none: each of its ranges falls back to 4 KiB pages on node 1,
+# counted once, and its data round-trips.
+free_2m() {	# free blocks of 2 MiB and more on node $1 (/proc/buddyinfo)
+	awk -v n="$1," '$1 == "Node" && $2 == n { for (i = 14; i <= NF; i++) s += $i * 2 ^ (i - 14) } END { print s + 0 }' /proc/buddyinfo
+}
+# on_pmem FILE SIZE: create FILE of SIZE with every new page placed on node 1
+on_pmem() {
+	truncate -s "$2" "$1"
+	ms_write 1 "$(dir_of "$1")/pmem_node"
+	ms_write 0 "$(dir_of "$1")/dram_budget_pages"
+}
+if [ -d /sys/devices/system/node/node1 ]; then
+	cp0=$(cat /proc/sys/vm/compaction_proactiveness 2>/dev/null)
+	[ -n "$cp0" ] && echo 0 > /proc/sys/vm/compaction_proactiveness
+	t0=$SECONDS
+	"$FRAG_HOG" --node 1 --ready-file "$work/hog.ready" > "$work/hog.out" 2>&1 &
+	hog=$!
+	for _ in $(seq 600); do
+		[ -e "$work/hog.ready" ] && break
+		kill -0 "$hog" 2>/dev/null || break
+		sleep 0.2
+	done
+	tap_ok "frag_hog left node 1's free memory in 4 KiB pieces ($(tr '\n' ' ' < "$work/hog.out")in $((SECONDS - t0)) s)" \
+		[ -e "$work/hog.ready" ]
+	sk=$mnt/soak
+	on_pmem "$sk" $(( ($(free_2m 1) + 4) * 2 ))M
+	fallocate -l "$(stat -c %s "$sk")" "$sk"
+	tap_is "$(free_2m 1)" 0 \
+		"node 1 has no free 2 MiB block left (a soak file took $(cat "$(dir_of "$sk")/huge_folios") huge folios; $(awk '/MemFree:/ { print $4 }' /sys/devices/system/node/node1/meminfo) kB free)"
+	fr=$mnt/frag
+	on_pmem "$fr" 8M
+	frd=$(dir_of "$fr")
+	tap_is "$(pattern "$fr" 8 --seconds 0)" "fs_pattern: pages=2048 rounds=0 mismatches=0" \
+		"an 8 MiB huge=always file on the fragmented node works (written through mmap)"
+	tap_is "$(cat "$frd/huge_folios")/$(st "$frd" nr_huge_fallbacks)/$(cat "$frd/resident_pages")/$(awk '$1 == 1 { print $2 }' "$frd/node_pages")" \
+		"0/4/2048/2048" "its 4 ranges fell back to 4 KiB pages (counted once each), all 2048 on node 1"
+	tap_is "$(pattern "$fr" 8 --verify-only)" "fs_pattern: pages=2048 rounds=0 mismatches=0" \
+		"its data reads back from a new mapping"
+	kill "$hog"
+	wait "$hog"
+	hog=""
+	[ -n "$cp0" ] && echo "$cp0" > /proc/sys/vm/compaction_proactiveness
+	cp0=""
+	rm -f "$sk"
+	af=$mnt/after
+	on_pmem "$af" 4M
+	tap_is "$(pattern "$af" 4 --seconds 0)/$(cat "$(dir_of "$af")/huge_folios")/$(st "$(dir_of "$af")" nr_huge_fallbacks)" \
+		"fs_pattern: pages=1024 rounds=0 mismatches=0/2/0" "with the hog gone, a new file on node 1 gets huge folios again"
+	rm -f "$fr" "$af"
+else
+	for t in "frag_hog" "no free 2 MiB block" "fragmented file works" "fell back" "read back" "huge again"; do
+		tap_skip "$t" "no NUMA node 1 (the lab runs with --pmem in make check)"
+	done
+fi
 
 # (b) KVM's mapping level for a guest on a huge=always file, and for a
 # THP-backed anonymous guest.
