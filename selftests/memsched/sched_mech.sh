@@ -299,7 +299,7 @@ hyst() {
 	  sed -n "s/^pid=$1 //p" "$work/hdec"; } |
 	sort -t= -k2,2n -s | awk '{ split($1, kv, "="); if (!seen[kv[2]]++) print }' | awk -v step="$2" -v p0="$3" '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-	  p = f["period"] + 0; t = f["target"] + 0; a = f["actual"] + 0
+	  p = f["period"] + 0; t = f["target_dram"] + 0; a = f["actual_dram"] + 0
 	  gap = a > t ? a - t : t - a; dir = a > t ? -1 : 1
 	  settling = last == -dir && p - lastp < 3
 	  need = step * (settling ? 2 : 1)
@@ -336,7 +336,7 @@ rate() {
 	sed -n "s/.*msched_sched_decision: pid=$1 //p" "$MS_INST/trace" | awk -v p0="$2" '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	  if (f["period"] + 0 <= p0 || (f["action"] != "reclaim" && f["action"] != "return")) next
-	  t = f["target"] + 0; a = f["actual"] + 0; gap = a > t ? a - t : t - a
+	  t = f["target_dram"] + 0; a = f["actual_dram"] + 0; gap = a > t ? a - t : t - a
 	  n++; if (f["pages"] + 0 != (gap < 128 ? gap : 128)) bad++ }
 	END { print n + 0, bad + 0 }'
 }
