@@ -133,7 +133,7 @@ tap_ok "QEMU attached (pid $pid), balloon/cid $CID" test -n "$pid" -a "$(cat "$b
 tap_ok "the guest boots on its huge=always RAM file, runs its checkers, its balloon connects" \
 	guest_wait_log "$work/log" "^guest: running" 400 || show_run
 tap_diag "guest up in $((SECONDS - t0)) s"
-h0=$(st nr_huge_folios)
+h0=$(cat "$d/huge_folios")
 tap_is "$(cat "$d/resident_pages")/$((h0 + $(st nr_huge_fallbacks)))" "$size/$nr2m" \
 	"QEMU preallocated the file: $size pages, $h0 huge folios + $(st nr_huge_fallbacks) fallbacks = its $nr2m 2 MiB ranges"
 tap_ok "at least 95% of the file in huge folios ($h0 of $nr2m)" [ $((h0 * 100)) -ge $((nr2m * 95)) ]
@@ -146,11 +146,11 @@ rounds=0 short="" split=""
 end=$((SECONDS + 200))
 while [ "$(results | wc -l)" -lt $((k + 2)) ] || [ $rounds -lt 2 ]; do
 	ms_write 1 "$d/move" || break
-	n1=$(node_of 1) h=$(st nr_huge_folios)
+	n1=$(node_of 1) h=$(cat "$d/huge_folios")
 	[ "$n1" = "$size" ] || short="$short r$rounds:node1=$n1"
 	[ "$h" = "$h0" ] || split="$split r$rounds:node1:$h"
 	ms_write 0 "$d/move" || break
-	n0=$(node_of 0) h=$(st nr_huge_folios)
+	n0=$(node_of 0) h=$(cat "$d/huge_folios")
 	[ "$n0" = "$size" ] || short="$short r$rounds:node0=$n0"
 	[ "$h" = "$h0" ] || split="$split r$rounds:node0:$h"
 	rounds=$((rounds + 1))
@@ -185,13 +185,13 @@ else
 fi
 
 # Balloon: N frames of the guest's choosing.
-r0=$(cat "$d/resident_pages") live0=$(cat "$MS_DEBUG/live_fs_pages") h1=$(st nr_huge_folios)
+r0=$(cat "$d/resident_pages") live0=$(cat "$MS_DEBUG/live_fs_pages") h1=$(cat "$d/huge_folios")
 s0=$(st nr_huge_splits) f0=$(st nr_huge_split_failures)
 rel0=$(bst nr_released_pages) skip0=$(bst nr_release_skipped_pages) def0=$(bst nr_deflated_pages)
 total1=$(mark M1 total)
 ms_write $N "$b/target_pages"
 tap_ok "the balloon reaches $N pages" ms_wait_val "$b/actual_pages" $N 180 || show_run
-r1=$(cat "$d/resident_pages") live1=$(cat "$MS_DEBUG/live_fs_pages") h2=$(st nr_huge_folios)
+r1=$(cat "$d/resident_pages") live1=$(cat "$MS_DEBUG/live_fs_pages") h2=$(cat "$d/huge_folios")
 s1=$(st nr_huge_splits) f1=$(st nr_huge_split_failures)
 rel=$(( $(bst nr_released_pages) - rel0 )) skip=$(( $(bst nr_release_skipped_pages) - skip0 ))
 "$HOLES" --file "$f" > "$work/holes" 2>&1
