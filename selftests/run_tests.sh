@@ -4,13 +4,27 @@
 # output under "# " and print one "ok"/"not ok" line per program.
 # Exit code 4 from a program means skip (kselftest's KSFT_SKIP).
 #
-#   run_tests.sh [-t TIMEOUT] COLLECTION PROG...
+#   run_tests.sh [-t TIMEOUT] [-q QUEUE] COLLECTION PROG...
 #
 # TIMEOUT defaults to the "timeout=" line of ./settings, else 300 seconds.
+# With -q, QUEUE is a directory that runners elsewhere (another lab host)
+# may share: a program runs here only if this runner claims it first, by
+# creating QUEUE/COLLECTION:PROG (mkdir, atomic); one claimed elsewhere is
+# left out here, and the plan line comes last.
 set -u
-timeout=""
-if [ "${1:-}" = -t ]; then timeout=$2; shift 2; fi
-[ $# -ge 1 ] || { echo "usage: run_tests.sh [-t TIMEOUT] COLLECTION PROG..." >&2; exit 2; }
+timeout="" queue=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-t) timeout=$2; shift 2 ;;
+	-q) queue=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "usage: run_tests.sh [-t TIMEOUT] [-q QUEUE] COLLECTION PROG..." >&2; exit 2; }
+if [ -n "$queue" ] && [ ! -d "$queue" ]; then
+	echo "run_tests.sh: -q $queue: no such directory (accepted: an existing directory)" >&2
+	exit 2
+fi
 collection=$1
 shift
 if [ -z "$timeout" ]; then
@@ -19,9 +33,13 @@ if [ -z "$timeout" ]; then
 fi
 
 echo "TAP version 13"
-echo "1..$#"
+[ -z "$queue" ] && echo "1..$#"
 n=0 failed=0
 for prog in "$@"; do
+	if [ -n "$queue" ]; then
+		mkdir "$queue/$collection:$(basename "$prog")" 2>/dev/null || continue
+		echo "$(uname -n) $(date +%s)" > "$queue/$collection:$(basename "$prog")/by"
+	fi
 	n=$((n + 1))
 	name="selftests: $collection: $(basename "$prog")"
 	echo "# $name"
@@ -36,4 +54,5 @@ for prog in "$@"; do
 	*) echo "not ok $n $name # exit=$rc"; failed=1 ;;
 	esac
 done
+[ -n "$queue" ] && echo "1..$n"
 exit "$failed"

@@ -3,8 +3,9 @@
 #   guest_initrd OUT CMDFILE [mkinitramfs args...]: build a guest initramfs
 #       whose /guest/cmd is CMDFILE, carrying every guest workload program
 #       (selftests/memsched/guest/build/*) in /guest.
-#   guest_wait_log LOG PATTERN SECONDS: wait until the guest console LOG
-#       shows PATTERN; fails after SECONDS of wall time.
+#   guest_wait_log LOG PATTERN SECONDS [PID]: wait until the guest console
+#       LOG shows PATTERN; fails after SECONDS of wall time, or as soon as
+#       PID (guest-run, when given) has exited without it.
 #   guest_field LOG NAME FIELD: FIELD=value of the guest's console line
 #       "NAME ..." (printed by mark in selftests/lib/guest-cmd.sh).
 #   guest_attach PIDFILE [CID]: attach memsched to guest-run's QEMU as soon
@@ -18,9 +19,13 @@ GUEST_TOOLS=$TAP_REPO/tools/lab
 GUEST_PROGS=$TAP_REPO/selftests/memsched/guest/build
 
 guest_wait_log() {
-	local log=$1 pattern=$2 end=$((SECONDS + $3))
+	local log=$1 pattern=$2 end=$((SECONDS + $3)) pid=${4:-}
 	while [ "$SECONDS" -lt "$end" ]; do
 		tr -d '\r' < "$log" 2>/dev/null | grep -q "$pattern" && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			tr -d '\r' < "$log" 2>/dev/null | grep -q "$pattern"
+			return
+		fi
 		sleep 0.2
 	done
 	return 1

@@ -26,10 +26,12 @@ export LAB_SYS_MODULE=$base/fake/sys/module
 
 # run_alone NAME ARGS...: lab-run ARGS in a new session; rc in NAME.rc,
 # stdout in NAME.out, stderr in NAME.err, processes left over in NAME.left.
+# The bound means stuck, not slow: a KVM attempt and then a TCG boot took
+# more than 180 s on a loaded CI machine.
 run_alone() {
 	local name=$1
 	shift
-	in_session "$base/$name.sid" "$lab" --mem 512M --timeout 180 --out "$base/$name" "$@" \
+	in_session "$base/$name.sid" "$lab" --mem 512M --timeout 600 --out "$base/$name" "$@" \
 		> "$base/$name.out" 2> "$base/$name.err"
 	echo $? > "$base/$name.rc"
 	session_left "$base/$name.sid" > "$base/$name.left"
