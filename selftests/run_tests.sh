@@ -38,7 +38,7 @@ n=0 failed=0
 for prog in "$@"; do
 	if [ -n "$queue" ]; then
 		mkdir "$queue/$collection:$(basename "$prog")" 2>/dev/null || continue
-		echo "$(uname -n) $(date +%s)" > "$queue/$collection:$(basename "$prog")/by"
+		echo "${LAB_OUT:-$(uname -n)} $(date +%s)" > "$queue/$collection:$(basename "$prog")/by"
 	fi
 	n=$((n + 1))
 	name="selftests: $collection: $(basename "$prog")"

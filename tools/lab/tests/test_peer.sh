@@ -7,9 +7,12 @@
 # peer); both logs stay clean (lab-run checks them). With --shared, both
 # hosts mount the same writable directory at the same path and see each
 # other's files; a peer that powers itself off mid-run (poweroff -f) is no
-# failure.
+# failure. With --export, a directory of the build machine is mounted
+# read-write at its own path in this host only (make check's labs share
+# their queue of programs so); one that does not exist is refused before
+# anything boots.
 . "$(dirname "$0")/../../../selftests/lib/tap.sh"
-tap_plan 12
+tap_plan 16
 lab=$TAP_REPO/tools/lab/lab-run
 out=$TAP_REPO/build/lab/test-peer
 mkdir -p "$(dirname "$out")"
@@ -34,10 +37,14 @@ tap_ok "so the run ends without waiting out the peer's 120 s (took ${secs}s)" te
 wait_for() { # FILE
 	echo "for i in \$(seq 120); do [ -s $1 ] && break; sleep 1; done; cat $1"
 }
-peer="$(reach 169.254.77.1); echo from-b > /mnt/labshared/b; $(wait_for /mnt/labshared/a); busybox poweroff -f"
-cmd="echo from-a > /mnt/labshared/a; $(wait_for /mnt/labshared/b) | sed 's/^/GOT-/'; mount | grep -c ' /mnt/labshared type 9p' | sed 's/^/MOUNTS-/'; sleep 5; for i in \$(seq 30); do busybox ping -c 1 -W 1 169.254.77.2 > /dev/null || { echo PEER-GONE; break; }; sleep 1; done"
+exp=$out-export
+rm -rf "$exp"
+mkdir -p "$exp"
+echo from-build-machine > "$exp/pre"
+peer="$(reach 169.254.77.1); echo from-b > /mnt/labshared/b; mount | grep -c ' $exp type 9p' | sed 's/^/EXPORT-MOUNTS-/'; $(wait_for /mnt/labshared/a); busybox poweroff -f"
+cmd="echo from-a > /mnt/labshared/a; sed 's/^/PRE-/' $exp/pre; echo from-lab > $exp/post; $(wait_for /mnt/labshared/b) | sed 's/^/GOT-/'; mount | grep -c ' /mnt/labshared type 9p' | sed 's/^/MOUNTS-/'; sleep 5; for i in \$(seq 30); do busybox ping -c 1 -W 1 169.254.77.2 > /dev/null || { echo PEER-GONE; break; }; sleep 1; done"
 "$lab" --timeout 300 --mem 1G --out "$out-shared" --shared /mnt/labshared \
-	--peer "$peer" -- "$cmd" > "$out-shared.log" 2>&1
+	--export "$exp" --peer "$peer" -- "$cmd" > "$out-shared.log" 2>&1
 rc=$?
 tap_is "$rc" 0 "a lab whose peer powers itself off mid-run runs clean (exit 0)"
 tap_ok "the peer's file is seen here" grep -q '^GOT-from-b' "$out-shared/output.txt"
@@ -46,4 +53,10 @@ tap_ok "this host's file is seen by the peer" grep -q '^from-a' "$out-shared/pee
 tap_ok "the shared directory is kept in the run directory" \
 	all_of grep -q from-a "$out-shared/shared/a" -- grep -q from-b "$out-shared/shared/b"
 tap_ok "the peer is gone after its poweroff -f" grep -q '^PEER-GONE' "$out-shared/output.txt"
+tap_ok "--export: the lab reads the build machine's file" grep -q '^PRE-from-build-machine' "$out-shared/output.txt"
+tap_ok "... and its own file is on the build machine" grep -qx from-lab "$exp/post"
+tap_ok "... and the peer does not mount it" grep -q '^EXPORT-MOUNTS-0$' "$out-shared/peer/output.txt"
+"$lab" --export "$exp/none" -- true > "$out-noexport.log" 2>&1
+tap_ok "--export of a directory that does not exist: refused, saying so, before any boot (exit 2)" \
+	all_of test $? = 2 -- grep -q "export '$exp/none': no such directory" "$out-noexport.log"
 tap_done
