@@ -17,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 modprobe vhost_vsock 2>/dev/null
 # No host listening: memsched (left loaded by an earlier test) would answer.
-ms_loaded memsched && rmmod memsched
+ms_unload memsched
 root=/sys/kernel/mm/balloon_guest
 cat > "$work/cmd" <<CMD
 r=$root

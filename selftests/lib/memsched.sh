@@ -7,7 +7,7 @@ MS_VMM=$TAP_REPO/selftests/memsched/vmm/build/kvm_wss_vm
 
 # ms_load: (re)load memsched fresh.
 ms_load() {
-	ms_loaded memsched && rmmod memsched
+	ms_unload memsched
 	ms_insmod memsched
 }
 

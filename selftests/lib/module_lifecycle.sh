@@ -8,7 +8,7 @@ mod=$1 root=$2 abi=$3
 
 [ "$(id -u)" = 0 ] || tap_skip_all "needs root"
 tap_plan 9
-ms_loaded "$mod" && rmmod "$mod"
+ms_unload "$mod"
 
 tap_ok "insmod $mod" ms_insmod "$mod"
 tap_ok "$root exists" test -d "$root"

@@ -129,6 +129,24 @@ ms_require_kvm() {
 
 ms_loaded() { [ -d "/sys/module/$1" ]; }
 
+# ms_unload MOD: unload MOD if loaded, after the modules that hold it
+# (rdma_failover holds memsched) and, for memsched, after unmounting its
+# memschedfs mounts: a test starts from a clean slate whatever ran before
+# it in this lab (make check's labs take programs from a queue, in no
+# fixed order).
+ms_unload() {
+	local h
+	ms_loaded "$1" || return 0
+	for h in /sys/module/"$1"/holders/*; do
+		[ -e "$h" ] && { ms_unload "${h##*/}" || return 1; }
+	done
+	if [ "$1" = memsched ]; then
+		awk '$3 == "memschedfs" { print $2 }' /proc/mounts | sort -r |
+			while read -r m; do umount "$m"; done
+	fi
+	rmmod "$1"
+}
+
 # ms_abi VAR: the ABI version constant from include/uapi/memsched.h
 ms_abi() { sed -n "s/^#define $1[[:space:]]*\([0-9]*\)$/\1/p" "$TAP_REPO/include/uapi/memsched.h"; }
 

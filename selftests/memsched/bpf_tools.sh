@@ -75,7 +75,7 @@ for t in mschedtop mschedlat mschedsnoop; do
 done
 
 # Bad input, before anything is loaded.
-ms_loaded memsched && rmmod memsched
+ms_unload memsched
 bad=""
 for t in mschedtop mschedlat mschedsnoop; do
 	"$BPF/$t" --no-such-option > "$work/bad.out" 2>&1

@@ -31,7 +31,7 @@ ne_pid=""
 trap '[ -n "$ne_pid" ] && { ms_stop_pids $ne_pid; wait $ne_pid 2>/dev/null; }; ms_vmm_stop; umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Bad input first: no module, an unknown option, -o with --textfile-dir.
-ms_loaded memsched && rmmod memsched
+ms_unload memsched
 out=$("$ctl" export -o - 2>&1); rc=$?
 tap_is "$rc/$(echo "$out" | wc -l)/$(echo "$out" | grep -c 'is memsched.ko loaded?')" "1/1/1" \
 	"module not loaded: exit 1, one line that says so"
