@@ -197,7 +197,36 @@ lane2_pid=$!
 wait "$stock_pid"
 wait "$tail_pid" 2>/dev/null
 echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
-lab_verdict "$out/lab" "$out/lab-infra.tap"
+# The emulator has been seen to freeze a lab for good: a nested guest's
+# program looping in user mode while the lab's kernel never runs again
+# (tools/lab/README, "Nested guests"). lab-run stops such a lab when its
+# heartbeat stops; when the registers it saved show user mode each time
+# (a lockup of the lab's own kernel shows kernel mode), the program it was
+# running goes back to the queue, its partial output out of the count
+# (kept in lab-cut.txt), and a new first-lane lab takes the queue on,
+# once. It says so here; a second freeze fails the run.
+if grep -q '^hung: no heartbeat' "$out/lab/verdict" 2>/dev/null &&
+   [ "$(grep -o 'CPL=[0-9]' "$out/lab/stall.txt" 2>/dev/null | tail -n 3 | sort -u)" = CPL=3 ]; then
+	cut=$(awk '/^# selftests: / { t = $3; sub(/:$/, "", t); cur = t ":" $4; line = NR }
+		/^(not )?ok [0-9]+ selftests: / { cur = "" } END { print cur " " line }' "$out/lab.tap")
+	cutline=${cut##* } cut=${cut% *}
+	echo "# check: the emulator froze the first lane's lab (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/lab/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab takes the queue on"
+	if [ -n "$cut" ]; then
+		tail -n +"$cutline" "$out/lab.tap" > "$out/lab-cut.txt"
+		head -n $((cutline - 1)) "$out/lab.tap" > "$out/lab.tap.new" && mv "$out/lab.tap.new" "$out/lab.tap"
+		rm -rf "${queue:?}/$cut"
+	fi
+	tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$(lab_timeout "$LAB_TIMEOUT")" \
+		--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared --export "$queue" \
+		--out "$out/lab-b" -- "make -s -C selftests run_tests QUEUE=$queue TARGETS='rdma_failover memsched balloon_guest'" \
+		> "$out/lab-b.tap" &
+	stock_pid=$!
+	tail -n +1 -F --pid="$stock_pid" "$out/lab-b.tap" 2>/dev/null &
+	wait "$stock_pid"
+	lab_verdict "$out/lab-b" "$out/lab-b-infra.tap"
+else
+	lab_verdict "$out/lab" "$out/lab-infra.tap"
+fi
 wait "$lane2_pid"
 echo "# check: ---- tool tests (native, against a fake sysfs tree) ----"
 cat "$out/tools.tap"
