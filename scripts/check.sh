@@ -67,8 +67,8 @@ step "deps" scripts/deps.sh || finish
 # paths and KVM's own selftests without booting nested Linux guests
 # (tools/lab/README, "Two kernels"). swap.sh, sched_mech.sh and
 # memschedfs_mm.sh took 12, more than 15 and 7 to 15 minutes there, beyond
-# the budget: they run on the stock kernel only. MEMSCHED_DEBUG_LAB=full runs the whole suite on it (well
-# over an hour); =0 skips it.
+# the budget: they run on the stock kernel only. MEMSCHED_DEBUG_LAB=full
+# runs the whole suite on it (well over an hour); =0 skips it.
 debug_lab=${MEMSCHED_DEBUG_LAB:-1}
 # Of the kernel's KVM selftests it runs the ones KVM_ST_ONLY names (the
 # access-tracking test skips on Debian's kernel, which has no idle page
@@ -154,12 +154,19 @@ PEER_TESTS=$(echo $PEER_TESTS)	# one line
 queue=$repo/$out/queue
 mkdir -p "$queue"
 echo "# check: kselftests in the lab (nested KVM, PMEM node, peer host), two lanes on one queue ($out/queue)"
-tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$(lab_timeout "$LAB_TIMEOUT")" \
-	--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared --export "$queue" \
-	--out "$out/lab" -- "make -s -C selftests run_tests QUEUE=$queue TARGETS='rdma_failover memsched balloon_guest'" > "$out/lab.tap" &
-stock_pid=$!
-tail -n +1 -F --pid="$stock_pid" "$out/lab.tap" 2>/dev/null &
-tail_pid=$!
+# first_lane_lab NAME: the first lane's lab, run directory $out/NAME, TAP
+# in $out/NAME.tap, streamed here; its pid in stock_pid, the tail's in
+# tail_pid.
+first_lane_lab() {
+	tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$(lab_timeout "$LAB_TIMEOUT")" \
+		--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared --export "$queue" \
+		--out "$out/$1" -- "make -s -C selftests run_tests QUEUE=$queue TARGETS='rdma_failover memsched balloon_guest'" \
+		> "$out/$1.tap" &
+	stock_pid=$!
+	tail -n +1 -F --pid="$stock_pid" "$out/$1.tap" 2>/dev/null &
+	tail_pid=$!
+}
+first_lane_lab lab
 
 debug_cmd=""
 if [ "$debug_lab" != 0 ]; then
@@ -216,13 +223,9 @@ if grep -q '^hung: no heartbeat' "$out/lab/verdict" 2>/dev/null &&
 		head -n $((cutline - 1)) "$out/lab.tap" > "$out/lab.tap.new" && mv "$out/lab.tap.new" "$out/lab.tap"
 		rm -rf "${queue:?}/$cut"
 	fi
-	tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" --timeout "$(lab_timeout "$LAB_TIMEOUT")" \
-		--peer 'bash selftests/rdma_failover/peer-agent.sh' --shared /mnt/lab-shared --export "$queue" \
-		--out "$out/lab-b" -- "make -s -C selftests run_tests QUEUE=$queue TARGETS='rdma_failover memsched balloon_guest'" \
-		> "$out/lab-b.tap" &
-	stock_pid=$!
-	tail -n +1 -F --pid="$stock_pid" "$out/lab-b.tap" 2>/dev/null &
+	first_lane_lab lab-b
 	wait "$stock_pid"
+	wait "$tail_pid" 2>/dev/null
 	lab_verdict "$out/lab-b" "$out/lab-b-infra.tap"
 else
 	lab_verdict "$out/lab" "$out/lab-infra.tap"
