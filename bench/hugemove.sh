@@ -21,7 +21,10 @@
 #      says which: "mem auto-init: ... heap alloc:on"), and the copy
 #      node 0 -> node 1 by "rep movsq", the instruction of the kernel's
 #      copy_page() (for an emulator that runs it slower than glibc's
-#      memcpy).
+#      memcpy), and the clearing of the node 1 buffer by "rep stosq", that
+#      of clear_page(): a move on a kernel with init_on_alloc clears its
+#      target pages, then copies, so the two together are the floor of
+#      any mover built on the kernel's page primitives (move_pages too).
 # (c)-(e) are bench/numa_move, a process per round. HUGEMOVE_BENCH_ROUNDS
 # (5) rounds; in each, all five take turns, each 0 -> 1 -> 0 (so that the
 # load of a shared machine weighs on all alike); each figure is the median
@@ -145,8 +148,8 @@ finish() {
 	umount "$work/$n" || { echo "bench: umount $work/$n failed"; exit 1; }
 }
 # numa_move MODE NAME: one round of bench/numa_move; its figures appended
-# to $work/NAME.{to1,to0,all} (and copy's first touch and "rep movsq" copy
-# to copy.zero and copy.rep),
+# to $work/NAME.{to1,to0,all} (and copy's first touch, "rep movsq" copy
+# and "rep stosq" clearing to copy.zero, copy.rep and copy.stos),
 # AnonHugePages to NAME.hugekb
 numa_move() {
 	local out rc k
@@ -163,6 +166,7 @@ numa_move() {
 	if [ "$1" = copy ]; then
 		nm zero_us >> "$work/copy.zero"
 		nm rep_us >> "$work/copy.rep"
+		nm stos_us >> "$work/copy.stos"
 	fi
 	line="$line $2 $(nm us_to1)/$(nm us_to0)us"
 }
@@ -188,7 +192,7 @@ for round in $(seq "$ROUNDS"); do
 	numa_move move-thp thp
 	numa_move move-4k mp4k
 	numa_move copy copy
-	echo "$line; first touch $(tail -n 1 "$work/copy.zero")us, copy by rep movsq $(tail -n 1 "$work/copy.rep")us"
+	echo "$line; first touch $(tail -n 1 "$work/copy.zero")us, copy by rep movsq $(tail -n 1 "$work/copy.rep")us, clear by rep stosq $(tail -n 1 "$work/copy.stos")us"
 done
 finish huge
 finish 4k
@@ -198,11 +202,11 @@ thp_min=$(tr ' ' '\n' < "$work/thp.hugekb" | sort -n | head -n 1)
 
 a=$(median < "$work/huge.all") b=$(median < "$work/4k.all")
 c=$(median < "$work/thp.all") dd=$(median < "$work/mp4k.all") e=$(median < "$work/copy.all")
-z=$(median < "$work/copy.zero") r=$(median < "$work/copy.rep")
+z=$(median < "$work/copy.zero") r=$(median < "$work/copy.rep") s=$(median < "$work/copy.stos")
 thp0=$(awk '{ print $1 }' "$work/thp.hugekb" | median) thp1=$(awk '{ print $2 }' "$work/thp.hugekb" | median)
 vs4k=$(ratio "$dd" "$a") vsthp=$(ratio "$c" "$a") overcopy=$(ratio "$a" "$e")
 echo "RESULT hugemove pages=$pages rounds=$ROUNDS copy_us=$e memsched_huge_us=$a memsched_4k_us=$b" \
-	"move_pages_thp_us=$c move_pages_4k_us=$dd first_touch_us=$z copy_rep_movsq_us=$r"
+	"move_pages_thp_us=$c move_pages_4k_us=$dd first_touch_us=$z copy_rep_movsq_us=$r clear_rep_stosq_us=$s"
 echo "RESULT hugemove_dirs memsched_huge_to1_us=$(median < "$work/huge.to1") memsched_huge_to0_us=$(median < "$work/huge.to0")" \
 	"memsched_4k_to1_us=$(median < "$work/4k.to1") memsched_4k_to0_us=$(median < "$work/4k.to0")" \
 	"move_pages_thp_to1_us=$(median < "$work/thp.to1") move_pages_thp_to0_us=$(median < "$work/thp.to0")" \
@@ -212,7 +216,8 @@ echo "RESULT hugemove_dirs memsched_huge_to1_us=$(median < "$work/huge.to1") mem
 echo "RESULT hugemove_over_copy memsched_huge=$overcopy memsched_4k=$(ratio "$b" "$e")" \
 	"move_pages_thp=$(ratio "$c" "$e") move_pages_4k=$(ratio "$dd" "$e")" \
 	"memsched_huge_over_copy_plus_first_touch=$(ratio "$a" $((e + z)))" \
-	"memsched_huge_over_copy_rep_movsq=$(ratio "$a" "$r")"
+	"memsched_huge_over_copy_rep_movsq=$(ratio "$a" "$r")" \
+	"memsched_huge_over_kernel_floor=$(ratio "$a" $((r + s))) move_pages_thp_over_kernel_floor=$(ratio "$c" $((r + s)))"
 echo "RESULT hugemove_goals huge_vs_move_pages_4k=$vs4k goal=2 met=$(met "$vs4k" 2 '>=')" \
 	"huge_vs_move_pages_thp=$vsthp goal=1 met=$(met "$vsthp" 1 '>=')" \
 	"huge_over_copy=$overcopy goal=1.5 met=$(met "$overcopy" 1.5 '<=')" \

@@ -16,7 +16,12 @@
  *             And the same copy node 0 -> node 1 done with "rep movsq"
  *             (x86-64), the instruction the kernel's copy_page() uses,
  *             in case an emulator (QEMU's TCG) runs string instructions
- *             slower than the vector loads and stores of glibc's memcpy.
+ *             slower than the vector loads and stores of glibc's memcpy;
+ *             and the clearing of the node 1 buffer (already in memory)
+ *             with "rep stosq", the instruction of the kernel's
+ *             clear_page(), as init_on_alloc clears every page a move
+ *             allocates: the two together are the floor of a move made
+ *             with the kernel's own page primitives.
  *   move-4k   move_pages(2) on anonymous memory in 4 KiB pages
  *             (MADV_NOHUGEPAGE): every page's address, 1024 per call (as
  *             selftests/memsched/vmm/move_pages_peer, the reference of
@@ -37,7 +42,7 @@
  * Prints one line:
  *   numa_move: mode=M pages=P rounds=R us=U us_to1=A us_to0=B
  *              huge_kb_before=H0 huge_kb_after=H1 not_moved=X
- *              [zero_us=Z rep_us=C]
+ *              [zero_us=Z rep_us=C stos_us=S]
  * U: the median wall time of one direction over the 2R timed runs (for an
  * even count, the lower middle value), A and B the medians of each
  * direction, in microseconds; H0, H1: AnonHugePages (kB) of the moved
@@ -45,7 +50,8 @@
  * timed run; X: pages off target summed over the runs (copy: pages of the
  * buffers not on their node, checked once); Z and C (copy only): the
  * medians of the first touch of a fresh buffer on node 1 and of the copy
- * by "rep movsq" (0 where that is not x86-64).
+ * by "rep movsq", S of the clearing of the node 1 buffer by "rep stosq"
+ * (C and S are 0 where that is not x86-64).
  * Exit: 0, 1 on an error or X > 0, 4 (kselftest SKIP) without node 1.
  */
 #define _GNU_SOURCE
@@ -111,6 +117,20 @@ static int rep_copy(void *dst, const void *src, size_t size)
 	return 1;
 #else
 	(void)dst; (void)src; (void)size;
+	return 0;
+#endif
+}
+
+/* memset(DST, 0, SIZE) (a multiple of 8) by "rep stosq"; 0 if none. */
+static int rep_clear(void *dst, size_t size)
+{
+#if defined(__x86_64__)
+	size_t n = size / 8;
+
+	asm volatile("rep stosq" : "+D"(dst), "+c"(n) : "a"(0UL) : "memory");
+	return 1;
+#else
+	(void)dst; (void)size;
 	return 0;
 #endif
 }
@@ -229,7 +249,7 @@ int main(int argc, char **argv)
 	static const char *const names[] = { "copy", "move-4k", "move-thp" };
 	unsigned long pages, nr, i, not_moved = 0;
 	long mb = 0, rounds = 0, h0, h1;
-	uint64_t *us, *to1, *to0, *zero, *rep, t0;
+	uint64_t *us, *to1, *to0, *zero, *rep, *stos, t0;
 	int *nodes, *status, c, mode = -1;
 	void **addrs, **scratch;
 	char *a, *b = NULL, *fresh;
@@ -271,8 +291,9 @@ int main(int argc, char **argv)
 	to0 = calloc(rounds, sizeof(*to0));
 	zero = calloc(rounds, sizeof(*zero));
 	rep = calloc(rounds, sizeof(*rep));
+	stos = calloc(rounds, sizeof(*stos));
 	if (!addrs || !scratch || !nodes || !status || !us || !to1 || !to0 ||
-	    !zero || !rep)
+	    !zero || !rep || !stos)
 		die("out of memory");
 
 	a = map_aligned(size, mode == MOVE_4K ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
@@ -305,6 +326,8 @@ int main(int argc, char **argv)
 			munmap(fresh, size);
 			t0 = now_us();
 			rep[i] = rep_copy(b, a, size) ? now_us() - t0 : 0;
+			t0 = now_us();
+			stos[i] = rep_clear(b, size) ? now_us() - t0 : 0;
 		}
 		for (i = 0; i < pages; i += 97)
 			if ((unsigned char)a[i * PAGE + 17] != ((i & 0xff) | 1))
@@ -340,9 +363,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)median(to1, rounds),
 	       (unsigned long long)median(to0, rounds), h0, h1, not_moved);
 	if (mode == COPY)
-		printf(" zero_us=%llu rep_us=%llu",
+		printf(" zero_us=%llu rep_us=%llu stos_us=%llu",
 		       (unsigned long long)median(zero, rounds),
-		       (unsigned long long)median(rep, rounds));
+		       (unsigned long long)median(rep, rounds),
+		       (unsigned long long)median(stos, rounds));
 	putchar('\n');
 	return not_moved ? 1 : 0;
 }
