@@ -70,6 +70,7 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
 	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
 	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
+	MSCHED_FS_ST_DIRTY_HUGE_FOLIOS,	/* huge folios written per dirty epoch */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -218,6 +219,10 @@ struct msched_file {
  * @nr_cow_pages: COW copies made (atomic: writers)
  * @stall_ns: time writers were held up, summed: waiting for cuts and
  *	copying frozen pages aside (atomic: writers)
+ * @nr_dirty_huge_folios: large folios recorded written, once per folio per
+ *	epoch (atomic: writers, under @mf->dirty_rwsem read)
+ * @huge_at_cut: @nr_dirty_huge_folios at the last cut's instant; read and
+ *	set by a cut under @mf->dirty_rwsem (write)
  */
 struct msched_dirty {
 	struct msched_file *mf;
@@ -241,6 +246,8 @@ struct msched_dirty {
 	u64 last_cut_ns;
 	atomic64_t nr_cow_pages;
 	atomic64_t stall_ns;
+	atomic64_t nr_dirty_huge_folios;
+	u64 huge_at_cut;
 };
 
 static inline struct msched_file *MSCHED_FILE(struct inode *inode)
@@ -335,8 +342,9 @@ int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
 struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 				  bool *new);
 struct folio *msched_fs_find_folio(struct msched_file *mf, pgoff_t idx);
-int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
-			       pgoff_t idx);
+int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio);
+/* fs_dirty.c */
+void msched_dirty_note_folio(struct msched_dirty *d, struct folio *folio);
 /**
  * struct msched_fs_view - a file as the scheduler reads it (fs_place.c).
  * @resident_pages: pages in the page cache, on any node.
