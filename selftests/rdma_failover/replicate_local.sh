@@ -33,9 +33,9 @@
 #  - (one host) dirty tracking by folio: one 8-byte store in each of 4
 #    distinct 2 MiB ranges of A, then quiet epochs: A's nr_pages grows by
 #    512 x 4 on huge=always (a huge folio is recorded and shipped whole),
-#    by 4 on huge=never; files/<ino>/stats/nr_dirty_huge_folios by 4 and 0
-#    (> 0 over the whole run on huge=always, 0 on huge=never); B still
-#    equals A.
+#    by 4 on huge=never; files/<ino>/stats/nr_dirty_huge_folios and
+#    replicas/a/stats/nr_dirty_huge_folios by 4 and 0 (the latter > 0 over
+#    the whole run on huge=always, 0 on huge=never); B still equals A.
 # RFO_HUGE=always (replicate_local_huge.sh) runs all of it on a huge=always
 # mount (2 MiB folios), RFO_HUGE=never (the default) on a huge=never one.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -45,7 +45,7 @@
 two=${RFO_TWO_HOSTS:-0}
 rfo_require
 [ "$two" = 1 ] && rfo_require_peer
-if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 91; fi
+if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 92; fi
 HUGE=${RFO_HUGE:-never}
 tap_diag "memschedfs mount: huge=$HUGE"
 
@@ -375,21 +375,22 @@ if [ "$two" = 0 ]; then
 	per=1
 	[ "$HUGE" = always ] && per=512
 	fst=$MS_ROOT/files/$(stat -c %i "$A")/stats/nr_dirty_huge_folios
-	p0=$(rfo_stat "$RA" nr_pages) h0=$(cat "$fst")
+	p0=$(rfo_stat "$RA" nr_pages) h0=$(cat "$fst") r0=$(rfo_stat "$RA" nr_dirty_huge_folios)
 	e=$(rfo_stat "$RA" nr_epochs)
 	for r in 1 3 5 7; do
 		"$R" forge "$A" $((r * 2 * 1024 * 1024 / 8 + 17)) 1 || tap_diag "forge in range $r failed"
 	done
 	q=$(rfo_wait_quiet "$RA" 2 60)
-	p1=$(rfo_stat "$RA" nr_pages) h1=$(cat "$fst")
+	p1=$(rfo_stat "$RA" nr_pages) h1=$(cat "$fst") r1=$(rfo_stat "$RA" nr_dirty_huge_folios)
 	tap_diag "4 stores in 4 ranges of 2 MiB: epochs $e -> $q, pages $p0 -> $p1, file nr_dirty_huge_folios $h0 -> $h1; a: $(rfo_stats_line "$RA")"
 	tap_is "$((p1 - p0))" $((NR * per)) "4 stores in 4 distinct 2 MiB ranges ship $((NR * per)) pages (huge=$HUGE: $per per store)"
 	hx=0
 	[ "$HUGE" = always ] && hx=$NR
 	tap_is "$((h1 - h0))" "$hx" "files/<ino>/stats/nr_dirty_huge_folios grows by $hx (huge=$HUGE)"
+	tap_is "$((r1 - r0))" "$hx" "replicas/a/stats/nr_dirty_huge_folios grows by $hx too (huge=$HUGE)"
 	tap_ok "B still equals A byte for byte" "$R" cmp "$A" "$B"
-	tap_ok "files/<ino>/stats/nr_dirty_huge_folios of A is $([ "$HUGE" = always ] && echo "> 0" || echo 0) over the run ($h1; huge=$HUGE)" \
-		bash -c "if [ '$HUGE' = always ]; then [ '$h1' -gt 0 ]; else [ '$h1' = 0 ]; fi"
+	tap_ok "replicas/a/stats/nr_dirty_huge_folios is $([ "$HUGE" = always ] && echo "> 0" || echo 0) over the run ($r1; file: $h1; huge=$HUGE)" \
+		bash -c "if [ '$HUGE' = always ]; then [ '${r1:-0}' -gt 0 ]; else [ '${r1:-x}' = 0 ]; fi"
 fi
 np=$(rfo_stat "$RA" nr_pages) nb=$(rfo_stat "$RA" nr_bytes)
 tap_is "$nb" $((np * 4096)) "A: nr_bytes = nr_pages x 4096 ($np pages)"
