@@ -353,7 +353,7 @@ static void msched_dirty_protect_epoch(struct msched_dirty *d)
 	for (idx = find_first_bit(d->cur, d->nr_pages); idx < d->nr_pages;
 	     idx = find_next_bit(d->cur, d->nr_pages, next)) {
 		next = msched_dirty_settle_folio(d, mapping, idx);
-		/* The run covers the folio's written pages, not past them. */
+		/* The next bit to look at: after the folio, within the file. */
 		next = min_t(pgoff_t, max(next, idx + 1), d->nr_pages);
 		if (run && idx <= end + MSCHED_DIRTY_RUN_GAP) {
 			end = idx + 1;
