@@ -50,6 +50,9 @@ struct msched_dirty;
  *	earliest waiter's arrival to the cut's instant (0: nobody waited)
  * @last_cut_ns: how long the last cut took, from asking for the cut lock
  *	to the instant (write-protecting the epoch's written pages)
+ * @nr_dirty_huge_folios: large (2 MiB) folios in all cut epochs, once per
+ *	folio per epoch; each was recorded whole (512 pages), whatever part
+ *	of it was written
  */
 struct msched_dirty_stats {
 	u64 epoch;
@@ -63,6 +66,7 @@ struct msched_dirty_stats {
 	u64 stall_ns;
 	u64 last_stall_max_ns;
 	u64 last_cut_ns;
+	u64 nr_dirty_huge_folios;
 };
 
 struct msched_dirty *msched_dirty_start(struct file *file);

@@ -381,42 +381,51 @@ static int msched_fs_dirty_cow(struct msched_dirty *d, pgoff_t idx,
 }
 
 /**
- * msched_fs_dirty_note_write() - a page of a tracked file is about to be
+ * msched_fs_dirty_note_write() - a folio of a tracked file is about to be
  * written: keep its frozen contents, record it in the current epoch.
  * @d: the file's tracker
- * @folio: the page's folio, locked, in the page cache
- * @idx: its index
+ * @folio: the folio, locked, in the page cache
  *
- * When @idx belongs to the frozen epoch and was not copied yet, its
- * contents are copied aside first (COW), so that msched_dirty_copy()
- * still returns them as they were at the cut. The copy's time is added to
- * the tracker's writer stall.
+ * The unit of a recorded write is the folio: a write fault on a huge
+ * folio calls ->page_mkwrite once, and then all its pages are writable
+ * (a PMD). Each of its pages of the frozen epoch that was not copied yet
+ * is copied aside first (COW), so that msched_dirty_copy() still returns
+ * them as they were at the cut; then all of its pages are set in the
+ * current epoch (msched_dirty_note_folio()). The copies' time is added
+ * to the tracker's writer stall.
  *
  * Context: process context; may sleep (allocation). Caller holds
  * @d->mf->dirty_rwsem for read and the folio lock, in that order.
- * Return: 0, or -ENOMEM when the COW copy could not be allocated (the
- * write must not happen).
+ * Return: 0, or -ENOMEM when a COW copy could not be allocated (the
+ * write must not happen; the copies already made stay, they are valid).
  */
-int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
-			       pgoff_t idx)
+int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio)
 {
-	int err;
+	pgoff_t idx = folio->index;
+	pgoff_t end = min_t(pgoff_t, idx + folio_nr_pages(folio), d->nr_pages);
+	u64 t0 = 0;
+	int err = 0;
 
 	lockdep_assert_held_read(&d->mf->dirty_rwsem);
 	if (WARN_ON_ONCE(idx >= d->nr_pages))
 		return 0;	/* the size is fixed while tracked */
 	/* Set only by a cut (excluded by our lock), so no false "clear". */
-	if (test_bit(idx, d->pending) && !xa_load(&d->cow, idx)) {
-		u64 t0 = ktime_get_ns();
-
+	for (idx = find_next_bit(d->pending, end, idx); idx < end;
+	     idx = find_next_bit(d->pending, end, idx + 1)) {
+		if (xa_load(&d->cow, idx))
+			continue;
+		if (!t0)
+			t0 = ktime_get_ns();
 		err = msched_fs_dirty_cow(d, idx, folio);
-		/* The writer waits for its copy too: part of its stall. */
-		atomic64_add(ktime_get_ns() - t0, &d->stall_ns);
 		if (err)
-			return err;
+			break;
 	}
-	set_bit(idx, d->cur);
-	return 0;
+	/* The writer waits for its copies too: part of its stall. */
+	if (t0)
+		atomic64_add(ktime_get_ns() - t0, &d->stall_ns);
+	if (!err)
+		msched_dirty_note_folio(d, folio);
+	return err;
 }
 
 /*
@@ -465,7 +474,7 @@ static vm_fault_t msched_fs_page_mkwrite(struct vm_fault *vmf)
 		folio_unlock(folio);
 		ret = VM_FAULT_NOPAGE;
 	} else if (mf->dirty &&
-		   msched_fs_dirty_note_write(mf->dirty, folio, vmf->pgoff)) {
+		   msched_fs_dirty_note_write(mf->dirty, folio)) {
 		folio_unlock(folio);
 		ret = VM_FAULT_OOM;
 	}

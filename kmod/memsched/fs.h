@@ -11,6 +11,7 @@
 
 #include <linux/fs.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -70,6 +71,7 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
 	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
 	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
+	MSCHED_FS_ST_DIRTY_HUGE_FOLIOS,	/* huge folios written per dirty epoch */
 	MSCHED_FS_NR_STATS,
 };
 
@@ -218,6 +220,10 @@ struct msched_file {
  * @nr_cow_pages: COW copies made (atomic: writers)
  * @stall_ns: time writers were held up, summed: waiting for cuts and
  *	copying frozen pages aside (atomic: writers)
+ * @nr_dirty_huge_folios: large folios recorded written, once per folio per
+ *	epoch (atomic: writers, under @mf->dirty_rwsem read)
+ * @huge_at_cut: @nr_dirty_huge_folios at the last cut's instant; read and
+ *	set by a cut under @mf->dirty_rwsem (write)
  */
 struct msched_dirty {
 	struct msched_file *mf;
@@ -241,6 +247,8 @@ struct msched_dirty {
 	u64 last_cut_ns;
 	atomic64_t nr_cow_pages;
 	atomic64_t stall_ns;
+	atomic64_t nr_dirty_huge_folios;
+	u64 huge_at_cut;
 };
 
 static inline struct msched_file *MSCHED_FILE(struct inode *inode)
@@ -324,6 +332,52 @@ static inline void msched_fs_xas_resched(struct xa_state *xas)
 	rcu_read_lock();
 }
 
+/*
+ * Set bits [@idx, @end) of @map atomically: writers of other folios and a
+ * hole punch (no folio lock) set bits of the same words concurrently, so
+ * no bitmap_set() (a plain read-modify-write). Whole words (a huge
+ * folio's 512 bits are 8 of them) take one atomic OR each.
+ */
+static inline void msched_dirty_fill(unsigned long *map, pgoff_t idx,
+				     pgoff_t end)
+{
+	for (; idx < end && idx % BITS_PER_LONG; idx++)
+		set_bit(idx, map);
+	for (; idx + BITS_PER_LONG <= end; idx += BITS_PER_LONG)
+		atomic_long_or(~0L, (atomic_long_t *)&map[BIT_WORD(idx)]);
+	for (; idx < end; idx++)
+		set_bit(idx, map);
+}
+
+/**
+ * msched_dirty_note_folio() - record a write of @folio in the current
+ * epoch: all of its pages (a huge folio is written whole, 2 MiB, since
+ * its PMD becomes writable at once), counting a large folio once per
+ * epoch in nr_dirty_huge_folios.
+ * @d: the file's tracker
+ * @folio: a folio of the file, locked
+ *
+ * The bit of the folio's first page decides "once per epoch": set by the
+ * first recorder of the epoch (or by a hole punch, which then got there
+ * first and the folio is not counted; a punch splits or frees it anyway).
+ *
+ * Context: any; caller holds @d->mf->dirty_rwsem for read (a cut swaps
+ * @d->cur under it, write) and the folio lock (fs.c, fs_dirty.c).
+ */
+static inline void msched_dirty_note_folio(struct msched_dirty *d,
+					   struct folio *folio)
+{
+	if (folio->index >= d->nr_pages)
+		return;
+	if (!test_and_set_bit(folio->index, d->cur) && folio_test_large(folio)) {
+		atomic64_inc(&d->nr_dirty_huge_folios);
+		msched_fs_count(d->mf, MSCHED_FS_ST_DIRTY_HUGE_FOLIOS, 1);
+	}
+	msched_dirty_fill(d->cur, folio->index,
+			  min_t(pgoff_t, folio->index + folio_nr_pages(folio),
+				d->nr_pages));
+}
+
 /* fs.c */
 extern atomic64_t msched_live_fs_files;
 int msched_fs_init(void);
@@ -335,8 +389,7 @@ int msched_fs_release_range(struct file *file, loff_t off, loff_t len,
 struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 				  bool *new);
 struct folio *msched_fs_find_folio(struct msched_file *mf, pgoff_t idx);
-int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio,
-			       pgoff_t idx);
+int msched_fs_dirty_note_write(struct msched_dirty *d, struct folio *folio);
 /**
  * struct msched_fs_view - a file as the scheduler reads it (fs_place.c).
  * @resident_pages: pages in the page cache, on any node.

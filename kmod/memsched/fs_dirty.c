@@ -80,10 +80,12 @@ static void msched_dirty_free(struct msched_dirty *d)
 static void msched_dirty_mark_folio(struct msched_dirty *d,
 				    struct folio *folio)
 {
-	pgoff_t idx = folio->index, end = idx + folio_nr_pages(folio);
+	pgoff_t idx = folio->index;
 
-	for (; idx < end && idx < d->nr_pages; idx++)
-		set_bit(idx, d->cur);	/* atomic: writers set bits too */
+	if (idx < d->nr_pages)
+		msched_dirty_fill(d->cur, idx,
+				  min_t(pgoff_t, idx + folio_nr_pages(folio),
+					d->nr_pages));
 }
 
 /*
@@ -98,7 +100,7 @@ static void msched_dirty_mark_folio(struct msched_dirty *d,
  * A page pinned for DMA (FOLL_PIN) before the start may be written by its
  * device without any fault: it goes in the current epoch too, so every cut
  * settles it and, while the pin lasts, ships it again (see
- * msched_dirty_settle_idx()). Pins taken later fault first (a write pin on
+ * msched_dirty_settle_folio()). Pins taken later fault first (a write pin on
  * a write-protected page goes through ->page_mkwrite), so they are seen.
  */
 static void msched_dirty_protect_all(struct msched_dirty *d)
@@ -137,9 +139,7 @@ static void msched_dirty_protect_all(struct msched_dirty *d)
  * cut rwsem.
  * Return: the tracker, which holds a reference to @file; ERR_PTR(-EINVAL)
  * when @file is not a memschedfs regular file, ERR_PTR(-EBUSY) when it is
- * tracked already, ERR_PTR(-EOPNOTSUPP) for a file of a huge=always mount
- * (tracking is per 4 KiB page, and a write to a PMD-mapped huge folio
- * faults once for its 2 MiB), ERR_PTR(-EFBIG) for a file over 2^32 pages
+ * tracked already, ERR_PTR(-EFBIG) for a file over 2^32 pages
  * (the tracker's bitmaps are sized by the file), ERR_PTR(-ENOMEM).
  */
 struct msched_dirty *msched_dirty_start(struct file *file)
@@ -153,11 +153,6 @@ struct msched_dirty *msched_dirty_start(struct file *file)
 		return ERR_PTR(-EINVAL);
 	inode = file_inode(file);
 	mf = MSCHED_FILE(inode);
-	if (mf->huge) {
-		pr_info_ratelimited("%s: dirty tracking of a file of a huge=always mount is not supported yet (accepted: files of a huge=never mount)\n",
-				    mf->name);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	d = msched_fallible(kzalloc(sizeof(*d), GFP_KERNEL));
 	if (!d)
 		return ERR_PTR(-ENOMEM);
@@ -166,6 +161,7 @@ struct msched_dirty *msched_dirty_start(struct file *file)
 	xa_init(&d->cow);
 	atomic64_set(&d->nr_cow_pages, 0);
 	atomic64_set(&d->stall_ns, 0);
+	atomic64_set(&d->nr_dirty_huge_folios, 0);
 
 	inode_lock(inode);
 	if (mf->dirty) {
@@ -234,38 +230,52 @@ void msched_dirty_stop(struct msched_dirty *d)
 EXPORT_SYMBOL_GPL(msched_dirty_stop);
 
 /*
- * For a cut: wait until no write fault that recorded page @idx before the
- * cut is still making it writable (such a fault holds the folio lock
- * until its PTE is in). A folio locked for a swap-out's write or a
- * swap-in's read is not waited for: it is unmapped, and stays so while
- * locked (a PTE is only installed under the folio lock, by our fault
- * handler), and waiting would stall writers for a disk I/O. A pinned
- * page (FOLL_PIN: a device may write it without a fault) is shipped
- * again in the next epoch too.
+ * For a cut: wait until no write fault that recorded the folio holding
+ * page @idx before the cut is still making it writable (such a fault holds
+ * the folio lock until its PTE or PMD is in). A folio locked for a
+ * swap-out's write or a swap-in's read is not waited for: it is unmapped,
+ * and stays so while locked (a mapping is only installed under the folio
+ * lock, by our fault handler), and waiting would stall writers for a disk
+ * I/O. A pinned folio (FOLL_PIN: a device may write it without a fault)
+ * is shipped again, all its pages, in the next epoch too. Returns the
+ * index after the folio (a huge folio's 512 pages are settled at once),
+ * or @idx + 1 when there is none.
  */
-static void msched_dirty_settle_idx(struct msched_dirty *d,
-				    struct address_space *mapping, pgoff_t idx)
+static pgoff_t msched_dirty_settle_folio(struct msched_dirty *d,
+					 struct address_space *mapping,
+					 pgoff_t idx)
 {
 	struct folio *folio;
+	pgoff_t first, end;
 
 	folio = msched_compat_get_folio(mapping, idx);
 	if (!folio)
-		return;
+		return idx + 1;
+	first = folio->index;
+	end = first + folio_nr_pages(folio);
+	if (idx < first || idx >= end) {	/* moved or split meanwhile */
+		first = idx;
+		end = idx + 1;
+	}
 	if (!folio_trylock(folio)) {
 		if (folio_test_writeback(folio) || !folio_test_uptodate(folio)) {
 			folio_put(folio);
-			return;
+			return end;
 		}
 		folio_lock(folio);
 	}
 	/*
 	 * @d->pending is empty during the cut and becomes the next epoch's
-	 * @cur: the page counts as written again after the instant.
+	 * @cur: the pages count as written again after the instant. Plain
+	 * bit operations: writers are excluded by the rwsem, consumers by
+	 * @d->lock.
 	 */
 	if (folio_maybe_dma_pinned(folio))
-		__set_bit(idx, d->pending);
+		bitmap_set(d->pending, first,
+			   min_t(pgoff_t, end, d->nr_pages) - first);
 	folio_unlock(folio);
 	folio_put(folio);
+	return end;
 }
 
 /*
@@ -289,11 +299,20 @@ static void msched_dirty_settle_idx(struct msched_dirty *d,
 static void msched_dirty_protect_epoch(struct msched_dirty *d)
 {
 	struct address_space *mapping = d->mf->vfs_inode.i_mapping;
-	pgoff_t idx, start = 0, end = 0;	/* the run: [start, end) */
+	pgoff_t idx, next, start = 0, end = 0;	/* the run: [start, end) */
+	unsigned int n = 0;
 	bool run = false;
 
-	for_each_set_bit(idx, d->cur, d->nr_pages) {
-		msched_dirty_settle_idx(d, mapping, idx);
+	/*
+	 * By folio, not by bit: a huge folio's 512 bits take one lookup and
+	 * one lock, and its run is 512-aligned, so the zap takes its PMD
+	 * whole (zap_huge_pmd(), one KVM notifier per run).
+	 */
+	for (idx = find_first_bit(d->cur, d->nr_pages); idx < d->nr_pages;
+	     idx = find_next_bit(d->cur, d->nr_pages, next)) {
+		next = msched_dirty_settle_folio(d, mapping, idx);
+		/* The next bit to look at: after the folio, within the file. */
+		next = min_t(pgoff_t, max(next, idx + 1), d->nr_pages);
 		if (run && idx <= end + MSCHED_DIRTY_RUN_GAP) {
 			end = idx + 1;
 		} else {
@@ -304,7 +323,8 @@ static void msched_dirty_protect_epoch(struct msched_dirty *d)
 			end = idx + 1;
 			run = true;
 		}
-		if (!(idx & 255))
+		end = next;	/* the rest of the folio: zapped whole anyway */
+		if (!(++n & 255))
 			cond_resched();
 	}
 	if (run)
@@ -332,6 +352,7 @@ long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 	struct msched_file *mf = d->mf;
 	u64 t0, t1, stall_max = 0;
 	unsigned long *tmp;
+	u64 huge, huge_total;
 	s64 first;
 	long n;
 
@@ -356,6 +377,10 @@ long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 	d->epoch++;
 	/* The instant: every write so far is in, none after this. */
 	t1 = ktime_get_ns();
+	/* Writers count under the rwsem (read): exact for this epoch. */
+	huge_total = atomic64_read(&d->nr_dirty_huge_folios);
+	huge = huge_total - d->huge_at_cut;
+	d->huge_at_cut = huge_total;
 	first = atomic64_xchg(&mf->dirty_first_wait_ns, S64_MAX);
 	up_write(&mf->dirty_rwsem);
 
@@ -369,7 +394,7 @@ long msched_dirty_cut(struct msched_dirty *d, u64 *epoch)
 	d->last_cut_ns = t1 - t0;
 	d->last_stall_max_ns = stall_max;
 	*epoch = d->epoch;
-	trace_msched_dirty_cut(mf->vfs_inode.i_ino, d->epoch, n, t1 - t0,
+	trace_msched_dirty_cut(mf->vfs_inode.i_ino, d->epoch, n, huge, t1 - t0,
 			       stall_max);
 	mutex_unlock(&d->lock);
 	return n;
@@ -555,6 +580,7 @@ void msched_dirty_read_stats(struct msched_dirty *d,
 	st->stall_ns = atomic64_read(&d->stall_ns);
 	st->last_stall_max_ns = d->last_stall_max_ns;
 	st->last_cut_ns = d->last_cut_ns;
+	st->nr_dirty_huge_folios = atomic64_read(&d->nr_dirty_huge_folios);
 	mutex_unlock(&d->lock);
 }
 EXPORT_SYMBOL_GPL(msched_dirty_read_stats);
@@ -675,7 +701,7 @@ int msched_file_write_page(struct file *file, pgoff_t idx, const void *src)
 		goto out_up;
 	}
 	if (mf->dirty)
-		err = msched_fs_dirty_note_write(mf->dirty, folio, idx);
+		err = msched_fs_dirty_note_write(mf->dirty, folio);
 	if (!err) {
 		kaddr = kmap_local_folio(folio, (size_t)(idx - folio->index) <<
 					 PAGE_SHIFT);

@@ -120,6 +120,7 @@ MSCHED_FS_STAT(nr_huge_fallbacks, MSCHED_FS_ST_HUGE_FALLBACKS);
 MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
 MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
+MSCHED_FS_STAT(nr_dirty_huge_folios, MSCHED_FS_ST_DIRTY_HUGE_FOLIOS);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -150,6 +151,7 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_huge_splits_attr.attr.attr,
 	&nr_huge_split_failures_attr.attr.attr,
 	&nr_swap_huge_skips_attr.attr.attr,
+	&nr_dirty_huge_folios_attr.attr.attr,
 	NULL,
 };
 

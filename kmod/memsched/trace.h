@@ -358,13 +358,14 @@ TRACE_EVENT(msched_fs_huge,
  * arrival to the instant; 0 when none waited).
  */
 TRACE_EVENT(msched_dirty_cut,
-	TP_PROTO(unsigned long ino, u64 epoch, u64 pages, u64 cut_ns,
-		 u64 stall_max_ns),
-	TP_ARGS(ino, epoch, pages, cut_ns, stall_max_ns),
+	TP_PROTO(unsigned long ino, u64 epoch, u64 pages, u64 huge_folios,
+		 u64 cut_ns, u64 stall_max_ns),
+	TP_ARGS(ino, epoch, pages, huge_folios, cut_ns, stall_max_ns),
 	TP_STRUCT__entry(
 		__field(unsigned long, ino)
 		__field(u64, epoch)
 		__field(u64, pages)
+		__field(u64, huge_folios)
 		__field(u64, cut_ns)
 		__field(u64, stall_max_ns)
 	),
@@ -372,12 +373,13 @@ TRACE_EVENT(msched_dirty_cut,
 		__entry->ino = ino;
 		__entry->epoch = epoch;
 		__entry->pages = pages;
+		__entry->huge_folios = huge_folios;
 		__entry->cut_ns = cut_ns;
 		__entry->stall_max_ns = stall_max_ns;
 	),
-	TP_printk("ino=%lu epoch=%llu pages=%llu cut_ns=%llu stall_max_ns=%llu",
+	TP_printk("ino=%lu epoch=%llu pages=%llu huge_folios=%llu cut_ns=%llu stall_max_ns=%llu",
 		  __entry->ino, __entry->epoch, __entry->pages,
-		  __entry->cut_ns, __entry->stall_max_ns)
+		  __entry->huge_folios, __entry->cut_ns, __entry->stall_max_ns)
 );
 
 TRACE_EVENT(msched_fs_plan,

@@ -142,6 +142,7 @@ static int rfo_primary_regions(struct rfo_replica *r, struct rfo_conn *c)
 			rfo_stat_add(r, RFO_STAT_NR_RESYNCS, 1);
 		r->prev_cow = 0;
 		r->prev_stall = 0;
+		r->prev_huge = 0;
 	}
 	r->full_next = resync;
 	r->next_cut = jiffies;
@@ -343,8 +344,14 @@ static void rfo_primary_account(struct rfo_replica *r, u64 epoch,
 	rfo_stat_add(r, RFO_STAT_NR_WRITER_STALL_NS,
 		     st.stall_ns >= r->prev_stall ?
 		     st.stall_ns - r->prev_stall : st.stall_ns);
+	/* huge folios recorded whole: each shipped as 512 pages */
+	rfo_stat_add(r, RFO_STAT_NR_DIRTY_HUGE_FOLIOS,
+		     st.nr_dirty_huge_folios >= r->prev_huge ?
+		     st.nr_dirty_huge_folios - r->prev_huge :
+		     st.nr_dirty_huge_folios);
 	r->prev_cow = st.nr_cow_pages;
 	r->prev_stall = st.stall_ns;
+	r->prev_huge = st.nr_dirty_huge_folios;
 	rfo_stat_set(r, RFO_STAT_LAST_WRITER_STALL_MAX_NS, st.last_stall_max_ns);
 	rfo_stat_set(r, RFO_STAT_LAST_CUT_NS, st.last_cut_ns);
 	rfo_stat_set(r, RFO_STAT_LAST_EPOCH_LATENCY_US, lat_us);
@@ -503,6 +510,7 @@ int rfo_primary_start(struct rfo_replica *r)
 	r->full_next = true;
 	r->prev_cow = 0;
 	r->prev_stall = 0;
+	r->prev_huge = 0;
 	WRITE_ONCE(r->reconnect_req, false);
 	rfo_replica_set_state(r, RFO_CONNECTING);
 	rfo_queue_delayed(r, &r->connect_work, 0);

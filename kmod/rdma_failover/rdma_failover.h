@@ -88,6 +88,7 @@ enum rfo_stat {
 	RFO_STAT_NR_PULL_PAGES,
 	RFO_STAT_NR_PULL_BYTES,
 	RFO_STAT_NR_BASELINE_PAGES,
+	RFO_STAT_NR_DIRTY_HUGE_FOLIOS,
 	RFO_STAT_DIRTY_PAGES,
 	RFO_STAT_LAST_PULL_NS,
 	RFO_STAT_LAST_BASELINE_NS,
@@ -157,6 +158,7 @@ enum rfo_stat {
  *	before then
  * @prev_cow: primary: the tracker's nr_cow_pages at the last epoch
  * @prev_stall: primary: the tracker's stall_ns at the last epoch
+ * @prev_huge: primary: the tracker's nr_dirty_huge_folios at the last epoch
  * @removed: remove began; start refuses (@lock)
  * @rx.gen: the generation of the primary being received
  * @rx.idx: the indices of the batch being applied (a private copy: the
@@ -232,6 +234,7 @@ struct rfo_replica {
 	bool full_next;
 	unsigned long next_cut;
 	u64 prev_cow;
+	u64 prev_huge;
 	u64 prev_stall;
 	bool removed;
 

@@ -447,6 +447,7 @@ RFO_STAT(nr_pull_errors, RFO_STAT_NR_PULL_ERRORS);
 RFO_STAT(nr_pull_pages, RFO_STAT_NR_PULL_PAGES);
 RFO_STAT(nr_pull_bytes, RFO_STAT_NR_PULL_BYTES);
 RFO_STAT(nr_baseline_pages, RFO_STAT_NR_BASELINE_PAGES);
+RFO_STAT(nr_dirty_huge_folios, RFO_STAT_NR_DIRTY_HUGE_FOLIOS);
 
 static struct attribute *rfo_stats_attrs[] = {
 	&nr_epochs_stat_attr.attr.attr,
@@ -466,6 +467,7 @@ static struct attribute *rfo_stats_attrs[] = {
 	&nr_pull_pages_stat_attr.attr.attr,
 	&nr_pull_bytes_stat_attr.attr.attr,
 	&nr_baseline_pages_stat_attr.attr.attr,
+	&nr_dirty_huge_folios_stat_attr.attr.attr,
 	NULL,
 };
 

@@ -106,9 +106,18 @@ rfo_rping() {
 }
 
 # rfo_mount: memschedfs at RFO_MNT.
+# rfo_mount: memschedfs at RFO_MNT, huge=RFO_HUGE (never, the default, or
+# always: 2 MiB folios, dirty-tracked by folio); a mount already there must
+# be of that mode.
 rfo_mount() {
+	local huge=${RFO_HUGE:-never}
 	mkdir -p "$RFO_MNT"
-	mountpoint -q "$RFO_MNT" || mount -t memschedfs none "$RFO_MNT"
+	mountpoint -q "$RFO_MNT" || mount -t memschedfs -o "huge=$huge" none "$RFO_MNT" || return 1
+	if [ "$huge" = always ]; then
+		grep " $RFO_MNT memschedfs " /proc/mounts | grep -q "huge=always"
+	else
+		! grep " $RFO_MNT memschedfs " /proc/mounts | grep -q "huge=always"
+	fi
 }
 
 rfo_umount() {

@@ -16,6 +16,9 @@
 #    folio less), and every other page keeps its data (the checker finds
 #    exactly one page of zeros); a whole aligned 2 MiB hole frees a whole
 #    folio without a split.
+#  - Dirty tracking (replication) of a huge file is accepted: an
+#    rdma_failover primary starts on it (it tracks by folio: a write
+#    records the whole 2 MiB), and then its size is fixed (EBUSY).
 #  - Fallback: a 3 MiB file has one 2 MiB range wholly inside its size
 #    (huge) and a 1 MiB tail (4 KiB pages, nr_huge_fallbacks 1); it works.
 #    On a node whose free memory is all in 4 KiB pieces (frag_hog on node
@@ -31,7 +34,8 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-tap_plan 38
+. "$(dirname "$0")/../lib/rdma.sh"
+tap_plan 41
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 FRAG_HOG=$TAP_REPO/selftests/memsched/vmm/build/frag_hog
@@ -44,6 +48,7 @@ cleanup() {
 	[ -n "$hog" ] && { kill "$hog"; wait "$hog"; } 2>/dev/null
 	[ -n "$cp0" ] && echo "$cp0" > /proc/sys/vm/compaction_proactiveness
 	[ -n "$runner" ] && { kill "$(cat "$work/vmm.pid" 2>/dev/null)" 2>/dev/null; wait "$runner"; }
+	rfo_unload 2>/dev/null
 	umount "$mnt" 2>/dev/null
 	umount "$work/bad" 2>/dev/null
 	rm -rf "$work"
@@ -146,6 +151,21 @@ tap_ok "the mismatch is page 517, zeros" eval 'grep -q "page 517 word [0-9]* exp
 tap_ok "punch a whole aligned 2 MiB (pages 2048-2559)" fallocate -p -o 8M -l 2M "$f"
 tap_is "$(cat "$d/resident_pages")/$(st "$d" nr_huge_splits)/$(cat "$d/huge_folios")/$(st "$d" nr_huge_fallbacks)" "15872/1/30/0" \
 	"a whole folio freed, no split (page 517 back as a 4 KiB page, no fallback counted)"
+
+# (c2) Dirty tracking of a huge file is accepted (it was EOPNOTSUPP): an
+# rdma_failover primary starts on it (msched_dirty_start()); nothing
+# listens at its peer, it stays connecting.
+if rfo_load > "$work/rfo.err" 2>&1 && rd=$(rfo_add "$f") &&
+   rfo_setup "$rd" primary 127.0.0.1:18599 10 >> "$work/rfo.err" 2>&1; then
+	tap_ok "dirty tracking of a huge file is accepted: a primary starts on it" rfo_cmd "$rd" start
+	tap_fails_with "Device or resource busy" "... and the tracked file's size is fixed (EBUSY)" truncate -s 32M "$f"
+	tap_ok "... stop and remove, rdma_failover unloaded" \
+		all_of rfo_cmd "$rd" stop -- rfo_wait_state "$rd" stopped 30 -- ms_write a "$RFO_ROOT/remove" -- rfo_unload
+else
+	tap_fail "rdma_failover loads and a replica of $f is set up" "$(cat "$work/rfo.err")"
+	tap_skip "the tracked file's size is fixed" "no replica"
+	tap_skip "stop and remove" "no replica"
+fi
 
 # (d) Fallback: a 1 MiB tail is not a whole 2 MiB range.
 h=$mnt/tail

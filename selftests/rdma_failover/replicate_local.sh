@@ -29,7 +29,15 @@
 #    (standby) equal stats/nr_epochs and nr_pages deltas; mschedlat's
 #    epoch commit (a) and apply (b) histograms hold one entry per epoch,
 #    as a tracefs instance counted them; mschedsnoop's epoch_commit lines
-#    are the traced rfo_epoch_commit events, value for value.
+#    are the traced rfo_epoch_commit events, value for value;
+#  - (one host) dirty tracking by folio: one 8-byte store in each of 4
+#    distinct 2 MiB ranges of A, then quiet epochs: A's nr_pages grows by
+#    512 x 4 on huge=always (a huge folio is recorded and shipped whole),
+#    by 4 on huge=never; files/<ino>/stats/nr_dirty_huge_folios and
+#    replicas/a/stats/nr_dirty_huge_folios by 4 and 0 (the latter > 0 over
+#    the whole run on huge=always, 0 on huge=never); B still equals A.
+# RFO_HUGE=always (replicate_local_huge.sh) runs all of it on a huge=always
+# mount (2 MiB folios), RFO_HUGE=never (the default) on a huge=never one.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/rdma.sh"
@@ -37,7 +45,9 @@
 two=${RFO_TWO_HOSTS:-0}
 rfo_require
 [ "$two" = 1 ] && rfo_require_peer
-if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 87; fi
+if [ "$two" = 1 ]; then tap_plan 37; else tap_plan 92; fi
+HUGE=${RFO_HUGE:-never}
+tap_diag "memschedfs mount: huge=$HUGE"
 
 MB=32
 NSLOTS=$((MB * 1024 * 1024 / 8))
@@ -91,7 +101,7 @@ else
 	SB_IP=$RFO_VB_IP
 	tap_ok "rdma_cm between the two local rxe devices: rping to $SB_IP" rfo_rping "$SB_IP"
 fi
-tap_ok "mount memschedfs at $RFO_MNT" rfo_mount || bail "memschedfs"
+tap_ok "mount memschedfs at $RFO_MNT (huge=$HUGE)" rfo_mount || bail "memschedfs"
 A=$(rfo_file a "$MB") || bail "file a"
 B=$(on_b "rfo_file b $MB") || bail "file b: $B"
 RA=$RFO_ROOT/replicas/a RB=$RFO_ROOT/replicas/b
@@ -358,6 +368,30 @@ chk=$(on_b "$R check $B")
 max=$(awk '/^records/ { print $6 }' <<< "$chk")
 tap_ok "B checks with max_seq $max = the writer's last ($last, or one less: progress is stored first)" \
 	all_of grep -q '^records [0-9]* torn 0 ' <<< "$chk" -- [ "${max:-0}" -ge $((last - 1)) ] -- [ "${max:-0}" -le "$last" ]
+if [ "$two" = 0 ]; then
+	# ---- dirty tracking by folio: one store per 2 MiB in 4 ranges ----
+	# (after the records check: the forged records are not the writer's)
+	NR=4
+	per=1
+	[ "$HUGE" = always ] && per=512
+	fst=$MS_ROOT/files/$(stat -c %i "$A")/stats/nr_dirty_huge_folios
+	p0=$(rfo_stat "$RA" nr_pages) h0=$(cat "$fst") r0=$(rfo_stat "$RA" nr_dirty_huge_folios)
+	e=$(rfo_stat "$RA" nr_epochs)
+	for r in 1 3 5 7; do
+		"$R" forge "$A" $((r * 2 * 1024 * 1024 / 8 + 17)) 1 || tap_diag "forge in range $r failed"
+	done
+	q=$(rfo_wait_quiet "$RA" 2 60)
+	p1=$(rfo_stat "$RA" nr_pages) h1=$(cat "$fst") r1=$(rfo_stat "$RA" nr_dirty_huge_folios)
+	tap_diag "4 stores in 4 ranges of 2 MiB: epochs $e -> $q, pages $p0 -> $p1, file nr_dirty_huge_folios $h0 -> $h1; a: $(rfo_stats_line "$RA")"
+	tap_is "$((p1 - p0))" $((NR * per)) "4 stores in 4 distinct 2 MiB ranges ship $((NR * per)) pages (huge=$HUGE: $per per store)"
+	hx=0
+	[ "$HUGE" = always ] && hx=$NR
+	tap_is "$((h1 - h0))" "$hx" "files/<ino>/stats/nr_dirty_huge_folios grows by $hx (huge=$HUGE)"
+	tap_is "$((r1 - r0))" "$hx" "replicas/a/stats/nr_dirty_huge_folios grows by $hx too (huge=$HUGE)"
+	tap_ok "B still equals A byte for byte" "$R" cmp "$A" "$B"
+	tap_ok "replicas/a/stats/nr_dirty_huge_folios is $([ "$HUGE" = always ] && echo "> 0" || echo 0) over the run ($r1; file: $h1; huge=$HUGE)" \
+		bash -c "if [ '$HUGE' = always ]; then [ '${r1:-0}' -gt 0 ]; else [ '${r1:-x}' = 0 ]; fi"
+fi
 np=$(rfo_stat "$RA" nr_pages) nb=$(rfo_stat "$RA" nr_bytes)
 tap_is "$nb" $((np * 4096)) "A: nr_bytes = nr_pages x 4096 ($np pages)"
 tap_diag "second run: a: $(rfo_stats_line "$RA")"
