@@ -115,7 +115,7 @@ unit_bins=$(cd lib/tests && find build -maxdepth 1 -type f -executable -name 'te
 # options (small labs, one at a time) run first in the second lane, beside
 # the first lane's lab: on their own they left a core idle for 5 minutes.
 other_tests() {
-	(cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh) \
+	(cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh test_libvirt.sh) \
 		> "$out/tools.tap"
 	(cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
 		test_accel.sh test_splats.sh test_fallback.sh test_peer.sh test_disk.sh test_silent.sh) \

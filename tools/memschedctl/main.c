@@ -56,8 +56,10 @@ static const struct msctl_cmd fs_cmds[] = {
 
 static const struct msctl_cmd cmds[] = {
 	{ "attach", msctl_cmd_attach, "PID", "attach memsched to the KVM VM of process PID",
-	  "PID is the VMM's (e.g. QEMU's) process id. A QEMU with\n"
-	  "-device vhost-vsock-pci,guest-cid=N also gets N as its balloon CID.\n",
+	  "PID is the VMM's (e.g. QEMU's) process id, or a libvirt domain. A QEMU\n"
+	  "with -device vhost-vsock-pci,guest-cid=N (or libvirt's JSON form,\n"
+	  "-device {\"driver\":\"vhost-vsock-pci\",\"guest-cid\":N,...}) also gets N\n"
+	  "as its balloon CID.\n",
 	  0, NULL },
 	{ "detach", msctl_cmd_attach, "PID", "detach memsched from the VM of process PID",
 	  "Drops the VM's sampling state and its vms/PID directory.\n", 0, NULL },
@@ -115,7 +117,7 @@ static const struct msctl_cmd cmds[] = {
 	  "guest's last stats.\n"
 	  "  target MIB   ask the guest to balloon MIB MiB (0: none)\n"
 	  "  cid CID      the guest's vsock CID (attach sets it from QEMU's\n"
-	  "               -device vhost-vsock-pci,guest-cid=N)\n"
+	  "               -device vhost-vsock-pci,guest-cid=N, or its JSON form)\n"
 	  "  stats        ask the guest for fresh stats now\n", MSCTL_CMD_JSON, NULL },
 	{ "transfer", msctl_cmd_transfer, "FROM TO MIB",
 	  "move MIB MiB of memory from one VM to another",
@@ -210,6 +212,9 @@ static void usage(FILE *f)
 		"                   else " MEMSCHED_SYSFS_ROOT ")\n"
 		"  --json           (commands that show values) one JSON object on stdout\n"
 		"  -h, --help       show this help, or a command's with '" PROG " COMMAND -h'\n\n"
+		"PID is a VMM's process id, or the name or UUID of a running libvirt\n"
+		"domain (its QEMU's pid from /run/libvirt/qemu/NAME.pid; the directory\n"
+		"is $MEMSCHED_LIBVIRT_RUN when set).\n"
 		"Sizes are in MiB (1 MiB = 256 pages of 4 KiB).\n"
 		"Exit status: 0 success, 1 error, 2 usage error.\n");
 }

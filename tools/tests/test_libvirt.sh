@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# memschedctl's libvirt side against fakes, natively: a fake memsched sysfs
+# tree (MEMSCHED_SYSFS) and a fake libvirt runtime directory
+# (MEMSCHED_LIBVIRT_RUN, laid out as /run/libvirt/qemu: NAME.pid, NAME.xml).
+# Domain names and UUIDs where a PID goes, the vsock CID in QEMU's keyval
+# and JSON -device forms, setmem, the dommemstat names, and the per-VM
+# configuration file that attach applies. No libvirtd, module or root.
+. "$(dirname "$0")/../../selftests/lib/tap.sh"
+
+TOOLS=$TAP_REPO/tools
+CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
+
+tap_plan 12
+
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2> /dev/null; rm -rf "$work"' EXIT
+ROOT=$work/memsched
+RUN=$work/libvirt-qemu
+export MEMSCHED_SYSFS=$ROOT MEMSCHED_LIBVIRT_RUN=$RUN
+# no virsh of this machine's: a UUID not in $RUN stays unknown
+mkdir -p "$work/bin"
+export PATH=$work/bin:/usr/bin:/bin
+
+run() {
+	OUT=$("$CTL" "$@" 2> "$work/stderr")
+	RC=$?
+	ERR=$(cat "$work/stderr")
+}
+
+# fake_qemu VAR ARGS...: a live process whose command line is ARGS (like
+# QEMU's), its pid in VAR.
+fake_qemu() {
+	local var=$1
+	shift
+	sh -c 'sleep 60; true' "$@" &
+	pids+=($!)
+	printf -v "$var" '%s' $!
+}
+
+# fake_vm PID: the files of vms/PID/ these tests use (a knob, balloon/).
+fake_vm() {
+	local d=$ROOT/vms/$1
+	mkdir -p "$d/balloon/stats" "$d/stats" "$d/sched"
+	echo "$1" > "$d/pid"
+	chmod 0400 "$d/pid"
+	echo 1000 > "$d/scan_interval_ms"
+	chmod 0600 "$d/scan_interval_ms"
+	: > "$d/balloon/cid"
+	: > "$d/balloon/target_pages"
+}
+
+# fake_domain NAME UUID PID: libvirt's runtime files of a running domain.
+fake_domain() {
+	mkdir -p "$RUN"
+	printf '%s' "$3" > "$RUN/$1.pid"
+	cat > "$RUN/$1.xml" <<XML
+<domstatus state='running' reason='booted' pid='$3'>
+  <domain type='kvm' id='1'>
+    <name>$1</name>
+    <uuid>$2</uuid>
+  </domain>
+</domstatus>
+XML
+}
+
+if make -s -C "$TOOLS" build/memschedctl > "$work/make.log" 2>&1; then
+	tap_pass "make -C tools build/memschedctl"
+else
+	tap_fail "make -C tools build/memschedctl" "$(cat "$work/make.log")"
+	tap_done
+fi
+
+mkdir -p "$ROOT/vms"
+ms_abi MEMSCHED_ABI_VERSION > "$ROOT/version"
+: > "$ROOT/attach"
+: > "$ROOT/detach"
+
+# 1. domains where a PID goes
+run set web1 scan_interval_ms 500
+tap_is "$RC" 1 "libvirt absent (no runtime directory): exit 1"
+tap_is "$(printf '%s\n' "$ERR" | grep -c "domain 'web1': libvirt is not running here (no $RUN")" 1 \
+	"libvirt absent: one message naming the directory"
+
+fake_qemu qpid -name guest=web1,debug-threads=on
+fake_vm "$qpid"
+fake_domain web1 6b8c2a4e-1f0d-4c3e-9a55-0123456789ab "$qpid"
+run set web1 scan_interval_ms 500
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/500" "set DOMAIN: the domain's pid file finds the VM"
+run set 6B8C2A4E-1F0D-4C3E-9A55-0123456789AB scan_interval_ms 600
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/600" "set UUID: the status XML's <uuid> finds the domain (any case)"
+run set "$qpid" scan_interval_ms 700
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/700" "a pid keeps working"
+run set web2 scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "domain 'web2': no running libvirt domain of that name (no $RUN/web2.pid")" "1/1" \
+	"unknown domain: exit 1, one message"
+run set 00000000-0000-0000-0000-000000000000 scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no running libvirt domain has this UUID")" "1/1" \
+	"unknown UUID: exit 1, one message"
+printf '#!/bin/sh\n[ "$2" = domname ] && [ "$3" = 11111111-2222-3333-4444-555555555555 ] && { echo web1; exit 0; }\nexit 1\n' \
+	> "$work/bin/virsh"
+chmod +x "$work/bin/virsh"
+run set 11111111-2222-3333-4444-555555555555 scan_interval_ms 800
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/800" "a UUID not in the runtime directory: virsh domname names it"
+rm "$work/bin/virsh"
+printf '999999999' > "$RUN/dead.pid"
+run set dead scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "is not running: a stale pid file")" "1/1" "a stale pid file: exit 1, said"
+run set 12x scan_interval_ms 500
+tap_is "$RC" 1 "12x is a domain name (not a pid): exit 1 when unknown"
+run set 0 scan_interval_ms 500
+tap_is "$RC" 2 "pid 0: usage error, exit 2"
+
+tap_done
+fi
+
+mkdir -p "$ROOT/vms"
+ms_abi MEMSCHED_ABI_VERSION > "$ROOT/version"
+: > "$ROOT/attach"
+: > "$ROOT/detach"
+
+# 1. domains where a PID goes
+run set web1 scan_interval_ms 500
+tap_is "$RC" 1 "libvirt absent (no runtime directory): exit 1"
+tap_is "$(printf '%s\n' "$ERR" | grep -c "domain 'web1': libvirt is not running here (no $RUN")" 1 \
+	"libvirt absent: one message naming the directory"
+
+fake_qemu qpid -name guest=web1,debug-threads=on
+fake_vm "$qpid"
+fake_domain web1 6b8c2a4e-1f0d-4c3e-9a55-0123456789ab "$qpid"
+run set web1 scan_interval_ms 500
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/500" "set DOMAIN: the domain's pid file finds the VM"
+run set 6B8C2A4E-1F0D-4C3E-9A55-0123456789AB scan_interval_ms 600
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/600" "set UUID: the status XML's <uuid> finds the domain (any case)"
+run set "$qpid" scan_interval_ms 700
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/700" "a pid keeps working"
+run set web2 scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "domain 'web2': no running libvirt domain of that name (no $RUN/web2.pid")" "1/1" \
+	"unknown domain: exit 1, one message"
+run set 00000000-0000-0000-0000-000000000000 scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no running libvirt domain has this UUID")" "1/1" \
+	"unknown UUID: exit 1, one message"
+printf '#!/bin/sh\n[ "$2" = domname ] && [ "$3" = 11111111-2222-3333-4444-555555555555 ] && { echo web1; exit 0; }\nexit 1\n' \
+	> "$work/bin/virsh"
+chmod +x "$work/bin/virsh"
+run set 11111111-2222-3333-4444-555555555555 scan_interval_ms 800
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/800" "a UUID not in the runtime directory: virsh domname names it"
+rm "$work/bin/virsh"
+printf '999999999' > "$RUN/dead.pid"
+run set dead scan_interval_ms 500
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "is not running: a stale pid file")" "1/1" "a stale pid file: exit 1, said"
+run set 12x scan_interval_ms 500
+tap_is "$RC" 1 "12x is a domain name (not a pid): exit 1 when unknown"
+run set 0 scan_interval_ms 500
+tap_is "$RC" 2 "pid 0: usage error, exit 2"
+
+# 2. the balloon CID from QEMU's command line, both -device forms
+run attach web1
+tap_is "$RC/$(cat "$ROOT/vms/$qpid/balloon/cid")" "0/" "attach DOMAIN without a vsock device: no CID"
+fake_qemu jpid -name guest=vm2 -device '{"driver":"vhost-vsock-pci","id":"vsock0","guest-cid":3,"vhostfd":"28","bus":"pci.0","addr":"0x6"}'
+fake_vm "$jpid"
+fake_domain vm2 aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee "$jpid"
+run attach vm2
+tap_is "$RC/$(cat "$ROOT/vms/$jpid/balloon/cid")" "0/3" "attach: the CID from libvirt's JSON -device"
+fake_qemu kpid -device vhost-vsock-pci,id=v0,guest-cid=42
+fake_vm "$kpid"
+run attach "$kpid"
+tap_is "$RC/$(cat "$ROOT/vms/$kpid/balloon/cid")" "0/42" "attach: the CID from the keyval -device"
+fake_qemu spid -device '{ "driver": "vhost-vsock-pci", "guest-cid": "17" }'
+fake_vm "$spid"
+run attach "$spid"
+tap_is "$RC/$(cat "$ROOT/vms/$spid/balloon/cid")" "0/17" "attach: JSON with blanks and a quoted CID"
+fake_qemu npid -device '{"driver":"virtio-balloon-pci","id":"balloon0"}' -device virtio-net,guest-cid=9
+fake_vm "$npid"
+run attach "$npid"
+tap_is "$RC/$(cat "$ROOT/vms/$npid/balloon/cid")" "0/" "attach: no vhost-vsock device, no CID"
+
+tap_done
