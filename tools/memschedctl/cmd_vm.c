@@ -21,32 +21,68 @@
 #include "vm.h"
 
 /*
- * The guest CID of a QEMU with -device vhost-vsock-pci,guest-cid=N, from
- * /proc/PID/cmdline; 0 when there is none.
+ * The CID in one -device argument of a vhost-vsock device, in either form
+ * QEMU takes: "vhost-vsock-pci,guest-cid=N,..." (keyval, as typed by hand)
+ * or {"driver":"vhost-vsock-pci","guest-cid":N,...} (JSON, as libvirt
+ * passes it; N may also be quoted). 0 when @arg has none.
+ */
+u64 msctl_vsock_arg_cid(const char *arg)
+{
+	const char *c;
+	char num[24];
+	size_t n;
+	u64 cid;
+
+	if (!strstr(arg, "vhost-vsock"))
+		return 0;
+	c = arg;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c == '{') {
+		c = strstr(c, "\"guest-cid\"");
+		if (!c)
+			return 0;
+		c += 11;
+		c += strspn(c, " \t");
+		if (*c++ != ':')
+			return 0;
+		c += strspn(c, " \t");
+		if (*c == '"')
+			c++;
+		n = strspn(c, "0123456789");
+	} else {
+		for (c = strstr(arg, "guest-cid="); c && c != arg && c[-1] != ',';
+		     c = strstr(c + 1, "guest-cid="))
+			;
+		if (!c)
+			return 0;
+		c += 10;
+		n = strcspn(c, ",");
+	}
+	if (!n || n >= sizeof(num))
+		return 0;
+	memcpy(num, c, n);
+	num[n] = 0;
+	return msctl_cli_parse_u64(num, &cid) ? cid : 0;
+}
+
+/*
+ * The guest CID of a QEMU with a vhost-vsock device (msctl_vsock_arg_cid),
+ * from /proc/PID/cmdline; 0 when there is none.
  */
 static u64 qemu_guest_cid(int pid)
 {
 	char path[64], *buf, *p;
 	size_t len;
-	u64 cid = 0;
+	u64 cid = 0, c;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if (msctl_sysfs_slurp(path, &buf, &len))
 		return 0;
 	for (p = buf; p < buf + len; p += strlen(p) + 1) {
-		char *c = strstr(p, "guest-cid=");
-
-		if (strstr(p, "vhost-vsock") && c) {
-			char num[24];
-			size_t n = strcspn(c + 10, ",");
-
-			if (n && n < sizeof(num)) {
-				memcpy(num, c + 10, n);
-				num[n] = 0;
-				if (!msctl_cli_parse_u64(num, &cid))
-					cid = 0;
-			}
-		}
+		c = msctl_vsock_arg_cid(p);
+		if (c)
+			cid = c;
 	}
 	free(buf);
 	return cid;

@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 12
+tap_plan 17
 
 work=$(mktemp -d)
 pids=()
@@ -70,49 +70,6 @@ if make -s -C "$TOOLS" build/memschedctl > "$work/make.log" 2>&1; then
 else
 	tap_fail "make -C tools build/memschedctl" "$(cat "$work/make.log")"
 	tap_done
-fi
-
-mkdir -p "$ROOT/vms"
-ms_abi MEMSCHED_ABI_VERSION > "$ROOT/version"
-: > "$ROOT/attach"
-: > "$ROOT/detach"
-
-# 1. domains where a PID goes
-run set web1 scan_interval_ms 500
-tap_is "$RC" 1 "libvirt absent (no runtime directory): exit 1"
-tap_is "$(printf '%s\n' "$ERR" | grep -c "domain 'web1': libvirt is not running here (no $RUN")" 1 \
-	"libvirt absent: one message naming the directory"
-
-fake_qemu qpid -name guest=web1,debug-threads=on
-fake_vm "$qpid"
-fake_domain web1 6b8c2a4e-1f0d-4c3e-9a55-0123456789ab "$qpid"
-run set web1 scan_interval_ms 500
-tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/500" "set DOMAIN: the domain's pid file finds the VM"
-run set 6B8C2A4E-1F0D-4C3E-9A55-0123456789AB scan_interval_ms 600
-tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/600" "set UUID: the status XML's <uuid> finds the domain (any case)"
-run set "$qpid" scan_interval_ms 700
-tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/700" "a pid keeps working"
-run set web2 scan_interval_ms 500
-tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "domain 'web2': no running libvirt domain of that name (no $RUN/web2.pid")" "1/1" \
-	"unknown domain: exit 1, one message"
-run set 00000000-0000-0000-0000-000000000000 scan_interval_ms 500
-tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "no running libvirt domain has this UUID")" "1/1" \
-	"unknown UUID: exit 1, one message"
-printf '#!/bin/sh\n[ "$2" = domname ] && [ "$3" = 11111111-2222-3333-4444-555555555555 ] && { echo web1; exit 0; }\nexit 1\n' \
-	> "$work/bin/virsh"
-chmod +x "$work/bin/virsh"
-run set 11111111-2222-3333-4444-555555555555 scan_interval_ms 800
-tap_is "$RC/$(cat "$ROOT/vms/$qpid/scan_interval_ms")" "0/800" "a UUID not in the runtime directory: virsh domname names it"
-rm "$work/bin/virsh"
-printf '999999999' > "$RUN/dead.pid"
-run set dead scan_interval_ms 500
-tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "is not running: a stale pid file")" "1/1" "a stale pid file: exit 1, said"
-run set 12x scan_interval_ms 500
-tap_is "$RC" 1 "12x is a domain name (not a pid): exit 1 when unknown"
-run set 0 scan_interval_ms 500
-tap_is "$RC" 2 "pid 0: usage error, exit 2"
-
-tap_done
 fi
 
 mkdir -p "$ROOT/vms"
