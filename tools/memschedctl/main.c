@@ -111,14 +111,30 @@ static const struct msctl_cmd cmds[] = {
 	  "its suffix) through gnuplot, with the data and the gnuplot script\n"
 	  "beside them, and prints the pictures' paths.\n", MSCTL_CMD_JSON, NULL },
 	{ "balloon", msctl_cmd_balloon, "[PID [target MIB | cid CID | stats]]",
-	  "show the host's balloon listener, or show or steer a VM's guest balloon",
+	  "show the host's balloon listener, or a VM's balloon; target: what the guest gives up",
 	  "Without PID: whether memsched listens for guests, open channels and\n"
 	  "refused connections. With PID and no action: the VM's balloon and the\n"
 	  "guest's last stats.\n"
-	  "  target MIB   ask the guest to balloon MIB MiB (0: none)\n"
+	  "  target MIB   what the guest GIVES UP: ask it to balloon MIB MiB (0:\n"
+	  "               none); 'setmem' sets what it keeps instead\n"
 	  "  cid CID      the guest's vsock CID (attach sets it from QEMU's\n"
 	  "               -device vhost-vsock-pci,guest-cid=N, or its JSON form)\n"
 	  "  stats        ask the guest for fresh stats now\n", MSCTL_CMD_JSON, NULL },
+	{ "setmem", msctl_cmd_setmem, "PID SIZE",
+	  "set what the guest keeps, as virsh setmem (the balloon takes the rest)",
+	  "SIZE is in KiB, or has a unit as virsh takes it: b, K/KiB, KB (1000),\n"
+	  "M/MiB, MB, G/GiB, GB, T/TiB, TB. The balloon's target becomes the\n"
+	  "guest's memory (vms/PID/guest_pages) less SIZE, rounded to a whole\n"
+	  "4 KiB page for the guest; SIZE above the guest's memory is refused.\n"
+	  "('balloon PID target MIB' says what the guest gives up.)\n", 0, NULL },
+	{ "dommemstat", msctl_cmd_dommemstat, "PID",
+	  "a VM's balloon statistics under virsh dommemstat's names",
+	  "NAME VALUE lines, in KiB (faults in counts): swap_in, swap_out,\n"
+	  "major_fault, minor_fault, unused, available, usable, disk_caches (the\n"
+	  "guest's last stats; left out until it has sent some), actual (the\n"
+	  "guest's memory less the balloon), last_update_age_ms (the stats' age;\n"
+	  "virsh's last_update is a time, this is an age) and rss (QEMU's VmRSS).\n",
+	  MSCTL_CMD_JSON, NULL },
 	{ "transfer", msctl_cmd_transfer, "FROM TO MIB",
 	  "move MIB MiB of memory from one VM to another",
 	  "Inflates FROM's balloon by MIB, waits for its guest (at most 30 s),\n"
@@ -193,7 +209,7 @@ static void usage_table(FILE *f, const struct msctl_cmd *table)
 			usage_table(f, c->sub);
 			continue;
 		}
-		if (strlen(c->name) + strlen(c->args) > 38)
+		if (strlen(c->name) + strlen(c->args) > 38 || strlen(c->name) > 8)
 			fprintf(f, "  %s %s\n  %-39s %s\n", c->name, c->args, "",
 				c->summary);
 		else

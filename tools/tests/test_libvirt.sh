@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 17
+tap_plan 30
 
 work=$(mktemp -d)
 pids=()
@@ -69,7 +69,45 @@ if make -s -C "$TOOLS" build/memschedctl > "$work/make.log" 2>&1; then
 	tap_pass "make -C tools build/memschedctl"
 else
 	tap_fail "make -C tools build/memschedctl" "$(cat "$work/make.log")"
-	tap_done
+	# 3. setmem (what the guest keeps) and dommemstat's names
+b=$ROOT/vms/$jpid/balloon
+echo 262144 > "$ROOT/vms/$jpid/guest_pages"	# 1 GiB
+chmod 0400 "$ROOT/vms/$jpid/guest_pages"
+run setmem vm2 786432
+tap_is "$RC/$(cat "$b/target_pages")" "0/65536" "setmem DOM 786432 (KiB): keeps 768 MiB, balloon target 256 MiB"
+tap_is "$OUT" "VM $jpid: the guest keeps 768.0 MiB of 1024.0 MiB (balloon target 256.0 MiB)" "setmem says what the guest keeps"
+run setmem vm2 512M
+tap_is "$RC/$(cat "$b/target_pages")" "0/131072" "setmem 512M: target 512 MiB"
+run setmem vm2 1GiB
+tap_is "$RC/$(cat "$b/target_pages")" "0/0" "setmem 1GiB (all of it): target 0"
+run setmem vm2 600MB
+tap_is "$RC/$(cat "$b/target_pages")" "0/115659" "setmem 600MB (10^6 bytes, a page rounded up for the guest): target 115659 pages"
+run setmem vm2 2G
+tap_is "$RC/$(cat "$b/target_pages")/$(printf '%s\n' "$ERR" | grep -c 'more than the guest')" "1/115659/1" \
+	"setmem above the guest's memory: refused, exit 1, target unchanged"
+run setmem vm2 12Q
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'want a positive integer in KiB')" "2/1" "setmem with a bad unit: exit 2, says what is accepted"
+run balloon -h
+tap_is "$(printf '%s\n' "$OUT" | grep -c 'target MIB   what the guest GIVES UP')" 1 "balloon's usage says target is what the guest gives up"
+run balloon vm2 target 64
+tap_is "$RC/$(cat "$b/target_pages")" "0/16384" "balloon DOM target 64 still gives up 64 MiB"
+echo 16384 > "$b/actual_pages"
+echo 2500 > "$b/stats_age_ms"
+printf 'swap_in_bytes 4096\nswap_out_bytes 8192\nmajor_faults 7\nminor_faults 900\nfree_bytes 104857600\ntotal_bytes 1006632960\navailable_bytes 524288000\ncaches_bytes 209715200\noom_kills 0\n' \
+	> "$b/guest_stats"
+run dommemstat vm2
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$jpid/status")
+tap_is "$(printf '%s\n' "$OUT" | tr '\n' ' ')" \
+	"swap_in 4 swap_out 8 major_fault 7 minor_fault 900 unused 102400 available 983040 usable 512000 disk_caches 204800 actual 983040 last_update_age_ms 2500 rss $rss " \
+	"dommemstat: virsh's names, in KiB"
+run dommemstat vm2 --json
+tap_is "$OUT" '{"swap_in":4,"swap_out":8,"major_fault":7,"minor_fault":900,"unused":102400,"available":983040,"usable":512000,"disk_caches":204800,"actual":983040,"last_update_age_ms":2500,"rss":'"$rss"'}' \
+	"dommemstat --json"
+echo -1 > "$b/stats_age_ms"
+run dommemstat vm2
+tap_is "$(printf '%s\n' "$OUT" | cut -d' ' -f1 | tr '\n' ' ')" "actual rss " "dommemstat before any guest stats: actual and rss only"
+
+tap_done
 fi
 
 mkdir -p "$ROOT/vms"
@@ -132,5 +170,43 @@ fake_qemu npid -device '{"driver":"virtio-balloon-pci","id":"balloon0"}' -device
 fake_vm "$npid"
 run attach "$npid"
 tap_is "$RC/$(cat "$ROOT/vms/$npid/balloon/cid")" "0/" "attach: no vhost-vsock device, no CID"
+
+# 3. setmem (what the guest keeps) and dommemstat's names
+b=$ROOT/vms/$jpid/balloon
+echo 262144 > "$ROOT/vms/$jpid/guest_pages"	# 1 GiB
+chmod 0400 "$ROOT/vms/$jpid/guest_pages"
+run setmem vm2 786432
+tap_is "$RC/$(cat "$b/target_pages")" "0/65536" "setmem DOM 786432 (KiB): keeps 768 MiB, balloon target 256 MiB"
+tap_is "$OUT" "VM $jpid: the guest keeps 768.0 MiB of 1024.0 MiB (balloon target 256.0 MiB)" "setmem says what the guest keeps"
+run setmem vm2 512M
+tap_is "$RC/$(cat "$b/target_pages")" "0/131072" "setmem 512M: target 512 MiB"
+run setmem vm2 1GiB
+tap_is "$RC/$(cat "$b/target_pages")" "0/0" "setmem 1GiB (all of it): target 0"
+run setmem vm2 600MB
+tap_is "$RC/$(cat "$b/target_pages")" "0/115659" "setmem 600MB (10^6 bytes, a page rounded up for the guest): target 115659 pages"
+run setmem vm2 2G
+tap_is "$RC/$(cat "$b/target_pages")/$(printf '%s\n' "$ERR" | grep -c 'more than the guest')" "1/115659/1" \
+	"setmem above the guest's memory: refused, exit 1, target unchanged"
+run setmem vm2 12Q
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'want a positive integer in KiB')" "2/1" "setmem with a bad unit: exit 2, says what is accepted"
+run balloon -h
+tap_is "$(printf '%s\n' "$OUT" | grep -c 'target MIB   what the guest GIVES UP')" 1 "balloon's usage says target is what the guest gives up"
+run balloon vm2 target 64
+tap_is "$RC/$(cat "$b/target_pages")" "0/16384" "balloon DOM target 64 still gives up 64 MiB"
+echo 16384 > "$b/actual_pages"
+echo 2500 > "$b/stats_age_ms"
+printf 'swap_in_bytes 4096\nswap_out_bytes 8192\nmajor_faults 7\nminor_faults 900\nfree_bytes 104857600\ntotal_bytes 1006632960\navailable_bytes 524288000\ncaches_bytes 209715200\noom_kills 0\n' \
+	> "$b/guest_stats"
+run dommemstat vm2
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$jpid/status")
+tap_is "$(printf '%s\n' "$OUT" | tr '\n' ' ')" \
+	"swap_in 4 swap_out 8 major_fault 7 minor_fault 900 unused 102400 available 983040 usable 512000 disk_caches 204800 actual 983040 last_update_age_ms 2500 rss $rss " \
+	"dommemstat: virsh's names, in KiB"
+run dommemstat vm2 --json
+tap_is "$OUT" '{"swap_in":4,"swap_out":8,"major_fault":7,"minor_fault":900,"unused":102400,"available":983040,"usable":512000,"disk_caches":204800,"actual":983040,"last_update_age_ms":2500,"rss":'"$rss"'}' \
+	"dommemstat --json"
+echo -1 > "$b/stats_age_ms"
+run dommemstat vm2
+tap_is "$(printf '%s\n' "$OUT" | cut -d' ' -f1 | tr '\n' ' ')" "actual rss " "dommemstat before any guest stats: actual and rss only"
 
 tap_done
