@@ -36,6 +36,7 @@ enum {
 	MSCTL_OPT_OUT,
 	MSCTL_OPT_FORMAT,
 	MSCTL_OPT_TEXTFILE_DIR,
+	MSCTL_OPT_NO_CONFIG,
 };
 
 /* The options every command takes: put first in a command's table. */

@@ -43,4 +43,11 @@ MSCTL_CMD_FN(repl);
  */
 const char *msctl_repl_root(void);
 
+/*
+ * sched PID KEY=VALUE... (cmd_sched.c): sets shares, min and max of
+ * attached VM @pid from @args ("shares=N", "min=SIZE", "max=SIZE|max").
+ * Return: the exit status (said).
+ */
+int msctl_sched_set(int pid, int nargs, char **args, const struct msctl_cmd *cmd);
+
 #endif /* MSCTL_CMDS_H */

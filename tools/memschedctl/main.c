@@ -55,11 +55,18 @@ static const struct msctl_cmd fs_cmds[] = {
 };
 
 static const struct msctl_cmd cmds[] = {
-	{ "attach", msctl_cmd_attach, "PID", "attach memsched to the KVM VM of process PID",
+	{ "attach", msctl_cmd_attach, "[--config FILE|--no-config] PID",
+	  "attach memsched to the KVM VM of process PID",
 	  "PID is the VMM's (e.g. QEMU's) process id, or a libvirt domain. A QEMU\n"
 	  "with -device vhost-vsock-pci,guest-cid=N (or libvirt's JSON form,\n"
 	  "-device {\"driver\":\"vhost-vsock-pci\",\"guest-cid\":N,...}) also gets N\n"
-	  "as its balloon CID.\n",
+	  "as its balloon CID.\n"
+	  "  --config FILE  apply FILE's settings after attaching (default:\n"
+	  "                 $MEMSCHED_CONFIG_DIR, else " "/etc/memsched/vms" ", /NAME.conf\n"
+	  "                 if it exists; NAME the domain, else QEMU's -name)\n"
+	  "  --no-config    apply none\n"
+	  "A bad line is refused with FILE:LINE before the VM is attached; a\n"
+	  "setting the VM or the kernel refuses detaches it again.\n",
 	  0, NULL },
 	{ "detach", msctl_cmd_attach, "PID", "detach memsched from the VM of process PID",
 	  "Drops the VM's sampling state and its vms/PID directory.\n", 0, NULL },

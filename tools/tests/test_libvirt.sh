@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 30
+tap_plan 49
 
 work=$(mktemp -d)
 pids=()
@@ -106,6 +106,104 @@ tap_is "$OUT" '{"swap_in":4,"swap_out":8,"major_fault":7,"minor_fault":900,"unus
 echo -1 > "$b/stats_age_ms"
 run dommemstat vm2
 tap_is "$(printf '%s\n' "$OUT" | cut -d' ' -f1 | tr '\n' ' ')" "actual rss " "dommemstat before any guest stats: actual and rss only"
+
+# 4. the per-VM configuration file that attach applies
+CONF=$work/conf
+export MEMSCHED_CONFIG_DIR=$CONF
+mkdir -p "$CONF" "$ROOT/sched" "$ROOT/files/77"
+v=$ROOT/vms/$qpid
+for f in shares:1000 min_pages:0 max_pages:max target_dram_pages:0 actual_dram_pages:0 active_pages:0; do
+	echo "${f#*:}" > "$v/sched/${f%%:*}"
+done
+echo "period=0 action=none mechanism=none pages=0 target_dram=0 actual_dram=0 reason=none" > "$v/sched/decision"
+echo max > "$ROOT/files/77/dram_budget_pages"
+echo 0 > "$ROOT/files/77/tiering"
+ln -s ../../files/77 "$v/ram"
+# state: scan_interval_ms shares min max dram_budget tiering
+state() {
+	echo "$(cat "$v/scan_interval_ms") $(cat "$v/sched/shares") $(cat "$v/sched/min_pages")" \
+		"$(cat "$v/sched/max_pages") $(cat "$ROOT/files/77/dram_budget_pages") $(cat "$ROOT/files/77/tiering")"
+}
+reset() {
+	echo 1000 > "$v/scan_interval_ms"
+	echo 1000 > "$v/sched/shares"
+	echo 0 > "$v/sched/min_pages"
+	echo max > "$v/sched/max_pages"
+	echo max > "$ROOT/files/77/dram_budget_pages"
+	echo 0 > "$ROOT/files/77/tiering"
+	: > "$ROOT/attach"
+	: > "$ROOT/detach"
+}
+cat > "$CONF/web1.conf" <<'CONFEOF'
+# web1: a small web server
+knob.scan_interval_ms = 250
+shares = 300      # a third of the default
+
+min = 128M
+max=max
+dram_budget = 1G
+tiering = on
+CONFEOF
+reset
+run attach web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(state)" "0/$qpid/250 300 32768 max 262144 1" \
+	"attach DOMAIN applies CONFIG_DIR/DOMAIN.conf: knob, shares, min, max, dram_budget, tiering"
+tap_is "$OUT" "config: $CONF/web1.conf applied (6 settings)" "attach says which file it applied"
+reset
+run attach "$qpid"
+tap_is "$RC/$(state)" "0/250 300 32768 max 262144 1" "attach PID finds the file by QEMU's -name guest=web1"
+reset
+run attach --no-config web1
+tap_is "$RC/$(state)/$OUT" "0/1000 1000 0 max max 0/" "attach --no-config applies none"
+printf 'tiering = off\nknob.scan_interval_ms = 0x200\n' > "$work/other.conf"
+reset
+echo 1 > "$ROOT/files/77/tiering"
+run attach --config "$work/other.conf" web1
+tap_is "$RC/$(state)" "0/512 1000 0 max max 0" "attach --config FILE applies FILE instead"
+
+# refused: nothing attached, nothing written
+printf '# x\nshares = 300\nshraes = 3\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(state)" "1//1000 1000 0 max max 0" "a config with an unknown key: exit 1, VM not attached, nothing written"
+tap_is "$(printf '%s\n' "$ERR" | grep -c "^memschedctl: $work/bad.conf:3: unknown key 'shraes'; accepted: knob.NAME = N")" 1 \
+	"the unknown key: FILE:LINE and what is accepted"
+for bad in "tiering = maybe|tiering: invalid value 'maybe'; accepted: on, off, 1, 0" \
+	   "min = 12Q|min: invalid size '12Q'; accepted: MiB" \
+	   "dram_budget = lots|dram_budget: invalid size 'lots'" \
+	   "knob.Scan = 1|invalid knob name 'Scan'" \
+	   "knob.scan_interval_ms = -5|knob scan_interval_ms: invalid value '-5'" \
+	   "shares 300|'shares 300': want KEY = VALUE" \
+	   "shares = 0|shares: invalid value '0'"; do
+	printf 'knob.scan_interval_ms = 250\n\n%s\n' "${bad%%|*}" > "$work/bad.conf"
+	reset
+	run attach --config "$work/bad.conf" web1
+	tap_is "$RC/$(cat "$ROOT/attach")/$(state)/$(printf '%s\n' "$ERR" | grep -cF "$work/bad.conf:3: ${bad#*|}")" \
+		"1//1000 1000 0 max max 0/1" "refused before attach: '${bad%%|*}'"
+done
+printf 'shares = 300\nshares = 400\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: shares given twice (first on line 1)")" "1/1" "a key given twice: refused"
+run attach --config "$work/none.conf" web1
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "config $work/none.conf: No such file")" "1/1" "--config FILE that is missing: exit 1"
+
+# refused after attaching (the VM does not have it): detached again
+printf 'knob.scan_interval_ms = 250\nshares = 300\nknob.frobnicate = 1\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/detach")/$(state)" "1/$qpid/1000 1000 0 max max 0" \
+	"a knob the VM lacks: exit 1, detached again, nothing written"
+tap_is "$(printf '%s\n' "$ERR" | grep -c -e "bad.conf:3: unknown knob 'frobnicate'; the knobs of VM $qpid: scan_interval_ms" -e "nothing of $work/bad.conf is applied")" 2 \
+	"a knob the VM lacks: FILE:LINE, the VM's knobs, and that nothing is applied"
+rm "$v/ram"
+printf 'shares = 300\ntiering = on\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/detach")/$(state)/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: tiering: VM $qpid's RAM is not a memschedfs file")" \
+	"1/$qpid/1000 1000 0 max max 0/1" "tiering for a VM whose RAM is not memschedfs: refused, detached, nothing written"
+run detach --config "$work/bad.conf" web1
+tap_is "$RC" 2 "detach --config: usage error"
 
 tap_done
 fi
@@ -208,5 +306,103 @@ tap_is "$OUT" '{"swap_in":4,"swap_out":8,"major_fault":7,"minor_fault":900,"unus
 echo -1 > "$b/stats_age_ms"
 run dommemstat vm2
 tap_is "$(printf '%s\n' "$OUT" | cut -d' ' -f1 | tr '\n' ' ')" "actual rss " "dommemstat before any guest stats: actual and rss only"
+
+# 4. the per-VM configuration file that attach applies
+CONF=$work/conf
+export MEMSCHED_CONFIG_DIR=$CONF
+mkdir -p "$CONF" "$ROOT/sched" "$ROOT/files/77"
+v=$ROOT/vms/$qpid
+for f in shares:1000 min_pages:0 max_pages:max target_dram_pages:0 actual_dram_pages:0 active_pages:0; do
+	echo "${f#*:}" > "$v/sched/${f%%:*}"
+done
+echo "period=0 action=none mechanism=none pages=0 target_dram=0 actual_dram=0 reason=none" > "$v/sched/decision"
+echo max > "$ROOT/files/77/dram_budget_pages"
+echo 0 > "$ROOT/files/77/tiering"
+ln -s ../../files/77 "$v/ram"
+# state: scan_interval_ms shares min max dram_budget tiering
+state() {
+	echo "$(cat "$v/scan_interval_ms") $(cat "$v/sched/shares") $(cat "$v/sched/min_pages")" \
+		"$(cat "$v/sched/max_pages") $(cat "$ROOT/files/77/dram_budget_pages") $(cat "$ROOT/files/77/tiering")"
+}
+reset() {
+	echo 1000 > "$v/scan_interval_ms"
+	echo 1000 > "$v/sched/shares"
+	echo 0 > "$v/sched/min_pages"
+	echo max > "$v/sched/max_pages"
+	echo max > "$ROOT/files/77/dram_budget_pages"
+	echo 0 > "$ROOT/files/77/tiering"
+	: > "$ROOT/attach"
+	: > "$ROOT/detach"
+}
+cat > "$CONF/web1.conf" <<'CONFEOF'
+# web1: a small web server
+knob.scan_interval_ms = 250
+shares = 300      # a third of the default
+
+min = 128M
+max=max
+dram_budget = 1G
+tiering = on
+CONFEOF
+reset
+run attach web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(state)" "0/$qpid/250 300 32768 max 262144 1" \
+	"attach DOMAIN applies CONFIG_DIR/DOMAIN.conf: knob, shares, min, max, dram_budget, tiering"
+tap_is "$OUT" "config: $CONF/web1.conf applied (6 settings)" "attach says which file it applied"
+reset
+run attach "$qpid"
+tap_is "$RC/$(state)" "0/250 300 32768 max 262144 1" "attach PID finds the file by QEMU's -name guest=web1"
+reset
+run attach --no-config web1
+tap_is "$RC/$(state)/$OUT" "0/1000 1000 0 max max 0/" "attach --no-config applies none"
+printf 'tiering = off\nknob.scan_interval_ms = 0x200\n' > "$work/other.conf"
+reset
+echo 1 > "$ROOT/files/77/tiering"
+run attach --config "$work/other.conf" web1
+tap_is "$RC/$(state)" "0/512 1000 0 max max 0" "attach --config FILE applies FILE instead"
+
+# refused: nothing attached, nothing written
+printf '# x\nshares = 300\nshraes = 3\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(state)" "1//1000 1000 0 max max 0" "a config with an unknown key: exit 1, VM not attached, nothing written"
+tap_is "$(printf '%s\n' "$ERR" | grep -c "^memschedctl: $work/bad.conf:3: unknown key 'shraes'; accepted: knob.NAME = N")" 1 \
+	"the unknown key: FILE:LINE and what is accepted"
+for bad in "tiering = maybe|tiering: invalid value 'maybe'; accepted: on, off, 1, 0" \
+	   "min = 12Q|min: invalid size '12Q'; accepted: MiB" \
+	   "dram_budget = lots|dram_budget: invalid size 'lots'" \
+	   "knob.Scan = 1|invalid knob name 'Scan'" \
+	   "knob.scan_interval_ms = -5|knob scan_interval_ms: invalid value '-5'" \
+	   "shares 300|'shares 300': want KEY = VALUE" \
+	   "shares = 0|shares: invalid value '0'"; do
+	printf 'knob.scan_interval_ms = 250\n\n%s\n' "${bad%%|*}" > "$work/bad.conf"
+	reset
+	run attach --config "$work/bad.conf" web1
+	tap_is "$RC/$(cat "$ROOT/attach")/$(state)/$(printf '%s\n' "$ERR" | grep -cF "$work/bad.conf:3: ${bad#*|}")" \
+		"1//1000 1000 0 max max 0/1" "refused before attach: '${bad%%|*}'"
+done
+printf 'shares = 300\nshares = 400\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: shares given twice (first on line 1)")" "1/1" "a key given twice: refused"
+run attach --config "$work/none.conf" web1
+tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "config $work/none.conf: No such file")" "1/1" "--config FILE that is missing: exit 1"
+
+# refused after attaching (the VM does not have it): detached again
+printf 'knob.scan_interval_ms = 250\nshares = 300\nknob.frobnicate = 1\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/detach")/$(state)" "1/$qpid/1000 1000 0 max max 0" \
+	"a knob the VM lacks: exit 1, detached again, nothing written"
+tap_is "$(printf '%s\n' "$ERR" | grep -c -e "bad.conf:3: unknown knob 'frobnicate'; the knobs of VM $qpid: scan_interval_ms" -e "nothing of $work/bad.conf is applied")" 2 \
+	"a knob the VM lacks: FILE:LINE, the VM's knobs, and that nothing is applied"
+rm "$v/ram"
+printf 'shares = 300\ntiering = on\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/detach")/$(state)/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: tiering: VM $qpid's RAM is not a memschedfs file")" \
+	"1/$qpid/1000 1000 0 max max 0/1" "tiering for a VM whose RAM is not memschedfs: refused, detached, nothing written"
+run detach --config "$work/bad.conf" web1
+tap_is "$RC" 2 "detach --config: usage error"
 
 tap_done
