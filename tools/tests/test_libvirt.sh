@@ -34,7 +34,7 @@ run() {
 fake_qemu() {
 	local var=$1
 	shift
-	sh -c 'sleep 60; true' "$@" &
+	sh -c 'sleep 60; true' "$@" > /dev/null 2>&1 &
 	pids+=($!)
 	printf -v "$var" '%s' $!
 }
