@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 49
+tap_plan 51
 
 work=$(mktemp -d)
 pids=()
@@ -404,5 +404,54 @@ tap_is "$RC/$(cat "$ROOT/detach")/$(state)/$(printf '%s\n' "$ERR" | grep -c "bad
 	"1/$qpid/1000 1000 0 max max 0/1" "tiering for a VM whose RAM is not memschedfs: refused, detached, nothing written"
 run detach --config "$work/bad.conf" web1
 tap_is "$RC" 2 "detach --config: usage error"
+
+# refused by the kernel while writing (a shim fails the chosen write):
+# detached again, the RAM file's settings put back
+cat > "$work/fail.c" <<'SHIM'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	const char *file = getenv("FAKE_ERRNO_FILE"), *e = getenv("FAKE_ERRNO");
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (file && e && len > 0) {
+		path[len] = '\0';
+		if (strlen(path) >= strlen(file) &&
+		    !strcmp(path + strlen(path) - strlen(file), file)) {
+			errno = atoi(e);
+			return -1;
+		}
+	}
+	return real(fd, buf, n);
+}
+SHIM
+if cc -shared -fPIC -o "$work/fail.so" "$work/fail.c" -ldl 2> "$work/cc.log"; then
+	ln -s ../../files/77 "$v/ram"
+	printf 'knob.scan_interval_ms = 250\ndram_budget = 1G\ntiering = on\n' > "$work/k.conf"
+	reset
+	FAKE_ERRNO_FILE=files/77/tiering FAKE_ERRNO=22 LD_PRELOAD=$work/fail.so run attach --config "$work/k.conf" web1
+	tap_is "$RC/$(cat "$ROOT/detach")/$(cat "$ROOT/files/77/dram_budget_pages")/$(printf '%s\n' "$ERR" | grep -c -e "k.conf:3: tiering = 1: the kernel refused it (EINVAL)" -e "nothing of $work/k.conf is applied")" \
+		"1/$qpid/max/2" "the kernel refuses tiering: exit 1, detached again, dram_budget put back to max"
+	reset
+	FAKE_ERRNO_FILE=vms/$qpid/scan_interval_ms FAKE_ERRNO=22 LD_PRELOAD=$work/fail.so run attach --config "$work/k.conf" web1
+	tap_is "$RC/$(cat "$ROOT/detach")/$(cat "$ROOT/files/77/dram_budget_pages")/$(printf '%s\n' "$ERR" | grep -c "k.conf:1: knob scan_interval_ms = 250: the kernel refused it (EINVAL)")" \
+		"1/$qpid/max/1" "the kernel refuses a knob: exit 1, detached again, the RAM file untouched"
+else
+	tap_skip "the kernel refuses tiering: detached again, dram_budget put back" "no cc for the shim: $(cat "$work/cc.log")"
+	tap_skip "the kernel refuses a knob: detached again" "no cc for the shim"
+fi
 
 tap_done
