@@ -101,6 +101,29 @@ static int parse_item(const char *path, unsigned int ln, char *key, char *val,
 	return 0;
 }
 
+/* min above max in one file: refused on max's line, as sched refuses it. */
+static int check_min_max(const struct msctl_config *conf)
+{
+	const struct msctl_config_item *min = NULL, *max = NULL;
+	u64 lo, hi;
+	size_t i;
+
+	for (i = 0; i < conf->nr; i++) {
+		if (conf->items[i].kind != MSCTL_CONF_SCHED)
+			continue;
+		if (!strcmp(conf->items[i].key, "min"))
+			min = &conf->items[i];
+		if (!strcmp(conf->items[i].key, "max"))
+			max = &conf->items[i];
+	}
+	if (!min || !max || !strcmp(max->value, "max=max") ||
+	    !msctl_cli_parse_size(min->value + 4, &lo) ||
+	    !msctl_cli_parse_size(max->value + 4, &hi) || lo <= hi)
+		return 0;
+	return bad(conf->path, max->line, "max (%llu pages) is below min (%llu pages, line %u)",
+		   hi, lo, min->line);
+}
+
 int msctl_config_load(const char *path, struct msctl_config *conf)
 {
 	char line[512], *p, *eq, *key, *val;
@@ -158,6 +181,8 @@ int msctl_config_load(const char *path, struct msctl_config *conf)
 	}
 	if (!ret && ferror(f))
 		ret = bad(path, ln, "read error");
+	if (!ret)
+		ret = check_min_max(conf);
 	fclose(f);
 	return ret;
 }

@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 51
+tap_plan 52
 
 work=$(mktemp -d)
 pids=()
@@ -185,6 +185,11 @@ printf 'shares = 300\nshares = 400\n' > "$work/bad.conf"
 reset
 run attach --config "$work/bad.conf" web1
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: shares given twice (first on line 1)")" "1/1" "a key given twice: refused"
+printf 'min = 1G\nmax = 512M\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: max (131072 pages) is below min (262144 pages, line 1)")" "1//1" \
+	"min above max: refused before attach"
 run attach --config "$work/none.conf" web1
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "config $work/none.conf: No such file")" "1/1" "--config FILE that is missing: exit 1"
 
@@ -385,6 +390,11 @@ printf 'shares = 300\nshares = 400\n' > "$work/bad.conf"
 reset
 run attach --config "$work/bad.conf" web1
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: shares given twice (first on line 1)")" "1/1" "a key given twice: refused"
+printf 'min = 1G\nmax = 512M\n' > "$work/bad.conf"
+reset
+run attach --config "$work/bad.conf" web1
+tap_is "$RC/$(cat "$ROOT/attach")/$(printf '%s\n' "$ERR" | grep -c "bad.conf:2: max (131072 pages) is below min (262144 pages, line 1)")" "1//1" \
+	"min above max: refused before attach"
 run attach --config "$work/none.conf" web1
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "config $work/none.conf: No such file")" "1/1" "--config FILE that is missing: exit 1"
 
