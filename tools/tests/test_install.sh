@@ -52,7 +52,7 @@ tap_is "$("$D/usr/sbin/memschedctl" -h > /dev/null; echo $?)" 0 "the installed m
 
 # KVER: the running kernel's when its headers are there, else the lab's
 if [ -e "/lib/modules/$(uname -r)/build/Makefile" ]; then kv=$(uname -r); else kv=$("$REPO/scripts/kver.sh"); fi
-tap_is "$(make -s -n -C "$REPO" install-modules DESTDIR=/x 2>&1 | grep -o '/x/lib/modules/[^ ]*/updates' | head -1)" \
+tap_is "$(env -u KVER make -s -n -C "$REPO" install-modules DESTDIR=/x 2>&1 | grep -o '/x/lib/modules/[^ ]*/updates' | head -1)" \
 	"/x/lib/modules/$kv/updates" "make install without KVER: /lib/modules/$kv/updates (running kernel if it has headers, else scripts/kver.sh)"
 
 # 2. the installed libvirt hook, against fakes
