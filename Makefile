@@ -9,14 +9,25 @@
 #   make modules KDIR=/lib/modules/$(uname -r)/build   build for a real host
 #                (with split BTF, scripts/module-btf.sh, for the eBPF tools)
 #   make bpf     the eBPF tools (bpf/build/mschedtop, mschedlat, mschedsnoop)
+#   make install [DESTDIR=DIR]   the built modules under
+#                /lib/modules/$(KVER)/updates, memschedctl and the eBPF
+#                tools under /usr/sbin, the packaging examples (packaging/)
+#   make dkms-src [DESTDIR=DIR]  /usr/src/memsched-V and memsched-guest-V
+#                with their dkms.conf
 
-KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+# The kernel to build for: the running one when its build tree is
+# installed (a real host), else the newest installed Debian kernel with
+# headers and an image (scripts/kver.sh: the lab's, which check.sh, demo.sh
+# and bench.sh ask for by name).
+RUNNING_KVER := $(shell uname -r)
+KVER ?= $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build/Makefile),$(RUNNING_KVER),$(shell scripts/kver.sh 2>/dev/null))
 KDIR ?= /lib/modules/$(KVER)/build
 # Warnings are errors in our own builds; MEMSCHED_WERROR= relaxes that for a
 # newer kernel that grows new warnings.
 MEMSCHED_WERROR ?= y
 
-.PHONY: all deps modules modules-debug bpf tools selftests unit check demo bench clean
+.PHONY: all deps modules modules-debug bpf tools selftests unit check demo bench clean \
+	install install-modules install-tools install-examples dkms-src
 
 all: modules bpf tools selftests
 
@@ -63,6 +74,66 @@ demo:
 
 bench:
 	@scripts/bench.sh
+
+# Installation. Nothing is built here (make all first, as yourself; then
+# make install as root). DESTDIR is prepended to every path.
+DESTDIR ?=
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MODDIR ?= /lib/modules/$(KVER)/updates
+SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= /lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/memsched
+HOST_MODULES := kmod/memsched/memsched.ko kmod/rdma_failover/rdma_failover.ko
+GUEST_MODULES := kmod/balloon_guest/balloon_guest.ko
+SBIN_TOOLS := tools/build/memschedctl bpf/build/mschedtop bpf/build/mschedlat bpf/build/mschedsnoop
+MEMSCHED_VERSION ?= $(or $(shell git describe --always --dirty 2>/dev/null | sed 's/-/./g'),0)
+
+install: install-modules install-tools install-examples
+
+install-modules:
+	@for f in $(HOST_MODULES) $(GUEST_MODULES); do \
+		test -f $$f || { echo "install: no $$f (run make modules first)"; exit 1; }; done
+	install -d $(DESTDIR)$(MODDIR)
+	install -m 0644 $(HOST_MODULES) $(GUEST_MODULES) $(DESTDIR)$(MODDIR)/
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	else echo "install: DESTDIR set: run 'depmod -a $(KVER)' on the target"; fi
+
+install-tools:
+	@for f in $(SBIN_TOOLS); do \
+		test -x $$f || { echo "install: no $$f (run make tools bpf first)"; exit 1; }; done
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(SBIN_TOOLS) $(DESTDIR)$(SBINDIR)/
+
+# The examples go where they act, except the per-VM directory (empty) and
+# the ones that would change what an existing host does: modules-load.d
+# loads memsched at boot, so it is only copied to DOCDIR, like the config
+# example.
+install-examples:
+	install -d $(DESTDIR)$(SYSCONFDIR)/modprobe.d $(DESTDIR)$(SYSCONFDIR)/memsched/vms \
+		$(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d $(DESTDIR)$(SYSTEMDDIR) \
+		$(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 packaging/modprobe.d/memsched.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/memsched.conf
+	install -m 0755 packaging/libvirt/qemu $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/memsched
+	install -m 0644 packaging/systemd/memsched.service $(DESTDIR)$(SYSTEMDDIR)/memsched.service
+	install -m 0644 packaging/modules-load.d/memsched.conf $(DESTDIR)$(DOCDIR)/examples/modules-load.d-memsched.conf
+	install -m 0644 Documentation/admin-guide/examples/web1.conf $(DESTDIR)$(DOCDIR)/examples/web1.conf
+
+# The dkms source trees: the host's (memsched.ko, rdma_failover.ko) and
+# the guest's (balloon_guest.ko), each with its dkms.conf
+# (packaging/dkms/); then 'dkms add|build|install memsched/VERSION'.
+DKMS_SRC = Kbuild kmod include
+dkms-src:
+	@for p in memsched memsched-guest; do \
+		d=$(DESTDIR)/usr/src/$$p-$(MEMSCHED_VERSION); \
+		rm -rf $$d && install -d $$d/lib && cp -a $(DKMS_SRC) $$d/ && \
+		cp -a lib/*.c lib/*.h $$d/lib/ && \
+		find $$d \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+			-o -name '.*.cmd' -o -name Module.symvers -o -name modules.order \
+			-o -name '*.dwo' \) -delete && \
+		sed 's/@VERSION@/$(MEMSCHED_VERSION)/g' packaging/dkms/$$p.conf.in > $$d/dkms.conf && \
+		echo "dkms-src: $$d" || exit 1; \
+	done
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

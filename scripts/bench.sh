@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 MAKE=${MAKE:-make}
 scripts/deps.sh
+# The lab's kernel: make's default is the running kernel when its headers
+# are installed (a real host), which need not be the one the lab boots.
+KVER=${KVER:-$(scripts/kver.sh)} || exit 1
+export KVER
 $MAKE -s modules > /dev/null
 $MAKE -s bpf > /dev/null
 $MAKE -s -C selftests all

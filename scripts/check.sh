@@ -57,6 +57,10 @@ finish() {
 }
 
 step "deps" scripts/deps.sh || finish
+# The lab's kernel: make's default is the running kernel when its headers
+# are installed (a real host), which need not be the one the lab boots.
+KVER=${KVER:-$(scripts/kver.sh)} || exit 1
+export KVER
 
 # The debug kernel (KASAN, lockdep, list/VM debugging, fault injection):
 # built, or found in the cache, at low priority while the native tests and
@@ -115,7 +119,7 @@ unit_bins=$(cd lib/tests && find build -maxdepth 1 -type f -executable -name 'te
 # options (small labs, one at a time) run first in the second lane, beside
 # the first lane's lab: on their own they left a core idle for 5 minutes.
 other_tests() {
-	(cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh) \
+	(cd tools/tests && ../../selftests/run_tests.sh -t 120 tools test_memschedctl.sh test_libvirt.sh test_install.sh) \
 		> "$out/tools.tap"
 	(cd tools/lab/tests && ../../../selftests/run_tests.sh -t 600 lab \
 		test_accel.sh test_splats.sh test_fallback.sh test_peer.sh test_disk.sh test_silent.sh) \

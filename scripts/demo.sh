@@ -6,6 +6,10 @@ set -eu -o pipefail
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 scripts/deps.sh
+# The lab's kernel: make's default is the running kernel when its headers
+# are installed (a real host), which need not be the one the lab boots.
+KVER=${KVER:-$(scripts/kver.sh)} || exit 1
+export KVER
 echo "demo: building modules and test programs"
 mkdir -p build
 $MAKE -s modules > build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }

@@ -12,7 +12,7 @@
 ms_require_kvm
 ctl=$TAP_REPO/tools/build/memschedctl
 [ -x "$ctl" ] || tap_skip_all "tools/build/memschedctl not built (make tools)"
-tap_plan 46
+tap_plan 51
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; umount "$work/mnt" 2>/dev/null; rm -rf "$work"' EXIT
@@ -155,6 +155,21 @@ tap_is "$("$ctl" sched --json | jq -r --argjson p "$pid" '.vms[] | select(.pid =
 echo auto > "$sd/pool_pages"
 "$ctl" sched "$pid" min=0 max=max shares=1000
 tap_ok "detach" "$ctl" detach "$pid"
+# A libvirt domain (a runtime directory naming the VMM, laid out as
+# libvirt's) attached by name, its configuration file applied to the real
+# module; a file with a knob the module lacks detaches it again.
+export MEMSCHED_LIBVIRT_RUN=$work/libvirt MEMSCHED_CONFIG_DIR=$work/vmconf
+mkdir -p "$MEMSCHED_LIBVIRT_RUN" "$MEMSCHED_CONFIG_DIR"
+printf '%s' "$pid" > "$MEMSCHED_LIBVIRT_RUN/dom1.pid"
+printf 'knob.scan_interval_ms = 250\nshares = 300\nmin = 4M\nmax = 32M\n' > "$MEMSCHED_CONFIG_DIR/dom1.conf"
+tap_ok "attach DOMAIN: its pid file, its config file" "$ctl" attach dom1
+tap_is "$(cat "$d/scan_interval_ms") $(cat "$d/sched/shares") $(cat "$d/sched/min_pages") $(cat "$d/sched/max_pages")" \
+	"250 300 1024 8192" "the config's knob and sched settings hold in the module"
+tap_ok "detach DOMAIN" "$ctl" detach dom1
+printf 'knob.scan_interval_ms = 500\nknob.frobnicate = 1\n' > "$MEMSCHED_CONFIG_DIR/dom1.conf"
+expect_err "dom1.conf:2: unknown knob 'frobnicate'" "attach DOMAIN with a knob the module lacks: refused" attach dom1
+tap_is "$([ -d "$d" ] && echo attached || echo detached)" detached "a refused config: the VM is detached again"
+unset MEMSCHED_LIBVIRT_RUN MEMSCHED_CONFIG_DIR
 
 # fs: a real memschedfs mount; files by path (stat) and by inode
 mnt=$work/mnt

@@ -10,9 +10,11 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "libvirt.h"
 #include "sysfs.h"
 
 bool msctl_cli_json;
+char msctl_cli_domain[256];
 
 /* "Usage: memschedctl CMD [-r ROOT] [--json] ARGS" */
 static void cmd_synopsis(FILE *f, const struct msctl_cmd *cmd)
@@ -162,12 +164,24 @@ bool msctl_cli_parse_secs(const char *s, double *secs)
 
 int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid)
 {
+	const char *p;
 	u64 v;
 
-	if (!arg || !isdigit((unsigned char)*arg) || !msctl_cli_parse_u64(arg, &v) ||
-	    !v || v > INT_MAX)
-		return msctl_cli_usage_err(cmd, "invalid PID '%s': want a positive decimal number",
-					   arg ? arg : "");
+	if (!arg || !*arg)
+		return msctl_cli_usage_err(cmd, "missing PID or DOMAIN");
+	for (p = arg; isdigit((unsigned char)*p); p++)
+		;
+	/* Not all digits: a libvirt domain's name or UUID. */
+	if (*p) {
+		if (msctl_libvirt_pid(arg, pid, msctl_cli_domain,
+				      sizeof(msctl_cli_domain)))
+			return EXIT_ERR;
+		return -1;
+	}
+	if (!msctl_cli_parse_u64(arg, &v) || !v || v > INT_MAX)
+		return msctl_cli_usage_err(cmd, "invalid PID '%s': want a positive decimal number or a libvirt domain",
+					   arg);
+	msctl_cli_domain[0] = '\0';
 	*pid = (int)v;
 	return -1;
 }

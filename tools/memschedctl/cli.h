@@ -36,6 +36,7 @@ enum {
 	MSCTL_OPT_OUT,
 	MSCTL_OPT_FORMAT,
 	MSCTL_OPT_TEXTFILE_DIR,
+	MSCTL_OPT_NO_CONFIG,
 };
 
 /* The options every command takes: put first in a command's table. */
@@ -47,6 +48,9 @@ enum {
 
 /* --json was given (to a command that takes it). */
 extern bool msctl_cli_json;
+
+/* The libvirt domain the last PID operand named ("" if a pid was given). */
+extern char msctl_cli_domain[256];
 
 void msctl_cli_cmd_usage(FILE *f, const struct msctl_cmd *cmd);
 __printf(2, 3) int msctl_cli_usage_err(const struct msctl_cmd *cmd, const char *fmt, ...);
@@ -78,7 +82,12 @@ bool msctl_cli_parse_secs_max(const char *s, double max, double *secs);
 /* Seconds, more than 0 and at most 86400 (an interval), may be fractional. */
 bool msctl_cli_parse_secs(const char *s, double *secs);
 
-/* The PID operand @arg in *@pid. */
+/*
+ * The PID operand @arg in *@pid: a decimal pid, else the name or UUID of a
+ * running libvirt domain (libvirt.h), whose name is then in
+ * msctl_cli_domain. Return: -1 to go on, else the exit status (2: a bad
+ * pid, 1: no such domain or no libvirt; said).
+ */
 int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid);
 
 /* After option parsing: exactly one operand left, a PID. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmds.h"
 #include "fmt.h"
@@ -334,4 +335,182 @@ MSCTL_CMD_FN(transfer)
 		  ret == -EAGAIN ? "the giving guest released nothing in time" :
 		  strerror(-ret), msctl_errno_name(-ret));
 	return EXIT_ERR;
+}
+
+/*
+ * A size as virsh setmem takes it, in bytes: a decimal number in KiB, or
+ * with a unit (any case): b/bytes, k/KiB, KB (1000), M/MiB, MB, G/GiB, GB,
+ * T/TiB, TB.
+ */
+static bool parse_virsh_size(const char *s, u64 *bytes)
+{
+	static const struct {
+		const char *unit;
+		u64 mult;
+	} units[] = {
+		{ "", 1ULL << 10 }, { "b", 1 }, { "bytes", 1 },
+		{ "k", 1ULL << 10 }, { "kib", 1ULL << 10 }, { "kb", 1000 },
+		{ "m", 1ULL << 20 }, { "mib", 1ULL << 20 }, { "mb", 1000000 },
+		{ "g", 1ULL << 30 }, { "gib", 1ULL << 30 }, { "gb", 1000000000 },
+		{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 }, { "tb", 1000000000000ULL },
+	};
+	char *end;
+	size_t i;
+	u64 v;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(end, units[i].unit))
+			continue;
+		if (v > ~0ULL / units[i].mult)
+			return false;
+		*bytes = v * units[i].mult;
+		return true;
+	}
+	return false;
+}
+
+/* setmem PID SIZE: the guest keeps SIZE; the balloon takes the rest. */
+MSCTL_CMD_FN(setmem)
+{
+	u64 bytes, keep, guest;
+	char val[32];
+	int ret, pid;
+
+	ret = msctl_cli_parse_plain(argc, argv, cmd, 2);
+	if (ret < 0)
+		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	if (ret >= 0)
+		return ret;
+	if (!parse_virsh_size(argv[optind + 1], &bytes) || !bytes)
+		return msctl_cli_usage_err(cmd, "invalid SIZE '%s': want a positive integer in KiB, or with a unit (b, K, KiB, KB, M, MiB, MB, G, GiB, GB, T, TiB, TB)",
+					   argv[optind + 1]);
+	if (msctl_vm_check(pid))
+		return EXIT_ERR;
+	ret = msctl_vm_read_u64(pid, "guest_pages", &guest);
+	if (ret) {
+		msctl_vm_report(ret, pid);
+		return EXIT_ERR;
+	}
+	/* what the guest keeps, rounded up to a whole 4 KiB page */
+	keep = (bytes + 4095) / 4096;
+	if (keep > guest) {
+		msctl_err("setmem %d: %llu KiB is more than the guest's memory, %llu KiB",
+			  pid, (bytes + 1023) / 1024, guest * 4);
+		return EXIT_ERR;
+	}
+	snprintf(val, sizeof(val), "%llu\n", guest - keep);
+	ret = vm_write(pid, "balloon/target_pages", val, "setmem");
+	if (!ret)
+		printf("VM %d: the guest keeps %.1f MiB of %.1f MiB (balloon target %.1f MiB)\n",
+		       pid, msctl_fmt_mib(keep), msctl_fmt_mib(guest),
+		       msctl_fmt_mib(guest - keep));
+	return ret;
+}
+
+/* A "name value" line of balloon/guest_stats, in *@v; false if absent. */
+static bool guest_stat(const char *buf, const char *name, u64 *v)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == ' ')
+			return sscanf(p + n + 1, "%llu", v) == 1;
+	return false;
+}
+
+/* The QEMU's resident set in KiB (VmRSS of /proc/PID/status). */
+static bool qemu_rss_kib(int pid, u64 *kib)
+{
+	char path[64], *buf, *p;
+	size_t len;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (msctl_sysfs_slurp(path, &buf, &len))
+		return false;
+	p = strstr(buf, "\nVmRSS:");
+	if (p)
+		ok = sscanf(p + 7, "%llu", kib) == 1;
+	free(buf);
+	return ok;
+}
+
+/*
+ * dommemstat PID: the balloon's values under virsh dommemstat's names, in
+ * KiB (faults as counts). A name without data here is left out, as virsh
+ * leaves out what the guest did not report.
+ */
+MSCTL_CMD_FN(dommemstat)
+{
+	static const struct {
+		const char *name;	/* virsh's */
+		const char *stat;	/* balloon/guest_stats' */
+		bool bytes;
+	} map[] = {
+		{ "swap_in", "swap_in_bytes", true },
+		{ "swap_out", "swap_out_bytes", true },
+		{ "major_fault", "major_faults", false },
+		{ "minor_fault", "minor_faults", false },
+		{ "unused", "free_bytes", true },
+		{ "available", "total_bytes", true },
+		{ "usable", "available_bytes", true },
+		{ "disk_caches", "caches_bytes", true },
+	};
+	char path[PATH_MAX], *buf = NULL;
+	u64 guest, ballooned, v, age_ms = 0;
+	struct msctl_json j;
+	bool never = true;
+	size_t len = 0, i;
+	int ret, pid;
+
+	ret = msctl_cli_parse_plain(argc, argv, cmd, 1);
+	if (ret < 0)
+		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	if (ret >= 0)
+		return ret;
+	if (msctl_vm_check(pid))
+		return EXIT_ERR;
+	ret = msctl_vm_read_u64(pid, "guest_pages", &guest);
+	if (!ret)
+		ret = msctl_vm_read_u64(pid, "balloon/actual_pages", &ballooned);
+	if (!ret)
+		ret = read_stats_age(pid, &age_ms, &never);
+	if (ret) {
+		msctl_vm_report(ret, pid);
+		return EXIT_ERR;
+	}
+	if (!msctl_vm_path(path, sizeof(path), pid, "balloon/guest_stats"))
+		msctl_sysfs_slurp(path, &buf, &len);
+	if (msctl_cli_json) {
+		msctl_json_init(&j, stdout);
+		msctl_json_obj_open(&j, NULL);
+	}
+#define DMS(name, val) do {						\
+		if (msctl_cli_json)					\
+			msctl_json_u64(&j, name, val);			\
+		else							\
+			printf("%s %llu\n", name, (u64)(val));		\
+	} while (0)
+	for (i = 0; buf && !never && i < ARRAY_SIZE(map); i++)
+		if (guest_stat(buf, map[i].stat, &v))
+			DMS(map[i].name, map[i].bytes ? v / 1024 : v);
+	DMS("actual", (guest - (ballooned < guest ? ballooned : guest)) * 4);
+	if (!never)
+		DMS("last_update_age_ms", age_ms);
+	if (qemu_rss_kib(pid, &v))
+		DMS("rss", v);
+#undef DMS
+	if (msctl_cli_json) {
+		msctl_json_obj_close(&j);
+		msctl_json_end(&j);
+	}
+	free(buf);
+	return EXIT_OK;
 }

@@ -425,7 +425,7 @@ static int parse_assignment(const char *arg, struct sched_set *s,
  * min_pages <= max_pages after each write (the kernel refuses a write
  * that breaks it): max first when the new max is at least the current min.
  */
-static int sched_set(int pid, int nargs, char **args, const struct msctl_cmd *cmd)
+int msctl_sched_set(int pid, int nargs, char **args, const struct msctl_cmd *cmd)
 {
 	struct sched_set s = { 0 };
 	char val[32];
@@ -495,5 +495,5 @@ MSCTL_CMD_FN(sched)
 		return msctl_cli_usage_err(cmd, "--json is for showing the scheduler");
 	if (argc - optind < 2)
 		return msctl_cli_usage_err(cmd, "PID without a control: want shares=N, min=SIZE or max=SIZE|max");
-	return sched_set(pid, argc - optind - 1, argv + optind + 1, cmd);
+	return msctl_sched_set(pid, argc - optind - 1, argv + optind + 1, cmd);
 }

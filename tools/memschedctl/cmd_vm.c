@@ -14,6 +14,7 @@
 #include <uapi/memsched.h>
 
 #include "cmds.h"
+#include "config.h"
 #include "fmt.h"
 #include "json.h"
 #include "plot.h"
@@ -21,32 +22,68 @@
 #include "vm.h"
 
 /*
- * The guest CID of a QEMU with -device vhost-vsock-pci,guest-cid=N, from
- * /proc/PID/cmdline; 0 when there is none.
+ * The CID in one -device argument of a vhost-vsock device, in either form
+ * QEMU takes: "vhost-vsock-pci,guest-cid=N,..." (keyval, as typed by hand)
+ * or {"driver":"vhost-vsock-pci","guest-cid":N,...} (JSON, as libvirt
+ * passes it; N may also be quoted). 0 when @arg has none.
+ */
+u64 msctl_vsock_arg_cid(const char *arg)
+{
+	const char *c;
+	char num[24];
+	size_t n;
+	u64 cid;
+
+	if (!strstr(arg, "vhost-vsock"))
+		return 0;
+	c = arg;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c == '{') {
+		c = strstr(c, "\"guest-cid\"");
+		if (!c)
+			return 0;
+		c += 11;
+		c += strspn(c, " \t");
+		if (*c++ != ':')
+			return 0;
+		c += strspn(c, " \t");
+		if (*c == '"')
+			c++;
+		n = strspn(c, "0123456789");
+	} else {
+		for (c = strstr(arg, "guest-cid="); c && c != arg && c[-1] != ',';
+		     c = strstr(c + 1, "guest-cid="))
+			;
+		if (!c)
+			return 0;
+		c += 10;
+		n = strcspn(c, ",");
+	}
+	if (!n || n >= sizeof(num))
+		return 0;
+	memcpy(num, c, n);
+	num[n] = 0;
+	return msctl_cli_parse_u64(num, &cid) ? cid : 0;
+}
+
+/*
+ * The guest CID of a QEMU with a vhost-vsock device (msctl_vsock_arg_cid),
+ * from /proc/PID/cmdline; 0 when there is none.
  */
 static u64 qemu_guest_cid(int pid)
 {
 	char path[64], *buf, *p;
 	size_t len;
-	u64 cid = 0;
+	u64 cid = 0, c;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if (msctl_sysfs_slurp(path, &buf, &len))
 		return 0;
 	for (p = buf; p < buf + len; p += strlen(p) + 1) {
-		char *c = strstr(p, "guest-cid=");
-
-		if (strstr(p, "vhost-vsock") && c) {
-			char num[24];
-			size_t n = strcspn(c + 10, ",");
-
-			if (n && n < sizeof(num)) {
-				memcpy(num, c + 10, n);
-				num[n] = 0;
-				if (!msctl_cli_parse_u64(num, &cid))
-					cid = 0;
-			}
-		}
+		c = msctl_vsock_arg_cid(p);
+		if (c)
+			cid = c;
 	}
 	free(buf);
 	return cid;
@@ -75,20 +112,96 @@ static void attach_balloon_cid(int pid)
 		printf("balloon: guest CID %llu (from the QEMU command line)\n", cid);
 }
 
-/* attach PID, detach PID */
+/*
+ * The configuration file attach applies (config.h): --config FILE, else
+ * DIR/NAME.conf when it exists (NAME: the libvirt domain named on the
+ * command line, else QEMU's -name); "" for none.
+ */
+static int attach_config_path(int pid, const char *given, bool none,
+			      char *buf, size_t size)
+{
+	char name[256];
+
+	buf[0] = '\0';
+	if (none)
+		return 0;
+	if (given) {
+		snprintf(buf, size, "%s", given);
+		return 0;
+	}
+	if (msctl_cli_domain[0])
+		snprintf(name, sizeof(name), "%s", msctl_cli_domain);
+	else
+		msctl_vm_name(pid, name, sizeof(name));
+	if (!name[0] || strchr(name, '/') || name[0] == '.')
+		return 0;
+	if (snprintf(buf, size, "%s/%s.conf", msctl_config_dir(), name) >= (int)size ||
+	    access(buf, F_OK))
+		buf[0] = '\0';
+	return 0;
+}
+
+/* Undoes an attach whose configuration could not be applied. */
+static void attach_undo(int pid, const char *conf)
+{
+	char path[PATH_MAX];
+	bool opened;
+	int ret = -ENAMETOOLONG;
+
+	if (!msctl_sysfs_path(path, sizeof(path), "detach"))
+		ret = msctl_sysfs_writef(path, &opened, "%d\n", pid);
+	if (ret)
+		msctl_err("attach %d: %s not applied, and detaching again failed (%s): 'memschedctl detach %d'",
+			  pid, conf, msctl_errno_name(-ret), pid);
+	else
+		msctl_err("attach %d: detached again: nothing of %s is applied", pid, conf);
+}
+
+/* attach [--config FILE|--no-config] PID, detach PID */
 MSCTL_CMD_FN(attach)
 {
-	bool attach = !strcmp(cmd->name, "attach");
-	char path[PATH_MAX], msg[PATH_MAX + 64];
-	const char *why;
-	bool opened;
-	int ret, pid;
+	static const struct option opts[] = {
+		MSCTL_CLI_COMMON_OPTS,
+		{ "config", required_argument, NULL, 'c' },
+		{ "no-config", no_argument, NULL, MSCTL_OPT_NO_CONFIG },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool attach = !strcmp(cmd->name, "attach"), opened, no_config = false;
+	char path[PATH_MAX], msg[PATH_MAX + 64], conf_path[PATH_MAX];
+	static struct msctl_config conf;
+	const char *why, *given = NULL;
+	int ret, pid, c;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 1);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, MSCTL_CLI_COMMON_SHORT "c:", opts, NULL)) != -1) {
+		if (c == 'c' || c == MSCTL_OPT_NO_CONFIG) {
+			if (!attach)
+				return msctl_cli_usage_err(cmd, "detach takes no configuration");
+			if (c == 'c')
+				given = optarg;
+			else
+				no_config = true;
+			continue;
+		}
+		ret = msctl_cli_common_opt(c, argv, cmd);
+		if (ret >= 0)
+			return ret;
+	}
+	if (given && no_config)
+		return msctl_cli_usage_err(cmd, "--config and --no-config together");
+	if (argc - optind != 1)
+		return msctl_cli_usage_err(cmd, "%s", argc - optind < 1 ?
+					   "missing PID" : "too many arguments");
+	ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
 	if (ret >= 0)
 		return ret;
+	conf_path[0] = '\0';
+	if (attach) {
+		attach_config_path(pid, given, no_config, conf_path, sizeof(conf_path));
+		/* a bad file is refused before the VM is attached */
+		if (conf_path[0] && msctl_config_load(conf_path, &conf))
+			return EXIT_ERR;
+	}
 	if (msctl_sysfs_check_root())
 		return EXIT_ERR;
 	if (msctl_sysfs_path(path, sizeof(path), "%s", cmd->name)) {
@@ -97,8 +210,17 @@ MSCTL_CMD_FN(attach)
 	}
 	ret = msctl_sysfs_writef(path, &opened, "%d\n", pid);
 	if (!ret) {
-		if (attach)
-			attach_balloon_cid(pid);
+		if (!attach)
+			return EXIT_OK;
+		attach_balloon_cid(pid);
+		if (!conf_path[0])
+			return EXIT_OK;
+		if (msctl_config_apply(pid, &conf, cmd)) {
+			attach_undo(pid, conf_path);
+			return EXIT_ERR;
+		}
+		printf("config: %s applied (%zu setting%s)\n", conf_path, conf.nr,
+		       conf.nr == 1 ? "" : "s");
 		return EXIT_OK;
 	}
 
@@ -208,7 +330,7 @@ cleanup:
  * The inode of the memschedfs file that backs the VM's RAM (vms/<pid>/ram
  * links to ../../files/<ino>); 0 when there is none.
  */
-static u64 vm_ram_ino(int pid)
+u64 msctl_vm_ram_ino(int pid)
 {
 	char path[PATH_MAX], target[PATH_MAX], *base;
 	ssize_t n;
@@ -398,10 +520,10 @@ MSCTL_CMD_FN(status)
 		goto cleanup;
 	}
 	if (msctl_cli_json)
-		status_json(&vm, vm_ram_ino(pid), ages, nr_ages, knobs, nr_knobs,
+		status_json(&vm, msctl_vm_ram_ino(pid), ages, nr_ages, knobs, nr_knobs,
 			    stats, nr_stats);
 	else
-		status_text(&vm, vm_ram_ino(pid), ages, nr_ages);
+		status_text(&vm, msctl_vm_ram_ino(pid), ages, nr_ages);
 	ret = EXIT_OK;
 cleanup:
 	free(knobs);

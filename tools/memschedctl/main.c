@@ -55,9 +55,18 @@ static const struct msctl_cmd fs_cmds[] = {
 };
 
 static const struct msctl_cmd cmds[] = {
-	{ "attach", msctl_cmd_attach, "PID", "attach memsched to the KVM VM of process PID",
-	  "PID is the VMM's (e.g. QEMU's) process id. A QEMU with\n"
-	  "-device vhost-vsock-pci,guest-cid=N also gets N as its balloon CID.\n",
+	{ "attach", msctl_cmd_attach, "[--config FILE|--no-config] PID",
+	  "attach memsched to the KVM VM of process PID",
+	  "PID is the VMM's (e.g. QEMU's) process id, or a libvirt domain. A QEMU\n"
+	  "with -device vhost-vsock-pci,guest-cid=N (or libvirt's JSON form,\n"
+	  "-device {\"driver\":\"vhost-vsock-pci\",\"guest-cid\":N,...}) also gets N\n"
+	  "as its balloon CID.\n"
+	  "  --config FILE  apply FILE's settings after attaching (default:\n"
+	  "                 $MEMSCHED_CONFIG_DIR, else " "/etc/memsched/vms" ", /NAME.conf\n"
+	  "                 if it exists; NAME the domain, else QEMU's -name)\n"
+	  "  --no-config    apply none\n"
+	  "A bad line is refused with FILE:LINE before the VM is attached; a\n"
+	  "setting the VM or the kernel refuses detaches it again.\n",
 	  0, NULL },
 	{ "detach", msctl_cmd_attach, "PID", "detach memsched from the VM of process PID",
 	  "Drops the VM's sampling state and its vms/PID directory.\n", 0, NULL },
@@ -109,14 +118,30 @@ static const struct msctl_cmd cmds[] = {
 	  "its suffix) through gnuplot, with the data and the gnuplot script\n"
 	  "beside them, and prints the pictures' paths.\n", MSCTL_CMD_JSON, NULL },
 	{ "balloon", msctl_cmd_balloon, "[PID [target MIB | cid CID | stats]]",
-	  "show the host's balloon listener, or show or steer a VM's guest balloon",
+	  "show the host's balloon listener, or a VM's balloon; target: what the guest gives up",
 	  "Without PID: whether memsched listens for guests, open channels and\n"
 	  "refused connections. With PID and no action: the VM's balloon and the\n"
 	  "guest's last stats.\n"
-	  "  target MIB   ask the guest to balloon MIB MiB (0: none)\n"
+	  "  target MIB   what the guest GIVES UP: ask it to balloon MIB MiB (0:\n"
+	  "               none); 'setmem' sets what it keeps instead\n"
 	  "  cid CID      the guest's vsock CID (attach sets it from QEMU's\n"
-	  "               -device vhost-vsock-pci,guest-cid=N)\n"
+	  "               -device vhost-vsock-pci,guest-cid=N, or its JSON form)\n"
 	  "  stats        ask the guest for fresh stats now\n", MSCTL_CMD_JSON, NULL },
+	{ "setmem", msctl_cmd_setmem, "PID SIZE",
+	  "set what the guest keeps, as virsh setmem (the balloon takes the rest)",
+	  "SIZE is in KiB, or has a unit as virsh takes it: b, K/KiB, KB (1000),\n"
+	  "M/MiB, MB, G/GiB, GB, T/TiB, TB. The balloon's target becomes the\n"
+	  "guest's memory (vms/PID/guest_pages) less SIZE, rounded to a whole\n"
+	  "4 KiB page for the guest; SIZE above the guest's memory is refused.\n"
+	  "('balloon PID target MIB' says what the guest gives up.)\n", 0, NULL },
+	{ "dommemstat", msctl_cmd_dommemstat, "PID",
+	  "a VM's balloon statistics under virsh dommemstat's names",
+	  "NAME VALUE lines, in KiB (faults in counts): swap_in, swap_out,\n"
+	  "major_fault, minor_fault, unused, available, usable, disk_caches (the\n"
+	  "guest's last stats; left out until it has sent some), actual (the\n"
+	  "guest's memory less the balloon), last_update_age_ms (the stats' age;\n"
+	  "virsh's last_update is a time, this is an age) and rss (QEMU's VmRSS).\n",
+	  MSCTL_CMD_JSON, NULL },
 	{ "transfer", msctl_cmd_transfer, "FROM TO MIB",
 	  "move MIB MiB of memory from one VM to another",
 	  "Inflates FROM's balloon by MIB, waits for its guest (at most 30 s),\n"
@@ -191,7 +216,7 @@ static void usage_table(FILE *f, const struct msctl_cmd *table)
 			usage_table(f, c->sub);
 			continue;
 		}
-		if (strlen(c->name) + strlen(c->args) > 38)
+		if (strlen(c->name) + strlen(c->args) > 38 || strlen(c->name) > 8)
 			fprintf(f, "  %s %s\n  %-39s %s\n", c->name, c->args, "",
 				c->summary);
 		else
@@ -210,6 +235,9 @@ static void usage(FILE *f)
 		"                   else " MEMSCHED_SYSFS_ROOT ")\n"
 		"  --json           (commands that show values) one JSON object on stdout\n"
 		"  -h, --help       show this help, or a command's with '" PROG " COMMAND -h'\n\n"
+		"PID is a VMM's process id, or the name or UUID of a running libvirt\n"
+		"domain (its QEMU's pid from /run/libvirt/qemu/NAME.pid; the directory\n"
+		"is $MEMSCHED_LIBVIRT_RUN when set).\n"
 		"Sizes are in MiB (1 MiB = 256 pages of 4 KiB).\n"
 		"Exit status: 0 success, 1 error, 2 usage error.\n");
 }

@@ -114,4 +114,17 @@ void msctl_vm_name(int pid, char *buf, size_t size);
 /* The attached pids, increasing. Return: 0 or -1 (said). */
 int msctl_vm_list(int **pidsp, size_t *nrp);
 
+/*
+ * The inode of the memschedfs file of VM @pid's RAM (vms/<pid>/ram links
+ * to ../../files/<ino>; cmd_vm.c); 0 when there is none.
+ */
+u64 msctl_vm_ram_ino(int pid);
+
+/*
+ * The guest CID of one QEMU -device argument of a vhost-vsock device, in
+ * the keyval form (vhost-vsock-pci,guest-cid=N) or the JSON form libvirt
+ * uses ({"driver":"vhost-vsock-pci","guest-cid":N}); 0 when none.
+ */
+u64 msctl_vsock_arg_cid(const char *arg);
+
 #endif /* MSCTL_VM_H */

@@ -181,8 +181,8 @@ is_rc 2 "unknown command: exit 2"
 has "$ERR" "unknown command 'frobnicate'" "unknown command is named"
 run status
 is_rc 2 "status without PID: exit 2"
-run status abc
-is_rc 2 "status with a non-numeric PID: exit 2"
+MEMSCHED_LIBVIRT_RUN=$work/no-libvirt run status abc
+is_rc 1 "status with a non-numeric PID (a libvirt domain, no libvirt here): exit 1"
 run status 4242 5151
 is_rc 2 "status with two PIDs: exit 2"
 run mrc 4242 --bogus
