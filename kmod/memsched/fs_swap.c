@@ -820,8 +820,9 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 		left = want - sw.out;
 		nr_sel = msched_swap_select(aged ? mf->tier.heat : NULL,
 					    aged ? mf->tier.nr_pages : 0, cand,
-					    nr_cand, min_t(u64, left, U32_MAX),
-					    below, sel);
+					    NULL, nr_cand,
+					    min_t(u64, left, U32_MAX), below,
+					    sel, NULL);
 		trace_msched_swap_out(mf->vfs_inode.i_ino, left, nr_cand,
 				      nr_sel, force, below);
 		if (!round)
