@@ -69,7 +69,9 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_HUGE_FALLBACKS,	/* 2 MiB ranges that got 4 KiB pages */
 	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
 	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
-	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
+	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios kept: fewer than 512 slots free */
+	MSCHED_FS_ST_SWAP_OUT_HUGE,	/* huge folios written out whole */
+	MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG,	/* of those, to more than one slot run */
 	MSCHED_FS_NR_STATS,
 };
 

@@ -120,6 +120,8 @@ MSCHED_FS_STAT(nr_huge_fallbacks, MSCHED_FS_ST_HUGE_FALLBACKS);
 MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
 MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
+MSCHED_FS_STAT(nr_swap_out_huge, MSCHED_FS_ST_SWAP_OUT_HUGE);
+MSCHED_FS_STAT(nr_swap_out_huge_fragmented, MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -150,6 +152,8 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_huge_splits_attr.attr.attr,
 	&nr_huge_split_failures_attr.attr.attr,
 	&nr_swap_huge_skips_attr.attr.attr,
+	&nr_swap_out_huge_attr.attr.attr,
+	&nr_swap_out_huge_fragmented_attr.attr.attr,
 	NULL,
 };
 

@@ -54,6 +54,7 @@ void msched_swap_get_knobs(struct msched_swap_knobs *k);
 int msched_swap_hold(void);
 void msched_swap_release(void);
 u32 msched_swap_slots_get(u32 want, u64 *start);
+u32 msched_swap_slots_get_contig(u32 want, u64 *start);
 void msched_swap_slots_put(u64 start, u64 len);
 u64 msched_swap_used_pages(void);
 u64 msched_swap_free_pages(void);

@@ -133,6 +133,32 @@ u32 msched_swap_slots_get(u32 want, u64 *start)
 }
 
 /**
+ * msched_swap_slots_get_contig() - allocate one run of exactly @want slots.
+ * @want: slots wanted, >= 1 (a huge folio: 512)
+ * @start: set to the first slot of the run
+ *
+ * Next-fit from the cursor, looking at a bounded part of the map
+ * (MSCHED_SWAP_CONTIG_SCAN_WORDS words) so that a fragmented device does
+ * not cost a full scan per folio.
+ *
+ * Context: any context but hardirq; takes msched_swap_lock. The caller
+ * holds the device (msched_swap_hold()).
+ * Return: @want, or 0 when no free run of @want slots was found.
+ */
+u32 msched_swap_slots_get_contig(u32 want, u64 *start)
+{
+	u32 got = 0;
+
+	lockdep_assert_held_read(&msched_swap_rwsem);
+	spin_lock(&msched_swap_lock);
+	if (msched_swap_slots_mem)
+		got = msched_swap_slots_alloc_contig(&msched_swap_slot_map,
+						     want, start);
+	spin_unlock(&msched_swap_lock);
+	return got;
+}
+
+/**
  * msched_swap_slots_put() - free a run of slots.
  * @start: first slot
  * @len: slots
