@@ -1213,6 +1213,109 @@ static struct folio *msched_fs_swap_neighbour(struct msched_file *mf,
 }
 
 /**
+ * msched_fs_swap_in_huge() - read the pages of a 2 MiB range that are out
+ * into the range's new huge folio.
+ * @mf: the file (huge=always)
+ * @folio: a new huge folio of the range, zeroed, locked, !uptodate and in
+ *	the page cache at the range's first index: it holds all 512 indexes,
+ *	so nobody else can swap a page of the range in or out meanwhile, and
+ *	the range's entries are stable (no punch: the caller holds the
+ *	invalidate lock)
+ * @nr_in: set to the pages read back
+ *
+ * One bio per run of contiguous slots over consecutive pages (a 2 MiB
+ * folio that went out to one run: one bio, one bvec), each waited for. A
+ * page without an entry (a hole, or punched while out) stays zero. On
+ * success the entries are erased and the slots freed.
+ *
+ * Context: process context (the fault path); may sleep for the reads.
+ * Caller holds the mapping's invalidate lock (shared or exclusive).
+ * Return: 0: the pages out were read, @folio is still !uptodate (the
+ * caller marks it); -ENOENT: no page of the range is out; -EAGAIN: a
+ * write of the range is in flight (a bug, warned); -ENOMEM; -EIO: a read
+ * failed, every entry is untouched (the pages stay out). @folio is
+ * untouched but for its contents in every case.
+ */
+int msched_fs_swap_in_huge(struct msched_file *mf, struct folio *folio,
+			   u32 *nr_in)
+{
+	pgoff_t first = folio->index, last = first + folio_nr_pages(folio) - 1;
+	XA_STATE(xas, &mf->swap_map, first);
+	u32 i, j, n = 0, nr = folio_nr_pages(folio);
+	u64 *slots, start = 0, len = 0;
+	bool inflight = false;
+	void *entry, *old;
+	int err = 0;
+
+	*nr_in = 0;
+	slots = kmalloc_array(nr, sizeof(*slots), GFP_NOIO | __GFP_NOWARN);
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		slots[i] = U64_MAX;	/* no entry */
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last) {
+		if (xas_get_mark(&xas, XA_MARK_0))
+			inflight = true;
+		slots[xas.xa_index - first] = xa_to_value(entry);
+		n++;
+	}
+	xas_unlock(&xas);
+	if (!n || WARN_ON_ONCE(inflight)) {	/* a write needs the folio */
+		kfree(slots);
+		return n ? -EAGAIN : -ENOENT;
+	}
+	for (i = 0; i < nr && !err; i = j) {
+		struct bio *bio;
+
+		if (slots[i] == U64_MAX) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i + 1; j < nr && slots[j] != U64_MAX &&
+		     slots[j] == slots[j - 1] + 1; j++)
+			;
+		bio = msched_swap_bio_alloc(1, REQ_OP_READ | REQ_SYNC | REQ_SWAP);
+		bio->bi_iter.bi_sector = slots[i] << (PAGE_SHIFT - SECTOR_SHIFT);
+		if (bio_add_page(bio, folio_page(folio, i), (j - i) << PAGE_SHIFT,
+				 0) != (j - i) << PAGE_SHIFT)
+			err = -EIO;
+		else
+			err = submit_bio_wait(bio);
+		bio_put(bio);
+	}
+	if (err) {
+		kfree(slots);
+		return -EIO;
+	}
+	/* Settle: erase the entries (still ours: the folio held them). */
+	xa_lock(&mf->swap_map);
+	for (i = 0; i < nr; i++) {
+		if (slots[i] == U64_MAX)
+			continue;
+		old = __xa_cmpxchg(&mf->swap_map, first + i,
+				   xa_mk_value(slots[i]), NULL, 0);
+		if (WARN_ON_ONCE(old != xa_mk_value(slots[i])))
+			continue;	/* a bug: the slot stays allocated */
+		atomic64_dec(&mf->nr_swapped);
+		(*nr_in)++;
+		if (len && slots[i] == start + len) {
+			len++;
+			continue;
+		}
+		if (len)
+			msched_swap_slots_put(start, len);
+		start = slots[i];
+		len = 1;
+	}
+	xa_unlock(&mf->swap_map);
+	if (len)
+		msched_swap_slots_put(start, len);
+	kfree(slots);
+	return 0;
+}
+
+/**
  * msched_fs_swap_in() - read a page back from the swap device if it is
  * out.
  * @mf: the file
@@ -1238,6 +1341,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		      bool reserved)
 {
 	pgoff_t idx = folio->index, end = msched_fs_nr_pages(&mf->vfs_inode);
+	pgoff_t lo = 0;
 	struct msched_swap_ra one = { folio, reserved }, *run = &one;
 	struct msched_swap_knobs k;
 	u32 nr, fwd = 0, back = 0, i, f0;
@@ -1274,6 +1378,14 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 	 * memory is mostly touched upwards.
 	 */
 	run[0] = one;
+	/*
+	 * On a huge file, read-ahead stays inside the 2 MiB range: a
+	 * neighbour range that went out whole keeps its huge read-back.
+	 */
+	if (mf->huge) {
+		lo = round_down(idx, MSCHED_FS_HUGE_NR);
+		end = min_t(pgoff_t, end, lo + MSCHED_FS_HUGE_NR);
+	}
 	while (fwd < k.readahead_pages && idx + fwd + 1 < end) {
 		nb = msched_fs_swap_neighbour(mf, idx + fwd + 1, slot + fwd + 1,
 					      &r);
@@ -1283,7 +1395,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		run[fwd].folio = nb;
 		run[fwd].reserved = r;
 	}
-	while (fwd + back < k.readahead_pages && idx > back && slot > back) {
+	while (fwd + back < k.readahead_pages && idx - lo > back && slot > back) {
 		nb = msched_fs_swap_neighbour(mf, idx - back - 1,
 					      slot - back - 1, &r);
 		if (!nb)

@@ -122,6 +122,8 @@ MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
 MSCHED_FS_STAT(nr_swap_out_huge, MSCHED_FS_ST_SWAP_OUT_HUGE);
 MSCHED_FS_STAT(nr_swap_out_huge_fragmented, MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG);
+MSCHED_FS_STAT(nr_swap_in_huge, MSCHED_FS_ST_SWAP_IN_HUGE);
+MSCHED_FS_STAT(nr_swap_in_huge_fallbacks, MSCHED_FS_ST_SWAP_IN_HUGE_FALLBACKS);
 
 static struct attribute *msched_file_stats_attrs[] = {
 	&nr_faults_attr.attr.attr,
@@ -154,6 +156,8 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_swap_huge_skips_attr.attr.attr,
 	&nr_swap_out_huge_attr.attr.attr,
 	&nr_swap_out_huge_fragmented_attr.attr.attr,
+	&nr_swap_in_huge_attr.attr.attr,
+	&nr_swap_in_huge_fallbacks_attr.attr.attr,
 	NULL,
 };
 

@@ -39,12 +39,15 @@ struct msched_swap_bio {
  * @queue_depth: batches in flight at most
  * @pipeline: prepare the next batch while the last one is written
  * @readahead_pages: neighbours read with a faulting page
+ * @huge_readback: a fault in a 2 MiB range of a huge file with pages out
+ *	reads the whole range back into one huge folio
  */
 struct msched_swap_knobs {
 	u32 batch_pages;
 	u32 queue_depth;
 	bool pipeline;
 	u32 readahead_pages;
+	u32 huge_readback;
 };
 
 /* Batches of every file in flight now (debugfs live_swap_batches; fs_swap.c). */

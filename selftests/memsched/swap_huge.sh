@@ -9,20 +9,24 @@
 #    debugfs live_fs_pages and /proc/vmstat nr_file_hugepages (counted in
 #    2 MiB units there) down by the file; one bio per folio (tracepoint
 #    msched_swap_batch: 32 batches, 32 runs);
-#  - touching every page brings them back (as 4 KiB pages until read-back
-#    of 2 MiB ranges is built) intact; after rm every slot is free;
+#  - touching every page brings them back intact, one 2 MiB range per
+#    fault; after rm every slot is free;
 #  - a fragmented device (a 4 KiB file's slots freed every other page):
 #    a huge folio goes out in 512 runs (_fragmented 1) and reads back
 #    intact; with fewer than 512 slots free it stays (nr_swap_huge_skips);
 #  - a punch racing a swap_out: the punched page reads zero, every other
-#    page intact, swap/used_pages = swapped_pages afterwards.
+#    page intact, swap/used_pages = swapped_pages afterwards;
+#  - read-back of 2 MiB ranges: one touched page brings its range back
+#    into one huge folio (nr_swap_in_huge); a page punched while out reads
+#    zero; swap/huge_readback 0 brings 4 KiB pages back with read-ahead
+#    clamped to the range (nr_swap_in_huge_fallbacks).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 
 ms_disk mswap > /dev/null 2>&1 || tap_skip_all "no virtio-blk disk with serial mswap (make check runs the lab with --disk mswap:512M)"
 good=$(ms_disk mswap)
 grep -q '^Hugepagesize: *2048 kB' /proc/meminfo || tap_skip_all "no 2 MiB pages on this machine"
-tap_plan 32
+tap_plan 44
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
@@ -161,6 +165,31 @@ tap_diag "swap_out status $src ($(cat "$work/race.err")); out $(st "$d" nr_swap_
 tap_is "$(cat "$SW/used_pages")" "$(cat "$d/swapped_pages")" "swap/used_pages = swapped_pages after the race"
 tap_is "$(verify "$f" 32)" "1/fs_pattern: pages=8192 rounds=0 mismatches=1" \
 	"every page intact but the punched one (zero)"
+rm -f "$f"
+tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/$base" "after rm: no slot used, nothing left"
+# ---- Read-back of 2 MiB ranges (swap/huge_readback 1, the default).
+f=$mnt/rb
+truncate -s 8M "$f"
+d=$(fdir "$f")
+"$PATTERN" --file "$f" --mb 8 --seconds 0 > /dev/null
+tap_is "$(cat "$SW/huge_readback")/$(cat "$d/huge_folios")" "1/4" "swap/huge_readback 1 by default; an 8 MiB file of 4 huge folios"
+tap_ok "swap_out '2048 force': all 4 out" ms_write "2048 force" "$d/swap_out"
+pg() { local v; v=$(verify "$f" 8 --page "$1"); echo "${v%%/*}"; }
+tap_is "$(pg 3)/$(cat "$d/swapped_pages")/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")" "0/1536/1/1" \
+	"touching page 3 reads its whole range back into one huge folio (swapped_pages -512, nr_swap_in_huge 1), intact"
+tap_ok "punch page 517 while its range is out" fallocate -p -o $((517 * 4096)) -l 4096 "$f"
+tap_is "$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")" "1535/1535" "  ... swapped_pages and used_pages -1"
+tap_is "$(pg 516)/$(pg 517)/$(pg 600)/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")/$(cat "$d/swapped_pages")" \
+	"0/1/0/2/2/1024" "  ... read back: page 517 reads zero, its neighbours intact, one huge folio (nr_swap_in_huge 2)"
+ms_klog_mark
+tap_fails_with "Invalid argument" "huge_readback 2 refused" ms_write 2 "$SW/huge_readback"
+tap_ok "huge_readback 0 accepted" ms_write 0 "$SW/huge_readback"
+tap_is "$(pg 1029)/$(cat "$d/swapped_pages")/$(st "$d" nr_swap_in_huge_fallbacks)/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")" \
+	"0/1015/1/2/2" "huge_readback 0: page 1029 comes back as 4 KiB pages with 8 read-ahead inside its range (swapped_pages -9), the next range keeps its 512 out; nr_swap_in_huge_fallbacks 1"
+ms_write 1 "$SW/huge_readback"
+tap_is "$(pg 1600)/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")/$(cat "$d/swapped_pages")" "0/3/3/503" \
+	"huge_readback 1 again: the last range comes back huge (nr_swap_in_huge 3)"
+tap_is "$(verify "$f" 8)" "1/fs_pattern: pages=2048 rounds=0 mismatches=1" "every page intact but the punched one"
 rm -f "$f"
 tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/$base" "after rm: no slot used, nothing left"
 tap_done
