@@ -62,7 +62,8 @@ verify() {
 	local out rc
 	out=$("$PATTERN" --file "$1" --mb "$2" --verify-only "${@:3}" 2> "$work/v.err")
 	rc=$?
-	[ "$rc" = 0 ] || tap_diag "fs_pattern: $(head -n 3 "$work/v.err")"
+	# To stderr: the caller compares what this prints.
+	[ "$rc" = 0 ] || tap_diag "fs_pattern: $(head -n 3 "$work/v.err")" >&2
 	echo "$rc/$out"
 }
 
@@ -134,8 +135,8 @@ if loopdev=$(losetup -f --show "$work/frag.img" 2>/dev/null); then
 	dh=$(fdir "$h")
 	"$PATTERN" --file "$h" --mb 2 --seconds 0 > /dev/null
 	tap_is "$(cat "$dh/huge_folios")" 1 "a new 2 MiB file: one huge folio"
+	"$PATTERN" --file "$mnt4/fill" --mb 2 --seconds 0 > /dev/null
 	tap_ok "fill the free slots with another 4 KiB file" \
-		all_of "$PATTERN" --file "$mnt4/fill" --mb 2 --seconds 0 -- \
 		ms_write "512 force" "$(fdir "$mnt4/fill")/swap_out"
 	ms_klog_mark
 	tap_fails_with "No space left on device" "swap_out '512 force' with no slot free: ENOSPC" \
@@ -174,7 +175,8 @@ d=$(fdir "$f")
 "$PATTERN" --file "$f" --mb 8 --seconds 0 > /dev/null
 tap_is "$(cat "$SW/huge_readback")/$(cat "$d/huge_folios")" "1/4" "swap/huge_readback 1 by default; an 8 MiB file of 4 huge folios"
 tap_ok "swap_out '2048 force': all 4 out" ms_write "2048 force" "$d/swap_out"
-pg() { local v; v=$(verify "$f" 8 --page "$1"); echo "${v%%/*}"; }
+# pg P: fs_pattern's status for page P alone (0 intact, 1 not)
+pg() { "$PATTERN" --file "$f" --mb 8 --verify-only --page "$1" > /dev/null 2>&1; echo $?; }
 tap_is "$(pg 3)/$(cat "$d/swapped_pages")/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")" "0/1536/1/1" \
 	"touching page 3 reads its whole range back into one huge folio (swapped_pages -512, nr_swap_in_huge 1), intact"
 tap_ok "punch page 517 while its range is out" fallocate -p -o $((517 * 4096)) -l 4096 "$f"
