@@ -159,6 +159,74 @@ u32 msched_swap_slots_alloc(struct msched_swap_slots *s, u32 want, u64 *start)
 }
 
 /**
+ * msched_swap_slots_alloc_contig() - allocate one run of exactly @want slots.
+ * @s: initialised state
+ * @want: run length wanted (a huge folio: 512)
+ * @start: receives the first slot of the run (untouched when 0 is returned)
+ *
+ * Next-fit: the search starts at the cursor and wraps to slot 0 once (a
+ * run never wraps past the end of the device).  The first free run of at
+ * least @want slots gets its first @want slots allocated and the cursor
+ * moves just after them.  At most MSCHED_SWAP_CONTIG_SCAN_WORDS words of
+ * the map are looked at; a run beyond that is not found.  On failure the
+ * map, the counters and the cursor are unchanged.
+ *
+ * Context: any; caller serialises access to @s.
+ * O(min(@nr, MSCHED_SWAP_CONTIG_SCAN_WORDS * 64) / 64).
+ * Return: @want, or 0 if @want is 0, or no free run of @want slots was
+ * found within the scan bound.
+ */
+u32 msched_swap_slots_alloc_contig(struct msched_swap_slots *s, u32 want,
+				   u64 *start)
+{
+	u64 budget = (u64)MSCHED_SWAP_CONTIG_SCAN_WORDS << 6;
+	u64 cur = s->cursor, from, to, b, e;
+	int pass;
+
+	if (!want || want > s->nr || s->nr - s->used < want)
+		return 0;
+	if (cur >= s->nr)
+		cur = 0;
+	for (pass = 0; pass < 2 && budget; pass++) {
+		/*
+		 * Pass 0: runs starting in [cur, nr); pass 1: runs starting in
+		 * [0, cur), which may end past cur.
+		 */
+		from = pass ? 0 : cur;
+		to = pass ? cur + want - 1 : s->nr;
+		if (to > s->nr)
+			to = s->nr;
+		if (pass && !cur)
+			break;
+		while (from < to && budget) {
+			u64 lim = to - from > budget ? from + budget : to;
+
+			b = swap_map_find(s->map, from, lim, false);
+			budget -= b - from;
+			if (b >= lim)
+				break;
+			if (s->nr - b < want)
+				break;		/* no room before the end */
+			e = swap_map_find(s->map, b, b + want, true);
+			if (e - b == want) {
+				swap_map_assign(s->map, b, want, true);
+				s->used += want;
+				s->cursor = b + want < s->nr ? b + want : 0;
+				*start = b;
+				return want;
+			}
+			/* [b, e) free but too short; e is used. */
+			if (budget < e - b + 1)
+				budget = 0;
+			else
+				budget -= e - b + 1;
+			from = e + 1;
+		}
+	}
+	return 0;
+}
+
+/**
  * msched_swap_slots_free() - free a run of slots.
  * @s: initialised state
  * @start: first slot
@@ -229,89 +297,114 @@ static bool swap_eligible(u32 rank, u32 below)
 	return rank < below;
 }
 
+/* Pages candidate @i weighs: @nr_pages[@i] (0 counts as 1), or 1. */
+static u32 swap_weight(const u32 *nr_pages, u32 i)
+{
+	if (!nr_pages || !nr_pages[i])
+		return 1;
+	return nr_pages[i];
+}
+
 /**
- * msched_swap_select() - choose the coldest pages to swap out.
+ * msched_swap_select() - choose the coldest folios to swap out.
  * @heat: per-page heat, indexed by page index (values above
  *	  MSCHED_SWAP_HEAT_MAX count as MSCHED_SWAP_HEAT_MAX); may be NULL
  *	  when @nr_heat is 0
  * @nr_heat: entries in @heat
- * @cand: candidate page indexes (the resident pages), ascending
- * @nr_cand: entries in @cand
- * @want: how many pages to choose at most
- * @below: only pages with heat < @below are eligible;
+ * @cand: candidate indexes (the resident folios' first indexes), ascending
+ * @nr_pages: pages each candidate weighs (a huge folio 512; 0 counts as 1),
+ *	      or NULL: every candidate weighs 1 page
+ * @nr_cand: entries in @cand (and in @nr_pages)
+ * @want: how many pages to choose
+ * @below: only candidates with heat < @below are eligible;
  *	   MSCHED_SWAP_FORCE makes every candidate eligible
- * @out: room for min(@want, @nr_cand) page indexes
+ * @out: room for min(@want, @nr_cand) indexes
+ * @out_pages: receives the pages the chosen candidates weigh; may be NULL
  *
  * Among the eligible candidates, the coldest are chosen first; among equal
- * heat, the earlier candidate (lower index) first.  A candidate without a
- * heat entry (index >= @nr_heat) is eligible only with MSCHED_SWAP_FORCE
- * and ranks after every page that has one.  The chosen indexes are written
- * to @out in candidate order, which is ascending when @cand is, so
- * consecutive indexes form runs.  Uses heat histograms (16 + 17 buckets)
- * instead of sorting: three passes over @cand at most.
+ * heat, the earlier candidate (lower index) first, until the chosen weigh
+ * at least @want pages or the eligible ones run out.  The total may exceed
+ * @want by less than the last chosen candidate's weight (less than 512
+ * pages for huge folios).  A candidate without a heat entry (index >=
+ * @nr_heat) is eligible only with MSCHED_SWAP_FORCE and ranks after every
+ * candidate that has one.  The chosen indexes are written to @out in
+ * candidate order, which is ascending when @cand is, so consecutive
+ * indexes form runs.  Uses heat histograms of pages (16 + 17 buckets)
+ * instead of sorting: three passes over @cand at most.  With @nr_pages
+ * NULL the result is min(@want, eligible) candidates, as before weights.
  *
  * Context: any.  O(@nr_cand + 256), no allocation.
- * Return: the number of indexes written to @out: min(@want, eligible
- * candidates).
+ * Return: the number of indexes written to @out.
  */
 u32 msched_swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
-		       u32 nr_cand, u32 want, u32 below, u32 *out)
+		       const u32 *nr_pages, u32 nr_cand, u32 want, u32 below,
+		       u32 *out, u64 *out_pages)
 {
-	u32 hi[SWAP_NR_HI], lo[SWAP_NR_LO];
-	u32 i, b, n, total = 0, cum = 0, need, thr, nr_at_thr;
+	u64 hi[SWAP_NR_HI], lo[SWAP_NR_LO];
+	u64 total = 0, cum = 0, need, at_thr, pages = 0;
+	u32 i, b, n, thr;
 
+	if (out_pages)
+		*out_pages = 0;
 	if (!heat)
 		nr_heat = 0;
 	if (!want || !nr_cand)
 		return 0;
 
-	/* Pass 1: eligible candidates per high part of the rank. */
+	/* Pass 1: eligible pages per high part of the rank. */
 	msched_memset(hi, 0, sizeof(hi));
 	for (i = 0; i < nr_cand; i++) {
 		u32 r = swap_rank(heat, nr_heat, cand[i]);
 
 		if (swap_eligible(r, below)) {
-			hi[r >> 4]++;
-			total++;
+			hi[r >> 4] += swap_weight(nr_pages, i);
+			total += swap_weight(nr_pages, i);
 		}
 	}
 	if (total <= want) {
 		thr = SWAP_RANK_NOHEAT + 1;	/* take every eligible one */
-		nr_at_thr = 0;
+		at_thr = 0;
 	} else {
-		/* The bucket holding the want-th coldest candidate. */
+		/* The bucket holding the want-th coldest page. */
 		for (b = 0; cum + hi[b] < want; b++)
 			cum += hi[b];
-		need = want - cum;	/* 1..hi[b] taken from bucket b */
+		need = want - cum;	/* 1..hi[b] pages from bucket b */
 
-		/* Pass 2: that bucket's candidates per low part. */
+		/* Pass 2: that bucket's pages per low part. */
 		msched_memset(lo, 0, sizeof(lo));
 		for (i = 0; i < nr_cand; i++) {
 			u32 r = swap_rank(heat, nr_heat, cand[i]);
 
 			if ((r >> 4) == b && swap_eligible(r, below))
-				lo[r & 15]++;
+				lo[r & 15] += swap_weight(nr_pages, i);
 		}
 		cum = 0;
 		for (n = 0; cum + lo[n] < need; n++)
 			cum += lo[n];
 		thr = (b << 4) | n;	/* every rank < thr, some of thr */
-		nr_at_thr = need - cum;
+		at_thr = need - cum;	/* pages wanted at rank thr, >= 1 */
 	}
 
-	/* Pass 3: write the chosen ones in candidate order. */
+	/*
+	 * Pass 3: write the chosen ones in candidate order: every rank below
+	 * thr, then rank thr in index order until at_thr pages are taken.
+	 */
 	n = 0;
-	for (i = 0; i < nr_cand && n < want; i++) {
+	for (i = 0; i < nr_cand; i++) {
 		u32 r = swap_rank(heat, nr_heat, cand[i]);
+		u32 w = swap_weight(nr_pages, i);
 
 		if (!swap_eligible(r, below) || r > thr)
 			continue;
 		if (r == thr) {
-			if (!nr_at_thr)
+			if (!at_thr)
 				continue;
-			nr_at_thr--;
+			at_thr = at_thr > w ? at_thr - w : 0;
 		}
 		out[n++] = cand[i];
+		pages += w;
 	}
+	if (out_pages)
+		*out_pages = pages;
 	return n;
 }

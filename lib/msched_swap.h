@@ -13,10 +13,15 @@
  *    inside: the caller serialises access (the kernel wraps it in a
  *    spinlock).
  *
- *  - msched_swap_select(): from the resident candidate pages of a file,
- *    pick the coldest ones below a heat bound (or any page with
- *    MSCHED_SWAP_FORCE), returned in ascending index order so consecutive
- *    indexes form runs.  O(nr_cand + 256), no allocation, no recursion.
+ *    msched_swap_slots_alloc_contig() instead wants one run of exactly the
+ *    length asked for (a huge folio's 512 slots) or nothing.
+ *
+ *  - msched_swap_select(): from the resident candidate folios of a file,
+ *    pick the coldest ones below a heat bound (or any folio with
+ *    MSCHED_SWAP_FORCE) until the wanted number of pages is reached (a
+ *    candidate may weigh several pages: a huge folio weighs 512), returned
+ *    in ascending index order so consecutive indexes form runs.
+ *    O(nr_cand + 256), no allocation, no recursion.
  */
 #ifndef MSCHED_SWAP_H
 #define MSCHED_SWAP_H
@@ -28,6 +33,13 @@
 
 /* Heats above this are treated as this (same scale as msched_tier). */
 #define MSCHED_SWAP_HEAT_MAX	255U
+
+/*
+ * msched_swap_slots_alloc_contig() looks at most this many 64-bit words of
+ * the map (4 Mi slots, 16 GiB of device) per call, so a fragmented large
+ * device does not cost a full-map scan per huge folio.
+ */
+#define MSCHED_SWAP_CONTIG_SCAN_WORDS	65536U
 
 /**
  * struct msched_swap_slots - free/used map of a swap device's slots.
@@ -51,11 +63,14 @@ struct msched_swap_slots {
 u64 msched_swap_slots_mem_bytes(u64 nr);
 int msched_swap_slots_init(struct msched_swap_slots *s, void *mem, u64 nr);
 u32 msched_swap_slots_alloc(struct msched_swap_slots *s, u32 want, u64 *start);
+u32 msched_swap_slots_alloc_contig(struct msched_swap_slots *s, u32 want,
+				   u64 *start);
 int msched_swap_slots_free(struct msched_swap_slots *s, u64 start, u64 len);
 u64 msched_swap_slots_used(const struct msched_swap_slots *s);
 u64 msched_swap_slots_bad_frees(const struct msched_swap_slots *s);
 
 u32 msched_swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
-		       u32 nr_cand, u32 want, u32 below, u32 *out);
+		       const u32 *nr_pages, u32 nr_cand, u32 want, u32 below,
+		       u32 *out, u64 *out_pages);
 
 #endif /* MSCHED_SWAP_H */

@@ -44,6 +44,7 @@
 #include "../compat.h"
 #include "memsched.h"
 #include "fs.h"
+#include "swap.h"
 #include "trace.h"
 
 atomic64_t msched_live_fs_files = ATOMIC64_INIT(0);
@@ -123,15 +124,15 @@ static bool msched_fs_range_used(struct xarray *xa, pgoff_t first,
 
 /*
  * A new huge folio for the 2 MiB range holding page @idx of a huge=always
- * file, zeroed, in the page cache at the range's first index. It is had
- * only for a range wholly inside i_size that holds no page yet, neither in
- * the page cache nor on the swap device (where pages are 4 KiB). A range
- * that holds pages already fell back when its first page came: it is not
- * counted again, nor is a range with pages on the swap device (they were
- * 4 KiB pages in the page cache before, counted then; its first swap-in
- * after it was wholly swapped out comes here with the page cache empty):
- * that is only the tracepoint's fallback_swapped. Caller holds the
- * invalidate lock (shared or exclusive).
+ * file, in the page cache at the range's first index. It is had only for
+ * a range wholly inside i_size that holds no page in the page cache yet;
+ * the pages of the range that are out on the swap device are read back
+ * into it (msched_fs_swap_in_huge(), one bio per slot run), the others are
+ * zero. A range that holds pages already fell back when its first page
+ * came: it is not counted again. A range with pages out that comes back
+ * as 4 KiB pages (swap/huge_readback 0, a failed read, no memory) counts
+ * in nr_huge_fallbacks and nr_swap_in_huge_fallbacks (fallback_swapin).
+ * Caller holds the invalidate lock (shared or exclusive).
  * Returns the folio, locked, referenced, uptodate, dirty and placed; NULL
  * to fall back to a 4 KiB page; ERR_PTR(-EAGAIN): a page came meanwhile,
  * look again.
@@ -142,8 +143,11 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	pgoff_t first = round_down(idx, MSCHED_FS_HUGE_NR);
 	pgoff_t last = first + MSCHED_FS_HUGE_NR - 1;
 	enum msched_fs_huge_event why;
+	struct msched_swap_knobs k;
+	u64 t0 = ktime_get_ns();
 	struct folio *folio;
 	bool reserved;
+	u32 nr_in = 0;
 	int err;
 
 	if (msched_fs_range_used(&mapping->i_pages, first, last))
@@ -151,8 +155,9 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	why = MSCHED_FS_HUGE_FB_TAIL;
 	if (((loff_t)(last + 1) << PAGE_SHIFT) > i_size_read(&mf->vfs_inode))
 		goto fallback;
-	why = MSCHED_FS_HUGE_FB_SWAPPED;
-	if (msched_fs_range_used(&mf->swap_map, first, last))
+	msched_swap_get_knobs(&k);
+	why = MSCHED_FS_HUGE_FB_SWAPIN;
+	if (!k.huge_readback && msched_fs_range_used(&mf->swap_map, first, last))
 		goto fallback;
 	why = MSCHED_FS_HUGE_FB_NOMEM;
 	folio = msched_fs_alloc_huge_folio(mf, &reserved);
@@ -185,23 +190,40 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	err = msched_fs_range_used(&mf->swap_map, first, last);
 	xa_unlock(&mf->swap_map);
 	if (err) {
-		msched_compat_remove_folio(mapping, folio);
-		msched_fs_place_huge_done(mf, NULL, reserved);
-		folio_unlock(folio);
-		folio_put(folio);
-		why = MSCHED_FS_HUGE_FB_SWAPPED;
-		goto fallback;
+		/* Pages of the range are out: read them back into the folio. */
+		err = k.huge_readback ?
+		      msched_fs_swap_in_huge(mf, folio, &nr_in) : -EOPNOTSUPP;
+		if (err) {
+			msched_compat_remove_folio(mapping, folio);
+			msched_fs_place_huge_done(mf, NULL, reserved);
+			folio_unlock(folio);
+			folio_put(folio);
+			if (err == -EAGAIN || err == -ENOENT)
+				return ERR_PTR(-EAGAIN);
+			if (err == -EIO)
+				pr_warn_ratelimited("%s: reading the 2 MiB range at page %lu back failed: its pages come back one by one\n",
+						    mf->name, first);
+			why = MSCHED_FS_HUGE_FB_SWAPIN;
+			goto fallback;
+		}
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN, nr_in);
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_BYTES,
+				(u64)nr_in << PAGE_SHIFT);
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN_HUGE, 1);
+		trace_msched_swap_in(mf->vfs_inode.i_ino, idx, nr_in, 0,
+				     ktime_get_ns() - t0);
 	}
 	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);	/* never dropped by the page cache */
 	msched_fs_place_huge_done(mf, folio, reserved);
-	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, MSCHED_FS_HUGE_NR);
+	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, MSCHED_FS_HUGE_NR - nr_in);
 	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, MSCHED_FS_HUGE_ADDED);
 	return folio;
 
 fallback:
-	if (why != MSCHED_FS_HUGE_FB_SWAPPED)	/* fell back before: counted */
-		msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
+	msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
+	if (why == MSCHED_FS_HUGE_FB_SWAPIN)
+		msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN_HUGE_FALLBACKS, 1);
 	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, why);
 	return NULL;
 }

@@ -36,6 +36,7 @@ enum msched_fs_huge_event {
 	MSCHED_FS_HUGE_ADDED,		/* got a huge folio */
 	MSCHED_FS_HUGE_FB_TAIL,		/* fell back: not wholly inside i_size */
 	MSCHED_FS_HUGE_FB_SWAPPED,	/* pages on the swap device: not counted */
+	MSCHED_FS_HUGE_FB_SWAPIN,	/* pages out, read back as 4 KiB pages */
 	MSCHED_FS_HUGE_FB_NOMEM,	/* fell back: no free 2 MiB block, or memcg */
 	MSCHED_FS_HUGE_SPLIT,		/* a punch split the huge folio */
 	MSCHED_FS_HUGE_SPLIT_FAILED,	/* a punch could not split it (in use) */
@@ -70,7 +71,11 @@ enum msched_fs_stat {
 	MSCHED_FS_ST_HUGE_FALLBACKS,	/* 2 MiB ranges that got 4 KiB pages */
 	MSCHED_FS_ST_HUGE_SPLITS,	/* huge folios a punch split */
 	MSCHED_FS_ST_HUGE_SPLIT_FAILS,	/* punches in one that could not split it */
-	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios swap_out passed over */
+	MSCHED_FS_ST_SWAP_HUGE_SKIPS,	/* huge folios kept: fewer than 512 slots free */
+	MSCHED_FS_ST_SWAP_OUT_HUGE,	/* huge folios written out whole */
+	MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG,	/* of those, to more than one slot run */
+	MSCHED_FS_ST_SWAP_IN_HUGE,	/* 2 MiB ranges read back into a huge folio */
+	MSCHED_FS_ST_SWAP_IN_HUGE_FALLBACKS,	/* ranges with pages out read back as 4 KiB */
 	MSCHED_FS_ST_DIRTY_HUGE_FOLIOS,	/* huge folios written per dirty epoch */
 	MSCHED_FS_NR_STATS,
 };
@@ -456,6 +461,8 @@ void msched_fs_swap_evict(struct msched_file *mf);
 #define MSCHED_FS_SWAP_DRAM	0x4	/* msched_fs_swap_out(): DRAM pages only */
 long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 			u64 *nr_out);
+int msched_fs_swap_in_huge(struct msched_file *mf, struct folio *folio,
+			   u32 *nr_in);
 int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		      bool reserved);
 void msched_fs_swap_free_range(struct msched_file *mf, pgoff_t first,

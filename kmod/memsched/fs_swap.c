@@ -23,11 +23,19 @@
  * swap/queue_depth batches in flight; swap/pipeline 0 waits for each). The
  * folios stay locked through the write, so a fault or a move of one of
  * them waits for it. The last bio's completion queues the batch's
- * completion work, which, per page whose write succeeded, takes the folio
- * out of the page cache if nobody took a reference meanwhile
- * (folio_ref_freeze(), the check migration uses) and frees it; a page
- * whose write failed, or that became busy, stays resident and intact and
- * its slot is freed.
+ * completion work, which ends writeback and, per folio whose write
+ * succeeded, takes it out of the page cache if nobody took a reference
+ * meanwhile (folio_ref_freeze(), the check migration uses) and frees it; a
+ * folio whose write failed, or that became busy, stays resident and intact
+ * and its slots are freed.
+ *
+ * A huge (2 MiB) folio is one candidate weighing 512 pages and goes out
+ * whole: swap_map still holds one entry per page (512, all published
+ * before the write), its slots are one contiguous run when the device has
+ * one (msched_swap_slots_get_contig(): one bio, one 2 MiB bvec), else
+ * several runs (counted as fragmented), all or nothing. It leaves the page
+ * cache as filemap_unaccount_folio() would (NR_FILE_THPS). Its pages come
+ * back as 4 KiB pages (msched_fs_swap_in()).
  *
  * Swap-in (msched_fs_swap_in(), from the fault path) reads the page back
  * into a new folio, locked and !uptodate in the page cache during the
@@ -82,9 +90,12 @@ struct msched_fs_swapper;
  * @active: in flight (under the swapper's lock)
  * @nr: pages
  * @nr_runs: bios
- * @folios: the pages, locked, referenced and under writeback, by index
- * @slots: their slots
- * @failed: bitmap: the write of that page failed (set by end_io)
+ * @held: scratch of the preparer: the batch's folios, one entry per folio
+ * @folios: per page, its folio (locked, referenced and under writeback;
+ *	the pages of a huge folio are consecutive entries, in index order)
+ * @idx: per page, its index in the file
+ * @slots: per page, its slot
+ * @failed: bitmap per page: its write failed (set by end_io)
  * @submit_ns: when the batch was handed to submission
  * @done_ns: when its last bio completed
  */
@@ -96,7 +107,9 @@ struct msched_swap_batch {
 	bool active;
 	u32 nr;
 	u32 nr_runs;
+	struct folio **held;
 	struct folio **folios;
+	pgoff_t *idx;
 	u64 *slots;
 	unsigned long *failed;
 	u64 submit_ns;
@@ -221,29 +234,38 @@ void msched_fs_swap_evict(struct msched_file *mf)
 }
 
 /*
- * Take @folio (locked, unmapped, ours: @folio_ref_count 2) out of the page
- * cache, as filemap_remove_folio() does, which is not exported: only if
- * nobody else took a reference (frozen at the page cache's plus ours).
- * ->free_folio is not called: the caller does its accounting. Returns
- * false, and changes nothing, when the folio is busy.
+ * Take @folio (locked, unmapped, ours: folio_ref_count() is its pages, the
+ * page cache's references, plus ours) out of the page cache, as
+ * filemap_remove_folio() does, which is not exported: only if nobody else
+ * took a reference (frozen at the page cache's plus ours). A huge folio
+ * leaves whole (its multi-index entry, NR_FILE_THPS and the mapping's
+ * THP count, as filemap_unaccount_folio()). ->free_folio is not called:
+ * the caller does its accounting. Returns false, and changes nothing,
+ * when the folio is busy.
  */
 static bool msched_fs_swap_remove_folio(struct address_space *mapping,
 					struct folio *folio)
 {
+	long nr = folio_nr_pages(folio);
 	XA_STATE(xas, &mapping->i_pages, folio->index);
 
 	if (folio->mapping != mapping || folio_mapped(folio))
 		return false;
+	xas_set_order(&xas, folio->index, folio_order(folio));
 	xas_lock_irq(&xas);
-	if (xas_load(&xas) != folio || !folio_ref_freeze(folio, 2)) {
+	if (xas_load(&xas) != folio || !folio_ref_freeze(folio, nr + 1)) {
 		xas_unlock_irq(&xas);
 		return false;
 	}
 	xas_store(&xas, NULL);
 	xas_init_marks(&xas);
 	folio->mapping = NULL;
-	mapping->nrpages--;
-	__lruvec_stat_mod_folio(folio, NR_FILE_PAGES, -1);
+	mapping->nrpages -= nr;
+	__lruvec_stat_mod_folio(folio, NR_FILE_PAGES, -nr);
+	if (folio_test_pmd_mappable(folio)) {
+		__lruvec_stat_mod_folio(folio, NR_FILE_THPS, -nr);
+		filemap_nr_thps_dec(mapping);
+	}
 	xas_unlock_irq(&xas);
 	folio_ref_unfreeze(folio, 1);	/* the page cache's reference is gone */
 	/* Dirty only so that the page cache never dropped it; nothing to account. */
@@ -253,38 +275,63 @@ static bool msched_fs_swap_remove_folio(struct address_space *mapping,
 
 enum { SWAP_OUT, SWAP_ERROR, SWAP_BUSY, SWAP_GONE };
 
+/* Free the slots @slots[0..@n) of a batch, one call per contiguous run. */
+static void msched_fs_swap_put_slots(const u64 *slots, u32 n)
+{
+	u32 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && slots[j] == slots[j - 1] + 1; j++)
+			;
+		msched_swap_slots_put(slots[i], j - i);
+	}
+}
+
 /*
- * The write of @folio (locked, referenced, writeback ended) to @slot
- * completed: free the folio, or keep it and free the slot. Drops the lock
- * and the reference.
+ * The write of @folio (locked, referenced, writeback ended), its @nr pages
+ * @idx[] to @slots[], completed: free the folio if every one of its
+ * entries still holds its slot, or keep it whole and free every slot.
+ * Drops the lock and the reference.
  */
 static int msched_fs_swap_finish_one(struct msched_file *mf,
-				     struct folio *folio, u64 slot, bool failed)
+				     struct folio *folio, const pgoff_t *idx,
+				     const u64 *slots, u32 nr, bool failed)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
-	XA_STATE(xas, &mf->swap_map, folio->index);
-	int nid = folio_nid(folio), ret;
+	XA_STATE(xas, &mf->swap_map, idx[0]);
+	int nid = folio_nid(folio), ret = SWAP_OUT;
+	u32 k;
 
 	xas_lock(&xas);
-	if (xas_load(&xas) != xa_mk_value(slot)) {
-		ret = SWAP_GONE;	/* truncated meanwhile: erased, slot ours */
-	} else if (failed) {
-		xas_store(&xas, NULL);
-		ret = SWAP_ERROR;
-	} else if (!msched_fs_swap_remove_folio(mapping, folio)) {
-		xas_store(&xas, NULL);
-		ret = SWAP_BUSY;
-	} else {
-		xas_clear_mark(&xas, XA_MARK_0);
-		atomic64_inc(&mf->nr_swapped);
-		ret = SWAP_OUT;
+	for (k = 0; k < nr; k++) {
+		xas_set(&xas, idx[k]);
+		if (xas_load(&xas) != xa_mk_value(slots[k])) {
+			ret = SWAP_GONE; /* truncated meanwhile: erased, slot ours */
+			break;
+		}
 	}
+	if (ret == SWAP_OUT && failed)
+		ret = SWAP_ERROR;
+	else if (ret == SWAP_OUT && !msched_fs_swap_remove_folio(mapping, folio))
+		ret = SWAP_BUSY;
+	for (k = 0; k < nr; k++) {
+		/* xas_load() walks to the entry: the mark needs its node. */
+		xas_set(&xas, idx[k]);
+		if (xas_load(&xas) != xa_mk_value(slots[k]))
+			continue;	/* gone (a punch erased it) */
+		if (ret == SWAP_OUT)
+			xas_clear_mark(&xas, XA_MARK_0);
+		else
+			xas_store(&xas, NULL);
+	}
+	if (ret == SWAP_OUT)
+		atomic64_add(nr, &mf->nr_swapped);
 	xas_unlock(&xas);
 	if (ret != SWAP_OUT) {
-		msched_swap_slots_put(slot, 1);
+		msched_fs_swap_put_slots(slots, nr);
 	} else {
-		msched_fs_live_pages_add(-1);
-		msched_fs_note_moved(mf, nid, NUMA_NO_NODE, 1);
+		msched_fs_live_pages_add(-(long)nr);
+		msched_fs_note_moved(mf, nid, NUMA_NO_NODE, nr);
 	}
 	folio_unlock(folio);
 	folio_put(folio);	/* the last reference when it went out */
@@ -298,15 +345,35 @@ static void msched_fs_swap_done(struct work_struct *work)
 						   done_work);
 	struct msched_fs_swapper *sw = b->sw;
 	struct msched_file *mf = sw->mf;
-	u32 i, n[4] = {}, failed = 0;
+	u32 i, e, fn, n[4] = {}, failed = 0, huge = 0, frag = 0, ret;
 	u64 write_ns = b->done_ns - b->submit_ns;
 
-	for (i = 0; i < b->nr; i++) {
-		bool f = test_bit(i, b->failed);
+	/*
+	 * Writeback ends here, once per folio, not in end_io: a huge folio
+	 * written by several bios must not end it at its first. Nobody
+	 * waits on it meanwhile: the folio stays locked until settled.
+	 */
+	for (i = 0; i < b->nr; i = e) {
+		struct folio *folio = b->folios[i];
+		bool f;
 
-		failed += f;
-		n[msched_fs_swap_finish_one(mf, b->folios[i], b->slots[i], f)]++;
+		fn = folio_nr_pages(folio);
+		e = i + fn;
+		failed += bitmap_weight(b->failed, e) -
+			  (i ? bitmap_weight(b->failed, i) : 0);
+		f = find_next_bit(b->failed, e, i) < e;
+		folio_end_writeback(folio);
+		ret = msched_fs_swap_finish_one(mf, folio, b->idx + i,
+						b->slots + i, fn, f);
+		n[ret] += fn;
+		if (ret == SWAP_OUT && fn > 1) {
+			huge++;
+			if (b->slots[e - 1] != b->slots[i] + fn - 1)
+				frag++;
+		}
 	}
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_OUT_HUGE, huge);
+	msched_fs_count(mf, MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG, frag);
 	if (failed)
 		pr_warn_ratelimited("%s: %u of %u pages failed to write to the swap device; they stay in memory, intact\n",
 				    mf->name, failed, b->nr);
@@ -331,7 +398,7 @@ static void msched_fs_swap_done(struct work_struct *work)
 	spin_unlock_irq(&sw->lock);
 }
 
-/* Any context (hardirq included): record, end writeback, pass the baton. */
+/* Any context (hardirq included): record, pass the baton. */
 static void msched_fs_swap_end_write(struct bio *bio)
 {
 	struct msched_swap_bio *sb = container_of(bio, struct msched_swap_bio,
@@ -339,16 +406,42 @@ static void msched_fs_swap_end_write(struct bio *bio)
 	struct msched_swap_batch *b = sb->batch;
 	u32 i;
 
-	for (i = sb->first; i < sb->first + sb->nr; i++) {
-		if (bio->bi_status)
+	/* Writeback ends per folio in msched_fs_swap_done(). */
+	if (bio->bi_status)
+		for (i = sb->first; i < sb->first + sb->nr; i++)
 			set_bit(i, b->failed);
-		folio_end_writeback(b->folios[i]);
-	}
 	bio_put(bio);
 	if (atomic_dec_and_test(&b->pending)) {
 		b->done_ns = ktime_get_ns();
 		msched_swap_queue_work(&b->done_work);
 	}
+}
+
+/*
+ * The bio starting at page @i of @b: pages @i..*@end (exclusive) have
+ * contiguous slots and take at most BIO_MAX_VECS bvecs (one per piece of a
+ * folio). Returns the bvecs.
+ */
+static u32 msched_fs_swap_run(const struct msched_swap_batch *b, u32 i,
+			      u32 *end)
+{
+	u32 j, vecs = 1;
+
+	for (j = i + 1; j < b->nr && b->slots[j] == b->slots[j - 1] + 1; j++) {
+		if (b->folios[j] != b->folios[j - 1]) {
+			if (vecs == BIO_MAX_VECS)
+				break;
+			vecs++;
+		}
+	}
+	*end = j;
+	return vecs;
+}
+
+/* Pages a batch can hold: batch_pages, plus a huge folio that ends it. */
+static u32 msched_fs_swap_batch_cap(const struct msched_fs_swapper *sw)
+{
+	return sw->k.batch_pages + MSCHED_FS_HUGE_NR - 1;
 }
 
 /*
@@ -367,21 +460,28 @@ static void msched_fs_swap_submit(struct work_struct *work)
 	for (i = 0; i < b->nr; i = j) {
 		struct msched_swap_bio *sb;
 		struct bio *bio;
+		u32 vecs = msched_fs_swap_run(b, i, &j), k, e;
 
-		for (j = i + 1; j < b->nr && j - i < BIO_MAX_VECS &&
-		     b->slots[j] == b->slots[j - 1] + 1; j++)
-			;
-		bio = msched_swap_bio_alloc(j - i, REQ_OP_WRITE | REQ_SWAP |
+		bio = msched_swap_bio_alloc(vecs, REQ_OP_WRITE | REQ_SWAP |
 					    REQ_SYNC | REQ_IDLE);
 		sb = container_of(bio, struct msched_swap_bio, bio);
 		bio->bi_iter.bi_sector = b->slots[i] << (PAGE_SHIFT - SECTOR_SHIFT);
 		bio->bi_end_io = msched_fs_swap_end_write;
 		sb->batch = b;
 		sb->first = i;
-		for (sb->nr = 0; i + sb->nr < j; sb->nr++)
-			if (bio_add_page(bio, &b->folios[i + sb->nr]->page,
-					 PAGE_SIZE, 0) != PAGE_SIZE)
+		/* One bvec per piece of a folio (F5: it may span 2 MiB). */
+		for (sb->nr = 0, k = i; k < j; k = e) {
+			struct folio *f = b->folios[k];
+			u32 len;
+
+			for (e = k + 1; e < j && b->folios[e] == f; e++)
+				;
+			len = (e - k) << PAGE_SHIFT;
+			if (bio_add_page(bio, folio_page(f, b->idx[k] - f->index),
+					 len, 0) != len)
 				break;	/* full: the rest goes in the next bio */
+			sb->nr += e - k;
+		}
 		if (WARN_ON_ONCE(!sb->nr)) {	/* cannot happen: room for one */
 			bio->bi_status = BLK_STS_RESOURCE;
 			sb->nr = 1;
@@ -408,7 +508,9 @@ static void msched_fs_swap_free_batches(struct msched_fs_swapper *sw)
 	if (!sw->batches)
 		return;
 	for (i = 0; i < sw->k.queue_depth; i++) {
+		kvfree(sw->batches[i].held);
 		kvfree(sw->batches[i].folios);
+		kvfree(sw->batches[i].idx);
 		kvfree(sw->batches[i].slots);
 		bitmap_free(sw->batches[i].failed);
 	}
@@ -426,7 +528,7 @@ static struct msched_swap_batch *msched_fs_swap_get_batch(struct msched_fs_swapp
 {
 	struct msched_swap_batch *b = NULL;
 	u64 t0 = ktime_get_ns();
-	u32 i, n = sw->k.batch_pages;
+	u32 i, n = msched_fs_swap_batch_cap(sw);
 
 	spin_lock_irq(&sw->lock);
 	wait_event_lock_irq(sw->wq, sw->inflight < max, sw->lock);
@@ -440,16 +542,24 @@ static struct msched_swap_batch *msched_fs_swap_get_batch(struct msched_fs_swapp
 	msched_fs_count(sw->mf, MSCHED_FS_ST_SWAP_STALL_NS, ktime_get_ns() - t0);
 	if (WARN_ON_ONCE(!b) || b->folios)
 		return b;
+	b->held = msched_fallible(kvmalloc_array(n, sizeof(*b->held),
+						 GFP_KERNEL));
 	b->folios = msched_fallible(kvmalloc_array(n, sizeof(*b->folios),
 						   GFP_KERNEL));
+	b->idx = msched_fallible(kvmalloc_array(n, sizeof(*b->idx),
+						GFP_KERNEL));
 	b->slots = msched_fallible(kvmalloc_array(n, sizeof(*b->slots),
 						  GFP_KERNEL));
 	b->failed = msched_fallible(bitmap_alloc(n, GFP_KERNEL));
-	if (!b->folios || !b->slots || !b->failed) {
+	if (!b->held || !b->folios || !b->idx || !b->slots || !b->failed) {
+		kvfree(b->held);
 		kvfree(b->folios);
+		kvfree(b->idx);
 		kvfree(b->slots);
 		bitmap_free(b->failed);
+		b->held = NULL;
 		b->folios = NULL;
+		b->idx = NULL;
 		b->slots = NULL;
 		b->failed = NULL;
 		return NULL;
@@ -468,19 +578,22 @@ static void msched_fs_swap_unhold(struct folio *folio)
 }
 
 /*
- * Lock the pages @sel[0..@nr) that are still resident and idle, unmap
- * their span once, and keep those that nobody maps or holds. Returns how
- * many are in @b->folios, locked and referenced; adds the rest to *busy.
+ * Lock the folios @sel[0..@nr) (first indexes) that are still resident
+ * and idle, until they hold swap/batch_pages pages (at least one folio),
+ * unmap their span once, and keep those that nobody maps or holds.
+ * *@used is set to the entries of @sel looked at. Returns how many folios
+ * are in @b->held, locked and referenced; adds the rest's pages to *busy.
  */
 static u32 msched_fs_swap_lock_batch(struct msched_fs_swapper *sw,
 				     struct msched_swap_batch *b,
-				     const u32 *sel, u32 nr, u64 *busy)
+				     const u32 *sel, u32 nr, u32 *used,
+				     u64 *busy)
 {
 	struct address_space *mapping = sw->mf->vfs_inode.i_mapping;
-	struct folio *folio;
-	u32 i, n = 0, kept = 0;
+	struct folio *folio, *last;
+	u32 i, n = 0, kept = 0, pages = 0;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr && pages < sw->k.batch_pages; i++) {
 		folio = msched_compat_get_folio(mapping, sel[i]);
 		if (!folio)
 			continue;	/* gone meanwhile */
@@ -489,108 +602,187 @@ static u32 msched_fs_swap_lock_batch(struct msched_fs_swapper *sw,
 			(*busy)++;
 			continue;
 		}
-		if (folio->mapping != mapping || folio_test_large(folio) ||
+		/* Gone, split, or a huge folio bigger than a batch holds. */
+		if (folio->mapping != mapping || folio->index != sel[i] ||
+		    folio_nr_pages(folio) > MSCHED_FS_HUGE_NR ||
 		    !folio_test_uptodate(folio) || folio_test_writeback(folio)) {
+			(*busy) += folio_nr_pages(folio);
 			msched_fs_swap_unhold(folio);
-			(*busy)++;
 			continue;
 		}
-		b->folios[n++] = folio;
+		b->held[n++] = folio;
+		pages += folio_nr_pages(folio);
 	}
+	*used = i;
 	if (!n)
 		return 0;
-	/* One TLB flush and one MMU-notifier round trip for the batch. */
-	unmap_mapping_pages(mapping, b->folios[0]->index,
-			    b->folios[n - 1]->index - b->folios[0]->index + 1,
+	/* One TLB flush and one MMU-notifier round trip (a PMD goes whole). */
+	last = b->held[n - 1];
+	unmap_mapping_pages(mapping, b->held[0]->index,
+			    last->index + folio_nr_pages(last) - b->held[0]->index,
 			    false);
 	for (i = 0; i < n; i++) {
-		folio = b->folios[i];
-		/* Mapped again, mlocked, or held: GUP, KVM mid-fault, LRU batch. */
+		folio = b->held[i];
+		/*
+		 * Mapped again, mlocked, or held (GUP, KVM mid-fault, LRU
+		 * batch): anything beyond the page cache's and ours.
+		 */
 		if (folio_mapped(folio) || folio_test_mlocked(folio) ||
-		    folio_ref_count(folio) != 2) {
+		    folio_ref_count(folio) != folio_nr_pages(folio) + 1) {
+			(*busy) += folio_nr_pages(folio);
 			msched_fs_swap_unhold(folio);
-			(*busy)++;
 			continue;
 		}
-		b->folios[kept++] = folio;
+		b->held[kept++] = folio;
 	}
 	return kept;
 }
 
+/* Add the @fn pages of @folio, from slot @slots[0..], to @b at page @p. */
+static void msched_fs_swap_add_pages(struct msched_swap_batch *b, u32 p,
+				     struct folio *folio)
+{
+	u32 k, fn = folio_nr_pages(folio);
+
+	for (k = 0; k < fn; k++) {
+		b->folios[p + k] = folio;
+		b->idx[p + k] = folio->index + k;
+	}
+}
+
 /*
- * Give the @n locked pages of @b slots, one run per run of consecutive
- * indexes (split where the allocator returns a shorter run), publish them
- * in swap_map as in flight and start writeback. Pages left without a slot
- * (the device is full) or an entry (no memory) are given back. Returns
- * the pages kept.
+ * Slots for the huge folio @folio at page @p of @b: one run of its size
+ * if the device has one, else several runs (fragmented), all or nothing.
+ * Returns false (nothing allocated) when fewer slots are free.
+ */
+static bool msched_fs_swap_huge_slots(struct msched_fs_swapper *sw,
+				      struct msched_swap_batch *b, u32 p,
+				      struct folio *folio)
+{
+	u32 k, got, fn = folio_nr_pages(folio);
+	u64 start;
+
+	if (msched_swap_slots_get_contig(fn, &start) == fn) {
+		for (k = 0; k < fn; k++)
+			b->slots[p + k] = start + k;
+		return true;
+	}
+	for (k = 0; k < fn; ) {
+		got = msched_swap_slots_get(fn - k, &start);
+		if (!got)
+			break;
+		for (; got; got--, k++)
+			b->slots[p + k] = start++;
+	}
+	if (k == fn)
+		return true;
+	msched_fs_swap_put_slots(b->slots + p, k);
+	return false;
+}
+
+/*
+ * Give the @n locked folios of @b->held slots (a run per run of
+ * consecutive 4 KiB indexes, split where the allocator returns a shorter
+ * run; a huge folio one run of 512 if it can), lay their pages out in @b,
+ * publish them in swap_map as in flight and start writeback. Folios left
+ * without slots (the device is full) or entries (no memory) are given
+ * back. Returns the pages kept.
  */
 static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
 				 struct msched_swap_batch *b, u32 n)
 {
 	struct msched_file *mf = sw->mf;
-	u32 i = 0, j, got, kept = 0;
+	u32 f = 0, g, p = 0, q, k, fn, got, kept = 0;
 	u64 start;
 
-	while (i < n && !sw->nospc) {
-		for (j = i + 1; j < n && b->folios[j]->index ==
-				     b->folios[j - 1]->index + 1; j++)
+	while (f < n) {
+		struct folio *folio = b->held[f];
+
+		if (sw->nospc) {
+			msched_fs_swap_unhold(folio);	/* no slot */
+			f++;
+			continue;
+		}
+		if (folio_test_large(folio)) {
+			if (!msched_fs_swap_huge_slots(sw, b, p, folio)) {
+				/* Fewer than 512 free: it stays whole. */
+				msched_fs_count(mf, MSCHED_FS_ST_SWAP_HUGE_SKIPS, 1);
+				sw->nospc = true;
+				msched_fs_swap_unhold(folio);
+				f++;
+				continue;
+			}
+			msched_fs_swap_add_pages(b, p, folio);
+			p += folio_nr_pages(folio);
+			f++;
+			continue;
+		}
+		/* A run of consecutive 4 KiB folios. */
+		for (g = f + 1; g < n && !folio_test_large(b->held[g]) &&
+		     b->held[g]->index == b->held[g - 1]->index + 1; g++)
 			;
-		while (i < j) {
-			got = msched_swap_slots_get(j - i, &start);
+		while (f < g) {
+			got = msched_swap_slots_get(g - f, &start);
 			if (!got) {
 				sw->nospc = true;
 				break;
 			}
-			for (; got; got--, i++)
-				b->slots[i] = start++;
+			for (; got; got--, f++, p++) {
+				msched_fs_swap_add_pages(b, p, b->held[f]);
+				b->slots[p] = start++;
+			}
 		}
 	}
-	for (j = i; j < n; j++)		/* no slot */
-		msched_fs_swap_unhold(b->folios[j]);
-	n = i;
+	/* Publish, folio by folio; @q walks the pages kept. */
 	xa_lock(&mf->swap_map);
-	for (i = 0; i < n; i++) {
-		struct folio *folio = b->folios[i];
-		void *old;
+	for (k = 0, q = 0; k < p; k += fn) {
+		struct folio *folio = b->folios[k];
+		void *old = NULL;
+		u32 m;
 
-		old = __xa_cmpxchg(&mf->swap_map, folio->index, NULL,
-				   xa_mk_value(b->slots[i]), GFP_NOIO);
+		fn = folio_nr_pages(folio);
+		for (m = 0; m < fn; m++) {
+			old = __xa_cmpxchg(&mf->swap_map, b->idx[k + m], NULL,
+					   xa_mk_value(b->slots[k + m]), GFP_NOIO);
+			if (old)
+				break;
+			__xa_set_mark(&mf->swap_map, b->idx[k + m], XA_MARK_0);
+		}
 		if (old) {
 			/* -ENOMEM, or (a bug) an entry for a resident page */
 			WARN_ON_ONCE(!xa_is_err(old));
+			while (m--)
+				__xa_erase(&mf->swap_map, b->idx[k + m]);
 			xa_unlock(&mf->swap_map);
-			msched_swap_slots_put(b->slots[i], 1);
+			msched_fs_swap_put_slots(b->slots + k, fn);
 			msched_fs_swap_unhold(folio);
-			msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, 1);
+			msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, fn);
 			spin_lock_irq(&sw->lock);
-			sw->busy++;
+			sw->busy += fn;
 			spin_unlock_irq(&sw->lock);
 			xa_lock(&mf->swap_map);
 			continue;
 		}
-		__xa_set_mark(&mf->swap_map, folio->index, XA_MARK_0);
-		b->folios[kept] = folio;
-		b->slots[kept++] = b->slots[i];
+		for (m = 0; m < fn; m++, q++) {
+			b->folios[q] = folio;
+			b->idx[q] = b->idx[k + m];
+			b->slots[q] = b->slots[k + m];
+		}
+		kept += fn;
 	}
 	xa_unlock(&mf->swap_map);
-	for (i = 0; i < kept; i++)
-		folio_start_writeback(b->folios[i]);
+	for (k = 0; k < kept; k += folio_nr_pages(b->folios[k]))
+		folio_start_writeback(b->folios[k]);
 	return kept;
 }
 
 /* Bios a batch will take: runs of contiguous slots, BIO_MAX_VECS at most. */
 static u32 msched_fs_swap_runs(const struct msched_swap_batch *b)
 {
-	u32 i, runs = 0, len = 0;
+	u32 i, j, runs = 0;
 
-	for (i = 0; i < b->nr; i++) {
-		if (i && b->slots[i] == b->slots[i - 1] + 1 && len < BIO_MAX_VECS) {
-			len++;
-			continue;
-		}
-		runs++;
-		len = 1;
-	}
+	for (i = 0; i < b->nr; i = j, runs++)
+		msched_fs_swap_run(b, i, &j);
 	return runs;
 }
 
@@ -605,7 +797,7 @@ static int msched_fs_swap_write(struct msched_fs_swapper *sw, const u32 *sel,
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	u32 depth = sw->k.pipeline ? sw->k.queue_depth : 1;
 	struct msched_swap_batch *b;
-	u32 i = 0, take, n;
+	u32 i = 0, used, n;
 	u64 t0, busy;
 
 	while (i < nr && !sw->nospc) {
@@ -615,14 +807,14 @@ static int msched_fs_swap_write(struct msched_fs_swapper *sw, const u32 *sel,
 		if (!b)
 			return -ENOMEM;
 		t0 = ktime_get_ns();
-		take = min(nr - i, sw->k.batch_pages);
 		busy = 0;
 		filemap_invalidate_lock_shared(mapping);
-		n = msched_fs_swap_lock_batch(sw, b, sel + i, take, &busy);
+		n = msched_fs_swap_lock_batch(sw, b, sel + i, nr - i, &used,
+					      &busy);
 		if (n)
 			n = msched_fs_swap_assign(sw, b, n);
 		filemap_invalidate_unlock_shared(mapping);
-		i += take;
+		i += used;
 		msched_fs_count(mf, MSCHED_FS_ST_SWAP_BUSY, busy);
 		spin_lock_irq(&sw->lock);
 		sw->busy += busy;
@@ -658,47 +850,56 @@ static void msched_fs_swap_drain(struct msched_fs_swapper *sw)
 }
 
 /*
- * The resident pages of @mf that swap_out may take (index < 2^32, the
- * selection's range), ascending, in a new array: *@nr entries. Huge
- * folios are passed over (counted): a slot holds a 4 KiB page, and the
- * swap path is not huge-aware yet.
+ * The resident folios of @mf that swap_out may take (index < 2^32, the
+ * selection's range), by first index, ascending, in a new array: *@nr
+ * entries; *@pages gets a second array of the pages each weighs (a huge
+ * folio 512). A huge folio goes out whole.
  */
 static u32 *msched_fs_swap_candidates(struct msched_file *mf, int nid,
-				      u32 *nr)
+				      u32 *nr, u32 **pages)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	XA_STATE(xas, &mapping->i_pages, 0);
 	pgoff_t end = min_t(pgoff_t, msched_fs_nr_pages(&mf->vfs_inode), U32_MAX);
 	u32 cap = min_t(unsigned long, READ_ONCE(mapping->nrpages) + 64, end);
 	struct folio *folio;
-	u32 *cand, n = 0;
-	u64 huge = 0;
+	u32 *cand, *w, n = 0;
 
+	*pages = NULL;
 	cand = msched_fallible(kvmalloc_array(max(cap, 1U), sizeof(*cand),
 					      GFP_KERNEL));
-	if (!cand)
+	w = msched_fallible(kvmalloc_array(max(cap, 1U), sizeof(*w),
+					   GFP_KERNEL));
+	if (!cand || !w) {
+		kvfree(cand);
+		kvfree(w);
 		return NULL;
+	}
 	rcu_read_lock();
 	xas_for_each(&xas, folio, end ? end - 1 : 0) {
 		if (xas_retry(&xas, folio) || xa_is_value(folio) || !end)
 			continue;
 		if (n == cap)
 			break;	/* faulted in during the walk: next time */
-		if (folio_test_large(folio))
-			huge++;
-		else if (nid == NUMA_NO_NODE || folio_nid(folio) == nid)
+		if ((nid == NUMA_NO_NODE || folio_nid(folio) == nid) &&
+		    folio->index == xas.xa_index) {
+			w[n] = folio_nr_pages(folio);
 			cand[n++] = xas.xa_index;
+		}
 		msched_fs_xas_resched(&xas);
 	}
 	rcu_read_unlock();
-	msched_fs_count(mf, MSCHED_FS_ST_SWAP_HUGE_SKIPS, huge);
 	*nr = n;
+	*pages = w;
 	return cand;
 }
 
-/* Drop the entries of @sel (ascending, a subset of @cand) from @cand. */
-static u32 msched_fs_swap_drop_tried(u32 *cand, u32 nr_cand, const u32 *sel,
-				     u32 nr_sel)
+/*
+ * Drop the entries of @sel (ascending, a subset of @cand) from @cand and
+ * their weights from @w.
+ */
+static u32 msched_fs_swap_drop_tried(u32 *cand, u32 *w, u32 nr_cand,
+				     const u32 *sel, u32 nr_sel)
 {
 	u32 i, j = 0, n = 0;
 
@@ -707,6 +908,7 @@ static u32 msched_fs_swap_drop_tried(u32 *cand, u32 nr_cand, const u32 *sel,
 			j++;
 		if (j < nr_sel && sel[j] == cand[i])
 			continue;
+		w[n] = w[i];
 		cand[n++] = cand[i];
 	}
 	return n;
@@ -774,8 +976,9 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 	bool force = flags & MSCHED_FS_SWAP_FORCE;
 	bool quiet = flags & MSCHED_FS_SWAP_QUIET;
 	struct msched_fs_swapper sw = { .mf = mf };
-	u32 *cand = NULL, *sel = NULL, nr_cand = 0, nr_sel, below, round;
-	u64 eligible = 0, left;
+	u32 *cand = NULL, *w = NULL, *sel = NULL, nr_cand = 0, nr_sel, below;
+	u32 round;
+	u64 eligible = 0, left, sel_pages;
 	bool aged;
 	long ret;
 
@@ -803,7 +1006,7 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 					     sizeof(*sw.batches), GFP_KERNEL));
 	cand = msched_fs_swap_candidates(mf, flags & MSCHED_FS_SWAP_DRAM ?
 					 READ_ONCE(mf->dram_node) : NUMA_NO_NODE,
-					 &nr_cand);
+					 &nr_cand, &w);
 	sel = msched_fallible(kvmalloc_array(max_t(u64, min_t(u64, want, nr_cand), 1),
 					     sizeof(*sel), GFP_KERNEL));
 	if (!sw.batches || !cand || !sel) {
@@ -820,14 +1023,15 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 		left = want - sw.out;
 		nr_sel = msched_swap_select(aged ? mf->tier.heat : NULL,
 					    aged ? mf->tier.nr_pages : 0, cand,
-					    nr_cand, min_t(u64, left, U32_MAX),
-					    below, sel);
+					    w, nr_cand,
+					    min_t(u64, left, U32_MAX), below,
+					    sel, &sel_pages);
 		trace_msched_swap_out(mf->vfs_inode.i_ino, left, nr_cand,
 				      nr_sel, force, below);
 		if (!round)
-			eligible = nr_sel;
+			eligible = sel_pages;
 		else
-			eligible += nr_sel;
+			eligible += sel_pages;
 		if (!nr_sel)
 			break;
 		ret = msched_fs_swap_write(&sw, sel, nr_sel);
@@ -836,7 +1040,8 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 		    sw.out == out0)
 			break;
 		/* Busy pages are left; others of the candidates replace them. */
-		nr_cand = msched_fs_swap_drop_tried(cand, nr_cand, sel, nr_sel);
+		nr_cand = msched_fs_swap_drop_tried(cand, w, nr_cand, sel,
+						    nr_sel);
 		cond_resched();
 	}
 	msched_fs_swap_drain(&sw);
@@ -849,6 +1054,7 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 
 out_free:
 	kvfree(sel);
+	kvfree(w);
 	kvfree(cand);
 	msched_fs_swap_free_batches(&sw);
 	msched_swap_release();
@@ -1007,6 +1213,109 @@ static struct folio *msched_fs_swap_neighbour(struct msched_file *mf,
 }
 
 /**
+ * msched_fs_swap_in_huge() - read the pages of a 2 MiB range that are out
+ * into the range's new huge folio.
+ * @mf: the file (huge=always)
+ * @folio: a new huge folio of the range, zeroed, locked, !uptodate and in
+ *	the page cache at the range's first index: it holds all 512 indexes,
+ *	so nobody else can swap a page of the range in or out meanwhile, and
+ *	the range's entries are stable (no punch: the caller holds the
+ *	invalidate lock)
+ * @nr_in: set to the pages read back
+ *
+ * One bio per run of contiguous slots over consecutive pages (a 2 MiB
+ * folio that went out to one run: one bio, one bvec), each waited for. A
+ * page without an entry (a hole, or punched while out) stays zero. On
+ * success the entries are erased and the slots freed.
+ *
+ * Context: process context (the fault path); may sleep for the reads.
+ * Caller holds the mapping's invalidate lock (shared or exclusive).
+ * Return: 0: the pages out were read, @folio is still !uptodate (the
+ * caller marks it); -ENOENT: no page of the range is out; -EAGAIN: a
+ * write of the range is in flight (a bug, warned); -ENOMEM; -EIO: a read
+ * failed, every entry is untouched (the pages stay out). @folio is
+ * untouched but for its contents in every case.
+ */
+int msched_fs_swap_in_huge(struct msched_file *mf, struct folio *folio,
+			   u32 *nr_in)
+{
+	pgoff_t first = folio->index, last = first + folio_nr_pages(folio) - 1;
+	XA_STATE(xas, &mf->swap_map, first);
+	u32 i, j, n = 0, nr = folio_nr_pages(folio);
+	u64 *slots, start = 0, len = 0;
+	bool inflight = false;
+	void *entry, *old;
+	int err = 0;
+
+	*nr_in = 0;
+	slots = kmalloc_array(nr, sizeof(*slots), GFP_NOIO | __GFP_NOWARN);
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		slots[i] = U64_MAX;	/* no entry */
+	xas_lock(&xas);
+	xas_for_each(&xas, entry, last) {
+		if (xas_get_mark(&xas, XA_MARK_0))
+			inflight = true;
+		slots[xas.xa_index - first] = xa_to_value(entry);
+		n++;
+	}
+	xas_unlock(&xas);
+	if (!n || WARN_ON_ONCE(inflight)) {	/* a write needs the folio */
+		kfree(slots);
+		return n ? -EAGAIN : -ENOENT;
+	}
+	for (i = 0; i < nr && !err; i = j) {
+		struct bio *bio;
+
+		if (slots[i] == U64_MAX) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i + 1; j < nr && slots[j] != U64_MAX &&
+		     slots[j] == slots[j - 1] + 1; j++)
+			;
+		bio = msched_swap_bio_alloc(1, REQ_OP_READ | REQ_SYNC | REQ_SWAP);
+		bio->bi_iter.bi_sector = slots[i] << (PAGE_SHIFT - SECTOR_SHIFT);
+		if (bio_add_page(bio, folio_page(folio, i), (j - i) << PAGE_SHIFT,
+				 0) != (j - i) << PAGE_SHIFT)
+			err = -EIO;
+		else
+			err = submit_bio_wait(bio);
+		bio_put(bio);
+	}
+	if (err) {
+		kfree(slots);
+		return -EIO;
+	}
+	/* Settle: erase the entries (still ours: the folio held them). */
+	xa_lock(&mf->swap_map);
+	for (i = 0; i < nr; i++) {
+		if (slots[i] == U64_MAX)
+			continue;
+		old = __xa_cmpxchg(&mf->swap_map, first + i,
+				   xa_mk_value(slots[i]), NULL, 0);
+		if (WARN_ON_ONCE(old != xa_mk_value(slots[i])))
+			continue;	/* a bug: the slot stays allocated */
+		atomic64_dec(&mf->nr_swapped);
+		(*nr_in)++;
+		if (len && slots[i] == start + len) {
+			len++;
+			continue;
+		}
+		if (len)
+			msched_swap_slots_put(start, len);
+		start = slots[i];
+		len = 1;
+	}
+	xa_unlock(&mf->swap_map);
+	if (len)
+		msched_swap_slots_put(start, len);
+	kfree(slots);
+	return 0;
+}
+
+/**
  * msched_fs_swap_in() - read a page back from the swap device if it is
  * out.
  * @mf: the file
@@ -1032,6 +1341,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		      bool reserved)
 {
 	pgoff_t idx = folio->index, end = msched_fs_nr_pages(&mf->vfs_inode);
+	pgoff_t lo = 0;
 	struct msched_swap_ra one = { folio, reserved }, *run = &one;
 	struct msched_swap_knobs k;
 	u32 nr, fwd = 0, back = 0, i, f0;
@@ -1068,6 +1378,14 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 	 * memory is mostly touched upwards.
 	 */
 	run[0] = one;
+	/*
+	 * On a huge file, read-ahead stays inside the 2 MiB range: a
+	 * neighbour range that went out whole keeps its huge read-back.
+	 */
+	if (mf->huge) {
+		lo = round_down(idx, MSCHED_FS_HUGE_NR);
+		end = min_t(pgoff_t, end, lo + MSCHED_FS_HUGE_NR);
+	}
 	while (fwd < k.readahead_pages && idx + fwd + 1 < end) {
 		nb = msched_fs_swap_neighbour(mf, idx + fwd + 1, slot + fwd + 1,
 					      &r);
@@ -1077,7 +1395,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 		run[fwd].folio = nb;
 		run[fwd].reserved = r;
 	}
-	while (fwd + back < k.readahead_pages && idx > back && slot > back) {
+	while (fwd + back < k.readahead_pages && idx - lo > back && slot > back) {
 		nb = msched_fs_swap_neighbour(mf, idx - back - 1,
 					      slot - back - 1, &r);
 		if (!nb)

@@ -120,6 +120,10 @@ MSCHED_FS_STAT(nr_huge_fallbacks, MSCHED_FS_ST_HUGE_FALLBACKS);
 MSCHED_FS_STAT(nr_huge_splits, MSCHED_FS_ST_HUGE_SPLITS);
 MSCHED_FS_STAT(nr_huge_split_failures, MSCHED_FS_ST_HUGE_SPLIT_FAILS);
 MSCHED_FS_STAT(nr_swap_huge_skips, MSCHED_FS_ST_SWAP_HUGE_SKIPS);
+MSCHED_FS_STAT(nr_swap_out_huge, MSCHED_FS_ST_SWAP_OUT_HUGE);
+MSCHED_FS_STAT(nr_swap_out_huge_fragmented, MSCHED_FS_ST_SWAP_OUT_HUGE_FRAG);
+MSCHED_FS_STAT(nr_swap_in_huge, MSCHED_FS_ST_SWAP_IN_HUGE);
+MSCHED_FS_STAT(nr_swap_in_huge_fallbacks, MSCHED_FS_ST_SWAP_IN_HUGE_FALLBACKS);
 MSCHED_FS_STAT(nr_dirty_huge_folios, MSCHED_FS_ST_DIRTY_HUGE_FOLIOS);
 
 static struct attribute *msched_file_stats_attrs[] = {
@@ -151,6 +155,10 @@ static struct attribute *msched_file_stats_attrs[] = {
 	&nr_huge_splits_attr.attr.attr,
 	&nr_huge_split_failures_attr.attr.attr,
 	&nr_swap_huge_skips_attr.attr.attr,
+	&nr_swap_out_huge_attr.attr.attr,
+	&nr_swap_out_huge_fragmented_attr.attr.attr,
+	&nr_swap_in_huge_attr.attr.attr,
+	&nr_swap_in_huge_fallbacks_attr.attr.attr,
 	&nr_dirty_huge_folios_attr.attr.attr,
 	NULL,
 };

@@ -39,12 +39,15 @@ struct msched_swap_bio {
  * @queue_depth: batches in flight at most
  * @pipeline: prepare the next batch while the last one is written
  * @readahead_pages: neighbours read with a faulting page
+ * @huge_readback: a fault in a 2 MiB range of a huge file with pages out
+ *	reads the whole range back into one huge folio
  */
 struct msched_swap_knobs {
 	u32 batch_pages;
 	u32 queue_depth;
 	bool pipeline;
 	u32 readahead_pages;
+	u32 huge_readback;
 };
 
 /* Batches of every file in flight now (debugfs live_swap_batches; fs_swap.c). */
@@ -54,6 +57,7 @@ void msched_swap_get_knobs(struct msched_swap_knobs *k);
 int msched_swap_hold(void);
 void msched_swap_release(void);
 u32 msched_swap_slots_get(u32 want, u64 *start);
+u32 msched_swap_slots_get_contig(u32 want, u64 *start);
 void msched_swap_slots_put(u64 start, u64 len);
 u64 msched_swap_used_pages(void);
 u64 msched_swap_free_pages(void);

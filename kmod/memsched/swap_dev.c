@@ -18,7 +18,8 @@
  * takes the rwsem (write) and checks that no slot is in use. So whoever
  * holds a slot, or the rwsem, may use the device without a lock.
  *
- * The knobs (swap/batch_pages, queue_depth, pipeline, readahead_pages) are
+ * The knobs (swap/batch_pages, queue_depth, pipeline, readahead_pages,
+ * huge_readback) are
  * read once per swap_out or fault with READ_ONCE; writing them takes no
  * lock. Documented in Documentation/ABI/testing/sysfs-kernel-mm-memsched-swap.
  */
@@ -63,6 +64,7 @@ static u32 msched_swap_batch_pages = 256;
 static u32 msched_swap_queue_depth = 4;
 static bool msched_swap_pipeline = true;
 static u32 msched_swap_readahead_pages = 8;
+static u32 msched_swap_huge_readback = 1;
 
 static struct bio_set msched_swap_bioset;
 static struct workqueue_struct *msched_swap_wq;
@@ -80,6 +82,7 @@ void msched_swap_get_knobs(struct msched_swap_knobs *k)
 	k->queue_depth = READ_ONCE(msched_swap_queue_depth);
 	k->pipeline = READ_ONCE(msched_swap_pipeline);
 	k->readahead_pages = READ_ONCE(msched_swap_readahead_pages);
+	k->huge_readback = READ_ONCE(msched_swap_huge_readback);
 }
 
 /**
@@ -128,6 +131,32 @@ u32 msched_swap_slots_get(u32 want, u64 *start)
 	spin_lock(&msched_swap_lock);
 	if (msched_swap_slots_mem)
 		got = msched_swap_slots_alloc(&msched_swap_slot_map, want, start);
+	spin_unlock(&msched_swap_lock);
+	return got;
+}
+
+/**
+ * msched_swap_slots_get_contig() - allocate one run of exactly @want slots.
+ * @want: slots wanted, >= 1 (a huge folio: 512)
+ * @start: set to the first slot of the run
+ *
+ * Next-fit from the cursor, looking at a bounded part of the map
+ * (MSCHED_SWAP_CONTIG_SCAN_WORDS words) so that a fragmented device does
+ * not cost a full scan per folio.
+ *
+ * Context: any context but hardirq; takes msched_swap_lock. The caller
+ * holds the device (msched_swap_hold()).
+ * Return: @want, or 0 when no free run of @want slots was found.
+ */
+u32 msched_swap_slots_get_contig(u32 want, u64 *start)
+{
+	u32 got = 0;
+
+	lockdep_assert_held_read(&msched_swap_rwsem);
+	spin_lock(&msched_swap_lock);
+	if (msched_swap_slots_mem)
+		got = msched_swap_slots_alloc_contig(&msched_swap_slot_map,
+						     want, start);
 	spin_unlock(&msched_swap_lock);
 	return got;
 }
@@ -425,6 +454,7 @@ MSCHED_SWAP_U32_KNOB(queue_depth, msched_swap_queue_depth, 1,
 MSCHED_SWAP_U32_KNOB(pipeline, msched_swap_pipeline, 0, 1);
 MSCHED_SWAP_U32_KNOB(readahead_pages, msched_swap_readahead_pages, 0,
 		     MSCHED_SWAP_READAHEAD_MAX);
+MSCHED_SWAP_U32_KNOB(huge_readback, msched_swap_huge_readback, 0, 1);
 
 static struct kobj_attribute device_attr = __ATTR(device, 0600, device_show,
 						  device_store);
@@ -441,6 +471,7 @@ static struct attribute *msched_swap_attrs[] = {
 	&queue_depth_attr.attr,
 	&pipeline_attr.attr,
 	&readahead_pages_attr.attr,
+	&huge_readback_attr.attr,
 	NULL,
 };
 

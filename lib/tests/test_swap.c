@@ -397,6 +397,153 @@ static void test_slots_random(void **state)
 	random_slots(4, 1, 3, 2000);
 }
 
+/* Mark slots [a, b) used directly in the map (and in the count). */
+static void mark_used(struct tslots *t, u64 a, u64 b)
+{
+	u64 i;
+
+	for (i = a; i < b; i++)
+		t->mem[i >> 6] |= 1ULL << (i & 63);
+	t->s.used += b - a;
+}
+
+/* Holes of 100, 300 and 600 slots: the 600 one, the cursor after it. */
+static void test_alloc_contig_finds_run(void **state)
+{
+	struct tslots t;
+	u64 start = 0xdeadbeefULL;
+
+	(void)state;
+	tslots_init(&t, 4096);
+	mark_used(&t, 0, 4096);
+	/* Free 1000..1099, 2000..2299, 3000..3599. */
+	t.s.used -= 100 + 300 + 600;
+	{
+		u64 i;
+
+		for (i = 1000; i < 1100; i++)
+			t.mem[i >> 6] &= ~(1ULL << (i & 63));
+		for (i = 2000; i < 2300; i++)
+			t.mem[i >> 6] &= ~(1ULL << (i & 63));
+		for (i = 3000; i < 3600; i++)
+			t.mem[i >> 6] &= ~(1ULL << (i & 63));
+	}
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 512, &start), 512);
+	assert_int_equal(start, 3000);
+	assert_int_equal(t.s.cursor, 3512);
+	assert_int_equal(msched_swap_slots_used(&t.s), 4096 - 488);
+	assert_int_equal(count_used(&t, 3000, 3512), 512);
+	assert_int_equal(count_used(&t, 3512, 3600), 0);
+	/* 300 fits the 300 hole exactly (after wrapping past 3600). */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 300, &start), 300);
+	assert_int_equal(start, 2000);
+	assert_int_equal(t.s.cursor, 2300);
+	/* 101 fits nowhere: 88 at 3512, 100 at 1000. */
+	start = 0xdeadbeefULL;
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 101, &start), 0);
+	assert_int_equal(start, 0xdeadbeefULL);
+	assert_int_equal(t.s.cursor, 2300);
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 100, &start), 100);
+	assert_int_equal(start, 1000);
+	assert_int_equal(msched_swap_slots_bad_frees(&t.s), 0);
+	tslots_free(&t);
+}
+
+/* Fragmented (every other slot used): 0, nothing changes. */
+static void test_alloc_contig_none(void **state)
+{
+	struct tslots t;
+	u64 *copy, start = 0xdeadbeefULL, i, bytes;
+
+	(void)state;
+	tslots_init(&t, 1 << 16);
+	for (i = 0; i < (1 << 16); i += 2)
+		mark_used(&t, i, i + 1);
+	t.s.cursor = 777;
+	bytes = msched_swap_slots_mem_bytes(1 << 16);
+	copy = tmalloc(bytes);
+	memcpy(copy, t.mem, bytes);
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 2, &start), 0);
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 512, &start), 0);
+	assert_int_equal(start, 0xdeadbeefULL);
+	assert_int_equal(memcmp(copy, t.mem, bytes), 0);
+	assert_int_equal(t.s.cursor, 777);
+	assert_int_equal(msched_swap_slots_used(&t.s), 1 << 15);
+	/* Want 1 still works (a free slot). */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 1, &start), 1);
+	assert_int_equal(start, 777);
+	/* Edge cases: 0, more than the device, more than free. */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 0, &start), 0);
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, (1 << 16) + 1,
+							&start), 0);
+	free(copy);
+	tslots_free(&t);
+}
+
+/* The search wraps once; a run may end past the cursor; never past nr. */
+static void test_alloc_contig_wraps(void **state)
+{
+	struct tslots t;
+	u64 start = 0;
+
+	(void)state;
+	tslots_init(&t, 2000);
+	/* Free: 0..599 and 1700..1999 (300 at the end). */
+	mark_used(&t, 600, 1700);
+	t.s.cursor = 1650;
+	/* 512 does not fit at the end (300): wraps to 0. */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 512, &start), 512);
+	assert_int_equal(start, 0);
+	assert_int_equal(t.s.cursor, 512);
+	/* 300 at the very end: ends exactly at nr, cursor back to 0. */
+	assert_int_equal(msched_swap_slots_free(&t.s, 0, 512), 0);
+	mark_used(&t, 0, 50);
+	t.s.cursor = 400;		/* 400..599 is too short */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 300, &start), 300);
+	assert_int_equal(start, 1700);
+	assert_int_equal(t.s.cursor, 0);
+	/* A run starting before the cursor and ending after it. */
+	t.s.cursor = 400;
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 300, &start), 300);
+	assert_int_equal(start, 50);
+	assert_int_equal(t.s.cursor, 350);
+	/* 250 left (350..599); 251 fits nowhere, map unchanged. */
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 251, &start), 0);
+	assert_int_equal(msched_swap_slots_used(&t.s), 2000 - 250);
+	t.s.cursor = 1900;
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 250, &start), 250);
+	assert_int_equal(start, 350);
+	assert_int_equal(msched_swap_slots_used(&t.s), 2000);
+	assert_int_equal(msched_swap_slots_bad_frees(&t.s), 0);
+	tslots_free(&t);
+}
+
+/* A run farther than the scan bound from the cursor is not found. */
+static void test_alloc_contig_scan_bound(void **state)
+{
+	u64 bound = (u64)MSCHED_SWAP_CONTIG_SCAN_WORDS * 64;
+	u64 nr = 2 * bound + 4096, start = 0;
+	struct tslots t;
+
+	(void)state;
+	tslots_init(&t, nr);
+	/* Everything used but 512 free at 1.5 bound, plus 1 at 10. */
+	mark_used(&t, 0, nr);
+	assert_int_equal(msched_swap_slots_free(&t.s, bound + bound / 2, 512), 0);
+	assert_int_equal(msched_swap_slots_free(&t.s, 10, 1), 0);
+	t.s.cursor = 0;
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 512, &start), 0);
+	assert_int_equal(msched_swap_slots_used(&t.s), nr - 513);
+	/* From a cursor within the bound it is found. */
+	t.s.cursor = bound;
+	assert_int_equal(msched_swap_slots_alloc_contig(&t.s, 512, &start), 512);
+	assert_int_equal(start, bound + bound / 2);
+	/* The plain allocator still finds the single slot (no bound). */
+	assert_int_equal(msched_swap_slots_alloc(&t.s, 512, &start), 1);
+	assert_int_equal(start, 10);
+	tslots_free(&t);
+}
+
 /* Select and compare with the expected indexes. */
 static void select_expect(const u16 *heat, u32 nr_heat, const u32 *cand,
 			  u32 nr_cand, u32 want, u32 below, const u32 *exp,
@@ -407,7 +554,8 @@ static void select_expect(const u16 *heat, u32 nr_heat, const u32 *cand,
 	assert_true(nr_cand < ARRAY_SIZE(out));
 	for (i = 0; i < ARRAY_SIZE(out); i++)
 		out[i] = 0xeeeeeeeeU;
-	n = msched_swap_select(heat, nr_heat, cand, nr_cand, want, below, out);
+	n = msched_swap_select(heat, nr_heat, cand, NULL, nr_cand, want, below,
+			       out, NULL);
 	assert_int_equal(n, nr_exp);
 	for (i = 0; i < nr_exp; i++)
 		assert_int_equal(out[i], exp[i]);
@@ -534,8 +682,8 @@ static void test_select_buckets(void **state)
 		cand[i] = i;
 	}
 	for (i = 0; i <= 256; i += 17) {
-		n = msched_swap_select(heat, 256, cand, 256, i,
-				       MSCHED_SWAP_FORCE, out);
+		n = msched_swap_select(heat, 256, cand, NULL, 256, i,
+				       MSCHED_SWAP_FORCE, out, NULL);
 		assert_int_equal(n, i < 256 ? i : 256);
 		if (n) {
 			assert_int_equal(out[0], 256 - n);
@@ -543,11 +691,13 @@ static void test_select_buckets(void **state)
 		}
 	}
 	/* below 100: heats 0..99 are idx 156..255. */
-	n = msched_swap_select(heat, 256, cand, 256, 256, 100, out);
+	n = msched_swap_select(heat, 256, cand, NULL, 256, 256, 100, out,
+			       NULL);
 	assert_int_equal(n, 100);
 	for (i = 0; i < n; i++)
 		assert_int_equal(out[i], 156 + i);
-	n = msched_swap_select(heat, 256, cand, 256, 40, 100, out);
+	n = msched_swap_select(heat, 256, cand, NULL, 256, 40, 100, out,
+			       NULL);
 	assert_int_equal(n, 40);
 	for (i = 0; i < n; i++)
 		assert_int_equal(out[i], 216 + i);
@@ -650,8 +800,8 @@ static void test_select_random(void **state)
 			break;
 		}
 		out[want] = 0xeeeeeeeeU;
-		n = msched_swap_select(heat, nr_heat, cand, nr_cand, want,
-				       below, out);
+		n = msched_swap_select(heat, nr_heat, cand, NULL, nr_cand,
+				       want, below, out, NULL);
 		m = ref_select(heat, nr_heat, cand, nr_cand, want, below, exp);
 		assert_int_equal(n, m);
 		assert_true(n <= want);
@@ -672,6 +822,154 @@ static void test_select_random(void **state)
 	free(exp);
 }
 
+/* Mixed weights 1 and 512: coldest first, ascending, want <= pages < want + 512. */
+static void test_select_weighted(void **state)
+{
+	const u32 nr = 400;
+	u16 *heat = tmalloc(sizeof(u16) * 512 * nr);
+	u32 *cand = tmalloc(sizeof(u32) * nr), *w = tmalloc(sizeof(u32) * nr);
+	u32 *out = tmalloc(sizeof(u32) * nr);
+	struct trng rng;
+	u32 iter, i, n, idx;
+	u64 pages, elig_pages;
+
+	(void)state;
+	trng_seed(&rng, 17);
+	/* Fixed case: folio 0 (512, heat 1), 512 (1, heat 0), 513 (512, heat 2). */
+	{
+		static const u32 c3[] = { 0, 512, 513 };
+		static const u32 w3[] = { 512, 1, 512 };
+		u16 h[1025] = { 0 };
+
+		h[0] = 1;
+		h[512] = 0;
+		h[513] = 2;
+		n = msched_swap_select(h, 1025, c3, w3, 3, 1, MSCHED_SWAP_FORCE,
+				       out, &pages);
+		assert_int_equal(n, 1);		/* the coldest, weight 1 */
+		assert_int_equal(out[0], 512);
+		assert_int_equal(pages, 1);
+		n = msched_swap_select(h, 1025, c3, w3, 3, 2, MSCHED_SWAP_FORCE,
+				       out, &pages);
+		assert_int_equal(n, 2);		/* then the 512 of heat 1 */
+		assert_int_equal(out[0], 0);
+		assert_int_equal(out[1], 512);
+		assert_int_equal(pages, 513);
+		n = msched_swap_select(h, 1025, c3, w3, 3, 514, 2, out, &pages);
+		assert_int_equal(n, 2);		/* below 2: heat 2 stays */
+		assert_int_equal(pages, 513);
+		n = msched_swap_select(h, 1025, c3, w3, 3, 514,
+				       MSCHED_SWAP_FORCE, out, &pages);
+		assert_int_equal(n, 3);
+		assert_int_equal(pages, 1025);
+	}
+	for (iter = 0; iter < 2000; iter++) {
+		u32 nc = 1 + (u32)trng_below(&rng, nr);
+		u32 range = 1 + (u32)trng_below(&rng, 300);
+		u32 below = trng_below(&rng, 2) ? MSCHED_SWAP_FORCE :
+			    (u32)trng_below(&rng, 260);
+		u32 want, maxrank = 0, k;
+
+		idx = 0;
+		elig_pages = 0;
+		for (i = 0; i < nc; i++) {
+			w[i] = trng_below(&rng, 3) ? 1 : 512;
+			cand[i] = idx;
+			heat[idx] = (u16)trng_below(&rng, range);
+			if (heat[idx] < below || below == MSCHED_SWAP_FORCE)
+				elig_pages += w[i];
+			idx += w[i];
+		}
+		want = 1 + (u32)trng_below(&rng, idx + 600);
+		n = msched_swap_select(heat, idx, cand, w, nc, want, below,
+				       out, &pages);
+		assert_true(n <= nc);
+		if (elig_pages <= want) {
+			assert_int_equal(pages, elig_pages);
+		} else {
+			assert_true(pages >= want);
+			assert_true(pages < (u64)want + 512);
+		}
+		/* Ascending, eligible, and coldest first. */
+		k = 0;
+		for (i = 0; i < n; i++) {
+			u32 h = heat[out[i]] > 255 ? 255 : heat[out[i]];
+
+			if (i)
+				assert_true(out[i - 1] < out[i]);
+			if (below != MSCHED_SWAP_FORCE)
+				assert_true(h < below);
+			if (h > maxrank)
+				maxrank = h;
+		}
+		/* Nothing colder than the hottest chosen was left out. */
+		for (i = 0; i < nc; i++) {
+			u32 h = heat[cand[i]];
+			bool chosen = false;
+
+			while (k < n && out[k] < cand[i])
+				k++;
+			chosen = k < n && out[k] == cand[i];
+			if (!chosen && (below == MSCHED_SWAP_FORCE || h < below))
+				assert_true(h >= maxrank);
+		}
+	}
+	free(heat);
+	free(cand);
+	free(w);
+	free(out);
+}
+
+/* nr_pages NULL and all-ones weights give the unweighted result. */
+static void test_select_weighted_null_is_unweighted(void **state)
+{
+	const u32 max = 2000;
+	u16 *heat = tmalloc(sizeof(u16) * max);
+	u32 *cand = tmalloc(sizeof(u32) * max), *ones = tmalloc(sizeof(u32) * max);
+	u32 *a = tmalloc(sizeof(u32) * (max + 1)), *b = tmalloc(sizeof(u32) * (max + 1));
+	u32 *exp = tmalloc(sizeof(u32) * (max + 1));
+	struct trng rng;
+	u32 iter, i;
+
+	(void)state;
+	trng_seed(&rng, 18);
+	for (i = 0; i < max; i++)
+		ones[i] = 1;
+	for (iter = 0; iter < 1000; iter++) {
+		u32 nrp = 1 + (u32)trng_below(&rng, max), nc = 0, want, below;
+		u32 na, nb, ne;
+		u64 pa, pb;
+
+		for (i = 0; i < nrp; i++) {
+			heat[i] = (u16)trng_below(&rng, 1 + trng_below(&rng, 400));
+			if (trng_below(&rng, 3))
+				cand[nc++] = i;
+		}
+		want = (u32)trng_below(&rng, nc + 2);
+		below = trng_below(&rng, 2) ? MSCHED_SWAP_FORCE :
+			(u32)trng_below(&rng, 300);
+		na = msched_swap_select(heat, nrp, cand, NULL, nc, want, below,
+					a, &pa);
+		nb = msched_swap_select(heat, nrp, cand, ones, nc, want, below,
+					b, &pb);
+		ne = ref_select(heat, nrp, cand, nc, want, below, exp);
+		assert_int_equal(na, ne);
+		assert_int_equal(nb, ne);
+		assert_int_equal(pa, na);
+		assert_int_equal(pb, nb);
+		for (i = 0; i < na; i++) {
+			assert_int_equal(a[i], exp[i]);
+			assert_int_equal(b[i], exp[i]);
+		}
+	}
+	free(heat);
+	free(cand);
+	free(ones);
+	free(a);
+	free(b);
+	free(exp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,12 +980,18 @@ int main(void)
 		cmocka_unit_test(test_full_then_free),
 		cmocka_unit_test(test_bad_free),
 		cmocka_unit_test(test_slots_random),
+		cmocka_unit_test(test_alloc_contig_finds_run),
+		cmocka_unit_test(test_alloc_contig_none),
+		cmocka_unit_test(test_alloc_contig_wraps),
+		cmocka_unit_test(test_alloc_contig_scan_bound),
 		cmocka_unit_test(test_select_coldest),
 		cmocka_unit_test(test_select_below),
 		cmocka_unit_test(test_select_force),
 		cmocka_unit_test(test_select_subset_noheat),
 		cmocka_unit_test(test_select_buckets),
 		cmocka_unit_test(test_select_random),
+		cmocka_unit_test(test_select_weighted),
+		cmocka_unit_test(test_select_weighted_null_is_unweighted),
 	};
 
 	return cmocka_run_group_tests_name("swap", tests, NULL, NULL);
