@@ -55,25 +55,29 @@ static struct msched_file *ka_file(struct msched_kvm_access *ka)
 	return MSCHED_FILE(file_inode(ka->ram));
 }
 
-static bool ka_vm_young(struct msched_access_src *src, u64 key)
+static bool ka_vm_young(struct msched_access_src *src, u64 key, u32 nr)
 {
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    vm_src);
 	unsigned long hva = key << PAGE_SHIFT;
-	pgoff_t idx;
+	u64 start, end;
 
-	if (!msched_kvm_age_page(ka->vm->kvm, hva))
+	if (!msched_kvm_age_range(ka->vm->kvm, hva, nr))
 		return false;
 	/* Hand the hit to the file's tiering, which would now miss it. */
 	if (ka->ram && hva >= ka->hva0) {
-		idx = (hva - ka->hva0) >> PAGE_SHIFT;
-		if (idx >= ka->first && idx - ka->first < ka->nr)
-			msched_fs_mark_touched(ka_file(ka), idx);
+		start = max_t(u64, (hva - ka->hva0) >> PAGE_SHIFT, ka->first);
+		end = min_t(u64, ((hva - ka->hva0) >> PAGE_SHIFT) + nr,
+			    ka->first + ka->nr);
+		if (start < end)
+			msched_fs_mark_touched_range(ka_file(ka), start,
+						     end - start);
 	}
 	return true;
 }
 
-static bool ka_file_young(struct msched_access_src *src, u64 idx)
+/* @nr is not used: the tiering's heat is per folio, aged whole here. */
+static bool ka_file_young(struct msched_access_src *src, u64 idx, u32 nr)
 {
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    file_src);
