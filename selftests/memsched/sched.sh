@@ -124,7 +124,10 @@ tap_ok "all three boot, swap on zram and connect their balloons ($((SECONDS - t0
 # A guest that swaps inside touches its working set slowly under the lab's
 # emulation (a thousand pages a second when most writes fault): the
 # sampler's window is 30 s, so that its estimate covers most of it.
+# THP is off, so KVM maps 4 KiB: 4 KiB samples (auto would say 2 MiB, as
+# QEMU madvises its RAM for THP).
 for g in a b c; do
+	echo 1 > "${D[$g]}/sample_granularity_pages"
 	echo 1000 > "${D[$g]}/scan_interval_ms"
 	echo 30 > "${D[$g]}/wss_scans"
 done
