@@ -11,8 +11,9 @@
  * vms/<pid>/ram to files/<ino>/: one VM, one place.
  *
  * Both sources test and clear the same bits, so a hit one consumer takes is
- * handed to the other: a sampled page found young is also marked touched in
- * the file, and the file's source reads both KVM's bit and the touched bit.
+ * handed to the other: a sampled page (or 2 MiB region) found young is also
+ * marked touched in the file, and the file's source reads both KVM's bit
+ * and the touched bit.
  * Host accesses (the VMM's own reads and writes of guest RAM) are not seen
  * by KVM's bits; faults still mark pages touched.
  */
