@@ -205,6 +205,14 @@ void msched_fs_mark_touched_range(struct msched_file *mf, pgoff_t idx,
 {
 	pgoff_t end = idx + nr;
 
+	if (!mf->huge) {		/* 4 KiB folios only: one lock */
+		spin_lock(&mf->track_lock);
+		if (idx < mf->touched_bits)
+			bitmap_set(mf->touched, idx,
+				   min_t(pgoff_t, end, mf->touched_bits) - idx);
+		spin_unlock(&mf->track_lock);
+		return;
+	}
 	while (idx < end) {
 		if (msched_fs_is_huge_at(mf, idx)) {
 			msched_fs_set_touched(mf, round_down(idx, MSCHED_FS_HUGE_NR));
