@@ -7,7 +7,8 @@
 #  - Huge folios: a 64 MiB file, fallocated, holds 32 huge folios (and
 #    16384 pages counted in base pages); a pattern written through mmap is
 #    read back intact, and the mapping is PMD-mapped (smaps FilePmdMapped).
-#    A file only faulted (no fallocate) gets huge folios too.
+#    A file only faulted (no fallocate) gets huge folios too. Its
+#    access_granularity_pages reads 1 while empty, 512 after.
 #  - Moves: with a second node, the file moves to node 1 and back as whole
 #    folios (still 32 huge folios), data intact; under a DRAM budget of
 #    1000 pages one huge folio fits on DRAM, the others go to PMEM whole.
@@ -39,7 +40,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
-tap_plan 43
+tap_plan 44
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 FRAG_HOG=$TAP_REPO/selftests/memsched/vmm/build/frag_hog
@@ -90,9 +91,12 @@ f=$mnt/a
 truncate -s 64M "$f"
 d=$(dir_of "$f")
 live0=$(cat "$MS_DEBUG/live_fs_pages")
+a0=$(cat "$d/access_granularity_pages")
 tap_ok "fallocate 64 MiB" fallocate -l 64M "$f"
 tap_is "$(cat "$d/huge_folios")/$(cat "$d/resident_pages")/$(st "$d" nr_huge_fallbacks)" "32/16384/0" \
 	"32 huge folios, 16384 resident pages (base pages), no fallback"
+tap_is "$a0/$(cat "$d/access_granularity_pages")" "1/512" \
+	"access_granularity_pages: 1 while empty, 512 once it holds huge folios"
 tap_is "$(( $(cat "$MS_DEBUG/live_fs_pages") - live0 ))" 16384 "live_fs_pages counts base pages"
 rm -f "$work/ready"
 "$PATTERN" --file "$f" --mb 64 --seconds 0 --ready-file "$work/ready" --hold-seconds 120 \
