@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 41
+tap_plan 37
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; rm -rf "$work"' EXIT
