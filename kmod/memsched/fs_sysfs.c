@@ -344,7 +344,7 @@ static struct kobj_attribute access_source_attr = __ATTR_RO(access_source);
  * The pages one heat value answers for: MSCHED_FS_HUGE_NR once the file
  * has held a huge folio (heat is kept per folio, at its first index),
  * else 1. 4 KiB fallback folios are still seen per page (the mix:
- * stats/nr_huge_folios).
+ * huge_folios).
  */
 static ssize_t access_granularity_pages_show(struct kobject *kobj,
 					     struct kobj_attribute *a,
