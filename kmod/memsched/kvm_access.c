@@ -10,10 +10,12 @@
  * unmapping every page each pass (the fault trap), and it links
  * vms/<pid>/ram to files/<ino>/: one VM, one place.
  *
- * Both sources test and clear the same bits, so a hit one consumer takes is
- * handed to the other: a sampled page (or 2 MiB region) found young is also
+ * Both sources test and clear the same bits. A hit the sampler takes is
+ * handed to the file: a sampled page (or 2 MiB region) found young is also
  * marked touched in the file, and the file's source reads both KVM's bit
- * and the touched bit.
+ * and the touched bit. A hit the file's scan takes is not handed to the
+ * sampler, which then sees only the accesses since that scan: its
+ * estimates run low for a guest that touches its pages seldom.
  * Host accesses (the VMM's own reads and writes of guest RAM) are not seen
  * by KVM's bits; faults still mark pages touched.
  */
