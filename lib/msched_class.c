@@ -136,6 +136,63 @@ void msched_class_scale(const u64 *counts, u64 *pages, u64 *scratch, u32 n,
 }
 
 /**
+ * msched_class_scale_unit() - msched_class_scale() in whole units.
+ * @counts: @n sample counts, summing exactly to @nr_sampled
+ * @pages: output, @n scaled counts summing exactly to @total_pages
+ * @scratch: @n words of scratch space
+ * @n: number of parts, at least 1
+ * @total_pages: population size
+ * @nr_sampled: sample size; if 0, all of @pages are set to 0
+ * @unit: pages per unit (0 counts as 1)
+ *
+ * Apportions the @total_pages / @unit whole units by largest remainder,
+ * then gives the @total_pages % @unit pages left to the largest part
+ * (the lowest index on ties). So every part is a multiple of @unit but
+ * that one, and the parts still sum exactly to @total_pages. @unit 1 is
+ * msched_class_scale().
+ *
+ * Context: any.  O(@n^2) in the worst case, @n is small.
+ * Return: nothing.
+ */
+void msched_class_scale_unit(const u64 *counts, u64 *pages, u64 *scratch,
+			     u32 n, u64 total_pages, u64 nr_sampled, u64 unit)
+{
+	u64 tail;
+	u32 i, best = 0;
+
+	if (unit <= 1) {
+		msched_class_scale(counts, pages, scratch, n, total_pages,
+				   nr_sampled);
+		return;
+	}
+	msched_class_scale(counts, pages, scratch, n, total_pages / unit,
+			   nr_sampled);
+	tail = total_pages % unit;
+	for (i = 0; i < n; i++) {
+		pages[i] *= unit;
+		if (pages[i] > pages[best])
+			best = i;
+	}
+	if (nr_sampled)
+		pages[best] += tail;
+}
+
+/*
+ * The nearest multiple of @unit (> 1) to q + rem / sampled, halves up:
+ * with a = q rounded down to a multiple and r = q - a, round up iff
+ * 2 * r + 2 * rem / sampled >= unit, without overflow.
+ */
+static u64 msched_class_round_unit(u64 q, u64 rem, u64 sampled, u64 unit)
+{
+	u64 r = q % unit, a = q - r;
+
+	if (r >= unit - r ||
+	    (unit - r - r == 1 && rem && rem >= sampled - rem))
+		return a + unit;
+	return a;
+}
+
+/**
  * msched_class_finalize() - compute the scaled results.
  * @c: accumulator fed with every sampled page
  *
@@ -143,14 +200,15 @@ void msched_class_scale(const u64 *counts, u64 *pages, u64 *scratch, u32 n,
  * and the age buckets each sum exactly to @c->p.total_pages.  With no
  * sampled pages there is no evidence of any access, so every page is
  * reported NEVER_TOUCHED (and in the never age bucket) with a zero working
- * set.  May be called again after feeding more pages.
+ * set.  With @c->p.unit above 1, see &struct msched_class_params.unit.
+ * May be called again after feeding more pages.
  *
  * Context: any; caller serialises access to @c.  O(1).
  * Return: nothing.
  */
 void msched_class_finalize(struct msched_class *c)
 {
-	u64 total = c->p.total_pages, rem;
+	u64 total = c->p.total_pages, unit = c->p.unit, rem;
 
 	if (!c->nr_sampled) {
 		msched_memset(c->class_pages, 0, sizeof(c->class_pages));
@@ -160,12 +218,21 @@ void msched_class_finalize(struct msched_class *c)
 		c->wss_pages = 0;
 		return;
 	}
-	msched_class_scale(c->nr_class, c->class_pages, c->scratch,
-			   MSCHED_NR_CLASSES, total, c->nr_sampled);
-	msched_class_scale(c->nr_age, c->age_pages, c->scratch,
-			   MSCHED_CLASS_NR_AGE_BUCKETS, total, c->nr_sampled);
+	msched_class_scale_unit(c->nr_class, c->class_pages, c->scratch,
+				MSCHED_NR_CLASSES, total, c->nr_sampled, unit);
+	msched_class_scale_unit(c->nr_age, c->age_pages, c->scratch,
+				MSCHED_CLASS_NR_AGE_BUCKETS, total,
+				c->nr_sampled, unit);
 	c->wss_pages = msched_mul_div_u64(c->nr_wss, total, c->nr_sampled,
 					  &rem);
+	if (unit > 1) {
+		c->wss_pages = msched_class_round_unit(c->wss_pages, rem,
+						       c->nr_sampled, unit);
+		/* Never above the guest: its last whole unit at most. */
+		if (c->wss_pages > total)
+			c->wss_pages = total - total % unit;
+		return;
+	}
 	/* Round half up: rem >= sampled - rem, without overflow. */
 	if (rem && rem >= c->nr_sampled - rem)
 		c->wss_pages++;

@@ -52,6 +52,12 @@ enum msched_class_id {
  *		must be >= @active_scans
  * @wss_scans: working set = pages accessed within the last @wss_scans
  *	       scans (age < @wss_scans)
+ * @unit: pages one sampled page's accessed bit stands for (the sampling
+ *	  granularity; 0 counts as 1): every class and age part is a
+ *	  multiple of @unit except that the largest also takes
+ *	  @total_pages % @unit, and the working set is rounded to the nearest
+ *	  multiple of @unit, so no estimate claims a precision finer than the
+ *	  bits it comes from
  */
 struct msched_class_params {
 	u64 now_scan;
@@ -59,6 +65,7 @@ struct msched_class_params {
 	u64 active_scans;
 	u64 idle_scans;
 	u64 wss_scans;
+	u64 unit;
 };
 
 /**
@@ -72,7 +79,8 @@ struct msched_class_params {
  *		 sums exactly to @p.total_pages
  * @age_pages: estimated guest pages per age bucket (after finalising);
  *	       sums exactly to @p.total_pages
- * @wss_pages: estimated working-set size in pages, rounded to nearest
+ * @wss_pages: estimated working-set size in pages, rounded to the nearest
+ *	       multiple of @p.unit
  * @scratch: remainders for the largest-remainder method
  *
  * About 1 KiB; embed it in a long-lived structure rather than on the stack.
@@ -97,5 +105,7 @@ enum msched_class_id msched_class_add(struct msched_class *c, u64 last_scan);
 void msched_class_finalize(struct msched_class *c);
 void msched_class_scale(const u64 *counts, u64 *pages, u64 *scratch, u32 n,
 			u64 total_pages, u64 nr_sampled);
+void msched_class_scale_unit(const u64 *counts, u64 *pages, u64 *scratch,
+			     u32 n, u64 total_pages, u64 nr_sampled, u64 unit);
 
 #endif /* MSCHED_CLASS_H */

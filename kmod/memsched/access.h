@@ -27,15 +27,17 @@ struct msched_access_src;
 /**
  * struct msched_access_ops - one kind of access source.
  * @name: shown in sysfs (files/<ino>/access_source).
- * @young: whether the page @key was accessed since the last ->young() for
- *	it (or since the source was set up); clears that record. Context:
+ * @young: whether any of the @nr pages from @key was accessed since the
+ *	last ->young() for them (or since the source was set up); clears
+ *	that record. A source whose records are per folio already (the
+ *	file's) answers for the folio at @key and may ignore @nr. Context:
  *	process context, may sleep; the consumer's own lock held.
  * @rearm: optional; after a pass over pages [@start, @start + @nr): make
  *	the next accesses to them visible. Context: as @young.
  */
 struct msched_access_ops {
 	const char *name;
-	bool (*young)(struct msched_access_src *src, u64 key);
+	bool (*young)(struct msched_access_src *src, u64 key, u32 nr);
 	void (*rearm)(struct msched_access_src *src, u64 start, u64 nr);
 };
 
@@ -49,16 +51,19 @@ struct msched_access_src {
 };
 
 /**
- * msched_access_young() - ask a source whether a page was accessed.
+ * msched_access_young() - ask a source whether pages were accessed.
  * @src: the source.
- * @key: the page, in the source's keys.
+ * @key: the first page, in the source's keys.
+ * @nr: pages from @key (1, or a sampled region of the sampling
+ *	granularity).
  *
  * Context: see &msched_access_ops.young.
- * Return: true if it was accessed since the last call for it.
+ * Return: true if any of them was accessed since the last call for them.
  */
-static inline bool msched_access_young(struct msched_access_src *src, u64 key)
+static inline bool msched_access_young(struct msched_access_src *src, u64 key,
+				       u32 nr)
 {
-	return src->ops->young(src, key);
+	return src->ops->young(src, key, nr);
 }
 
 struct msched_vm;

@@ -447,7 +447,8 @@ int msched_fs_tier_apply(struct msched_file *mf);
 int msched_fs_set_dram_budget(struct msched_file *mf, u64 budget);
 int msched_fs_hold_dram_budget(struct msched_file *mf, u64 *budget);
 void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new);
-void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx);
+void msched_fs_mark_touched_range(struct msched_file *mf, pgoff_t idx,
+				  unsigned long nr);
 unsigned long msched_fs_heat_pages(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_test_and_clear_touched(struct msched_file *mf, pgoff_t idx);
 bool msched_fs_lend_access(struct msched_file *mf, struct msched_access_src *src);

@@ -350,6 +350,22 @@ static ssize_t access_source_show(struct kobject *kobj,
 }
 static struct kobj_attribute access_source_attr = __ATTR_RO(access_source);
 
+/*
+ * The pages one heat value answers for: MSCHED_FS_HUGE_NR once the file
+ * has held a huge folio (heat is kept per folio, at its first index),
+ * else 1. 4 KiB fallback folios are still seen per page (the mix:
+ * huge_folios).
+ */
+static ssize_t access_granularity_pages_show(struct kobject *kobj,
+					     struct kobj_attribute *a,
+					     char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(kobj_mf(kobj)->had_huge) ?
+			  MSCHED_FS_HUGE_NR : 1UL);
+}
+static struct kobj_attribute access_granularity_pages_attr =
+	__ATTR_RO(access_granularity_pages);
+
 /* "NODE": move every resident page there now; the write returns when done. */
 static ssize_t move_store(struct kobject *kobj, struct kobj_attribute *a,
 			  const char *buf, size_t count)
@@ -449,6 +465,7 @@ static struct attribute *msched_file_attrs[] = {
 	&promote_heat_attr.attr,
 	&demote_heat_attr.attr,
 	&access_source_attr.attr,
+	&access_granularity_pages_attr.attr,
 	&move_attr.attr,
 	&swap_out_attr.attr,
 	&swapped_pages_attr.attr,

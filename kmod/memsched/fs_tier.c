@@ -189,17 +189,38 @@ void msched_fs_note_touch(struct msched_file *mf, pgoff_t idx, bool new)
 }
 
 /**
- * msched_fs_mark_touched() - record an access seen elsewhere (a sampled
- * page KVM found young) for the file's tiering.
+ * msched_fs_mark_touched_range() - record an access seen elsewhere (a
+ * sampled region KVM found young) for the file's tiering: which of its
+ * pages was accessed is not known, so all of them are marked, each folio
+ * once, a huge folio at its first index (heat is kept per 2 MiB there).
  * @mf: the file
- * @idx: the page; a page of a huge folio is recorded at the folio's
- *	 first index (heat is kept per 2 MiB range there)
+ * @idx: the first page
+ * @nr: pages
  *
- * Context: any process context; takes @mf->track_lock (a spinlock).
+ * Context: any process context; takes @mf->track_lock (a spinlock) per
+ * folio.
  */
-void msched_fs_mark_touched(struct msched_file *mf, pgoff_t idx)
+void msched_fs_mark_touched_range(struct msched_file *mf, pgoff_t idx,
+				  unsigned long nr)
 {
-	msched_fs_set_touched(mf, msched_fs_heat_index(mf, idx));
+	pgoff_t end = idx + nr;
+
+	if (!mf->huge) {		/* 4 KiB folios only: one lock */
+		spin_lock(&mf->track_lock);
+		if (idx < mf->touched_bits)
+			bitmap_set(mf->touched, idx,
+				   min_t(pgoff_t, end, mf->touched_bits) - idx);
+		spin_unlock(&mf->track_lock);
+		return;
+	}
+	while (idx < end) {
+		if (msched_fs_is_huge_at(mf, idx)) {
+			msched_fs_set_touched(mf, round_down(idx, MSCHED_FS_HUGE_NR));
+			idx = round_down(idx, MSCHED_FS_HUGE_NR) + MSCHED_FS_HUGE_NR;
+		} else {
+			msched_fs_set_touched(mf, idx++);
+		}
+	}
 }
 
 /**
@@ -297,7 +318,8 @@ static void msched_fs_dram_recount(struct msched_file *mf, u64 walked,
 }
 
 /* The fault trap as an access source: the touched bits, re-armed by unmap. */
-static bool msched_fs_trap_young(struct msched_access_src *src, u64 idx)
+static bool msched_fs_trap_young(struct msched_access_src *src, u64 idx,
+				 u32 nr)
 {
 	return msched_fs_test_and_clear_touched(container_of(src,
 					struct msched_file, trap_src), idx);
@@ -394,7 +416,7 @@ static int msched_fs_scan(struct msched_file *mf)
 		msched_fs_dram_recount(mf, dram, arrivals0);
 	for (i = 0; i < n; i++) {
 		msched_tier_observe(&tr->t, tr->pages[i].idx,
-				    msched_access_young(src, tr->pages[i].idx));
+				    msched_access_young(src, tr->pages[i].idx, 1));
 		if ((i & 1023) == 1023)
 			cond_resched();
 	}

@@ -15,6 +15,7 @@
 
 #include "../compat.h"
 #include "memsched.h"
+#include "fs.h"
 #include "msched_hash.h"
 
 struct msched_kvm_find {
@@ -114,15 +115,72 @@ static u64 msched_kvm_ram_pages(struct kvm_memslots *slots)
 	return pages;
 }
 
-/* The sampled frame of block @block: its offset in the block, from a hash. */
-static u64 msched_kvm_block_gfn(u64 block, u64 period, u64 seed)
+/*
+ * The sampled frame of block @block: the first of a region of @gran frames
+ * in the block (regions aligned on @gran), the region picked by a hash.
+ */
+static u64 msched_kvm_block_gfn(u64 block, u64 period, u32 gran, u64 seed)
 {
 	u64 off;
 
-	if (period == 1)
-		return block;
-	div64_u64_rem(msched_hash64(block, seed), period, &off);
-	return block * period + off;
+	if (period == gran)
+		return block * period;
+	div64_u64_rem(msched_hash64(block, seed), div_u64(period, gran), &off);
+	return block * period + off * gran;
+}
+
+/*
+ * Whether KVM may map @slot with 2 MiB entries, so that one accessed bit
+ * stands for 2 MiB: the slot is 2 MiB-congruent (guest and host addresses
+ * agree modulo 2 MiB, KVM's own test in kvm_alloc_memslot_metadata()) and
+ * the memory behind it comes in 2 MiB pages: hugetlbfs, a huge=always
+ * memschedfs file, or a mapping madvised for THP (QEMU madvises all guest
+ * RAM; with THP off that claims 2 MiB where the truth is 4 KiB, coarser,
+ * never finer). A memschedfs file counts by its huge= alone. The caller
+ * holds kvm->srcu and @mm's mmap_lock.
+ */
+static bool msched_kvm_slot_huge(struct kvm_memory_slot *slot,
+				 struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+
+	if (slot->npages < MSCHED_GRAN_HUGE ||
+	    ((slot->base_gfn ^ (slot->userspace_addr >> PAGE_SHIFT)) &
+	     (MSCHED_GRAN_HUGE - 1)))
+		return false;
+	vma = vma_lookup(mm, slot->userspace_addr);
+	if (!vma)
+		return false;
+	if (is_vm_hugetlb_page(vma))
+		return true;
+	if (vma->vm_file && msched_fs_is_file(vma->vm_file))
+		return msched_fs_is_huge_file(vma->vm_file);
+	return vma->vm_flags & VM_HUGEPAGE;
+}
+
+/*
+ * The granularity of sample_granularity_pages=0 (auto): MSCHED_GRAN_HUGE
+ * when any guest RAM memslot may be mapped with 2 MiB entries, else 1.
+ * The caller holds kvm->srcu (KVM's order: then the mmap_lock).
+ */
+static u32 msched_kvm_auto_gran(struct kvm *kvm, struct kvm_memslots *slots)
+{
+	struct kvm_memory_slot *slot;
+	u32 gran = 1;
+	int bkt;
+
+	if (!mmget_not_zero(kvm->mm))
+		return 1;
+	mmap_read_lock(kvm->mm);
+	kvm_for_each_memslot(slot, bkt, slots)
+		if (msched_kvm_slot_is_guest_ram(slot) &&
+		    msched_kvm_slot_huge(slot, kvm->mm)) {
+			gran = MSCHED_GRAN_HUGE;
+			break;
+		}
+	mmap_read_unlock(kvm->mm);
+	mmput(kvm->mm);
+	return gran;
 }
 
 /**
@@ -152,37 +210,51 @@ u64 msched_kvm_guest_pages(struct kvm *kvm)
  *	frames can be listed without visiting the others. The same seed picks
  *	the same frames. Raised when needed, so that no VM has more than
  *	MSCHED_SAMPLES_MAX sampled frames whatever address space it declares.
+ * @gran: the sampling granularity: 1 (single frames), MSCHED_GRAN_HUGE
+ *	(regions of that many frames, aligned, one per block, the period
+ *	then rounded up to a multiple), or 0 (auto: MSCHED_GRAN_HUGE when
+ *	KVM may map some guest RAM with 2 MiB entries, whose one accessed
+ *	bit answers for 2 MiB). A sample then stands for its region, which
+ *	is clipped at the start of its memslot; a region that runs past
+ *	its memslot's end is not sampled (at most one per memslot).
  * @seed: hash seed.
  * @samplesp: set to a kvmalloc'ed array sorted by gfn (slot fields zero),
- *	charged to the current memcg.
+ *	charged to the current memcg; each entry is the first frame of its
+ *	region.
  * @nrp: set to the array length.
  * @guest_pagesp: set to the number of guest frames in all RAM memslots.
  * @periodp: set to the period used (@period, or more).
+ * @granp: set to the granularity used (1 or MSCHED_GRAN_HUGE).
  * @genp: set to the memslots generation the list was taken from.
  *
  * The work is bounded by the number of samples and memslots, not by the
  * size of the slots, and yields every 4096 samples.
  *
- * Context: process context, may sleep; takes kvm->srcu for reading.
+ * Context: process context, may sleep; takes kvm->srcu for reading, and
+ * for @gran 0 the VMM's mmap_lock for reading inside it.
  * Return: 0 or -ENOMEM.
  */
-int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
-			       struct msched_sample **samplesp, u32 *nrp,
-			       u64 *guest_pagesp, u64 *periodp, u64 *genp)
+int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u32 gran,
+			       u64 seed, struct msched_sample **samplesp,
+			       u32 *nrp, u64 *guest_pagesp, u64 *periodp,
+			       u32 *granp, u64 *genp)
 {
 	struct msched_sample *samples = NULL;
 	struct kvm_memslot_iter iter;
 	struct kvm_memory_slot *slot;
 	struct kvm_memslots *slots;
-	u64 guest_pages, max_nr = 0, eff, block, last, gfn;
+	u64 guest_pages, max_nr = 0, eff, block, last, gfn, end;
 	u32 n = 0;
 	int idx, bkt, ret = 0;
 
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = kvm_memslots(kvm);
 	guest_pages = msched_kvm_ram_pages(slots);
+	if (!gran)
+		gran = msched_kvm_auto_gran(kvm, slots);
 	eff = max_t(u64, max(period, 1U),
 		    DIV_ROUND_UP_ULL(guest_pages, MSCHED_SAMPLES_MAX));
+	eff = roundup(eff, gran);
 	/* Blocks per slot, partial ones at both ends included. */
 	kvm_for_each_memslot(slot, bkt, slots)
 		if (msched_kvm_slot_is_guest_ram(slot))
@@ -203,12 +275,14 @@ int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
 			continue;
 		last = div64_u64(slot->base_gfn + slot->npages - 1, eff);
 		for (block = div64_u64(slot->base_gfn, eff); block <= last; block++) {
-			gfn = msched_kvm_block_gfn(block, eff, seed);
-			if (gfn < slot->base_gfn ||
-			    gfn >= slot->base_gfn + slot->npages)
+			gfn = msched_kvm_block_gfn(block, eff, gran, seed);
+			end = gfn + gran;
+			if (end <= slot->base_gfn ||
+			    end > slot->base_gfn + slot->npages)
 				continue;
 			if (WARN_ON_ONCE(n == max_nr))
 				break;
+			gfn = max(gfn, slot->base_gfn);
 			samples[n].gfn = gfn;
 			samples[n].hva = __gfn_to_hva_memslot(slot, gfn);
 			if (!(++n & 4095))
@@ -224,36 +298,24 @@ out_unlock:
 	*nrp = n;
 	*guest_pagesp = guest_pages;
 	*periodp = eff;
+	*granp = gran;
 	return 0;
 }
 
 /**
- * msched_kvm_age_page() - test and clear the accessed bit of one guest page.
+ * msched_kvm_age_range() - test and clear the accessed bits of @nr guest
+ * pages at once: a page, a sampled region, or a 2 MiB folio of a
+ * huge=always memschedfs file, which KVM may map with one 2 MiB entry or
+ * with 512 4 KiB ones (it clears every entry that overlaps the range).
  * @kvm: a pinned VM.
- * @hva: host virtual address of the page in the VMM's mm.
+ * @hva: host virtual address of the first page in the VMM's mm.
+ * @nr: pages.
  *
  * Goes through KVM's own notifier ops (clear_young), which age the VM's
  * secondary MMU without flushing TLBs.
  *
  * Context: process context; KVM takes kvm->mmu_lock inside. Must not be
  * called from an MMU-notifier callback.
- * Return: true if the page was accessed since the previous call.
- */
-bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva)
-{
-	return msched_compat_clear_young(&kvm->mmu_notifier, kvm->mm, hva,
-					 hva + PAGE_SIZE);
-}
-
-/**
- * msched_kvm_age_range() - test and clear the accessed bits of @nr guest
- * pages at once (a 2 MiB folio of a huge=always memschedfs file, which
- * KVM may map with one 2 MiB entry or with 512 4 KiB ones).
- * @kvm: a pinned VM.
- * @hva: host virtual address of the first page in the VMM's mm.
- * @nr: pages.
- *
- * Context: as msched_kvm_age_page().
  * Return: true if any of the pages was accessed since the previous call.
  */
 bool msched_kvm_age_range(struct kvm *kvm, unsigned long hva,

@@ -10,9 +10,12 @@
  * unmapping every page each pass (the fault trap), and it links
  * vms/<pid>/ram to files/<ino>/: one VM, one place.
  *
- * Both sources test and clear the same bits, so a hit one consumer takes is
- * handed to the other: a sampled page found young is also marked touched in
- * the file, and the file's source reads both KVM's bit and the touched bit.
+ * Both sources test and clear the same bits. A hit the sampler takes is
+ * handed to the file: a sampled page (or 2 MiB region) found young is also
+ * marked touched in the file, and the file's source reads both KVM's bit
+ * and the touched bit. A hit the file's scan takes is not handed to the
+ * sampler, which then sees only the accesses since that scan: its
+ * estimates run low for a guest that touches its pages seldom.
  * Host accesses (the VMM's own reads and writes of guest RAM) are not seen
  * by KVM's bits; faults still mark pages touched.
  */
@@ -55,25 +58,29 @@ static struct msched_file *ka_file(struct msched_kvm_access *ka)
 	return MSCHED_FILE(file_inode(ka->ram));
 }
 
-static bool ka_vm_young(struct msched_access_src *src, u64 key)
+static bool ka_vm_young(struct msched_access_src *src, u64 key, u32 nr)
 {
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    vm_src);
 	unsigned long hva = key << PAGE_SHIFT;
-	pgoff_t idx;
+	u64 start, end;
 
-	if (!msched_kvm_age_page(ka->vm->kvm, hva))
+	if (!msched_kvm_age_range(ka->vm->kvm, hva, nr))
 		return false;
 	/* Hand the hit to the file's tiering, which would now miss it. */
 	if (ka->ram && hva >= ka->hva0) {
-		idx = (hva - ka->hva0) >> PAGE_SHIFT;
-		if (idx >= ka->first && idx - ka->first < ka->nr)
-			msched_fs_mark_touched(ka_file(ka), idx);
+		start = max_t(u64, (hva - ka->hva0) >> PAGE_SHIFT, ka->first);
+		end = min_t(u64, ((hva - ka->hva0) >> PAGE_SHIFT) + nr,
+			    ka->first + ka->nr);
+		if (start < end)
+			msched_fs_mark_touched_range(ka_file(ka), start,
+						     end - start);
 	}
 	return true;
 }
 
-static bool ka_file_young(struct msched_access_src *src, u64 idx)
+/* @nr is not used: the tiering's heat is per folio, aged whole here. */
+static bool ka_file_young(struct msched_access_src *src, u64 idx, u32 nr)
 {
 	struct msched_kvm_access *ka = container_of(src, struct msched_kvm_access,
 						    file_src);

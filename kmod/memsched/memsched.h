@@ -23,6 +23,8 @@ struct kvm;
  * than sample_period asks (sample_period_effective).
  */
 #define MSCHED_SAMPLES_MAX		(1U << 18)
+/* The sampling granularity of a VM KVM may map with 2 MiB entries, pages. */
+#define MSCHED_GRAN_HUGE		(PMD_SIZE >> PAGE_SHIFT)
 
 /**
  * struct msched_sample - one sampled guest page, as kvm.c lists them.
@@ -122,10 +124,10 @@ void msched_vm_exit(void);
 struct kvm *msched_kvm_get_by_pid(pid_t pid, struct mm_struct **mmp);
 u64 msched_kvm_memslots_gen(struct kvm *kvm);
 u64 msched_kvm_guest_pages(struct kvm *kvm);
-int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u64 seed,
-			       struct msched_sample **samplesp, u32 *nrp,
-			       u64 *guest_pagesp, u64 *periodp, u64 *genp);
-bool msched_kvm_age_page(struct kvm *kvm, unsigned long hva);
+int msched_kvm_collect_samples(struct kvm *kvm, u32 period, u32 gran,
+			       u64 seed, struct msched_sample **samplesp,
+			       u32 *nrp, u64 *guest_pagesp, u64 *periodp,
+			       u32 *granp, u64 *genp);
 bool msched_kvm_age_range(struct kvm *kvm, unsigned long hva,
 			  unsigned long nr);
 int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,

@@ -5,6 +5,10 @@
  * Follows "Efficient online construction of miss rate curves"
  * with SHARDS-style spatial sampling: one frame in every block of
  * sample_period frames, at an offset picked by a hash of the block (kvm.c).
+ * Where KVM maps guest RAM with 2 MiB entries, one accessed bit answers for
+ * 2 MiB: there a sample is a whole 2 MiB region (the sampling granularity,
+ * sample_granularity_pages), young if any of its pages was accessed, and
+ * the estimates come in multiples of it.
  * An LRU of those pages is kept; each scan finds which of them were
  * accessed (accessed bits of the VM's secondary MMU), moves them to the MRU
  * end and adds their stack distances, scaled by the period, into a
@@ -33,6 +37,7 @@
 
 static const struct msched_knobs msched_default_knobs = {
 	.sample_period = 16,
+	.sample_granularity_pages = 0,
 	.sample_seed = 0,
 	.scan_interval_ms = 1000,
 	.cpu_quota_ms = 100,
@@ -97,20 +102,38 @@ static void msched_sample_charge_end(struct mem_cgroup *memcg,
 	mem_cgroup_put(memcg);
 }
 
+/*
+ * Pages between two points of the miss-rate curve: 256 buckets over the
+ * guest, a multiple of the granularity.
+ */
+static u64 msched_sample_bucket_pages(u64 guest_pages, u32 gran)
+{
+	return roundup(max_t(u64, 1, DIV_ROUND_UP(guest_pages,
+						  MSCHED_MRC_BUCKETS)), gran);
+}
+
+/* The frames of @smp's region: to the next multiple of the granularity. */
+static u32 msched_sample_nr(const struct msched_sampler *s,
+			    const struct msched_sample *smp)
+{
+	return s->gran_eff - (u32)(smp->gfn & (s->gran_eff - 1));
+}
+
 /* Build the sampling state from scratch with the current knobs. */
 static int __msched_sample_build(struct msched_sampler *s)
 {
 	struct mem_cgroup *memcg, *old_memcg;
 	struct msched_sample *samples;
 	u64 guest_pages, gen, bucket_pages, period;
-	u32 nr, max_slots, i;
+	u32 nr, max_slots, i, gran;
 	int ret;
 
 	lockdep_assert_held(&s->lock);
 	memcg = msched_sample_charge_begin(s, &old_memcg);
 	ret = msched_kvm_collect_samples(s->vm->kvm, s->knobs.sample_period,
+					 s->knobs.sample_granularity_pages,
 					 s->knobs.sample_seed, &samples, &nr,
-					 &guest_pages, &period, &gen);
+					 &guest_pages, &period, &gran, &gen);
 	if (ret) {
 		msched_sample_charge_end(memcg, old_memcg);
 		return ret;
@@ -131,7 +154,7 @@ static int __msched_sample_build(struct msched_sampler *s)
 		msched_sample_free(s);
 		return -ENOMEM;
 	}
-	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
+	bucket_pages = msched_sample_bucket_pages(guest_pages, gran);
 	if (msched_lru_init(&s->lru, s->lru_mem, max_slots) ||
 	    msched_mrc_init(&s->mrc, s->mrc_mem, MSCHED_MRC_BUCKETS, bucket_pages)) {
 		msched_sample_free(s);
@@ -146,6 +169,11 @@ static int __msched_sample_build(struct msched_sampler *s)
 	s->nr_samples = nr;
 	s->guest_pages = guest_pages;
 	s->period_eff = period;
+	if (gran != s->gran_eff)
+		trace_msched_sample_granularity(s->vm->pid,
+						s->knobs.sample_granularity_pages,
+						gran, period, nr);
+	s->gran_eff = gran;
 	s->memslots_gen = gen;
 	s->scan_cursor = 0;
 	msched_sample_account(s, msched_sample_bytes(s));
@@ -154,7 +182,8 @@ static int __msched_sample_build(struct msched_sampler *s)
 
 /**
  * __msched_sample_reset() - drop all sampling history and rebuild the sample
- * set with the current knobs (after sample_period or sample_seed changed).
+ * set with the current knobs (after sample_period, sample_seed or
+ * sample_granularity_pages changed).
  * @s: the sampler of an attached VM.
  *
  * Context: process context, may sleep; caller holds @s->lock.
@@ -183,21 +212,25 @@ static int __msched_sample_rebuild(struct msched_sampler *s)
 	struct msched_sample *new, *old = s->samples;
 	struct mem_cgroup *memcg, *old_memcg;
 	u64 guest_pages, gen, bucket_pages, period;
-	u32 nr, i = 0, j = 0;
+	u32 nr, i = 0, j = 0, gran;
 	int ret;
 
 	lockdep_assert_held(&s->lock);
 	memcg = msched_sample_charge_begin(s, &old_memcg);
 	ret = msched_kvm_collect_samples(s->vm->kvm, s->knobs.sample_period,
+					 s->knobs.sample_granularity_pages,
 					 s->knobs.sample_seed, &new, &nr,
-					 &guest_pages, &period, &gen);
+					 &guest_pages, &period, &gran, &gen);
 	msched_sample_charge_end(memcg, old_memcg);
 	if (ret)
 		return ret;
-	bucket_pages = max_t(u64, 1, DIV_ROUND_UP(guest_pages, MSCHED_MRC_BUCKETS));
-	/* Another period samples other frames: nothing to carry over. */
+	bucket_pages = msched_sample_bucket_pages(guest_pages, gran);
+	/*
+	 * Another period or granularity samples other frames (or regions):
+	 * nothing to carry over.
+	 */
 	if (nr > s->lru.max_slots || bucket_pages != s->mrc.bucket_pages ||
-	    period != s->period_eff) {
+	    period != s->period_eff || gran != s->gran_eff) {
 		kvfree(new);
 		return __msched_sample_reset(s);
 	}
@@ -262,15 +295,19 @@ static void __msched_sample_scan(struct msched_sampler *s)
 			if (scan < smp->retrace_scan)
 				continue;
 			/* Re-arm: accesses while untraced are not timed. */
-			msched_access_young(s->src, smp->hva >> PAGE_SHIFT);
+			msched_access_young(s->src, smp->hva >> PAGE_SHIFT,
+					    msched_sample_nr(s, smp));
 			smp->retrace_scan = 0;
 			continue;
 		}
 		nr_scanned++;
 		if (s->nr_priming) {
-			msched_access_young(s->src, smp->hva >> PAGE_SHIFT);	/* re-arm only */
+			/* re-arm only */
+			msched_access_young(s->src, smp->hva >> PAGE_SHIFT,
+					    msched_sample_nr(s, smp));
 			s->nr_priming--;
-		} else if (msched_access_young(s->src, smp->hva >> PAGE_SHIFT)) {
+		} else if (msched_access_young(s->src, smp->hva >> PAGE_SHIFT,
+					       msched_sample_nr(s, smp))) {
 			nr_young++;
 			pos = msched_lru_access(&s->lru, smp->slot);
 			msched_mrc_add(&s->mrc, pos,
@@ -336,7 +373,8 @@ out_unlock:
 /**
  * __msched_sample_snapshot() - recompute @s->snap: usage classes, page ages
  * and working set, scaled from the sampled pages to all guest pages (the
- * class counts add up exactly to the guest's pages).
+ * class counts add up exactly to the guest's pages), in multiples of the
+ * sampling granularity.
  * @s: the sampler of an attached VM.
  *
  * The class thresholds are checked here, where they are used, not when
@@ -356,6 +394,7 @@ void __msched_sample_snapshot(struct msched_sampler *s)
 		.active_scans = s->knobs.active_scans,
 		.idle_scans = s->knobs.idle_scans,
 		.wss_scans = s->knobs.wss_scans,
+		.unit = s->gran_eff,
 	};
 	u32 i;
 
@@ -441,8 +480,9 @@ int msched_sample_attach(struct msched_vm *vm)
 	msched_vm_set_feature(vm, MSCHED_FEAT_SAMPLE, s);
 	trace_msched_sample_attach(vm->pid, s->guest_pages, s->nr_samples,
 				   s->period_eff);
-	pr_info("pid %d: sampling %llu guest pages, %u sampled (1/%llu)\n",
-		vm->pid, s->guest_pages, s->nr_samples, s->period_eff);
+	pr_info("pid %d: sampling %llu guest pages, %u sampled (1/%llu, %u-page regions)\n",
+		vm->pid, s->guest_pages, s->nr_samples, s->period_eff,
+		s->gran_eff);
 	return 0;
 }
 

@@ -30,6 +30,9 @@ struct msched_access_src;
  * (sample_sysfs.c holds their ranges). Each write checks its own range
  * only; rules between knobs are checked where the knobs are used.
  * @sample_period: one frame sampled per block of this many.
+ * @sample_granularity_pages: what one sample stands for: 1 (a frame),
+ *	MSCHED_GRAN_HUGE (a 2 MiB region, for VMs KVM maps with 2 MiB
+ *	entries), or 0 (auto: decided from the memslots at each build).
  * @sample_seed: seeds the hash that picks the frame of each block.
  * @scan_interval_ms: time between two scans.
  * @cpu_quota_ms: CPU time a scan may take per second of wall time.
@@ -43,6 +46,7 @@ struct msched_access_src;
  */
 struct msched_knobs {
 	u64 sample_period;
+	u64 sample_granularity_pages;
 	u64 sample_seed;
 	u64 scan_interval_ms;
 	u64 cpu_quota_ms;
@@ -85,7 +89,10 @@ struct msched_stats {
  * @last_scan_ns: how long the last scan took.
  * @memslots_gen: memslots generation the sample set was built from.
  * @guest_pages: guest pages in the VM's memslots.
- * @period_eff: the sampling period in effect (see MSCHED_SAMPLES_MAX).
+ * @period_eff: the sampling period in effect (see MSCHED_SAMPLES_MAX), a
+ *	multiple of @gran_eff.
+ * @gran_eff: the sampling granularity in effect: each sample is a region
+ *	of this many frames, young if any of them was accessed.
  * @samples: the sampled pages, sorted by gfn.
  * @nr_samples: entries in @samples.
  * @scan_cursor: where a truncated scan resumes.
@@ -110,6 +117,7 @@ struct msched_sampler {
 	u64 memslots_gen;
 	u64 guest_pages;
 	u64 period_eff;
+	u32 gran_eff;
 	struct msched_sample *samples;
 	u32 nr_samples;
 	u32 scan_cursor;

@@ -28,11 +28,14 @@ enum msched_knob_effect {
 	MSCHED_KNOB_RESCHED,	/* changes the scan timing: re-arm the work */
 };
 
+/* @valid, if set, narrows [min, max] further; @accepted then says how. */
 struct msched_knob_attr {
 	struct kobj_attribute attr;
 	size_t offset;
 	u64 min, max;
 	enum msched_knob_effect effect;
+	bool (*valid)(u64 v);
+	const char *accepted;
 };
 
 #define to_knob(a) container_of(a, struct msched_knob_attr, attr)
@@ -63,9 +66,14 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	u64 v, old;
 	int ret;
 
-	if (kstrtou64(buf, 0, &v) || v < ka->min || v > ka->max) {
-		pr_info("pid %d: %s: accepted: an integer from %llu to %llu\n",
-			s->vm->pid, attr->attr.name, ka->min, ka->max);
+	if (kstrtou64(buf, 0, &v) || v < ka->min || v > ka->max ||
+	    (ka->valid && !ka->valid(v))) {
+		if (ka->accepted)
+			pr_info("pid %d: %s: accepted: %s\n", s->vm->pid,
+				attr->attr.name, ka->accepted);
+		else
+			pr_info("pid %d: %s: accepted: an integer from %llu to %llu\n",
+				s->vm->pid, attr->attr.name, ka->min, ka->max);
 		return -EINVAL;
 	}
 	mutex_lock(&s->lock);
@@ -104,6 +112,21 @@ static struct msched_knob_attr knob_##_name = {				\
 }
 
 MSCHED_KNOB(sample_period, 1, MSCHED_PERIOD_MAX, MSCHED_KNOB_RESET);
+
+static bool knob_gran_valid(u64 v)
+{
+	return v == 0 || v == 1 || v == MSCHED_GRAN_HUGE;
+}
+
+static struct msched_knob_attr knob_sample_granularity_pages = {
+	.attr = __ATTR(sample_granularity_pages, 0600, knob_show, knob_store),
+	.offset = offsetof(struct msched_knobs, sample_granularity_pages),
+	.min = 0,
+	.max = MSCHED_GRAN_HUGE,
+	.effect = MSCHED_KNOB_RESET,
+	.valid = knob_gran_valid,
+	.accepted = "0 (auto), 1 or 512 (4 KiB pages per sample)",
+};
 MSCHED_KNOB(sample_seed, 0, U64_MAX, MSCHED_KNOB_RESET);
 MSCHED_KNOB(scan_interval_ms, MSCHED_INTERVAL_MIN_MS, MSCHED_INTERVAL_MAX_MS,
 	    MSCHED_KNOB_RESCHED);
@@ -150,6 +173,7 @@ static struct kobj_attribute _name##_attr = __ATTR_RO_MODE(_name, 0400)
 MSCHED_VM_RO(guest_pages, "%llu", s->guest_pages);
 MSCHED_VM_RO(sampled_pages, "%u", s->nr_samples);
 MSCHED_VM_RO(sample_period_effective, "%llu", s->period_eff);
+MSCHED_VM_RO(sample_granularity_pages_effective, "%u", s->gran_eff);
 MSCHED_VM_RO(mrc_knee_pages, "%llu",
 	     s->lru_mem ? msched_mrc_knee_pages(&s->mrc, 50000) : 0);
 
@@ -202,6 +226,7 @@ static struct kobj_attribute mrc_attr = __ATTR_RO_MODE(mrc, 0400);
 
 static struct attribute *msched_sample_attrs[] = {
 	&knob_sample_period.attr.attr,
+	&knob_sample_granularity_pages.attr.attr,
 	&knob_sample_seed.attr.attr,
 	&knob_scan_interval_ms.attr.attr,
 	&knob_cpu_quota_ms.attr.attr,
@@ -214,6 +239,7 @@ static struct attribute *msched_sample_attrs[] = {
 	&guest_pages_attr.attr,
 	&sampled_pages_attr.attr,
 	&sample_period_effective_attr.attr,
+	&sample_granularity_pages_effective_attr.attr,
 	&wss_pages_attr.attr,
 	&age_histogram_attr.attr,
 	&mrc_attr.attr,

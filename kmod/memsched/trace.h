@@ -47,6 +47,29 @@ TRACE_EVENT(msched_sample_attach,
 		  __entry->period)
 );
 
+/* The sampling granularity of a VM was decided anew (a build that changed it). */
+TRACE_EVENT(msched_sample_granularity,
+	TP_PROTO(pid_t pid, u64 knob, u32 gran, u64 period, u32 nr_samples),
+	TP_ARGS(pid, knob, gran, period, nr_samples),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, knob)
+		__field(u32, gran)
+		__field(u64, period)
+		__field(u32, nr_samples)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->knob = knob;
+		__entry->gran = gran;
+		__entry->period = period;
+		__entry->nr_samples = nr_samples;
+	),
+	TP_printk("pid=%d knob=%llu gran=%u period=%llu nr_samples=%u",
+		  __entry->pid, __entry->knob, __entry->gran, __entry->period,
+		  __entry->nr_samples)
+);
+
 TRACE_EVENT(msched_access_source,
 	TP_PROTO(pid_t pid, unsigned long ino, const char *source),
 	TP_ARGS(pid, ino, source),

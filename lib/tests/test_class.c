@@ -60,6 +60,7 @@ static void test_random_exact_sums(void **state)
 		p.active_scans = trng_below(&r, 20);
 		p.idle_scans = p.active_scans + trng_below(&r, 200);
 		p.wss_scans = trng_below(&r, 300);
+		p.unit = 0;
 		assert_int_equal(msched_class_init(&c, &p), 0);
 		nr = (u32)trng_below(&r, 3000);
 		memset(class_cnt, 0, sizeof(class_cnt));
@@ -235,6 +236,117 @@ static void test_largest_remainder(void **state)
 	assert_int_equal(sum_u64(c.class_pages, MSCHED_NR_CLASSES), 1000);
 }
 
+/*
+ * The sampling granularity: parts are whole units but one (which takes
+ * total % unit), sums are exact, the working set is the nearest multiple
+ * of the unit, and unit 1 (or 0) is today's result.
+ */
+static void test_unit_rounding(void **state)
+{
+	struct msched_class c, c1;
+	struct msched_class_params p = {
+		.now_scan = 100, .active_scans = 2, .idle_scans = 30,
+		.wss_scans = 5,
+	};
+	u64 cnt[3], out[3], scratch[3], units[] = { 2, 7, 512 };
+	struct trng r;
+	u32 it, i, nr, odd;
+
+	(void)state;
+	/* 10 units of 512 plus 100 pages over 3 equal parts: 4 3 3 units,
+	 * the 100 to the largest (index 0). */
+	cnt[0] = cnt[1] = cnt[2] = 1;
+	msched_class_scale_unit(cnt, out, scratch, 3, 10 * 512 + 100, 3, 512);
+	assert_int_equal(out[0], 4 * 512 + 100);
+	assert_int_equal(out[1], 3 * 512);
+	assert_int_equal(out[2], 3 * 512);
+	/* Fewer pages than one unit: all of it to the first largest part. */
+	msched_class_scale_unit(cnt, out, scratch, 3, 300, 3, 512);
+	assert_int_equal(out[0], 300);
+	assert_int_equal(out[1] + out[2], 0);
+
+	/* WSS: 1 of 3 samples of 65636 pages = 21878.67 -> 43 units (22016);
+	 * 1 of 256 of 131072 = 512 exactly; 1 of 512 = 256: half rounds up. */
+	p.total_pages = 65636;
+	p.unit = 512;
+	assert_int_equal(msched_class_init(&c, &p), 0);
+	msched_class_add(&c, 100);
+	msched_class_add(&c, 1);
+	msched_class_add(&c, MSCHED_SCAN_NEVER);
+	msched_class_finalize(&c);
+	assert_int_equal(c.wss_pages, 43 * 512);
+	/* 128 units and 100 pages: 43 43 42 units, the 100 to the first. */
+	assert_int_equal(c.class_pages[MSCHED_CLASS_ACTIVE], 43 * 512 + 100);
+	assert_int_equal(c.class_pages[MSCHED_CLASS_IDLE], 43 * 512);
+	assert_int_equal(c.class_pages[MSCHED_CLASS_NEVER_TOUCHED], 42 * 512);
+	assert_int_equal(sum_u64(c.class_pages, MSCHED_NR_CLASSES), 65636);
+	p.total_pages = 131072;
+	assert_int_equal(msched_class_init(&c, &p), 0);
+	for (i = 0; i < 256; i++)
+		msched_class_add(&c, i ? MSCHED_SCAN_NEVER : 100);
+	msched_class_finalize(&c);
+	assert_int_equal(c.wss_pages, 512);
+	for (i = 0; i < 256; i++)
+		msched_class_add(&c, MSCHED_SCAN_NEVER);
+	msched_class_finalize(&c);
+	assert_int_equal(c.wss_pages, 512);	/* 256 exactly: half up */
+	/* All pages in the working set: never above the guest. */
+	p.total_pages = 1000;
+	assert_int_equal(msched_class_init(&c, &p), 0);
+	msched_class_add(&c, 100);
+	msched_class_finalize(&c);
+	assert_int_equal(c.wss_pages, 512);
+
+	trng_seed(&r, 4242);
+	for (it = 0; it < 2000; it++) {
+		p.total_pages = trng_below(&r, 1ULL << (1 + trng_below(&r, 30)));
+		p.unit = units[trng_below(&r, 3)];
+		assert_int_equal(msched_class_init(&c, &p), 0);
+		p.unit = trng_below(&r, 2);	/* 0 and 1 are the same */
+		assert_int_equal(msched_class_init(&c1, &p), 0);
+		p.unit = c.p.unit;
+		nr = (u32)trng_below(&r, 2000);
+		for (i = 0; i < nr; i++) {
+			u64 last = trng_below(&r, 4) ? 1 + trng_below(&r, 100) :
+				   MSCHED_SCAN_NEVER;
+
+			msched_class_add(&c, last);
+			msched_class_add(&c1, last);
+		}
+		msched_class_finalize(&c);
+		msched_class_finalize(&c1);
+		assert_true(sum_u64(c.class_pages, MSCHED_NR_CLASSES) ==
+			    p.total_pages);
+		assert_true(sum_u64(c.age_pages, MSCHED_CLASS_NR_AGE_BUCKETS) ==
+			    p.total_pages);
+		odd = 0;
+		for (i = 0; i < MSCHED_NR_CLASSES; i++)
+			if (c.class_pages[i] % p.unit) {
+				odd++;
+				assert_true(c.class_pages[i] % p.unit ==
+					    p.total_pages % p.unit);
+			}
+		assert_true(odd <= 1);
+		odd = 0;
+		for (i = 0; i < MSCHED_CLASS_NR_AGE_BUCKETS; i++)
+			odd += !!(c.age_pages[i] % p.unit);
+		assert_true(odd <= 1);
+		assert_true(c.wss_pages % p.unit == 0);
+		assert_true(c.wss_pages <= p.total_pages);
+		/* Within half a unit of the unit-1 estimate (+1 for its own
+		 * rounding), unless capped at the guest's last whole unit. */
+		if (c.wss_pages + p.unit <= p.total_pages)
+			assert_true(c.wss_pages + p.unit / 2 + 1 >= c1.wss_pages &&
+				    c1.wss_pages + p.unit / 2 + 1 >= c.wss_pages);
+		/* Unit 1 is msched_class_scale() exactly. */
+		msched_class_scale(c1.nr_class, out, scratch, 3, p.total_pages,
+				   c1.nr_sampled);
+		msched_class_scale_unit(c1.nr_class, cnt, scratch, 3,
+					p.total_pages, c1.nr_sampled, 1);
+		assert_memory_equal(out, cnt, sizeof(out));
+	}
+}
+
 static void test_empty_and_args(void **state)
 {
 	struct msched_class c;
@@ -272,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_classes_and_ages),
 		cmocka_unit_test(test_bucket_helpers),
 		cmocka_unit_test(test_largest_remainder),
+		cmocka_unit_test(test_unit_rounding),
 		cmocka_unit_test(test_empty_and_args),
 	};
 

@@ -76,6 +76,7 @@ tap_ok "B capped by a 128 MiB balloon" ms_wait_val "$db/balloon/actual_pages" $M
 tap_ok "A touched its memory and idles" guest_wait_log "$work/log-a" "^A1 " 120 || show_run
 tap_ok "B busy" guest_wait_log "$work/log-b" "^B1 " 60 || show_run
 for dir in "$da" "$db"; do
+	echo 1 > "$dir/sample_granularity_pages"	# THP is off: 4 KiB samples
 	echo 500 > "$dir/scan_interval_ms"
 	echo 4 > "$dir/wss_scans"
 	ms_write 1 "$dir/reset"

@@ -7,7 +7,8 @@
 #  - Huge folios: a 64 MiB file, fallocated, holds 32 huge folios (and
 #    16384 pages counted in base pages); a pattern written through mmap is
 #    read back intact, and the mapping is PMD-mapped (smaps FilePmdMapped).
-#    A file only faulted (no fallocate) gets huge folios too.
+#    A file only faulted (no fallocate) gets huge folios too. Its
+#    access_granularity_pages reads 1 while empty, 512 after.
 #  - Moves: with a second node, the file moves to node 1 and back as whole
 #    folios (still 32 huge folios), data intact; under a DRAM budget of
 #    1000 pages one huge folio fits on DRAM, the others go to PMEM whole.
@@ -31,16 +32,25 @@
 #    of what it mapped mapped by 2 MiB entries. A guest on THP-backed
 #    anonymous memory is the reference (printed, not asserted: THP there
 #    depends on the lab host's fragmentation).
+#  - Sampling granularity: memsched attached to the memschedfs guest, which
+#    keeps writing its HOG_MB MiB, samples 2 MiB regions
+#    (sample_granularity_pages_effective 512, auto); wss_pages and the mrc
+#    x values are multiples of 512, and the working set less the guest's
+#    background (measured while the guest idles first) is in
+#    [HOG_MB/2, 1.25 HOG_MB + 2 MiB]. With sample_granularity_pages=1 (what
+#    memsched did before) it reads a few percent of that, printed, not
+#    asserted.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/rdma.sh"
-tap_plan 41
+tap_plan 47
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 FRAG_HOG=$TAP_REPO/selftests/memsched/vmm/build/frag_hog
 MEM_MB=256
 HOG_MB=96
+IDLE_S=20
 work=$(mktemp -d)
 mnt=$work/mnt
 runner="" hog="" cp0=""
@@ -86,9 +96,12 @@ f=$mnt/a
 truncate -s 64M "$f"
 d=$(dir_of "$f")
 live0=$(cat "$MS_DEBUG/live_fs_pages")
+a0=$(cat "$d/access_granularity_pages")
 tap_ok "fallocate 64 MiB" fallocate -l 64M "$f"
 tap_is "$(cat "$d/huge_folios")/$(cat "$d/resident_pages")/$(st "$d" nr_huge_fallbacks)" "32/16384/0" \
 	"32 huge folios, 16384 resident pages (base pages), no fallback"
+tap_is "$a0/$(cat "$d/access_granularity_pages")" "1/512" \
+	"access_granularity_pages: 1 while empty, 512 once it holds huge folios"
 tap_is "$(( $(cat "$MS_DEBUG/live_fs_pages") - live0 ))" 16384 "live_fs_pages counts base pages"
 rm -f "$work/ready"
 "$PATTERN" --file "$f" --mb 64 --seconds 0 --ready-file "$work/ready" --hold-seconds 120 \
@@ -245,15 +258,46 @@ kvm_pages() {
 	v=$(ls -d /sys/kernel/debug/kvm/"$1"-* 2>/dev/null | head -n 1)
 	[ -n "$v" ] && echo "$(cat "$v/pages_4k") $(cat "$v/pages_2m")"
 }
-# guest_level NAME QEMU-ARGS...: boot a guest, let it touch HOG_MB MiB and
-# hold it, print "pages_4k pages_2m" of its VM; kill it.
+# sample_vm PID LOG [full]: attach memsched to the VM of QEMU PID and print
+# its sampling granularity; with full, then "background wss knee
+# mrc_x_not_multiple_of_512 wss_at_granularity_1": the working set while
+# the guest idles (its console LOG not yet at wss_touch's busy phase; "late"
+# if it was), then while it writes its HOG_MB MiB, as it comes and by
+# 4 KiB frames; detach.
+sample_vm() {
+	local d g bg wss knee odd wss1
+	ms_write "$1" "$MS_ROOT/attach" || return 1
+	d=$(ms_vm "$1")
+	if [ "${3:-}" != full ]; then
+		cat "$d/sample_granularity_pages_effective"
+		ms_write "$1" "$MS_ROOT/detach"
+		return
+	fi
+	echo 200 > "$d/scan_interval_ms"
+	echo 4 > "$d/wss_scans"
+	ms_wait_scans "$d" 8
+	bg=$(cat "$d/wss_pages")
+	tr -d '\r' < "$2" | grep -q "wss_touch: phase 1 busy" && bg=late
+	guest_wait_log "$2" "wss_touch: phase 1 busy" 120
+	ms_wait_scans "$d" 8
+	read -r g wss knee <<< "$(ms_read "$d" sample_granularity_pages_effective wss_pages mrc_knee_pages)"
+	odd=$(awk '$1 % 512 { n++ } END { print n + 0 }' "$d/mrc")
+	echo 1 > "$d/sample_granularity_pages"
+	ms_wait_scans "$d" 8
+	wss1=$(cat "$d/wss_pages")
+	ms_write "$1" "$MS_ROOT/detach"
+	echo "$g $bg $wss $knee $odd $wss1"
+}
+# guest_level NAME QEMU-ARGS...: boot a guest, let it touch HOG_MB MiB,
+# idle IDLE_S seconds, then keep writing them; print "pages_4k pages_2m" of
+# its VM, then sample_vm's line (SAMPLE=full) or the VM's sampling
+# granularity alone; kill it.
 guest_level() {
-	local name=$1 out=""
+	local name=$1 out="" smp=""
 	shift
 	cat > "$work/cmd" <<CMD
-. /guest/lib.sh
-/guest/mem_hog --mb $HOG_MB --hold-seconds -1 > /hog.out 2>&1 &
-waitout /hog.out touched \$! 900 && cat /hog.out
+/guest/wss_touch --total-mb $HOG_MB --wss-mb $HOG_MB --phases idle:$IDLE_S,busy:0 --ready-file /ready &
+while [ ! -s /ready ]; do sleep 0.2; done
 echo "guest: touched"
 sleep 100000
 CMD
@@ -267,28 +311,32 @@ CMD
 	if guest_wait_log "$work/log.$name" "guest: touched" 900; then
 		sleep 2
 		out=$(kvm_pages "$(cat "$work/vmm.pid")")
+		smp=$(sample_vm "$(cat "$work/vmm.pid")" "$work/log.$name" "${SAMPLE:-}")
 	else
 		tap_diag "$name guest: $(cat "$work/run.$name"); console tail: $(tr -d '\r' < "$work/log.$name" | tail -n 10)"
 	fi
 	kill "$(cat "$work/vmm.pid")" 2>/dev/null
 	wait "$runner"
 	runner=""
-	echo "$out"
+	echo "$out $smp"
 }
 if [ ! -c /dev/kvm ]; then
-	for t in "memschedfs guest" "95% by 2 MiB" "reference"; do
+	for t in "memschedfs guest" "95% by 2 MiB" "reference" "granularity 512" \
+		 "wss multiple" "mrc multiple" "wss range" "reference granularity"; do
 		tap_skip "$t" "no /dev/kvm (the lab runs with --nested in make check)"
 	done
 elif [ "$npt" != Y ] && [ "$npt" != 1 ]; then
-	for t in "memschedfs guest" "95% by 2 MiB" "reference"; do
+	for t in "memschedfs guest" "95% by 2 MiB" "reference" "granularity 512" \
+		 "wss multiple" "mrc multiple" "wss range" "reference granularity"; do
 		tap_skip "$t" "KVM runs without NPT/EPT here (npt/ept=$npt): no 2 MiB entries to count"
 	done
 else
 	vmf=$mnt/vm
 	truncate -s ${MEM_MB}M "$vmf"
-	r=$(guest_level memschedfs \
+	r=$(SAMPLE=full guest_level memschedfs \
 		-object "memory-backend-file,id=ram0,size=${MEM_MB}M,mem-path=$vmf,share=on,align=2M")
-	read -r p4 p2 <<< "$r"
+	read -r p4 p2 gran bg wss knee odd wss1 <<< "$r"
+	bg=${bg:-late}
 	vd=$(dir_of "$vmf")
 	tap_diag "memschedfs guest: pages_4k=$p4 pages_2m=$p2; file: huge folios $(cat "$vd/huge_folios"), fallbacks $(st "$vd" nr_huge_fallbacks), resident $(cat "$vd/resident_pages")"
 	mapped=$(( ${p4:-0} + ${p2:-0} * 512 ))
@@ -296,13 +344,26 @@ else
 		[ "$mapped" -ge $(( HOG_MB * 256 )) ]
 	tap_ok "at least 95% of them by 2 MiB entries ($(( ${p2:-0} * 512 )) of $mapped)" \
 		[ $(( ${p2:-0} * 512 * 100 )) -ge $(( mapped * 95 )) ]
+	hog=$(( HOG_MB * 256 ))
+	tap_diag "memsched on the memschedfs guest: granularity $gran; wss_pages idle $bg ($(( ${bg//late/0} / 256 )) MiB), writing $wss ($(( ${wss:-0} / 256 )) MiB), mrc_knee_pages $knee; at granularity 1 (as before): wss_pages $wss1 ($(( ${wss1:-0} / 256 )) MiB); the guest writes $HOG_MB MiB"
+	tap_is "$gran" 512 "sample_granularity_pages_effective is 512 (auto) on the huge=always guest"
+	tap_ok "wss_pages $wss (and $bg idle) are multiples of 512" \
+		[ $(( ${wss:-1} % 512 )) -eq 0 -a $(( ${bg//late/0} % 512 )) -eq 0 ]
+	tap_is "$odd" 0 "every mrc x value is a multiple of 512 (knee $knee)"
+	# The guest's own background, measured while it idled: the kernel's
+	# scattered pages count a whole 2 MiB each.
+	w=$(( ${wss:-0} - ${bg//late/0} ))
+	tap_ok "wss_pages $wss less the idle background $bg = $w in [$(( hog / 2 )), $(( hog * 5 / 4 + 512 ))] for the $HOG_MB MiB the guest writes" \
+		[ "$bg" != late -a "$w" -ge $(( hog / 2 )) -a "$w" -le $(( hog * 5 / 4 + 512 )) ]
 	rm -f "$vmf"
 	thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled)
 	r=$(guest_level anon -object "memory-backend-ram,id=ram0,size=${MEM_MB}M")
-	read -r a4 a2 <<< "$r"
+	read -r a4 a2 agran <<< "$r"
 	amapped=$(( ${a4:-0} + ${a2:-0} * 512 ))
 	tap_diag "THP-backed anonymous guest (THP enabled=$thp): pages_4k=$a4 pages_2m=$a2: $(( amapped ? a2 * 512 * 100 / amapped : 0 ))% by 2 MiB; memschedfs guest: $(( mapped ? p2 * 512 * 100 / mapped : 0 ))%"
 	tap_ok "the reference guest ran (pages_2m=$a2 pages_4k=$a4)" [ -n "$r" ]
+	# QEMU madvises its RAM for THP: auto claims 2 MiB (as KVM may).
+	tap_is "$agran" 512 "the THP-madvised anonymous guest samples 2 MiB regions too"
 fi
 
 rm -f "$f" "$g" "$h"

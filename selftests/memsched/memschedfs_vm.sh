@@ -161,6 +161,13 @@ tap_ok "4 passes, none of them unmapped the file ($(( $(stat_of "$d" nr_trap_rea
 	all_of [ "$(stat_of "$d" nr_scans)" -ge $((s0 + 4)) ] -- [ "$(stat_of "$d" nr_trap_rearms)" = "$r0" ]
 ms_wait_scans "$v" 6
 wss=$(cat "$v/wss_pages")
+# What the estimate came from, so that a low one can be told apart: the
+# granularity (1 here: the file is not huge=always), truncated scans (a
+# slow lab: pages not probed look older), and the guest's progress. The
+# file's tiering clears the same KVM bits every 500 ms and does not hand
+# its hits to the sampler, so a guest that touches its working set slowly
+# (a loaded lab) is seen partly.
+tap_diag "sampler: granularity $(cat "$v/sample_granularity_pages_effective"), $(cat "$v/sampled_pages") samples 1/$(cat "$v/sample_period_effective"), scans $(cat "$v/stats/nr_scans") ($(cat "$v/stats/nr_truncated_scans") truncated), last scan $(( $(cat "$v/last_scan_ns") / 1000000 )) ms, young $(cat "$v/stats/nr_young_pages") of $(cat "$v/stats/nr_pages_scanned"), ages: $(tr '\n' ' ' < "$v/age_histogram")"
 tap_ok "the VM's sampler sees its working set ($wss pages: at least the 4096 hot ones, under half of the guest)" \
 	all_of [ "$wss" -ge 4096 ] -- [ "$wss" -le $(( MEM_MB * 256 / 2 )) ]
 # Its miss-rate curve: 257 points from 0 to the guest's pages, misses never

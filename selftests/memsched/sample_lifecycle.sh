@@ -34,7 +34,7 @@ tap_fails_with "File exists" "attach the same VM twice" ms_write "$pid" "$MS_ROO
 # Every knob rejects garbage, out-of-range and empty writes, unchanged.
 bad_ok=1
 for f in sample_period sample_seed scan_interval_ms cpu_quota_ms untrace_scans \
-	 active_scans idle_scans wss_scans mrc_decay_scans; do
+	 active_scans idle_scans wss_scans mrc_decay_scans sample_granularity_pages; do
 	before=$(cat "$d/$f")
 	for v in abc -1 "" 1x 99999999999999999999999; do
 		if out=$(ms_write "$v" "$d/$f" 2>&1) || ! echo "$out" | grep -q "Invalid argument"; then
@@ -47,7 +47,8 @@ tap_is "$bad_ok" 1 "every knob rejects garbage and keeps its value"
 range_ok=1
 for fv in sample_period:0 sample_period:1025 scan_interval_ms:9 scan_interval_ms:60001 \
 	  cpu_quota_ms:0 cpu_quota_ms:1001 active_scans:0 idle_scans:1 wss_scans:0 \
-	  untrace_scans:100001 mrc_decay_scans:100001; do
+	  untrace_scans:100001 mrc_decay_scans:100001 sample_granularity_pages:2 \
+	  sample_granularity_pages:511 sample_granularity_pages:513; do
 	ms_write "${fv#*:}" "$d/${fv%%:*}" 2>/dev/null && { range_ok=0; tap_diag "$fv accepted"; }
 done
 tap_is "$range_ok" 1 "every knob rejects values just outside its range"
@@ -56,7 +57,7 @@ for f in pid guest_pages sampled_pages wss_pages age_histogram mrc mrc_knee_page
 	 classes/active classes/recently_idle classes/idle classes/never_touched \
 	 last_scan_ns stats/nr_scans stats/nr_truncated_scans stats/nr_pages_scanned \
 	 stats/nr_young_pages stats/nr_scan_ns stats/nr_rebuilds stats/nr_knob_conflicts \
-	 stats/nr_invalidations; do
+	 stats/nr_invalidations sample_period_effective sample_granularity_pages_effective; do
 	out=$(ms_write 1 "$d/$f" 2>&1) && { ro_ok=0; tap_diag "$f writable"; }
 	echo "$out" | grep -q "Permission denied" || { ro_ok=0; tap_diag "$f: $out"; }
 done

@@ -6,10 +6,13 @@
 # usage classes must match W; class counts add up to the guest's memory.
 # Variants: exact (period 1) and sampled (period 16 on a larger VM, so about
 # a thousand sampled pages fall in the working set: sigma ~3%).
+# The VM's RAM is anonymous and madvised NOHUGEPAGE: the sampling
+# granularity (auto) is one 4 KiB page; 512 can be forced (2 MiB regions,
+# wss_pages a multiple of 512), anything else is refused.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 ms_require_kvm
-tap_plan 36
+tap_plan 37
 
 work=$(mktemp -d)
 trap 'ms_vmm_stop; rm -rf "$work"' EXIT
@@ -115,6 +118,21 @@ ms_write 12 "$d/idle_scans" && ms_write 3 "$d/active_scans" && ms_write 6 "$d/id
 k1=$(cat "$d/stats/nr_knob_conflicts")
 ms_wait_scans "$d" 2
 tap_is "$(cat "$d/stats/nr_knob_conflicts")" "$k1" "once the rule holds again, no more conflicts"
+
+# The sampling granularity.
+tap_is "$(cat "$d/sample_granularity_pages")/$(cat "$d/sample_granularity_pages_effective")" "0/1" \
+	"sample granularity: auto, one page (4 KiB guest RAM)"
+tap_fails_with "Invalid argument" "sample_granularity_pages 2 rejected" ms_write 2 "$d/sample_granularity_pages"
+tap_ok "  ... with a log line saying what is accepted" \
+	sh -c 'dmesg | grep -q "sample_granularity_pages: accepted: 0 (auto), 1 or 512"'
+ms_write 512 "$d/sample_granularity_pages"
+ms_wait_scans "$d" 4
+read -r g p w <<< "$(ms_read "$d" sample_granularity_pages_effective sample_period_effective wss_pages)"
+tap_diag "granularity 512: sampled_pages=$(cat "$d/sampled_pages") wss=$w knee=$(cat "$d/mrc_knee_pages")"
+tap_is "$g/$p/$(( w % 512 ))" "512/512/0" "sample_granularity_pages 512: 2 MiB regions, period 512, wss_pages a multiple of 512"
+ms_write 0 "$d/sample_granularity_pages"
+tap_is "$(cat "$d/sample_granularity_pages_effective")/$(cat "$d/sample_period_effective")" "1/1" \
+	"back to auto: one page, period 1 again"
 
 scans=$(cat "$d/stats/nr_scans")
 tap_ok "detach" sh -c "echo $MS_VMM_PID > $MS_ROOT/detach"

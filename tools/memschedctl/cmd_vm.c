@@ -439,8 +439,14 @@ static void status_text(const struct msctl_vm *vm, u64 ram_ino,
 		printf("      guest RAM: memschedfs file %s (inode %llu; '" PROG " fs show %llu')\n",
 		       *name ? name : "?", ram_ino, ram_ino);
 	}
-	printf("  sampled pages: %llu (sample period %llu: 1 page in %llu)\n",
-	       vm->sampled_pages, vm->sample_period, vm->sample_period);
+	if (vm->granularity > 1)
+		printf("  sampled pages: %llu (sample period %llu: one region of %llu pages in %llu; estimates in multiples of %llu pages)\n",
+		       vm->sampled_pages, vm->sample_period, vm->granularity,
+		       vm->period_effective, vm->granularity);
+	else
+		printf("  sampled pages: %llu (sample period %llu: 1 page in %llu)\n",
+		       vm->sampled_pages, vm->sample_period,
+		       vm->period_effective);
 	printf("    working set: %.1f MiB (%.1f%% of guest; accessed in the last %llu scans = %s s)\n",
 	       msctl_fmt_mib(vm->wss_pages),
 	       msctl_fmt_pct(vm->wss_pages, vm->guest_pages), vm->wss_scans,

@@ -111,6 +111,13 @@ int msctl_vm_load(int pid, struct msctl_vm *vm)
 	for (i = 0; !ret && i < ARRAY_SIZE(vm_fields); i++)
 		ret = msctl_vm_read_u64(pid, vm_fields[i].file,
 					(u64 *)((char *)vm + vm_fields[i].offset));
+	/* What the period and the granularity are in effect (newer modules). */
+	if (!ret && msctl_vm_read_u64(pid, "sample_period_effective",
+				      &vm->period_effective))
+		vm->period_effective = vm->sample_period;
+	if (!ret && msctl_vm_read_u64(pid, "sample_granularity_pages_effective",
+				      &vm->granularity))
+		vm->granularity = 1;
 	return ret;
 }
 

@@ -37,6 +37,8 @@ struct msctl_vm {
 	u64 knee_pages;
 	u64 last_scan_ns;
 	u64 sample_period;
+	u64 period_effective;	/* optional files: sample_period, 1 if absent */
+	u64 granularity;
 	u64 scan_interval_ms;
 	u64 cpu_quota_ms;
 	u64 active_scans;

@@ -197,6 +197,15 @@ run status 4242
 is_rc 0 "status 4242 exits 0"
 has "$OUT" "guest memory: 512.0 MiB (131072 pages)" "status: guest memory"
 has "$OUT" "sampled pages: 8192 (sample period 16" "status: sampled pages and period"
+# A VM sampled by 2 MiB regions says so (the module's granularity files).
+v=$ROOT/vms/4242
+echo 512 > "$v/sample_granularity_pages_effective"
+echo 512 > "$v/sample_period_effective"
+OUT=$("$CTL" status 4242 2>&1)
+has "$OUT" "sampled pages: 8192 (sample period 16: one region of 512 pages in 512; estimates in multiples of 512 pages)" \
+	"status: a VM sampled by 2 MiB regions says so"
+rm -f "$v/sample_granularity_pages_effective"
+echo 16 > "$v/sample_period_effective"
 has "$OUT" "working set: 97.7 MiB (19.1% of guest; accessed in the last 5 scans = 5 s)" \
 	"status: working set MiB and % of guest"
 has "$OUT" "MRC knee: 98.0 MiB (19.1% of guest)" "status: MRC knee"
