@@ -69,7 +69,8 @@ export KVER
 # within CI's budget it runs DEBUG_TESTS, the programs that drive the
 # teardown, sizing, memory-offline, allocation-failure and balloon-hold
 # paths and KVM's own selftests without booting nested Linux guests
-# (tools/lab/README, "Two kernels"). swap.sh, sched_mech.sh and
+# (tools/lab/README, "Two kernels"), and swap_huge.sh (about 4 minutes
+# there), whose huge-folio swap keeps the page cache's accounting by hand. swap.sh, sched_mech.sh and
 # memschedfs_mm.sh took 12, more than 15 and 7 to 15 minutes there, beyond
 # the budget: they run on the stock kernel only. MEMSCHED_DEBUG_LAB=full
 # runs the whole suite on it (well over an hour); =0 skips it.
@@ -78,7 +79,7 @@ debug_lab=${MEMSCHED_DEBUG_LAB:-1}
 # access-tracking test skips on Debian's kernel, which has no idle page
 # tracking), with KVM_ST_MB of guest memory each.
 DEBUG_TESTS=${MEMSCHED_DEBUG_TESTS:-module_lifecycle.sh vm_teardown.sh vm_sizing.sh \
-	fault_injection.sh balloon_hold.sh kvm_selftests.sh}
+	fault_injection.sh balloon_hold.sh kvm_selftests.sh swap_huge.sh}
 # fault_injection.sh's rounds there (each about 2 minutes beside the other
 # lane; its memschedfs moves under a checking writer also drive the
 # list and VM debugging that memschedfs_mm.sh would).
