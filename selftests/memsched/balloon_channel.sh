@@ -230,7 +230,8 @@ while [ $n -lt 400 ] && ms_write 1 "$d/request_stats" 2> /dev/null; do n=$((n + 
 tap_ok "a failed send closes the channel (after $n requests)" ms_wait_val "$d/connected" 0 3
 touch "$work/go4"
 peer_wait
-tap_ok "the peer reads on to the close" grep -q "closed by host" "$work/slow.out"
+tap_ok "the peer reads on to the close" grep -q "closed by host" "$work/slow.out" ||
+	tap_diag "the peer (exit $PEER_RC) said: $(tail -n 5 "$work/slow.out" | tr '\n' ';')"
 ms_write 0 "$d/target_pages"
 ms_wait_val $MS_DEBUG/live_chans 0 > /dev/null
 
