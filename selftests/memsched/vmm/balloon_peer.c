@@ -383,14 +383,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "expect-ack") && a1) {
 			int want = code_of(a1);
 
-			/*
-			 * ACKs of earlier messages (HELLO's too) are skipped.
-			 * The bound only catches a host that never answers: a
-			 * loaded lab (two emulated hosts on two cores) has
-			 * stalled for tens of seconds.
-			 */
+			/* ACKs of earlier messages (HELLO's too) are skipped. */
 			do {
-				ret = recv_msg(&m, 30000);
+				ret = recv_msg(&m, 5000);
 				if (ret)
 					die(ret == 1 ? "expect-ack: closed" : "expect-ack: timeout");
 			} while (m.type != MSCHED_BALLOON_MSG_ACK ||
