@@ -940,7 +940,7 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
 		return -ENOSPC;
 	}
 	if (sw->huge_nospc) {
-		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device has fewer than %u free slots for a huge folio (%llu pages in use; it stays whole in memory, stats/nr_swap_huge_skips)\n",
+		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device has fewer than %lu free slots for a huge folio (%llu pages in use; it stays whole in memory, stats/nr_swap_huge_skips)\n",
 			mf->name, sw->out, want, MSCHED_FS_HUGE_NR,
 			msched_swap_used_pages());
 		return -ENOSPC;
