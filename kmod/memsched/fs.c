@@ -132,12 +132,15 @@ static bool msched_fs_range_used(struct xarray *xa, pgoff_t first,
  * came: it is not counted again. A range with pages out that comes back
  * as 4 KiB pages (swap/huge_readback 0, a failed read, no memory) counts
  * in nr_huge_fallbacks and nr_swap_in_huge_fallbacks (fallback_swapin).
- * Caller holds the invalidate lock (shared or exclusive).
+ * *@read_back is set when pages of the range were read back into it (a
+ * swap-in, not a new page). Caller holds the invalidate lock (shared or
+ * exclusive).
  * Returns the folio, locked, referenced, uptodate, dirty and placed; NULL
  * to fall back to a 4 KiB page; ERR_PTR(-EAGAIN): a page came meanwhile,
  * look again.
  */
-static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
+static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx,
+					bool *read_back)
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	pgoff_t first = round_down(idx, MSCHED_FS_HUGE_NR);
@@ -146,18 +149,21 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	struct msched_swap_knobs k;
 	u64 t0 = ktime_get_ns();
 	struct folio *folio;
-	bool reserved;
+	bool reserved, out;
 	u32 nr_in = 0;
 	int err;
 
+	*read_back = false;
 	if (msched_fs_range_used(&mapping->i_pages, first, last))
 		return NULL;	/* fell back before, or a punch split it */
+	/* A hint, for the counters: checked again under the lock below. */
+	out = msched_fs_range_used(&mf->swap_map, first, last);
 	why = MSCHED_FS_HUGE_FB_TAIL;
 	if (((loff_t)(last + 1) << PAGE_SHIFT) > i_size_read(&mf->vfs_inode))
 		goto fallback;
 	msched_swap_get_knobs(&k);
 	why = MSCHED_FS_HUGE_FB_SWAPIN;
-	if (!k.huge_readback && msched_fs_range_used(&mf->swap_map, first, last))
+	if (!k.huge_readback && out)
 		goto fallback;
 	why = MSCHED_FS_HUGE_FB_NOMEM;
 	folio = msched_fs_alloc_huge_folio(mf, &reserved);
@@ -218,11 +224,13 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx)
 	msched_fs_place_huge_done(mf, folio, reserved);
 	msched_fs_count(mf, MSCHED_FS_ST_FAULTS, MSCHED_FS_HUGE_NR - nr_in);
 	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, MSCHED_FS_HUGE_ADDED);
+	*read_back = nr_in > 0;
 	return folio;
 
 fallback:
 	msched_fs_count(mf, MSCHED_FS_ST_HUGE_FALLBACKS, 1);
-	if (why == MSCHED_FS_HUGE_FB_SWAPIN)
+	/* Any cause, when pages of the range are out (the plan's step 5). */
+	if (why == MSCHED_FS_HUGE_FB_SWAPIN || out)
 		msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN_HUGE_FALLBACKS, 1);
 	trace_msched_fs_huge(mf->vfs_inode.i_ino, first, why);
 	return NULL;
@@ -251,7 +259,7 @@ struct folio *msched_fs_get_folio(struct msched_file *mf, pgoff_t idx,
 {
 	struct address_space *mapping = mf->vfs_inode.i_mapping;
 	struct folio *folio;
-	bool reserved, ours;
+	bool reserved, ours, read_back;
 	int err;
 
 	*new = false;
@@ -271,11 +279,14 @@ again:
 		goto again;
 	}
 	if (mf->huge) {
-		folio = msched_fs_get_huge(mf, idx);
-		if (IS_ERR(folio))
+		folio = msched_fs_get_huge(mf, idx, &read_back);
+		if (IS_ERR(folio)) {
+			cond_resched();
 			goto again;
+		}
 		if (folio) {
-			*new = true;
+			/* A read-back is a swap-in, as in msched_fs_swap_in(). */
+			*new = !read_back;
 			return folio;
 		}
 	}

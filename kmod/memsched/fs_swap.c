@@ -34,8 +34,12 @@
  * before the write), its slots are one contiguous run when the device has
  * one (msched_swap_slots_get_contig(): one bio, one 2 MiB bvec), else
  * several runs (counted as fragmented), all or nothing. It leaves the page
- * cache as filemap_unaccount_folio() would (NR_FILE_THPS). Its pages come
- * back as 4 KiB pages (msched_fs_swap_in()).
+ * cache as filemap_unaccount_folio() would (NR_FILE_THPS). With fewer
+ * than 512 slots free it stays whole in memory (nr_swap_huge_skips) and
+ * the 4 KiB folios after it still go out. Its range comes back as one huge
+ * folio on the first access to it (msched_fs_swap_in_huge(), with
+ * swap/huge_readback 1, the default), else as 4 KiB pages
+ * (msched_fs_swap_in()).
  *
  * Swap-in (msched_fs_swap_in(), from the fault path) reads the page back
  * into a new folio, locked and !uptodate in the page cache during the
@@ -129,6 +133,8 @@ struct msched_swap_batch {
  * @errors: pages whose write failed
  * @busy: pages selected but kept (in use), at prepare time or completion
  * @nospc: the device ran out of slots
+ * @huge_nospc: a huge folio was kept whole for want of 512 free slots
+ *	(the 4 KiB pages after it still go out while slots are left)
  */
 struct msched_fs_swapper {
 	struct msched_file *mf;
@@ -141,6 +147,7 @@ struct msched_fs_swapper {
 	u64 errors;
 	u64 busy;
 	bool nospc;
+	bool huge_nospc;
 };
 
 /**
@@ -598,8 +605,8 @@ static u32 msched_fs_swap_lock_batch(struct msched_fs_swapper *sw,
 		if (!folio)
 			continue;	/* gone meanwhile */
 		if (!folio_trylock(folio)) {
+			*busy += folio_nr_pages(folio);
 			folio_put(folio);
-			(*busy)++;
 			continue;
 		}
 		/* Gone, split, or a huge folio bigger than a batch holds. */
@@ -705,9 +712,12 @@ static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
 		}
 		if (folio_test_large(folio)) {
 			if (!msched_fs_swap_huge_slots(sw, b, p, folio)) {
-				/* Fewer than 512 free: it stays whole. */
+				/*
+				 * Fewer than 512 free: it stays whole, and
+				 * the 4 KiB folios after it may still fit.
+				 */
 				msched_fs_count(mf, MSCHED_FS_ST_SWAP_HUGE_SKIPS, 1);
-				sw->nospc = true;
+				sw->huge_nospc = true;
 				msched_fs_swap_unhold(folio);
 				f++;
 				continue;
@@ -921,11 +931,18 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
 	struct msched_file *mf = sw->mf;
 
 	if (quiet)
-		return sw->nospc ? -ENOSPC : sw->errors ? -EIO : -EAGAIN;
+		return sw->nospc || sw->huge_nospc ? -ENOSPC :
+		       sw->errors ? -EIO : -EAGAIN;
 
 	if (sw->nospc) {
 		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device is full (%llu pages in use)\n",
 			mf->name, sw->out, want, msched_swap_used_pages());
+		return -ENOSPC;
+	}
+	if (sw->huge_nospc) {
+		pr_info("%s: swap_out: %llu of %llu pages went out: the swap device has fewer than %lu free slots for a huge folio (%llu pages in use; it stays whole in memory, stats/nr_swap_huge_skips)\n",
+			mf->name, sw->out, want, MSCHED_FS_HUGE_NR,
+			msched_swap_used_pages());
 		return -ENOSPC;
 	}
 	if (sw->errors) {
