@@ -960,38 +960,7 @@ run repl start vm1.ram --json
 is_rc 2 "repl start --json: exit 2"
 # The kernel's errors: an LD_PRELOAD shim fails the write(2) to a file named
 # $FAKE_ERRNO_FILE with errno $FAKE_ERRNO (the fake tree accepts every write).
-cat > "$work/fail.c" <<'SHIM'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-ssize_t write(int fd, const void *buf, size_t n)
-{
-	static ssize_t (*real)(int, const void *, size_t);
-	const char *file = getenv("FAKE_ERRNO_FILE"), *e = getenv("FAKE_ERRNO");
-	char link[64], path[PATH_MAX];
-	ssize_t len;
-
-	if (!real)
-		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	len = readlink(link, path, sizeof(path) - 1);
-	if (file && e && len > 0) {
-		path[len] = '\0';
-		if (strlen(path) >= strlen(file) &&
-		    !strcmp(path + strlen(path) - strlen(file), file)) {
-			errno = atoi(e);
-			return -1;
-		}
-	}
-	return real(fd, buf, n);
-}
-SHIM
-if cc -shared -fPIC -o "$work/fail.so" "$work/fail.c" -ldl 2> "$work/cc.log"; then
+if cc -shared -fPIC -o "$work/fail.so" "$(dirname "$0")/fail_write.c" -ldl 2> "$work/cc.log"; then
 	# kerr FILE ERRNO ARGS...: run memschedctl ARGS with that write failing
 	kerr() {
 		local f=$1 e=$2
