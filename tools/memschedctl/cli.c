@@ -114,16 +114,9 @@ bool msctl_cli_parse_u64(const char *s, u64 *v)
 	return !errno && end != s && !*end;
 }
 
-bool msctl_cli_parse_size(const char *s, u64 *pages)
+bool msctl_cli_parse_units(const char *s, const struct msctl_cli_unit *units,
+			   size_t nr_units, u64 *bytes)
 {
-	static const struct {
-		const char *unit;
-		unsigned int shift;	/* bytes = value << shift */
-	} units[] = {
-		{ "", 20 }, { "k", 10 }, { "kib", 10 }, { "m", 20 }, { "mib", 20 },
-		{ "g", 30 }, { "gib", 30 }, { "t", 40 }, { "tib", 40 },
-		{ "p", 12 }, { "pages", 12 },
-	};
 	char *end;
 	size_t i;
 	u64 v;
@@ -134,18 +127,33 @@ bool msctl_cli_parse_size(const char *s, u64 *pages)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return false;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcasecmp(end, units[i].unit))
+	for (i = 0; i < nr_units; i++) {
+		if (strcasecmp(end, units[i].name))
 			continue;
-		if (v > (~0ULL >> units[i].shift))
+		if (v > ~0ULL / units[i].bytes)
 			return false;
-		v <<= units[i].shift;
-		if (v % 4096)
-			return false;
-		*pages = v / 4096;
+		*bytes = v * units[i].bytes;
 		return true;
 	}
 	return false;
+}
+
+bool msctl_cli_parse_size(const char *s, u64 *pages)
+{
+	static const struct msctl_cli_unit units[] = {
+		{ "", 1ULL << 20 }, { "k", 1ULL << 10 }, { "kib", 1ULL << 10 },
+		{ "m", 1ULL << 20 }, { "mib", 1ULL << 20 },
+		{ "g", 1ULL << 30 }, { "gib", 1ULL << 30 },
+		{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 },
+		{ "p", 4096 }, { "pages", 4096 },
+	};
+	u64 bytes;
+
+	if (!msctl_cli_parse_units(s, units, ARRAY_SIZE(units), &bytes) ||
+	    bytes % 4096)
+		return false;
+	*pages = bytes / 4096;
+	return true;
 }
 
 bool msctl_cli_parse_secs_max(const char *s, double max, double *secs)

@@ -68,6 +68,22 @@ int msctl_cli_parse_plain(int argc, char **argv, const struct msctl_cmd *cmd,
 /* A decimal or 0x-prefixed hexadecimal unsigned 64-bit number. */
 bool msctl_cli_parse_u64(const char *s, u64 *v);
 
+/* A unit of a size: msctl_cli_parse_units() */
+struct msctl_cli_unit {
+	const char *name;	/* matched in any case; "" for a bare number */
+	u64 bytes;		/* bytes in one of it, not 0 */
+};
+
+/*
+ * A size with a unit, in bytes, *@bytes: decimal digits (no sign, space or
+ * 0x), then the name of one of the @nr_units @units, any case ("" for a
+ * bare number). Return: false if @s is empty or NULL, the unit is not in
+ * @units, or the number or the bytes are above 2^64 - 1; then *@bytes is
+ * left as it was.
+ */
+bool msctl_cli_parse_units(const char *s, const struct msctl_cli_unit *units,
+			   size_t nr_units, u64 *bytes);
+
 /*
  * A size in 4 KiB pages, *@pages: a decimal number in MiB (the tool's unit)
  * or with a unit: K, M, G, T (KiB, MiB, GiB, TiB; also written KiB, MiB,

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmds.h"
 #include "fmt.h"
@@ -344,35 +343,15 @@ MSCTL_CMD_FN(transfer)
  */
 static bool parse_virsh_size(const char *s, u64 *bytes)
 {
-	static const struct {
-		const char *unit;
-		u64 mult;
-	} units[] = {
+	static const struct msctl_cli_unit units[] = {
 		{ "", 1ULL << 10 }, { "b", 1 }, { "bytes", 1 },
 		{ "k", 1ULL << 10 }, { "kib", 1ULL << 10 }, { "kb", 1000 },
 		{ "m", 1ULL << 20 }, { "mib", 1ULL << 20 }, { "mb", 1000000 },
 		{ "g", 1ULL << 30 }, { "gib", 1ULL << 30 }, { "gb", 1000000000 },
 		{ "t", 1ULL << 40 }, { "tib", 1ULL << 40 }, { "tb", 1000000000000ULL },
 	};
-	char *end;
-	size_t i;
-	u64 v;
 
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcasecmp(end, units[i].unit))
-			continue;
-		if (v > ~0ULL / units[i].mult)
-			return false;
-		*bytes = v * units[i].mult;
-		return true;
-	}
-	return false;
+	return msctl_cli_parse_units(s, units, ARRAY_SIZE(units), bytes);
 }
 
 /* setmem PID SIZE: the guest keeps SIZE; the balloon takes the rest. */
