@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "libvirt.h"
 #include "sysfs.h"
+#include "vm.h"
 
 bool msctl_cli_json;
 char msctl_cli_domain[256];
@@ -194,11 +195,23 @@ int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid)
 	return -1;
 }
 
-int msctl_cli_get_sole_pid(int argc, char **argv, const struct msctl_cmd *cmd,
-			   int *pid)
+int msctl_cli_vm_arg(int argc, char **argv, const struct msctl_cmd *cmd,
+		     int nargs, int *pid, msctl_cli_check_fn *check, void *arg)
 {
-	if (argc - optind != 1)
+	int ret;
+
+	if (nargs != MSCTL_CLI_OPTS_PARSED) {
+		ret = msctl_cli_parse_plain(argc, argv, cmd, nargs);
+		if (ret >= 0)
+			return ret;
+	} else if (argc - optind != 1) {
 		return msctl_cli_usage_err(cmd, "%s", argc - optind < 1 ?
 					   "missing PID" : "too many arguments");
-	return msctl_cli_get_pid(argv[optind], cmd, pid);
+	}
+	ret = msctl_cli_get_pid(argv[optind], cmd, pid);
+	if (ret < 0 && check)
+		ret = check(argv + optind + 1, cmd, arg);
+	if (ret < 0 && msctl_vm_check(*pid))
+		ret = EXIT_ERR;
+	return ret;
 }

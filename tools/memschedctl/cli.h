@@ -106,8 +106,30 @@ bool msctl_cli_parse_secs(const char *s, double *secs);
  */
 int msctl_cli_get_pid(const char *arg, const struct msctl_cmd *cmd, int *pid);
 
-/* After option parsing: exactly one operand left, a PID. */
-int msctl_cli_get_sole_pid(int argc, char **argv, const struct msctl_cmd *cmd,
-			   int *pid);
+/*
+ * A command's own checks for msctl_cli_vm_arg(): of the operands after the
+ * PID, @ops, or of its options, with what it parses put in @arg. Return:
+ * -1 to go on, else the exit status (a usage error, said).
+ */
+typedef int msctl_cli_check_fn(char **ops, const struct msctl_cmd *cmd,
+			       void *arg);
+
+/* @nargs of msctl_cli_vm_arg(): the command parsed its options itself. */
+#define MSCTL_CLI_OPTS_PARSED	0
+
+/*
+ * The prologue of a command on one attached VM, PID its first operand.
+ * With @nargs > 0: msctl_cli_parse_plain() (exactly @nargs operands, else
+ * "missing arguments" or "too many arguments"); with MSCTL_CLI_OPTS_PARSED
+ * (after the command's own getopt loop): exactly one operand (else
+ * "missing PID" or "too many arguments"). Then the PID operand
+ * (msctl_cli_get_pid()) in *@pid, then @check(argv + optind + 1, @cmd,
+ * @arg) unless @check is NULL, so that usage errors come before the VM is
+ * looked at, then msctl_vm_check() (the root is there and the VM attached).
+ * Return: -1 to go on, else the exit status (2: a usage error, 1: no such
+ * domain, no root or the VM not attached; said).
+ */
+int msctl_cli_vm_arg(int argc, char **argv, const struct msctl_cmd *cmd,
+		     int nargs, int *pid, msctl_cli_check_fn *check, void *arg);
 
 #endif /* MSCTL_CLI_H */

@@ -354,6 +354,15 @@ static bool parse_virsh_size(const char *s, u64 *bytes)
 	return msctl_cli_parse_units(s, units, ARRAY_SIZE(units), bytes);
 }
 
+/* setmem's SIZE, @ops[0], in bytes, *@bytes */
+static int setmem_size(char **ops, const struct msctl_cmd *cmd, void *bytes)
+{
+	if (!parse_virsh_size(ops[0], bytes) || !*(u64 *)bytes)
+		return msctl_cli_usage_err(cmd, "invalid SIZE '%s': want a positive integer in KiB, or with a unit (b, K, KiB, KB, M, MiB, MB, G, GiB, GB, T, TiB, TB)",
+					   ops[0]);
+	return -1;
+}
+
 /* setmem PID SIZE: the guest keeps SIZE; the balloon takes the rest. */
 MSCTL_CMD_FN(setmem)
 {
@@ -361,16 +370,9 @@ MSCTL_CMD_FN(setmem)
 	char val[32];
 	int ret, pid;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 2);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, 2, &pid, setmem_size, &bytes);
 	if (ret >= 0)
 		return ret;
-	if (!parse_virsh_size(argv[optind + 1], &bytes) || !bytes)
-		return msctl_cli_usage_err(cmd, "invalid SIZE '%s': want a positive integer in KiB, or with a unit (b, K, KiB, KB, M, MiB, MB, G, GiB, GB, T, TiB, TB)",
-					   argv[optind + 1]);
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	ret = msctl_vm_read_u64(pid, "guest_pages", &guest);
 	if (ret) {
 		msctl_vm_report(ret, pid);
@@ -449,13 +451,9 @@ MSCTL_CMD_FN(dommemstat)
 	size_t len = 0, i;
 	int ret, pid;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 1);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, 1, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	ret = msctl_vm_read_u64(pid, "guest_pages", &guest);
 	if (!ret)
 		ret = msctl_vm_read_u64(pid, "balloon/actual_pages", &ballooned);

@@ -80,6 +80,15 @@ static int record_one(FILE *f, int pid, double t)
 	return ret;
 }
 
+/* record's options: -o FILE (*@out) is needed */
+static int record_check(char **ops, const struct msctl_cmd *cmd, void *out)
+{
+	(void)ops;
+	if (!*(const char **)out)
+		return msctl_cli_usage_err(cmd, "-o FILE is needed");
+	return -1;
+}
+
 /* record PID -o FILE [--interval S] [--duration S] */
 MSCTL_CMD_FN(record)
 {
@@ -117,13 +126,10 @@ MSCTL_CMD_FN(record)
 				return ret;
 		}
 	}
-	ret = msctl_cli_get_sole_pid(argc, argv, cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, MSCTL_CLI_OPTS_PARSED, &pid,
+			       record_check, &out);
 	if (ret >= 0)
 		return ret;
-	if (!out)
-		return msctl_cli_usage_err(cmd, "-o FILE is needed");
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	f = fopen(out, "w");
 	if (!f) {
 		msctl_err("%s: %s (%s)", out, strerror(errno), msctl_errno_name(errno));

@@ -506,13 +506,9 @@ MSCTL_CMD_FN(status)
 	struct msctl_vm vm;
 	int ret, pid;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 1);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, 1, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	ret = msctl_vm_load(pid, &vm);
 	if (!ret)
 		ret = msctl_vm_load_ages(pid, ages, MSCTL_MAX_AGE_BUCKETS, &nr_ages);
@@ -545,13 +541,9 @@ MSCTL_CMD_FN(knobs)
 	size_t nr = 0, i;
 	int ret, pid;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 1);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, 1, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	ret = msctl_vm_knobs(pid, &knobs, &nr);
 	if (ret) {
 		msctl_vm_report(ret, pid);
@@ -588,6 +580,15 @@ static void warn_knob_conflict(int pid)
 		  pid, active, idle);
 }
 
+/* set's VALUE, @ops[1], in *@v */
+static int set_value(char **ops, const struct msctl_cmd *cmd, void *v)
+{
+	if (!msctl_cli_parse_u64(ops[1], v))
+		return msctl_cli_usage_err(cmd, "invalid VALUE '%s': want a non-negative integer",
+					   ops[1]);
+	return -1;
+}
+
 /* set PID KNOB VALUE */
 MSCTL_CMD_FN(set)
 {
@@ -599,17 +600,10 @@ MSCTL_CMD_FN(set)
 	int ret, pid;
 	u64 v;
 
-	ret = msctl_cli_parse_plain(argc, argv, cmd, 3);
-	if (ret < 0)
-		ret = msctl_cli_get_pid(argv[optind], cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, 3, &pid, set_value, &v);
 	if (ret >= 0)
 		return ret;
 	knob = argv[optind + 1];
-	if (!msctl_cli_parse_u64(argv[optind + 2], &v))
-		return msctl_cli_usage_err(cmd, "invalid VALUE '%s': want a non-negative integer",
-					   argv[optind + 2]);
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 	ret = msctl_vm_knobs(pid, &knobs, &nr);
 	if (ret) {
 		msctl_vm_report(ret, pid);
@@ -676,6 +670,15 @@ static void mrc_json(const struct msctl_vm *vm, const struct msctl_mrc *m)
 	msctl_json_end(&j);
 }
 
+/* mrc's options: --csv (*@csv) or --json */
+static int mrc_check(char **ops, const struct msctl_cmd *cmd, void *csv)
+{
+	(void)ops;
+	if (*(bool *)csv && msctl_cli_json)
+		return msctl_cli_usage_err(cmd, "--csv and --json: choose one");
+	return -1;
+}
+
 /* mrc PID [--width N] [--height M] [--csv] */
 MSCTL_CMD_FN(mrc)
 {
@@ -719,15 +722,12 @@ MSCTL_CMD_FN(mrc)
 				return ret;
 		}
 	}
-	ret = msctl_cli_get_sole_pid(argc, argv, cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, MSCTL_CLI_OPTS_PARSED, &pid,
+			       mrc_check, &csv);
 	if (ret >= 0)
 		return ret;
-	if (csv && msctl_cli_json)
-		return msctl_cli_usage_err(cmd, "--csv and --json: choose one");
 
 	ret = EXIT_ERR;
-	if (msctl_vm_check(pid))
-		goto cleanup;
 	err = msctl_vm_load(pid, &vm);
 	if (!err)
 		err = msctl_vm_load_mrc(pid, &m);
@@ -822,11 +822,10 @@ MSCTL_CMD_FN(watch)
 				return ret;
 		}
 	}
-	ret = msctl_cli_get_sole_pid(argc, argv, cmd, &pid);
+	ret = msctl_cli_vm_arg(argc, argv, cmd, MSCTL_CLI_OPTS_PARSED, &pid,
+			       NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (msctl_vm_check(pid))
-		return EXIT_ERR;
 
 	if (!msctl_cli_json)
 		printf("%-8s %10s %10s %10s %10s %10s %12s\n", "TIME", "WSS_MiB",
