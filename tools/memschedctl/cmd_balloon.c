@@ -378,11 +378,14 @@ MSCTL_CMD_FN(setmem)
 		msctl_vm_report(ret, pid);
 		return EXIT_ERR;
 	}
-	/* what the guest keeps, rounded up to a whole 4 KiB page */
-	keep = (bytes + 4095) / 4096;
+	/*
+	 * what the guest keeps, rounded up to a whole 4 KiB page (not as
+	 * (bytes + 4095) / 4096: that wraps from 2^64 - 4095 bytes)
+	 */
+	keep = bytes / 4096 + !!(bytes % 4096);
 	if (keep > guest) {
 		msctl_err("setmem %d: %llu KiB is more than the guest's memory, %llu KiB",
-			  pid, (bytes + 1023) / 1024, guest * 4);
+			  pid, bytes / 1024 + !!(bytes % 1024), guest * 4);
 		return EXIT_ERR;
 	}
 	snprintf(val, sizeof(val), "%llu\n", guest - keep);

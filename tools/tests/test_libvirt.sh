@@ -11,7 +11,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 52
+tap_plan 84
 
 work=$(mktemp -d)
 pids=()
@@ -151,6 +151,49 @@ tap_is "$RC/$(cat "$b/target_pages")/$(printf '%s\n' "$ERR" | grep -c 'more than
 	"setmem above the guest's memory: refused, exit 1, target unchanged"
 run setmem vm2 12Q
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'want a positive integer in KiB')" "2/1" "setmem with a bad unit: exit 2, says what is accepted"
+# Each of setmem's units (the shared size parser, virsh's table), on the
+# 1 GiB guest: SIZE and the target in pages it gives.
+for t in "536870912b 131072" "536870912bytes 131072" "4097B 262142" \
+	 "524288k 131072" "524288KiB 131072" "500000KB 140073" \
+	 "256m 196608" "256MiB 196608" "1g 0" "1GB 18003"; do
+	set -- $t
+	run setmem vm2 "$1"
+	tap_is "$RC/$(cat "$b/target_pages")" "0/$2" "setmem $1: target $2 pages"
+done
+# Sizes above the guest's memory are parsed, then refused with the size in
+# KiB (rounded up): the T units, and the largest values before 2^64 bytes.
+for t in "1t 1073741824" "1TiB 1073741824" "1TB 976562500" \
+	 "18014398509481983 18014398509481983" "16777215TiB 18014397435740160" \
+	 "18446744073709551615b 18014398509481984"; do
+	set -- $t
+	run setmem vm2 "$1"
+	tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "setmem $jpid: $2 KiB is more than the guest's memory, 1048576 KiB")/$(cat "$b/target_pages")" \
+		"1/1/18003" "setmem $1: $2 KiB, above the guest's memory: exit 1, target unchanged"
+done
+# Refused as usage errors: 2^64 bytes or more, junk after the number or in
+# place of it, empty, zero, a sign, blanks.
+while IFS= read -r bad; do
+	run setmem -- vm2 "$bad"
+	tap_is "$RC/$(printf '%s\n' "$ERR" | grep -cF "invalid SIZE '$bad': want a positive integer in KiB")/$(cat "$b/target_pages")" \
+		"2/1/18003" "setmem '$bad': exit 2, says what is accepted, target unchanged"
+done <<'SIZES'
+18014398509481984
+16777216TiB
+18446744073710MB
+18446744073709551616b
+512Mx
+512MiBs
+0x200
+512p
+M
+
+0
+-512M
++512M
+ 512M
+512 M
+512M 
+SIZES
 run balloon -h
 tap_is "$(printf '%s\n' "$OUT" | grep -c 'target MIB   what the guest GIVES UP')" 1 "balloon's usage says target is what the guest gives up"
 run balloon vm2 target 64
