@@ -14,7 +14,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}	# e.g. a sanitizer build
 
-tap_plan 353
+tap_plan 386
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -697,6 +697,42 @@ for bad in "min=6K" "min=-1" "max=lots" "shares=x" "bogus=1" "shares" "min=2G ma
 	[ "$RC" = 2 ] || break
 done
 tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "2/512" "sched PID with a bad control ($bad ...): exit 2, nothing written"
+# Each of the tool's size units (the shared size parser, SIZE of sched,
+# the config file and the docs): SIZE and the pages it gives.
+for t in "3 768" "8k 2" "8KiB 2" "3m 768" "3MiB 768" "2g 524288" "2GiB 524288" \
+	 "1t 268435456" "1TiB 268435456" "5p 5" "5pages 5" "5PAGES 5" \
+	 "16777215T 4503599358935040" "17592186044415 4503599627370240"; do
+	set -- $t
+	run sched 4242 min="$1"
+	tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "0/$2" "sched PID min=$1: $2 pages"
+done
+run sched 4242 min=2
+# Refused: 2^64 bytes or more, not whole pages, junk after the number or in
+# place of it (virsh's b and MB are not units here), empty, a sign, blanks.
+while IFS= read -r bad; do
+	run sched 4242 "min=$bad"
+	tap_is "$RC/$(printf '%s\n' "$ERR" | grep -cF "invalid min '$bad': want a size (MiB, or with a unit: 512M, 2G, 4096p)")/$(cat "$ROOT/vms/4242/sched/min_pages")" \
+		"2/1/512" "sched PID min='$bad': exit 2, says what is accepted, nothing written"
+done <<'SIZES'
+17592186044416
+16777216T
+4503599627370496p
+18446744073709551616p
+6K
+4097k
+1Mx
+1MiBs
+0x10
+1MB
+4096b
+M
+
+-1M
++1M
+ 1M
+1 M
+1M 
+SIZES
 run sched 4242 min=2G max=1G
 tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'min (524288 pages) is above max (262144 pages)')" "2/1" \
 	"sched PID min above max: exit 2, both in pages"
