@@ -156,6 +156,7 @@ tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c 'want a positive integer in KiB')" 
 for t in "536870912b 131072" "536870912bytes 131072" "4097B 262142" \
 	 "524288k 131072" "524288KiB 131072" "500000KB 140073" \
 	 "256m 196608" "256MiB 196608" "1g 0" "1GB 18003"; do
+	# shellcheck disable=SC2086 # "SIZE WANT"
 	set -- $t
 	run setmem vm2 "$1"
 	tap_is "$RC/$(cat "$b/target_pages")" "0/$2" "setmem $1: target $2 pages"
@@ -165,6 +166,7 @@ done
 for t in "1t 1073741824" "1TiB 1073741824" "1TB 976562500" \
 	 "18014398509481983 18014398509481983" "16777215TiB 18014397435740160" \
 	 "18446744073709551615b 18014398509481984"; do
+	# shellcheck disable=SC2086 # "SIZE WANT"
 	set -- $t
 	run setmem vm2 "$1"
 	tap_is "$RC/$(printf '%s\n' "$ERR" | grep -c "setmem $jpid: $2 KiB is more than the guest's memory, 1048576 KiB")/$(cat "$b/target_pages")" \

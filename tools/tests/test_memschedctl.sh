@@ -702,6 +702,7 @@ tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "2/512" "sched PID with a b
 for t in "3 768" "8k 2" "8KiB 2" "3m 768" "3MiB 768" "2g 524288" "2GiB 524288" \
 	 "1t 268435456" "1TiB 268435456" "5p 5" "5pages 5" "5PAGES 5" \
 	 "16777215T 4503599358935040" "17592186044415 4503599627370240"; do
+	# shellcheck disable=SC2086 # "SIZE WANT"
 	set -- $t
 	run sched 4242 min="$1"
 	tap_is "$RC/$(cat "$ROOT/vms/4242/sched/min_pages")" "0/$2" "sched PID min=$1: $2 pages"
