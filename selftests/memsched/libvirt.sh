@@ -30,7 +30,7 @@ command -v virsh > /dev/null || tap_skip_all "virsh is not installed (Debian: li
 ms_require_kvm
 [ -e /run/libvirt/libvirtd.pid ] && kill -0 "$(cat /run/libvirt/libvirtd.pid)" 2>/dev/null &&
 	tap_skip_all "a libvirtd runs already here (the test starts its own, in the lab)"
-tap_plan 24
+tap_plan 25
 
 DOM=mstest
 MEM_MB=256
@@ -47,7 +47,7 @@ cleanup() {
 	virsh destroy "$DOM" > /dev/null 2>&1
 	virsh undefine "$DOM" > /dev/null 2>&1
 	[ -n "$lvpid" ] && kill "$lvpid" 2>/dev/null && sleep 1
-	rm -f /etc/libvirt/hooks/qemu.d/memsched
+	rm -f /etc/libvirt/hooks/qemu.d/memsched /etc/memsched/libvirt-hook.conf "/etc/memsched/vms/$DOM.conf"
 	[ -n "$conf_saved" ] && cp "$conf_saved" /etc/libvirt/qemu.conf
 	umount "$mnt" 2>/dev/null
 	if [ -n "${LAB_OUT:-}" ] && mkdir -p "$LAB_OUT/libvirt" 2>/dev/null; then
@@ -91,14 +91,13 @@ cat > "$work/libvirtd.conf" <<CONF
 log_filters = "1:util.hook 1:qemu.qemu_process 1:qemu.qemu_command"
 log_outputs = "1:file:$work/libvirtd.log"
 CONF
-# The project's hook as it is; the wrapper only names the built tool
-# (libvirtd runs hooks with a cleaned environment).
-mkdir -p /etc/libvirt/hooks/qemu.d
-cat > /etc/libvirt/hooks/qemu.d/memsched <<HOOK
-#!/bin/sh
-MEMSCHEDCTL=$CTL exec $HOOK "\$@"
-HOOK
-chmod 755 /etc/libvirt/hooks/qemu.d/memsched
+# The project's hook where make install puts it; its settings file names
+# the built tool (libvirtd runs hooks with a cleaned environment). The
+# domain's memsched config: 4 KiB samples, a 10 s working-set window.
+mkdir -p /etc/libvirt/hooks/qemu.d /etc/memsched/vms
+install -m 755 "$HOOK" /etc/libvirt/hooks/qemu.d/memsched
+echo "MEMSCHEDCTL=$CTL" > /etc/memsched/libvirt-hook.conf
+printf 'knob.sample_granularity_pages = 1\nknob.wss_scans = 10\n' > "/etc/memsched/vms/$DOM.conf"
 mkdir -p /var/lib/libvirt/qemu /var/log/libvirt/qemu /var/cache/libvirt/qemu /run/libvirt
 t0=$SECONDS
 /usr/sbin/libvirtd -f "$work/libvirtd.conf" > "$work/libvirtd.out.log" 2>&1 &
@@ -181,7 +180,8 @@ f=$(ls "$mnt"/libvirt/qemu/*-"$DOM"/* 2>/dev/null | head -n 1)
 tap_ok "the domain's RAM is a memschedfs file ($f)" \
 	all_of [ -n "$f" ] -- [ "$(stat -c %s "$f" 2>/dev/null)" = $((MEM_MB << 20)) ] -- \
 	[ -e "$MS_ROOT/files/$(stat -c %i "$f" 2>/dev/null)" ]
-[ -d "$d" ] && { echo 1 > "$d/sample_granularity_pages"; echo 10 > "$d/wss_scans"; } 2>/dev/null
+tap_is "$(cat "$d/sample_granularity_pages" "$d/wss_scans" 2>/dev/null | tr '\n' ' ')" "1 10 " \
+	"the hook's attach applied /etc/memsched/vms/$DOM.conf"
 
 t0=$SECONDS
 guest_wait_log "$work/console.log" "^settled .*balloon=0 " 300
