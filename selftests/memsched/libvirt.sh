@@ -5,8 +5,9 @@
 # libvirtd itself (the lab has no systemd) with a qemu.conf fit for the lab
 # (root, no security driver, no cgroups, memory_backing_dir on a memschedfs
 # mount), installs packaging/libvirt/qemu as the hook
-# /etc/libvirt/hooks/qemu.d/memsched (through a wrapper that only points
-# $MEMSCHEDCTL at the built tool), then defines and starts a domain: KVM,
+# /etc/libvirt/hooks/qemu.d/memsched (its settings file,
+# /etc/memsched/libvirt-hook.conf, names the built memschedctl) with a VM
+# config for the domain, then defines and starts a domain: KVM,
 # direct kernel boot of the lab's kernel with an initramfs carrying
 # balloon_guest.ko and wss_touch (48 MiB working set), one vCPU,
 # host-passthrough CPU without xsave, RAM in a memschedfs file, a vsock
@@ -30,7 +31,7 @@ command -v virsh > /dev/null || tap_skip_all "virsh is not installed (Debian: li
 ms_require_kvm
 [ -e /run/libvirt/libvirtd.pid ] && kill -0 "$(cat /run/libvirt/libvirtd.pid)" 2>/dev/null &&
 	tap_skip_all "a libvirtd runs already here (the test starts its own, in the lab)"
-tap_plan 25
+tap_plan 27
 
 DOM=mstest
 MEM_MB=256
@@ -172,7 +173,7 @@ virsh start "$DOM" > "$work/start.log" 2>&1
 tap_is "$?" 0 "virsh start ($((SECONDS - t0)) s)" || { tap_diag "$(cat "$work/start.log")"; show; }
 pid=$(cat "/run/libvirt/qemu/$DOM.pid" 2>/dev/null)
 d=$(ms_vm "${pid:-none}")
-tap_ok "the hook attached the domain's QEMU (pid ${pid:-none}) on started" [ -n "$pid" ] -a -d "$d" || show
+tap_ok "the hook attached the domain's QEMU (pid ${pid:-none}) on started" test -n "$pid" -a -d "$d" || show
 cid=$(virsh dumpxml "$DOM" | sed -n "s/.*<cid auto='yes' address='\([0-9]*\)'.*/\1/p")
 tap_is "$(cat "$d/balloon/cid" 2>/dev/null)" "${cid:-none}" \
 	"balloon/cid is the CID libvirt gave the guest (from QEMU's JSON -device)"
@@ -215,6 +216,8 @@ tap_ok "the guest reaches it ($((SECONDS - t0)) s)" \
 total1=$(console | sed -n "s/^settled .*total=\\([0-9]*\\) balloon=$want .*/\\1/p" | head -n 1)
 tap_is "$(( ${total0:-0} - ${total1:-0} ))" $((want * 4)) \
 	"the guest's MemTotal drops by the ballooned KiB (${total0:-?} -> ${total1:-?})"
+tap_within "$(( ${total0:-0} - ${total1:-0} ))" $(( (MEM_MB - KEEP_MB) * 1024 )) 1 \
+	"that is the $((MEM_MB - KEEP_MB)) MiB asked, within 1% (guest_pages counts QEMU's ROMs too)"
 
 # dommemstat: virsh's names, the guest's own numbers.
 "$CTL" balloon "$DOM" stats > /dev/null 2>&1
@@ -232,6 +235,9 @@ tap_within "$(ds rss)" "$(ms_rss_kb "$pid")" 10 "rss = QEMU's VmRSS (KiB)"
 
 # destroy: QEMU goes, memsched forgets it, libvirt removes the RAM file.
 ino=$(stat -c %i "$f" 2>/dev/null)
+res=$(cat "$MS_ROOT/files/$ino/resident_pages" 2>/dev/null)
+tap_ok "the guest's RAM is in the memschedfs file: $res pages resident (>= the $((WSS_MB * 256)) it touches)" \
+	test "${res:-0}" -ge $((WSS_MB * 256))
 t0=$SECONDS
 tap_ok "virsh destroy" virsh destroy "$DOM"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
