@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 67
+tap_plan 68
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
