@@ -22,7 +22,8 @@
 #    the guest;
 #  - virsh destroy: no vms/<pid>, the RAM file and libvirt's directory for
 #    it gone from memschedfs, no file page left, memsched unloads.
-# Skips only when libvirtd or virsh is not installed.
+# Skips only when libvirtd or virsh is not installed. Lab time: 2 to 5
+# minutes (the nested guest booted in 40 s and in 136 s under TCG).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
