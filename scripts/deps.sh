@@ -13,6 +13,7 @@ libcmocka-dev
 rdma-core ibverbs-utils rdmacm-utils perftest iproute2 libibverbs-dev librdmacm-dev
 ndctl daxctl numactl socat
 gnuplot-nox jq
+libvirt-daemon-system libvirt-clients dkms
 prometheus-node-exporter prometheus curl
 "
 

@@ -1080,11 +1080,33 @@ static int msched_fs_create(msched_compat_idmap *idmap, struct inode *dir,
 	return 0;
 }
 
+/*
+ * Directories only hold names: libvirt puts a domain's RAM file at
+ * memory_backing_dir/libvirt/qemu/ID-NAME/ALIAS and makes those directories
+ * itself (Documentation/admin-guide/libvirt.rst).
+ */
+static int msched_fs_mkdir(msched_compat_idmap *idmap, struct inode *dir,
+			   struct dentry *dentry, umode_t mode)
+{
+	struct inode *inode;
+
+	inode = msched_fs_new_inode(dir->i_sb, dir, mode | S_IFDIR);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	d_instantiate(dentry, inode);
+	dget(dentry);	/* pinned in core, as in ramfs */
+	inc_nlink(dir);
+	msched_compat_inode_touch(dir);
+	return 0;
+}
+
 static const struct inode_operations msched_fs_dir_iops = {
 	.create = msched_fs_create,
 	.lookup = simple_lookup,
 	.link = simple_link,
 	.unlink = simple_unlink,
+	.mkdir = msched_fs_mkdir,
+	.rmdir = simple_rmdir,
 	.rename = simple_rename,
 };
 

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
-tap_plan 64
+tap_plan 68
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
@@ -237,6 +237,13 @@ tap_ok "  ... and frees those pages ($(cat "$d/resident_pages") left)" \
 	[ "$(cat "$d/resident_pages")" -le 2048 ]
 tap_is "$(cat "$MS_DEBUG/live_fs_pages")" "$(cat "$d/resident_pages")" \
 	"debugfs live_fs_pages = the file's resident pages"
+
+# Directories hold names (libvirt makes memory_backing_dir/libvirt/qemu/ID-NAME/).
+tap_ok "mkdir -p a/b and a file in it, with its files/<ino>/" \
+	all_of mkdir -p "$mnt/a/b" -- truncate -s 1M "$mnt/a/b/ram" -- \
+	[ -d "$MS_ROOT/files/$(stat -c %i "$mnt/a/b/ram" 2>/dev/null)" ]
+tap_fails_with "not empty" "rmdir of a directory with a file refused" rmdir "$mnt/a/b"
+tap_ok "rm the file, rmdir both" all_of rm "$mnt/a/b/ram" -- rmdir "$mnt/a/b" "$mnt/a"
 
 # Unlink while mapped: the file lives until its last mapping goes.
 "$PATTERN" --file "$f" --mb 16 --seconds 0 --hold-seconds 300 --ready-file "$work/u.ready" \

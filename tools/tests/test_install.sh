@@ -16,7 +16,7 @@ for f in kmod/memsched/memsched.ko kmod/rdma_failover/rdma_failover.ko \
 	 bpf/build/mschedtop bpf/build/mschedlat bpf/build/mschedsnoop; do
 	[ -e "$REPO/$f" ] || tap_skip_all "no $f (run make all first)"
 done
-tap_plan 19
+tap_plan 21
 
 work=$(mktemp -d)
 pids=()
@@ -59,6 +59,7 @@ tap_is "$(env -u KVER make -s -n -C "$REPO" install-modules DESTDIR=/x 2>&1 | gr
 HOOK=$D/etc/libvirt/hooks/qemu.d/memsched
 export MEMSCHED_SYSFS=$work/memsched MEMSCHED_LIBVIRT_RUN=$work/run MEMSCHED_CONFIG_DIR=$work/conf
 export MEMSCHEDCTL=$D/usr/sbin/memschedctl
+export MEMSCHED_HOOK_CONF=$work/hook.conf	# none until the cleaned-environment checks
 mkdir -p "$MEMSCHED_SYSFS" "$MEMSCHED_LIBVIRT_RUN" "$MEMSCHED_CONFIG_DIR"
 ms_abi MEMSCHED_ABI_VERSION > "$MEMSCHED_SYSFS/version"
 : > "$MEMSCHED_SYSFS/attach"
@@ -92,6 +93,18 @@ tap_is "$?" 1 "hook with MEMSCHED_HOOK_STRICT=1, attach fails: exit 1"
 out=$(printf '%s\n' "$xml" | MEMSCHED_SYSFS=$work/none "$HOOK" web1 started begin - 2>&1)
 tap_is "$?/$(printf '%s\n' "$out" | grep -c "not attached: memsched is not loaded")" "0/1" \
 	"hook without memsched loaded: exit 0, said"
+# libvirtd runs hooks with a cleaned environment: the settings come from
+# the hook's file, which also reaches memschedctl.
+printf 'MEMSCHEDCTL=%s\nMEMSCHED_SYSFS=%s\nMEMSCHED_LIBVIRT_RUN=%s\nMEMSCHED_CONFIG_DIR=%s\nMEMSCHED_HOOK_STRICT=1\n' \
+	"$MEMSCHEDCTL" "$MEMSCHED_SYSFS" "$MEMSCHED_LIBVIRT_RUN" "$MEMSCHED_CONFIG_DIR" > "$MEMSCHED_HOOK_CONF"
+: > "$MEMSCHED_SYSFS/attach"
+echo 1000 > "$v/scan_interval_ms"
+out=$(printf '%s\n' "$xml" | env -i PATH="$PATH" LC_ALL=C MEMSCHED_HOOK_CONF="$MEMSCHED_HOOK_CONF" "$HOOK" web1 started begin - 2>&1)
+tap_is "$?/$(cat "$MEMSCHED_SYSFS/attach")/$(cat "$v/scan_interval_ms")" "0/$qpid/250" \
+	"hook in libvirtd's cleaned environment: its settings file names the tool, tree and config"
+out=$(printf '%s\n' "$xml" | env -i PATH="$PATH" LC_ALL=C MEMSCHED_HOOK_CONF="$MEMSCHED_HOOK_CONF" "$HOOK" web2 started begin - 2>&1)
+tap_is "$?" 1 "MEMSCHED_HOOK_STRICT=1 from the settings file: a failed attach exits 1"
+rm -f "$MEMSCHED_HOOK_CONF"
 
 # 3. dkms source trees
 make -s -C "$REPO" dkms-src DESTDIR="$D" MEMSCHED_VERSION=1.2.3 > "$work/dkms.log" 2>&1
