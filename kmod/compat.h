@@ -58,6 +58,19 @@ static inline void msched_compat_zap(struct vm_area_struct *vma,
 #define MSCHED_COMPAT_NOP_IDMAP		(&nop_mnt_idmap)
 #endif
 
+/*
+ * ->mkdir returns an int up to 6.14 and a struct dentry * from 6.15 ("new
+ * helper: vfs_mkdir() returning dentry"): NULL there means the dentry
+ * passed in was used, ERR_PTR an error.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define msched_compat_mkdir_ret		int
+#define MSCHED_COMPAT_MKDIR_RET(err)	(err)
+#else
+#define msched_compat_mkdir_ret		struct dentry *
+#define MSCHED_COMPAT_MKDIR_RET(err)	((err) ? ERR_PTR(err) : NULL)
+#endif
+
 /* The folio at @idx, locked and referenced, or NULL when there is none. */
 static inline struct folio *msched_compat_lock_folio(struct address_space *m,
 						     pgoff_t idx)

@@ -1085,19 +1085,21 @@ static int msched_fs_create(msched_compat_idmap *idmap, struct inode *dir,
  * memory_backing_dir/libvirt/qemu/ID-NAME/ALIAS and makes those directories
  * itself (Documentation/admin-guide/libvirt.rst).
  */
-static int msched_fs_mkdir(msched_compat_idmap *idmap, struct inode *dir,
-			   struct dentry *dentry, umode_t mode)
+static msched_compat_mkdir_ret msched_fs_mkdir(msched_compat_idmap *idmap,
+					       struct inode *dir,
+					       struct dentry *dentry,
+					       umode_t mode)
 {
 	struct inode *inode;
 
 	inode = msched_fs_new_inode(dir->i_sb, dir, mode | S_IFDIR);
 	if (IS_ERR(inode))
-		return PTR_ERR(inode);
+		return MSCHED_COMPAT_MKDIR_RET(PTR_ERR(inode));
 	d_instantiate(dentry, inode);
 	dget(dentry);	/* pinned in core, as in ramfs */
 	inc_nlink(dir);
 	msched_compat_inode_touch(dir);
-	return 0;
+	return MSCHED_COMPAT_MKDIR_RET(0);
 }
 
 static const struct inode_operations msched_fs_dir_iops = {
