@@ -97,7 +97,7 @@ make -s -C "$REPO" dkms-remove DESTDIR="$D" KVER="$kv" DKMS_PACKAGES="memsched m
 	MEMSCHED_VERSION=$V > "$work/remove.log" 2>&1
 tap_is "$?/$(find "$D/lib" -name '*.ko' | wc -l)" "0/0" "make dkms-remove DESTDIR=DIR: exit 0, no module left in DIR/lib/modules" ||
 	sed 's/^/# /' "$work/remove.log" | tail -n 20
-tap_is "$(dkms status "${flags[@]}" 2>&1)/$(ls "$D/var/lib/dkms" | grep -c memsched)" "/0" \
+tap_is "$(dkms status "${flags[@]}" 2>&1)/$(find "$D/var/lib/dkms" -maxdepth 1 -name "memsched*" | wc -l)" "/0" \
 	"dkms status: nothing; the dkms tree holds no memsched package"
 out=$(make -s -C "$REPO" dkms-remove DESTDIR="$D" KVER="$kv" MEMSCHED_VERSION=$V 2>&1)
 tap_is "$?/$(printf '%s\n' "$out" | grep -c "memsched-$V is not located in the DKMS tree")" "2/1" \
