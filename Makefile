@@ -14,6 +14,9 @@
 #                tools under /usr/sbin, the packaging examples (packaging/)
 #   make dkms-src [DESTDIR=DIR]  /usr/src/memsched-V and memsched-guest-V
 #                with their dkms.conf
+#   make dkms-install [DKMS_PACKAGES=memsched|memsched-guest] [DESTDIR=DIR]
+#                dkms-src, then dkms add, build and install for KVER;
+#                make dkms-remove: dkms remove --all
 
 # The kernel to build for: the running one when its build tree is
 # installed (a real host), else the newest installed Debian kernel with
@@ -27,7 +30,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 MEMSCHED_WERROR ?= y
 
 .PHONY: all deps modules modules-debug bpf tools selftests unit check demo bench clean \
-	install install-modules install-tools install-examples dkms-src
+	install install-modules install-tools install-examples dkms-src \
+	dkms-check dkms-install dkms-remove
 
 all: modules bpf tools selftests
 
@@ -134,6 +138,41 @@ dkms-src:
 		sed 's/@VERSION@/$(MEMSCHED_VERSION)/g' packaging/dkms/$$p.conf.in > $$d/dkms.conf && \
 		echo "dkms-src: $$d" || exit 1; \
 	done
+
+# dkms add, build and install of DKMS_PACKAGES (the host's, memsched, by
+# default; memsched-guest on a guest) for KVER. With DESTDIR, everything
+# dkms writes stays under DIR: its tree (DIR/var/lib/dkms, with the module
+# signing key it makes), the sources (DIR/usr/src) and the modules
+# (DIR/lib/modules/KVER/updates/dkms), and no depmod runs (dkms's own
+# would run on /lib/modules): as for make install, run it on the target.
+# A version already added is removed first, so that it can run again.
+DKMS ?= dkms
+DKMS_PACKAGES ?= memsched
+DKMS_TREE_FLAGS = $(if $(DESTDIR),--dkmstree $(DESTDIR)/var/lib/dkms --sourcetree $(DESTDIR)/usr/src \
+	--installtree $(DESTDIR)/lib/modules --no-depmod)
+DKMS_ENV = $(if $(DESTDIR),mok_signing_key=$(DESTDIR)/var/lib/dkms/mok.key \
+	mok_certificate=$(DESTDIR)/var/lib/dkms/mok.pub)
+dkms-check:
+	@command -v $(DKMS) > /dev/null || { echo "dkms: no '$(DKMS)' in PATH: install it (Debian: apt-get install dkms; make deps does) or set DKMS=PATH" >&2; exit 1; }
+	@for p in $(DKMS_PACKAGES); do case $$p in memsched|memsched-guest) ;; \
+		*) echo "dkms: DKMS_PACKAGES: '$$p' (accepted: memsched, memsched-guest)" >&2; exit 1 ;; esac; done
+	@test -n "$(KVER)" || { echo "dkms: no KVER (no kernel with headers: make deps, or set KVER)" >&2; exit 1; }
+
+dkms-install:
+	@$(MAKE) -s --no-print-directory dkms-check
+	@$(MAKE) -s --no-print-directory dkms-src
+	@set -e; $(if $(DESTDIR),install -d $(DESTDIR)/var/lib/dkms $(DESTDIR)/lib/modules/$(KVER);) \
+	for p in $(DKMS_PACKAGES); do \
+		$(DKMS_ENV) $(DKMS) remove $$p/$(MEMSCHED_VERSION) --all $(DKMS_TREE_FLAGS) > /dev/null 2>&1 || true; \
+		for a in add build install; do \
+			$(DKMS_ENV) $(DKMS) $$a $$p/$(MEMSCHED_VERSION) -k $(KVER) $(DKMS_TREE_FLAGS); done; \
+	done
+	@$(if $(DESTDIR),echo "dkms-install: DESTDIR set: run 'depmod -a $(KVER)' on the target")
+
+dkms-remove:
+	@$(MAKE) -s --no-print-directory dkms-check
+	@set -e; for p in $(DKMS_PACKAGES); do \
+		$(DKMS) remove $$p/$(MEMSCHED_VERSION) --all $(DKMS_TREE_FLAGS); done
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -52,6 +52,7 @@ step() { # NAME CMD...
 }
 
 finish() {
+	[ -n "${dkms_pid:-}" ] && wait "$dkms_pid"
 	echo
 	exec scripts/tap-summary.sh "$out"/*.tap
 }
@@ -99,6 +100,15 @@ if [ "$debug_lab" != 0 ]; then
 	dk_pid=$!
 fi
 step "modules (W=1, -Werror)" $MAKE -s modules || finish
+# dkms (tools/tests/test_dkms.sh): make dkms-install of both packages for
+# the lab kernel into a private tree (a module build, 1 to 3 minutes), in
+# the background beside the other build steps (it copies kmod/ as the
+# modules step left it). It leaves the modules dkms installed in
+# build/dkms, which the labs load (selftests/memsched/dkms.sh): they start
+# once it is done.
+echo "# check: dkms add/build/install/remove in a private tree (background; log: $out/dkms.tap)"
+(cd tools/tests && ../../selftests/run_tests.sh -t 600 dkms test_dkms.sh) > "$out/dkms.tap" 2>&1 &
+dkms_pid=$!
 step "eBPF tools (make bpf, -Werror)" $MAKE -s bpf || finish
 step "unit tests" $MAKE -s -C lib/tests all check-core || finish
 step "selftests" $MAKE -s -C selftests all || finish
@@ -171,6 +181,7 @@ first_lane_lab() {
 	tail -n +1 -F --pid="$stock_pid" "$out/$1.tap" 2>/dev/null &
 	tail_pid=$!
 }
+wait "$dkms_pid"
 first_lane_lab lab
 
 debug_cmd=""
@@ -238,6 +249,8 @@ fi
 wait "$lane2_pid"
 echo "# check: ---- tool tests (native, against a fake sysfs tree) ----"
 cat "$out/tools.tap"
+echo "# check: ---- dkms (native: make dkms-install into a private tree) ----"
+cat "$out/dkms.tap"
 echo "# check: ---- the lab's own options (small labs, a peer lab host) ----"
 cat "$out/lab-options.tap"
 if [ -n "$debug_cmd" ]; then
