@@ -124,7 +124,7 @@ modprobe vsock_loopback
 
 # A 32 MiB VM on memschedfs, every page populated; balloon CID 1.
 mkdir -p "$mnt"
-mount -t memschedfs -o huge=never none "$mnt" || { tap_fail "mount memschedfs"; tap_done; }
+mount -t memschedfs none "$mnt" || { tap_fail "mount memschedfs"; tap_done; }
 ms_vmm_start "$work/ready" --mem-mb 32 --wss-pages 64 --populate --mem-path "$mnt/ram" ||
 	{ tap_fail "start the VMM"; tap_done; }
 pid=$MS_VMM_PID
