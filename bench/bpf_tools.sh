@@ -124,7 +124,7 @@ printf 'RESULT bpf_tools_sampling ns_per_page_off=%d.%d ns_per_page_on=%d.%d slo
 
 # 2. Moves of a VM's 64 MiB memschedfs RAM file.
 mkdir -p "$mnt"
-mount -t memschedfs none "$mnt" || exit 1
+mount -t memschedfs -o huge=never none "$mnt" || exit 1
 ms_vmm_start "$work/ready2" --mem-mb 64 --wss-pages 64 --populate --mem-path "$mnt/ram" || exit 1
 f=$MS_ROOT/files/$(stat -c %i "$mnt/ram")
 ms_write "$MS_VMM_PID" "$MS_ROOT/attach" || exit 1

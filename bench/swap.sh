@@ -100,7 +100,7 @@ echo "bench: kernel disk $kdisk: $(queue "$kdisk")"
 
 # memsched: (a) and (b), alternating; swap-in after each.
 mkdir -p "$mnt"
-mount -t memschedfs none "$mnt" || exit 1
+mount -t memschedfs -o huge=never none "$mnt" || exit 1
 echo "$mdisk" > "$SW/device" || { echo "bench: $SW/device refused $mdisk"; exit 1; }
 start_touch "$BIN" --mb $MB --file "$mnt/ram"
 f=$MS_ROOT/files/$(stat -c %i "$mnt/ram")

@@ -58,7 +58,7 @@ fi
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-mount -t memschedfs none "$mnt" || { echo "bench: mount -t memschedfs failed"; exit 1; }
+mount -t memschedfs -o huge=never none "$mnt" || { echo "bench: mount -t memschedfs failed"; exit 1; }
 mounted=1
 f=$mnt/ram
 "$BIN/fs_pattern" --file "$f" --mb $MB --seconds 0 --hold-seconds 3600 \

@@ -1244,8 +1244,9 @@ static int msched_fs_show_options(struct seq_file *m, struct dentry *root)
 
 	if (mode)
 		seq_printf(m, ",mode=%o", mode);
-	if (msched_fs_sb_huge(root->d_sb))
-		seq_puts(m, ",huge=always");
+	/* Always shown: the default differs between kernels (with or
+	 * without CONFIG_TRANSPARENT_HUGEPAGE). */
+	seq_puts(m, msched_fs_sb_huge(root->d_sb) ? ",huge=always" : ",huge=never");
 	return 0;
 }
 
@@ -1366,9 +1367,17 @@ static const struct fs_context_operations msched_fs_context_ops = {
 	.reconfigure = msched_fs_reconfigure,
 };
 
+/*
+ * huge=always is the default where the kernel has transparent huge pages:
+ * guest RAM on memschedfs is then mapped by 2 MiB entries, as on hugetlbfs.
+ * huge=never opts out. Only a huge= given on the command line counts as
+ * given (MSCHED_FS_OPT_HUGE_SET), so a remount without it is accepted.
+ */
 static int msched_fs_init_fs_context(struct fs_context *fc)
 {
 	fc->ops = &msched_fs_context_ops;
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		fc->fs_private = (void *)(uintptr_t)MSCHED_FS_OPT_HUGE;
 	return 0;
 }
 

@@ -1044,7 +1044,7 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 					    min_t(u64, left, U32_MAX), below,
 					    sel, &sel_pages);
 		trace_msched_swap_out(mf->vfs_inode.i_ino, left, nr_cand,
-				      nr_sel, force, below);
+				      (u32)sel_pages, force, below);
 		if (!round)
 			eligible = sel_pages;
 		else

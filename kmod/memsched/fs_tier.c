@@ -358,7 +358,7 @@ static int msched_fs_scan(struct msched_file *mf)
 	XA_STATE(xas, &mapping->i_pages, 0);
 	struct msched_access_src *src = mf->access;
 	struct msched_tier_params p;
-	u32 nr, cap, n = 0, i, dram = 0, up, down, nup, ndown;
+	u32 nr, cap, n = 0, i, dram = 0, resident = 0, up, down, nup, ndown;
 	u64 stalls0, budget0;
 	s64 arrivals0;
 	bool cut = false;
@@ -406,6 +406,7 @@ static int msched_fs_scan(struct msched_file *mf)
 		pg->flags = 0;
 		/* One entry a folio, weighing its pages in budget and tokens. */
 		pg->order = folio_order(folio);
+		resident += folio_nr_pages(folio);
 		if (pg->tier == MSCHED_TIER_DRAM)
 			dram += folio_nr_pages(folio);
 		msched_fs_xas_resched(&xas);
@@ -445,7 +446,7 @@ static int msched_fs_scan(struct msched_file *mf)
 			tr->t.stats.nr_rate_stalls - stalls0);
 	msched_fs_count(mf, MSCHED_FS_ST_BUDGET_DEMOTIONS,
 			tr->t.stats.nr_budget_demotions - budget0);
-	trace_msched_fs_plan(mf->vfs_inode.i_ino, n, dram, ndown, down, nup, up,
+	trace_msched_fs_plan(mf->vfs_inode.i_ino, resident, dram, ndown, down, nup, up,
 			     tr->t.stats.nr_rate_stalls - stalls0);
 
 	msched_fs_tier_free_scratch(tr);

@@ -438,7 +438,7 @@ TRACE_EVENT(msched_fs_plan,
 		  __entry->promote_planned, __entry->stalls)
 );
 
-/* A swap_out's selection (one per selection round): @below MSCHED_SWAP_FORCE = any heat. */
+/* A swap_out's selection (one per selection round): @want and @selected in pages, @candidates in folios (a huge one is 512 pages); @below MSCHED_SWAP_FORCE = any heat. */
 TRACE_EVENT(msched_swap_out,
 	TP_PROTO(unsigned long ino, u64 want, u32 candidates, u32 selected,
 		 bool force, u32 below),

@@ -286,7 +286,7 @@ tap_is "$(cat $MS_DEBUG/live_ballooned)/$(cat $MS_DEBUG/live_chans)" "0/0" \
 # Guest RAM on memschedfs (memsched's own memory): ballooned frames leave
 # the file's page cache, and memschedfs frees them.
 mkdir -p "$mnt"
-mount -t memschedfs none "$mnt" || tap_fail "mount memschedfs"
+mount -t memschedfs -o huge=never none "$mnt" || tap_fail "mount memschedfs"
 ms_vmm_start "$work/ready3" --mem-mb 64 --wss-pages 64 --populate --mem-path "$mnt/ram" ||
 	tap_fail "start memschedfs-backed VMM"
 pid3=$MS_VMM_PID

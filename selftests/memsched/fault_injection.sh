@@ -104,7 +104,7 @@ round() {	# N
 	echo "round $n took $(( $(date +%s) - t0 )) s" >> "$work/times"
 }
 
-tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
+tap_ok "mount memschedfs" mount -t memschedfs -o huge=never none "$mnt"
 base=$(ms_live)	# the mount's root directory counts as a file
 ms_fail_arm "$FA" 1 "$PCT" $TIMES
 for n in $(seq "$ROUNDS"); do round "$n"; done

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 2 MiB folios in memschedfs (mount -o huge=always).
+# 2 MiB folios in memschedfs (huge=always, the default).
 #  - The option: huge= takes always or never, anything else is EINVAL with
-#    a log line; /proc/mounts shows huge=always. A remount that changes
+#    a log line; /proc/mounts shows huge=never for huge=never and
+#    huge=always for a mount without options (the default). A remount that changes
 #    huge= is EINVAL with a log line; one that repeats it is accepted.
 #  - Huge folios: a 64 MiB file, fallocated, holds 32 huge folios (and
 #    16384 pages counted in base pages); a pattern written through mmap is
@@ -44,7 +45,7 @@
 . "$(dirname "$0")/../lib/memsched.sh"
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/rdma.sh"
-tap_plan 47
+tap_plan 51
 
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
 FRAG_HOG=$TAP_REPO/selftests/memsched/vmm/build/frag_hog
@@ -82,8 +83,13 @@ ms_klog_mark
 tap_ok "huge=bogus is refused" eval '! mount -t memschedfs -o huge=bogus none "$work/bad" 2>/dev/null'
 tap_ok "with a log line saying what is accepted" \
 	eval 'ms_klog | grep -q "huge=bogus not supported (accepted: huge=never, huge=always"'
-tap_ok "mount -o huge=always" mount -t memschedfs -o huge=always none "$mnt"
-tap_ok "/proc/mounts shows huge=always" eval 'grep " $mnt memschedfs " /proc/mounts | grep -q "huge=always"'
+tap_ok "mount -o huge=never" mount -t memschedfs -o huge=never none "$work/bad"
+tap_ok "/proc/mounts shows huge=never" eval 'grep " $work/bad memschedfs " /proc/mounts | grep -q "huge=never"'
+umount "$work/bad"
+# huge=always is the default (this kernel has CONFIG_TRANSPARENT_HUGEPAGE).
+tap_ok "mount without options" mount -t memschedfs none "$mnt"
+tap_ok "/proc/mounts shows huge=always, the default" eval 'grep " $mnt memschedfs " /proc/mounts | grep -q "huge=always"'
+tap_ok "remount without huge= is accepted" mount -o remount "$mnt"
 ms_klog_mark
 tap_ok "remount,huge=never is refused (the mode is fixed at mount time)" \
 	eval '! mount -o remount,huge=never "$mnt" 2>/dev/null'

@@ -57,7 +57,7 @@ sysctl -qw kernel.numa_balancing=0 2>/dev/null
 ms_load || { tap_fail "load memsched"; tap_done; }
 tap_ok "memschedfs is registered" grep -qw memschedfs /proc/filesystems
 tap_fails_with "" "unknown mount option refused" mount -t memschedfs -o bogus=1 none "$mnt"
-tap_ok "mount" mount -t memschedfs -o mode=0770 none "$mnt"
+tap_ok "mount" mount -t memschedfs -o mode=0770,huge=never none "$mnt"
 tap_is "$(stat -c %a "$mnt")" 770 "mode= sets the root directory's mode"
 
 # A 64 MiB file: 16384 pages, none resident until touched.

@@ -121,7 +121,7 @@ sysctl -qw kernel.numa_balancing=0 2>/dev/null
 for b in $(node1_blocks); do zone_of[$b]=$(block_online_cmd "$b"); done
 tap_diag "node 1 memory blocks and how they are online: $(for b in "${!zone_of[@]}"; do printf '%s:%s ' "$b" "${zone_of[$b]}"; done)"
 ms_load || { tap_fail "load memsched"; tap_done; }
-tap_ok "mount" mount -t memschedfs none "$mnt"
+tap_ok "mount" mount -t memschedfs -o huge=never none "$mnt"
 unev0=$(unevictable_kb)
 
 # A 64 MiB file, filled with generation-1 patterns, all moved to node 1.
@@ -297,7 +297,7 @@ truncate -s 1M "$mnt/d"
 tap_is "$(stat -c %i "$mnt/d")/$(cat "$MS_ROOT/files/$ib/name" 2>&1)" "$ib/d" \
 	"a new file takes the free number $ib, and files/$ib/ shows it"
 mkdir -p "$work/mnt2"
-mount -t memschedfs none "$work/mnt2"
+mount -t memschedfs -o huge=never none "$work/mnt2"
 for n in $(seq 50); do : > "$work/mnt2/f$n"; done
 inos=$( (stat -c %i "$mnt"/* "$work/mnt2"/*) | sort -n | uniq -d | wc -l)
 tap_is "$inos/$(ls "$MS_ROOT/files" | wc -l)" "0/53" \

@@ -211,7 +211,7 @@ refused "$S/enabled" 2 "enabled 2" "sched/enabled"
 
 # ---- 2. Two VMs with their RAM on memschedfs; demotion.
 tap_ok "mount memschedfs; swap/device $good" \
-	all_of mount -t memschedfs none "$mnt" -- ms_write "$good" "$MS_ROOT/swap/device"
+	all_of mount -t memschedfs -o huge=never none "$mnt" -- ms_write "$good" "$MS_ROOT/swap/device"
 for n in a b; do
 	truncate -s 64M "$mnt/$n"
 	d=$(fdir "$mnt/$n")

@@ -121,7 +121,7 @@ verify() {
 
 sysctl -qw kernel.numa_balancing=0 2>/dev/null
 ms_load || { tap_fail "load memsched"; tap_done; }
-tap_ok "mount memschedfs" mount -t memschedfs none "$mnt"
+tap_ok "mount memschedfs" mount -t memschedfs -o huge=never none "$mnt"
 
 # ---- Knobs, no device yet.
 tap_is "[$(cat "$SW/device")]/$(cat "$SW/size_pages")/$(cat "$SW/used_pages")" "[]/0/0" \

@@ -59,7 +59,7 @@ console() { tr -d '\r' < "$work/log"; }
 
 sysctl -qw kernel.numa_balancing=0 2>/dev/null
 ms_load || { tap_fail "load memsched"; tap_done; }
-mount -t memschedfs none "$mnt"
+mount -t memschedfs -o huge=never none "$mnt"
 f=$mnt/vm0
 truncate -s ${MEM_MB}M "$f"
 d=$MS_ROOT/files/$(stat -c %i "$f")

@@ -112,7 +112,7 @@ tap_no_leaks "grown VM exits"
 # memschedfs: a file ftruncated to 1 TiB, tiering on.
 if [ -d /sys/devices/system/node/node1 ]; then
 	mkdir -p "$mnt"
-	mount -t memschedfs none "$mnt"
+	mount -t memschedfs -o huge=never none "$mnt"
 	f=$mnt/big
 	fallocate -l 4M "$f"		# 1024 resident pages
 	truncate -s 1T "$f"
