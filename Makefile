@@ -84,6 +84,7 @@ bench:
 DESTDIR ?=
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
 MODDIR ?= /lib/modules/$(KVER)/updates
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= /lib/systemd/system
@@ -119,6 +120,7 @@ install-examples:
 		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 packaging/modprobe.d/memsched.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/memsched.conf
 	install -m 0755 packaging/libvirt/qemu $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu.d/memsched
+	install -D -m 0755 packaging/libvirt/memsched-qemu $(DESTDIR)$(LIBEXECDIR)/memsched/qemu-system-x86_64
 	install -m 0644 packaging/systemd/memsched.service $(DESTDIR)$(SYSTEMDDIR)/memsched.service
 	install -m 0644 packaging/modules-load.d/memsched.conf $(DESTDIR)$(DOCDIR)/examples/modules-load.d-memsched.conf
 	install -m 0644 Documentation/admin-guide/examples/web1.conf $(DESTDIR)$(DOCDIR)/examples/web1.conf

@@ -10,12 +10,18 @@
 # config for the domain, then defines and starts a domain: KVM,
 # direct kernel boot of the lab's kernel with an initramfs carrying
 # balloon_guest.ko and wss_touch (48 MiB working set), one vCPU,
-# host-passthrough CPU without xsave, RAM in a memschedfs file, a vsock
-# device with an automatic CID, its console in a file. Then, with values:
+# host-passthrough CPU without xsave, RAM in a memschedfs file (a mount
+# without options: huge=always, the default), QEMU through
+# packaging/libvirt/memsched-qemu (the <emulator> that gives the RAM
+# 2 MiB alignment), a vsock device with an automatic CID, its console in
+# a file. Then, with values:
 #  - the hook attached it (vms/<the domain's QEMU pid>), with the CID
 #    libvirt gave the guest, and the guest's balloon connected;
-#  - memschedctl status DOMAIN shows a working set near what the guest
-#    touches;
+#  - KVM maps at least 95% of what the guest touched with 2 MiB entries
+#    (KVM's own debugfs pages_2m and pages_4k);
+#  - memschedctl status DOMAIN shows a working set, sampled at 2 MiB
+#    (sample_granularity_pages_effective 512, a multiple of 512), of at
+#    least what the guest touches and at most its memory;
 #  - memschedctl setmem DOMAIN 192M: the balloon target is the guest's
 #    memory less 192 MiB and the guest's MemTotal drops by exactly that;
 #  - memschedctl dommemstat DOMAIN: virsh's names, values that agree with
@@ -32,7 +38,7 @@ command -v virsh > /dev/null || tap_skip_all "virsh is not installed (Debian: li
 ms_require_kvm
 [ -e /run/libvirt/libvirtd.pid ] && kill -0 "$(cat /run/libvirt/libvirtd.pid)" 2>/dev/null &&
 	tap_skip_all "a libvirtd runs already here (the test starts its own, in the lab)"
-tap_plan 27
+tap_plan 29
 
 DOM=mstest
 MEM_MB=256
@@ -40,6 +46,7 @@ WSS_MB=48
 KEEP_MB=192
 CTL=$TAP_REPO/tools/build/memschedctl
 HOOK=$TAP_REPO/packaging/libvirt/qemu
+WRAP=/usr/libexec/memsched/qemu-system-x86_64
 work=$(mktemp -d)
 mnt=/run/memsched-libvirt
 conf_saved=""
@@ -49,7 +56,7 @@ cleanup() {
 	virsh destroy "$DOM" > /dev/null 2>&1
 	virsh undefine "$DOM" > /dev/null 2>&1
 	[ -n "$lvpid" ] && kill "$lvpid" 2>/dev/null && sleep 1
-	rm -f /etc/libvirt/hooks/qemu.d/memsched /etc/memsched/libvirt-hook.conf "/etc/memsched/vms/$DOM.conf"
+	rm -f /etc/libvirt/hooks/qemu.d/memsched /etc/memsched/libvirt-hook.conf "/etc/memsched/vms/$DOM.conf" "$WRAP"
 	[ -n "$conf_saved" ] && cp "$conf_saved" /etc/libvirt/qemu.conf
 	umount "$mnt" 2>/dev/null
 	if [ -n "${LAB_OUT:-}" ] && mkdir -p "$LAB_OUT/libvirt" 2>/dev/null; then
@@ -95,11 +102,13 @@ log_outputs = "1:file:$work/libvirtd.log"
 CONF
 # The project's hook where make install puts it; its settings file names
 # the built tool (libvirtd runs hooks with a cleaned environment). The
-# domain's memsched config: 4 KiB samples, a 10 s working-set window.
+# domain's memsched config: automatic sample granularity, a 10 s
+# working-set window. The QEMU wrapper where make install puts it.
 mkdir -p /etc/libvirt/hooks/qemu.d /etc/memsched/vms
 install -m 755 "$HOOK" /etc/libvirt/hooks/qemu.d/memsched
 echo "MEMSCHEDCTL=$CTL" > /etc/memsched/libvirt-hook.conf
-printf 'knob.sample_granularity_pages = 1\nknob.wss_scans = 10\n' > "/etc/memsched/vms/$DOM.conf"
+printf 'knob.sample_granularity_pages = 0\nknob.wss_scans = 10\n' > "/etc/memsched/vms/$DOM.conf"
+install -D -m 0755 "$TAP_REPO/packaging/libvirt/memsched-qemu" "$WRAP"
 mkdir -p /var/lib/libvirt/qemu /var/log/libvirt/qemu /var/cache/libvirt/qemu /run/libvirt
 t0=$SECONDS
 /usr/sbin/libvirtd -f "$work/libvirtd.conf" > "$work/libvirtd.out.log" 2>&1 &
@@ -155,7 +164,7 @@ cat > "$work/$DOM.xml" <<XML
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>$WRAP</emulator>
     <serial type='file'>
       <source path='$work/console.log'/>
       <target port='0'/>
@@ -182,7 +191,7 @@ f=$(ls "$mnt"/libvirt/qemu/*-"$DOM"/* 2>/dev/null | head -n 1)
 tap_ok "the domain's RAM is a memschedfs file ($f)" \
 	all_of [ -n "$f" ] -- [ "$(stat -c %s "$f" 2>/dev/null)" = $((MEM_MB << 20)) ] -- \
 	[ -e "$MS_ROOT/files/$(stat -c %i "$f" 2>/dev/null)" ]
-tap_is "$(cat "$d/sample_granularity_pages" "$d/wss_scans" 2>/dev/null | tr '\n' ' ')" "1 10 " \
+tap_is "$(cat "$d/sample_granularity_pages" "$d/wss_scans" 2>/dev/null | tr '\n' ' ')" "0 10 " \
 	"the hook's attach applied /etc/memsched/vms/$DOM.conf"
 
 t0=$SECONDS
@@ -192,14 +201,26 @@ tap_ok "the guest boots and its balloon connects ($((SECONDS - t0)) s)" \
 	guest_wait_log "$work/console.log" "^settled .*balloon=0 " 1 || { show; tap_done; }
 total0=$(console | sed -n 's/^settled .*total=\([0-9]*\) balloon=0 .*/\1/p' | head -n 1)
 
-# The working set: wss_touch's 48 MiB, plus what the guest's kernel and
-# init touch, within the 10 s window (4 KiB samples).
+# The mapping level, from KVM itself: wss_touch's pages, the kernel's and
+# init's, with 2 MiB entries (the wrapper's alignment).
 sleep 25
+kv=$(ls -d /sys/kernel/debug/kvm/"$pid"-* 2>/dev/null | head -n 1)
+p4=$(cat "$kv/pages_4k" 2>/dev/null)
+p2=$(cat "$kv/pages_2m" 2>/dev/null)
+mapped=$(( ${p4:-0} + ${p2:-0} * 512 ))
+tap_ok "KVM maps ${p2:-?} x 2 MiB + ${p4:-?} x 4 KiB: $(( mapped ? ${p2:-0} * 512 * 100 / mapped : 0 ))% of the mapped guest RAM by 2 MiB entries (>= 95%)" \
+	all_of [ "$mapped" -ge $((WSS_MB * 256)) ] -- [ $(( ${p2:-0} * 512 * 100 )) -ge $((mapped * 95)) ]
+
+# The working set: wss_touch's 48 MiB, plus what the guest's kernel and
+# init touch, within the 10 s window, seen at 2 MiB: each 2 MiB range
+# touched counts whole, so up to the guest's memory.
 wss=$("$CTL" status "$DOM" --json | jq -r .wss_pages)
 gp=$(cat "$d/guest_pages")
 tap_diag "status $DOM: $("$CTL" status "$DOM" | head -n 8 | tr '\n' ';')"
-tap_ok "memschedctl status $DOM: working set $wss pages, within $((WSS_MB * 256 * 8 / 10))..$(( (WSS_MB + 64) * 256 )) (the guest touches $((WSS_MB * 256)))" \
-	[ "${wss:-0}" -ge $((WSS_MB * 256 * 8 / 10)) -a "${wss:-0}" -le $(( (WSS_MB + 64) * 256 )) ]
+tap_is "$(cat "$d/sample_granularity_pages_effective" 2>/dev/null)" 512 \
+	"the sampler sees 2 MiB (sample_granularity_pages_effective)"
+tap_ok "memschedctl status $DOM: working set $wss pages, a multiple of 512, within $((WSS_MB * 256 * 8 / 10))..$gp (the guest touches $((WSS_MB * 256)))" \
+	all_of [ $(( ${wss:-1} % 512 )) = 0 ] -- [ "${wss:-0}" -ge $((WSS_MB * 256 * 8 / 10)) ] -- [ "${wss:-0}" -le "$gp" ]
 tap_is "$("$CTL" status "$DOM" --json | jq -r .pid)" "$pid" "status by name is the domain's pid"
 
 # setmem: the guest keeps 192 MiB.

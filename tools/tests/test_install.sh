@@ -33,6 +33,7 @@ want="/etc/libvirt/hooks/qemu.d/memsched 755
 /lib/modules/9.9.9-test/updates/memsched.ko 644
 /lib/modules/9.9.9-test/updates/rdma_failover.ko 644
 /lib/systemd/system/memsched.service 644
+/usr/libexec/memsched/qemu-system-x86_64 755
 /usr/sbin/memschedctl 755
 /usr/sbin/mschedlat 755
 /usr/sbin/mschedsnoop 755

@@ -5,13 +5,14 @@
 # (MEMSCHED_LIBVIRT_RUN, laid out as /run/libvirt/qemu: NAME.pid, NAME.xml).
 # Domain names and UUIDs where a PID goes, the vsock CID in QEMU's keyval
 # and JSON -device forms, setmem, the dommemstat names, and the per-VM
-# configuration file that attach applies. No libvirtd, module or root.
+# configuration file that attach applies; the QEMU wrapper for 2 MiB
+# alignment (packaging/libvirt/memsched-qemu). No libvirtd, module or root.
 . "$(dirname "$0")/../../selftests/lib/tap.sh"
 
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 84
+tap_plan 87
 
 work=$(mktemp -d)
 pids=()
@@ -335,6 +336,33 @@ if cc -shared -fPIC -o "$work/fail.so" "$(dirname "$0")/fail_write.c" -ldl 2> "$
 else
 	tap_skip "the kernel refuses tiering: detached again, dram_budget put back" "no cc for the shim: $(cat "$work/cc.log")"
 	tap_skip "the kernel refuses a knob: detached again" "no cc for the shim"
+fi
+
+# packaging/libvirt/memsched-qemu: "align":2097152 on a memory-backend-file
+# without one (JSON and key=value), an explicit align kept; QEMU itself
+# says what it got (qom-get over QMP, -machine none: no guest runs).
+WRAP=$TAP_REPO/packaging/libvirt/memsched-qemu
+# qemu_align OBJECT: the align property QEMU gives the object "m"
+qemu_align() {
+	printf '%s\n' '{"execute":"qmp_capabilities"}' \
+		'{"execute":"qom-get","arguments":{"path":"/objects/m","property":"align"}}' \
+		'{"execute":"quit"}' |
+		timeout 60 "$WRAP" -machine none -nographic -display none -object "$1" -qmp stdio 2>&1 |
+		sed -n 's/^{"return": \([0-9]*\)}.*/\1/p'
+}
+if command -v qemu-system-x86_64 > /dev/null; then
+	m=/dev/shm/msctl-wrap-$$
+	tap_is "$(qemu_align '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","share":true}')" 2097152 \
+		"memsched-qemu: libvirt's JSON memory-backend-file gets align 2 MiB"
+	tap_is "$(qemu_align "memory-backend-file,id=m,size=4M,mem-path=$m,share=on")" 2097152 \
+		"memsched-qemu: a key=value memory-backend-file gets align 2 MiB"
+	tap_is "$(qemu_align '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","align":4096}')" 4096 \
+		"memsched-qemu: an align given is kept"
+	rm -f "$m"
+else
+	for c in "JSON" "key=value" "given"; do
+		tap_skip "memsched-qemu: align ($c)" "no qemu-system-x86_64"
+	done
 fi
 
 tap_done
