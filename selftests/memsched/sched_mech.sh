@@ -535,8 +535,8 @@ e=$(sv "$E")
 ms_write 1000 "$c/shares"
 ms_write 100 "$S/period_ms"
 ms_write 1 "$S/enabled"
-# Before two scans every page counts as active; then the estimate falls
-# by a quarter a period.
+# Until its estimate is ready (more than wss_scans scans) every page counts
+# as active; then the estimate falls by a quarter a period.
 for _ in $(seq 300); do
 	[ "$(cat "$e/active_pages")" -lt 400 ] && break
 	sleep 0.1
