@@ -592,3 +592,26 @@ u64 msched_alloc_smooth_active(u64 prev, u64 now)
 	/* (gap + 3) / 4 without overflowing at gap = U64_MAX */
 	return prev - ((gap >> 2) + ((gap & 3) ? 1 : 0));
 }
+
+/**
+ * msched_alloc_estimate_ready() - whether a VM's sampled estimates cover
+ * their whole window, so the allocator may use them.
+ * @nr_scans: the sampler's scans since its history began (attach, or the
+ *	last reset: a change of sample_period, sample_seed or granularity
+ *	wipes it)
+ * @wss_scans: the working set's window, in scans (0 counts as 1)
+ *
+ * The first scan after a reset only re-arms the accessed bits; the working
+ * set is what was accessed within the last @wss_scans scans after that.
+ * Until that many scans were made the working set counts only the pages
+ * touched so far, and the miss curve only their reuses: near empty, so a
+ * VM would look idle and lose its memory. Ready once @nr_scans exceeds
+ * @wss_scans (with @wss_scans 1: from the second scan, the old rule).
+ *
+ * Context: any.
+ * Return: true when the estimates are complete.
+ */
+bool msched_alloc_estimate_ready(u64 nr_scans, u64 wss_scans)
+{
+	return nr_scans > (wss_scans ? wss_scans : 1);
+}

@@ -141,4 +141,12 @@ u64 msched_alloc_weighted_misses(const struct msched_alloc_vm *vms, u32 nr);
  */
 u64 msched_alloc_smooth_active(u64 prev, u64 now);
 
+/*
+ * Whether a VM's working set and miss curve cover their whole window:
+ * more than @wss_scans scans (0 counts as 1) since the sampler's history
+ * began (the first one only re-arms).  Until then the scheduler counts
+ * every page the VM holds as active and gives it no curve.
+ */
+bool msched_alloc_estimate_ready(u64 nr_scans, u64 wss_scans);
+
 #endif /* MSCHED_ALLOC_H */

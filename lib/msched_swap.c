@@ -305,6 +305,94 @@ static u32 swap_weight(const u32 *nr_pages, u32 i)
 	return nr_pages[i];
 }
 
+/*
+ * Candidate @i of rank @r takes part: eligible, and with @cap no heavier
+ * than @want on its own (it could never be taken).
+ */
+static bool swap_fits(u32 r, u32 below, const u32 *nr_pages, u32 i, u32 want,
+		      bool cap)
+{
+	return swap_eligible(r, below) &&
+	       (!cap || swap_weight(nr_pages, i) <= want);
+}
+
+static u32 swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
+		       const u32 *nr_pages, u32 nr_cand, u32 want, u32 below,
+		       bool cap, u32 *out, u64 *out_pages)
+{
+	u64 hi[SWAP_NR_HI], lo[SWAP_NR_LO];
+	u64 total = 0, cum = 0, need, at_thr, pages = 0;
+	u32 i, b, n, thr;
+
+	if (out_pages)
+		*out_pages = 0;
+	if (!heat)
+		nr_heat = 0;
+	if (!want || !nr_cand)
+		return 0;
+
+	/* Pass 1: eligible pages per high part of the rank. */
+	msched_memset(hi, 0, sizeof(hi));
+	for (i = 0; i < nr_cand; i++) {
+		u32 r = swap_rank(heat, nr_heat, cand[i]);
+
+		if (swap_fits(r, below, nr_pages, i, want, cap)) {
+			hi[r >> 4] += swap_weight(nr_pages, i);
+			total += swap_weight(nr_pages, i);
+		}
+	}
+	if (total <= want) {
+		thr = SWAP_RANK_NOHEAT + 1;	/* take every eligible one */
+		at_thr = 0;
+	} else {
+		/* The bucket holding the want-th coldest page. */
+		for (b = 0; cum + hi[b] < want; b++)
+			cum += hi[b];
+		need = want - cum;	/* 1..hi[b] pages from bucket b */
+
+		/* Pass 2: that bucket's pages per low part. */
+		msched_memset(lo, 0, sizeof(lo));
+		for (i = 0; i < nr_cand; i++) {
+			u32 r = swap_rank(heat, nr_heat, cand[i]);
+
+			if ((r >> 4) == b &&
+			    swap_fits(r, below, nr_pages, i, want, cap))
+				lo[r & 15] += swap_weight(nr_pages, i);
+		}
+		cum = 0;
+		for (n = 0; cum + lo[n] < need; n++)
+			cum += lo[n];
+		thr = (b << 4) | n;	/* every rank < thr, some of thr */
+		at_thr = need - cum;	/* pages wanted at rank thr, >= 1 */
+	}
+
+	/*
+	 * Pass 3: write the chosen ones in candidate order: every rank below
+	 * thr, then rank thr in index order until at_thr pages are taken.
+	 */
+	n = 0;
+	for (i = 0; i < nr_cand; i++) {
+		u32 r = swap_rank(heat, nr_heat, cand[i]);
+		u32 w = swap_weight(nr_pages, i);
+
+		if (!swap_fits(r, below, nr_pages, i, want, cap) || r > thr)
+			continue;
+		/* Capped: a candidate that would pass @want is left. */
+		if (cap && pages + w > want)
+			continue;
+		if (r == thr) {
+			if (!at_thr)
+				continue;
+			at_thr = at_thr > w ? at_thr - w : 0;
+		}
+		out[n++] = cand[i];
+		pages += w;
+	}
+	if (out_pages)
+		*out_pages = pages;
+	return n;
+}
+
 /**
  * msched_swap_select() - choose the coldest folios to swap out.
  * @heat: per-page heat, indexed by page index (values above
@@ -340,71 +428,40 @@ u32 msched_swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
 		       const u32 *nr_pages, u32 nr_cand, u32 want, u32 below,
 		       u32 *out, u64 *out_pages)
 {
-	u64 hi[SWAP_NR_HI], lo[SWAP_NR_LO];
-	u64 total = 0, cum = 0, need, at_thr, pages = 0;
-	u32 i, b, n, thr;
+	return swap_select(heat, nr_heat, cand, nr_pages, nr_cand, want, below,
+			   false, out, out_pages);
+}
 
-	if (out_pages)
-		*out_pages = 0;
-	if (!heat)
-		nr_heat = 0;
-	if (!want || !nr_cand)
-		return 0;
-
-	/* Pass 1: eligible pages per high part of the rank. */
-	msched_memset(hi, 0, sizeof(hi));
-	for (i = 0; i < nr_cand; i++) {
-		u32 r = swap_rank(heat, nr_heat, cand[i]);
-
-		if (swap_eligible(r, below)) {
-			hi[r >> 4] += swap_weight(nr_pages, i);
-			total += swap_weight(nr_pages, i);
-		}
-	}
-	if (total <= want) {
-		thr = SWAP_RANK_NOHEAT + 1;	/* take every eligible one */
-		at_thr = 0;
-	} else {
-		/* The bucket holding the want-th coldest page. */
-		for (b = 0; cum + hi[b] < want; b++)
-			cum += hi[b];
-		need = want - cum;	/* 1..hi[b] pages from bucket b */
-
-		/* Pass 2: that bucket's pages per low part. */
-		msched_memset(lo, 0, sizeof(lo));
-		for (i = 0; i < nr_cand; i++) {
-			u32 r = swap_rank(heat, nr_heat, cand[i]);
-
-			if ((r >> 4) == b && swap_eligible(r, below))
-				lo[r & 15] += swap_weight(nr_pages, i);
-		}
-		cum = 0;
-		for (n = 0; cum + lo[n] < need; n++)
-			cum += lo[n];
-		thr = (b << 4) | n;	/* every rank < thr, some of thr */
-		at_thr = need - cum;	/* pages wanted at rank thr, >= 1 */
-	}
-
-	/*
-	 * Pass 3: write the chosen ones in candidate order: every rank below
-	 * thr, then rank thr in index order until at_thr pages are taken.
-	 */
-	n = 0;
-	for (i = 0; i < nr_cand; i++) {
-		u32 r = swap_rank(heat, nr_heat, cand[i]);
-		u32 w = swap_weight(nr_pages, i);
-
-		if (!swap_eligible(r, below) || r > thr)
-			continue;
-		if (r == thr) {
-			if (!at_thr)
-				continue;
-			at_thr = at_thr > w ? at_thr - w : 0;
-		}
-		out[n++] = cand[i];
-		pages += w;
-	}
-	if (out_pages)
-		*out_pages = pages;
-	return n;
+/**
+ * msched_swap_select_max() - msched_swap_select() that never chooses more
+ * than @want pages.
+ * @heat: as msched_swap_select()
+ * @nr_heat: as msched_swap_select()
+ * @cand: as msched_swap_select()
+ * @nr_pages: as msched_swap_select()
+ * @nr_cand: as msched_swap_select()
+ * @want: how many pages to choose, and the most that may be chosen
+ * @below: as msched_swap_select()
+ * @out: as msched_swap_select()
+ * @out_pages: as msched_swap_select()
+ *
+ * For a caller that must not overshoot (the scheduler, which must keep a
+ * VM at or above its min_pages): a candidate heavier than @want takes no
+ * part at all, and in the pass that writes @out a candidate that would
+ * take the total above @want is left, and later (hotter or equal) ones
+ * that fit are taken instead, in the same order as msched_swap_select().
+ * So the total is at most @want, and may be less than @want even when
+ * more eligible pages exist (a 512-page folio does not fit in the last
+ * 100 pages).  With every candidate weighing 1 (@nr_pages NULL) the result
+ * is the same as msched_swap_select()'s.
+ *
+ * Context: any.  O(@nr_cand + 256), no allocation.
+ * Return: the number of indexes written to @out.
+ */
+u32 msched_swap_select_max(const u16 *heat, u32 nr_heat, const u32 *cand,
+			   const u32 *nr_pages, u32 nr_cand, u32 want,
+			   u32 below, u32 *out, u64 *out_pages)
+{
+	return swap_select(heat, nr_heat, cand, nr_pages, nr_cand, want, below,
+			   true, out, out_pages);
 }

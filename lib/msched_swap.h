@@ -20,7 +20,9 @@
  *    pick the coldest ones below a heat bound (or any folio with
  *    MSCHED_SWAP_FORCE) until the wanted number of pages is reached (a
  *    candidate may weigh several pages: a huge folio weighs 512), returned
- *    in ascending index order so consecutive indexes form runs.
+ *    in ascending index order so consecutive indexes form runs.  It may
+ *    overshoot the wanted pages by less than one candidate;
+ *    msched_swap_select_max() never does (the scheduler's swap step).
  *    O(nr_cand + 256), no allocation, no recursion.
  */
 #ifndef MSCHED_SWAP_H
@@ -72,5 +74,8 @@ u64 msched_swap_slots_bad_frees(const struct msched_swap_slots *s);
 u32 msched_swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
 		       const u32 *nr_pages, u32 nr_cand, u32 want, u32 below,
 		       u32 *out, u64 *out_pages);
+u32 msched_swap_select_max(const u16 *heat, u32 nr_heat, const u32 *cand,
+			   const u32 *nr_pages, u32 nr_cand, u32 want,
+			   u32 below, u32 *out, u64 *out_pages);
 
 #endif /* MSCHED_SWAP_H */

@@ -460,6 +460,7 @@ void msched_fs_swap_evict(struct msched_file *mf);
 #define MSCHED_FS_SWAP_FORCE	0x1	/* msched_fs_swap_out(): any page */
 #define MSCHED_FS_SWAP_QUIET	0x2	/* msched_fs_swap_out(): no log line */
 #define MSCHED_FS_SWAP_DRAM	0x4	/* msched_fs_swap_out(): DRAM pages only */
+#define MSCHED_FS_SWAP_MAX	0x8	/* msched_fs_swap_out(): never above want */
 long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 			u64 *nr_out);
 int msched_fs_swap_in_huge(struct msched_file *mf, struct folio *folio,

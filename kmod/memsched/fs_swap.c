@@ -970,7 +970,10 @@ static long msched_fs_swap_short(struct msched_fs_swapper *sw, u64 want,
  * @flags: MSCHED_FS_SWAP_FORCE: take pages of the working set too (heat
  *	>= demote_heat), and pages with no age yet (no tiering scan ran);
  *	MSCHED_FS_SWAP_QUIET: log nothing (the scheduler records its own
- *	reasons); MSCHED_FS_SWAP_DRAM: only pages on the file's DRAM node
+ *	reasons); MSCHED_FS_SWAP_DRAM: only pages on the file's DRAM node;
+ *	MSCHED_FS_SWAP_MAX: never more than @want pages (a huge folio that
+ *	would pass it stays; msched_swap_select_max()), where without it
+ *	the last folio may take the total up to 511 pages past @want
  * @nr_out: if not NULL, set to the pages that went out (also on failure)
  *
  * Pages go out as described at the top of this file; the call returns once
@@ -1038,11 +1041,12 @@ long msched_fs_swap_out(struct msched_file *mf, u64 want, unsigned int flags,
 		u64 out0 = sw.out;
 
 		left = want - sw.out;
-		nr_sel = msched_swap_select(aged ? mf->tier.heat : NULL,
-					    aged ? mf->tier.nr_pages : 0, cand,
-					    w, nr_cand,
-					    min_t(u64, left, U32_MAX), below,
-					    sel, &sel_pages);
+		nr_sel = (flags & MSCHED_FS_SWAP_MAX ? msched_swap_select_max :
+			  msched_swap_select)(aged ? mf->tier.heat : NULL,
+					      aged ? mf->tier.nr_pages : 0,
+					      cand, w, nr_cand,
+					      min_t(u64, left, U32_MAX), below,
+					      sel, &sel_pages);
 		trace_msched_swap_out(mf->vfs_inode.i_ino, left, nr_cand,
 				      (u32)sel_pages, force, below);
 		if (!round)

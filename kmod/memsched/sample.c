@@ -437,6 +437,7 @@ void msched_sample_read(struct msched_vm *vm, struct msched_sample_view *v,
 	v->guest_pages = s->guest_pages;
 	v->wss_pages = s->snap.wss_pages;
 	v->nr_scans = s->stats.nr_scans;
+	v->wss_scans = s->knobs.wss_scans;
 	v->nr_young_pages = s->stats.nr_young_pages;
 	v->period = s->period_eff;
 	v->mrc_step_pages = s->mrc.bucket_pages;

@@ -137,6 +137,7 @@ struct msched_sampler {
  * @guest_pages: guest pages in the VM's memslots.
  * @wss_pages: working set estimate (accessed within wss_scans scans).
  * @nr_scans: scans done (since attach or the last reset).
+ * @wss_scans: the working set's window, in scans (the knob).
  * @nr_young_pages: sampled pages found accessed, ever (since the same).
  * @period: the sampling period in effect: one sampled page stands for this
  *	many.
@@ -147,6 +148,7 @@ struct msched_sample_view {
 	u64 guest_pages;
 	u64 wss_pages;
 	u64 nr_scans;
+	u64 wss_scans;
 	u64 nr_young_pages;
 	u64 period;
 	u64 mrc_step_pages;

@@ -101,12 +101,20 @@ u64 msched_sched_min_sum(const struct msched_sched_vm *except)
 	return sum;
 }
 
-/* One VM's inputs: size, pages held, active pages, miss curve. */
-static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
-			  u32 *ppm, u64 *miss)
+/*
+ * One VM's inputs: size, pages held, active pages, miss curve. Until the
+ * sampler's history covers the working set's window (after attach, or a
+ * reset that wiped it: a change of sample_period, sample_seed or
+ * granularity), its estimate is not ready: every page it holds counts as
+ * active and it gets no curve, so it keeps its share without the idle tax
+ * instead of looking idle. Counted per period, traced when it changes.
+ */
+static void sched_observe(struct msched_sched_vm *sv, u64 period,
+			  struct msched_alloc_vm *a, u32 *ppm, u64 *miss)
 {
 	struct msched_sample_view v;
 	u64 young, scans, refs, measured;
+	bool ready, first = !sv->seen;
 	u32 i;
 
 	msched_sample_read(sv->vm, &v, ppm, MSCHED_SCHED_POINTS);
@@ -123,8 +131,15 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 	sv->seen = true;
 	sv->last_scans = v.nr_scans;
 	sv->last_young = v.nr_young_pages;
-	/* Before two scans nothing is known: count every page held as active. */
-	measured = v.nr_scans >= 2 ? v.wss_pages : sv->actual_dram_pages;
+	ready = msched_alloc_estimate_ready(v.nr_scans, v.wss_scans);
+	if (first || ready != sv->estimate_ready)
+		trace_msched_sched_estimate(sv->vm->pid, period, ready,
+					    v.nr_scans, v.wss_scans,
+					    v.wss_pages);
+	sv->estimate_ready = ready;
+	if (!ready)
+		sv->stats.nr_unready_periods++;
+	measured = ready ? v.wss_pages : sv->actual_dram_pages;
 	sv->active_pages = msched_alloc_smooth_active(sv->active_pages, measured);
 
 	*a = (struct msched_alloc_vm) {
@@ -139,7 +154,7 @@ static void sched_observe(struct msched_sched_vm *sv, struct msched_alloc_vm *a,
 	 * scanned more often does not weigh more.
 	 */
 	refs = scans ? div64_u64(young * v.period, scans) : 0;
-	if (v.nr_points < 2 || !refs)
+	if (!ready || v.nr_points < 2 || !refs)
 		return;
 	for (i = 0; i < v.nr_points; i++)
 		miss[i] = min_t(u64, MSCHED_ALLOC_MISS_MAX,
@@ -193,7 +208,8 @@ static void sched_period(void)
 	list_for_each_entry(sv, &msched_sched_vms, node) {
 		if (!sched_in_period(sv))
 			continue;
-		sched_observe(sv, &avm[i], ppm, miss + (size_t)i * MSCHED_SCHED_POINTS);
+		sched_observe(sv, period, &avm[i], ppm,
+			      miss + (size_t)i * MSCHED_SCHED_POINTS);
 		i++;
 	}
 	scratch = msched_fallible(kvmalloc(max_t(size_t, 1,

@@ -116,6 +116,9 @@ struct msched_sched_decision {
  * @nr_balloon_timeouts: balloon requests given up.
  * @nr_demote_timeouts: lowered DRAM budgets that tiering did not follow in
  *	time.
+ * @nr_unready_periods: periods in which the VM's sampled estimates did not
+ *	cover their window yet (msched_alloc_estimate_ready()): every page
+ *	it held counted as active, no miss curve.
  */
 struct msched_sched_vm_stats {
 	u64 nr_decisions;
@@ -125,6 +128,7 @@ struct msched_sched_vm_stats {
 	u64 nr_returned_pages;
 	u64 nr_balloon_timeouts;
 	u64 nr_demote_timeouts;
+	u64 nr_unready_periods;
 };
 
 /**
@@ -143,6 +147,8 @@ struct msched_sched_vm_stats {
  * @last_young: the sampler's nr_young_pages at the last period.
  * @last_scans: the sampler's nr_scans at the last period.
  * @seen: a period has read the VM before.
+ * @estimate_ready: the VM's estimates covered their window at the last
+ *	period (msched_alloc_estimate_ready()).
  * @live: the VM is complete (->start ran); the period skips it until then.
  * @in_period: the VM takes part in the period running now (live, not
  *	dying when the period began).
@@ -171,6 +177,7 @@ struct msched_sched_vm {
 	u64 last_young;
 	u64 last_scans;
 	bool seen;
+	bool estimate_ready;
 	bool live;
 	bool in_period;
 	struct msched_sched_pending pending;

@@ -327,7 +327,8 @@ static void sched_reclaim(struct msched_sched_vm *sv, u64 period,
 	if (e->mf && e->fv.swap_free_pages) {
 		msched_fs_swap_out(e->mf, min(need, e->fv.swap_free_pages),
 				   MSCHED_FS_SWAP_FORCE | MSCHED_FS_SWAP_QUIET |
-				   MSCHED_FS_SWAP_DRAM, &out);
+				   MSCHED_FS_SWAP_DRAM | MSCHED_FS_SWAP_MAX,
+				   &out);
 		if (out) {
 			sched_decide(sv, period, st, MSCHED_ACT_RECLAIM,
 				     MSCHED_MECH_SWAP,

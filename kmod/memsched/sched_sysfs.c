@@ -372,6 +372,7 @@ MSCHED_SV_RO(nr_swapped_pages, sv->stats.nr_swapped_pages);
 MSCHED_SV_RO(nr_returned_pages, sv->stats.nr_returned_pages);
 MSCHED_SV_RO(nr_balloon_timeouts, sv->stats.nr_balloon_timeouts);
 MSCHED_SV_RO(nr_demote_timeouts, sv->stats.nr_demote_timeouts);
+MSCHED_SV_RO(nr_unready_periods, sv->stats.nr_unready_periods);
 
 /* decision: the last decision, one line of key=value. */
 static ssize_t decision_show(struct kobject *kobj,
@@ -412,6 +413,7 @@ static struct attribute *msched_sched_vm_stats_attrs[] = {
 	&sv_nr_returned_pages_attr.attr,
 	&sv_nr_balloon_timeouts_attr.attr,
 	&sv_nr_demote_timeouts_attr.attr,
+	&sv_nr_unready_periods_attr.attr,
 	NULL,
 };
 

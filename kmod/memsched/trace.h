@@ -591,6 +591,36 @@ TRACE_EVENT(msched_sched_decision,
 		  __get_str(reason))
 );
 
+/*
+ * A VM's sampled estimates became ready (they cover the working set's
+ * window) or stopped being so (the sampler's history was wiped); traced
+ * at the first period that reads the VM and on every change.
+ */
+TRACE_EVENT(msched_sched_estimate,
+	TP_PROTO(pid_t pid, u64 period, bool ready, u64 nr_scans,
+		 u64 wss_scans, u64 wss_pages),
+	TP_ARGS(pid, period, ready, nr_scans, wss_scans, wss_pages),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(u64, period)
+		__field(bool, ready)
+		__field(u64, nr_scans)
+		__field(u64, wss_scans)
+		__field(u64, wss_pages)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->period = period;
+		__entry->ready = ready;
+		__entry->nr_scans = nr_scans;
+		__entry->wss_scans = wss_scans;
+		__entry->wss_pages = wss_pages;
+	),
+	TP_printk("pid=%d period=%llu ready=%d nr_scans=%llu wss_scans=%llu wss_pages=%llu",
+		  __entry->pid, __entry->period, __entry->ready,
+		  __entry->nr_scans, __entry->wss_scans, __entry->wss_pages)
+);
+
 #endif /* _MEMSCHED_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

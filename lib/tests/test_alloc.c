@@ -978,10 +978,63 @@ static void test_smooth_active(void **state)
 	assert_int_equal(msched_alloc_smooth_active(500, 2000), 2000);
 }
 
+/*
+ * The estimate is ready after a full window; before it the scheduler
+ * counts every page held as active (no curve). Three equally busy VMs of
+ * equal shares, one whose history was just wiped (a granularity change):
+ * its near-empty working set would cut its target by half, the rule keeps
+ * the three even.
+ */
+static void test_estimate_ready(void **state)
+{
+	struct msched_alloc_vm v[3];
+	u64 held = 8192, wss[3] = { 8000, 8000, 300 }, scans[3] = { 40, 40, 2 };
+	u32 i, mode;
+
+	(void)state;
+	assert_false(msched_alloc_estimate_ready(0, 5));
+	assert_false(msched_alloc_estimate_ready(2, 5));
+	assert_false(msched_alloc_estimate_ready(5, 5));
+	assert_true(msched_alloc_estimate_ready(6, 5));
+	/* wss_scans 1 (or 0): the old rule, from the second scan */
+	assert_false(msched_alloc_estimate_ready(1, 1));
+	assert_true(msched_alloc_estimate_ready(2, 1));
+	assert_false(msched_alloc_estimate_ready(1, 0));
+	assert_true(msched_alloc_estimate_ready(2, 0));
+	assert_true(msched_alloc_estimate_ready(MSCHED_U64_MAX, MSCHED_U64_MAX - 1));
+	for (mode = 0; mode < 2; mode++) {
+		for (i = 0; i < 3; i++) {
+			bool ready = msched_alloc_estimate_ready(scans[i], 5);
+
+			v[i] = (struct msched_alloc_vm) {
+				.shares = 1000, .min_pages = 0,
+				.max_pages = 16384,
+				.active_pages = !mode || ready ? wss[i] : held,
+			};
+		}
+		assert_int_equal(run_alloc(3 * held, 75, MSCHED_ALLOC_SHARES,
+					   v, 3), 0);
+		tdiag("estimate %s: targets %llu %llu %llu",
+		      mode ? "not ready, held pages count" : "taken as is",
+		      (unsigned long long)v[0].target_pages,
+		      (unsigned long long)v[1].target_pages,
+		      (unsigned long long)v[2].target_pages);
+		if (mode) {
+			assert_true(v[2].target_pages >= v[0].target_pages - 2);
+			assert_true(v[2].target_pages + 2 * held / 100 >=
+				    held);
+		} else {
+			assert_true(v[2].target_pages * 10 <
+				    v[0].target_pages * 7);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_osdi_idle_tax),
+		cmocka_unit_test(test_estimate_ready),
 		cmocka_unit_test(test_proportional),
 		cmocka_unit_test(test_min_max),
 		cmocka_unit_test(test_overcommitted),

@@ -970,6 +970,117 @@ static void test_select_weighted_null_is_unweighted(void **state)
 	free(exp);
 }
 
+/*
+ * msched_swap_select_max(): mixed 1- and 512-page candidates never above
+ * @want; the same choice as msched_swap_select() whenever that one stays
+ * within @want, and always with unit weights.
+ */
+static void test_select_max(void **state)
+{
+	const u32 nr = 200, nrp = nr * 512;
+	u16 *heat = tmalloc(sizeof(u16) * nrp);
+	u32 *cand = tmalloc(sizeof(u32) * nr), *w = tmalloc(sizeof(u32) * nr);
+	u32 *a = tmalloc(sizeof(u32) * nr), *b = tmalloc(sizeof(u32) * nr);
+	struct trng rng;
+	u32 iter, i, n, m, idx;
+	u64 pages, pm;
+
+	(void)state;
+	trng_seed(&rng, 19);
+	{
+		/* Folio 0 (512, heat 1), 512 (1, heat 0), 513 (512, heat 2). */
+		static const u32 c3[] = { 0, 512, 513 };
+		static const u32 w3[] = { 512, 1, 512 };
+		u16 h[1025] = { 0 };
+
+		h[0] = 1;
+		h[512] = 0;
+		h[513] = 2;
+		n = msched_swap_select_max(h, 1025, c3, w3, 3, 1,
+					   MSCHED_SWAP_FORCE, a, &pages);
+		assert_int_equal(n, 1);
+		assert_int_equal(a[0], 512);
+		assert_int_equal(pages, 1);
+		/* want 2: the uncapped one takes 513 pages, this one 1. */
+		n = msched_swap_select(h, 1025, c3, w3, 3, 2, MSCHED_SWAP_FORCE,
+				       a, &pages);
+		assert_int_equal(pages, 513);
+		n = msched_swap_select_max(h, 1025, c3, w3, 3, 2,
+					   MSCHED_SWAP_FORCE, a, &pages);
+		assert_int_equal(n, 1);
+		assert_int_equal(a[0], 512);
+		assert_int_equal(pages, 1);
+		/* want 514: 0 and 512 (513 pages); 513 would pass 514. */
+		n = msched_swap_select_max(h, 1025, c3, w3, 3, 514,
+					   MSCHED_SWAP_FORCE, a, &pages);
+		assert_int_equal(n, 2);
+		assert_int_equal(a[0], 0);
+		assert_int_equal(a[1], 512);
+		assert_int_equal(pages, 513);
+		/* want 1025: all three, as uncapped. */
+		n = msched_swap_select_max(h, 1025, c3, w3, 3, 1025,
+					   MSCHED_SWAP_FORCE, a, &pages);
+		assert_int_equal(n, 3);
+		assert_int_equal(pages, 1025);
+		/* Only huge candidates and want 511: nothing. */
+		n = msched_swap_select_max(h, 1025, c3 + 2, w3 + 2, 1, 511,
+					   MSCHED_SWAP_FORCE, a, &pages);
+		assert_int_equal(n, 0);
+		assert_int_equal(pages, 0);
+	}
+	for (iter = 0; iter < 3000; iter++) {
+		u32 nc = 1 + (u32)trng_below(&rng, nr);
+		u32 range = 1 + (u32)trng_below(&rng, 300);
+		u32 below = trng_below(&rng, 2) ? MSCHED_SWAP_FORCE :
+			    (u32)trng_below(&rng, 260);
+		bool unit = !trng_below(&rng, 4);
+		u32 want;
+		u64 elig_small = 0;
+
+		idx = 0;
+		for (i = 0; i < nc; i++) {
+			w[i] = unit || trng_below(&rng, 2) ? 1 : 512;
+			cand[i] = idx;
+			heat[idx] = (u16)trng_below(&rng, range);
+			idx += w[i];
+		}
+		want = 1 + (u32)trng_below(&rng, idx + 600);
+		n = msched_swap_select(heat, idx, cand, w, nc, want, below,
+				       a, &pages);
+		m = msched_swap_select_max(heat, idx, cand, w, nc, want, below,
+					   b, &pm);
+		/* Never above the cap; ascending; eligible. */
+		assert_true(pm <= want);
+		for (i = 0; i < m; i++) {
+			if (i)
+				assert_true(b[i - 1] < b[i]);
+			if (below != MSCHED_SWAP_FORCE)
+				assert_true((heat[b[i]] > 255 ? 255U : heat[b[i]]) < below);
+		}
+		/* Within the cap already, or unit weights: the same choice. */
+		if (pages <= want || unit) {
+			assert_int_equal(m, n);
+			assert_int_equal(pm, pages);
+			for (i = 0; i < n; i++)
+				assert_int_equal(b[i], a[i]);
+		}
+		/* Some pages whenever an eligible candidate fits. */
+		for (i = 0; i < nc; i++)
+			if (w[i] <= want && (below == MSCHED_SWAP_FORCE ||
+					     (heat[cand[i]] > 255 ? 255U : heat[cand[i]]) < below))
+				elig_small += w[i];
+		if (elig_small)
+			assert_true(pm > 0);
+		if (elig_small <= want)
+			assert_int_equal(pm, elig_small);
+	}
+	free(heat);
+	free(cand);
+	free(w);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_select_random),
 		cmocka_unit_test(test_select_weighted),
 		cmocka_unit_test(test_select_weighted_null_is_unweighted),
+		cmocka_unit_test(test_select_max),
 	};
 
 	return cmocka_run_group_tests_name("swap", tests, NULL, NULL);

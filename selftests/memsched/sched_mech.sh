@@ -32,6 +32,10 @@
 #     the pool), within 10%. Policy mrc: F (2048 pages written every
 #     20 ms) and G (8176 every 300 ms): F's target about its working set,
 #     G the rest, unlike the even shares split (idle_tax_pct 0).
+#     min_pages with huge folios: H on a huge=always file, swap the only
+#     mechanism, pool and min_pages 300 pages below what H holds,
+#     min_step_pages 1: H never goes below min_pages (a 512-page folio
+#     would pass the 300-page step: the scheduler's swap leaves it).
 #  4. Lifecycle: no leak, no splat, rmmod while enabled with VMs attached.
 #  5. Every decision traced (msched_sched_decision) has an action, a
 #     mechanism and a reason of the fixed sets; each reclaim a reclaim
@@ -41,7 +45,7 @@
 ms_require_kvm
 [ -d /sys/devices/system/node/node1 ] || tap_skip_all "no NUMA node 1 (the lab runs with --pmem in make check)"
 good=$(ms_disk mswap 2> /dev/null) || tap_skip_all "no virtio-blk disk with serial mswap (lab-run --disk mswap:512M)"
-tap_plan 101
+tap_plan 106
 
 S=$MS_ROOT/sched
 PATTERN=$TAP_REPO/selftests/memsched/vmm/build/fs_pattern
@@ -531,8 +535,8 @@ e=$(sv "$E")
 ms_write 1000 "$c/shares"
 ms_write 100 "$S/period_ms"
 ms_write 1 "$S/enabled"
-# Before two scans every page counts as active; then the estimate falls
-# by a quarter a period.
+# Until its estimate is ready (more than wss_scans scans) every page counts
+# as active; then the estimate falls by a quarter a period.
 for _ in $(seq 300); do
 	[ "$(cat "$e/active_pages")" -lt 400 ] && break
 	sleep 0.1
@@ -592,6 +596,58 @@ tap_within "$((tfm + tgm))" 8192 3 "  ... G gets the rest ($tgm): the targets fi
 tap_ok "  ... a split unlike the shares one (F $tfs): apart by 10% of the pool or more" \
 	[ $(( tfs > tfm ? tfs - tfm : tfm - tfs )) -ge 819 ]
 tap_diag "mrc phase: $((SECONDS - t_phase)) s"
+
+# ---- min_pages with huge folios. H's RAM is a huge=always file (2 MiB
+# folios), PMEM out of reach: swap is the only mechanism. The pool and
+# H's min_pages 300 pages below what H holds, min_step_pages 1: a step of
+# 300 pages, which a 512-page folio would pass (swap_out N may take up to
+# 511 pages past N; the scheduler's swap never does), so H never goes
+# below min_pages. F and G stay (anonymous, nothing to reclaim with).
+t_phase=$SECONDS
+freeze
+mnth=$work/mnth
+mkdir -p "$mnth"
+tap_ok "mount memschedfs huge=always; swap/device $good" \
+	all_of mount -t memschedfs -o huge=always none "$mnth" -- ms_write "$good" "$MS_ROOT/swap/device"
+truncate -s 32M "$mnth/h"
+dh=$(fdir "$mnth/h")
+ms_write -1 "$dh/pmem_node"
+"$PATTERN" --file "$mnth/h" --mb 32 --seconds 0 > /dev/null
+ok=1
+start_vm H --mem-path "$mnth/h" --mem-mb 32 --wss-pages 256 --pause-ms 50 || ok=0
+h=$(sv "$H")
+act=$(cat "$h/actual_dram_pages") minh=0
+tap_ok "H: a 32 MiB VM on it ($(cat "$dh/huge_folios") huge folios), attached, holding $act pages" \
+	all_of [ "$ok" = 1 ] -- [ "$(cat "$dh/huge_folios")" -ge 8 ] -- [ "$act" -ge 1024 ]
+if [ "$ok" = 1 ]; then
+	minh=$((act - 300))
+	ms_write 1 "$S/min_step_pages"
+	ms_write "$minh" "$S/pool_pages"
+	ms_write "$minh" "$h/min_pages"
+	ms_write 1 "$S/enabled"
+	lo=$act hi=0
+	for _ in $(seq 8); do
+		wait_periods 1
+		read -r a < "$h/actual_dram_pages"; read -r sw < "$dh/swapped_pages"
+		[ "$a" -lt "$lo" ] && lo=$a
+		[ "$sw" -gt "$hi" ] && hi=$sw
+	done
+	freeze
+	hsw=$(cat "$h/stats/nr_swapped_pages")
+	show_vm "$H"
+	tap_diag "H's decisions: $(vm_lines "$H" 4 | tr '\n' ';')"
+fi
+tap_ok "H never below min_pages $minh over 8 periods (lowest actual_dram_pages ${lo:-?})" \
+	all_of [ "$ok" = 1 ] -- [ "${lo:-0}" -ge "$minh" ]
+# A folio swapped out may fault back in before the next period reads H:
+# the file's swapped_pages and the scheduler's count say what went out.
+tap_ok "  ... the file's swapped_pages (at most ${hi:-?}) and H's stats/nr_swapped_pages (${hsw:-?}) never above the 300 pages over min_pages" \
+	all_of [ "$ok" = 1 ] -- [ "${hi:-999}" -le 300 ] -- [ "${hsw:-999}" -le 300 ]
+[ -n "${H:-}" ] && { kill "$H"; wait "$H" 2>/dev/null; }
+ms_write 1024 "$S/min_step_pages"
+tap_ok "H gone; pool auto, umount, swap/device none" \
+	all_of gone "$MS_ROOT/vms/$H" -- ms_write auto "$S/pool_pages" -- umount "$mnth" -- ms_write none "$MS_ROOT/swap/device"
+tap_diag "huge min_pages phase: $((SECONDS - t_phase)) s"
 
 # ---- 5. Every traced decision has words of the fixed sets.
 bad=$(sed -n 's/.*msched_sched_decision: //p' "$MS_INST/trace" | awk '
