@@ -199,9 +199,6 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx,
 		/* Pages of the range are out: read them back into the folio. */
 		err = k.huge_readback ?
 		      msched_fs_swap_in_huge(mf, folio, &nr_in) : -EOPNOTSUPP;
-		if (err == -EIO || err == -ENOMEM)
-			trace_msched_swap_in(mf->vfs_inode.i_ino, idx, 0, err,
-					     ktime_get_ns() - t0, true);
 		if (err) {
 			msched_compat_remove_folio(mapping, folio);
 			msched_fs_place_huge_done(mf, NULL, reserved);

@@ -519,8 +519,9 @@ TRACE_EVENT(msched_swap_write_done,
 /*
  * A swap-in fault at page @idx: @nr pages read (with read-ahead, or the
  * pages out of a 2 MiB range read back into one huge folio: @huge 1);
- * @err 0 or -errno (a failed 2 MiB read-back then falls back to 4 KiB,
- * which traces its own event). @huge is last for raw-tracepoint readers.
+ * @err 0 or -errno. One per fault: a failed 2 MiB read-back is not
+ * traced here (msched_fs_huge says fallback_swapin), the 4 KiB read it
+ * falls back to is. @huge is last for raw-tracepoint readers.
  */
 TRACE_EVENT(msched_swap_in,
 	TP_PROTO(unsigned long ino, unsigned long idx, u32 nr, int err,
