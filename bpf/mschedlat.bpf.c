@@ -122,7 +122,7 @@ static __always_inline int on_swap_write_done(u64 *ctx)
 	return 0;
 }
 
-/* msched_swap_in(ino, idx, nr, err, latency_ns): a fault's read, failed ones too */
+/* msched_swap_in(ino, idx, nr, err, latency_ns, huge): a fault's read, failed ones too */
 static __always_inline int on_swap_in(u64 *ctx)
 {
 	record(MSCHEDLAT_SWAP_IN, MSCHED_ARG_U64(0), MSCHED_ARG_U64(4) / 1000);

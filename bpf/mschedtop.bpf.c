@@ -150,7 +150,7 @@ static __always_inline int on_fs_move(u64 *ctx)
 	return 0;
 }
 
-/* msched_swap_batch(ino, pages, runs, prepare_ns): one write batch submitted */
+/* msched_swap_batch(ino, pages, runs, prepare_ns, huge): one write batch submitted */
 static __always_inline int on_swap_batch(u64 *ctx)
 {
 	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));
@@ -181,7 +181,7 @@ static __always_inline int on_swap_write_done(u64 *ctx)
 	return 0;
 }
 
-/* msched_swap_in(ino, idx, nr, err, latency_ns): nr is 0 when the read failed */
+/* msched_swap_in(ino, idx, nr, err, latency_ns, huge): nr is 0 when the read failed */
 static __always_inline int on_swap_in(u64 *ctx)
 {
 	struct mschedtop_file *f = file_of(MSCHED_ARG_U64(0));

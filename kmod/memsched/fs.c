@@ -217,7 +217,7 @@ static struct folio *msched_fs_get_huge(struct msched_file *mf, pgoff_t idx,
 				(u64)nr_in << PAGE_SHIFT);
 		msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN_HUGE, 1);
 		trace_msched_swap_in(mf->vfs_inode.i_ino, idx, nr_in, 0,
-				     ktime_get_ns() - t0);
+				     ktime_get_ns() - t0, true);
 	}
 	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);	/* never dropped by the page cache */

@@ -786,6 +786,18 @@ static u32 msched_fs_swap_assign(struct msched_fs_swapper *sw,
 	return kept;
 }
 
+/* Huge folios in a batch (for its tracepoint). */
+static u32 msched_fs_swap_nr_huge(const struct msched_swap_batch *b)
+{
+	u32 i, fn, huge = 0;
+
+	for (i = 0; i < b->nr; i += fn) {
+		fn = folio_nr_pages(b->folios[i]);
+		huge += fn > 1;
+	}
+	return huge;
+}
+
 /* Bios a batch will take: runs of contiguous slots, BIO_MAX_VECS at most. */
 static u32 msched_fs_swap_runs(const struct msched_swap_batch *b)
 {
@@ -844,7 +856,8 @@ static int msched_fs_swap_write(struct msched_fs_swapper *sw, const u32 *sel,
 		msched_fs_count(mf, MSCHED_FS_ST_SWAP_PREPARE_NS,
 				ktime_get_ns() - t0);
 		trace_msched_swap_batch(mf->vfs_inode.i_ino, n, b->nr_runs,
-					ktime_get_ns() - t0);
+					ktime_get_ns() - t0,
+					msched_fs_swap_nr_huge(b));
 		b->submit_ns = ktime_get_ns();
 		msched_swap_queue_work(&b->submit_work);
 	}
@@ -1448,7 +1461,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 				    mf->name, idx, slot, err);
 		msched_fs_swap_drop_folio(mf, &run[0]);
 		trace_msched_swap_in(mf->vfs_inode.i_ino, idx, 0, err,
-				     ktime_get_ns() - t0);
+				     ktime_get_ns() - t0, false);
 		if (run != &one)
 			kfree(run);
 		return -EIO;
@@ -1468,7 +1481,7 @@ int msched_fs_swap_in(struct msched_file *mf, struct folio *folio,
 	msched_fs_count(mf, MSCHED_FS_ST_SWAP_IN, nr);
 	msched_fs_count(mf, MSCHED_FS_ST_SWAP_READ_BYTES, (u64)nr << PAGE_SHIFT);
 	trace_msched_swap_in(mf->vfs_inode.i_ino, idx, nr, 0,
-			     ktime_get_ns() - t0);
+			     ktime_get_ns() - t0, false);
 	if (run != &one)
 		kfree(run);
 	return 0;

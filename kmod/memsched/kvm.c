@@ -161,7 +161,8 @@ static bool msched_kvm_slot_huge(struct kvm_memory_slot *slot,
 /*
  * The granularity of sample_granularity_pages=0 (auto): MSCHED_GRAN_HUGE
  * when any guest RAM memslot may be mapped with 2 MiB entries, else 1.
- * The caller holds kvm->srcu (KVM's order: then the mmap_lock).
+ * The caller holds kvm->srcu (KVM's order: then the mmap_lock) and the
+ * sampler's lock; the mm reference is dropped with mmput_async().
  */
 static u32 msched_kvm_auto_gran(struct kvm *kvm, struct kvm_memslots *slots)
 {
@@ -179,7 +180,12 @@ static u32 msched_kvm_auto_gran(struct kvm *kvm, struct kvm_memslots *slots)
 			break;
 		}
 	mmap_read_unlock(kvm->mm);
-	mmput(kvm->mm);
+	/*
+	 * Callers hold msched_sampler.lock and kvm->srcu: if QEMU exited
+	 * meanwhile, ours is the last reference, and exit_mmap() (KVM's
+	 * MMU-notifier release, the VMAs' teardown) must not run under them.
+	 */
+	mmput_async(kvm->mm);
 	return gran;
 }
 

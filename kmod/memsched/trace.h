@@ -464,24 +464,32 @@ TRACE_EVENT(msched_swap_out,
 		  __entry->selected, __entry->force, __entry->below)
 );
 
-/* One write batch handed to submission: @runs bios. */
+/*
+ * One write batch handed to submission: @pages pages in @runs bios, of
+ * which @huge are huge folios written whole (512 pages each). @huge is
+ * the last argument so that raw-tracepoint readers (bpf/) keep theirs.
+ */
 TRACE_EVENT(msched_swap_batch,
-	TP_PROTO(unsigned long ino, u32 pages, u32 runs, u64 prepare_ns),
-	TP_ARGS(ino, pages, runs, prepare_ns),
+	TP_PROTO(unsigned long ino, u32 pages, u32 runs, u64 prepare_ns,
+		 u32 huge),
+	TP_ARGS(ino, pages, runs, prepare_ns, huge),
 	TP_STRUCT__entry(
 		__field(unsigned long, ino)
 		__field(u32, pages)
 		__field(u32, runs)
 		__field(u64, prepare_ns)
+		__field(u32, huge)
 	),
 	TP_fast_assign(
 		__entry->ino = ino;
 		__entry->pages = pages;
 		__entry->runs = runs;
+		__entry->huge = huge;
 		__entry->prepare_ns = prepare_ns;
 	),
-	TP_printk("ino=%lu pages=%u runs=%u prepare_ns=%llu", __entry->ino,
-		  __entry->pages, __entry->runs, __entry->prepare_ns)
+	TP_printk("ino=%lu pages=%u runs=%u huge=%u prepare_ns=%llu",
+		  __entry->ino, __entry->pages, __entry->runs, __entry->huge,
+		  __entry->prepare_ns)
 );
 
 /* One write batch completed: @pages written, of which @errors failed and @busy were kept. */
@@ -508,28 +516,36 @@ TRACE_EVENT(msched_swap_write_done,
 		  __entry->write_ns)
 );
 
-/* A swap-in fault: @nr pages read with read-ahead; @err 0 or -errno. */
+/*
+ * A swap-in fault at page @idx: @nr pages read (with read-ahead, or the
+ * pages out of a 2 MiB range read back into one huge folio: @huge 1);
+ * @err 0 or -errno. One per fault: a failed 2 MiB read-back is not
+ * traced here (msched_fs_huge says fallback_swapin), the 4 KiB read it
+ * falls back to is. @huge is last for raw-tracepoint readers.
+ */
 TRACE_EVENT(msched_swap_in,
 	TP_PROTO(unsigned long ino, unsigned long idx, u32 nr, int err,
-		 u64 latency_ns),
-	TP_ARGS(ino, idx, nr, err, latency_ns),
+		 u64 latency_ns, bool huge),
+	TP_ARGS(ino, idx, nr, err, latency_ns, huge),
 	TP_STRUCT__entry(
 		__field(unsigned long, ino)
 		__field(unsigned long, idx)
 		__field(u32, nr)
 		__field(int, err)
 		__field(u64, latency_ns)
+		__field(bool, huge)
 	),
 	TP_fast_assign(
 		__entry->ino = ino;
 		__entry->idx = idx;
 		__entry->nr = nr;
+		__entry->huge = huge;
 		__entry->err = err;
 		__entry->latency_ns = latency_ns;
 	),
-	TP_printk("ino=%lu idx=%lu nr=%u err=%d latency_ns=%llu",
-		  __entry->ino, __entry->idx, __entry->nr, __entry->err,
-		  __entry->latency_ns)
+	TP_printk("ino=%lu idx=%lu nr=%u huge=%d err=%d latency_ns=%llu",
+		  __entry->ino, __entry->idx, __entry->nr, __entry->huge,
+		  __entry->err, __entry->latency_ns)
 );
 
 TRACE_EVENT(msched_sched_period,

@@ -19,21 +19,31 @@
 #  - read-back of 2 MiB ranges: one touched page brings its range back
 #    into one huge folio (nr_swap_in_huge); a page punched while out reads
 #    zero; swap/huge_readback 0 brings 4 KiB pages back with read-ahead
-#    clamped to the range (nr_swap_in_huge_fallbacks).
+#    clamped to the range (nr_swap_in_huge_fallbacks); tracepoints
+#    msched_swap_batch (huge=1 for one huge folio) and msched_swap_in
+#    (huge=1 for a 2 MiB read-back);
+#  - a failing 2 MiB read-back (disk mswapread, every read fails): only
+#    the access sees it (SIGBUS), the range stays out
+#    (swapped_pages, used_pages unchanged), nr_swap_read_errors one per
+#    access, nothing left after rm;
+#  - a punch that meets a huge folio while its write is in flight (held
+#    by a suspended dm-linear device over mswap; skipped without
+#    device-mapper): the folio stays resident, its slots are freed, the
+#    punched page reads zero and the rest of the folio is intact.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/memsched.sh"
 
 ms_disk mswap > /dev/null 2>&1 || tap_skip_all "no virtio-blk disk with serial mswap (make check runs the lab with --disk mswap:512M)"
 good=$(ms_disk mswap)
 grep -q '^Hugepagesize: *2048 kB' /proc/meminfo || tap_skip_all "no 2 MiB pages on this machine"
-tap_plan 44
+tap_plan 76
 
 VMM_BIN=$TAP_REPO/selftests/memsched/vmm/build
 PATTERN=$VMM_BIN/fs_pattern
 SW=$MS_ROOT/swap
 work=$(mktemp -d)
 mnt=$work/mnt mnt4=$work/mnt4
-loopdev=""
+loopdev="" dmname=""
 cleanup() {
 	kill $MS_STALL_PID 2>/dev/null
 	wait 2>/dev/null
@@ -42,6 +52,10 @@ cleanup() {
 	umount "$mnt4" 2>/dev/null
 	[ -w "$SW/device" ] && echo none > "$SW/device" 2>/dev/null
 	[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
+	if [ -n "$dmname" ]; then
+		dmsetup resume --noudevsync "$dmname" 2>/dev/null
+		dmsetup remove --noudevsync "$dmname" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,6 +70,16 @@ thp() { awk '$1 == "nr_file_hugepages" { print $2 }' /proc/vmstat; }
 trace_sum() {
 	awk -v e="$1:" -v f="$2" '$0 ~ e { for (i = 1; i <= NF; i++)
 		if (index($i, f "=") == 1) n += substr($i, length(f) + 2) } END { print n + 0 }' "$MS_INST/trace"
+}
+logged() { ms_klog | grep -q -- "$1"; }
+# wait_for SECS CMD...: until CMD succeeds, SECS seconds of wall time at most
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 # verify FILE MB [ARGS...]: fs_pattern --verify-only; prints "STATUS/LINE"
 verify() {
@@ -174,11 +198,18 @@ truncate -s 8M "$f"
 d=$(fdir "$f")
 "$PATTERN" --file "$f" --mb 8 --seconds 0 > /dev/null
 tap_is "$(cat "$SW/huge_readback")/$(cat "$d/huge_folios")" "1/4" "swap/huge_readback 1 by default; an 8 MiB file of 4 huge folios"
-tap_ok "swap_out '2048 force': all 4 out" ms_write "2048 force" "$d/swap_out"
+ms_trace_new swap_huge && ms_trace_on memsched/msched_swap_batch memsched/msched_swap_in
+tap_ok "swap_out '512 force': the first folio out" ms_write "512 force" "$d/swap_out"
+tap_is "$(ms_trace_count msched_swap_batch:)/$(trace_sum msched_swap_batch pages)/$(trace_sum msched_swap_batch runs)/$(trace_sum msched_swap_batch huge)" \
+	"1/512/1/1" "  ... tracepoint msched_swap_batch: one batch, pages=512 runs=1 huge=1"
+tap_ok "swap_out '1536 force': the other 3 out" ms_write "1536 force" "$d/swap_out"
 # pg P: fs_pattern's status for page P alone (0 intact, 1 not)
 pg() { "$PATTERN" --file "$f" --mb 8 --verify-only --page "$1" > /dev/null 2>&1; echo $?; }
 tap_is "$(pg 3)/$(cat "$d/swapped_pages")/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")" "0/1536/1/1" \
 	"touching page 3 reads its whole range back into one huge folio (swapped_pages -512, nr_swap_in_huge 1), intact"
+tap_is "$(ms_trace_count msched_swap_in:)/$(ms_trace_count 'msched_swap_in: .* idx=3 nr=512 huge=1 err=0 ')" "1/1" \
+	"  ... tracepoint msched_swap_in: one event, idx=3 nr=512 huge=1 err=0"
+ms_trace_remove
 tap_ok "punch page 517 while its range is out" fallocate -p -o $((517 * 4096)) -l 4096 "$f"
 tap_is "$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")" "1535/1535" "  ... swapped_pages and used_pages -1"
 tap_is "$(pg 516)/$(pg 517)/$(pg 600)/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")/$(cat "$d/swapped_pages")" \
@@ -194,4 +225,96 @@ tap_is "$(pg 1600)/$(st "$d" nr_swap_in_huge)/$(cat "$d/huge_folios")/$(cat "$d/
 tap_is "$(verify "$f" 8)" "1/fs_pattern: pages=2048 rounds=0 mismatches=1" "every page intact but the punched one"
 rm -f "$f"
 tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/$base" "after rm: no slot used, nothing left"
+
+# ---- A failing 2 MiB read-back: mswapread (every read fails).
+if rd=$(ms_disk mswapread 2> /dev/null); then
+	tap_ok "device: mswapread (every read fails)" ms_write "$rd" "$SW/device"
+	f=$mnt/rfail
+	truncate -s 4M "$f"
+	d=$(fdir "$f")
+	"$PATTERN" --file "$f" --mb 4 --seconds 0 > /dev/null
+	tap_ok "swap_out '512 force' of a 4 MiB file (writes work)" ms_write "512 force" "$d/swap_out"
+	tap_is "$(st "$d" nr_swap_out_huge)/$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")/$(cat "$d/huge_folios")/$(cat "$d/resident_pages")" \
+		"1/512/512/1/512" "  ... its first range out whole (nr_swap_out_huge 1, 512 out, 512 slots), the second resident"
+	live1=$(cat "$MS_DEBUG/live_fs_pages")
+	ms_trace_new swap_huge_rd && ms_trace_on memsched/msched_swap_in memsched/msched_fs_huge
+	ms_klog_mark
+	# pgrd P: status of a child reading page P alone through its mapping
+	# (the shell's "Bus error" line goes to /dev/null)
+	pgrd() { { "$PATTERN" --file "$f" --mb 4 --verify-only --page "$1" > /dev/null 2>&1; echo $?; } 2> /dev/null; }
+	tap_is "$(pgrd 3)" 135 "a child touching page 3 of the range out dies of SIGBUS (status 135)"
+	tap_is "$(pgrd 3)" 135 "  ... again on the next access: the range stays out"
+	tap_is "$(pgrd 300)" 135 "  ... and touching page 300 of it: SIGBUS (memschedfs has no read(); a mapping is the only access)"
+	tap_is "$(pgrd 600)" 0 "  ... page 600 of the resident range reads intact"
+	tap_is "$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")/$(cat "$d/resident_pages")/$(cat "$d/huge_folios")" \
+		"512/512/512/1" "  ... swapped_pages 512 and used_pages 512 unchanged, 512 resident, one huge folio"
+	tap_is "$(st "$d" nr_swap_read_errors)/$(st "$d" nr_swap_in_huge)/$(st "$d" nr_swap_in_huge_fallbacks)/$(st "$d" nr_swapped_in_pages)" \
+		"3/0/3/0" "  ... stats: nr_swap_read_errors 3 (one per access), nr_swap_in_huge 0, nr_swap_in_huge_fallbacks 3, nothing swapped in"
+	tap_is "$(ms_trace_count 'msched_swap_in:')/$(ms_trace_count 'msched_swap_in: .* nr=0 huge=0 err=-5 ')" \
+		"3/3" "  ... tracepoint msched_swap_in: one per access, the failed 4 KiB read (nr=0 huge=0 err=-5)"
+	tap_is "$(ms_trace_count 'msched_fs_huge: .* fallback_swapin')" 3 "  ... tracepoint msched_fs_huge: fallback_swapin per access (the failed 2 MiB read-back)"
+	ms_trace_remove
+	tap_ok "  ... logged" logged "reading the 2 MiB range at page 0 back failed"
+	tap_is "$(cat "$MS_DEBUG/live_fs_pages")" "$live1" "  ... debugfs live_fs_pages unchanged (no page left by a failed read-back)"
+	out=$(verify "$f" 4 --sigbus-ok)
+	tap_is "${out%%/*}/$(echo "$out" | grep -o 'mismatches=[0-9]* sigbus=[0-9]*')/$(st "$d" nr_swap_read_errors)" \
+		"0/mismatches=0 sigbus=512/515" "a process touching every page: a SIGBUS for each page out, the others intact, 512 more read errors"
+	rm -f "$f"
+	tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/$base" "after rm: no slot used, nothing left"
+	tap_ok "device: mswap again" ms_write "$good" "$SW/device"
+else
+	for i in $(seq 16); do tap_skip "read errors" "no virtio-blk disk with serial mswapread (--disk mswapread:64M:fail-reads)"; done
+fi
+
+# ---- A punch that meets a huge folio while its write is in flight: the
+# write is held by a suspended dm-linear device over mswap.
+# blocked PID: the task waits uninterruptibly (the punch on the folio lock)
+blocked() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null)" = D ]; }
+# batches N: debugfs live_swap_batches is N
+batches() { [ "$(cat "$MS_DEBUG/live_swap_batches")" = "$1" ]; }
+if command -v dmsetup > /dev/null && modprobe dm-mod 2> /dev/null &&
+   ms_write none "$SW/device" &&
+   dmsetup create --noudevsync mshold --table "0 $(blockdev --getsz "$good") linear $good 0" 2> "$work/dm.err"; then
+	dmname=mshold
+	held=/dev/$(dmsetup info -c --noheadings -o blkdevname mshold)
+	tap_ok "device: $held, dm-linear over mswap" ms_write "$held" "$SW/device"
+	f=$mnt/inflight
+	truncate -s 2M "$f"
+	d=$(fdir "$f")
+	"$PATTERN" --file "$f" --mb 2 --seconds 0 > /dev/null
+	tap_ok "a 2 MiB file of one huge folio; the dm device suspended" \
+		all_of [ "$(cat "$d/huge_folios")" = 1 ] -- dmsetup suspend --noudevsync mshold
+	ms_trace_new swap_huge_gone && ms_trace_on memsched/msched_swap_write_done
+	ms_write "512 force" "$d/swap_out" 2> "$work/gone.err" &
+	spid=$!
+	tap_ok "swap_out '512 force': its write is in flight (live_swap_batches 1)" wait_for 60 batches 1
+	fallocate -p -o $((5 * 4096)) -l 4096 "$f" 2> "$work/punch.err" &
+	ppid=$!
+	tap_ok "a punch of page 5 waits for the folio (uninterruptible)" wait_for 60 blocked "$ppid"
+	sleep 1	# (it erased the entries before it blocked)
+	tap_is "$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")/$(cat "$MS_DEBUG/live_swap_batches")/$(st "$d" nr_swapped_out_pages)" \
+		"0/512/1/0" "  ... meanwhile swapped_pages 0, the 512 slots still used, the batch in flight"
+	tap_ok "resume the dm device" dmsetup resume --noudevsync mshold
+	wait "$ppid"; prc=$?
+	wait "$spid"; src=$?
+	tap_diag "swap_out status $src ($(cat "$work/gone.err")); punch status $prc ($(cat "$work/punch.err")); huge_folios $(cat "$d/huge_folios"), resident_pages $(cat "$d/resident_pages")"
+	tap_is "$prc/$src/$(trace_sum msched_swap_write_done pages)/$(trace_sum msched_swap_write_done errors)/$(trace_sum msched_swap_write_done busy)" \
+		"0/1/512/0/0" "  ... the punch done, the swap_out failed (nothing went out); tracepoint msched_swap_write_done: 512 pages written, no error"
+	ms_trace_remove
+	tap_is "$(cat "$d/swapped_pages")/$(st "$d" nr_swapped_out_pages)/$(st "$d" nr_swap_out_huge)/$(slots)" \
+		"0/0/0/0/0/0" "  ... the folio stayed resident (nr_swap_out_huge 0), its 512 slots freed (used_pages 0)"
+	tap_is "$(cat "$d/resident_pages")/$(cat "$d/huge_folios")" "511/0" \
+		"  ... then the punch split it as a resident folio: 511 pages resident, no huge folio"
+	tap_is "$(verify "$f" 2)" "1/fs_pattern: pages=512 rounds=0 mismatches=1" \
+		"  ... every page of the folio intact but the punched one (zero)"
+	tap_is "$("$PATTERN" --file "$f" --mb 2 --verify-only --page 5 > /dev/null 2>&1; echo $?)/$("$PATTERN" --file "$f" --mb 2 --verify-only --page 4 > /dev/null 2>&1; echo $?)" \
+		"1/0" "  ... page 5 is the one that differs (page 4 intact)"
+	rm -f "$f"
+	tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/$base" "after rm: no slot used, nothing left"
+	tap_ok "device none, the dm device removed" all_of ms_write none "$SW/device" -- dmsetup remove --noudevsync mshold
+	dmname=""
+else
+	tap_diag "device-mapper: $(cat "$work/dm.err" 2> /dev/null)"
+	for i in $(seq 13); do tap_skip "punch during a write" "no device-mapper (dmsetup, dm-mod) to hold a write"; done
+fi
 tap_done
