@@ -11,7 +11,7 @@ qemu-system-x86 busybox-static
 clang llvm libclang-rt-14-dev libbpf-dev bpftool pahole
 libcmocka-dev
 rdma-core ibverbs-utils rdmacm-utils perftest iproute2 libibverbs-dev librdmacm-dev
-ndctl daxctl numactl socat
+ndctl daxctl numactl socat dmsetup
 gnuplot-nox jq
 libvirt-daemon-system libvirt-clients dkms
 prometheus-node-exporter prometheus curl
