@@ -105,8 +105,8 @@ rfo_rping() {
 	return "$rc"
 }
 
-# rfo_mount: memschedfs at RFO_MNT.
-# rfo_mount: memschedfs at RFO_MNT, huge=RFO_HUGE (never, the default, or
+# rfo_mount: memschedfs at RFO_MNT, huge=RFO_HUGE (never, these tests'
+# default: the mount's is always; or
 # always: 2 MiB folios, dirty-tracked by folio); a mount already there must
 # be of that mode.
 rfo_mount() {
