@@ -368,7 +368,10 @@ static u32 swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
 
 	/*
 	 * Pass 3: write the chosen ones in candidate order: every rank below
-	 * thr, then rank thr in index order until at_thr pages are taken.
+	 * thr (together want - at_thr pages, so under @want), then rank thr
+	 * in index order until at_thr pages are taken. Capped, a candidate
+	 * of rank thr that would pass what is left of at_thr is left, and a
+	 * later one of rank thr that fits is taken.
 	 */
 	n = 0;
 	for (i = 0; i < nr_cand; i++) {
@@ -377,11 +380,8 @@ static u32 swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
 
 		if (!swap_fits(r, below, nr_pages, i, want, cap) || r > thr)
 			continue;
-		/* Capped: a candidate that would pass @want is left. */
-		if (cap && pages + w > want)
-			continue;
 		if (r == thr) {
-			if (!at_thr)
+			if (cap ? w > at_thr : !at_thr)
 				continue;
 			at_thr = at_thr > w ? at_thr - w : 0;
 		}
@@ -447,10 +447,12 @@ u32 msched_swap_select(const u16 *heat, u32 nr_heat, const u32 *cand,
  *
  * For a caller that must not overshoot (the scheduler, which must keep a
  * VM at or above its min_pages): a candidate heavier than @want takes no
- * part at all, and in the pass that writes @out a candidate that would
- * take the total above @want is left, and later (hotter or equal) ones
- * that fit are taken instead, in the same order as msched_swap_select().
- * So the total is at most @want, and may be less than @want even when
+ * part at all; every candidate colder than the coldest @want pages'
+ * hottest heat is taken, as msched_swap_select() takes them, and of those
+ * at that heat, in index order, the ones that fit in what is left (a
+ * later one of equal heat that fits is taken instead of one that does
+ * not; a hotter one never). So the coldest folios still go first, the
+ * total is at most @want, and may be less than @want even when
  * more eligible pages exist (a 512-page folio does not fit in the last
  * 100 pages).  With every candidate weighing 1 (@nr_pages NULL) the result
  * is the same as msched_swap_select()'s.

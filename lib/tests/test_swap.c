@@ -1022,6 +1022,25 @@ static void test_select_max(void **state)
 					   MSCHED_SWAP_FORCE, a, &pages);
 		assert_int_equal(n, 3);
 		assert_int_equal(pages, 1025);
+		/*
+		 * Coldest first under the cap: A (0, 512 pages, heat 5),
+		 * C (512, 512 pages, heat 0), D (1024, 1 page, heat 0), want
+		 * 600: C and D (513 pages), never the warmer A.
+		 */
+		{
+			static const u32 cacd[] = { 0, 512, 1024 };
+			static const u32 wacd[] = { 512, 512, 1 };
+			u16 hacd[1025] = { 0 };
+
+			hacd[0] = 5;
+			n = msched_swap_select_max(hacd, 1025, cacd, wacd, 3,
+						   600, MSCHED_SWAP_FORCE, a,
+						   &pages);
+			assert_int_equal(n, 2);
+			assert_int_equal(a[0], 512);
+			assert_int_equal(a[1], 1024);
+			assert_int_equal(pages, 513);
+		}
 		/* Only huge candidates and want 511: nothing. */
 		n = msched_swap_select_max(h, 1025, c3 + 2, w3 + 2, 1, 511,
 					   MSCHED_SWAP_FORCE, a, &pages);
