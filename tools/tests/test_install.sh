@@ -16,7 +16,7 @@ for f in kmod/memsched/memsched.ko kmod/rdma_failover/rdma_failover.ko \
 	 bpf/build/mschedtop bpf/build/mschedlat bpf/build/mschedsnoop; do
 	[ -e "$REPO/$f" ] || tap_skip_all "no $f (run make all first)"
 done
-tap_plan 21
+tap_plan 22
 
 work=$(mktemp -d)
 pids=()
@@ -105,6 +105,13 @@ tap_is "$?/$(cat "$MEMSCHED_SYSFS/attach")/$(cat "$v/scan_interval_ms")" "0/$qpi
 	"hook in libvirtd's cleaned environment: its settings file names the tool, tree and config"
 out=$(printf '%s\n' "$xml" | env -i PATH="$PATH" LC_ALL=C MEMSCHED_HOOK_CONF="$MEMSCHED_HOOK_CONF" "$HOOK" web2 started begin - 2>&1)
 tap_is "$?" 1 "MEMSCHED_HOOK_STRICT=1 from the settings file: a failed attach exits 1"
+# A settings file with a shell syntax error and an unknown key: read, not
+# run, so the domain starts (exit 0); each bad line logged with its number,
+# the good one applied.
+printf 'if then\nMEMSCHED_SYSFS="%s"\nMEMSCHED_TYPO=1\n' "$work/none" > "$MEMSCHED_HOOK_CONF"
+out=$(printf '%s\n' "$xml" | env -i PATH="$PATH" LC_ALL=C MEMSCHED_HOOK_CONF="$MEMSCHED_HOOK_CONF" "$HOOK" web1 started begin - 2>&1)
+tap_is "$?/$(printf '%s\n' "$out" | grep -c "hook.conf:[13]: ignored (accepted: KEY=VALUE")/$(printf '%s\n' "$out" | grep -c "not attached: memsched is not loaded (no $work/none)")" "0/2/1" \
+	"hook with a broken settings file: exit 0, lines 1 and 3 logged and ignored, line 2 applied"
 rm -f "$MEMSCHED_HOOK_CONF"
 
 # 3. dkms source trees
