@@ -12,7 +12,7 @@
 TOOLS=$TAP_REPO/tools
 CTL=${MEMSCHEDCTL:-$TOOLS/build/memschedctl}
 
-tap_plan 87
+tap_plan 88
 
 work=$(mktemp -d)
 pids=()
@@ -339,29 +339,38 @@ else
 fi
 
 # packaging/libvirt/memsched-qemu: "align":2097152 on a memory-backend-file
-# without one (JSON and key=value), an explicit align kept; QEMU itself
-# says what it got (qom-get over QMP, -machine none: no guest runs).
+# without one whose mem-path is on memschedfs (here: /dev/shm's tmpfs
+# stands in, through MEMSCHED_QEMU_FS_MAGIC; libvirt.sh checks the real
+# one in the lab), in JSON and key=value; an explicit align kept; a file on
+# another file system (hugetlbfs, say) left alone; an argument with
+# blanks passed as it is. QEMU itself says what it got (qom-get over QMP,
+# -machine none: no guest runs).
 WRAP=$TAP_REPO/packaging/libvirt/memsched-qemu
-# qemu_align OBJECT: the align property QEMU gives the object "m"
+# qemu_align MAGIC OBJECT: the align property QEMU gives the object "m"
+# when MAGIC is the file system type that gets the alignment
 qemu_align() {
 	printf '%s\n' '{"execute":"qmp_capabilities"}' \
 		'{"execute":"qom-get","arguments":{"path":"/objects/m","property":"align"}}' \
 		'{"execute":"quit"}' |
-		timeout 60 "$WRAP" -machine none -nographic -display none -object "$1" -qmp stdio 2>&1 |
+		MEMSCHED_QEMU_FS_MAGIC=$1 timeout 60 "$WRAP" -machine none -nographic -display none \
+			-name 'a name with blanks' -object "$2" -qmp stdio 2>&1 |
 		sed -n 's/^{"return": \([0-9]*\)}.*/\1/p'
 }
-if command -v qemu-system-x86_64 > /dev/null; then
+if command -v qemu-system-x86_64 > /dev/null && [ -d /dev/shm ]; then
 	m=/dev/shm/msctl-wrap-$$
-	tap_is "$(qemu_align '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","share":true}')" 2097152 \
-		"memsched-qemu: libvirt's JSON memory-backend-file gets align 2 MiB"
-	tap_is "$(qemu_align "memory-backend-file,id=m,size=4M,mem-path=$m,share=on")" 2097152 \
-		"memsched-qemu: a key=value memory-backend-file gets align 2 MiB"
-	tap_is "$(qemu_align '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","align":4096}')" 4096 \
+	shm=$(stat -f -c %t /dev/shm)
+	tap_is "$(qemu_align "$shm" '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","share":true}')" 2097152 \
+		"memsched-qemu: libvirt's JSON memory-backend-file on memschedfs gets align 2 MiB"
+	tap_is "$(qemu_align "$shm" "memory-backend-file,id=m,size=4M,mem-path=$m,share=on")" 2097152 \
+		"memsched-qemu: a key=value memory-backend-file on memschedfs gets align 2 MiB"
+	tap_is "$(qemu_align "$shm" '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","align":4096}')" 4096 \
 		"memsched-qemu: an align given is kept"
+	tap_is "$(qemu_align 6d736673 '{"qom-type":"memory-backend-file","id":"m","size":4194304,"mem-path":"'"$m"'","share":true}')" 0 \
+		"memsched-qemu: a file on another file system is left alone (no align)"
 	rm -f "$m"
 else
-	for c in "JSON" "key=value" "given"; do
-		tap_skip "memsched-qemu: align ($c)" "no qemu-system-x86_64"
+	for c in "JSON" "key=value" "given" "other file system"; do
+		tap_skip "memsched-qemu: align ($c)" "no qemu-system-x86_64 or /dev/shm"
 	done
 fi
 
