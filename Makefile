@@ -150,10 +150,12 @@ dkms-src:
 # A version already added is removed first, so that it can run again.
 DKMS ?= dkms
 DKMS_PACKAGES ?= memsched
-DKMS_TREE_FLAGS = $(if $(DESTDIR),--dkmstree $(DESTDIR)/var/lib/dkms --sourcetree $(DESTDIR)/usr/src \
-	--installtree $(DESTDIR)/lib/modules --no-depmod)
-DKMS_ENV = $(if $(DESTDIR),mok_signing_key=$(DESTDIR)/var/lib/dkms/mok.key \
-	mok_certificate=$(DESTDIR)/var/lib/dkms/mok.pub)
+# dkms changes directory as it builds: its trees are given as absolute paths.
+DKMS_DIR = $(abspath $(DESTDIR))
+DKMS_TREE_FLAGS = $(if $(DESTDIR),--dkmstree $(DKMS_DIR)/var/lib/dkms --sourcetree $(DKMS_DIR)/usr/src \
+	--installtree $(DKMS_DIR)/lib/modules --no-depmod)
+DKMS_ENV = $(if $(DESTDIR),mok_signing_key=$(DKMS_DIR)/var/lib/dkms/mok.key \
+	mok_certificate=$(DKMS_DIR)/var/lib/dkms/mok.pub)
 dkms-check:
 	@command -v $(DKMS) > /dev/null || { echo "dkms: no '$(DKMS)' in PATH: install it (Debian: apt-get install dkms; make deps does) or set DKMS=PATH" >&2; exit 1; }
 	@for p in $(DKMS_PACKAGES); do case $$p in memsched|memsched-guest) ;; \
@@ -163,7 +165,7 @@ dkms-check:
 dkms-install:
 	@$(MAKE) -s --no-print-directory dkms-check
 	@$(MAKE) -s --no-print-directory dkms-src
-	@set -e; $(if $(DESTDIR),install -d $(DESTDIR)/var/lib/dkms $(DESTDIR)/lib/modules/$(KVER);) \
+	@set -e; $(if $(DESTDIR),install -d $(DKMS_DIR)/var/lib/dkms $(DKMS_DIR)/lib/modules/$(KVER);) \
 	for p in $(DKMS_PACKAGES); do \
 		$(DKMS_ENV) $(DKMS) remove $$p/$(MEMSCHED_VERSION) --all $(DKMS_TREE_FLAGS) > /dev/null 2>&1 || true; \
 		for a in add build install; do \

@@ -239,9 +239,10 @@ tap_is "$(cat "$MS_DEBUG/live_fs_pages")" "$(cat "$d/resident_pages")" \
 	"debugfs live_fs_pages = the file's resident pages"
 
 # Directories hold names (libvirt makes memory_backing_dir/libvirt/qemu/ID-NAME/).
-tap_ok "mkdir -p a/b and a file in it, with its files/<ino>/" \
-	all_of mkdir -p "$mnt/a/b" -- truncate -s 1M "$mnt/a/b/ram" -- \
-	[ -d "$MS_ROOT/files/$(stat -c %i "$mnt/a/b/ram" 2>/dev/null)" ]
+mkdir -p "$mnt/a/b" && truncate -s 1M "$mnt/a/b/ram"
+ino=$(stat -c %i "$mnt/a/b/ram" 2>/dev/null)
+tap_ok "mkdir -p a/b and a file in it (inode ${ino:-none}), with its files/<ino>/" \
+	all_of [ -n "$ino" ] -- [ -d "$MS_ROOT/files/$ino" ] -- [ "$(cat "$MS_ROOT/files/$ino/size_pages" 2>/dev/null)" = 256 ]
 tap_fails_with "not empty" "rmdir of a directory with a file refused" rmdir "$mnt/a/b"
 tap_ok "rm the file, rmdir both" all_of rm "$mnt/a/b/ram" -- rmdir "$mnt/a/b" "$mnt/a"
 

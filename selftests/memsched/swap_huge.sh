@@ -45,6 +45,9 @@ work=$(mktemp -d)
 mnt=$work/mnt mnt4=$work/mnt4
 loopdev="" dmname=""
 cleanup() {
+	# A held write first: a suspended device keeps swap_out and the punch
+	# in D state, and the wait below would never return.
+	[ -n "$dmname" ] && dmsetup resume --noudevsync "$dmname" 2>/dev/null
 	kill $MS_STALL_PID 2>/dev/null
 	wait 2>/dev/null
 	ms_trace_remove
@@ -52,10 +55,7 @@ cleanup() {
 	umount "$mnt4" 2>/dev/null
 	[ -w "$SW/device" ] && echo none > "$SW/device" 2>/dev/null
 	[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
-	if [ -n "$dmname" ]; then
-		dmsetup resume --noudevsync "$dmname" 2>/dev/null
-		dmsetup remove --noudevsync "$dmname" 2>/dev/null
-	fi
+	[ -n "$dmname" ] && dmsetup remove --noudevsync "$dmname" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
