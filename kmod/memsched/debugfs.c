@@ -5,7 +5,7 @@
  * live_vms and live_bytes count VM objects and bytes of sampling state that
  * are allocated right now, live_ballooned the frames in every VM's balloon
  * set, live_chans the open guest channels, live_fs_files the memschedfs
- * inodes (root directories included) and live_fs_pages the pages in
+ * inodes (directories, roots included) and live_fs_pages the pages in
  * memschedfs files. All return to zero once every VM is detached, every
  * channel closed and every memschedfs unmounted; the selftests check that
  * after every lifecycle path.
