@@ -212,22 +212,25 @@ rfo_wait_stat_ge() {
 	return 1
 }
 
-# rfo_wait_quiet DIR [STABLE_S [MAX_S]]: wait until DIR/stats/nr_epochs
-# has not changed for STABLE_S seconds (default 2) plus twice the last
-# epoch's latency (across the lab hosts an epoch under a full-rate writer
-# took 4 s), at most MAX_S (60): once the writers stopped, the epoch in
-# flight and the one holding their last writes are committed, and epochs
-# without a written page are not sent, so the count stands still. Prints
-# the count.
+# rfo_wait_quiet DIR [STABLE_S [MAX_S [AFTER]]]: wait until
+# DIR/stats/nr_epochs has not changed for STABLE_S seconds (default 2) plus
+# twice the last epoch's latency (across the lab hosts an epoch under a
+# full-rate writer took 4 s, and 8 s on a loaded machine), at most MAX_S
+# (60): once the writers stopped, the epoch in flight and the one holding
+# their last writes are committed, and epochs without a written page are
+# not sent, so the count stands still. With AFTER, the count must first
+# pass AFTER (the count read before the writer stopped: the epoch holding
+# its last writes has yet to commit), however long the epochs take within
+# MAX_S. Prints the count.
 rfo_wait_quiet() {
-	local dir=$1 stable=${2:-2} end=$((SECONDS + ${3:-60})) n last since=$SECONDS lat
+	local dir=$1 stable=${2:-2} end=$((SECONDS + ${3:-60})) after=${4:--1} n last since=$SECONDS lat
 	read -r last < "$dir/stats/nr_epochs"
 	while [ "$SECONDS" -lt "$end" ]; do
 		sleep 0.2
 		read -r n < "$dir/stats/nr_epochs"
 		lat=0
 		read -r lat < "$dir/last_epoch_latency_us"
-		if [ "$n" != "$last" ]; then
+		if [ "$n" != "$last" ] || [ "$n" -le "$after" ]; then
 			last=$n since=$SECONDS
 		elif [ $((SECONDS - since)) -gt $((stable + 2 * ${lat:-0} / 1000000)) ]; then
 			echo "$n"
