@@ -187,6 +187,11 @@ ms_trace_count() { grep -c -- "$1" "$MS_INST/trace"; }
 ms_trace_overruns() {
 	cat "$MS_INST"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }'
 }
+# ms_trace_sum EVENT FIELD: FIELD summed over the instance's EVENT lines
+ms_trace_sum() {
+	awk -v e="$1:" -v f="$2" '$0 ~ e { for (i = 1; i <= NF; i++)
+		if (index($i, f "=") == 1) n += substr($i, length(f) + 2) } END { print n + 0 }' "$MS_INST/trace"
+}
 # ms_trace_remove: stop and remove the instance (for the EXIT trap)
 ms_trace_remove() {
 	[ -n "${MS_INST:-}" ] && [ -d "$MS_INST" ] || return 0
@@ -222,4 +227,15 @@ ms_disk() {
 	echo "ms_disk: no virtio-blk disk with serial '$serial' (serials:" \
 		"$(cat /sys/block/vd*/serial 2>/dev/null | tr '\n' ' ')); lab-run --disk $serial:SIZE adds one" >&2
 	return 1
+}
+
+# ms_wait_for SECS CMD...: until CMD succeeds, SECS seconds of wall time at
+# most (a count of tries would stretch with a slow kernel)
+ms_wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }

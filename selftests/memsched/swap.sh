@@ -65,21 +65,6 @@ node_total() { awk '{ n += $2 } END { print n + 0 }' "$1/node_pages"; }
 # slots: swap/used_pages and debugfs live_swap_slots, live_swap_batches
 slots() { echo "$(cat "$SW/used_pages")/$(cat "$MS_DEBUG/live_swap_slots")/$(cat "$MS_DEBUG/live_swap_batches")"; }
 logged() { ms_klog | grep -q -- "$1"; }
-# trace_sum EVENT FIELD: FIELD summed over the instance's EVENT lines
-trace_sum() {
-	awk -v e="$1:" -v f="$2" '$0 ~ e { for (i = 1; i <= NF; i++)
-		if (index($i, f "=") == 1) n += substr($i, length(f) + 2) } END { print n + 0 }' "$MS_INST/trace"
-}
-# wait_for SECS CMD...: until CMD succeeds, SECS seconds of wall time at
-# most (a count of tries would stretch with a slow kernel)
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 # wait_started FILE: spin (no fork, no sleep: a pipelined swap_out is over
 # in a fraction of a second) until FILE reads above 0, 60 s at most
 wait_started() {
@@ -213,9 +198,9 @@ tap_ok "stats: at least 64 batches of 256 ($b)" [ "$b" -ge 64 ]
 tap_diag "stats: $(ms_stats_line "$d")"
 tap_is "$(ms_trace_count msched_swap_out:)/$(grep -o 'selected=[0-9]* force=[0-9]*' "$MS_INST/trace")" \
 	"1/selected=16384 force=0" "tracepoint msched_swap_out: one decision, 16384 selected, no force"
-tap_is "$(ms_trace_count msched_swap_batch:)/$(trace_sum msched_swap_batch pages)" "$b/16384" \
+tap_is "$(ms_trace_count msched_swap_batch:)/$(ms_trace_sum msched_swap_batch pages)" "$b/16384" \
 	"tracepoint msched_swap_batch: one per batch counted, 16384 pages in all"
-tap_is "$(trace_sum msched_swap_write_done pages)/$(trace_sum msched_swap_write_done errors)" "16384/0" \
+tap_is "$(ms_trace_sum msched_swap_write_done pages)/$(ms_trace_sum msched_swap_write_done errors)" "16384/0" \
 	"tracepoint msched_swap_write_done: 16384 pages written, no error"
 sleep 5
 tap_is "$(cat "$d/swapped_pages")/$(stat_of "$d" nr_swapped_in_pages)" "16384/0" \
@@ -230,7 +215,7 @@ tap_is "$(cat "$d/swapped_pages")/$(stat_of "$d" nr_swapped_in_pages)/$(node_tot
 tap_is "$(stat_of "$d" nr_swap_read_bytes)/$(stat_of "$d" nr_swap_read_errors)" "$((16384 * 4096))/0" \
 	"  ... 64 MiB read, no read error"
 ins=$(ms_trace_count msched_swap_in:)
-tap_is "$(trace_sum msched_swap_in nr)/$(trace_sum msched_swap_in err)/$(ms_trace_overruns)" "16384/0/0" \
+tap_is "$(ms_trace_sum msched_swap_in nr)/$(ms_trace_sum msched_swap_in err)/$(ms_trace_overruns)" "16384/0/0" \
 	"tracepoint msched_swap_in: 16384 pages read back, no error (none lost to a full buffer)"
 tap_ok "  ... in $ins faults: read-ahead (8) brought most pages" [ "$ins" -le $((16384 / 4)) ]
 ms_trace_remove
@@ -386,12 +371,12 @@ for cfg in "1 0 32" "8 1 128"; do
 	tap_diag "batch_pages $bp, pipeline $pl: swap_out status $src $(cat "$work/k.err")"
 	tap_ok "batch_pages $bp, pipeline $pl: the swap_out was under way when the mapper was killed and the file unlinked ($out0 of $pages pages out)" \
 		all_of [ "$out0" -gt 0 ] -- [ "$out0" -lt "$pages" ] -- [ "$running" = 0 ]
-	wait_for "$BOUND_S" slots_free
+	ms_wait_for "$BOUND_S" slots_free
 	tap_is "$(slots)/$(cat "$MS_DEBUG/live_fs_pages")" "0/0/0/0" \
 		"  ... within ${BOUND_S} s: every slot freed (used_pages, live_swap_slots, batches), no page left" ||
 		tap_diag "live_fs_files $(cat "$MS_DEBUG/live_fs_files"); the file's directory $([ -d "$d" ] &&
 			echo "is still there: swapped_pages $(cat "$d/swapped_pages"), resident_pages $(cat "$d/resident_pages")" ||
-			echo "is gone"); msched_swap_write_done: $(ms_trace_count msched_swap_write_done:) batches, pages $(trace_sum msched_swap_write_done pages), errors $(trace_sum msched_swap_write_done errors), busy $(trace_sum msched_swap_write_done busy)"
+			echo "is gone"); msched_swap_write_done: $(ms_trace_count msched_swap_write_done:) batches, pages $(ms_trace_sum msched_swap_write_done pages), errors $(ms_trace_sum msched_swap_write_done errors), busy $(ms_trace_sum msched_swap_write_done busy)"
 	ms_trace_remove
 done
 ms_write 256 "$SW/batch_pages"; ms_write 1 "$SW/pipeline"

@@ -67,20 +67,7 @@ st() { cat "$1/stats/$2"; }
 node_total() { awk '{ n += $2 } END { print n + 0 }' "$1/node_pages"; }
 slots() { echo "$(cat "$SW/used_pages")/$(cat "$MS_DEBUG/live_swap_slots")/$(cat "$MS_DEBUG/live_swap_batches")"; }
 thp() { awk '$1 == "nr_file_hugepages" { print $2 }' /proc/vmstat; }
-trace_sum() {
-	awk -v e="$1:" -v f="$2" '$0 ~ e { for (i = 1; i <= NF; i++)
-		if (index($i, f "=") == 1) n += substr($i, length(f) + 2) } END { print n + 0 }' "$MS_INST/trace"
-}
 logged() { ms_klog | grep -q -- "$1"; }
-# wait_for SECS CMD...: until CMD succeeds, SECS seconds of wall time at most
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 # verify FILE MB [ARGS...]: fs_pattern --verify-only; prints "STATUS/LINE"
 verify() {
 	local out rc
@@ -118,9 +105,9 @@ tap_is "$((live0 - $(cat "$MS_DEBUG/live_fs_pages")))" 16384 "debugfs live_fs_pa
 tap_is "$((thp0 - $(thp)))" 32 "/proc/vmstat nr_file_hugepages down by 32 (2 MiB units: NR_FILE_THPS -16384 pages)"
 tap_is "$(st "$d" nr_swap_write_bytes)/$(st "$d" nr_swap_write_errors)/$(st "$d" nr_swap_busy_pages)" \
 	"$((64 << 20))/0/0" "stats: 64 MiB written, no write error, none busy"
-tap_is "$(ms_trace_count msched_swap_batch:)/$(trace_sum msched_swap_batch runs)/$(trace_sum msched_swap_batch pages)" \
+tap_is "$(ms_trace_count msched_swap_batch:)/$(ms_trace_sum msched_swap_batch runs)/$(ms_trace_sum msched_swap_batch pages)" \
 	"32/32/16384" "tracepoint msched_swap_batch: 32 batches, one bio (run) per folio, 16384 pages"
-tap_is "$(trace_sum msched_swap_write_done pages)/$(trace_sum msched_swap_write_done errors)/$(ms_trace_overruns)" \
+tap_is "$(ms_trace_sum msched_swap_write_done pages)/$(ms_trace_sum msched_swap_write_done errors)/$(ms_trace_overruns)" \
 	"16384/0/0" "tracepoint msched_swap_write_done: 16384 pages, no error"
 ms_trace_remove
 tap_is "$(verify "$f" 64)" "0/fs_pattern: pages=16384 rounds=0 mismatches=0" \
@@ -200,7 +187,7 @@ d=$(fdir "$f")
 tap_is "$(cat "$SW/huge_readback")/$(cat "$d/huge_folios")" "1/4" "swap/huge_readback 1 by default; an 8 MiB file of 4 huge folios"
 ms_trace_new swap_huge && ms_trace_on memsched/msched_swap_batch memsched/msched_swap_in
 tap_ok "swap_out '512 force': the first folio out" ms_write "512 force" "$d/swap_out"
-tap_is "$(ms_trace_count msched_swap_batch:)/$(trace_sum msched_swap_batch pages)/$(trace_sum msched_swap_batch runs)/$(trace_sum msched_swap_batch huge)" \
+tap_is "$(ms_trace_count msched_swap_batch:)/$(ms_trace_sum msched_swap_batch pages)/$(ms_trace_sum msched_swap_batch runs)/$(ms_trace_sum msched_swap_batch huge)" \
 	"1/512/1/1" "  ... tracepoint msched_swap_batch: one batch, pages=512 runs=1 huge=1"
 tap_ok "swap_out '1536 force': the other 3 out" ms_write "1536 force" "$d/swap_out"
 # pg P: fs_pattern's status for page P alone (0 intact, 1 not)
@@ -287,10 +274,10 @@ if command -v dmsetup > /dev/null && modprobe dm-mod 2> /dev/null &&
 	ms_trace_new swap_huge_gone && ms_trace_on memsched/msched_swap_write_done
 	ms_write "512 force" "$d/swap_out" 2> "$work/gone.err" &
 	spid=$!
-	tap_ok "swap_out '512 force': its write is in flight (live_swap_batches 1)" wait_for 60 batches 1
+	tap_ok "swap_out '512 force': its write is in flight (live_swap_batches 1)" ms_wait_for 60 batches 1
 	fallocate -p -o $((5 * 4096)) -l 4096 "$f" 2> "$work/punch.err" &
 	ppid=$!
-	tap_ok "a punch of page 5 waits for the folio (uninterruptible)" wait_for 60 blocked "$ppid"
+	tap_ok "a punch of page 5 waits for the folio (uninterruptible)" ms_wait_for 60 blocked "$ppid"
 	sleep 1	# (it erased the entries before it blocked)
 	tap_is "$(cat "$d/swapped_pages")/$(cat "$SW/used_pages")/$(cat "$MS_DEBUG/live_swap_batches")/$(st "$d" nr_swapped_out_pages)" \
 		"0/512/1/0" "  ... meanwhile swapped_pages 0, the 512 slots still used, the batch in flight"
@@ -298,7 +285,7 @@ if command -v dmsetup > /dev/null && modprobe dm-mod 2> /dev/null &&
 	wait "$ppid"; prc=$?
 	wait "$spid"; src=$?
 	tap_diag "swap_out status $src ($(cat "$work/gone.err")); punch status $prc ($(cat "$work/punch.err")); huge_folios $(cat "$d/huge_folios"), resident_pages $(cat "$d/resident_pages")"
-	tap_is "$prc/$src/$(trace_sum msched_swap_write_done pages)/$(trace_sum msched_swap_write_done errors)/$(trace_sum msched_swap_write_done busy)" \
+	tap_is "$prc/$src/$(ms_trace_sum msched_swap_write_done pages)/$(ms_trace_sum msched_swap_write_done errors)/$(ms_trace_sum msched_swap_write_done busy)" \
 		"0/1/512/0/0" "  ... the punch done, the swap_out failed (nothing went out); tracepoint msched_swap_write_done: 512 pages written, no error"
 	ms_trace_remove
 	tap_is "$(cat "$d/swapped_pages")/$(st "$d" nr_swapped_out_pages)/$(st "$d" nr_swap_out_huge)/$(slots)" \
