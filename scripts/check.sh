@@ -146,6 +146,32 @@ lab_verdict() { # RUNDIR TAPFILE
 	fi
 }
 
+# The emulator has been seen to freeze a lab for good: a nested guest's
+# program looping in user mode while the lab's kernel never runs again
+# (tools/lab/README, "Nested guests"), in either lane. lab-run stops such
+# a lab when its heartbeat stops. requeue_frozen NAME: when the lab in
+# $out/NAME was stopped so and the registers it saved show user mode each
+# time (a lockup of the lab's own kernel shows kernel mode, and fails the
+# run), the program it was running goes back to the queue, its partial
+# output out of the count (kept in NAME-cut.txt), and it returns 0: the
+# lane then boots a new lab (NAME-b) on the queue, once. It says so here;
+# a second freeze fails the run.
+requeue_frozen() {
+	local name=$1 cut cutline
+	grep -q '^hung: no heartbeat' "$out/$name/verdict" 2>/dev/null || return 1
+	[ "$(grep -o 'CPL=[0-9]' "$out/$name/stall.txt" 2>/dev/null | tail -n 3 | sort -u)" = CPL=3 ] || return 1
+	cut=$(awk '/^# selftests: / { t = $3; sub(/:$/, "", t); cur = t ":" $4; line = NR }
+		/^(not )?ok [0-9]+ selftests: / { cur = "" } END { print cur " " line }' "$out/$name.tap")
+	cutline=${cut##* } cut=${cut% *}
+	echo "# check: the emulator froze lab $name (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/$name/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab ($name-b) takes the queue on"
+	if [ -n "$cut" ]; then
+		tail -n +"$cutline" "$out/$name.tap" > "$out/$name-cut.txt"
+		head -n $((cutline - 1)) "$out/$name.tap" > "$out/$name.tap.new" && mv "$out/$name.tap.new" "$out/$name.tap"
+		rm -rf "${queue:?}/$cut"
+	fi
+	return 0
+}
+
 # Two lanes, one core each (nested KVM under TCG has one vCPU). Both take
 # the stock kernel's programs from one queue ($out/queue, run_tests.sh -q:
 # a program runs in the lab that claims it first), so neither lane idles
@@ -181,6 +207,14 @@ first_lane_lab() {
 	tail -n +1 -F --pid="$stock_pid" "$out/$1.tap" 2>/dev/null &
 	tail_pid=$!
 }
+# second_lane_lab NAME: the second lane's stock lab, on the queue without
+# PEER_TESTS, in $out/NAME, its TAP in $out/NAME.tap.
+second_lane_lab() {
+	tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" \
+		--timeout "$(lab_timeout "$LAB2_TIMEOUT")" --export "$queue" --out "$out/$1" -- \
+		"make -s -C selftests run_tests QUEUE=$queue SKIP='$PEER_TESTS'" \
+		> "$out/$1.tap" 2> "$out/$1.err"
+}
 wait "$dkms_pid"
 first_lane_lab lab
 
@@ -209,10 +243,8 @@ fi
 		[ -d "$queue/$t" ] || left=$((left + 1))
 	done
 	if [ "$left" -gt 0 ]; then
-		tools/lab/lab-run --nested --pmem 1G --mem 4G "${lab_disks[@]}" \
-			--timeout "$(lab_timeout "$LAB2_TIMEOUT")" --export "$queue" --out "$out/lab2" -- \
-			"make -s -C selftests run_tests QUEUE=$queue SKIP='$PEER_TESTS'" \
-			> "$out/lab2.tap" 2> "$out/lab2.err"
+		second_lane_lab lab2
+		requeue_frozen lab2 && second_lane_lab lab2-b
 	fi
 ) &
 lane2_pid=$!
@@ -220,25 +252,7 @@ lane2_pid=$!
 wait "$stock_pid"
 wait "$tail_pid" 2>/dev/null
 echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
-# The emulator has been seen to freeze a lab for good: a nested guest's
-# program looping in user mode while the lab's kernel never runs again
-# (tools/lab/README, "Nested guests"). lab-run stops such a lab when its
-# heartbeat stops; when the registers it saved show user mode each time
-# (a lockup of the lab's own kernel shows kernel mode), the program it was
-# running goes back to the queue, its partial output out of the count
-# (kept in lab-cut.txt), and a new first-lane lab takes the queue on,
-# once. It says so here; a second freeze fails the run.
-if grep -q '^hung: no heartbeat' "$out/lab/verdict" 2>/dev/null &&
-   [ "$(grep -o 'CPL=[0-9]' "$out/lab/stall.txt" 2>/dev/null | tail -n 3 | sort -u)" = CPL=3 ]; then
-	cut=$(awk '/^# selftests: / { t = $3; sub(/:$/, "", t); cur = t ":" $4; line = NR }
-		/^(not )?ok [0-9]+ selftests: / { cur = "" } END { print cur " " line }' "$out/lab.tap")
-	cutline=${cut##* } cut=${cut% *}
-	echo "# check: the emulator froze the first lane's lab (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/lab/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab takes the queue on"
-	if [ -n "$cut" ]; then
-		tail -n +"$cutline" "$out/lab.tap" > "$out/lab-cut.txt"
-		head -n $((cutline - 1)) "$out/lab.tap" > "$out/lab.tap.new" && mv "$out/lab.tap.new" "$out/lab.tap"
-		rm -rf "${queue:?}/$cut"
-	fi
+if requeue_frozen lab; then
 	first_lane_lab lab-b
 	wait "$stock_pid"
 	wait "$tail_pid" 2>/dev/null
@@ -258,9 +272,11 @@ if [ -n "$debug_cmd" ]; then
 	cat "$out/lab-debug.tap" "$out/lab-debug.err"
 	lab_verdict "$out/lab-debug" "$out/lab-debug-infra.tap"
 fi
-if [ -s "$out/lab2.tap" ] || [ -e "$out/lab2" ]; then
-	echo "# check: ---- the second stock lab: the programs it took from the queue ----"
-	cat "$out/lab2.tap" "$out/lab2.err"
-	lab_verdict "$out/lab2" "$out/lab2-infra.tap"
-fi
+for l in lab2 lab2-b; do
+	[ -s "$out/$l.tap" ] || [ -e "$out/$l" ] || continue
+	echo "# check: ---- the second stock lab ($l): the programs it took from the queue ----"
+	cat "$out/$l.tap" "$out/$l.err"
+	# A frozen lab2 handed its program back and lab2-b took over.
+	[ "$l" = lab2 ] && [ -e "$out/lab2-b" ] || lab_verdict "$out/$l" "$out/$l-infra.tap"
+done
 finish
