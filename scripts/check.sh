@@ -52,8 +52,16 @@ step() { # NAME CMD...
 }
 
 finish() {
+	local r
 	[ -n "${dkms_pid:-}" ] && wait "$dkms_pid"
 	echo
+	# A lab whose kernel reported something: its first report, stack
+	# included, goes last but one, where a CI log's tail still has it.
+	for r in "$out"/*/splat-report.txt; do
+		[ -s "$r" ] || continue
+		echo "# check: the first kernel report of ${r%/splat-report.txt} (from $(head -n 1 "${r%/splat-report.txt}/splats.txt" | cut -d: -f1)):"
+		sed 's/^/#   /' "$r"
+	done
 	exec scripts/tap-summary.sh "$out"/*.tap
 }
 

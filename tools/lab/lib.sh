@@ -47,6 +47,21 @@ lab_splats_in() { # after|boot FILE...
 		tr -d '\r' | grep -aE "$LAB_SPLAT_RE" | head -n 40
 }
 
+# lab_splat_report FILE...: the first report after the boot with the lines
+# that follow it (the stack, the task, the registers: LAB_SPLAT_CONTEXT
+# lines, default 45), from the first FILE that has one; nothing if clean.
+# make check prints it above its summary, so that the tail of a CI log,
+# which is all that outlives the machine, says where the kernel stood.
+lab_splat_report() {
+	local f
+	for f in "$@"; do
+		[ -n "$(lab_splats "$f")" ] || continue
+		lab_log_part "$f" after | tr -d '\r' |
+			grep -aE -m 1 -A "${LAB_SPLAT_CONTEXT:-45}" "$LAB_SPLAT_RE"
+		return 0
+	done
+}
+
 lab_die() {
 	echo "lab: $*" >&2
 	exit 2

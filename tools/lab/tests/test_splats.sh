@@ -34,7 +34,7 @@ clean=(
 	"lockdep banner|[    0.000000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar"
 	"memsched line|[   12.345678] memsched: attached VM of pid 77"
 )
-tap_plan $(( ${#splat[@]} + ${#clean[@]} + 4 ))
+tap_plan $(( ${#splat[@]} + ${#clean[@]} + 8 ))
 for c in "${splat[@]}"; do
 	printf '%s\n' "${c#*|}" > "$log"
 	got=$(lab_splats "$log")
@@ -56,4 +56,23 @@ printf '%s\n' "[   19.139812] Run /init as init process" \
 	"[   40.000000] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x11a/0x270" > "$log"
 tap_ok "the same report after the boot is a splat" sh -c ". '$TAP_REPO/tools/lab/lib.sh'; lab_splats '$log' | grep -q wild-memory-access"
 tap_is "$(lab_boot_splats "$log")" "" "  ... and not a boot splat"
+
+# lab_splat_report: the first report after the boot, with what follows it,
+# from the first log that has one.
+clean_log=$(mktemp)
+trap 'rm -f "$log" "$clean_log"' EXIT
+printf '%s\n' "[    1.000000] Run /init as init process" "[    2.000000] memsched: loaded" > "$clean_log"
+{
+	printf '%s\n' "[    4.101825] BUG: KASAN: wild-memory-access in boot_only+0x1/0x2" \
+		"[   19.139812] Run /init as init process" \
+		"[  947.741928] rcu: INFO: rcu_preempt self-detected stall on CPU" \
+		"[  947.741929] rcu: 	0-....: (100002 ticks this GP)"
+	for i in $(seq 1 60); do echo "[  947.8000$((10 + i))] frame $i"; done
+	echo "[  990.000000] BUG: soft lockup - CPU#0 stuck for 60s!"
+} > "$log"
+report=$(lab_splat_report "$clean_log" "$log")
+tap_is "$(echo "$report" | head -n 1)" "[  947.741928] rcu: INFO: rcu_preempt self-detected stall on CPU" "the report starts at the first splat after the boot, in the first log that has one"
+tap_is "$(echo "$report" | wc -l)" 46 "  ... and carries the 45 lines after it"
+tap_is "$(echo "$report" | sed -n 3p)" "[  947.800011] frame 1" "  ... the stack included"
+tap_is "$(lab_splat_report "$clean_log")" "" "a clean log has no report"
 tap_done
