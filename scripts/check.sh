@@ -55,12 +55,16 @@ finish() {
 	local r
 	[ -n "${dkms_pid:-}" ] && wait "$dkms_pid"
 	echo
-	# A lab whose kernel reported something: its first report, stack
-	# included, goes last but one, where a CI log's tail still has it.
+	# A lab whose kernel reported something: its first report goes just
+	# above the summary, where the short tail CI keeps of a log still has
+	# it: 12 lines of 160 characters at most, without the register dump,
+	# the code bytes, the module list and the frames of the interrupt that
+	# printed it (all in splat-report.txt).
 	for r in "$out"/*/splat-report.txt; do
 		[ -s "$r" ] || continue
-		echo "# check: the first kernel report of ${r%/splat-report.txt} (from $(head -n 1 "${r%/splat-report.txt}/splats.txt" | cut -d: -f1)):"
-		sed 's/^/#   /' "$r"
+		echo "# check: the first kernel report of ${r%/splat-report.txt} (from $(head -n 1 "${r%/splat-report.txt}/splats.txt" | cut -d: -f1); all of it in $r):"
+		grep -avE '\] ((RSP|RAX|RDX|RBP|R10|R13|FS|CS|CR2|DR0|DR3|DR6|PKRU): |Code: |Modules linked in:|Hardware name: )' "$r" |
+			awk '/<IRQ>/ { irq = 1 } !irq; /<\/IRQ>/ { irq = 0 }' | head -n 12 | cut -c 1-160 | sed 's/^/#   /'
 	done
 	exec scripts/tap-summary.sh "$out"/*.tap
 }
