@@ -108,6 +108,12 @@ static u64 balloon_release_range(struct mm_struct *mm, unsigned long start,
  * @skipped: incremented by the pages whose memory cannot be released
  *	(all of them when the VMM is exiting anyway)
  *
+ * @mm is let go with mmput_async(): the channel thread calls this under
+ * its handle_lock, the balloon's lock and kvm->srcu, and if the VMM exited
+ * meanwhile ours is the last reference, whose __mmput() (exit_aio(), KVM's
+ * MMU-notifier release, unmapping all guest RAM) must not run under them
+ * (Documentation/design/locking.rst, "The VMM's mm").
+ *
  * Context: process context, may sleep; the caller holds kvm->srcu (read)
  * so that @hvas stay the frames'; takes the VMM's mmap_lock (read) per VMA
  * and the RAM file's locks when punching, never both at once.
@@ -129,5 +135,5 @@ void msched_balloon_release(struct mm_struct *mm, const unsigned long *hvas,
 						   skipped);
 		i = j;
 	}
-	mmput(mm);
+	mmput_async(mm);
 }

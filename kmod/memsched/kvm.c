@@ -162,7 +162,8 @@ static bool msched_kvm_slot_huge(struct kvm_memory_slot *slot,
  * The granularity of sample_granularity_pages=0 (auto): MSCHED_GRAN_HUGE
  * when any guest RAM memslot may be mapped with 2 MiB entries, else 1.
  * The caller holds kvm->srcu (KVM's order: then the mmap_lock) and the
- * sampler's lock; the mm reference is dropped with mmput_async().
+ * sampler's lock; the mm reference is dropped with mmput_async(), as
+ * everywhere in memsched (Documentation/design/locking.rst, "The VMM's mm").
  */
 static u32 msched_kvm_auto_gran(struct kvm *kvm, struct kvm_memslots *slots)
 {
@@ -182,8 +183,9 @@ static u32 msched_kvm_auto_gran(struct kvm *kvm, struct kvm_memslots *slots)
 	mmap_read_unlock(kvm->mm);
 	/*
 	 * Callers hold msched_sampler.lock and kvm->srcu: if QEMU exited
-	 * meanwhile, ours is the last reference, and exit_mmap() (KVM's
-	 * MMU-notifier release, the VMAs' teardown) must not run under them.
+	 * meanwhile, ours is the last reference, and __mmput() (exit_aio(),
+	 * KVM's MMU-notifier release, the VMAs' teardown) must not run under
+	 * them.
 	 */
 	mmput_async(kvm->mm);
 	return gran;
@@ -380,6 +382,9 @@ int msched_kvm_gfns_to_hvas(struct kvm *kvm, const u64 *gfns, u32 nr,
  * @nr: set to the number of pages it covers.
  *
  * Looks up the VMA at the start of each guest RAM memslot, in gfn order.
+ * @mm is pinned for the lookup and let go with mmput_async(), so the
+ * caller may hold any lock: if the VMM exited meanwhile, its address
+ * space is torn down in a kernel worker, not here.
  *
  * Context: process context, may sleep; takes kvm->srcu for reading, then
  * @mm's mmap_lock for reading (KVM's own order).
@@ -413,6 +418,6 @@ struct file *msched_kvm_ram_file(struct kvm *kvm, struct mm_struct *mm,
 	}
 	mmap_read_unlock(mm);
 	srcu_read_unlock(&kvm->srcu, idx);
-	mmput(mm);
+	mmput_async(mm);	/* maybe the last reference: QEMU exited */
 	return found;
 }

@@ -397,7 +397,11 @@ int msched_vm_attach(pid_t pid)
 	}
 	vm->mn.ops = &msched_mn_ops;
 	ret = mmu_notifier_register(&vm->mn, mm);
-	mmput(mm);
+	/*
+	 * If QEMU exited meanwhile, the release callback runs in a worker:
+	 * as it would had QEMU exited a moment later (publish handles both).
+	 */
+	mmput_async(mm);
 	if (ret)
 		goto out_teardown;
 	set_bit(MSCHED_VM_REGISTERED, &vm->flags);
