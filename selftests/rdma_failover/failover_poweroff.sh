@@ -66,7 +66,10 @@ tap_diag "before: b: $(rfo_stats_line "$RB")"
 timeout_ms=$(cat "$RB/timeout_ms")
 
 # ---- the peer powers off ----
-peer_run "setsid sh -c 'sleep 1; busybox poweroff -f' > /dev/null 2>&1 < /dev/null &"
+# The mark in the peer's kernel log tells lab-run that the host is going
+# away on purpose (its watch_peer_poweroff): the peer's own shutdown has
+# been seen to hang before its kernel said anything.
+peer_run "setsid sh -c 'echo \"lab-poweroff: this host powers itself off (failover_poweroff.sh)\" > /dev/kmsg; sleep 1; busybox poweroff -f' > /dev/null 2>&1 < /dev/null &"
 t_cmd=$(now_ms)
 tap_ok "b: primary_lost within 1 s + timeout_ms ($timeout_ms) + 5 s of the poweroff command" \
 	rfo_wait_state "$RB" primary_lost $(( 1 + timeout_ms / 1000 + 5 ))
