@@ -50,6 +50,7 @@ static void rfo_undo_drop(struct rfo_replica *r)
 	xa_for_each(&r->rx.undo_log, idx, p) {
 		xa_erase(&r->rx.undo_log, idx);
 		__free_page(p);
+		cond_resched();
 	}
 }
 
@@ -73,6 +74,7 @@ static void rfo_rollback(struct rfo_replica *r)
 		xa_erase(&r->rx.undo_log, idx);
 		__free_page(p);
 		nr++;
+		cond_resched();
 	}
 	/*
 	 * A torn file is no complete epoch: promote refuses (EAGAIN) and the

@@ -8,11 +8,11 @@
 # hosts mount the same writable directory at the same path and see each
 # other's files; a peer that goes away mid-run on purpose is no failure,
 # and one whose shutdown hangs after its "lab-poweroff:" mark is stopped
-# PEER_POWEROFF_S seconds later (failover_poweroff.sh runs a real
-# poweroff -f on the peer in make check). With --export, a directory of the build machine is mounted
-# read-write at its own path in this host only (make check's labs share
-# their queue of programs so); one that does not exist is refused before
-# anything boots.
+# PEER_POWEROFF_S seconds later (failover_poweroff.sh cuts the peer's
+# power for real in make check). With --export, a directory of the build
+# machine is mounted read-write at its own path in this host only (make
+# check's labs share their queue of programs so); one that does not exist
+# is refused before anything boots.
 . "$(dirname "$0")/../../../selftests/lib/tap.sh"
 tap_plan 17
 lab=$TAP_REPO/tools/lab/lab-run
