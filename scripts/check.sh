@@ -166,16 +166,17 @@ lab_verdict() { # RUNDIR TAPFILE
 # time (a lockup of the lab's own kernel shows kernel mode, and fails the
 # run), the program it was running goes back to the queue, its partial
 # output out of the count (kept in NAME-cut.txt), and it returns 0: the
-# lane then boots a new lab (NAME-b) on the queue, once. It says so here;
-# a second freeze fails the run.
-requeue_frozen() {
-	local name=$1 cut cutline
+# lane then boots a new lab (NEXT) on the queue. It says so here. A lane
+# is rescued so twice (NAME-b, NAME-c; ci12 and ci13 each froze once, in
+# either lane); a third freeze fails the run, as does the deadline.
+requeue_frozen() { # NAME NEXT
+	local name=$1 next=$2 cut cutline
 	grep -q '^hung: no heartbeat' "$out/$name/verdict" 2>/dev/null || return 1
 	[ "$(grep -o 'CPL=[0-9]' "$out/$name/stall.txt" 2>/dev/null | tail -n 3 | sort -u)" = CPL=3 ] || return 1
 	cut=$(awk '/^# selftests: / { t = $3; sub(/:$/, "", t); cur = t ":" $4; line = NR }
 		/^(not )?ok [0-9]+ selftests: / { cur = "" } END { print cur " " line }' "$out/$name.tap")
 	cutline=${cut##* } cut=${cut% *}
-	echo "# check: the emulator froze lab $name (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/$name/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab ($name-b) takes the queue on"
+	echo "# check: the emulator froze lab $name (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/$name/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab ($next) takes the queue on"
 	if [ -n "$cut" ]; then
 		tail -n +"$cutline" "$out/$name.tap" > "$out/$name-cut.txt"
 		head -n $((cutline - 1)) "$out/$name.tap" > "$out/$name.tap.new" && mv "$out/$name.tap.new" "$out/$name.tap"
@@ -255,8 +256,14 @@ fi
 		[ -d "$queue/$t" ] || left=$((left + 1))
 	done
 	if [ "$left" -gt 0 ]; then
+		lane2=lab2
 		second_lane_lab lab2
-		requeue_frozen lab2 && second_lane_lab lab2-b
+		for next in lab2-b lab2-c; do
+			requeue_frozen "$lane2" "$next" || break
+			second_lane_lab "$next"
+			lane2=$next
+		done
+		echo "$lane2" > "$out/lane2-last"
 	fi
 ) &
 lane2_pid=$!
@@ -264,14 +271,15 @@ lane2_pid=$!
 wait "$stock_pid"
 wait "$tail_pid" 2>/dev/null
 echo "# check: lab accelerator: $(cat "$out/lab/accel" 2>/dev/null) ($(cat "$out/lab/accel_why" 2>/dev/null))"
-if requeue_frozen lab; then
-	first_lane_lab lab-b
+lane1=lab
+for next in lab-b lab-c; do
+	requeue_frozen "$lane1" "$next" || break
+	first_lane_lab "$next"
 	wait "$stock_pid"
 	wait "$tail_pid" 2>/dev/null
-	lab_verdict "$out/lab-b" "$out/lab-b-infra.tap"
-else
-	lab_verdict "$out/lab" "$out/lab-infra.tap"
-fi
+	lane1=$next
+done
+lab_verdict "$out/$lane1" "$out/$lane1-infra.tap"
 wait "$lane2_pid"
 echo "# check: ---- tool tests (native, against a fake sysfs tree) ----"
 cat "$out/tools.tap"
@@ -284,11 +292,12 @@ if [ -n "$debug_cmd" ]; then
 	cat "$out/lab-debug.tap" "$out/lab-debug.err"
 	lab_verdict "$out/lab-debug" "$out/lab-debug-infra.tap"
 fi
-for l in lab2 lab2-b; do
+for l in lab2 lab2-b lab2-c; do
 	[ -s "$out/$l.tap" ] || [ -e "$out/$l" ] || continue
 	echo "# check: ---- the second stock lab ($l): the programs it took from the queue ----"
 	cat "$out/$l.tap" "$out/$l.err"
-	# A frozen lab2 handed its program back and lab2-b took over.
-	[ "$l" = lab2 ] && [ -e "$out/lab2-b" ] || lab_verdict "$out/$l" "$out/$l-infra.tap"
+	# A frozen lab handed its program back and the next one took over:
+	# only the lane's last lab has a verdict of its own.
+	[ "$l" = "$(cat "$out/lane2-last" 2>/dev/null)" ] && lab_verdict "$out/$l" "$out/$l-infra.tap"
 done
 finish
