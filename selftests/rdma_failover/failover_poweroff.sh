@@ -9,7 +9,8 @@
 # the peer's kernel then hung in its own shutdown, in virtio_net's NAPI
 # poll on the queues it had just broken (free_old_xmit_skbs loops while
 # virtqueue_enable_cb_delayed, which ignores a broken queue, says more
-# work is due), and 100 s later logged an RCU stall, twice in lab runs:
+# work is due), and 100 s later logged an RCU stall, twice in lab runs.
+# It checks:
 #  - this host declares primary_lost within timeout_ms (+ margin), by the
 #    heartbeat timeout (stats/nr_heartbeat_timeouts, last_detect_ms);
 #  - promote: b's image is one complete epoch (the records checker: 0
