@@ -172,11 +172,22 @@ lab_verdict() { # RUNDIR TAPFILE
 requeue_frozen() { # NAME NEXT
 	local name=$1 next=$2 cut cutline
 	grep -q '^hung: no heartbeat' "$out/$name/verdict" 2>/dev/null || return 1
-	[ "$(grep -o 'CPL=[0-9]' "$out/$name/stall.txt" 2>/dev/null | tail -n 3 | sort -u)" = CPL=3 ] || return 1
+	# User mode each time; or halted (HLT=1, interrupts on) each time
+	# with the local APIC's timer vector waiting in IRR: an interrupt the
+	# emulator never delivered (ci14's lab-b: halted in the idle loop
+	# for 353 s, IRR 236; the user-mode freezes show the same IRR).
+	case "$(grep -o 'CPL=[0-9] II=[0-9] A20=[0-9] SMM=[0-9] HLT=[0-9]' "$out/$name/stall.txt" 2>/dev/null |
+		sed 's/ II=.* HLT=/ HLT=/' | tail -n 3 | sort -u)" in
+	"CPL=3 HLT=0") ;;
+	"CPL=0 HLT=1")
+		grep -q 'RFL=[0-9a-f]*[2367abef][0-9a-f][0-9a-f] .*HLT=1' "$out/$name/stall.txt" &&
+			[ -n "$(grep -a '^IRR' "$out/$name/stall.txt" | tail -n 1 | tr -d '[:space:]' | sed 's/^IRR//; s/(none)//')" ] || return 1 ;;
+	*) return 1 ;;
+	esac
 	cut=$(awk '/^# selftests: / { t = $3; sub(/:$/, "", t); cur = t ":" $4; line = NR }
 		/^(not )?ok [0-9]+ selftests: / { cur = "" } END { print cur " " line }' "$out/$name.tap")
 	cutline=${cut##* } cut=${cut% *}
-	echo "# check: the emulator froze lab $name (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=3' "$out/$name/stall.txt" | tail -n 1)); ${cut:-no program} goes back to the queue and a new lab ($next) takes the queue on"
+	echo "# check: the emulator froze lab $name (registers: $(grep -o 'RIP=[0-9a-f]* .*CPL=[0-9].*HLT=[0-9]' "$out/$name/stall.txt" | tail -n 1); IRR $(grep -a '^IRR' "$out/$name/stall.txt" | tail -n 1 | sed 's/^IRR[[:space:]]*//')); ${cut:-no program} goes back to the queue and a new lab ($next) takes the queue on"
 	if [ -n "$cut" ]; then
 		tail -n +"$cutline" "$out/$name.tap" > "$out/$name-cut.txt"
 		head -n $((cutline - 1)) "$out/$name.tap" > "$out/$name.tap.new" && mv "$out/$name.tap.new" "$out/$name.tap"
